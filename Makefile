@@ -1,0 +1,41 @@
+# Tenure: `make demo` runs the demo shop, `make test` runs every test, `make bench` measures.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+DEMO_CUSTOMERS ?= 5000
+export TENURE_VAR_DIR ?= $(CURDIR)/var
+
+.PHONY: demo test lint bench messages clean
+
+$(BIN)/tenure: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@touch $@
+
+demo: $(BIN)/tenure
+	$(BIN)/tenure migrate --no-input -v 0
+	$(BIN)/tenure demo-data --customers $(DEMO_CUSTOMERS) --seed 1 --keep-existing
+	@echo
+	@echo "  Tenure demo shop: http://127.0.0.1:$(PORT)/"
+	@echo "  Sign in as  demo / tenure-demo  (administrator)"
+	@echo "          or  manager1 / tenure-demo  (sales manager)"
+	@echo
+	$(BIN)/tenure runserver --noreload 127.0.0.1:$(PORT)
+
+lint: $(BIN)/tenure
+	$(BIN)/ruff check src tests bench
+	$(BIN)/lint-imports
+
+test: lint
+	$(BIN)/python -m pytest
+
+bench: $(BIN)/tenure
+	$(BIN)/python bench/run.py
+
+messages: $(BIN)/tenure
+	cd src/tenure/crm && ../../../$(BIN)/tenure makemessages -l ru -l uk --no-obsolete && ../../../$(BIN)/tenure compilemessages
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -1,0 +1,174 @@
+"""Customers: who they are, how they came, and what they agreed to receive."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Gender(models.TextChoices):
+    UNKNOWN = "", _("Unknown")
+    FEMALE = "f", _("Female")
+    MALE = "m", _("Male")
+    OTHER = "o", _("Other")
+
+
+class Channel(models.TextChoices):
+    """Channels a customer can be contacted through, each with its own consent."""
+
+    EMAIL = "email", _("Email")
+    SMS = "sms", _("SMS")
+    MESSENGER = "messenger", _("Messenger")
+    PHONE = "phone", _("Phone call")
+
+
+class Tag(models.Model):
+    name = models.CharField(_("name"), max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Customer(models.Model):
+    """A person or company that buys from the shop."""
+
+    source = models.CharField(
+        _("source"), max_length=32, default="manual",
+        help_text=_("Where the record came from; external ids are unique per source."),
+    )
+    external_id = models.CharField(_("external id"), max_length=64, blank=True)
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True, help_text=_("E.164"))
+    birth_date = models.DateField(_("birth date"), null=True, blank=True)
+    gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    acquisition_channel = models.CharField(_("acquisition channel"), max_length=64, blank=True)
+    acquired_on = models.DateField(_("acquired on"), null=True, blank=True)
+    referred_by = models.ForeignKey(
+        "self", models.SET_NULL, null=True, blank=True, related_name="referrals",
+        verbose_name=_("referred by"),
+    )
+    manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True,
+        related_name="customers", verbose_name=_("manager"),
+    )
+    tags = models.ManyToManyField(Tag, blank=True, related_name="customers", verbose_name=_("tags"))
+    notes = models.TextField(_("notes"), blank=True)
+    consent_email = models.BooleanField(_("email consent"), default=False)
+    consent_sms = models.BooleanField(_("SMS consent"), default=False)
+    consent_messenger = models.BooleanField(_("messenger consent"), default=False)
+    consent_phone = models.BooleanField(_("phone consent"), default=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "external_id"],
+                condition=~models.Q(external_id=""),
+                name="customer_external_id_unique_per_source",
+            )
+        ]
+        indexes = [
+            # The customer list sorts by name and pages; search hits these columns.
+            models.Index(fields=["name", "id"], name="customer_name_idx"),
+            models.Index(fields=["email"], name="customer_email_idx"),
+            models.Index(fields=["phone"], name="customer_phone_idx"),
+            models.Index(fields=["manager", "name"], name="customer_manager_idx"),
+            models.Index(fields=["city"], name="customer_city_idx"),
+            models.Index(fields=["acquisition_channel"], name="customer_channel_idx"),
+            models.Index(fields=["-created_at"], name="customer_created_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name or self.email or self.phone or f"#{self.external_id or self.pk}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("customers:detail", args=[self.pk])
+
+    def consent(self, channel: str) -> bool:
+        """Return whether the customer currently agrees to be contacted on ``channel``."""
+        return getattr(self, f"consent_{Channel(channel).value}")
+
+    @transaction.atomic
+    def set_consent(self, channel: str, granted: bool, *, source: str, by=None, at=None):
+        """Record a consent change on ``channel`` with its time and source.
+
+        Nothing is written when the consent already has that value.
+        """
+        field = f"consent_{Channel(channel).value}"
+        if getattr(self, field) == granted and self.pk:
+            return None
+        setattr(self, field, granted)
+        self.save(update_fields=[field, "updated_at"])
+        return ConsentChange.objects.create(
+            customer=self, channel=channel, granted=granted, source=source,
+            changed_by=by, changed_at=at or timezone.now(),
+        )
+
+
+class ConsentChange(models.Model):
+    """One change of a customer's consent on one channel: the history behind the flags."""
+
+    customer = models.ForeignKey(
+        Customer, models.CASCADE, related_name="consent_changes", verbose_name=_("customer")
+    )
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
+    granted = models.BooleanField(_("granted"))
+    changed_at = models.DateTimeField(_("changed at"), default=timezone.now)
+    source = models.CharField(
+        _("source"), max_length=64, help_text=_("Where the consent was given or withdrawn.")
+    )
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True,
+        verbose_name=_("changed by"),
+    )
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+        verbose_name = _("consent change")
+        verbose_name_plural = _("consent changes")
+        indexes = [models.Index(fields=["customer", "-changed_at"], name="consent_customer_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.customer}: {self.channel} {'+' if self.granted else '-'}"
+
+
+class CustomerMerge(models.Model):
+    """A merge of two customers, kept so it can be seen and undone.
+
+    ``snapshot`` holds the removed customer's fields and the ids of every row
+    that was moved to the kept customer.
+    """
+
+    kept = models.ForeignKey(
+        Customer, models.CASCADE, related_name="merges", verbose_name=_("kept customer")
+    )
+    removed_id = models.BigIntegerField(_("removed customer id"))
+    snapshot = models.JSONField(_("snapshot"))
+    merged_at = models.DateTimeField(_("merged at"), default=timezone.now)
+    merged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True,
+        verbose_name=_("merged by"),
+    )
+    undone_at = models.DateTimeField(_("undone at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-merged_at"]
+        verbose_name = _("customer merge")
+        verbose_name_plural = _("customer merges")
+
+    def __str__(self) -> str:
+        return f"#{self.removed_id} → {self.kept}"

@@ -1,0 +1,21 @@
+"""Settings for the test suite: SQLite by default, PostgreSQL when asked.
+
+Set ``TENURE_TEST_DATABASE_URL`` (for example
+``postgres://postgres@127.0.0.1:5432/test``) to run every test on PostgreSQL.
+"""
+
+import os
+import tempfile
+
+os.environ.setdefault("TENURE_VAR_DIR", tempfile.mkdtemp(prefix="tenure-test-"))
+
+from .settings import *  # noqa: E402,F403
+from .settings import DATABASES  # noqa: E402
+
+if os.environ.get("TENURE_TEST_DATABASE_URL"):
+    import dj_database_url
+
+    DATABASES["default"] = dj_database_url.parse(os.environ["TENURE_TEST_DATABASE_URL"])
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

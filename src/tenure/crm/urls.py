@@ -1,0 +1,14 @@
+"""URL map of the Tenure web app."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("tenure.crm.accounts.urls")),
+    path("customers/", include("tenure.crm.customers.urls")),
+    path("sales/", include("tenure.crm.sales.urls")),
+    path("import/", include("tenure.crm.imports.urls")),
+    path("", include("tenure.crm.accounts.home_urls")),
+]
