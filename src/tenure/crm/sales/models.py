@@ -140,7 +140,9 @@ class Return(models.Model):
             models.UniqueConstraint(
                 fields=["source", "external_id"], name="return_external_id_unique_per_source"
             ),
-            models.CheckConstraint(condition=models.Q(amount__gte=0), name="return_amount_positive"),
+            models.CheckConstraint(
+                condition=models.Q(amount__gte=0), name="return_amount_positive"
+            ),
         ]
         indexes = [models.Index(fields=["order", "-returned_at"], name="return_order_idx")]
 
