@@ -7,6 +7,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("accounts/", include("tenure.crm.accounts.urls")),
+    path("customers/duplicates/", include("tenure.crm.customers.merge_urls")),
     path("customers/", include("tenure.crm.customers.urls")),
     path("sales/", include("tenure.crm.sales.urls")),
     path("import/", include("tenure.crm.imports.urls")),
