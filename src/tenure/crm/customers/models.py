@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models, transaction
+from django.db.models import Count, DecimalField, Max, Min, OuterRef, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -35,6 +39,62 @@ class Tag(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+def _order_stat_expressions() -> dict:
+    """Return correlated subqueries of a customer's purchases (cancelled orders left out)."""
+    from tenure.crm.sales.models import Order, OrderStatus, Return
+
+    # Each subquery walks the (customer, -ordered_at) index of one customer only.
+    orders = (
+        Order.objects.filter(customer=OuterRef("pk")).exclude(status=OrderStatus.CANCELLED)
+        .order_by().values("customer")
+    )
+    returns = (
+        Return.objects.filter(order__customer=OuterRef("pk"))
+        .exclude(order__status=OrderStatus.CANCELLED).order_by().values("order__customer")
+    )
+    money = DecimalField(max_digits=14, decimal_places=2)
+    zero = Value(Decimal("0"), output_field=money)
+
+    def agg(queryset, expression):
+        return Subquery(queryset.annotate(v=expression).values("v"))
+
+    return {
+        "orders_count": Coalesce(agg(orders, Count("pk")), 0),
+        "gross_revenue": Coalesce(agg(orders, Sum("total")), zero),
+        "returns_count": Coalesce(agg(returns, Count("pk")), 0),
+        "returns_amount": Coalesce(agg(returns, Sum("amount")), zero),
+        "first_purchase": agg(orders, Min("ordered_at")),
+        "last_purchase": agg(orders, Max("ordered_at")),
+    }
+
+
+class CustomerQuerySet(models.QuerySet):
+    def with_order_stats(self, *names: str) -> CustomerQuerySet:
+        """Annotate purchase figures: orders_count, revenue (net of returns), first and
+        last purchase, returns_count and returns_amount (all of them unless ``names``)."""
+        exprs = _order_stat_expressions()
+        exprs["revenue"] = exprs["gross_revenue"] - exprs["returns_amount"]
+        del exprs["gross_revenue"]
+        return self.annotate(**{name: exprs[name] for name in names or exprs})
+
+    def bought_since(self, since) -> CustomerQuerySet:
+        """Return the customers with a purchase at or after ``since``."""
+        return self.filter(self._purchase_since(since))
+
+    def no_purchase_since(self, since) -> CustomerQuerySet:
+        """Return the customers without a purchase at or after ``since`` (or none at all)."""
+        return self.exclude(self._purchase_since(since))
+
+    @staticmethod
+    def _purchase_since(since) -> models.Exists:
+        from tenure.crm.sales.models import Order, OrderStatus
+
+        return models.Exists(
+            Order.objects.filter(customer=OuterRef("pk"), ordered_at__gte=since)
+            .exclude(status=OrderStatus.CANCELLED)
+        )
 
 
 class Customer(models.Model):
@@ -70,6 +130,8 @@ class Customer(models.Model):
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
+    objects = CustomerQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("customer")
         verbose_name_plural = _("customers")
@@ -97,6 +159,13 @@ class Customer(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("customers:detail", args=[self.pk])
+
+    @property
+    def average_check(self) -> Decimal | None:
+        """Return revenue per order; needs ``with_order_stats()``."""
+        if not self.orders_count:
+            return None
+        return (self.revenue / self.orders_count).quantize(Decimal("0.01"))
 
     def consent(self, channel: str) -> bool:
         """Return whether the customer currently agrees to be contacted on ``channel``."""

@@ -9,7 +9,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.db import models
-from django.db.models import Sum
+from django.db.models import Case, Count, DecimalField, OuterRef, Subquery, Sum, Value, When
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -25,6 +26,23 @@ class OrderStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
     PARTIALLY_RETURNED = "partially_returned", _("Partially returned")
     RETURNED = "returned", _("Returned")
+
+
+class OrderQuerySet(models.QuerySet):
+    def with_returns(self) -> OrderQuerySet:
+        """Annotate returns_count, returned (amount refunded) and net (0 when cancelled)."""
+        money = DecimalField(max_digits=14, decimal_places=2)
+        zero = Value(Decimal("0"), output_field=money)
+        returns = Return.objects.filter(order=OuterRef("pk")).order_by().values("order")
+        returned = Coalesce(Subquery(returns.annotate(s=Sum("amount")).values("s")), zero)
+        return self.annotate(
+            returns_count=Coalesce(Subquery(returns.annotate(n=Count("pk")).values("n")), 0),
+            returned=returned,
+            net=Case(
+                When(status=OrderStatus.CANCELLED, then=zero),
+                default=models.F("total") - returned, output_field=money,
+            ),
+        )
 
 
 class Order(models.Model):
@@ -45,6 +63,8 @@ class Order(models.Model):
     cost = money_field(_("cost"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = OrderQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("order")
