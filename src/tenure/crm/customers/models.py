@@ -233,6 +233,10 @@ class CustomerMerge(models.Model):
         verbose_name=_("merged by"),
     )
     undone_at = models.DateTimeField(_("undone at"), null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("undone by"),
+    )
 
     class Meta:
         ordering = ["-merged_at"]

@@ -1,0 +1,232 @@
+"""Merge two customers into one, keeping the whole history of both, and undo a merge.
+
+Every row that points to the removed customer is moved to the kept one. The rows
+are found through ``Customer._meta.related_objects``, so the relations of apps
+added later (interactions, complaints, surveys...) move without this module
+knowing them. The merge keeps a JSON snapshot: the removed customer as Django's
+serializer writes it, the ids of the rows moved per relation, and the kept
+customer's fields as they were, which is all ``undo_merge`` needs.
+"""
+
+from __future__ import annotations
+
+import json
+
+from django.apps import apps
+from django.core import serializers
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .models import Channel, ConsentChange, Customer, CustomerMerge, Tag
+
+# Profile fields that a merge fills on the kept customer when they are blank there.
+# The external id is not among them: it names the removed record in its source system.
+FILLED_FIELDS = (
+    "name", "email", "phone", "birth_date", "gender", "city", "acquisition_channel",
+    "acquired_on", "referred_by", "manager",
+)
+
+
+class MergeError(Exception):
+    """A merge or an undo that cannot be done; the message says why."""
+
+
+def _serialize(customer: Customer) -> dict:
+    """Return ``customer`` as the JSON serializer writes it (fields, tags and pk)."""
+    return json.loads(serializers.serialize("json", [customer]))[0]
+
+
+def _deserialize(data: dict):
+    """Return the unsaved DeserializedObject for ``data`` written by ``_serialize``."""
+    return next(serializers.deserialize("json", json.dumps([data])))
+
+
+def _relation_key(rel) -> str:
+    return f"{rel.related_model._meta.label_lower}.{rel.field.name}"
+
+
+def _relations():
+    """Yield the relations of other rows to a customer that a merge has to move."""
+    for rel in Customer._meta.related_objects:
+        if rel.many_to_many and not rel.through._meta.auto_created:
+            continue  # its through model holds a foreign key, moved as its own relation
+        yield rel
+
+
+def _move_foreign_keys(rel, kept: Customer, removed: Customer) -> list[int]:
+    """Point the rows of ``rel`` from ``removed`` to ``kept``; return their ids."""
+    rows = rel.related_model._base_manager.filter(**{rel.field.name: removed})
+    if rel.related_model is Customer:
+        rows = rows.exclude(pk=kept.pk)  # a kept customer referred by the removed one
+    ids = sorted(rows.values_list("pk", flat=True))
+    if rel.one_to_one and ids and rel.related_model._base_manager.filter(
+        **{rel.field.name: kept}
+    ).exists():
+        raise MergeError(_("Both customers have a %(model)s; only one can be kept.")
+                         % {"model": rel.related_model._meta.verbose_name})
+    rel.related_model._base_manager.filter(pk__in=ids).update(**{rel.field.name: kept})
+    return ids
+
+
+def _move_many_to_many(rel, kept: Customer, removed: Customer) -> dict:
+    """Link the objects linked to ``removed`` to ``kept``; return their ids.
+
+    ``moved`` were linked to the removed customer only, ``shared`` to both.
+    """
+    linked = set(getattr(removed, rel.get_accessor_name()).values_list("pk", flat=True))
+    shared = linked & set(getattr(kept, rel.get_accessor_name()).values_list("pk", flat=True))
+    moved = linked - shared
+    getattr(kept, rel.get_accessor_name()).add(*moved)
+    return {"moved": sorted(moved), "shared": sorted(shared)}
+
+
+def _move_related(kept: Customer, removed: Customer) -> dict:
+    """Move every row that points to ``removed``; return the ids per relation."""
+    moved = {}
+    for rel in _relations():
+        if rel.many_to_many:
+            ids = _move_many_to_many(rel, kept, removed)
+            if ids["moved"] or ids["shared"]:
+                moved[_relation_key(rel)] = ids
+        else:
+            ids = _move_foreign_keys(rel, kept, removed)
+            if ids:
+                moved[_relation_key(rel)] = ids
+    return moved
+
+
+def _is_blank(value) -> bool:
+    return value is None or value == ""
+
+
+def _fill_blank_fields(kept: Customer, removed: Customer) -> None:
+    """Copy the removed customer's profile into the kept one's blank fields."""
+    if kept.referred_by_id == removed.pk:
+        kept.referred_by_id = None  # nobody refers themselves
+    for name in FILLED_FIELDS:
+        attname = Customer._meta.get_field(name).attname
+        value = getattr(removed, attname)
+        if name == "referred_by" and value == kept.pk:
+            continue
+        if _is_blank(getattr(kept, attname)) and not _is_blank(value):
+            setattr(kept, attname, value)
+    if removed.notes.strip():
+        kept.notes = f"{kept.notes.rstrip()}\n\n{removed.notes.strip()}".strip()
+
+
+def _resolve_consent(kept: Customer) -> None:
+    """Set each consent flag from the latest change of either customer.
+
+    Without any recorded change the kept customer's flag stays: consent is only
+    granted on evidence.
+    """
+    for channel in Channel.values:
+        latest = (
+            ConsentChange.objects.filter(customer=kept, channel=channel)
+            .order_by("-changed_at", "-id").first()
+        )
+        if latest is not None:
+            setattr(kept, f"consent_{channel}", latest.granted)
+
+
+def _changed_fields(before: dict, after: dict) -> dict:
+    """Return the old values of the fields that differ between two serialized customers."""
+    return {
+        name: value for name, value in before["fields"].items()
+        if name not in ("tags", "updated_at") and after["fields"][name] != value
+    }
+
+
+@transaction.atomic
+def merge_customers(kept: Customer, removed: Customer, *, by=None) -> CustomerMerge:
+    """Merge ``removed`` into ``kept``, delete ``removed``, and return the merge record."""
+    if kept.pk == removed.pk:
+        raise MergeError(_("A customer cannot be merged with themselves."))
+    locked = Customer.objects.select_for_update().in_bulk([kept.pk, removed.pk])
+    if len(locked) != 2:
+        raise MergeError(_("One of the customers no longer exists."))
+    kept, removed = locked[kept.pk], locked[removed.pk]
+    kept_before, removed_data = _serialize(kept), _serialize(removed)
+    try:
+        with transaction.atomic():
+            moved = _move_related(kept, removed)
+    except IntegrityError as exc:
+        raise MergeError(_("The rows of the two customers conflict: %(error)s")
+                         % {"error": exc}) from exc
+    kept.tags.add(*removed.tags.all())
+    _fill_blank_fields(kept, removed)
+    _resolve_consent(kept)
+    removed.delete()
+    kept.save()
+    snapshot = {
+        "removed": removed_data,
+        "moved": moved,
+        "kept_changes": _changed_fields(kept_before, _serialize(kept)),
+        "kept_tags": kept_before["fields"]["tags"],
+    }
+    return CustomerMerge.objects.create(
+        kept=kept, removed_id=removed_data["pk"], snapshot=snapshot, merged_by=by
+    )
+
+
+def _existing_or_none(field, value):
+    """Return ``value`` if the row it points to still exists, else None."""
+    if value is None or field.remote_field.model._base_manager.filter(pk=value).exists():
+        return value
+    return None
+
+
+def _save_serialized(data: dict) -> Customer:
+    """Save a customer from ``data`` with its primary key, fields and tags, as it was."""
+    data = json.loads(json.dumps(data))  # the merge's snapshot stays untouched
+    for field in Customer._meta.concrete_fields:
+        if field.is_relation and field.name in data["fields"]:
+            data["fields"][field.name] = _existing_or_none(field, data["fields"][field.name])
+    obj = _deserialize(data)
+    obj.m2m_data["tags"] = list(
+        Tag.objects.filter(pk__in=obj.m2m_data.get("tags", [])).values_list("pk", flat=True)
+    )
+    obj.save()
+    return obj.object
+
+
+def _move_back(moved: dict, kept: Customer, removed: Customer) -> None:
+    """Point the rows recorded in ``moved`` back to ``removed``."""
+    for key, ids in moved.items():
+        app_label, model_name, field_name = key.split(".")
+        model = apps.get_model(app_label, model_name)
+        field = model._meta.get_field(field_name)
+        if isinstance(field, models.ManyToManyField):
+            getattr(kept, field.remote_field.get_accessor_name()).remove(*ids["moved"])
+            getattr(removed, field.remote_field.get_accessor_name()).add(
+                *ids["moved"], *ids["shared"]
+            )
+        else:
+            model._base_manager.filter(pk__in=ids).update(**{field_name: removed})
+
+
+def _restore_kept(kept: Customer, snapshot: dict) -> None:
+    """Give the kept customer back the fields the merge changed; drop the tags it added."""
+    data = _serialize(kept)
+    data["fields"].update(snapshot["kept_changes"])
+    added = set(snapshot["removed"]["fields"]["tags"]) - set(snapshot["kept_tags"])
+    data["fields"]["tags"] = [pk for pk in data["fields"]["tags"] if pk not in added]
+    _save_serialized(data)
+
+
+@transaction.atomic
+def undo_merge(merge: CustomerMerge, *, by=None) -> Customer:
+    """Undo ``merge``: bring the removed customer and their rows back; return them."""
+    merge = CustomerMerge.objects.select_for_update().select_related("kept").get(pk=merge.pk)
+    if merge.undone_at is not None:
+        raise MergeError(_("This merge was already undone."))
+    if Customer.objects.filter(pk=merge.removed_id).exists():
+        raise MergeError(_("A customer with id %(id)s exists already.") % {"id": merge.removed_id})
+    removed = _save_serialized(merge.snapshot["removed"])
+    _move_back(merge.snapshot["moved"], merge.kept, removed)
+    _restore_kept(merge.kept, merge.snapshot)
+    merge.undone_at = timezone.now()
+    merge.undone_by = by
+    merge.save(update_fields=["undone_at", "undone_by"])
+    return removed
