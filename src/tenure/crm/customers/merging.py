@@ -10,10 +10,12 @@ customer's fields as they were, which is all ``undo_merge`` needs.
 
 from __future__ import annotations
 
+import datetime
 import json
 
 from django.apps import apps
 from django.core import serializers
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -32,9 +34,18 @@ class MergeError(Exception):
     """A merge or an undo that cannot be done; the message says why."""
 
 
+class _ExactEncoder(DjangoJSONEncoder):
+    """Encode times with their microseconds, which DjangoJSONEncoder drops."""
+
+    def default(self, o):
+        if isinstance(o, datetime.datetime):
+            return o.isoformat()
+        return super().default(o)
+
+
 def _serialize(customer: Customer) -> dict:
     """Return ``customer`` as the JSON serializer writes it (fields, tags and pk)."""
-    return json.loads(serializers.serialize("json", [customer]))[0]
+    return json.loads(serializers.serialize("json", [customer], cls=_ExactEncoder))[0]
 
 
 def _deserialize(data: dict):

@@ -1,0 +1,178 @@
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from tenure.crm.customers.merging import MergeError, merge_customers, undo_merge
+from tenure.crm.customers.models import Customer, CustomerMerge, Tag
+from tenure.crm.sales.models import Order, OrderStatus, Return
+from tenure.crm.testing import TenureTestCase
+
+UTC = dt.UTC
+
+
+def at(year: int, month: int, day: int) -> dt.datetime:
+    return dt.datetime(year, month, day, 12, 0, 0, 123456, tzinfo=UTC)
+
+
+def fields(customer: Customer) -> dict:
+    """Return every stored value of ``customer``, its tags included."""
+    customer = Customer.objects.get(pk=customer.pk)
+    values = {f.attname: getattr(customer, f.attname) for f in Customer._meta.concrete_fields}
+    values["tags"] = set(customer.tags.values_list("name", flat=True))
+    return values
+
+
+class MergingTestCase(TenureTestCase):
+    def setUp(self):
+        self.vip = Tag.objects.create(name="vip")
+        self.wholesale = Tag.objects.create(name="wholesale")
+        self.kept = Customer.objects.create(
+            source="shop", external_id="A1", name="Ann Smith", email="ann@example.com",
+            city="Kyiv", notes="VIP since 2020", manager=self.manager,
+        )
+        self.removed = Customer.objects.create(
+            source="shop", external_id="B7", name="Ann S.", email="ANN@example.com",
+            phone="+380501112233", city="Lviv", birth_date=dt.date(1990, 5, 1),
+            notes="Prefers calls", manager=self.other_manager,
+        )
+        self.kept.tags.add(self.vip)
+        self.removed.tags.add(self.vip, self.wholesale)
+        self.friend = Customer.objects.create(name="Friend", referred_by=self.removed)
+        self.kept_orders = [self.order("K1", "100.00"), self.order("K2", "50.00")]
+        self.removed_orders = [
+            self.order("R1", "30.00", self.removed), self.order("R2", "20.00", self.removed),
+            self.order("R3", "999.00", self.removed, status=OrderStatus.CANCELLED),
+        ]
+        Return.objects.create(
+            external_id="RET1", order=self.removed_orders[0], returned_at=at(2024, 3, 2),
+            amount=Decimal("5.00"),
+        )
+        self.kept.set_consent("email", True, source="form", at=at(2024, 1, 1))
+        self.removed.set_consent("email", True, source="form", at=at(2024, 2, 1))
+        self.removed.set_consent("email", False, source="unsubscribe", at=at(2024, 6, 1))
+        self.removed.set_consent("sms", True, source="checkout", at=at(2024, 3, 1))
+
+    def order(self, number, total, customer=None, status=OrderStatus.COMPLETED) -> Order:
+        return Order.objects.create(
+            external_id=number, customer=customer or self.kept, ordered_at=at(2024, 3, 1),
+            total=Decimal(total), status=status,
+        )
+
+    def order_numbers(self, customer) -> list[str]:
+        return sorted(Order.objects.filter(customer=customer).values_list("external_id", flat=True))
+
+    def test_it_moves_the_orders_of_both(self):
+        merge_customers(self.kept, self.removed, by=self.admin)
+        kept = Customer.objects.with_order_stats("orders_count", "revenue").get(pk=self.kept.pk)
+        self.assertEqual(kept.orders.count(), 5)
+        # Purchases: 100 + 50 + 30 + 20 (the cancelled 999 left out), minus the 5 returned.
+        self.assertEqual(kept.orders_count, 4)
+        self.assertEqual(kept.revenue, Decimal("195.00"))
+
+    def test_it_deletes_the_removed_customer(self):
+        merge = merge_customers(self.kept, self.removed)
+        self.assertFalse(Customer.objects.filter(pk=self.removed.pk).exists())
+        self.assertEqual(merge.removed_id, self.removed.pk)
+        self.assertEqual(merge.snapshot["removed"]["fields"]["external_id"], "B7")
+
+    def test_it_moves_referrals(self):
+        merge_customers(self.kept, self.removed)
+        self.friend.refresh_from_db()
+        self.assertEqual(self.friend.referred_by_id, self.kept.pk)
+
+    def test_it_unites_tags(self):
+        merge_customers(self.kept, self.removed)
+        self.assertEqual(fields(self.kept)["tags"], {"vip", "wholesale"})
+
+    def test_it_fills_blank_fields_only(self):
+        merge_customers(self.kept, self.removed)
+        kept = Customer.objects.get(pk=self.kept.pk)
+        self.assertEqual(kept.name, "Ann Smith")
+        self.assertEqual(kept.email, "ann@example.com")
+        self.assertEqual(kept.city, "Kyiv")
+        self.assertEqual(kept.manager, self.manager)
+        self.assertEqual(kept.phone, "+380501112233")
+        self.assertEqual(kept.birth_date, dt.date(1990, 5, 1))
+        self.assertEqual(kept.external_id, "A1")
+        self.assertEqual(kept.notes, "VIP since 2020\n\nPrefers calls")
+
+    def test_it_keeps_consent_history_and_takes_the_latest_change(self):
+        merge_customers(self.kept, self.removed)
+        kept = Customer.objects.get(pk=self.kept.pk)
+        self.assertEqual(kept.consent_changes.count(), 4)
+        # Email: granted on kept 2024-01-01, withdrawn on removed 2024-06-01 -> withdrawn.
+        self.assertFalse(kept.consent_email)
+        self.assertTrue(kept.consent_sms)
+        self.assertFalse(kept.consent_phone)
+        self.assertFalse(kept.consent_messenger)
+
+    def test_it_records_the_kept_fields_it_changed(self):
+        merge = merge_customers(self.kept, self.removed)
+        self.assertEqual(merge.snapshot["kept_changes"], {
+            "phone": "", "birth_date": None, "notes": "VIP since 2020", "consent_sms": False,
+            "consent_email": True,
+        })
+        self.assertEqual(merge.snapshot["kept_tags"], [self.vip.pk])
+
+    def test_it_records_every_relation_with_rows(self):
+        earlier = CustomerMerge.objects.create(kept=self.removed, removed_id=999, snapshot={})
+        consents = sorted(self.removed.consent_changes.values_list("pk", flat=True))
+        expected = {}
+        for rel in Customer._meta.related_objects:
+            rows = rel.related_model._base_manager.filter(**{rel.field.name: self.removed})
+            if rows.exists():
+                key = f"{rel.related_model._meta.label_lower}.{rel.field.name}"
+                expected[key] = sorted(rows.values_list("pk", flat=True))
+        merge = merge_customers(self.kept, self.removed)
+        self.assertEqual(merge.snapshot["moved"], expected)
+        self.assertEqual(expected, {
+            "sales.order.customer": sorted(o.pk for o in self.removed_orders),
+            "customers.consentchange.customer": consents,
+            "customers.customer.referred_by": [self.friend.pk],
+            "customers.customermerge.kept": [earlier.pk],
+        })
+
+    def test_it_refuses_to_merge_a_customer_with_themselves(self):
+        with self.assertRaises(MergeError):
+            merge_customers(self.kept, self.kept)
+
+    def test_it_undoes_a_merge_exactly(self):
+        kept_before, removed_before = fields(self.kept), fields(self.removed)
+        merge = merge_customers(self.kept, self.removed, by=self.admin)
+        undo_merge(merge, by=self.other_manager)
+        kept_after, removed_after = fields(self.kept), fields(self.removed)
+        del kept_before["updated_at"], kept_after["updated_at"]
+        self.assertEqual(kept_after, kept_before)
+        self.assertEqual(removed_after, removed_before)
+        self.assertEqual(self.order_numbers(self.removed), ["R1", "R2", "R3"])
+        self.assertEqual(self.order_numbers(self.kept), ["K1", "K2"])
+        self.assertEqual(self.removed.consent_changes.count(), 3)
+        self.assertEqual(self.kept.consent_changes.count(), 1)
+        self.friend.refresh_from_db()
+        self.assertEqual(self.friend.referred_by_id, self.removed.pk)
+        merge.refresh_from_db()
+        self.assertIsNotNone(merge.undone_at)
+        self.assertEqual(merge.undone_by, self.other_manager)
+
+    def test_it_keeps_tags_added_after_the_merge_on_undo(self):
+        merge = merge_customers(self.kept, self.removed)
+        late = Tag.objects.create(name="late")
+        Customer.objects.get(pk=self.kept.pk).tags.add(late)
+        undo_merge(merge)
+        self.assertEqual(fields(self.kept)["tags"], {"vip", "late"})
+
+    def test_it_refuses_a_second_undo(self):
+        merge = merge_customers(self.kept, self.removed)
+        undo_merge(merge)
+        with self.assertRaisesMessage(MergeError, "already undone"):
+            undo_merge(merge)
+        self.assertEqual(Customer.objects.filter(pk=self.removed.pk).count(), 1)
+
+    def test_it_unsets_a_referral_of_the_kept_by_the_removed(self):
+        self.kept.referred_by = self.removed
+        self.kept.save()
+        merge = merge_customers(self.kept, self.removed)
+        self.assertIsNone(Customer.objects.get(pk=self.kept.pk).referred_by_id)
+        undo_merge(merge)
+        self.assertEqual(Customer.objects.get(pk=self.kept.pk).referred_by_id, self.removed.pk)
