@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+from tenure.crm.accounts.access import customers_for_user
+from tenure.crm.customers.duplicates import count_possible_duplicates, possible_duplicates
+from tenure.crm.customers.models import Customer
+from tenure.crm.testing import TenureTestCase
+
+
+def summary(groups) -> list[tuple[str, str, list[str]]]:
+    return [(g.reason, g.key, [c.name for c in g.customers]) for g in groups]
+
+
+class DuplicatesTestCase(TenureTestCase):
+    def setUp(self):
+        new = Customer.objects.create
+        new(name="Ann", email="Ann@Example.com ", manager=self.manager)
+        new(name="Ann 2", email="ann@example.com", manager=self.other_manager)
+        new(name="Ann 3", email=" ANN@EXAMPLE.COM", manager=self.manager)
+        new(name="Ben", phone="+380501112233", manager=self.manager)
+        new(name="Ben 2", phone="+380501112233", manager=self.manager)
+        new(name="Cid", email="cid@example.com", phone="+380509999999", manager=self.manager)
+        new(name="Dee", email="dee@example.com", phone="+380508888888", manager=self.manager)
+        new(name="Blank 1", email=" ")
+        new(name="Blank 2", email="")
+
+    def test_it_finds_the_same_email_in_any_case_and_the_same_phone(self):
+        self.assertEqual(summary(possible_duplicates()), [
+            ("email", "ann@example.com", ["Ann", "Ann 2", "Ann 3"]),
+            ("phone", "+380501112233", ["Ben", "Ben 2"]),
+        ])
+
+    def test_it_counts_the_groups(self):
+        self.assertEqual(count_possible_duplicates(), 2)
+
+    def test_it_finds_nothing_among_distinct_customers(self):
+        distinct = Customer.objects.filter(name__in=["Cid", "Dee", "Blank 1", "Blank 2", "Ann"])
+        self.assertEqual(possible_duplicates(distinct), [])
+        self.assertEqual(count_possible_duplicates(distinct), 0)
+
+    def test_it_keeps_to_a_sales_managers_customers(self):
+        groups = possible_duplicates(customers_for_user(self.manager))
+        self.assertEqual(summary(groups), [
+            ("email", "ann@example.com", ["Ann", "Ann 3"]),
+            ("phone", "+380501112233", ["Ben", "Ben 2"]),
+        ])
+        self.assertEqual(possible_duplicates(customers_for_user(self.other_manager)), [])
+
+    def test_it_groups_in_sql(self):
+        # One query per reason, whatever the number of customers.
+        with self.assertNumQueries(2):
+            possible_duplicates()
