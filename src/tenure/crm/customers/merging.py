@@ -149,6 +149,14 @@ def _changed_fields(before: dict, after: dict) -> dict:
     }
 
 
+def moved_rows(merge: CustomerMerge) -> int:
+    """Return how many rows ``merge`` moved to the kept customer."""
+    return sum(
+        len(ids["moved"]) if isinstance(ids, dict) else len(ids)
+        for ids in merge.snapshot.get("moved", {}).values()
+    )
+
+
 @transaction.atomic
 def merge_customers(kept: Customer, removed: Customer, *, by=None) -> CustomerMerge:
     """Merge ``removed`` into ``kept``, delete ``removed``, and return the merge record."""

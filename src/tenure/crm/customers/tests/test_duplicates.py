@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from django.urls import reverse
+
 from tenure.crm.accounts.access import customers_for_user
 from tenure.crm.customers.duplicates import count_possible_duplicates, possible_duplicates
 from tenure.crm.customers.models import Customer
@@ -49,3 +51,45 @@ class DuplicatesTestCase(TenureTestCase):
         # One query per reason, whatever the number of customers.
         with self.assertNumQueries(2):
             possible_duplicates()
+
+
+class DuplicatePagesTestCase(TenureTestCase):
+    def setUp(self):
+        new = Customer.objects.create
+        self.ann = new(name="Ann", email="ann@example.com", manager=self.manager)
+        self.ann2 = new(name="Ann Two", email="ANN@example.com", manager=self.other_manager)
+        self.ann3 = new(name="Ann Three", email="ann@example.com", manager=self.manager)
+        self.url = reverse("duplicates:list")
+
+    def test_it_lists_the_groups_with_their_key_and_links(self):
+        self.login(self.admin)
+        response = self.client.get(self.url)
+        self.assertContains(response, "ann@example.com")
+        self.assertContains(response, reverse("customers:detail", args=[self.ann2.pk]))
+        for other in (self.ann2, self.ann3):
+            self.assertContains(
+                response, reverse("duplicates:compare", args=[self.ann.pk, other.pk])
+            )
+        self.assertContains(response, "Compare and merge", count=2)
+
+    def test_it_shows_a_sales_manager_only_their_customers(self):
+        self.login(self.manager)
+        response = self.client.get(self.url)
+        self.assertContains(response, "Ann Three")
+        self.assertNotContains(response, "Ann Two")
+        self.assertContains(response, "Compare and merge", count=1)
+
+    def test_it_says_when_there_are_none(self):
+        self.login(self.other_manager)
+        response = self.client.get(self.url)
+        self.assertContains(response, "No possible duplicates")
+        self.assertNotContains(response, "Ann Two")
+
+    def test_it_forbids_a_user_without_a_role(self):
+        self.login(self.nobody)
+        self.assertEqual(self.client.get(self.url).status_code, 403)
+
+    def test_it_asks_a_visitor_to_sign_in(self):
+        response = self.client.get(self.url)
+        self.assertEqual(response.status_code, 302)
+        self.assertIn(reverse("login"), response["Location"])
