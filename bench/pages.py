@@ -1,0 +1,237 @@
+"""Server time of the customer pages on a big database, measured in-process.
+
+Run by ``bench/run.py`` in its own process (Django is configured once per process):
+``python bench/pages.py --json OUT`` with ``TENURE_DATABASE_URL`` pointing at an empty
+database. It migrates, bulk-loads customers, orders, lines and returns with plain SQL
+(COPY on PostgreSQL), then times pages through Django's test ``Client``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tenure.crm.settings")
+os.environ.setdefault("TENURE_ALLOWED_HOSTS", "testserver")
+os.environ["TENURE_DEBUG"] = "0"  # DEBUG would keep every query in memory
+
+START = datetime(2023, 1, 1, tzinfo=UTC)
+SURNAMES = ["Kovalenko", "Shevchenko", "Bondarenko", "Tkachenko", "Kravchenko", "Oliynyk",
+            "Melnyk", "Smith", "Ivanova", "Petrov", "Moroz", "Lysenko", "Rudenko", "Savchenko"]
+FIRST = ["Olena", "Ivan", "Maria", "Taras", "Anna", "Petro", "Iryna", "John", "Oksana", "Dmytro"]
+CITIES = ["Kyiv", "Lviv", "Odesa", "Kharkiv", "Dnipro", "Zaporizhzhia", "Vinnytsia", "Poltava"]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--customers", type=int, default=100_000)
+    parser.add_argument("--orders", type=int, default=1_000_000)
+    parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--json", required=True)
+    args = parser.parse_args()
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0, interactive=False)
+    started = time.perf_counter()
+    sizes = load(args.customers, args.orders, random.Random(args.seed))
+    sizes["load_seconds"] = round(time.perf_counter() - started, 1)
+    print(f"  loaded {sizes} ", flush=True)
+    timings = measure(args.requests, random.Random(args.seed + 1))
+    with open(args.json, "w") as f:
+        json.dump({"sizes": sizes, "timings": timings}, f)
+    return 0
+
+
+# --- loading ---------------------------------------------------------------------------
+
+def _columns(model, given: list[str]):
+    """Return the insert's columns: ``given`` plus every other field at its default."""
+    from django.db import connection
+
+    extra, values = [], []
+    for field in model._meta.concrete_fields:
+        if field.primary_key or field.column in given:
+            continue
+        # Django's default is "" for a text field without one, None for the rest.
+        value = field.get_default()
+        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            value = START
+        if value is None and not field.null:
+            raise SystemExit(f"bench: {model.__name__}.{field.name} needs a value; "
+                             "teach bench/pages.py about it")
+        extra.append(field.column)
+        values.append(field.get_db_prep_save(value, connection))
+    return given + extra, tuple(values)
+
+
+def _insert(model, given: list[str], rows) -> None:
+    """Insert ``rows`` (tuples for ``given``) into ``model``'s table, fast."""
+    from django.db import connection
+
+    columns, defaults = _columns(model, given)
+    table = connection.ops.quote_name(model._meta.db_table)
+    names = ", ".join(connection.ops.quote_name(c) for c in columns)
+    raw = connection.connection
+    if connection.vendor == "postgresql":
+        with raw.cursor() as cur, cur.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row + defaults)
+    else:
+        marks = ", ".join("?" * len(columns))
+        raw.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})",
+                        (row + defaults for row in rows))
+
+
+def _ids(model) -> list[int]:
+    return list(model.objects.order_by("pk").values_list("pk", flat=True))
+
+
+def _when(moment: datetime, vendor: str):
+    # SQLite keeps Django's naive UTC text; PostgreSQL takes the aware datetime.
+    return moment.strftime("%Y-%m-%d %H:%M:%S") if vendor == "sqlite" else moment
+
+
+def load(customers: int, orders: int, rng: random.Random) -> dict:
+    """Load the users, customers, orders (one line each) and some returns."""
+    from django.contrib.auth.models import Group
+    from django.db import connection, transaction
+
+    from tenure.crm.accounts.models import Role, User
+    from tenure.crm.catalog.models import Product
+    from tenure.crm.customers.models import Customer
+    from tenure.crm.sales.models import Order, OrderLine, Return
+
+    vendor = connection.vendor
+    admin = User.objects.create_user("bench-admin", password="x", is_staff=True)
+    admin.groups.add(Group.objects.get(name=Role.ADMINISTRATOR))
+    managers = []
+    for i in range(1, 4):
+        manager = User.objects.create_user(f"bench-manager{i}", password="x")
+        manager.groups.add(Group.objects.get(name=Role.SALES_MANAGER))
+        managers.append(manager.pk)
+    Product.objects.bulk_create(
+        Product(sku=f"P{i:05d}", name=f"Product {i}", price=Decimal(rng.randint(99, 49_999)) / 100)
+        for i in range(1, 1001)
+    )
+    products = _ids(Product)
+
+    with transaction.atomic():
+        _insert(Customer, ["source", "external_id", "name", "email", "phone", "city",
+                           "manager_id", "acquired_on"], (
+            ("bench", f"C{i:06d}", f"{rng.choice(FIRST)} {rng.choice(SURNAMES)}",
+             f"customer{i}@example.com", f"+38067{i:07d}", rng.choice(CITIES),
+             # Three managers share 60 % of the customers; the rest have none.
+             managers[i % 3] if i % 5 < 3 else None,
+             (START + timedelta(days=rng.randrange(730))).date())
+            for i in range(1, customers + 1)))
+    customer_ids = _ids(Customer)
+
+    # Most customers buy a few times, a few buy very often (Pareto weights).
+    weights = [rng.paretovariate(1.2) for _ in customer_ids]
+    buyers = customer_ids + rng.choices(customer_ids, weights=weights,
+                                        k=max(orders - len(customer_ids), 0))
+    buyers = buyers[:orders]
+    with transaction.atomic():
+        _insert(Order, ["source", "external_id", "customer_id", "ordered_at", "status",
+                        "channel", "total"], (
+            ("bench", f"O{n:07d}", customer,
+             _when(START + timedelta(seconds=rng.randrange(730 * 86400)), vendor),
+             "cancelled" if rng.random() < 0.02 else "completed",
+             "web" if n % 3 else "store", f"{rng.randint(199, 99_999) / 100:.2f}")
+            for n, customer in enumerate(buyers, 1)))
+    order_ids = _ids(Order)
+    with transaction.atomic():
+        _insert(OrderLine, ["order_id", "line_no", "product_id", "quantity", "price"], (
+            (order, 1, rng.choice(products), "1", f"{rng.randint(199, 99_999) / 100:.2f}")
+            for order in order_ids))
+        returned = rng.sample(order_ids, len(order_ids) // 50)
+        _insert(Return, ["source", "external_id", "order_id", "returned_at", "amount"], (
+            ("bench", f"R{n:07d}", order, _when(START + timedelta(days=740), vendor), "5.00")
+            for n, order in enumerate(returned, 1)))
+    if vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")  # autovacuum would do it soon after a real load
+    return {"customers": len(customer_ids), "orders": len(order_ids),
+            "order_lines": len(order_ids), "returns": len(returned)}
+
+
+# --- measuring -------------------------------------------------------------------------
+
+def _time(client, url: str, expect: str) -> float:
+    started = time.perf_counter()
+    response = client.get(url)
+    elapsed = time.perf_counter() - started
+    body = response.content.decode()
+    if response.status_code != 200 or expect not in body:
+        raise SystemExit(f"bench: GET {url} gave {response.status_code}, "
+                         f"without {expect!r}: the page bench would measure an error page")
+    return elapsed * 1000
+
+
+def _stats(samples: list[float]) -> dict:
+    ordered = sorted(samples)
+    return {"n": len(ordered), "median": statistics.median(ordered),
+            "p95": ordered[max(0, round(0.95 * len(ordered)) - 1)], "max": ordered[-1]}
+
+
+def measure(requests: int, rng: random.Random) -> dict:
+    """Time random customer pages and list pages as the administrator and a manager."""
+    from django.test import Client
+
+    from tenure.crm.accounts.models import User
+    from tenure.crm.customers.models import Customer
+
+    admin = Client()
+    admin.force_login(User.objects.get(username="bench-admin"))
+    manager_user = User.objects.get(username="bench-manager1")
+    manager = Client()
+    manager.force_login(manager_user)
+
+    everyone = list(Customer.objects.values_list("pk", "external_id"))
+    own = list(Customer.objects.filter(manager=manager_user).values_list("pk", "external_id"))
+    for pk, ext in rng.sample(everyone, 10):  # warm the caches and the code paths
+        _time(admin, f"/customers/{pk}/", ext)
+
+    def pages(client, pool, n):
+        return [_time(client, f"/customers/{pk}/", ext) for pk, ext in rng.choices(pool, k=n)]
+
+    # The busiest customer's page is the worst case of the latest-orders query.
+    busiest = Customer.objects.with_order_stats("orders_count").order_by("-orders_count")[0]
+    pages_of = max(1, len(everyone) // 50)
+    timings = {
+        "customer page, administrator": _stats(pages(admin, everyone, requests)),
+        "customer page, sales manager": _stats(pages(manager, own, max(requests // 3, 10))),
+        "customer page, busiest customer": _stats(
+            [_time(admin, f"/customers/{busiest.pk}/", busiest.external_id)
+             for _ in range(20)]),
+        "customer list, first page": _stats(
+            [_time(admin, "/customers/", "customers") for _ in range(30)]),
+        "customer list, random page": _stats(
+            [_time(admin, f"/customers/?page={rng.randint(1, pages_of)}", "customers")
+             for _ in range(30)]),
+        "customer list, search": _stats(
+            [_time(admin, f"/customers/?q={rng.choice(SURNAMES)[:5]}", "customers")
+             for _ in range(30)]),
+        "customer list, sales manager": _stats(
+            [_time(manager, "/customers/", "customers") for _ in range(30)]),
+        "customer list, sorted by revenue": _stats(
+            [_time(admin, "/customers/?sort=-revenue", "customers") for _ in range(5)]),
+    }
+    timings["busiest customer orders"] = busiest.orders_count
+    return timings
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,257 @@
+"""Tenure's benchmarks: ``make bench`` runs them all, ``--only NAME`` one of them.
+
+- ``import-sqlite`` / ``import-postgres``: ``tenure import order-lines`` of a seeded CSV of
+  1,000,000 order lines (250,000 orders, 100,000 customers, 1,000 products) into a fresh
+  database, as a subprocess: wall time and peak memory, with the import's own counts.
+- ``pages-sqlite`` / ``pages-postgres``: server time of the customer page and the customer
+  list with 100,000 customers and 1,000,000 orders (``bench/pages.py``).
+
+PostgreSQL pieces create and drop their own databases on ``--postgres`` (default
+``postgres://postgres@127.0.0.1:5432``). Timings on a shared machine are pessimistic.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import datagen
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+PIECES = ["import-sqlite", "import-postgres", "pages-sqlite", "pages-postgres"]
+IMPORT_TARGET_S = 60.0
+PAGE_TARGET_MS = 100.0
+
+
+@dataclass
+class Row:
+    figure: str
+    size: str
+    value: str
+    target: str = ""
+    met: bool | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def run_tenure(args: list[str], env: dict, log: Path) -> tuple[float, int, int]:
+    """Run ``tenure ARGS``; return wall seconds, peak RSS in MiB and the exit status."""
+    started = time.perf_counter()
+    with log.open("ab") as out:
+        process = subprocess.Popen([str(BIN / "tenure"), *args], env=env, stdout=out,
+                                   stderr=subprocess.STDOUT, cwd=log.parent)
+        # wait4 gives this child's own rusage, not the maximum over every child so far.
+        _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    return time.perf_counter() - started, usage.ru_maxrss // 1024, process.returncode
+
+
+# --- databases -------------------------------------------------------------------------
+
+class Database:
+    """A fresh bench database: a SQLite file in ``workdir`` or a PostgreSQL database."""
+
+    def __init__(self, kind: str, name: str, workdir: Path, postgres: str):
+        self.kind, self.name, self.workdir, self.server = kind, name, workdir, postgres
+        if kind == "sqlite":
+            self.path = workdir / f"{name}.sqlite3"
+            self.url = f"sqlite:///{self.path}"
+        else:
+            self.url = f"{postgres.rstrip('/')}/{name}"
+
+    def __enter__(self) -> Database:
+        if self.kind == "sqlite":
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+        else:
+            self._admin(f'DROP DATABASE IF EXISTS "{self.name}"')
+            self._admin(f'CREATE DATABASE "{self.name}"')
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.kind == "sqlite":
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+        else:
+            self._admin(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+
+    def _admin(self, sql: str) -> None:
+        import psycopg
+
+        with psycopg.connect(f"{self.server.rstrip('/')}/postgres", autocommit=True) as conn:
+            conn.execute(sql)
+
+    def query(self, sql: str) -> list[tuple]:
+        if self.kind == "sqlite":
+            with sqlite3.connect(self.path) as conn:
+                return conn.execute(sql).fetchall()
+        import psycopg
+
+        with psycopg.connect(self.url) as conn:
+            return conn.execute(sql).fetchall()
+
+    def env(self) -> dict:
+        return {**os.environ, "TENURE_DATABASE_URL": self.url,
+                "TENURE_VAR_DIR": str(self.workdir / "var"), "TENURE_DEBUG": "0",
+                "DJANGO_SETTINGS_MODULE": "tenure.crm.settings"}
+
+
+# --- import ----------------------------------------------------------------------------
+
+def bench_import(kind: str, files: datagen.OrderLinesFile, workdir: Path, postgres: str
+                 ) -> list[Row]:
+    size = (f"{files.lines:,} lines, {files.orders:,} orders, {files.customers:,} customers")
+    with Database(kind, "tenure_bench_import", workdir, postgres) as db:
+        env, log = db.env(), workdir / f"import-{kind}.log"
+        log.unlink(missing_ok=True)
+        for step in (["migrate", "--no-input", "-v", "0"],
+                     ["import", "products", str(files.products_path)]):
+            _, _, status = run_tenure(step, env, log)
+            if status:
+                return [_failed(f"import order lines ({kind})", size, step, log)]
+        seconds, peak_mib, status = run_tenure(
+            ["import", "order-lines", str(files.path)], env, log)
+        counts = _import_counts(db)
+    row = Row(f"import order lines ({kind})", size, f"{seconds:.1f} s, peak {peak_mib} MiB",
+              f"<= {IMPORT_TARGET_S:.0f} s")
+    row.notes.append(
+        "import: rows {rows:,}, inserted {inserted:,}, updated {updated:,}, "
+        "unchanged {unchanged:,}, rejected {rejected:,}".format(**counts["run"])
+        if counts["run"] else "import: no ImportRun recorded")
+    row.notes.append(f"in the database: {counts['lines']:,} lines, {counts['orders']:,} orders,"
+                     f" {counts['customers']:,} customers; exit status {status}")
+    complete = (status == 0 and counts["lines"] == files.lines
+                and counts["orders"] == files.orders)
+    if not complete:
+        row.notes.append(f"INCOMPLETE: expected {files.lines:,} lines and {files.orders:,} "
+                         f"orders; see {log}")
+    row.met = complete and seconds <= IMPORT_TARGET_S
+    return [row]
+
+
+def _import_counts(db: Database) -> dict:
+    def count(table: str) -> int:
+        return db.query(f"SELECT count(*) FROM {table}")[0][0]
+
+    runs = db.query("SELECT rows, inserted, updated, unchanged, rejected FROM imports_importrun"
+                    " WHERE kind = 'order-lines' ORDER BY id DESC LIMIT 1")
+    keys = ("rows", "inserted", "updated", "unchanged", "rejected")
+    return {"run": dict(zip(keys, runs[0], strict=True)) if runs else None,
+            "lines": count("sales_orderline"), "orders": count("sales_order"),
+            "customers": count("customers_customer")}
+
+
+def _failed(figure: str, size: str, step: list[str], log: Path) -> Row:
+    tail = log.read_text(errors="replace").strip().splitlines()[-3:]
+    return Row(figure, size, "FAILED", met=False,
+               notes=[f"`tenure {' '.join(step[:2])}` failed; see {log}", *tail])
+
+
+# --- pages -----------------------------------------------------------------------------
+
+def bench_pages(kind: str, args, workdir: Path) -> list[Row]:
+    size = f"{args.customers:,} customers, {args.orders:,} orders"
+    out = workdir / f"pages-{kind}.json"
+    with Database(kind, "tenure_bench_pages", workdir, args.postgres) as db:
+        command = [sys.executable, str(Path(__file__).parent / "pages.py"), "--json", str(out),
+                   "--customers", str(args.customers), "--orders", str(args.orders),
+                   "--requests", str(args.requests)]
+        status = subprocess.call(command, env=db.env(), cwd=workdir)
+    if status:
+        return [Row(f"pages ({kind})", size, "FAILED", met=False,
+                    notes=[f"bench/pages.py exited with {status}"])]
+    result = json.loads(out.read_text())
+    sizes = result["sizes"]
+    size = (f"{sizes['customers']:,} customers, {sizes['orders']:,} orders")
+    timings = result["timings"]
+    busiest = timings.pop("busiest customer orders")
+    rows = []
+    for name, t in timings.items():
+        targeted = not name.endswith("sorted by revenue")
+        row = Row(f"{name} ({kind})", size,
+                  f"p95 {t['p95']:.0f} ms (median {t['median']:.0f}, max {t['max']:.0f}, "
+                  f"n={t['n']})",
+                  f"p95 <= {PAGE_TARGET_MS:.0f} ms" if targeted else "(none)",
+                  t["p95"] <= PAGE_TARGET_MS if targeted else None)
+        if name.endswith("busiest customer"):
+            row.notes.append(f"that customer has {busiest:,} orders")
+        rows.append(row)
+    rows[0].notes.append(f"data loaded in {sizes['load_seconds']} s "
+                         f"({sizes['order_lines']:,} lines, {sizes['returns']:,} returns)")
+    return rows
+
+
+# --- report ----------------------------------------------------------------------------
+
+def print_table(rows: list[Row]) -> None:
+    headers = ("figure", "data size", "measured", "target", "met")
+    cells = [(r.figure, r.size, r.value, r.target,
+              {True: "yes", False: "NO", None: "-"}[r.met]) for r in rows]
+    widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(headers)]
+    line = "  ".join("{:<%d}" % w for w in widths)
+    print()
+    print(line.format(*headers))
+    print(line.format(*("-" * w for w in widths)))
+    for row, cell in zip(rows, cells, strict=True):
+        print(line.format(*cell))
+        for note in row.notes:
+            print(" " * 4 + note)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--only", default=",".join(PIECES),
+                        help=f"comma-separated pieces among {', '.join(PIECES)}")
+    parser.add_argument("--lines", type=int, default=1_000_000)
+    parser.add_argument("--import-orders", type=int, default=250_000)
+    parser.add_argument("--import-customers", type=int, default=100_000)
+    parser.add_argument("--customers", type=int, default=100_000, help="pages bench")
+    parser.add_argument("--orders", type=int, default=1_000_000, help="pages bench")
+    parser.add_argument("--requests", type=int, default=300, help="customer pages timed")
+    parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432")
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--workdir", help="keep files here instead of a temporary directory")
+    args = parser.parse_args()
+    pieces = [p.strip() for p in args.only.split(",") if p.strip()]
+    unknown = set(pieces) - set(PIECES)
+    if unknown:
+        parser.error(f"unknown piece(s) {', '.join(sorted(unknown))}; choose among {PIECES}")
+
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="tenure-bench-") as tmp:
+        workdir = Path(args.workdir or tmp).resolve()
+        workdir.mkdir(parents=True, exist_ok=True)
+        rows: list[Row] = []
+        files = None
+        for piece in pieces:
+            what, kind = piece.split("-")
+            kind = "sqlite" if kind == "sqlite" else "postgresql"
+            print(f"== {piece}", flush=True)
+            piece_started = time.perf_counter()
+            if what == "import":
+                if files is None:
+                    files = datagen.write_order_lines(
+                        workdir / "csv", lines=args.lines, orders=args.import_orders,
+                        customers=args.import_customers, products=1000, seed=args.seed)
+                rows += bench_import(kind, files, workdir, args.postgres)
+            else:
+                rows += bench_pages(kind, args, workdir)
+            print(f"   ({time.perf_counter() - piece_started:.0f} s)", flush=True)
+        print_table(rows)
+    total = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+    print(f"\ntotal {total / 60:.1f} min; bench process peak {peak} MiB; {os.cpu_count()} CPUs")
+    return 0 if all(r.met is not False for r in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
