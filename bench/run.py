@@ -197,7 +197,7 @@ def print_table(rows: list[Row]) -> None:
     cells = [(r.figure, r.size, r.value, r.target,
               {True: "yes", False: "NO", None: "-"}[r.met]) for r in rows]
     widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(headers)]
-    line = "  ".join("{:<%d}" % w for w in widths)
+    line = "  ".join(f"{{:<{w}}}" for w in widths)
     print()
     print(line.format(*headers))
     print(line.format(*("-" * w for w in widths)))
