@@ -3,6 +3,8 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from django.urls import reverse
+
 from tenure.crm.customers.merging import MergeError, merge_customers, undo_merge
 from tenure.crm.customers.models import Customer, CustomerMerge, Tag
 from tenure.crm.sales.models import Order, OrderStatus, Return
@@ -176,3 +178,117 @@ class MergingTestCase(TenureTestCase):
         self.assertIsNone(Customer.objects.get(pk=self.kept.pk).referred_by_id)
         undo_merge(merge)
         self.assertEqual(Customer.objects.get(pk=self.kept.pk).referred_by_id, self.removed.pk)
+
+
+class MergePagesTestCase(TenureTestCase):
+    def setUp(self):
+        self.first = Customer.objects.create(name="Ann", email="ann@example.com",
+                                             manager=self.manager)
+        self.second = Customer.objects.create(name="Ann Two", email="ANN@example.com",
+                                              phone="+380501112233", manager=self.manager)
+        for number, total, customer in [("F1", "100.00", self.first), ("F2", "50.00", self.first),
+                                        ("S1", "30.25", self.second)]:
+            Order.objects.create(external_id=number, customer=customer,
+                                 ordered_at=at(2024, 3, 1), total=Decimal(total))
+        self.url = reverse("duplicates:compare", args=[self.first.pk, self.second.pk])
+
+    def merge(self, user, keep):
+        self.login(user)
+        return self.client.post(self.url, {"keep": keep.pk})
+
+    def test_it_shows_both_profiles_with_orders_and_revenue(self):
+        self.login(self.admin)
+        response = self.client.get(self.url)
+        self.assertContains(response, '<dd class="orders">2</dd>', html=True)
+        self.assertContains(response, '<dd class="revenue">150.00</dd>', html=True)
+        self.assertContains(response, '<dd class="orders">1</dd>', html=True)
+        self.assertContains(response, '<dd class="revenue">30.25</dd>', html=True)
+        self.assertContains(response, "+380501112233")
+        self.assertContains(response, 'name="keep"', count=2)
+
+    def test_it_shows_no_merge_form_to_a_marketer(self):
+        self.login(self.marketer)
+        response = self.client.get(self.url)
+        self.assertContains(response, "Ann Two")
+        self.assertNotContains(response, 'name="keep"')
+
+    def test_it_hides_customers_of_another_manager(self):
+        self.login(self.other_manager)
+        self.assertEqual(self.client.get(self.url).status_code, 404)
+
+    def test_it_merges_into_the_chosen_customer(self):
+        response = self.merge(self.admin, keep=self.second)
+        self.assertRedirects(response, reverse("customers:detail", args=[self.second.pk]),
+                             fetch_redirect_response=False)
+        self.assertFalse(Customer.objects.filter(pk=self.first.pk).exists())
+        self.assertEqual(self.second.orders.count(), 3)
+        merge = CustomerMerge.objects.get()
+        self.assertEqual((merge.kept, merge.removed_id, merge.merged_by),
+                         (self.second, self.first.pk, self.admin))
+        messages = [str(m) for m in response.wsgi_request._messages]
+        self.assertEqual(messages, [
+            "Ann was merged into Ann Two. The merge can be undone from the merge history."
+        ])
+
+    def test_it_forbids_a_sales_manager_and_a_marketer_to_merge(self):
+        for user in (self.manager, self.marketer):
+            self.assertEqual(self.merge(user, keep=self.first).status_code, 403)
+        self.assertEqual(Customer.objects.filter(pk__in=[self.first.pk, self.second.pk]).count(), 2)
+        self.assertFalse(CustomerMerge.objects.exists())
+
+    def test_it_rejects_a_customer_not_in_the_pair(self):
+        other = Customer.objects.create(name="Zed")
+        response = self.merge(self.admin, keep=other)
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(Customer.objects.count(), 3)
+
+
+class MergeHistoryPagesTestCase(TenureTestCase):
+    def setUp(self):
+        self.kept = Customer.objects.create(name="Ann", email="ann@example.com")
+        self.removed = Customer.objects.create(name="Ann Two", email="ann@example.com",
+                                               external_id="B7")
+        Order.objects.create(external_id="R1", customer=self.removed, ordered_at=at(2024, 3, 1),
+                             total=Decimal("10.00"))
+        self.merge = merge_customers(self.kept, self.removed, by=self.admin)
+        self.undo_url = reverse("duplicates:undo", args=[self.merge.pk])
+
+    def test_it_lists_merges_with_an_undo_form(self):
+        self.login(self.admin)
+        response = self.client.get(reverse("duplicates:history"))
+        self.assertContains(response, "Ann Two")
+        self.assertContains(response, "B7")
+        self.assertContains(response, '<td class="num">1</td>', html=True)
+        self.assertContains(response, f'action="{self.undo_url}"')
+
+    def test_it_shows_no_undo_form_to_a_marketer(self):
+        self.login(self.marketer)
+        response = self.client.get(reverse("duplicates:history"))
+        self.assertContains(response, "Ann Two")
+        self.assertNotContains(response, self.undo_url)
+
+    def test_it_undoes_a_merge(self):
+        self.login(self.admin)
+        response = self.client.post(self.undo_url)
+        self.assertRedirects(response, reverse("duplicates:history"))
+        restored = Customer.objects.get(pk=self.removed.pk)
+        self.assertEqual(restored.orders.get().external_id, "R1")
+        self.merge.refresh_from_db()
+        self.assertEqual(self.merge.undone_by, self.admin)
+
+    def test_it_reports_a_second_undo(self):
+        self.login(self.admin)
+        self.client.post(self.undo_url)
+        response = self.client.post(self.undo_url, follow=True)
+        self.assertContains(response, "This merge was already undone.")
+        self.assertEqual(Customer.objects.filter(pk=self.removed.pk).count(), 1)
+
+    def test_it_forbids_a_sales_manager_and_a_marketer_to_undo(self):
+        for user in (self.manager, self.marketer):
+            self.login(user)
+            self.assertEqual(self.client.post(self.undo_url).status_code, 403)
+        self.assertFalse(Customer.objects.filter(pk=self.removed.pk).exists())
+
+    def test_it_undoes_only_on_post(self):
+        self.login(self.admin)
+        self.assertEqual(self.client.get(self.undo_url).status_code, 405)
