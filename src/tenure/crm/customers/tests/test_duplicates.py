@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+from io import StringIO
+
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from tenure.crm.accounts.access import customers_for_user
 from tenure.crm.customers.duplicates import count_possible_duplicates, possible_duplicates
-from tenure.crm.customers.models import Customer
+from tenure.crm.customers.models import Customer, CustomerMerge
 from tenure.crm.testing import TenureTestCase
 
 
@@ -93,3 +96,40 @@ class DuplicatePagesTestCase(TenureTestCase):
         response = self.client.get(self.url)
         self.assertEqual(response.status_code, 302)
         self.assertIn(reverse("login"), response["Location"])
+
+
+class DuplicatesCommandTestCase(TenureTestCase):
+    def setUp(self):
+        self.ann = Customer.objects.create(name="Ann", email="ann@example.com")
+        self.ann2 = Customer.objects.create(name="Ann Two", email="Ann@Example.com")
+
+    def run_command(self, *args) -> str:
+        out = StringIO()
+        call_command("duplicates", *args, stdout=out)
+        return out.getvalue()
+
+    def test_it_prints_the_groups(self):
+        lines = self.run_command().splitlines()
+        self.assertEqual(lines[1].split(), [
+            "Same", "email", "ann@example.com", f"#{self.ann.pk}", "Ann,", f"#{self.ann2.pk}",
+            "Ann", "Two",
+        ])
+        self.assertEqual(lines[-1], "1 possible duplicate group")
+
+    def test_it_merges_and_undoes(self):
+        out = self.run_command("--merge", str(self.ann.pk), str(self.ann2.pk))
+        merge = CustomerMerge.objects.get()
+        self.assertIn(f"Merged #{self.ann2.pk} Ann Two into #{self.ann.pk} Ann", out)
+        self.assertFalse(Customer.objects.filter(pk=self.ann2.pk).exists())
+        self.run_command("--undo", str(merge.pk))
+        self.assertEqual(Customer.objects.get(pk=self.ann2.pk).name, "Ann Two")
+
+    def test_it_fails_with_status_1_on_an_unknown_customer(self):
+        with self.assertRaises(CommandError) as caught:
+            self.run_command("--merge", str(self.ann.pk), "999999")
+        self.assertEqual(caught.exception.returncode, 1)
+
+    def test_it_fails_with_status_2_on_bad_usage(self):
+        with self.assertRaises(CommandError) as caught:
+            self.run_command("--merge", "1", "2", "--undo", "1")
+        self.assertEqual(caught.exception.returncode, 2)
