@@ -19,15 +19,23 @@ def pytest_collection_modifyitems(items):
 @pytest.fixture
 def admin_user(transactional_db):
     """Return an administrator (staff) who signs in with ``PASSWORD``."""
+    return _user("olena", Role.ADMINISTRATOR, first_name="Olena", is_staff=True)
+
+
+@pytest.fixture
+def manager_user(transactional_db):
+    """Return a sales manager, who sees only the customers assigned to them."""
+    return _user("petro", Role.SALES_MANAGER, first_name="Petro")
+
+
+def _user(username: str, role: str, **fields):
     from django.contrib.auth.models import Group
 
     from tenure.crm.accounts.models import User
 
     sync_roles()
-    user = User.objects.create_user(
-        username="olena", password=PASSWORD, first_name="Olena", is_staff=True
-    )
-    user.groups.add(Group.objects.get(name=Role.ADMINISTRATOR))
+    user = User.objects.create_user(username=username, password=PASSWORD, **fields)
+    user.groups.add(Group.objects.get(name=role))
     return user
 
 
