@@ -1,0 +1,142 @@
+"""Put a simulated ``Shop`` into the tables: catalog, customers, orders, returns."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tenure.crm.catalog.models import Category, Product
+from tenure.crm.customers.models import ConsentChange, Customer, Tag
+from tenure.crm.lib.money import default_currency
+from tenure.crm.sales.models import Order, OrderLine, Return, ReturnLine
+
+from . import baskets, consents, portfolio
+from .world import Shop
+from .writing import Clock, constant, ids, insert, money, next_id, reset_sequences, values
+
+SOURCE = "demo"
+MODELS = [Customer, ConsentChange, Customer.tags.through, Order, OrderLine, Return, ReturnLine]
+
+
+def row_count(shop: Shop) -> int:
+    """Return how many rows ``load_shop`` writes, for the progress bar."""
+    return (len(shop.customers.joined) + len(shop.consents.customer) + len(shop.customers.tag)
+            + len(shop.orders.at) + len(shop.lines.order) + 2 * len(shop.returns.order)
+            + len(shop.returns.line_return))
+
+
+def load_shop(shop: Shop, managers: list, progress=None) -> None:
+    """Write ``shop``; ``managers`` are the users customers are assigned to."""
+    clock = Clock(shop.start, (shop.end - shop.start).days + 1)
+    product = load_catalog(shop)
+    first = {model: next_id(model) for model in MODELS}
+    load_customers(shop, clock, first, managers, progress)
+    load_orders(shop, clock, first, product, progress)
+    load_returns(shop, clock, first, product, progress)
+    reset_sequences(*MODELS)
+
+
+def load_catalog(shop: Shop) -> np.ndarray:
+    """Create the categories and products; return the product ids by product index."""
+    goods, product_ids = shop.assortment, []
+    for i, sku in enumerate(goods.sku):
+        product, _ = Product.objects.update_or_create(sku=sku, defaults={
+            "name": goods.name[i], "category": Category.from_path(list(goods.path[i])),
+            "price": f"{goods.price[i] / 100:.2f}", "cost": f"{goods.cost[i] / 100:.2f}",
+            "currency": default_currency(), "is_active": True,
+        })
+        product_ids.append(product.pk)
+    return np.array(product_ids, dtype=np.int64)
+
+
+def load_customers(shop: Shop, clock: Clock, first: dict, managers: list, progress) -> None:
+    """Write the customers, their consent history and their tags."""
+    people, profiles = shop.customers, shop.customers.profiles
+    manager_ids = np.array([m.pk for m in managers] + [-1])[people.manager]
+    joined, current = clock.stamps(people.joined), shop.consents.current
+    insert(Customer, {
+        "id": ids(first[Customer], np.arange(len(people.joined))),
+        "source": constant(SOURCE),
+        "external_id": lambda part: [f"C-{i + 1:06d}" for i in range(part.start, part.stop)],
+        "name": values(profiles.name), "email": values(profiles.email),
+        "phone": values(profiles.phone), "birth_date": values(profiles.birth_date),
+        "gender": values(profiles.gender), "city": values(profiles.city),
+        "acquisition_channel": values(np.array(portfolio.ACQUISITION_CHANNELS)[people.acquisition]),
+        "acquired_on": clock.dates(people.joined),
+        "referred_by": ids(first[Customer], people.referrer),
+        "manager": lambda part: [None if m < 0 else m for m in manager_ids[part].tolist()],
+        "notes": values(people.notes),
+        **{f"consent_{name}": values(current[:, c]) for c, name in enumerate(consents.CHANNELS)},
+        "created_at": joined, "updated_at": joined,
+    }, len(people.joined), progress)
+    load_consents(shop, clock, first, progress)
+    load_tags(shop, first, progress)
+
+
+def load_consents(shop: Shop, clock: Clock, first: dict, progress) -> None:
+    """Write every consent change with its time and source."""
+    rows = shop.consents
+    insert(ConsentChange, {
+        "id": ids(first[ConsentChange], np.arange(len(rows.customer))),
+        "customer": ids(first[Customer], rows.customer),
+        "channel": values(np.array(consents.CHANNELS)[rows.channel]),
+        "granted": values(rows.granted), "changed_at": clock.stamps(rows.at),
+        "source": values(np.array(consents.SOURCES)[rows.source]),
+        "changed_by": constant(None),
+    }, len(rows.customer), progress)
+
+
+def load_tags(shop: Shop, first: dict, progress) -> None:
+    """Write the customers' tags."""
+    tag_ids = np.array([Tag.objects.get_or_create(name=name)[0].pk for name in portfolio.TAGS])
+    through = Customer.tags.through
+    insert(through, {
+        "id": ids(first[through], np.arange(len(shop.customers.tag))),
+        "customer": ids(first[Customer], shop.customers.tag_customer),
+        "tag": values(tag_ids[shop.customers.tag]),
+    }, len(shop.customers.tag), progress)
+
+
+def load_orders(shop: Shop, clock: Clock, first: dict, product: np.ndarray, progress) -> None:
+    """Write the orders and their lines."""
+    orders, lines, currency = shop.orders, shop.lines, default_currency()
+    at = clock.stamps(orders.at)
+    insert(Order, {
+        "id": ids(first[Order], np.arange(len(orders.at))), "source": constant(SOURCE),
+        "external_id": lambda part: [f"SO-{i + 100001}" for i in range(part.start, part.stop)],
+        "customer": ids(first[Customer], orders.customer), "ordered_at": at,
+        "channel": values(np.array(baskets.CHANNELS)[orders.channel]),
+        "store": values(np.array(baskets.STORES)[orders.store]),
+        "status": values(np.array(baskets.STATUSES)[orders.status]),
+        "currency": constant(currency), "total": money(orders.total),
+        "discount": money(orders.discount), "cost": money(orders.cost),
+        "created_at": at, "updated_at": at,
+    }, len(orders.at), progress)
+    insert(OrderLine, {
+        "id": ids(first[OrderLine], np.arange(len(lines.order))),
+        "order": ids(first[Order], lines.order), "line_no": values(lines.line_no),
+        "product": values(product[lines.product]), "quantity": values(lines.quantity),
+        "price": money(lines.price), "discount": money(lines.discount), "cost": money(lines.cost),
+    }, len(lines.order), progress)
+
+
+def load_returns(shop: Shop, clock: Clock, first: dict, product: np.ndarray, progress) -> None:
+    """Write the returns and their lines."""
+    returns = shop.returns
+    at = clock.stamps(returns.at)
+    insert(Return, {
+        "id": ids(first[Return], np.arange(len(returns.order))), "source": constant(SOURCE),
+        "external_id": lambda part: [f"RMA-{i + 1:06d}" for i in range(part.start, part.stop)],
+        "order": ids(first[Order], returns.order), "returned_at": at,
+        "amount": money(returns.amount), "currency": constant(default_currency()),
+        "reason": values(np.array(baskets.RETURN_REASONS)[returns.reason]), "created_at": at,
+    }, len(returns.order), progress)
+    insert(ReturnLine, {
+        "id": ids(first[ReturnLine], np.arange(len(returns.line_return))),
+        "ret": ids(first[Return], returns.line_return),
+        "product": values(product[returns.line_product]),
+        "quantity": values(returns.line_quantity), "amount": money(returns.line_amount),
+    }, len(returns.line_return), progress)
+    if progress is not None:
+        progress.update(len(returns.order))
+
+

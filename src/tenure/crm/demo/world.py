@@ -1,0 +1,140 @@
+"""The whole demo shop as numpy arrays: customers, products, orders, returns, consents.
+
+``simulate_shop`` is pure: the same arguments give the same shop, and nothing
+reads the clock or the database. Times are seconds of shop-local time since
+midnight of ``Shop.start``; money is in integer cents.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import numpy as np
+
+from . import baskets, people, portfolio
+from .assortment import Assortment, draw_assortment
+from .consents import Consents, draw_consents
+from .returns import draw_returns
+from .simulation import (
+    Behaviour,
+    Purchases,
+    draw_population,
+    scale_to_mean,
+    season_by_day,
+    simulate_purchases,
+)
+
+YEARS = 3
+DAY = baskets.DAY
+
+
+@dataclass
+class Customers:
+    profiles: people.Profiles
+    joined: np.ndarray  # seconds
+    acquisition: np.ndarray
+    referrer: np.ndarray
+    manager: np.ndarray
+    notes: list[str]
+    tag_customer: np.ndarray
+    tag: np.ndarray
+
+
+@dataclass
+class Shop:
+    start: date
+    end: date
+    assortment: Assortment
+    customers: Customers
+    consents: Consents
+    orders: baskets.Orders
+    lines: baskets.Lines
+    returns: baskets.Returns
+
+    @property
+    def revenue(self) -> int:
+        """Return the revenue in cents: orders not cancelled, minus refunds."""
+        kept = self.orders.status != baskets.CANCELLED
+        return int(self.orders.total[kept].sum() - self.returns.amount.sum())
+
+
+def simulate_shop(customers: int, seed: int, end_date: date,
+                  orders_per_customer: float | None = None,
+                  behaviour: Behaviour | None = None) -> Shop:
+    """Return a three-year shop of ``customers`` customers ending on ``end_date``."""
+    rng = np.random.default_rng(seed)
+    start = end_date - timedelta(days=365 * YEARS)
+    days = (end_date - start).days + 1
+    season = season_by_day(start, days)
+    population = draw_population(rng, customers, season, behaviour or Behaviour())
+    if orders_per_customer is not None:
+        scale_to_mean(population, days, orders_per_customer)
+    purchases = simulate_purchases(rng, population, season)
+    assortment = draw_assortment(rng)
+    tastes = baskets.draw_tastes(rng, customers, assortment)
+    orders, lines = draw_orders(rng, purchases, tastes, assortment, start, days * DAY)
+    returns = draw_returns(rng, orders, lines, days * DAY)
+    people_part = draw_customers(rng, population, orders, returns, seed, end_date)
+    consents = draw_consents(rng, people_part.joined, reachable(people_part.profiles),
+                             first_in_store(orders, customers), days * DAY)
+    return Shop(start, end_date, assortment, people_part, consents, orders, lines, returns)
+
+
+def draw_orders(rng, purchases: Purchases, tastes: baskets.Tastes, assortment: Assortment,
+                start: date, end: int) -> tuple[baskets.Orders, baskets.Lines]:
+    """Return the orders, sorted by time, and their lines."""
+    day = np.floor(purchases.time).astype(np.int64)
+    channel, store = baskets.draw_channels(rng, purchases.customer, tastes)
+    in_store = channel == baskets.CHANNELS.index("store")
+    at = day * DAY + baskets.time_of_day(rng, in_store)
+    order = np.argsort(at, kind="stable")
+    purchases = Purchases(purchases.customer[order], at[order] / DAY)
+    at, channel, store = at[order], channel[order], store[order]
+    lines = baskets.draw_lines(rng, purchases, tastes, assortment)
+    dates = np.datetime64(start) + (at // DAY).astype("timedelta64[D]")
+    month = dates.astype("datetime64[M]").astype(int) % 12
+    day_of_month = (dates - dates.astype("datetime64[M]")).astype(int) + 1
+    baskets.apply_discounts(rng, lines, month, day_of_month)
+    total, discount, cost = baskets.totals(lines, len(at))
+    status = baskets.draw_statuses(rng, at, channel, end)
+    return baskets.Orders(purchases.customer, at, channel, store, status, total, discount,
+                          cost), lines
+
+
+def first_in_store(orders: baskets.Orders, n: int) -> np.ndarray:
+    """Return whether each customer's first order was placed in a store."""
+    customer, first = np.unique(orders.customer, return_index=True)
+    result = np.zeros(n, dtype=bool)
+    result[customer] = orders.channel[first] == baskets.CHANNELS.index("store")
+    return result
+
+
+def draw_customers(rng, population, orders: baskets.Orders, returns: baskets.Returns,
+                   seed: int, end_date: date) -> Customers:
+    """Return the customers' profiles and how the shop knows them."""
+    n = len(population.acquired)
+    joined = np.floor(population.acquired).astype(np.int64) * DAY + rng.integers(0, DAY, n)
+    buyer, first = np.unique(orders.customer, return_index=True)
+    joined[buyer] = orders.at[first]  # a buyer joins with their first order
+    profiles = people.draw_profiles(rng, n, seed, end_date)
+    referrer = portfolio.draw_referrers(rng, joined // DAY, population.rate)
+    kept = orders.status != baskets.CANCELLED
+    revenue = np.bincount(orders.customer[kept], weights=orders.total[kept], minlength=n)
+    complained = np.zeros(n, dtype=bool)
+    complained[orders.customer[returns.order[returns.reason <= 3]]] = True
+    tag_customer, tag = portfolio.draw_tags(rng, revenue, complained)
+    return Customers(
+        profiles=profiles, joined=joined,
+        acquisition=portfolio.draw_acquisition(rng, referrer, first_in_store(orders, n)),
+        referrer=referrer, manager=portfolio.draw_managers(rng, n),
+        notes=portfolio.draw_notes(rng, [people.LOCALES[i] for i in profiles.locale]),
+        tag_customer=tag_customer, tag=tag,
+    )
+
+
+def reachable(profiles: people.Profiles) -> np.ndarray:
+    """Return customers x consent channels: email needs an email, the rest a phone."""
+    email = np.array([bool(e) for e in profiles.email])
+    phone = np.array([bool(p) for p in profiles.phone])
+    return np.column_stack([email, phone, phone, phone])
