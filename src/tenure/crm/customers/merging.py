@@ -240,6 +240,13 @@ def undo_merge(merge: CustomerMerge, *, by=None) -> Customer:
     merge = CustomerMerge.objects.select_for_update().select_related("kept").get(pk=merge.pk)
     if merge.undone_at is not None:
         raise MergeError(_("This merge was already undone."))
+    later = CustomerMerge.objects.filter(kept_id=merge.kept_id, pk__gt=merge.pk, undone_at=None)
+    if later.exists():
+        # The later merge may have moved rows or changed fields this undo would restore.
+        raise MergeError(_("Undo the later merges into %(customer)s first (#%(ids)s).") % {
+            "customer": merge.kept, "ids": ", #".join(str(pk) for pk in later.values_list(
+                "pk", flat=True)),
+        })
     if Customer.objects.filter(pk=merge.removed_id).exists():
         raise MergeError(_("A customer with id %(id)s exists already.") % {"id": merge.removed_id})
     removed = _save_serialized(merge.snapshot["removed"])

@@ -292,3 +292,34 @@ class MergeHistoryPagesTestCase(TenureTestCase):
     def test_it_undoes_only_on_post(self):
         self.login(self.admin)
         self.assertEqual(self.client.get(self.undo_url).status_code, 405)
+
+
+class MergeOrderTestCase(TenureTestCase):
+    def setUp(self):
+        self.kept = Customer.objects.create(name="Kept")
+        self.first = Customer.objects.create(name="First", city="Kyiv")
+        self.second = Customer.objects.create(name="Second", city="Lviv")
+
+    def test_it_undoes_merges_last_first(self):
+        first_merge = merge_customers(self.kept, self.first)
+        second_merge = merge_customers(self.kept, self.second)
+        with self.assertRaisesMessage(MergeError, f"first (#{second_merge.pk})"):
+            undo_merge(first_merge)
+        undo_merge(second_merge)
+        undo_merge(first_merge)
+        self.assertEqual(Customer.objects.get(pk=self.kept.pk).city, "")
+        self.assertEqual(Customer.objects.get(pk=self.first.pk).city, "Kyiv")
+
+    def test_it_waits_for_the_merge_of_the_kept_customer_to_be_undone(self):
+        first_merge = merge_customers(self.kept, self.first)
+        outer = merge_customers(self.second, self.kept)
+        first_merge.refresh_from_db()
+        self.assertEqual(first_merge.kept, self.second)
+        with self.assertRaises(MergeError):
+            undo_merge(first_merge)
+        undo_merge(outer)
+        undo_merge(first_merge)
+        self.assertEqual(
+            sorted(Customer.objects.values_list("name", "city")),
+            [("First", "Kyiv"), ("Kept", ""), ("Second", "Lviv")],
+        )
