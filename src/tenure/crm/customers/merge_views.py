@@ -33,7 +33,7 @@ class MergeForm(forms.Form):
     def __init__(self, first: Customer, second: Customer, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.pair = {first.pk: (first, second), second.pk: (second, first)}
-        self.fields["keep"].choices = [(first.pk, str(first)), (second.pk, str(second))]
+        self.fields["keep"].choices = [(c.pk, f"#{c.pk} {c}") for c in (first, second)]
         self.fields["keep"].initial = first.pk
 
     def kept_and_removed(self) -> tuple[Customer, Customer]:
