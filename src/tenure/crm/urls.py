@@ -4,7 +4,6 @@ from django.contrib import admin
 from django.urls import include, path
 
 urlpatterns = [
-    path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("accounts/", include("tenure.crm.accounts.urls")),
     path("customers/duplicates/", include("tenure.crm.customers.merge_urls")),

@@ -1,12 +1,5 @@
-from django.contrib.auth.decorators import login_required
-from django.shortcuts import redirect
 from django.urls import path
 
+from . import views
 
-@login_required
-def home(request):
-    """Send a signed-in user to their customer list."""
-    return redirect("customers:list")
-
-
-urlpatterns = [path("", home, name="home")]
+urlpatterns = [path("", views.home, name="home")]

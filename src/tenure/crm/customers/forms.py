@@ -1,0 +1,205 @@
+"""Forms of the customer pages: the list's filters, the profile, the consent."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from django import forms
+from django.db.models import F, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from tenure.crm.accounts.models import Role, User
+from tenure.crm.lib.phone import InvalidPhone, normalize_phone
+
+from .models import Channel, Customer, Tag
+
+# sort key -> (annotation it needs or None, ordering)
+SORTS = {
+    "name": (None, [F("name").asc(), F("id").asc()]),
+    "-name": (None, [F("name").desc(), F("id").desc()]),
+    "-last_purchase": ("last_purchase", [F("last_purchase").desc(nulls_last=True), "id"]),
+    "last_purchase": ("last_purchase", [F("last_purchase").asc(nulls_first=True), "id"]),
+    "-orders": ("orders_count", [F("orders_count").desc(), "id"]),
+    "orders": ("orders_count", [F("orders_count").asc(), "id"]),
+    "-revenue": ("revenue", [F("revenue").desc(), "id"]),
+    "revenue": ("revenue", [F("revenue").asc(), "id"]),
+}
+SORT_CHOICES = [
+    ("name", _("Name, A to Z")),
+    ("-name", _("Name, Z to A")),
+    ("-last_purchase", _("Last purchase, newest first")),
+    ("last_purchase", _("Last purchase, oldest first")),
+    ("-orders", _("Most orders first")),
+    ("orders", _("Fewest orders first")),
+    ("-revenue", _("Highest revenue first")),
+    ("revenue", _("Lowest revenue first")),
+]
+
+
+def manager_choices() -> QuerySet:
+    """Return the users a customer can be assigned to: active sales managers."""
+    return User.objects.filter(is_active=True, groups__name=Role.SALES_MANAGER).order_by(
+        "first_name", "last_name", "username"
+    )
+
+
+def consent_choices() -> list[tuple[str, str]]:
+    """Return the consent filter's options: agrees or refuses, per channel."""
+    options = [("", _("Any consent"))]
+    for channel in Channel:
+        options.append((channel.value, _("Agrees to %(channel)s") % {"channel": channel.label}))
+        options.append(
+            (f"-{channel.value}", _("Does not agree to %(channel)s") % {"channel": channel.label})
+        )
+    return options
+
+
+class ManagerChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return obj.get_full_name() or obj.username
+
+
+class CustomerFilterForm(forms.Form):
+    """The customer list's search, filters and sort, read from the query string."""
+
+    q = forms.CharField(required=False, label=_("Search"))
+    manager = ManagerChoiceField(
+        queryset=User.objects.none(), required=False, label=_("Manager"),
+        empty_label=_("Any manager"),
+    )
+    city = forms.CharField(required=False, label=_("City"))
+    tag = forms.ModelChoiceField(
+        queryset=Tag.objects.all(), required=False, label=_("Tag"), empty_label=_("Any tag")
+    )
+    channel = forms.CharField(required=False, label=_("Acquisition channel"))
+    consent = forms.ChoiceField(choices=consent_choices, required=False, label=_("Consent"))
+    bought_within = forms.IntegerField(
+        required=False, min_value=1, max_value=36500, label=_("Bought in the last N days")
+    )
+    no_purchase_since = forms.DateField(
+        required=False, label=_("No purchase since"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    sort = forms.ChoiceField(choices=SORT_CHOICES, required=False, label=_("Sort"))
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        if user.sees_only_own_customers:
+            del self.fields["manager"]
+        else:
+            self.fields["manager"].queryset = manager_choices()
+
+    @property
+    def is_filtered(self) -> bool:
+        """Return whether any search or filter narrows the list."""
+        data = getattr(self, "cleaned_data", {})
+        return any(value not in (None, "") for key, value in data.items() if key != "sort")
+
+    def sort_key(self) -> str:
+        return getattr(self, "cleaned_data", {}).get("sort") or "name"
+
+    def filter(self, customers: QuerySet) -> QuerySet:
+        """Return ``customers`` narrowed by the valid filters."""
+        if not self.is_valid():
+            return customers
+        data = self.cleaned_data
+        if data["q"]:
+            customers = customers.filter(search_q(data["q"]))
+        if data.get("manager"):
+            customers = customers.filter(manager=data["manager"])
+        if data["city"]:
+            customers = customers.filter(city=data["city"].strip())
+        if data["tag"]:
+            customers = customers.filter(tags=data["tag"])
+        if data["channel"]:
+            customers = customers.filter(acquisition_channel=data["channel"].strip())
+        if data["consent"]:
+            channel = data["consent"].lstrip("-")
+            customers = customers.filter(**{f"consent_{channel}": data["consent"][0] != "-"})
+        if data["bought_within"]:
+            since = timezone.now() - timedelta(days=data["bought_within"])
+            customers = customers.bought_since(since)
+        if data["no_purchase_since"]:
+            customers = customers.no_purchase_since(start_of_day(data["no_purchase_since"]))
+        return customers
+
+
+def start_of_day(day: date) -> datetime:
+    """Return the first moment of ``day`` in the current time zone."""
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def search_q(text: str) -> Q:
+    """Return the condition matching ``text`` in name, email, phone or external id.
+
+    A phone is compared in E.164, so "(044) 123-45-67" finds "+380441234567".
+    """
+    text = text.strip()
+    condition = Q(name__icontains=text) | Q(email__icontains=text) | Q(external_id=text)
+    try:
+        phone = normalize_phone(text)
+    except InvalidPhone:
+        phone = ""
+    if phone:
+        condition |= Q(phone=phone)
+    return condition
+
+
+class CustomerForm(forms.ModelForm):
+    """The customer's profile, manager, tags and notes."""
+
+    manager = ManagerChoiceField(
+        queryset=User.objects.none(), required=False, label=_("Manager"),
+        empty_label=_("Nobody"),
+    )
+
+    class Meta:
+        model = Customer
+        fields = [
+            "name", "email", "phone", "birth_date", "gender", "city",
+            "acquisition_channel", "acquired_on", "manager", "tags", "notes",
+        ]
+        widgets = {
+            "birth_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "acquired_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "tags": forms.CheckboxSelectMultiple,
+            "notes": forms.Textarea(attrs={"rows": 4}),
+        }
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        if user.sees_only_own_customers:
+            # A sales manager works their own portfolio and cannot hand customers over.
+            del self.fields["manager"]
+        else:
+            self.fields["manager"].queryset = manager_choices()
+
+    def clean_phone(self) -> str:
+        try:
+            return normalize_phone(self.cleaned_data["phone"])
+        except InvalidPhone:
+            raise forms.ValidationError(
+                _("Enter a phone number, for example +380 44 123 45 67."), code="invalid"
+            ) from None
+
+
+class ConsentForm(forms.Form):
+    """The customer's consent on every channel; each change is recorded with its source."""
+
+    def __init__(self, *args, customer: Customer, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.customer = customer
+        for channel in Channel:
+            self.fields[channel.value] = forms.BooleanField(
+                required=False, label=channel.label, initial=customer.consent(channel)
+            )
+
+    def save(self, user: User) -> int:
+        """Record the changed channels and return how many changed."""
+        changes = [
+            self.customer.set_consent(channel, self.cleaned_data[channel.value],
+                                      source="manual", by=user)
+            for channel in Channel
+        ]
+        return sum(change is not None for change in changes)

@@ -1,0 +1,137 @@
+"""Pages of the customers: the list, one customer, and their edit and consent forms."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from tenure.crm.accounts.access import customers_for_user, get_customer_for_user
+from tenure.crm.sales.models import Order
+
+from .forms import SORTS, ConsentForm, CustomerFilterForm, CustomerForm
+from .models import Channel, Customer
+
+PAGE_SIZE = 50
+LATEST_ORDERS = 20
+REFERRALS_SHOWN = 20
+
+
+def _sorted(customers, key: str):
+    annotation, ordering = SORTS[key]
+    if annotation:
+        # Only the sort key is computed for the whole list; the rest for the page.
+        customers = customers.with_order_stats(annotation)
+    return customers.order_by(*ordering)
+
+
+def _page_with_stats(page) -> list[Customer]:
+    """Return the page's customers with their purchase figures, in one grouped query."""
+    ids = list(page.object_list.values_list("pk", flat=True))
+    rows = Customer.objects.filter(pk__in=ids).select_related("manager").with_order_stats()
+    by_id = {c.pk: c for c in rows}
+    return [by_id[pk] for pk in ids if pk in by_id]
+
+
+def _sort_links(query, current: str) -> dict:
+    """Return each sortable column's link (a second click reverses it) and arrow."""
+    links = {}
+    for key, first in (("name", "name"), ("orders", "-orders"), ("revenue", "-revenue"),
+                       ("last_purchase", "-last_purchase")):
+        params = query.copy()
+        params["sort"] = first.lstrip("-") if current == first and first[0] == "-" else (
+            f"-{first}" if current == first else first
+        )
+        mark = " ▲" if current == key else " ▼" if current == f"-{key}" else ""
+        links[key] = {"url": f"?{params.urlencode()}", "mark": mark}
+    return links
+
+
+@login_required
+def customer_list(request):
+    """Show the customers the user may see, searched, filtered, sorted and paged."""
+    customers = customers_for_user(request.user)
+    form = CustomerFilterForm(request.GET or None, user=request.user)
+    customers = _sorted(form.filter(customers), form.sort_key())
+    page = Paginator(customers, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "customers/list.html", {
+        "form": form,
+        "page": page,
+        "rows": _page_with_stats(page),
+        "query": query.urlencode(),
+        "sort_links": _sort_links(query, form.sort_key()),
+        "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2),
+    })
+
+
+@login_required
+def customer_detail(request, pk: int):
+    """Show one customer: profile, consent, key figures and latest orders."""
+    customer = get_customer_for_user(request.user, pk)
+    stats = Customer.objects.filter(pk=customer.pk).with_order_stats().select_related(
+        "manager", "referred_by"
+    ).get()
+    # The (customer, -ordered_at) index serves the newest orders first.
+    orders = list(
+        Order.objects.filter(customer=customer).with_returns()
+        .order_by("-ordered_at", "-id")[:LATEST_ORDERS]
+    )
+    return render(request, "customers/detail.html", {
+        "customer": stats,
+        "tags": list(customer.tags.all()),
+        "referrals": list(customer.referrals.order_by("pk")[:REFERRALS_SHOWN]),
+        "consents": _consent_rows(customer),
+        "history": list(customer.consent_changes.select_related("changed_by")),
+        "orders": orders,
+        "can_edit": request.user.has_perm("customers.change_customer"),
+    })
+
+
+def _consent_rows(customer: Customer) -> list[dict]:
+    """Return each channel's consent with its latest change."""
+    changes = customer.consent_changes.select_related("changed_by")
+    latest = {}
+    for change in changes.order_by("channel", "-changed_at", "-id"):
+        latest.setdefault(change.channel, change)
+    return [
+        {"channel": ch, "granted": customer.consent(ch), "last": latest.get(ch.value)}
+        for ch in Channel
+    ]
+
+
+@login_required
+def customer_edit(request, pk: int):
+    """Edit a customer's profile, manager, tags and notes."""
+    customer = get_customer_for_user(request.user, pk, edit=True)
+    form = CustomerForm(request.POST or None, instance=customer, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("The customer was saved."))
+        return redirect(customer)
+    return render(request, "customers/edit.html", {
+        "customer": customer, "form": form,
+        "consent_form": ConsentForm(customer=customer),
+    })
+
+
+@login_required
+@require_POST
+def customer_consent(request, pk: int):
+    """Record the customer's consent as changed by hand by the user."""
+    customer = get_customer_for_user(request.user, pk, edit=True)
+    if not request.user.has_perm("customers.add_consentchange"):
+        raise PermissionDenied
+    form = ConsentForm(request.POST, customer=customer)
+    form.is_valid()  # Unticked boxes are simply absent: every submission is valid.
+    changed = form.save(request.user)
+    if changed:
+        messages.success(request, _("Consent updated."))
+    else:
+        messages.info(request, _("Consent unchanged."))
+    return redirect(customer)

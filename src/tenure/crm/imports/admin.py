@@ -1,0 +1,24 @@
+from django.contrib import admin
+
+from .models import ImportRun
+
+
+@admin.register(ImportRun)
+class ImportRunAdmin(admin.ModelAdmin):
+    """Imports are a record of what happened: they can be read, not changed."""
+
+    list_display = ["__str__", "kind", "source", "started_at", "finished_at", "rows",
+                    "inserted", "updated", "unchanged", "rejected", "user"]
+    list_filter = ["kind", "source"]
+    search_fields = ["file_name", "source"]
+    list_select_related = ["user"]
+    date_hierarchy = "started_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
