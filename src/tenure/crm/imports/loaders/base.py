@@ -1,0 +1,105 @@
+"""What every loader shares: the run's context, the counts, and customer and product look-ups."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+from django.utils.translation import gettext as _
+
+from tenure.crm.catalog.models import Product
+from tenure.crm.customers.models import Customer
+
+from .. import writing
+from ..rows import Rows
+
+
+@dataclass
+class Context:
+    """Where the rows come from and who imports them."""
+
+    source: str
+    file_name: str
+    currency: str
+    user_id: int | None = None
+    advance: Callable[[int], None] | None = None
+
+
+@dataclass
+class Counts:
+    """Rows inserted, updated and unchanged (rejected rows are counted by ``Rows``)."""
+
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    new_customers: int = 0
+    details: dict = field(default_factory=dict)
+
+
+@dataclass
+class Changes:
+    """Records split by what an import does to them, keyed like the file."""
+
+    new: list = field(default_factory=list)
+    changed: list = field(default_factory=list)
+    same: list = field(default_factory=list)
+
+
+def split_changes(records: dict, existing: dict) -> Changes:
+    """Split ``records`` {key: values} against ``existing`` {key: (pk, values)}."""
+    changes = Changes()
+    for key, values in records.items():
+        if key not in existing:
+            changes.new.append(key)
+        elif existing[key][1] != values:
+            changes.changed.append(key)
+        else:
+            changes.same.append(key)
+    return changes
+
+
+def reject_repeats(rows: Rows, keys: np.ndarray, field_name: str) -> None:
+    """Reject the rows whose key already appeared on an earlier good row."""
+    first: dict[str, int] = {}
+    for index in rows.good():
+        key = keys[index]
+        if key in first:
+            rows.reject(index, field_name, _("repeats row %(row)d") % {
+                "row": rows.table.row_numbers[first[key]].as_py()})
+        else:
+            first[key] = index
+
+
+def product_ids() -> dict[str, int]:
+    """Return {SKU: product id} for the whole catalogue."""
+    return dict(Product.objects.values_list("sku", "id"))
+
+
+def customer_ids(source: str) -> dict[str, int]:
+    """Return {external id: customer id} for the customers of ``source``."""
+    return dict(
+        Customer.objects.filter(source=source).exclude(external_id="")
+        .values_list("external_id", "id")
+    )
+
+
+def ensure_customers(ctx: Context, names: dict[str, str]) -> tuple[dict[str, int], int]:
+    """Return {external id: id} for ``names`` {external id: name}, creating unknown ones."""
+    known = customer_ids(ctx.source)
+    missing = [(ctx.source, ext, names[ext][:200]) for ext in names if ext not in known]
+    if not missing:
+        return known, 0
+    writing.insert(Customer, ["source", "external_id", "name"], missing, ctx.advance)
+    return customer_ids(ctx.source), len(missing)
+
+
+def first_names(rows: Rows, customers: np.ndarray, indices) -> dict[str, str]:
+    """Return {customer external id: first non-empty name} over ``indices``."""
+    names = rows.text("name")
+    found: dict[str, str] = {}
+    for index in indices:
+        ext = customers[index]
+        if not found.get(ext):
+            found[ext] = names[index]
+    return found

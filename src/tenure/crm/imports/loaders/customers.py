@@ -1,0 +1,225 @@
+"""Load customers: upsert by (source, external id), with tags, referrers and consent history.
+
+Only mapped columns are written; an empty cell clears the field, except a
+consent, which an empty cell leaves as it is. Each consent that changes is
+recorded as a ConsentChange, as ``Customer.set_consent`` records it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from tenure.crm.accounts.models import User
+from tenure.crm.customers.models import Channel, ConsentChange, Customer, Tag
+from tenure.crm.lib.phone import InvalidPhone, normalize_phone
+
+from .. import writing
+from ..parsing import parse_bool, parse_date, parse_gender, parse_text
+from ..rows import Rows
+from .base import Context, Counts, customer_ids, reject_repeats, split_changes
+
+CONSENTS = {f"consent_{channel.value}": channel.value for channel in Channel}
+LENGTH = {f.name: f.max_length for f in Customer._meta.fields if f.max_length}
+
+
+def _email(text: str) -> str:
+    try:
+        validate_email(text)
+    except ValidationError:
+        raise ValueError(_("not an email address")) from None
+    return text
+
+
+def _phone(text: str) -> str:
+    try:
+        return normalize_phone(text)
+    except InvalidPhone:
+        raise ValueError(_("not a phone number")) from None
+
+
+def _tags(text: str) -> frozenset:
+    return frozenset(t.strip()[:64] for t in text.split(",") if t.strip())
+
+
+# Model field -> parser of the file field of the same name.
+SCALARS = {
+    "email": _email,
+    "phone": _phone,
+    "birth_date": parse_date,
+    "gender": parse_gender,
+    "city": parse_text(LENGTH["city"]),
+    "acquisition_channel": parse_text(LENGTH["acquisition_channel"]),
+    "acquired_on": parse_date,
+    "notes": str,
+}
+BLANK = {"email": "", "phone": "", "gender": "", "city": "", "acquisition_channel": "",
+         "notes": "", "name": ""}
+
+
+def load(rows: Rows, ctx: Context) -> Counts:
+    """Insert new customers, update changed ones, record consent changes."""
+    ids = rows.parse("external_id", parse_text(64), required=True)
+    cols = {name: rows.parse(name, parser) for name, parser in SCALARS.items() if rows.has(name)}
+    if (names := _names(rows)) is not None:
+        cols["name"] = names
+    if rows.has("manager"):
+        cols["manager"] = _managers(rows)
+    consents = {name: rows.parse(name, parse_bool) for name in CONSENTS if rows.has(name)}
+    tags = rows.parse("tags", _tags) if rows.has("tags") else None
+    referrers = _referrers(rows, ids) if rows.has("referred_by") else None
+    reject_repeats(rows, ids, "external_id")
+    if referrers is not None:
+        _reject_unknown_referrers(rows, ids, referrers, ctx)
+    good = [int(i) for i in rows.good()]
+    fields = list(cols)
+    records = {ids[i]: tuple(BLANK.get(f) if cols[f][i] is None else cols[f][i] for f in fields)
+               for i in good}
+    extras = {ids[i]: _extras(i, tags, referrers, consents) for i in good}
+    return _write(records, fields, extras, ctx)
+
+
+def _names(rows: Rows):
+    if rows.has("name"):
+        return rows.parse("name", parse_text(LENGTH["name"]))
+    if rows.has("first_name") or rows.has("last_name"):
+        first, last = rows.text("first_name"), rows.text("last_name")
+        return [" ".join(p for p in (f, la) if p)[:LENGTH["name"]] or None
+                for f, la in zip(first, last, strict=True)]
+    return None
+
+
+def _managers(rows: Rows):
+    users = {}
+    for pk, username, email in User.objects.values_list("pk", "username", "email"):
+        users[username.casefold()] = pk
+        if email:
+            users.setdefault(email.casefold(), pk)
+
+    def find(text: str) -> int:
+        try:
+            return users[text.casefold()]
+        except KeyError:
+            raise ValueError(_("unknown user")) from None
+
+    return rows.parse("manager", find)
+
+
+def _referrers(rows: Rows, ids):
+    referrers = rows.parse("referred_by", parse_text(64))
+    for index, (ext, referrer) in enumerate(zip(ids, referrers, strict=True)):
+        if referrer is not None and referrer == ext:
+            rows.reject(index, "referred_by", _("a customer cannot refer themselves"))
+    return referrers
+
+
+def _reject_unknown_referrers(rows: Rows, ids, referrers, ctx: Context) -> None:
+    """Reject rows naming a referrer that is neither in the database nor a good row."""
+    known = set(customer_ids(ctx.source))
+    while True:
+        present = known | {ids[i] for i in rows.good()}
+        unknown = [int(i) for i in rows.good()
+                   if referrers[i] is not None and referrers[i] not in present]
+        if not unknown:
+            return
+        rows.reject_all(unknown, "referred_by", _("unknown customer"))
+
+
+def _extras(index, tags, referrers, consents) -> dict:
+    extras = {name: values[index] for name, values in consents.items()
+              if values[index] is not None}
+    if tags is not None:
+        extras["tags"] = tags[index] or frozenset()
+    if referrers is not None:
+        extras["referred_by"] = referrers[index]
+    return extras
+
+
+def _existing(ctx: Context, fields: list[str]) -> dict:
+    """Return {external id: (pk, values, extras)} with the extras' current state."""
+    rows = list(Customer.objects.filter(source=ctx.source).exclude(external_id="").values_list(
+        "external_id", "pk", "referred_by", *CONSENTS, *fields))
+    ext_of = dict(Customer.objects.filter(referrals__source=ctx.source)
+                  .values_list("pk", "external_id"))
+    tags = defaultdict(set)
+    for customer, name in Customer.tags.through.objects.filter(
+            customer__source=ctx.source).values_list("customer_id", "tag__name"):
+        tags[customer].add(name)
+    existing = {}
+    for ext, pk, referrer, *values in rows:
+        state = dict(zip(CONSENTS, values[:len(CONSENTS)], strict=True))
+        state["tags"] = frozenset(tags.get(pk, ()))
+        state["referred_by"] = ext_of.get(referrer) if referrer else None
+        existing[ext] = (pk, tuple(values[len(CONSENTS):]), state)
+    return existing
+
+
+def _write(records: dict, fields: list[str], extras: dict, ctx: Context) -> Counts:
+    existing = _existing(ctx, fields)
+    changes = split_changes(
+        {ext: (values, extras[ext]) for ext, values in records.items()},
+        {ext: (pk, (values, _relevant(state, extras.get(ext, {}))))
+         for ext, (pk, values, state) in existing.items()},
+    )
+    consent_fields = sorted({n for e in extras.values() for n in e if n in CONSENTS})
+    writing.insert(Customer, ["source", "external_id", *fields, *consent_fields], [
+        (ctx.source, ext, *records[ext], *(extras[ext].get(n, False) for n in consent_fields))
+        for ext in changes.new
+    ], ctx.advance)
+    now = timezone.now()
+    writing.update(Customer, [*fields, *consent_fields, "updated_at"], [
+        (*records[ext], *(extras[ext].get(n, existing[ext][2][n]) for n in consent_fields),
+         now, existing[ext][0]) for ext in changes.changed
+    ], ctx.advance)
+    pks = customer_ids(ctx.source)
+    touched = [*changes.new, *changes.changed]
+    _write_referrers(touched, extras, pks)
+    _write_tags(touched, extras, pks, existing)
+    _write_consent_history(touched, extras, pks, existing, ctx)
+    return Counts(len(changes.new), len(changes.changed), len(changes.same))
+
+
+def _relevant(state: dict, wanted: dict) -> dict:
+    """Return the current state of the extras the file sets, to compare like with like."""
+    return {name: state[name] for name in wanted}
+
+
+def _write_referrers(touched, extras, pks) -> None:
+    rows = [(pks.get(extras[ext]["referred_by"]), pks[ext])
+            for ext in touched if "referred_by" in extras[ext]]
+    writing.update(Customer, ["referred_by"], rows)
+
+
+def _write_tags(touched, extras, pks, existing) -> None:
+    tagged = [ext for ext in touched if "tags" in extras[ext]]
+    if not tagged:
+        return
+    names = set().union(*(extras[ext]["tags"] for ext in tagged))
+    known = set(Tag.objects.filter(name__in=names).values_list("name", flat=True))
+    Tag.objects.bulk_create([Tag(name=name) for name in sorted(names - known)])
+    tag_ids = dict(Tag.objects.filter(name__in=names).values_list("name", "pk"))
+    through = Customer.tags.through
+    writing.delete(through, "customer", [pks[ext] for ext in tagged if ext in existing])
+    writing.insert(through, ["customer", "tag"], [
+        (pks[ext], tag_ids[name]) for ext in tagged for name in sorted(extras[ext]["tags"])
+    ])
+
+
+def _write_consent_history(touched, extras, pks, existing, ctx: Context) -> None:
+    now = timezone.now()
+    changes = []
+    for ext in touched:
+        before = existing[ext][2] if ext in existing else None
+        for name, channel in CONSENTS.items():
+            granted = extras[ext].get(name)
+            if granted is None or (before is not None and before[name] == granted):
+                continue
+            changes.append((pks[ext], channel, granted, now, f"import: {ctx.file_name}"[:64],
+                            ctx.user_id))
+    writing.insert(ConsentChange,
+                   ["customer", "channel", "granted", "changed_at", "source", "changed_by"],
+                   changes)

@@ -1,0 +1,47 @@
+"""``tenure import customers|products|orders|order-lines FILE``: load a file into the CRM."""
+
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+
+from tenure.crm.imports.mapping import MappingError, fields_for, parse_overrides
+from tenure.crm.imports.models import ImportKind
+from tenure.crm.imports.reading import ImportFileError
+from tenure.crm.imports.running import run_import, summary
+
+
+def _fields_help() -> str:
+    return "; ".join(f"{kind}: {', '.join(fields_for(kind))}" for kind in ImportKind.values)
+
+
+class Command(BaseCommand):
+    help = "Import customers, products, orders or order lines from CSV, XLSX or Parquet."
+
+    def add_arguments(self, parser):
+        parser.epilog = _("Fields per kind: %(fields)s.") % {"fields": _fields_help()}
+        parser.add_argument("kind", choices=ImportKind.values)
+        parser.add_argument("file")
+        parser.add_argument("--map", action="append", default=[], metavar="HEADER=FIELD",
+                            help=_("map a column to a field (repeatable); HEADER= ignores it"))
+        parser.add_argument("--source", default="import",
+                            help=_("where the records come from; ids are unique per source"))
+        parser.add_argument("--rejects", metavar="PATH", help=_("where to write rejected rows"))
+        parser.add_argument("--dry-run", action="store_true",
+                            help=_("check and count everything, save nothing"))
+        parser.add_argument("--no-progress", action="store_true", help=_("no progress bar"))
+
+    def handle(self, *args, **options):
+        try:
+            overrides = parse_overrides(options["map"])
+            result = run_import(
+                options["kind"], options["file"], mapping=overrides, source=options["source"],
+                rejects_path=options["rejects"], dry_run=options["dry_run"],
+                progress=options["verbosity"] > 0 and not options["no_progress"],
+            )
+        except MappingError as exc:
+            raise CommandError(str(exc), returncode=2) from exc
+        except ImportFileError as exc:
+            raise CommandError(str(exc), returncode=1) from exc
+        if options["verbosity"] > 0:
+            self.stdout.write(summary(result))

@@ -1,0 +1,159 @@
+"""Run one import: read, map, load in one transaction, write the rejects, record the run.
+
+``run_import`` is what the ``tenure import`` command, the upload page and the
+benchmark call.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from tqdm import tqdm
+
+from . import rejects
+from .loaders import customers, order_lines, orders, products
+from .loaders.base import Context, Counts
+from .mapping import fields_for, missing_required, resolve_mapping
+from .models import ImportKind, ImportRun
+from .reading import ImportFileError, read_table
+from .rows import Rows
+
+LOADERS = {
+    ImportKind.CUSTOMERS: customers.load,
+    ImportKind.PRODUCTS: products.load,
+    ImportKind.ORDERS: orders.load,
+    ImportKind.ORDER_LINES: order_lines.load,
+}
+
+
+@dataclass
+class ImportResult:
+    """What one import did, in rows of the file."""
+
+    kind: str
+    file_name: str
+    rows: int
+    inserted: int
+    updated: int
+    unchanged: int
+    rejected: int
+    rejects_path: str = ""
+    new_customers: int = 0
+    duplicates: int | None = None
+    dry_run: bool = False
+    run: ImportRun | None = None
+
+
+def run_import(kind: str, path, *, mapping: dict[str, str] | None = None,
+               source: str = "import", user=None, rejects_path=None, progress: bool = False,
+               dry_run: bool = False, file_name: str | None = None) -> ImportResult:
+    """Import the file at ``path`` as ``kind`` and return what it did.
+
+    ``mapping`` overrides the automatic column mapping ({header: field}, "" ignores a
+    column). Raises ImportFileError (the run recorded, nothing changed) when the
+    file cannot be imported at all.
+    """
+    if kind not in LOADERS:
+        raise ValueError(f"unknown import kind {kind!r}")
+    run = ImportRun(kind=kind, file_name=file_name or Path(path).name, source=source,
+                    user=user if getattr(user, "pk", None) else None)
+    try:
+        result = _run(run, Path(path), mapping, rejects_path, progress, dry_run)
+    except Exception as exc:
+        run.error = str(exc) if isinstance(exc, ImportFileError | ValueError) else repr(exc)
+        _finish(run)
+        raise
+    if not dry_run:
+        _finish(run)
+    return result
+
+
+def _run(run: ImportRun, path: Path, overrides, rejects_path, progress, dry_run):
+    table = read_table(path, run.file_name)
+    run.mapping = resolve_mapping(run.kind, table.headers, overrides)
+    _require_fields(run, table.headers)
+    rows = Rows(table, run.mapping)
+    bar = tqdm(desc=run.file_name, unit=" rows", file=sys.stderr, disable=not progress,
+               leave=False)
+    ctx = Context(source=run.source, file_name=run.file_name, currency=settings.TENURE_CURRENCY,
+                  user_id=run.user_id, advance=bar.update)
+    try:
+        with transaction.atomic():
+            counts = LOADERS[run.kind](rows, ctx)
+            duplicates = _duplicates() if run.kind == ImportKind.CUSTOMERS else None
+            if dry_run:
+                transaction.set_rollback(True)
+    finally:
+        bar.close()
+    return _result(run, rows, counts, duplicates, _write_rejects(run, rows, rejects_path), dry_run)
+
+
+def _require_fields(run: ImportRun, headers: list[str]) -> None:
+    missing = missing_required(run.kind, run.mapping)
+    if missing:
+        raise ImportFileError(_(
+            "%(name)s: no column for the required field(s) %(missing)s. The file's columns: "
+            "%(columns)s. Fields of %(kind)s imports: %(fields)s. Name the column with "
+            "--map \"Column=field\"."
+        ) % {"name": run.file_name, "missing": ", ".join(missing), "columns": ", ".join(headers),
+             "kind": run.kind, "fields": ", ".join(fields_for(run.kind))})
+
+
+def _duplicates() -> int:
+    from tenure.crm.customers.duplicates import count_possible_duplicates
+
+    return count_possible_duplicates()
+
+
+def _write_rejects(run: ImportRun, rows: Rows, rejects_path) -> str:
+    if not rows.rejected and rejects_path is None:
+        return ""
+    path = Path(rejects_path) if rejects_path else rejects.default_path(run.file_name)
+    rejects.write(path, rows)
+    return str(path)
+
+
+def _result(run, rows: Rows, counts: Counts, duplicates, rejects_path, dry_run) -> ImportResult:
+    result = ImportResult(
+        kind=run.kind, file_name=run.file_name, rows=rows.count + len(rows.table.bad_rows),
+        inserted=counts.inserted, updated=counts.updated, unchanged=counts.unchanged,
+        rejected=rows.rejected, rejects_path=rejects_path, new_customers=counts.new_customers,
+        duplicates=duplicates, dry_run=dry_run, run=None if dry_run else run,
+    )
+    for name in ("rows", "inserted", "updated", "unchanged", "rejected"):
+        setattr(run, name, getattr(result, name))
+    run.rejects_file = rejects_path
+    return result
+
+
+def _finish(run: ImportRun) -> None:
+    run.finished_at = timezone.now()
+    run.save()
+
+
+def summary(result: ImportResult) -> str:
+    """Return the one-line summary of an import, as the command prints it."""
+    text = ngettext(
+        "%(file)s: %(rows)d row read, %(inserted)d inserted, %(updated)d updated, "
+        "%(unchanged)d unchanged, %(rejected)d rejected",
+        "%(file)s: %(rows)d rows read, %(inserted)d inserted, %(updated)d updated, "
+        "%(unchanged)d unchanged, %(rejected)d rejected",
+        result.rows,
+    ) % {"file": result.file_name, "rows": result.rows, "inserted": result.inserted,
+         "updated": result.updated, "unchanged": result.unchanged, "rejected": result.rejected}
+    if result.rejects_path:
+        text += _(" (rejects: %(path)s)") % {"path": result.rejects_path}
+    if result.new_customers:
+        text += _("; %(count)d new customers") % {"count": result.new_customers}
+    if result.duplicates is not None:
+        text += _("; %(count)d possible duplicate customers") % {"count": result.duplicates}
+    if result.dry_run:
+        text += _("; dry run: nothing was saved")
+    return text
