@@ -11,7 +11,17 @@ from tenure.crm.sales.models import Order, OrderLine, Return, ReturnLine
 
 from . import baskets, consents, portfolio
 from .world import Shop
-from .writing import Clock, constant, ids, insert, money, next_id, reset_sequences, values
+from .writing import (
+    Clock,
+    constant,
+    ids,
+    insert,
+    large_cache,
+    money,
+    next_id,
+    reset_sequences,
+    values,
+)
 
 SOURCE = "demo"
 MODELS = [Customer, ConsentChange, Customer.tags.through, Order, OrderLine, Return, ReturnLine]
@@ -29,9 +39,10 @@ def load_shop(shop: Shop, managers: list, progress=None) -> None:
     clock = Clock(shop.start, (shop.end - shop.start).days + 1)
     product = load_catalog(shop)
     first = {model: next_id(model) for model in MODELS}
-    load_customers(shop, clock, first, managers, progress)
-    load_orders(shop, clock, first, product, progress)
-    load_returns(shop, clock, first, product, progress)
+    with large_cache():
+        load_customers(shop, clock, first, managers, progress)
+        load_orders(shop, clock, first, product, progress)
+        load_returns(shop, clock, first, product, progress)
     reset_sequences(*MODELS)
 
 
