@@ -1,3 +1,11 @@
+from django.urls import path
+
+from . import views
 
 app_name = "imports"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.upload, name="upload"),
+    path("preview/<uuid:token>/", views.preview, name="preview"),
+    path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/rejects.csv", views.rejects_file, name="rejects"),
+]
