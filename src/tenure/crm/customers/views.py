@@ -33,6 +33,7 @@ def _page_with_stats(page) -> list[Customer]:
     """Return the page's customers with their purchase figures, in one grouped query."""
     ids = list(page.object_list.values_list("pk", flat=True))
     rows = Customer.objects.filter(pk__in=ids).select_related("manager").with_order_stats()
+    rows = rows.order_by()
     by_id = {c.pk: c for c in rows}
     return [by_id[pk] for pk in ids if pk in by_id]
 

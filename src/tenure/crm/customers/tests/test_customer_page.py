@@ -1,0 +1,112 @@
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tenure.crm.customers.models import Channel, Customer, Tag
+from tenure.crm.sales.models import Order, OrderStatus, Return
+from tenure.crm.testing import TenureTestCase
+
+
+def at(day: str) -> datetime:
+    return datetime.fromisoformat(day).replace(hour=12, tzinfo=UTC)
+
+
+@time_machine.travel(datetime(2025, 3, 1, 9, 0, tzinfo=UTC), tick=False)
+class CustomerPageTestCase(TenureTestCase):
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        cls.friend = Customer.objects.create(name="Ivan Friend", manager=cls.manager)
+        cls.olena = Customer.objects.create(
+            name="Olena Kovalenko", email="olena@example.org", phone="+380441234567",
+            birth_date=date(1990, 3, 2), city="Kyiv", acquisition_channel="instagram",
+            acquired_on=date(2023, 12, 1), referred_by=cls.friend, manager=cls.manager,
+            external_id="CRM-7", source="shopify", notes="Prefers evening calls",
+        )
+        Customer.objects.create(name="Taras Referred", referred_by=cls.olena)
+        cls.olena.tags.add(Tag.objects.create(name="vip"))
+        cls.olena.set_consent(Channel.EMAIL, True, source="checkout", at=at("2024-01-10"))
+        cls.olena.set_consent(Channel.EMAIL, False, source="unsubscribe link",
+                              at=at("2024-02-01"))
+        rows = [
+            ("A", "2024-01-10", "100.00", OrderStatus.COMPLETED),
+            ("B", "2024-03-05", "250.50", OrderStatus.COMPLETED),
+            ("D", "2024-06-20", "49.50", OrderStatus.PAID),
+            ("C", "2024-07-01", "80.00", OrderStatus.CANCELLED),
+        ]
+        cls.orders = {
+            ext: Order.objects.create(external_id=ext, customer=cls.olena, ordered_at=at(day),
+                                      total=Decimal(total), status=status)
+            for ext, day, total, status in rows
+        }
+        Return.objects.create(external_id="R1", order=cls.orders["B"],
+                              returned_at=at("2024-03-09"), amount=Decimal("50.25"))
+
+    def get(self, user=None):
+        self.login(user or self.manager)
+        return self.page()
+
+    def page(self):
+        return self.client.get(f"/customers/{self.olena.pk}/")
+
+    def test_it_shows_the_profile(self):
+        r = self.get(self.support)
+        for text in ["Olena Kovalenko", "olena@example.org", "+380441234567", "CRM-7",
+                     "shopify", "Kyiv", "instagram", "vip", "Prefers evening calls",
+                     "March 2, 1990", "(34 years)", "Ivan Friend", "Taras Referred", "Bob"]:
+            self.assertContains(r, text)
+        self.assertContains(r, f'href="/customers/{self.friend.pk}/"')
+
+    def test_it_shows_figures_net_of_returns_without_cancelled_orders(self):
+        r = self.get()
+        c = r.context["customer"]
+        # Orders A, B, D count; C is cancelled. 100 + 250.50 + 49.50 - 50.25 returned.
+        self.assertEqual(c.orders_count, 3)
+        self.assertEqual(c.revenue, Decimal("349.75"))
+        self.assertEqual(c.average_check, Decimal("116.58"))
+        self.assertEqual((c.returns_count, c.returns_amount), (1, Decimal("50.25")))
+        self.assertEqual(c.first_purchase, at("2024-01-10"))
+        self.assertEqual(c.last_purchase, at("2024-06-20"))
+        for text in ["$349.75", "$116.58", "$50.25", "01/10/2024", "06/20/2024"]:
+            self.assertContains(r, text)
+
+    def test_it_lists_the_orders_newest_first_with_their_returns(self):
+        r = self.get()
+        self.assertEqual([o.external_id for o in r.context["orders"]], ["C", "D", "B", "A"])
+        b = r.context["orders"][2]
+        self.assertEqual((b.returned, b.net), (Decimal("50.25"), Decimal("200.25")))
+        self.assertContains(r, "$200.25")
+        self.assertContains(r, "Cancelled")
+        self.assertContains(r, f'href="/sales/orders/?customer={self.olena.pk}"')
+
+    def test_it_shows_consent_and_its_history(self):
+        r = self.get()
+        self.assertContains(r, "unsubscribe link")
+        self.assertContains(r, "checkout")
+        self.assertContains(r, "History: 2 changes")
+        email = r.context["consents"][0]
+        self.assertEqual((email["granted"], email["last"].source), (False, "unsubscribe link"))
+
+    def test_it_keeps_to_the_latest_twenty_orders_in_a_constant_number_of_queries(self):
+        self.get()
+        with CaptureQueriesContext(connection) as few:
+            self.page()
+        Order.objects.bulk_create([
+            Order(external_id=f"X{i}", customer=self.olena, ordered_at=at("2023-01-01"),
+                  total=Decimal("1.00"))
+            for i in range(30)
+        ])
+        with self.assertNumQueries(len(few)):
+            r = self.page()
+        self.assertEqual(len(r.context["orders"]), 20)
+        self.assertEqual(r.context["customer"].orders_count, 33)
+        self.assertEqual(len(few), 12)
+
+    def test_it_offers_editing_only_to_those_who_may(self):
+        self.assertContains(self.get(), f'href="/customers/{self.olena.pk}/edit/"')
+        self.assertNotContains(self.get(self.analyst), f'href="/customers/{self.olena.pk}/edit/"')
