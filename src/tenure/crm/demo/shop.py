@@ -18,7 +18,7 @@ from tqdm import tqdm
 
 from tenure.crm.catalog.models import Category, Product
 from tenure.crm.customers.models import Customer
-from tenure.crm.lib.money import default_currency
+from tenure.crm.lib.money import CENT, default_currency
 from tenure.crm.sales.models import Order, OrderLine, OrderStatus, Return, ReturnLine
 
 from .assortment import SKU_PREFIX, TREE
@@ -110,6 +110,7 @@ def summarize() -> ShopSummary:
         customers=Customer.objects.filter(source=SOURCE).count(), orders=orders.count(),
         order_lines=OrderLine.objects.filter(order__source=SOURCE).count(),
         returns=Return.objects.filter(order__source=SOURCE).count(),
-        revenue=Decimal(sold) - Decimal(refunded), first_order=span["first"],
+        # SQLite sums decimals as floats: round back to cents.
+        revenue=(Decimal(sold) - Decimal(refunded)).quantize(CENT), first_order=span["first"],
         last_order=span["last"],
     )

@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 from datetime import date
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from tenure.crm.demo.shop import ShopSummary, build_demo_shop
 
@@ -43,34 +43,42 @@ def iso_date(text: str) -> date:
 
 
 class Command(BaseCommand):
-    help = gettext_lazy(
-        "Build a demo shop: three years of customers, products, orders and returns, plus one "
-        "sign-in per role (password tenure-demo). Old demo data is replaced."
-    )
+    @property
+    def help(self) -> str:
+        # argparse formats plain strings only, so the texts are translated when asked for.
+        return _(
+            "Build a demo shop: three years of customers, products, orders and returns, plus "
+            "one sign-in per role (password tenure-demo). Old demo data is replaced."
+        )
 
     def add_arguments(self, parser):
-        parser.add_argument("--customers", type=positive_int, default=5000, help=gettext_lazy(
+        parser.add_argument("--customers", type=positive_int, default=5000, help=_(
             "How many customers to create (default 5000)."))
-        parser.add_argument("--seed", type=int, default=1, help=gettext_lazy(
+        parser.add_argument("--seed", type=int, default=1, help=_(
             "Random seed: the same seed, end date and size give the same shop (default 1)."))
-        parser.add_argument("--end-date", type=iso_date, default=None, help=gettext_lazy(
+        parser.add_argument("--end-date", type=iso_date, default=None, help=_(
             "Last day of the three simulated years, YYYY-MM-DD (default today)."))
         parser.add_argument("--orders-per-customer", type=positive_float, default=None,
-                            help=gettext_lazy(
+                            help=_(
             "Target mean number of orders per customer, to scale the purchase rate "
             "(default: the shop's natural rate, about 3.4)."))
-        parser.add_argument("--keep-existing", action="store_true", help=gettext_lazy(
+        parser.add_argument("--keep-existing", action="store_true", help=_(
             "Do nothing if demo data is already there (the demo users are still ensured)."))
-        parser.add_argument("--no-progress", action="store_true", help=gettext_lazy(
+        parser.add_argument("--no-progress", action="store_true", help=_(
             "Do not show the progress bar."))
 
     def handle(self, *args, **options):
-        summary = build_demo_shop(
-            customers=options["customers"], seed=options["seed"], end_date=options["end_date"],
-            orders_per_customer=options["orders_per_customer"],
-            keep_existing=options["keep_existing"],
-            progress=not options["no_progress"] and options["verbosity"] > 0,
-        )
+        try:
+            summary = build_demo_shop(
+                customers=options["customers"], seed=options["seed"],
+                end_date=options["end_date"], orders_per_customer=options["orders_per_customer"],
+                keep_existing=options["keep_existing"],
+                progress=not options["no_progress"] and options["verbosity"] > 0,
+            )
+        except DatabaseError as exc:
+            raise CommandError(
+                _("Could not write the demo shop (%s). Has 'tenure migrate' been run?") % exc
+            ) from exc
         if options["verbosity"] > 0:
             self.report(summary)
 
