@@ -204,7 +204,7 @@ def _unique(headers: list[str]) -> list[str]:
 
 
 def _looks_like_data(text: str) -> bool:
-    return bool(re.fullmatch(r"[-+]?[\d\s.,:/]+", text))
+    return bool(re.fullmatch(r"[-+\d\s.,:/]+", text)) and any(ch.isdigit() for ch in text)
 
 
 # -- spreadsheets and Parquet ---------------------------------------------------------------------

@@ -25,17 +25,19 @@ def default_path(file_name: str) -> Path:
 
 
 def lines(rows: Rows) -> list[list]:
-    """Return the rejects lines in row order (several per row when several fields are bad)."""
+    """Return the rejects lines (several per row when several fields are bad)."""
     table = rows.table
-    found = [[number, "", "", reason, *[""] * len(table.headers)]
+    found = [[number, -1, "", "", reason, *[""] * len(table.headers)]
              for number, reason in table.bad_rows]
     originals: dict[int, list] = {}
     for problem in rows.problems:
         if problem.index not in originals:
             originals[problem.index] = table.row_values(problem.index)
-        found.append([table.row_numbers[problem.index].as_py(), rows.label(problem.field),
-                      rows.value_of(problem), problem.reason, *originals[problem.index]])
-    return sorted(found, key=lambda line: line[0])
+        found.append([table.row_numbers[problem.index].as_py(), rows.position(problem.field),
+                      rows.label(problem.field), rows.value_of(problem), problem.reason,
+                      *originals[problem.index]])
+    # Row order, then the file's column order within a row.
+    return [[line[0], *line[2:]] for line in sorted(found, key=lambda line: line[:2])]
 
 
 def write(path: Path, rows: Rows) -> None:

@@ -51,6 +51,10 @@ class Rows:
         """Return the file's header for ``field`` (the field name when unmapped)."""
         return self.table.headers[self.columns[field]] if field in self.columns else field
 
+    def position(self, field: str) -> int:
+        """Return the index of ``field``'s column (past the last column when unmapped)."""
+        return self.columns.get(field, len(self.table.headers))
+
     def _distinct(self, field: str) -> tuple[list[str], np.ndarray]:
         encoded = self.table.columns[self.columns[field]].combine_chunks().dictionary_encode()
         return encoded.dictionary.to_pylist(), encoded.indices.to_numpy(zero_copy_only=False)

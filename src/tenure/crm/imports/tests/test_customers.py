@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+import csv
+import datetime as dt
+
+from django.test import override_settings
+
+from tenure.crm.customers.models import ConsentChange, Customer
+from tenure.crm.imports.running import run_import
+from tenure.crm.testing import TenureTestCase
+
+from .files import TempFiles
+
+CLIENTS = (
+    "Код клиента;ФИО;Телефон;Почта;Дата рождения;Пол;Город;Менеджер;Теги;Согласие на email;"
+    "Кто привел\n"
+    "1;Іван Петренко;067 123 45 67;ivan@example.com;05.03.1990;чоловіча;Київ;bob;vip, опт;так;\n"
+    "2;Олена;+380 44 000 00 00;;1985-12-31;ж;Львів;carol@example.com;vip;ні;1\n"
+    "3;Bad;12;not-an-email;;abc;;nobody-here;;maybe;\n"
+    "4;Referred;;;;;;;;;5\n"
+    "5;Referrer;;;;;;;;;\n"
+)
+
+
+@override_settings(TENURE_PHONE_REGION="UA")
+class CustomersImportTestCase(TenureTestCase):
+    def setUp(self):
+        self.files = TempFiles(self)
+        self.manager.email = "bob@example.com"
+        self.manager.save()
+        self.other_manager.email = "carol@example.com"
+        self.other_manager.save()
+
+    def test_it_imports_profiles_tags_managers_consents_and_referrers(self):
+        result = run_import("customers", self.files.text("c.csv", CLIENTS), user=self.marketer,
+                            rejects_path=self.files.path("r.csv"))
+
+        self.assertEqual((result.rows, result.inserted, result.rejected), (5, 4, 1))
+        ivan = Customer.objects.get(external_id="1")
+        self.assertEqual(
+            (ivan.name, ivan.phone, ivan.email, ivan.birth_date, ivan.gender, ivan.city,
+             ivan.manager, ivan.consent_email),
+            ("Іван Петренко", "+380671234567", "ivan@example.com", dt.date(1990, 3, 5), "m",
+             "Київ", self.manager, True),
+        )
+        self.assertEqual(sorted(ivan.tags.values_list("name", flat=True)), ["vip", "опт"])
+        olena = Customer.objects.get(external_id="2")
+        self.assertEqual((olena.phone, olena.gender, olena.manager, olena.referred_by),
+                         ("+380440000000", "f", self.other_manager, ivan))
+        self.assertEqual(Customer.objects.get(external_id="4").referred_by.external_id, "5")
+        self.assertEqual(
+            sorted(ConsentChange.objects.values_list("customer__external_id", "channel",
+                                                     "granted", "source", "changed_by")),
+            [("1", "email", True, "import: c.csv", self.marketer.pk),
+             ("2", "email", False, "import: c.csv", self.marketer.pk)],
+        )
+        with self.files.path("r.csv").open(encoding="utf-8-sig") as source:
+            problems = [line[:4] for line in csv.reader(source)][1:]
+        self.assertEqual(problems, [
+            ["4", "Телефон", "12", "not a phone number"],
+            ["4", "Почта", "not-an-email", "not an email address"],
+            ["4", "Пол", "abc", "unknown gender"],
+            ["4", "Менеджер", "nobody-here", "unknown user"],
+            ["4", "Согласие на email", "maybe", "not yes or no"],
+        ])
+
+    def test_it_records_only_consents_that_change(self):
+        run_import("customers", self.files.text("c.csv", CLIENTS))
+        changed = CLIENTS.replace(";vip, опт;так;", ";vip, опт;ні;").replace(";vip;ні;1", ";vip;;1")
+
+        result = run_import("customers", self.files.text("c.csv", changed))
+
+        self.assertEqual((result.updated, result.unchanged), (1, 3))
+        self.assertFalse(Customer.objects.get(external_id="1").consent_email)
+        self.assertFalse(Customer.objects.get(external_id="2").consent_email)
+        self.assertEqual(ConsentChange.objects.filter(customer__external_id="1").count(), 2)
+        self.assertEqual(ConsentChange.objects.filter(customer__external_id="2").count(), 1)
+
+    def test_it_rejects_an_unknown_referrer_and_joins_first_and_last_names(self):
+        path = self.files.text("c.csv", "id,first name,last name,referred by\n"
+                                        "a,Ann,Lee,\nb,Bo,,zzz\nc,,Roe,c\n")
+
+        result = run_import("customers", path)
+
+        self.assertEqual((result.inserted, result.rejected), (1, 2))
+        self.assertEqual(Customer.objects.get().name, "Ann Lee")
