@@ -16,7 +16,6 @@ from .writing import (
     constant,
     ids,
     insert,
-    large_cache,
     money,
     next_id,
     reset_sequences,
@@ -39,10 +38,9 @@ def load_shop(shop: Shop, managers: list, progress=None) -> None:
     clock = Clock(shop.start, (shop.end - shop.start).days + 1)
     product = load_catalog(shop)
     first = {model: next_id(model) for model in MODELS}
-    with large_cache():
-        load_customers(shop, clock, first, managers, progress)
-        load_orders(shop, clock, first, product, progress)
-        load_returns(shop, clock, first, product, progress)
+    load_customers(shop, clock, first, managers, progress)
+    load_orders(shop, clock, first, product, progress)
+    load_returns(shop, clock, first, product, progress)
     reset_sequences(*MODELS)
 
 

@@ -25,6 +25,7 @@ from .assortment import SKU_PREFIX, TREE
 from .loading import SOURCE, load_shop, row_count
 from .logins import DEMO_USERS, MANAGERS, PASSWORD, ensure_demo_users
 from .world import simulate_shop
+from .writing import large_cache
 
 
 @dataclass
@@ -55,7 +56,7 @@ def build_demo_shop(customers: int = 5000, seed: int = 1, end_date: date | None 
     """
     started = time.perf_counter()
     end_date = end_date or timezone.localdate()
-    with transaction.atomic():
+    with transaction.atomic(), large_cache():
         users = ensure_demo_users()
         kept = keep_existing and Customer.objects.filter(source=SOURCE).exists()
         if not kept:
