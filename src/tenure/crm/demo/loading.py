@@ -35,7 +35,7 @@ def row_count(shop: Shop) -> int:
 
 def load_shop(shop: Shop, managers: list, progress=None) -> None:
     """Write ``shop``; ``managers`` are the users customers are assigned to."""
-    clock = Clock(shop.start, (shop.end - shop.start).days + 1)
+    clock = Clock(shop.start, (shop.end - shop.start).days)
     product = load_catalog(shop)
     first = {model: next_id(model) for model in MODELS}
     load_customers(shop, clock, first, managers, progress)

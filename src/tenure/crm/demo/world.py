@@ -62,10 +62,14 @@ class Shop:
 def simulate_shop(customers: int, seed: int, end_date: date,
                   orders_per_customer: float | None = None,
                   behaviour: Behaviour | None = None) -> Shop:
-    """Return a three-year shop of ``customers`` customers ending on ``end_date``."""
+    """Return a three-year shop of ``customers`` customers ending as ``end_date`` begins.
+
+    The last orders fall on the day before ``end_date``, so a shop built today
+    has no order in the future.
+    """
     rng = np.random.default_rng(seed)
     start = end_date - timedelta(days=365 * YEARS)
-    days = (end_date - start).days + 1
+    days = (end_date - start).days
     season = season_by_day(start, days)
     population = draw_population(rng, customers, season, behaviour or Behaviour())
     if orders_per_customer is not None:

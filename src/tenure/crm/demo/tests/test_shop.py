@@ -191,3 +191,15 @@ class ShopTestCase(TenureTestCase):
         demo = User.objects.get(username="demo")
         self.assertTrue(demo.is_superuser and demo.is_staff and demo.has_role("administrator"))
         self.assertEqual(list(demo.groups.values_list("name", flat=True)), ["administrator"])
+
+    def test_it_spreads_orders_over_three_growing_years_before_the_end_date(self):
+        dates = [at.date() for at in Order.objects.filter(source="demo").values_list(
+            "ordered_at", flat=True)]
+        self.assertGreaterEqual(min(dates), END - timedelta(days=3 * 365))
+        self.assertLess(min(dates), END - timedelta(days=3 * 365 - 30))
+        self.assertLess(max(dates), END)
+        self.assertGreater(max(dates), END - timedelta(days=10))
+        joined = [c.acquired_on for c in self.customers]
+        first_year = sum(d < END - timedelta(days=730) for d in joined)
+        last_year = sum(d >= END - timedelta(days=365) for d in joined)
+        self.assertGreater(last_year, 1.3 * first_year)

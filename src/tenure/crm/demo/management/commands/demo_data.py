@@ -57,7 +57,8 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=1, help=_(
             "Random seed: the same seed, end date and size give the same shop (default 1)."))
         parser.add_argument("--end-date", type=iso_date, default=None, help=_(
-            "Last day of the three simulated years, YYYY-MM-DD (default today)."))
+            "The three simulated years end as this day begins, YYYY-MM-DD (default today: "
+            "the last orders are yesterday's)."))
         parser.add_argument("--orders-per-customer", type=positive_float, default=None,
                             help=_(
             "Target mean number of orders per customer, to scale the purchase rate "
