@@ -107,6 +107,15 @@ class ShopTestCase(TenureTestCase):
             if UKRAINIAN.search(name):
                 self.assertTrue(phone.startswith("+380"), (name, phone))
 
+    def test_it_gives_russian_names_the_customers_gender(self):
+        russian = [c for c in self.customers if c.phone.startswith("+7")]
+        self.assertGreater(len(russian), 0.2 * len(self.customers))
+        for customer in russian:
+            # Russian surnames and women's first names take the feminine -а/-я.
+            feminine = customer.name.endswith(("а", "я"))
+            self.assertEqual(customer.gender == "f", feminine, customer.name)
+        self.assertEqual({c.gender for c in self.customers}, {"f", "m"})
+
     def test_it_refers_customers_only_to_earlier_ones(self):
         referred = [c for c in self.customers if c.referred_by_id]
         self.assertTrue(0.05 * len(self.customers) < len(referred) < 0.15 * len(self.customers))
