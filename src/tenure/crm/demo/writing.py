@@ -67,8 +67,9 @@ def reset_sequences(*models) -> None:
 
 def values(array) -> Column:
     """Return a column of plain values (numbers, bools, strings, None)."""
-    return lambda part: np.asarray(array[part]).tolist() if isinstance(array, np.ndarray) \
-        else list(array[part])
+    if isinstance(array, np.ndarray):
+        return lambda part: array[part].tolist()  # numpy scalars are no database values
+    return lambda part: list(array[part])
 
 
 def ids(first: int, array: np.ndarray, missing: int = -1) -> Column:
