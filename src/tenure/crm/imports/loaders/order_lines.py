@@ -119,6 +119,7 @@ def _line_numbers(rows: Rows, cols: dict) -> list:
     """Return each sale row's line number: the file's, or its position within its order."""
     given, numbers, positions = cols["line_no"], [], defaultdict(int)
     seen: dict = {}
+    bad = rows.bad.tolist()
     for index, (order, is_return) in enumerate(zip(cols["order_id"], cols["is_return"],
                                                    strict=True)):
         if is_return or order is None:
@@ -127,7 +128,7 @@ def _line_numbers(rows: Rows, cols: dict) -> list:
         positions[order] += 1
         number = given[index] or positions[order]
         numbers.append(number)
-        if number is not None and not rows.bad[index]:
+        if not bad[index]:
             if (order, number) in seen:
                 rows.reject(index, "line_no", _("repeats row %(row)d") % {
                     "row": rows.table.row_numbers[seen[order, number]].as_py()})
@@ -139,39 +140,45 @@ def _line_numbers(rows: Rows, cols: dict) -> list:
 def _reject_disagreeing(rows: Rows, cols: dict) -> None:
     """Reject sale rows whose customer or date differs from their order's first good row."""
     first: dict = {}
-    for index in rows.good():
+    orders, customers, dates = cols["order_id"], cols["customer"], cols["date"]
+    for index in rows.good().tolist():
         if cols["is_return"][index]:
             continue
-        order = cols["order_id"][index]
-        if order not in first:
-            first[order] = index
+        leader = first.setdefault(orders[index], index)
+        if customers[index] == customers[leader] and dates[index] == dates[leader]:
             continue
-        leader = first[order]
         for name in ("customer", "date"):
             if cols[name][index] != cols[name][leader]:
-                rows.reject(int(index), name, _("differs from row %(row)d of the same order") % {
+                rows.reject(index, name, _("differs from row %(row)d of the same order") % {
                     "row": rows.table.row_numbers[leader].as_py()})
 
 
 def _order_drafts(rows, cols, customer_map, order_names, ctx) -> dict[str, Draft]:
     drafts: dict[str, Draft] = {}
-    level: dict[str, dict] = defaultdict(dict)
-    for index in rows.good():
-        if cols["is_return"][index]:
+    orders, line_nos, is_return = cols["order_id"], cols["line_no"], cols["is_return"]
+    lines = list(zip(*(cols[name] for name in LINE_FIELDS), strict=True))
+    for index in rows.good().tolist():
+        if is_return[index]:
             continue
-        order = cols["order_id"][index]
-        draft = drafts.get(order) or drafts.setdefault(order, Draft())
-        draft.rows.append(int(index))
-        draft.lines[cols["line_no"][index]] = tuple(cols[name][index] for name in LINE_FIELDS)
-        for name in order_names:
-            if level[order].get(name) is None:
-                level[order][name] = cols[name][index]
-    for order, draft in drafts.items():
+        draft = drafts.get(orders[index])
+        if draft is None:
+            draft = drafts[orders[index]] = Draft()
+        draft.rows.append(index)
+        draft.lines[line_nos[index]] = lines[index]
+    for draft in drafts.values():
         leader = draft.rows[0]
         draft.head = (customer_map[cols["customer"][leader]], cols["date"][leader],
                       *_sums(draft.lines.values()),
-                      *(_or_default(name, level[order].get(name), ctx) for name in order_names))
+                      *(_order_level(name, cols[name], draft.rows, ctx) for name in order_names))
     return drafts
+
+
+def _order_level(name: str, values: list, indices: list[int], ctx: Context):
+    """Return the first non-empty value of an order-level column, or its default."""
+    for index in indices:
+        if values[index] is not None:
+            return values[index]
+    return ctx.currency if name == "currency" else ORDER_LEVEL[name][1]
 
 
 def _sums(lines) -> tuple:
@@ -184,12 +191,6 @@ def _sums(lines) -> tuple:
         if cost is not None:
             costs.append(cost)
     return total.quantize(CENT), discount, (sum(costs, ZERO) if costs else None)
-
-
-def _or_default(name: str, value, ctx: Context):
-    if value is not None:
-        return value
-    return ctx.currency if name == "currency" else ORDER_LEVEL[name][1]
 
 
 def _existing_orders(ctx: Context, names: list[str]) -> dict:
