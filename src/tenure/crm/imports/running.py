@@ -85,7 +85,7 @@ def _run(run: ImportRun, path: Path, overrides, rejects_path, progress, dry_run)
     ctx = Context(source=run.source, file_name=run.file_name, currency=settings.TENURE_CURRENCY,
                   user_id=run.user_id, advance=bar.update)
     try:
-        with transaction.atomic(), writing.large_cache():
+        with writing.large_cache(), transaction.atomic():
             counts = LOADERS[run.kind](rows, ctx)
             duplicates = _duplicates() if run.kind == ImportKind.CUSTOMERS else None
             if dry_run:
