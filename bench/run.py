@@ -100,6 +100,8 @@ class Database:
             return conn.execute(sql).fetchall()
 
     def env(self) -> dict:
+        # WhiteNoise warns on every request when STATIC_ROOT is missing.
+        (self.workdir / "var" / "static").mkdir(parents=True, exist_ok=True)
         return {**os.environ, "TENURE_DATABASE_URL": self.url,
                 "TENURE_VAR_DIR": str(self.workdir / "var"), "TENURE_DEBUG": "0",
                 "DJANGO_SETTINGS_MODULE": "tenure.crm.settings"}
