@@ -151,9 +151,11 @@ def summary(result: ImportResult) -> str:
     if result.rejects_path:
         text += _(" (rejects: %(path)s)") % {"path": result.rejects_path}
     if result.new_customers:
-        text += _("; %(count)d new customers") % {"count": result.new_customers}
+        text += ngettext("; %(count)d new customer", "; %(count)d new customers",
+                         result.new_customers) % {"count": result.new_customers}
     if result.duplicates is not None:
-        text += _("; %(count)d possible duplicate customers") % {"count": result.duplicates}
+        text += ngettext("; %(count)d possible duplicate", "; %(count)d possible duplicates",
+                         result.duplicates) % {"count": result.duplicates}
     if result.dry_run:
         text += _("; dry run: nothing was saved")
     return text

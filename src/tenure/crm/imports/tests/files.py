@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-import contextlib
 import io
+import os
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
-from tenure.cli import main
+from django.core.management import CommandError, call_command
 
 
 class TempFiles:
@@ -20,6 +22,7 @@ class TempFiles:
 
     def text(self, name: str, content: str, encoding: str = "utf-8") -> Path:
         path = self.root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(content.encode(encoding))
         return path
 
@@ -27,9 +30,25 @@ class TempFiles:
         return self.root / name
 
 
-def run_cli(*args: str) -> tuple[int, str, str]:
-    """Run ``tenure <args>`` in this process; return (exit status, stdout, stderr)."""
+def run_command(*args: str) -> tuple[int, str, str]:
+    """Run ``tenure import <args>`` on the test database; return (status, stdout, error).
+
+    In-process, so it runs inside the test's transaction on SQLite and PostgreSQL
+    alike (the real command line closes every connection when it ends).
+    """
     out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(list(args))
-    return code, out.getvalue(), err.getvalue()
+    try:
+        call_command("import", *args, stdout=out, stderr=err)
+    except CommandError as exc:
+        return exc.returncode, out.getvalue(), str(exc)
+    return 0, out.getvalue(), err.getvalue()
+
+
+def run_tenure(*args: str, var_dir: Path) -> subprocess.CompletedProcess:
+    """Run the real ``tenure`` command line in a child process on its own database."""
+    env = {**os.environ, "TENURE_VAR_DIR": str(var_dir), "DJANGO_SETTINGS_MODULE": "",
+           "TENURE_DATABASE_URL": f"sqlite:///{var_dir / 'cli.sqlite3'}"}
+    env.pop("DJANGO_SETTINGS_MODULE")
+    tenure = Path(sys.executable).with_name("tenure")
+    return subprocess.run([str(tenure), *args], env=env, capture_output=True, text=True,
+                          timeout=120, check=False)

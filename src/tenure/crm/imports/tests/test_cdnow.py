@@ -8,7 +8,7 @@ from tenure.crm.imports.models import ImportRun
 from tenure.crm.sales.models import Order
 from tenure.crm.testing import TenureTestCase
 
-from .files import run_cli
+from .files import run_command
 
 CDNOW = Path("/work/shared/data/cdnow/CDNOW_master.txt")
 
@@ -33,7 +33,7 @@ class CdnowTestCase(TenureTestCase):
         rows, customers, total = cdnow_by_hand()
         self.assertEqual((rows, len(customers)), (69_659, 23_570))
 
-        code, out, _err = run_cli("import", "orders", str(CDNOW), "--map", "dollar_value=amount",
+        code, out, _err = run_command("orders", str(CDNOW), "--map", "dollar_value=amount",
                                   "--source", "cdnow", "--no-progress")
 
         self.assertEqual(code, 0)
@@ -51,7 +51,7 @@ class CdnowTestCase(TenureTestCase):
                          [("00002-19970112-1", Decimal("12.00")),
                           ("00002-19970112-2", Decimal("77.00"))])
 
-        code, out, _err = run_cli("import", "orders", str(CDNOW), "--source", "cdnow",
+        code, out, _err = run_command("orders", str(CDNOW), "--source", "cdnow",
                                   "--no-progress")
 
         self.assertEqual(code, 0)
