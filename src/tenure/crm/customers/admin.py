@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from tenure.crm.lib.admin import ReadOnlyAdmin
+
 from .models import ConsentChange, Customer, CustomerMerge, Tag
 
 
@@ -44,7 +46,7 @@ class ConsentChangeAdmin(admin.ModelAdmin):
 
 
 @admin.register(CustomerMerge)
-class CustomerMergeAdmin(admin.ModelAdmin):
+class CustomerMergeAdmin(ReadOnlyAdmin):
     """Merges are made and undone from the duplicates page; here they are only read."""
 
     list_display = ["__str__", "merged_at", "merged_by", "undone_at"]
@@ -52,12 +54,3 @@ class CustomerMergeAdmin(admin.ModelAdmin):
     search_fields = ["kept__name", "=removed_id"]
     list_select_related = ["kept", "merged_by"]
     raw_id_fields = ["kept", "merged_by"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -1,10 +1,12 @@
 from django.contrib import admin
 
+from tenure.crm.lib.admin import ReadOnlyAdmin
+
 from .models import ImportRun
 
 
 @admin.register(ImportRun)
-class ImportRunAdmin(admin.ModelAdmin):
+class ImportRunAdmin(ReadOnlyAdmin):
     """Imports are a record of what happened: they can be read, not changed."""
 
     list_display = ["__str__", "kind", "source", "started_at", "finished_at", "rows",
@@ -13,12 +15,3 @@ class ImportRunAdmin(admin.ModelAdmin):
     search_fields = ["file_name", "source"]
     list_select_related = ["user"]
     date_hierarchy = "started_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
