@@ -6,6 +6,7 @@ import numpy as np
 
 from tenure.crm.catalog.models import Category, Product
 from tenure.crm.customers.models import ConsentChange, Customer, Tag
+from tenure.crm.lib.bulk import reset_sequences
 from tenure.crm.lib.money import default_currency
 from tenure.crm.sales.models import Order, OrderLine, Return, ReturnLine
 
@@ -18,7 +19,6 @@ from .writing import (
     insert,
     money,
     next_id,
-    reset_sequences,
     values,
 )
 

@@ -18,6 +18,7 @@ from tqdm import tqdm
 
 from tenure.crm.catalog.models import Category, Product
 from tenure.crm.customers.models import Customer
+from tenure.crm.lib.bulk import large_cache
 from tenure.crm.lib.money import CENT, default_currency
 from tenure.crm.sales.models import Order, OrderLine, OrderStatus, Return, ReturnLine
 
@@ -25,7 +26,6 @@ from .assortment import SKU_PREFIX, TREE
 from .loading import SOURCE, load_shop, row_count
 from .logins import DEMO_USERS, MANAGERS, PASSWORD, ensure_demo_users
 from .world import simulate_shop
-from .writing import large_cache
 
 
 @dataclass

@@ -8,11 +8,9 @@ for ``bulk_create`` costs more than the inserts themselves.
 from __future__ import annotations
 
 from collections.abc import Callable
-from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
 
 import numpy as np
-from django.core.management.color import no_style
 from django.db import connection
 from django.db.models import Max
 from django.utils import timezone
@@ -39,30 +37,6 @@ def insert(model, columns: dict[str, Column], count: int, progress=None) -> None
                                              strict=True)))
             if progress is not None:
                 progress.update(part.stop - part.start)
-
-
-@contextmanager
-def large_cache(megabytes: int = 256):
-    """Give SQLite a larger page cache while loading: index inserts stop thrashing."""
-    if connection.vendor != "sqlite":
-        yield
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("PRAGMA cache_size")
-        before = cursor.fetchone()[0]
-        cursor.execute(f"PRAGMA cache_size = {-1024 * megabytes}")
-        try:
-            yield
-        finally:
-            cursor.execute(f"PRAGMA cache_size = {int(before)}")
-
-
-def reset_sequences(*models) -> None:
-    """Move the id sequences past the explicit ids (PostgreSQL; SQLite needs nothing)."""
-    statements = connection.ops.sequence_reset_sql(no_style(), models)
-    with connection.cursor() as cursor:
-        for sql in statements:
-            cursor.execute(sql)
 
 
 def values(array) -> Column:

@@ -17,7 +17,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from tqdm import tqdm
 
-from . import rejects, writing
+from tenure.crm.lib import bulk
+
+from . import rejects
 from .loaders import customers, order_lines, orders, products
 from .loaders.base import Context, Counts
 from .mapping import fields_for, missing_required, resolve_mapping
@@ -85,7 +87,7 @@ def _run(run: ImportRun, path: Path, overrides, rejects_path, progress, dry_run)
     ctx = Context(source=run.source, file_name=run.file_name, currency=settings.TENURE_CURRENCY,
                   user_id=run.user_id, advance=bar.update)
     try:
-        with writing.large_cache(), transaction.atomic():
+        with bulk.large_cache(), transaction.atomic():
             counts = LOADERS[run.kind](rows, ctx)
             duplicates = _duplicates() if run.kind == ImportKind.CUSTOMERS else None
             if dry_run:

@@ -10,8 +10,8 @@ from django.utils.translation import gettext as _
 
 from tenure.crm.catalog.models import Product
 from tenure.crm.customers.models import Customer
+from tenure.crm.lib import bulk
 
-from .. import writing
 from ..rows import Rows
 
 
@@ -90,7 +90,7 @@ def ensure_customers(ctx: Context, names: dict[str, str]) -> tuple[dict[str, int
     missing = [(ctx.source, ext, names[ext][:200]) for ext in names if ext not in known]
     if not missing:
         return known, 0
-    writing.insert(Customer, ["source", "external_id", "name"], missing, ctx.advance)
+    bulk.insert(Customer, ["source", "external_id", "name"], missing, ctx.advance)
     return customer_ids(ctx.source), len(missing)
 
 

@@ -16,9 +16,9 @@ from django.utils.translation import gettext as _
 
 from tenure.crm.accounts.models import User
 from tenure.crm.customers.models import Channel, ConsentChange, Customer, Tag
+from tenure.crm.lib import bulk
 from tenure.crm.lib.phone import InvalidPhone, normalize_phone
 
-from .. import writing
 from ..parsing import parse_bool, parse_date, parse_gender, parse_text
 from ..rows import Rows
 from .base import Context, Counts, customer_ids, reject_repeats, split_changes
@@ -166,12 +166,12 @@ def _write(records: dict, fields: list[str], extras: dict, ctx: Context) -> Coun
          for ext, (pk, values, state) in existing.items()},
     )
     consent_fields = sorted({n for e in extras.values() for n in e if n in CONSENTS})
-    writing.insert(Customer, ["source", "external_id", *fields, *consent_fields], [
+    bulk.insert(Customer, ["source", "external_id", *fields, *consent_fields], [
         (ctx.source, ext, *records[ext], *(extras[ext].get(n, False) for n in consent_fields))
         for ext in changes.new
     ], ctx.advance)
     now = timezone.now()
-    writing.update(Customer, [*fields, *consent_fields, "updated_at"], [
+    bulk.update(Customer, [*fields, *consent_fields, "updated_at"], [
         (*records[ext], *(extras[ext].get(n, existing[ext][2][n]) for n in consent_fields),
          now, existing[ext][0]) for ext in changes.changed
     ], ctx.advance)
@@ -191,7 +191,7 @@ def _relevant(state: dict, wanted: dict) -> dict:
 def _write_referrers(touched, extras, pks) -> None:
     rows = [(pks.get(extras[ext]["referred_by"]), pks[ext])
             for ext in touched if "referred_by" in extras[ext]]
-    writing.update(Customer, ["referred_by"], rows)
+    bulk.update(Customer, ["referred_by"], rows)
 
 
 def _write_tags(touched, extras, pks, existing) -> None:
@@ -203,8 +203,8 @@ def _write_tags(touched, extras, pks, existing) -> None:
     Tag.objects.bulk_create([Tag(name=name) for name in sorted(names - known)])
     tag_ids = dict(Tag.objects.filter(name__in=names).values_list("name", "pk"))
     through = Customer.tags.through
-    writing.delete(through, "customer", [pks[ext] for ext in tagged if ext in existing])
-    writing.insert(through, ["customer", "tag"], [
+    bulk.delete(through, "customer", [pks[ext] for ext in tagged if ext in existing])
+    bulk.insert(through, ["customer", "tag"], [
         (pks[ext], tag_ids[name]) for ext in tagged for name in sorted(extras[ext]["tags"])
     ])
 
@@ -220,6 +220,6 @@ def _write_consent_history(touched, extras, pks, existing, ctx: Context) -> None
                 continue
             changes.append((pks[ext], channel, granted, now, f"import: {ctx.file_name}"[:64],
                             ctx.user_id))
-    writing.insert(ConsentChange,
+    bulk.insert(ConsentChange,
                    ["customer", "channel", "granted", "changed_at", "source", "changed_by"],
                    changes)

@@ -17,9 +17,9 @@ import numpy as np
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from tenure.crm.lib import bulk
 from tenure.crm.sales.models import Order, OrderLine, OrderStatus, Return, ReturnLine
 
-from .. import writing
 from ..parsing import (
     CENT,
     parse_currency,
@@ -208,15 +208,15 @@ def _write_orders(drafts: dict[str, Draft], order_names: list[str], ctx: Context
     names = ["customer", "ordered_at", "total", "discount", "cost", *order_names]
     existing = _existing_orders(ctx, names)
     changes = split_changes({k: (d.head, d.lines) for k, d in drafts.items()}, existing)
-    writing.insert(Order, ["source", "external_id", *names],
+    bulk.insert(Order, ["source", "external_id", *names],
                    [(ctx.source, ext, *drafts[ext].head) for ext in changes.new], ctx.advance)
     now = timezone.now()
-    writing.update(Order, [*names, "updated_at"],
+    bulk.update(Order, [*names, "updated_at"],
                    [(*drafts[ext].head, now, existing[ext][0]) for ext in changes.changed],
                    ctx.advance)
-    writing.delete(OrderLine, "order", [existing[ext][0] for ext in changes.changed])
+    bulk.delete(OrderLine, "order", [existing[ext][0] for ext in changes.changed])
     ids = _ids(Order, ctx.source) if changes.new else {e: v[0] for e, v in existing.items()}
-    writing.insert(OrderLine, ["order", "line_no", *LINE_FIELDS], [
+    bulk.insert(OrderLine, ["order", "line_no", *LINE_FIELDS], [
         (ids[ext], line_no, *line)
         for ext in (*changes.new, *changes.changed)
         for line_no, line in sorted(drafts[ext].lines.items())
@@ -291,13 +291,13 @@ def _write_returns(drafts: dict[str, Draft], ctx: Context) -> Counts:
     changes = split_changes(
         {k: (d.head, sorted(d.lines.values())) for k, d in drafts.items()}, existing
     )
-    writing.insert(Return, ["source", "external_id", *names],
+    bulk.insert(Return, ["source", "external_id", *names],
                    [(ctx.source, ext, *drafts[ext].head) for ext in changes.new], ctx.advance)
-    writing.update(Return, names, [(*drafts[ext].head, existing[ext][0])
+    bulk.update(Return, names, [(*drafts[ext].head, existing[ext][0])
                                    for ext in changes.changed], ctx.advance)
-    writing.delete(ReturnLine, "ret", [existing[ext][0] for ext in changes.changed])
+    bulk.delete(ReturnLine, "ret", [existing[ext][0] for ext in changes.changed])
     ids = _ids(Return, ctx.source)
-    writing.insert(ReturnLine, ["ret", "product", "quantity", "amount"], [
+    bulk.insert(ReturnLine, ["ret", "product", "quantity", "amount"], [
         (ids[ext], *line) for ext in (*changes.new, *changes.changed)
         for line in drafts[ext].lines.values()
     ], ctx.advance)

@@ -14,9 +14,9 @@ import numpy as np
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from tenure.crm.lib import bulk
 from tenure.crm.sales.models import Order, OrderStatus
 
-from .. import writing
 from ..parsing import parse_currency, parse_datetime, parse_money, parse_status, parse_text
 from ..rows import Rows, objects
 from .base import Context, Counts, ensure_customers, first_names, reject_repeats, split_changes
@@ -65,10 +65,10 @@ def _write(records: dict, names: list[str], ctx: Context):
         Order.objects.filter(source=ctx.source).values_list("external_id", "pk", *names)
     }
     changes = split_changes(records, existing)
-    writing.insert(Order, ["source", "external_id", *names],
+    bulk.insert(Order, ["source", "external_id", *names],
                    [(ctx.source, ext, *records[ext]) for ext in changes.new], ctx.advance)
     now = timezone.now()
-    writing.update(Order, [*names, "updated_at"],
+    bulk.update(Order, [*names, "updated_at"],
                    [(*records[ext], now, existing[ext][0]) for ext in changes.changed],
                    ctx.advance)
     return changes

@@ -7,8 +7,8 @@ import re
 from django.utils import timezone
 
 from tenure.crm.catalog.models import Category, Product
+from tenure.crm.lib import bulk
 
-from .. import writing
 from ..parsing import parse_bool, parse_currency, parse_money, parse_text
 from ..rows import Rows
 from .base import Context, Counts, reject_repeats, split_changes
@@ -41,12 +41,12 @@ def load(rows: Rows, ctx: Context) -> Counts:
     }
     changes = split_changes(records, existing)
     new_names = names if "name" in names else [*names, "name"]
-    writing.insert(
+    bulk.insert(
         Product, ["sku", *new_names],
         [(sku, *records[sku], *([] if "name" in names else [sku])) for sku in changes.new],
         ctx.advance,
     )
-    writing.update(Product, [*names, "updated_at"], [
+    bulk.update(Product, [*names, "updated_at"], [
         (*records[sku], timezone.now(), existing[sku][0]) for sku in changes.changed
     ], ctx.advance)
     return Counts(len(changes.new), len(changes.changed), len(changes.same))

@@ -1,5 +1,7 @@
 """Write many rows at once: INSERT, UPDATE and DELETE through Django's connection.
 
+Used by the importer and the demo shop.
+
 The ORM's per-object work is too slow for a million order lines, so these
 helpers send one statement with many parameter rows (``executemany``), or a
 COPY on PostgreSQL. Table and column names come from ``Model._meta``; values
@@ -11,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from contextlib import contextmanager
 
+from django.core.management.color import no_style
 from django.db import connection, models
 from django.utils import timezone
 
@@ -150,3 +153,11 @@ def large_cache():
     finally:
         with connection.cursor() as cursor:
             cursor.execute(f"PRAGMA cache_size = {previous}")
+
+
+def reset_sequences(*models) -> None:
+    """Move the id sequences past explicitly written ids (PostgreSQL; SQLite needs nothing)."""
+    statements = connection.ops.sequence_reset_sql(no_style(), models)
+    with connection.cursor() as cursor:
+        for sql in statements:
+            cursor.execute(sql)
