@@ -178,7 +178,8 @@ def bench_pages(kind: str, args, workdir: Path) -> list[Row]:
     busiest = timings.pop("busiest customer orders")
     rows = []
     for name, t in timings.items():
-        targeted = not name.endswith("sorted by revenue")
+        # The issue sets a target for the customer page; the list figures are for reference.
+        targeted = name.startswith("customer page")
         row = Row(f"{name} ({kind})", size,
                   f"p95 {t['p95']:.0f} ms (median {t['median']:.0f}, max {t['max']:.0f}, "
                   f"n={t['n']})",
