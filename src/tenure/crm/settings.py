@@ -116,7 +116,8 @@ USE_TZ = True
 USE_THOUSAND_SEPARATOR = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = VAR_DIR / "static"
+# WhiteNoise serves the app folders directly; set this only to run collectstatic.
+STATIC_ROOT = os.environ.get("TENURE_STATIC_ROOT") or None
 # The project package is not an app, so its own static folder is listed here.
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 STORAGES = {
