@@ -147,6 +147,8 @@ class Customer(models.Model):
             # The customer list sorts by name and pages; search hits these columns.
             models.Index(fields=["name", "id"], name="customer_name_idx"),
             models.Index(fields=["email"], name="customer_email_idx"),
+            # Search matches an external id in any source: the unique index leads with source.
+            models.Index(fields=["external_id"], name="customer_external_id_idx"),
             models.Index(fields=["phone"], name="customer_phone_idx"),
             models.Index(fields=["manager", "name"], name="customer_manager_idx"),
             models.Index(fields=["city"], name="customer_city_idx"),
