@@ -119,7 +119,11 @@ STATIC_URL = "static/"
 # WhiteNoise serves the app folders directly; set this only to run collectstatic.
 STATIC_ROOT = os.environ.get("TENURE_STATIC_ROOT") or None
 # The project package is not an app, so its own static folder is listed here.
-STATICFILES_DIRS = [PACKAGE_DIR / "static"]
+STATICFILES_DIRS = [
+    PACKAGE_DIR / "static",
+    # Chart library shared with the analytics report: {% static 'vendor/echarts/echarts.min.js' %}
+    ("vendor", PACKAGE_DIR.parent / "analytics" / "assets" / "vendor"),
+]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
