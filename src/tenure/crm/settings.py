@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "tenure.crm.catalog",
     "tenure.crm.sales",
     "tenure.crm.imports",
+    "tenure.crm.insights",
     "tenure.crm.demo",
     "django.contrib.admin",
     "django.contrib.auth",

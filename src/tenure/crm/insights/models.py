@@ -1,0 +1,103 @@
+"""What the analytics library computed, stored so pages are fast and changes show.
+
+``insights`` is the only adapter between the CRM and ``tenure.analytics``: it
+loads tables in bulk, calls the library, and keeps the results here.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Segment(models.TextChoices):
+    """The named RFM segments of DESIGN.md (keys match ``tenure.analytics.segments``)."""
+
+    CHAMPIONS = "champions", _("Champions")
+    LOYAL = "loyal", _("Loyal")
+    POTENTIAL_LOYALIST = "potential_loyalist", _("Potential loyalist")
+    NEW = "new", _("New")
+    PROMISING = "promising", _("Promising")
+    NEED_ATTENTION = "need_attention", _("Need attention")
+    ABOUT_TO_SLEEP = "about_to_sleep", _("About to sleep")
+    CANT_LOSE = "cant_lose", _("Can't lose them")
+    AT_RISK = "at_risk", _("At risk")
+    HIBERNATING = "hibernating", _("Hibernating")
+    LOST = "lost", _("Lost")
+
+
+class InsightsRun(models.Model):
+    """One refresh of the analytics: when, as of which date, and the tables it produced."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    as_of = models.DateField(_("as of"))
+    started_at = models.DateTimeField(_("started"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.RUNNING
+    )
+    error = models.TextField(_("error"), blank=True)
+    results = models.JSONField(
+        _("results"), default=dict,
+        help_text=_("KPI, cohort, segment and ABC/XYZ tables, keyed by name."),
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True,
+        verbose_name=_("requested by"),
+    )
+
+    class Meta:
+        ordering = ["-started_at"]
+        verbose_name = _("insights refresh")
+        verbose_name_plural = _("insights refreshes")
+        indexes = [models.Index(fields=["status", "-finished_at"], name="insights_run_latest_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.as_of} ({self.get_status_display()})"
+
+
+class CustomerSnapshot(models.Model):
+    """A customer's scores on one snapshot date; successive snapshots show transitions."""
+
+    customer = models.ForeignKey(
+        "customers.Customer", models.CASCADE, related_name="snapshots",
+        verbose_name=_("customer"),
+    )
+    taken_on = models.DateField(_("snapshot date"))
+    orders = models.PositiveIntegerField(_("orders"), default=0)
+    revenue = models.DecimalField(_("revenue"), max_digits=14, decimal_places=2, default=0)
+    first_purchase = models.DateField(_("first purchase"), null=True, blank=True)
+    last_purchase = models.DateField(_("last purchase"), null=True, blank=True)
+    frequency = models.PositiveIntegerField(_("repeat purchases"), default=0)
+    recency_days = models.PositiveIntegerField(_("days since last purchase"), null=True)
+    r_score = models.PositiveSmallIntegerField(_("R"), null=True)
+    f_score = models.PositiveSmallIntegerField(_("F"), null=True)
+    m_score = models.PositiveSmallIntegerField(_("M"), null=True)
+    segment = models.CharField(_("segment"), max_length=24, choices=Segment.choices, blank=True)
+    abc = models.CharField(_("ABC class"), max_length=1, blank=True)
+    xyz = models.CharField(
+        _("XYZ class"), max_length=8, blank=True,
+        help_text=_("X, Y, Z, or 'new' when there is too little history."),
+    )
+    cluster = models.PositiveSmallIntegerField(_("cluster"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("customer snapshot")
+        verbose_name_plural = _("customer snapshots")
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "taken_on"], name="snapshot_unique_day")
+        ]
+        indexes = [
+            # The segment pages and the customer list's segment filter read one date.
+            models.Index(fields=["taken_on", "segment"], name="snapshot_segment_idx"),
+            models.Index(fields=["taken_on", "abc", "xyz"], name="snapshot_abcxyz_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} @ {self.taken_on}: {self.segment}"
