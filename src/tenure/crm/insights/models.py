@@ -28,6 +28,12 @@ class Segment(models.TextChoices):
     LOST = "lost", _("Lost")
 
 
+class InsightsRunQuerySet(models.QuerySet):
+    def latest_done(self) -> InsightsRun | None:
+        """Return the most recent successful refresh, or None."""
+        return self.filter(status=InsightsRun.Status.DONE).order_by("-finished_at").first()
+
+
 class InsightsRun(models.Model):
     """One refresh of the analytics: when, as of which date, and the tables it produced."""
 
@@ -52,6 +58,8 @@ class InsightsRun(models.Model):
         verbose_name=_("requested by"),
     )
 
+    objects = InsightsRunQuerySet.as_manager()
+
     class Meta:
         ordering = ["-started_at"]
         verbose_name = _("insights refresh")
@@ -60,6 +68,16 @@ class InsightsRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.as_of} ({self.get_status_display()})"
+
+
+class CustomerSnapshotQuerySet(models.QuerySet):
+    def latest_date(self):
+        """Return the date of the latest snapshot, or None when there is none."""
+        return self.order_by("-taken_on").values_list("taken_on", flat=True).first()
+
+    def of_latest_date(self) -> CustomerSnapshotQuerySet:
+        """Return the snapshots of the latest snapshot date (none when there is none)."""
+        return self.filter(taken_on=self.latest_date())
 
 
 class CustomerSnapshot(models.Model):
@@ -86,6 +104,8 @@ class CustomerSnapshot(models.Model):
         help_text=_("X, Y, Z, or 'new' when there is too little history."),
     )
     cluster = models.PositiveSmallIntegerField(_("cluster"), null=True, blank=True)
+
+    objects = CustomerSnapshotQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("customer snapshot")
