@@ -40,9 +40,10 @@ A **table** is ``{"columns": [name, ...], "rows": [[value, ...], ...]}``; read i
     ``revenue_per_customer`` that revenue divided by the cohort's size. Cells not reached yet
     are null.
 ``segments``: table of the RFM segments in the order of ``tenure.analytics.segments.SEGMENTS``
-    (every segment, empty ones with 0): ``segment`` (key, as ``insights.models.Segment``),
-    ``customers``, ``share`` (of buyers), ``revenue``, ``revenue_share``, ``recency_days``
-    (mean), ``orders`` (mean), ``monetary`` (mean revenue per order).
+    (every segment, empty ones with 0), the columns of ``tenure analyze``'s segments.csv:
+    ``segment`` (key, as ``insights.models.Segment``), ``customers``, ``share`` (of buyers),
+    ``revenue``, ``revenue_share``, ``avg_recency`` (mean days since the last purchase),
+    ``avg_frequency`` (mean orders), ``avg_monetary`` (mean revenue per customer).
 ``transitions``: null when there is no previous snapshot, else a table: ``segment`` (before)
     then one column per segment key (after) plus ``"none"`` (no segment any more) with counts;
     one row per segment key plus ``"none"`` (new buyers since the previous snapshot).
