@@ -1,0 +1,350 @@
+"""One call from a transactions file to every retention table: ``tenure analyze``.
+
+:func:`analyze` reads the transactions once, materialises them in DuckDB, and runs the
+library's steps over that one table: the per-customer summary, period KPIs and the
+N x V x L bridge, the cohort table, RFM segments, ABC/XYZ classes and behavioural
+clusters. The per-customer summary is computed once and handed to every step that
+needs it. :func:`tenure.analytics.report.write_report` turns the result into files.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import ibis
+import pandas as pd
+
+from tenure.analytics.exceptions import AnalyticsError, InputError
+
+PERIODS = ("week", "month", "quarter", "year")
+STEPS = ("read", "summary", "KPIs", "cohorts", "segments", "ABC/XYZ", "clusters", "report")
+
+#: The columns of ``customers.csv``, in order.
+CUSTOMER_COLUMNS = [
+    "customer_id", "frequency", "recency", "T", "monetary_value", "r", "f", "m",
+    "segment", "abc", "xyz", "abc_xyz", "cluster",
+]
+#: The columns of ``segments.csv``, in order.
+SEGMENT_COLUMNS = [
+    "segment", "customers", "share", "revenue", "revenue_share",
+    "avg_recency", "avg_frequency", "avg_monetary",
+]
+
+
+@dataclass
+class Analysis:
+    """Every table of one analysis; :func:`analyze` builds it.
+
+    Attributes
+    ----------
+    period, window_days, as_of
+        The settings the analysis ran with (``as_of`` is the snapshot date).
+    purchases : int
+        Transaction rows read (returns included).
+    first_purchase, last_purchase : datetime
+        The time range of the data.
+    summary : DataFrame
+        One row per customer (:func:`tenure.analytics.summary.customer_summary`).
+    kpis : DataFrame
+        One row per period (:func:`tenure.analytics.kpi.period_kpis`).
+    bridge : DataFrame
+        Revenue change between consecutive periods split into N, V and L effects.
+    cohorts : DataFrame
+        Share of each acquisition cohort buying k periods after acquisition; the first
+        column ``cohort``, then ``customers`` (cohort size), then ``0`` .. ``n``.
+    rfm : DataFrame
+        ``customer_id, r, f, m, rfm, segment``.
+    segments : DataFrame
+        One row per RFM segment (the ``segments.csv`` columns).
+    abc_xyz : DataFrame
+        ``customer_id, abc, xyz, abc_xyz``.
+    abc_xyz_table : DataFrame
+        Customers and revenue share of each ABC x XYZ cell.
+    clusters : ClusterResult or None
+        Behavioural clusters, None when they could not be computed (see ``notes``).
+    customers : DataFrame
+        One row per customer with every score (the ``customers.csv`` columns).
+    notes : list of str
+        What was left out and why.
+    """
+
+    period: str
+    window_days: int
+    as_of: datetime
+    purchases: int
+    first_purchase: datetime
+    last_purchase: datetime
+    summary: pd.DataFrame
+    kpis: pd.DataFrame
+    bridge: pd.DataFrame
+    cohorts: pd.DataFrame
+    rfm: pd.DataFrame
+    segments: pd.DataFrame
+    abc_xyz: pd.DataFrame
+    abc_xyz_table: pd.DataFrame
+    clusters: Any
+    customers: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+    files: dict[str, Path] = field(default_factory=dict)
+
+    @property
+    def n_customers(self) -> int:
+        """Number of customers analysed."""
+        return len(self.summary)
+
+
+def analyze(
+    source: Any,
+    *,
+    con: Any = None,
+    columns: Mapping[str, str] | None = None,
+    period: str = "month",
+    window_days: int = 365,
+    as_of: datetime | str | None = None,
+    out: Path | str | None = None,
+    progress: bool = False,
+) -> Analysis:
+    """Compute every retention table of a transactions source.
+
+    Parameters
+    ----------
+    source : path, pyarrow Table, pandas DataFrame or ibis Table
+        Transactions, read by :func:`tenure.analytics.frames.transactions`.
+    con : ibis DuckDB backend, optional
+        Connection to run on; a fresh in-memory DuckDB when omitted.
+    columns : mapping, optional
+        File header -> canonical column name (``customer_id``, ``time``, ``amount``...);
+        headers not given are matched automatically as the importer does.
+    period : {"week", "month", "quarter", "year"}
+        Length of the KPI and cohort periods.
+    window_days : int
+        Activity window W: a customer is active at t when they bought within W days.
+    as_of : datetime or str, optional
+        Snapshot date for recency and segments; the last purchase when omitted.
+    out : path, optional
+        When given, :func:`tenure.analytics.report.write_report` writes the files there.
+    progress : bool
+        Show a progress bar over the steps on stderr.
+
+    Returns
+    -------
+    Analysis
+
+    Raises
+    ------
+    InputError
+        The source cannot be read or lacks a required column; a setting is invalid.
+    """
+    _check_settings(period, window_days)
+    if as_of is not None:
+        as_of = _parse_as_of(as_of)
+    con = ibis.duckdb.connect() if con is None else con
+    steps = [s for s in STEPS if out is not None or s != "report"]
+    with _Progress(steps, enabled=progress) as step:
+        step("read")
+        tx = _read(source, con=con, columns=columns)
+        purchases, first, last = _extent(tx)
+        as_of = as_of or last
+
+        step("summary")
+        summary_df = _customer_summary(tx, as_of)
+
+        step("KPIs")
+        from tenure.analytics import kpi
+
+        kpis = kpi.period_kpis(tx, period=period, window_days=window_days)
+        bridge = kpi.nvl_bridge(kpis)
+
+        step("cohorts")
+        cohorts = _cohorts(tx, period)
+
+        step("segments")
+        from tenure.analytics import segments as seg
+
+        rfm = seg.rfm(summary_df)
+        segments_df = segment_table(summary_df, rfm, order=list(getattr(seg, "SEGMENTS", [])))
+
+        step("ABC/XYZ")
+        abc = seg.abc_xyz(tx, period=period, as_of=as_of)
+        abc_table = abc_xyz_table(summary_df, abc)
+
+        step("clusters")
+        notes: list[str] = []
+        clusters = _clusters(seg, summary_df, notes)
+
+        customers = customer_table(summary_df, rfm, abc, clusters)
+        analysis = Analysis(
+            period=period, window_days=window_days, as_of=as_of, purchases=purchases,
+            first_purchase=first, last_purchase=last, summary=summary_df, kpis=kpis,
+            bridge=bridge, cohorts=cohorts, rfm=rfm, segments=segments_df, abc_xyz=abc,
+            abc_xyz_table=abc_table, clusters=clusters, customers=customers, notes=notes,
+        )
+        if out is not None:
+            step("report")
+            from tenure.analytics.report import write_report
+
+            analysis.files = write_report(analysis, out)
+    return analysis
+
+
+def _check_settings(period: str, window_days: int) -> None:
+    if period not in PERIODS:
+        raise InputError(f"period must be one of {', '.join(PERIODS)}, not {period!r}")
+    if not isinstance(window_days, int) or window_days <= 0:
+        raise InputError(f"window_days must be a positive number of days, not {window_days!r}")
+
+
+def _parse_as_of(value: datetime | str) -> datetime:
+    try:
+        return pd.Timestamp(value).to_pydatetime()
+    except (ValueError, TypeError) as exc:
+        raise InputError(f"as_of {value!r} is not a date; write it as YYYY-MM-DD") from exc
+
+
+def _read(source: Any, *, con: Any, columns: Mapping[str, str] | None) -> Any:
+    from tenure.analytics import frames
+
+    if isinstance(source, str | Path) and not Path(source).exists():
+        raise InputError(f"{source}: no such file")
+    tx = frames.transactions(source, con=con, columns=dict(columns) if columns else None)
+    # Materialise once: every later step scans this table instead of re-reading the file.
+    return tx.cache()
+
+
+def _extent(tx: Any) -> tuple[int, datetime, datetime]:
+    row = tx.aggregate(n=tx.count(), first=tx.time.min(), last=tx.time.max()).to_pandas()
+    n = int(row["n"].iloc[0])
+    if n == 0:
+        raise InputError("the source has no transactions")
+    return n, pd.Timestamp(row["first"].iloc[0]).to_pydatetime(), pd.Timestamp(
+        row["last"].iloc[0]).to_pydatetime()
+
+
+def _customer_summary(tx: Any, as_of: datetime) -> pd.DataFrame:
+    from tenure.analytics import summary
+
+    return summary.customer_summary(tx, as_of=as_of).to_pandas()
+
+
+def _cohorts(tx: Any, period: str) -> pd.DataFrame:
+    from tenure.analytics import cohorts
+
+    shares = cohorts.cohort_table(tx, period=period, measure="customers", as_share=True)
+    counts = cohorts.cohort_table(tx, period=period, measure="customers", as_share=False)
+    shares, counts = _cohort_frame(shares), _cohort_frame(counts)
+    sizes = counts[counts.columns[0]].to_numpy()
+    table = shares.astype(float)
+    table.insert(0, "customers", sizes)
+    table.insert(0, "cohort", shares.index)
+    table.columns = [str(c) for c in table.columns]
+    return table.reset_index(drop=True)
+
+
+def _cohort_frame(table: pd.DataFrame) -> pd.DataFrame:
+    """Return the cohort table indexed by cohort with only the 0..n offset columns."""
+    if "cohort" in table.columns:
+        table = table.set_index("cohort")
+    offsets = [c for c in table.columns if str(c).lstrip("-").isdigit()]
+    table = table[offsets]
+    table.columns = [int(c) for c in offsets]
+    return table.sort_index()
+
+
+def _clusters(seg: Any, summary_df: pd.DataFrame, notes: list[str]) -> Any:
+    try:
+        return seg.clusters(summary_df, seed=0)
+    except AnalyticsError as exc:
+        # Clusters are one section of many: a data set too small to cluster still deserves
+        # the rest of the report; the reason is shown in it.
+        notes.append(f"Clusters were not computed: {exc}")
+        warnings.warn(f"clusters were not computed: {exc}", stacklevel=3)
+        return None
+
+
+def segment_table(summary_df: pd.DataFrame, rfm: pd.DataFrame,
+                  order: list[str] | None = None) -> pd.DataFrame:
+    """Summarise the RFM segments: size, revenue and average R, F, M.
+
+    ``avg_recency`` is the mean of days since the last purchase (``recency_days``),
+    ``avg_frequency`` the mean number of orders and ``avg_monetary`` the mean revenue
+    per customer: the plain-language R, F and M, not the BTYD quantities.
+    """
+    merged = summary_df[["customer_id", "recency_days", "orders", "revenue"]].merge(
+        rfm[["customer_id", "segment"]], on="customer_id", how="inner")
+    grouped = merged.groupby("segment", observed=True).agg(
+        customers=("customer_id", "size"), revenue=("revenue", "sum"),
+        avg_recency=("recency_days", "mean"), avg_frequency=("orders", "mean"),
+        avg_monetary=("revenue", "mean"))
+    if order:
+        # Every named segment appears, empty ones with 0 customers, in the grid's order.
+        extra = sorted(set(grouped.index) - set(order))
+        grouped = grouped.reindex(list(order) + extra)
+        grouped[["customers", "revenue"]] = grouped[["customers", "revenue"]].fillna(0)
+    grouped.index.name = "segment"
+    total_revenue = grouped["revenue"].sum()
+    grouped["share"] = grouped["customers"] / max(grouped["customers"].sum(), 1)
+    grouped["revenue_share"] = grouped["revenue"] / total_revenue if total_revenue else 0.0
+    grouped = grouped.reset_index()
+    grouped["customers"] = grouped["customers"].astype("int64")
+    return grouped[SEGMENT_COLUMNS].reset_index(drop=True)
+
+
+def abc_xyz_table(summary_df: pd.DataFrame, abc: pd.DataFrame) -> pd.DataFrame:
+    """Return customers, revenue and their shares for each ABC x XYZ class."""
+    merged = summary_df[["customer_id", "revenue"]].merge(
+        abc[["customer_id", "abc", "xyz"]], on="customer_id", how="inner")
+    table = merged.groupby(["abc", "xyz"], observed=True).agg(
+        customers=("customer_id", "size"), revenue=("revenue", "sum")).reset_index()
+    table["share"] = table["customers"] / max(table["customers"].sum(), 1)
+    total = table["revenue"].sum()
+    table["revenue_share"] = table["revenue"] / total if total else 0.0
+    return table.sort_values(["abc", "xyz"]).reset_index(drop=True)
+
+
+def customer_table(summary_df: pd.DataFrame, rfm: pd.DataFrame, abc: pd.DataFrame,
+                   clusters: Any) -> pd.DataFrame:
+    """Join every per-customer score into one row per customer (``customers.csv``)."""
+    table = summary_df[["customer_id", "frequency", "recency", "T", "monetary_value"]]
+    table = table.merge(rfm[["customer_id", "r", "f", "m", "segment"]], on="customer_id",
+                        how="left")
+    table = table.merge(abc[["customer_id", "abc", "xyz", "abc_xyz"]], on="customer_id",
+                        how="left")
+    if clusters is not None:
+        labels = clusters.labels[["customer_id", "cluster"]]
+        table = table.merge(labels, on="customer_id", how="left")
+    else:
+        table["cluster"] = pd.NA
+    return table[CUSTOMER_COLUMNS]
+
+
+class _Progress:
+    """A tqdm bar over named steps; ``step(name)`` advances to the step ``name``."""
+
+    def __init__(self, steps: list[str], *, enabled: bool):
+        self.steps, self.enabled, self.bar = steps, enabled, None
+
+    def __enter__(self) -> Callable[[str], None]:
+        if self.enabled:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=len(self.steps), unit="step", leave=False,
+                            bar_format="{desc:<10} {bar} {n_fmt}/{total_fmt} [{elapsed}]")
+        return self._step
+
+    def _step(self, name: str) -> None:
+        if self.bar is None:
+            return
+        done = self.steps.index(name)
+        self.bar.update(done - self.bar.n)
+        self.bar.set_description_str(name)
+
+    def __exit__(self, exc_type, *exc) -> None:
+        if self.bar is not None:
+            if exc_type is None:
+                self.bar.update(len(self.steps) - self.bar.n)
+            self.bar.close()

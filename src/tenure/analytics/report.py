@@ -1,0 +1,226 @@
+"""The files of ``tenure analyze``: one offline HTML page and four CSV tables.
+
+``report.html`` is self-contained: ECharts, the style sheet and the data (small
+aggregates only, never a row per customer) are inlined, so the page opens from a disk,
+a mail attachment or an air-gapped machine without a single network request.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pa_csv
+
+from tenure.analytics.analyze import CUSTOMER_COLUMNS, SEGMENT_COLUMNS, Analysis
+
+HERE = Path(__file__).resolve().parent
+TEMPLATE = HERE / "templates" / "report.html"
+ECHARTS = HERE / "assets" / "vendor" / "echarts" / "echarts.min.js"
+
+#: The columns of ``kpi.csv``, in order (DESIGN.md, "Metric definitions").
+KPI_COLUMNS = [
+    "period", "customers_start", "customers_end", "new", "reactivated", "retained", "lost",
+    "crr", "crr_seed", "churn_rate", "retention_rate", "buyers", "orders", "revenue",
+    "revenue_per_customer", "avg_check", "orders_per_buyer", "repeat_rate",
+]
+SEGMENT_LABELS = {
+    "champions": "Champions", "loyal": "Loyal", "potential_loyalist": "Potential loyalist",
+    "new": "New", "promising": "Promising", "need_attention": "Need attention",
+    "about_to_sleep": "About to sleep", "cant_lose": "Can't lose them", "at_risk": "At risk",
+    "hibernating": "Hibernating", "lost": "Lost",
+}
+
+
+def write_report(analysis: Analysis, out_dir: Path | str) -> dict[str, Path]:
+    """Write ``report.html``, ``kpi.csv``, ``cohorts.csv``, ``segments.csv``, ``customers.csv``.
+
+    Parameters
+    ----------
+    analysis : Analysis
+        The result of :func:`tenure.analytics.analyze.analyze`.
+    out_dir : path
+        Directory to write to; created when missing, files in it overwritten.
+
+    Returns
+    -------
+    dict
+        File kind (``report``, ``kpi``, ``cohorts``, ``segments``, ``customers``) -> path.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    files = {name: out / f"{name}.csv" for name in ("kpi", "cohorts", "segments", "customers")}
+    _write_csv(_period_text(analysis.kpis[KPI_COLUMNS], analysis.period), files["kpi"])
+    _write_csv(analysis.cohorts, files["cohorts"])
+    _write_csv(analysis.segments[SEGMENT_COLUMNS], files["segments"])
+    _write_csv(analysis.customers[CUSTOMER_COLUMNS], files["customers"])
+    files["report"] = out / "report.html"
+    files["report"].write_text(render_html(analysis), encoding="utf-8")
+    return {"report": files.pop("report"), **files}
+
+
+def _write_csv(table: pd.DataFrame, path: Path) -> None:
+    # Arrow's writer is an order of magnitude faster than pandas' for a million customers.
+    arrow = pa.Table.from_pandas(table, preserve_index=False)
+    pa_csv.write_csv(arrow, path, pa_csv.WriteOptions(quoting_style="needed"))
+
+
+def render_html(analysis: Analysis) -> str:
+    """Return the self-contained report page of an analysis."""
+    data = json.dumps(report_data(analysis), ensure_ascii=False, allow_nan=False,
+                      separators=(",", ":"))
+    # "</" inside a <script> element would end it early; "<\/" means the same in JSON.
+    data = data.replace("</", "<\\/")
+    page = TEMPLATE.read_text(encoding="utf-8")
+    return (page.replace("/*@ECHARTS@*/", ECHARTS.read_text(encoding="utf-8"))
+                .replace("/*@DATA@*/", data)
+                .replace("@TITLE@", _escape(f"Retention report, {_day(analysis.as_of)}")))
+
+
+def report_data(analysis: Analysis) -> dict[str, Any]:
+    """Return the aggregates the page draws, as plain JSON-ready values."""
+    kpis = _period_text(analysis.kpis, analysis.period)
+    return {
+        "meta": _meta(analysis),
+        "tiles": _tiles(analysis),
+        "kpis": _records(kpis[KPI_COLUMNS]),
+        "cohorts": _cohort_data(analysis.cohorts),
+        "segments": [{**r, "label": SEGMENT_LABELS.get(r["segment"], str(r["segment"]))}
+                     for r in _records(analysis.segments[SEGMENT_COLUMNS])],
+        "abc_xyz": _records(analysis.abc_xyz_table),
+        "bridge": _bridge(analysis, kpis),
+        "clusters": _cluster_data(analysis.clusters),
+        "notes": list(analysis.notes),
+    }
+
+
+def _meta(analysis: Analysis) -> dict[str, Any]:
+    return {
+        "customers": analysis.n_customers, "purchases": analysis.purchases,
+        "first": _day(analysis.first_purchase), "last": _day(analysis.last_purchase),
+        "as_of": _day(analysis.as_of), "period": analysis.period,
+        "window_days": analysis.window_days,
+        "generated": datetime.now().strftime("%Y-%m-%d %H:%M"),
+    }
+
+
+def _tiles(analysis: Analysis) -> list[dict[str, Any]]:
+    kpis = analysis.kpis
+    last = kpis.iloc[-1] if len(kpis) else None
+    label = _period_text(kpis, analysis.period)["period"].iloc[-1] if len(kpis) else ""
+    tiles = [
+        {"label": "Customers", "value": analysis.n_customers, "kind": "int",
+         "note": f"bought at least once, {_day(analysis.first_purchase)} to "
+                 f"{_day(analysis.last_purchase)}"},
+        {"label": "Revenue", "value": float(kpis["revenue"].sum()), "kind": "money",
+         "note": f"{analysis.purchases:,} purchase rows, returns deducted"},
+    ]
+    if last is not None:
+        tiles += [
+            {"label": "Active customers", "value": last["customers_end"], "kind": "int",
+             "note": f"bought in the {analysis.window_days} days before the end of {label}"},
+            {"label": "Customer retention rate", "value": last["crr"], "kind": "pct",
+             "note": f"{label}: share of customers active at its start still active at its end"},
+            {"label": "Churn rate", "value": last["churn_rate"], "kind": "pct",
+             "note": f"{label}: share of customers active at its start who lapsed"},
+            {"label": "Repeat rate", "value": last["repeat_rate"], "kind": "pct",
+             "note": f"{label}: share of buyers who had bought before"},
+            {"label": "Average check", "value": last["avg_check"], "kind": "money",
+             "note": f"{label}: revenue per order"},
+            {"label": "Revenue per customer", "value": last["revenue_per_customer"],
+             "kind": "money", "note": f"{label}: revenue per buyer"},
+        ]
+    return [{**t, "value": _number(t["value"])} for t in tiles]
+
+
+def _cohort_data(cohorts: pd.DataFrame) -> dict[str, Any]:
+    offsets = [c for c in cohorts.columns if c not in ("cohort", "customers")]
+    labels = [_label(c) for c in cohorts["cohort"]]
+    cells = []
+    for y, row in enumerate(cohorts[offsets].itertuples(index=False)):
+        for x, value in enumerate(row):
+            if value is not None and not pd.isna(value):
+                cells.append([x, y, round(float(value), 4)])
+    return {"cohorts": labels, "offsets": [str(c) for c in offsets],
+            "sizes": [_number(s) for s in cohorts["customers"]], "cells": cells}
+
+
+def _bridge(analysis: Analysis, kpis: pd.DataFrame) -> dict[str, Any] | None:
+    """Return the last period's revenue change split into N, V and L (for the waterfall)."""
+    bridge = analysis.bridge.dropna(subset=["revenue_change"])
+    if bridge.empty or len(kpis) < 2:
+        return None
+    step = _period_text(bridge, analysis.period).iloc[-1]
+    position = kpis.index[kpis["period"] == step["period"]]
+    at = kpis.index.get_loc(position[0]) if len(position) else len(kpis) - 1
+    before = kpis.iloc[at - 1]
+    return {"from": before["period"], "to": step["period"],
+            "r0": _number(before["revenue"]), "r1": _number(kpis.iloc[at]["revenue"]),
+            "n": _number(step["n_effect"]), "v": _number(step["v_effect"]),
+            "l": _number(step["l_effect"]), "change": _number(step["revenue_change"])}
+
+
+def _cluster_data(clusters: Any) -> dict[str, Any] | None:
+    if clusters is None:
+        return None
+    sizes = clusters.labels["cluster"].value_counts().sort_index()
+    return {"k": int(clusters.k), "silhouette": _number(clusters.silhouette),
+            "descriptions": [str(d) for d in clusters.descriptions],
+            "sizes": [{"cluster": str(k), "customers": int(v)} for k, v in sizes.items()]}
+
+
+def _period_text(table: pd.DataFrame, period: str) -> pd.DataFrame:
+    """Return a copy whose ``period`` column reads as the period does (2024-03, 2024 Q1)."""
+    table = table.copy()
+    table["period"] = [_period_label(p, period) for p in table["period"]]
+    return table
+
+
+def _period_label(value: Any, period: str) -> str:
+    if isinstance(value, str):
+        return value
+    stamp = pd.Timestamp(value)
+    if period == "month":
+        return stamp.strftime("%Y-%m")
+    if period == "quarter":
+        return f"{stamp.year} Q{stamp.quarter}"
+    if period == "year":
+        return str(stamp.year)
+    return stamp.strftime("%Y-%m-%d")
+
+
+def _records(table: pd.DataFrame) -> list[dict[str, Any]]:
+    return [{k: _number(v) if not isinstance(v, str) else v for k, v in row.items()}
+            for row in table.to_dict(orient="records")]
+
+
+def _number(value: Any) -> Any:
+    """Return a JSON-safe plain number (None for NaN and missing values)."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    if isinstance(value, pd.Timestamp | datetime):
+        return _day(value)
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _label(value: Any) -> str:
+    if isinstance(value, pd.Timestamp | datetime):
+        return _day(value)
+    return str(value)
+
+
+def _day(value: Any) -> str:
+    return pd.Timestamp(value).strftime("%Y-%m-%d")
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -1,0 +1,222 @@
+"""``tenure analyze``: the command on CDNOW, its exit statuses, and the report files."""
+
+from __future__ import annotations
+
+import csv
+import math
+import subprocess
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from tenure.analytics.analyze import (
+    CUSTOMER_COLUMNS,
+    SEGMENT_COLUMNS,
+    Analysis,
+    abc_xyz_table,
+    segment_table,
+)
+from tenure.analytics.report import KPI_COLUMNS, write_report
+
+CDNOW = Path("/work/shared/data/cdnow/CDNOW_master.txt")
+TENURE = Path(sys.executable).parent / "tenure"
+CDNOW_OPTIONS = ["--customer-col", "customer_id", "--date-col", "date",
+                 "--amount-col", "dollar_value"]
+
+
+def run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([str(TENURE), "analyze", *args], cwd=cwd, capture_output=True,
+                          text=True, timeout=600)
+
+
+def read_csv(path: Path) -> tuple[list[str], list[dict[str, str]]]:
+    with path.open(newline="", encoding="utf-8") as f:
+        reader = csv.DictReader(f)
+        return list(reader.fieldnames or []), list(reader)
+
+
+# --- the command on CDNOW ----------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def cdnow_report(tmp_path_factory) -> Path:
+    if not CDNOW.exists():
+        pytest.skip(f"{CDNOW} is missing")
+    out = tmp_path_factory.mktemp("cdnow") / "report"
+    result = run(str(CDNOW), *CDNOW_OPTIONS, "--out", str(out), "--no-progress",
+                 cwd=out.parent)
+    assert result.returncode == 0, result.stderr
+    assert "23,570 customers" in result.stdout
+    assert "69,659 purchases" in result.stdout
+    return out
+
+
+def cdnow_dollars() -> tuple[float, set[str]]:
+    """Sum the dollar column and collect the months, straight from the text file."""
+    total, months = 0.0, set()
+    with CDNOW.open() as f:
+        next(f)
+        for line in f:
+            _, day, _, dollars = line.split()
+            total += float(dollars)
+            months.add(f"{day[:4]}-{day[4:6]}")
+    return total, months
+
+
+def test_it_writes_every_file(cdnow_report):
+    names = {p.name for p in cdnow_report.iterdir()}
+    assert {"report.html", "kpi.csv", "cohorts.csv", "segments.csv", "customers.csv"} <= names
+
+
+def test_kpi_csv_has_one_row_per_month_and_all_revenue(cdnow_report):
+    columns, rows = read_csv(cdnow_report / "kpi.csv")
+    assert columns == KPI_COLUMNS
+    total, months = cdnow_dollars()
+    assert [r["period"] for r in rows] == sorted(months)  # 1997-01 .. 1998-06, each once
+    assert len(rows) == 18
+    assert math.isclose(sum(float(r["revenue"]) for r in rows), total, rel_tol=1e-9)
+    for row in rows:
+        for rate in ("crr", "churn_rate", "retention_rate", "repeat_rate"):
+            if row[rate]:
+                assert 0.0 <= float(row[rate]) <= 1.0, (rate, row)
+
+
+def test_kpi_csv_counts_match_hand_computation(cdnow_report):
+    _, rows = read_csv(cdnow_report / "kpi.csv")
+    # Every CDNOW customer made their first purchase in the first quarter of 1997.
+    assert sum(int(r["new"]) for r in rows) == 23_570
+    assert all(int(r["new"]) == 0 for r in rows[3:])
+    assert int(rows[0]["customers_start"]) == 0
+
+
+def test_customers_csv_has_one_row_per_customer(cdnow_report):
+    columns, rows = read_csv(cdnow_report / "customers.csv")
+    assert columns == CUSTOMER_COLUMNS
+    assert len(rows) == 23_570
+    assert len({r["customer_id"] for r in rows}) == 23_570
+    assert all(r["segment"] and r["abc"] and r["r"] for r in rows)
+
+
+def test_segments_csv_covers_every_customer(cdnow_report):
+    columns, rows = read_csv(cdnow_report / "segments.csv")
+    assert columns == SEGMENT_COLUMNS
+    assert sum(int(r["customers"]) for r in rows) == 23_570
+    total, _ = cdnow_dollars()
+    assert math.isclose(sum(float(r["revenue"]) for r in rows), total, rel_tol=1e-9)
+    assert math.isclose(sum(float(r["share"]) for r in rows), 1.0, rel_tol=1e-9)
+
+
+def test_cohorts_csv_starts_with_whole_cohorts(cdnow_report):
+    columns, rows = read_csv(cdnow_report / "cohorts.csv")
+    assert columns[:3] == ["cohort", "customers", "0"]
+    assert len(rows) == 3  # first purchases in 1997-01, -02 and -03 only
+    assert sum(int(r["customers"]) for r in rows) == 23_570
+    assert all(float(r["0"]) == 1.0 for r in rows)
+
+
+def test_report_html_is_self_contained(cdnow_report):
+    html = (cdnow_report / "report.html").read_text(encoding="utf-8")
+    assert "echarts" in html and 'id="report-data"' in html
+    for remote in ('src="http', "src='http", 'href="http', "@import", "url(http"):
+        assert remote not in html
+
+
+# --- exit statuses -----------------------------------------------------------------------
+
+def test_a_missing_file_fails_with_1(tmp_path):
+    result = run(str(tmp_path / "nothing.csv"), "--no-progress", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "nothing.csv" in result.stderr
+
+
+def test_a_file_without_the_needed_columns_fails_with_1(tmp_path):
+    path = tmp_path / "wrong.csv"
+    path.write_text("colour,size\nred,1\nblue,2\n", encoding="utf-8")
+    result = run(str(path), "--no-progress", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.strip()
+    assert "Traceback" not in result.stderr
+
+
+def test_a_named_column_that_is_absent_fails_with_1(tmp_path):
+    result = run(str(CDNOW), "--amount-col", "no_such_column", "--no-progress", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("args", [[], ["a.csv", "--period", "fortnight"],
+                                  ["a.csv", "--window-days", "-3"], ["a.csv", "--bogus"],
+                                  ["a.csv", "--as-of", "yesterday"]])
+def test_bad_usage_exits_with_2(tmp_path, args):
+    result = run(*args, cwd=tmp_path)
+    assert result.returncode == 2
+    assert "usage: tenure analyze" in result.stderr
+
+
+def test_help_explains_the_command(tmp_path):
+    result = run("--help", cwd=tmp_path)
+    assert result.returncode == 0
+    for words in ("report.html", "kpi.csv", "--amount-col", "--window-days", "exit status"):
+        assert words in result.stdout
+
+
+# --- the report from stand-in tables -----------------------------------------------------
+
+def stand_in_analysis() -> Analysis:
+    """A three-customer analysis built by hand, independent of the engine."""
+    summary = pd.DataFrame({
+        "customer_id": ["a", "b", "c"], "frequency": [2.0, 0.0, 1.0],
+        "recency": [40.0, 0.0, 10.0], "T": [60.0, 30.0, 20.0],
+        "monetary_value": [15.0, 0.0, 5.0], "recency_days": [20, 30, 10],
+        "orders": [3, 1, 2], "revenue": [40.0, 10.0, 10.0],
+    })
+    rfm = pd.DataFrame({"customer_id": ["a", "b", "c"], "r": [4, 1, 5], "f": [5, 1, 3],
+                        "m": [5, 2, 2], "rfm": ["455", "112", "532"],
+                        "segment": ["loyal", "lost", "potential_loyalist"]})
+    abc = pd.DataFrame({"customer_id": ["a", "b", "c"], "abc": ["A", "B", "C"],
+                        "xyz": ["X", "new", "Z"], "abc_xyz": ["AX", "new", "CZ"]})
+    periods = pd.to_datetime(["2024-01-01", "2024-02-01", "2024-03-01"])
+    kpis = pd.DataFrame({c: [0.0, 0.0, 0.0] for c in KPI_COLUMNS})
+    kpis["period"] = periods
+    kpis["revenue"] = [20.0, 25.0, 15.0]
+    kpis["crr"] = [math.nan, 1.0, 0.5]
+    bridge = pd.DataFrame({"period": periods, "revenue_change": [math.nan, 5.0, -10.0],
+                           "n_effect": [math.nan, 3.0, -6.0], "v_effect": [math.nan, 1.0, -3.0],
+                           "l_effect": [math.nan, 1.0, -1.0]})
+    cohorts = pd.DataFrame({"cohort": periods[:2], "customers": [2, 1], "0": [1.0, 1.0],
+                            "1": [0.5, 1.0], "2": [0.5, math.nan]})
+    customers = summary[["customer_id", "frequency", "recency", "T", "monetary_value"]]
+    customers = customers.merge(rfm).merge(abc).assign(cluster=[0, 1, 0])
+    return Analysis(
+        period="month", window_days=365, as_of=datetime(2024, 3, 31), purchases=6,
+        first_purchase=datetime(2024, 1, 2), last_purchase=datetime(2024, 3, 31),
+        summary=summary, kpis=kpis, bridge=bridge, cohorts=cohorts, rfm=rfm,
+        segments=segment_table(summary, rfm, order=["champions", "loyal", "lost"]),
+        abc_xyz=abc, abc_xyz_table=abc_xyz_table(summary, abc), clusters=None,
+        customers=customers[CUSTOMER_COLUMNS], notes=["Clusters were not computed: too few."])
+
+
+def test_segment_table_by_hand():
+    table = stand_in_analysis().segments.set_index("segment")
+    assert list(table.index) == ["champions", "loyal", "lost", "potential_loyalist"]
+    assert table.loc["champions", "customers"] == 0
+    assert table.loc["loyal", "revenue"] == 40.0
+    assert table.loc["loyal", "revenue_share"] == pytest.approx(40 / 60)
+    assert table.loc["lost", "share"] == pytest.approx(1 / 3)
+    assert table.loc["potential_loyalist", "avg_frequency"] == 2
+
+
+def test_write_report_from_stand_in_tables(tmp_path):
+    files = write_report(stand_in_analysis(), tmp_path / "out")
+    assert set(files) == {"report", "kpi", "cohorts", "segments", "customers"}
+    columns, rows = read_csv(files["kpi"])
+    assert columns == KPI_COLUMNS
+    assert [r["period"] for r in rows] == ["2024-01", "2024-02", "2024-03"]
+    assert rows[0]["crr"] == ""  # no customers at the start: no rate, not 0
+    columns, rows = read_csv(files["customers"])
+    assert columns == CUSTOMER_COLUMNS and len(rows) == 3
+    html = files["report"].read_text(encoding="utf-8")
+    assert "Clusters were not computed: too few." in html
+    assert '"from":"2024-02","to":"2024-03"' in html
