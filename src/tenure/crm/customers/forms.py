@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tenure.crm.accounts.models import Role, User
+from tenure.crm.insights.models import CustomerSnapshot, Segment
 from tenure.crm.lib.phone import InvalidPhone, normalize_phone
 
 from .models import Channel, Customer, Tag
@@ -34,6 +35,13 @@ SORT_CHOICES = [
     ("orders", _("Fewest orders first")),
     ("-revenue", _("Highest revenue first")),
     ("revenue", _("Lowest revenue first")),
+]
+
+
+ABC_XYZ_CHOICES = [
+    ("", _("Any ABC/XYZ class")),
+    *[(f"{a}{x}", f"{a}{x}") for a in "ABC" for x in "XYZ"],
+    ("new", _("New: too little history")),
 ]
 
 
@@ -81,6 +89,10 @@ class CustomerFilterForm(forms.Form):
         required=False, label=_("No purchase since"),
         widget=forms.DateInput(attrs={"type": "date"}),
     )
+    segment = forms.ChoiceField(
+        choices=[("", _("Any segment")), *Segment.choices], required=False, label=_("Segment")
+    )
+    abc_xyz = forms.ChoiceField(choices=ABC_XYZ_CHOICES, required=False, label=_("ABC/XYZ"))
     sort = forms.ChoiceField(choices=SORT_CHOICES, required=False, label=_("Sort"))
 
     def __init__(self, *args, user: User, **kwargs):
@@ -122,7 +134,21 @@ class CustomerFilterForm(forms.Form):
             customers = customers.bought_since(since)
         if data["no_purchase_since"]:
             customers = customers.no_purchase_since(start_of_day(data["no_purchase_since"]))
+        if data["segment"] or data["abc_xyz"]:
+            customers = customers.filter(pk__in=self._snapshots(data).values("customer_id"))
         return customers
+
+    @staticmethod
+    def _snapshots(data: dict) -> QuerySet:
+        """Return the latest snapshots in the chosen segment and ABC/XYZ class."""
+        snapshots = CustomerSnapshot.objects.of_latest_date()
+        if data["segment"]:
+            snapshots = snapshots.filter(segment=data["segment"])
+        if data["abc_xyz"] == "new":
+            snapshots = snapshots.filter(xyz="new")
+        elif data["abc_xyz"]:
+            snapshots = snapshots.filter(abc=data["abc_xyz"][0], xyz=data["abc_xyz"][1])
+        return snapshots
 
 
 def start_of_day(day: date) -> datetime:

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from tenure.crm.accounts.access import customers_for_user, get_customer_for_user
 from tenure.crm.sales.models import Order
 
+from . import exporting
 from .forms import SORTS, ConsentForm, CustomerFilterForm, CustomerForm
 from .models import Channel, Customer
 
@@ -57,6 +58,8 @@ def customer_list(request):
     """Show the customers the user may see, searched, filtered, sorted and paged."""
     customers = customers_for_user(request.user)
     form = CustomerFilterForm(request.GET or None, user=request.user)
+    if request.GET.get("format") in exporting.FORMATS:
+        return _export(form.filter(customers), form.sort_key(), request.GET["format"])
     customers = _sorted(form.filter(customers), form.sort_key())
     page = Paginator(customers, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
@@ -69,6 +72,12 @@ def customer_list(request):
         "sort_links": _sort_links(query, form.sort_key()),
         "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2),
     })
+
+
+def _export(customers, sort_key: str, kind: str):
+    """Return every customer of the filtered list (not only the page) as a file."""
+    rows = exporting.export_rows(customers, SORTS[sort_key][1])
+    return exporting.csv_response(rows) if kind == "csv" else exporting.xlsx_response(rows)
 
 
 @login_required
