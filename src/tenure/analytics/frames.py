@@ -1,0 +1,506 @@
+"""Canonical input tables: read a file or a frame, map its columns, parse, validate at the edge.
+
+Every analysis starts here. A source (a CSV, XLSX or Parquet path, a pyarrow Table, a pandas
+DataFrame or an Ibis table) becomes an Ibis table with the canonical column names and types
+of the contract:
+
+- **transactions**: ``customer_id`` (string), ``time`` (timestamp), ``amount`` (float64; a
+  negative amount is a return), optional ``order_id``, ``margin`` (float64), ``channel``,
+  ``store``, ``manager``, ``segment`` (strings);
+- **customers**: ``customer_id`` and any attribute columns;
+- **feedback**: ``customer_id``, ``time``, ``kind`` ('nps', 'csat', 'ces'), ``score`` (int).
+
+Headers are recognised by the importer's synonyms (``tenure.analytics.columns``) unless
+``columns`` maps them. Text files are UTF-8 or Windows-1251, separated by ``,`` ``;`` tab or
+runs of spaces (CDNOW); amounts may use decimal commas; dates are ISO, ``dd.mm.yyyy`` or
+``yyyymmdd``. Values that do not parse raise ``InputError`` with their count and an example:
+nothing is dropped silently. Parquet stays lazy (DuckDB reads it where it lies); text and
+spreadsheets are parsed once into a temporary DuckDB table.
+"""
+
+from __future__ import annotations
+
+import codecs
+import os
+import re
+import tempfile
+import uuid
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+import pyarrow as pa
+
+from . import columns as synonyms
+from .exceptions import InputError
+
+PERIODS = ("week", "month", "quarter", "year")
+_TRUNCATE = {"week": "W", "month": "M", "quarter": "Q", "year": "Y"}
+# Formats tried after DuckDB's own ISO parsing, in order (day first: the exports we read
+# come from Europe; yyyymmdd is CDNOW's).
+TIME_FORMATS = ("%d.%m.%Y", "%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%d.%m.%y", "%Y%m%d",
+                "%Y.%m.%d", "%d/%m/%Y", "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M")
+_DELIMITERS = ("\t", ";", ",")
+_LEGACY_ENCODINGS = ["cp1251", "cp1252", "koi8_r", "utf_16"]
+_XLSX_MAGIC = b"PK\x03\x04"
+_PARQUET_MAGIC = b"PAR1"
+
+
+@ibis.udf.scalar.builtin(name="try_strptime", signature=(("string", "string"), "timestamp"))
+def _try_strptime(text, fmt):  # DuckDB's try_strptime: NULL where the text does not parse
+    ...
+
+
+@dataclass(frozen=True)
+class _Spec:
+    """What a canonical table needs: its synonyms, required columns and column types."""
+
+    kind: str
+    synonyms: Mapping[str, tuple[str, ...]]
+    required: tuple[str, ...]
+    types: Mapping[str, str]  # column -> "string" | "time" | "float" | "int" | "date"
+    keep_unmapped: bool = False
+
+
+TRANSACTIONS = _Spec(
+    "transactions", synonyms.TRANSACTIONS, ("customer_id", "time", "amount"),
+    {"customer_id": "string", "time": "time", "amount": "float", "order_id": "string",
+     "margin": "float", "channel": "string", "store": "string", "manager": "string",
+     "segment": "string"},
+)
+CUSTOMERS = _Spec(
+    "customers", synonyms.CUSTOMERS, ("customer_id",),
+    {"customer_id": "string", "birth_date": "date", "acquired_on": "date",
+     "referred_by": "string", "manager": "string", "acquisition_channel": "string"},
+    keep_unmapped=True,
+)
+FEEDBACK = _Spec(
+    "feedback", synonyms.FEEDBACK, ("customer_id", "time", "kind", "score"),
+    {"customer_id": "string", "time": "time", "kind": "string", "score": "int"},
+)
+
+
+def transactions(source: Any, *, con: Any = None,
+                 columns: Mapping[str, str] | Sequence[str | None] | None = None) -> ir.Table:
+    """Return the canonical transactions table of ``source``.
+
+    Parameters
+    ----------
+    source : str, Path, pyarrow.Table, pandas.DataFrame or ibis.Table
+        A CSV/TXT, XLSX or Parquet file, or a table already in memory or in an engine.
+    con : ibis DuckDB backend, optional
+        The connection that reads files and holds the parsed table (a new in-memory DuckDB
+        connection when omitted).
+    columns : dict or list, optional
+        ``{header: canonical name}`` overriding the automatic mapping by header synonyms
+        (a header mapped to ``""`` or ``None`` is ignored); or, for a text file without a
+        header line, the canonical name of each column in order (``None`` skips one).
+
+    Returns
+    -------
+    ibis.Table
+        ``customer_id``, ``time``, ``amount`` and the optional canonical columns present.
+
+    Raises
+    ------
+    InputError
+        A required column is missing, or values do not parse (the message names the file,
+        the columns found, the count of bad values and an example).
+
+    Examples
+    --------
+    >>> tx = transactions("CDNOW_master.txt", con=ibis.duckdb.connect())  # doctest: +SKIP
+    """
+    return _canonical(source, TRANSACTIONS, con, columns)
+
+
+def customers(source: Any, *, con: Any = None,
+              columns: Mapping[str, str] | Sequence[str | None] | None = None) -> ir.Table:
+    """Return the canonical customers table: ``customer_id`` and every attribute column.
+
+    Recognised attributes get their canonical names (``city``, ``gender``, ``birth_date``,
+    ``acquisition_channel``, ``acquired_on``, ``referred_by``, ``manager``...); other columns
+    are kept under their own names. Dates that do not parse become null with a warning.
+    Parameters as in `transactions`.
+    """
+    return _canonical(source, CUSTOMERS, con, columns)
+
+
+def feedback(source: Any, *, con: Any = None,
+             columns: Mapping[str, str] | Sequence[str | None] | None = None) -> ir.Table:
+    """Return the canonical feedback table: ``customer_id``, ``time``, ``kind``, ``score``.
+
+    ``kind`` is lower-cased ('nps', 'csat', 'ces'); ``score`` is an integer.
+    Parameters as in `transactions`.
+    """
+    table = _canonical(source, FEEDBACK, con, columns)
+    return table.mutate(kind=table.kind.strip().lower())
+
+
+def period_start(time_col: ir.Value, period: str) -> ir.DateValue:
+    """Return the first day of the ``period`` holding each time (weeks start on Monday).
+
+    Parameters
+    ----------
+    time_col : ibis timestamp or date column
+    period : {"week", "month", "quarter", "year"}
+    """
+    check_period(period)
+    return time_col.truncate(_TRUNCATE[period]).cast("date")
+
+
+def check_period(period: str) -> None:
+    """Raise InputError unless ``period`` is one of ``PERIODS``."""
+    if period not in PERIODS:
+        raise InputError(f"period must be one of {', '.join(PERIODS)}; got {period!r}.")
+
+
+# -- sources ---------------------------------------------------------------------------------
+
+
+def _canonical(source, spec: _Spec, con, columns) -> ir.Table:
+    con = con if con is not None else ibis.duckdb.connect()
+    raw, name, materialise = _raw_table(source, con, columns)
+    try:
+        mapping = _mapping(raw.columns, spec, columns, name)
+        parsed, checks = _parse(raw, mapping, spec)
+        _validate(raw, checks, spec, name)
+        if materialise:
+            return con.create_table(_temp_name(spec.kind), parsed, temp=True)
+        return parsed
+    finally:
+        if materialise:
+            con.drop_table(raw.get_name(), force=True)
+
+
+def _raw_table(source, con, columns) -> tuple[ir.Table, str, bool]:
+    """Return (table as found, its name for messages, whether it is a temporary raw table)."""
+    if isinstance(source, ir.Table):
+        return source, "the table", False
+    if isinstance(source, str | os.PathLike):
+        return _read_file(Path(source), con, columns)
+    if isinstance(source, pa.Table):
+        return ibis.memtable(source), "the Arrow table", False
+    if type(source).__module__.startswith(("pandas", "polars")):
+        return ibis.memtable(source), "the data frame", False
+    raise InputError(
+        f"cannot read {type(source).__name__}: give a path to a CSV, XLSX or Parquet file, "
+        "a pyarrow Table, a pandas DataFrame or an Ibis table."
+    )
+
+
+def _read_file(path: Path, con, columns) -> tuple[ir.Table, str, bool]:
+    name = path.name
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(1 << 16)
+    except OSError as exc:
+        raise InputError(f"{name}: cannot open the file ({exc.strerror or exc}).") from exc
+    if not head.strip():
+        raise InputError(f"{name}: the file is empty.")
+    if head.startswith(_PARQUET_MAGIC):
+        # A view over the file: DuckDB reads only the columns and row groups a query needs.
+        return con.read_parquet(path, table_name=_temp_name("parquet")), name, False
+    if head.startswith(_XLSX_MAGIC):
+        return _read_xlsx(path, con, columns), name, True
+    return _read_text(path, head, con, columns), name, True
+
+
+def _temp_name(kind: str) -> str:
+    return f"tenure_{kind}_{uuid.uuid4().hex[:12]}"
+
+
+def _header_names(columns) -> list[str] | None:
+    """Return the column names of a headerless file when ``columns`` is a list."""
+    if columns is None or isinstance(columns, Mapping):
+        return None
+    return [c or f"_skip{i}" for i, c in enumerate(columns)]
+
+
+def _read_text(path: Path, head: bytes, con, columns) -> ir.Table:
+    encoding = _encoding(head, path.name)
+    first_line = _first_line(head.decode(encoding, errors="replace"))
+    delimiter = _sniff_delimiter(first_line)
+    names = _header_names(columns)
+    if names is None and _looks_like_values(first_line, delimiter):
+        raise InputError(
+            f"{path.name}: the first line holds values ({first_line.strip()[:80]}), not column "
+            "names: add a header line, or pass columns=[...] naming each column in order."
+        )
+    if encoding == "utf-8" and delimiter is not None:
+        try:
+            return _duckdb_csv(con, path, delimiter, names)
+        except Exception as exc:  # DuckDB refuses bytes that are not UTF-8 further down
+            if "unicode" not in str(exc).lower():
+                raise InputError(f"{path.name}: cannot read the file ({exc}).") from exc
+            encoding = _encoding(path.read_bytes()[:1 << 20], path.name, utf8=False)
+    # DuckDB reads UTF-8 only and splits on one character: other encodings and runs of
+    # spaces are rewritten once into a temporary tab-separated UTF-8 file.
+    with tempfile.TemporaryDirectory(prefix="tenure-") as tmp:
+        target = Path(tmp) / "data.tsv"
+        _transcode(path, target, encoding, whitespace=delimiter is None)
+        return _duckdb_csv(con, target, "\t" if delimiter is None else delimiter, names,
+                           materialise=True)
+
+
+def _duckdb_csv(con, path: Path, delimiter: str, names, materialise: bool = True) -> ir.Table:
+    """Read every cell as text into a temporary DuckDB table (parsing is ours, not sniffed)."""
+    table = _temp_name("raw")
+    options = {
+        "delim": delimiter, "header": names is None, "all_varchar": True, "quote": '"',
+        "escape": '"', "null_padding": True, "encoding": "utf-8",
+    }
+    if names is not None:
+        options["names"] = names
+    args = ", ".join(f"{k} := {_sql_literal(v)}" for k, v in options.items())
+    con.raw_sql(
+        f"CREATE TEMP TABLE {table} AS SELECT * FROM read_csv({_sql_literal(str(path))}, {args})"
+    )
+    return con.table(table)
+
+
+def _sql_literal(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return "[" + ", ".join(_sql_literal(v) for v in value) + "]"
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _encoding(data: bytes, name: str, utf8: bool = True) -> str:
+    if data.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig"
+    if utf8:
+        try:
+            codecs.getincrementaldecoder("utf-8")().decode(data, final=False)
+            return "utf-8"
+        except UnicodeDecodeError:
+            pass
+    import charset_normalizer
+
+    match = charset_normalizer.from_bytes(data[:200_000], cp_isolation=_LEGACY_ENCODINGS).best()
+    if match is None:
+        raise InputError(f"{name}: the file is not text in a known encoding "
+                         "(UTF-8 or Windows-1251).")
+    return match.encoding
+
+
+def _first_line(text: str) -> str:
+    return text.lstrip("\ufeff\r\n").split("\n", 1)[0].rstrip("\r")
+
+
+def _sniff_delimiter(line: str) -> str | None:
+    """Return the delimiter the first line uses, or None for whitespace-separated text."""
+    counts = {d: line.count(d) for d in _DELIMITERS}
+    best = max(_DELIMITERS, key=lambda d: counts[d])
+    if counts[best]:
+        return best
+    return None if re.search(r"\S\s+\S", line.strip()) else ","
+
+
+def _looks_like_values(line: str, delimiter: str | None) -> bool:
+    cells = [c.strip().strip('"') for c in (line.split(delimiter) if delimiter else line.split())]
+    cells = [c for c in cells if c]
+    return bool(cells) and all(re.fullmatch(r"[-+\d\s.,:/]+", c) for c in cells)
+
+
+def _transcode(source: Path, target: Path, encoding: str, *, whitespace: bool) -> None:
+    with source.open(encoding=encoding, errors="replace", newline="") as src, \
+            target.open("w", encoding="utf-8", newline="") as dst:
+        if not whitespace:
+            while chunk := src.read(1 << 22):
+                dst.write(chunk)
+            return
+        for line in src:
+            cells = line.split()
+            if cells:
+                dst.write("\t".join(cells) + "\n")
+
+
+def _read_xlsx(path: Path, con, columns) -> ir.Table:
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for a damaged workbook
+        raise InputError(f"{path.name}: the spreadsheet cannot be read ({exc}).") from exc
+    try:
+        rows = book.worksheets[0].iter_rows(values_only=True)
+        names = _header_names(columns)
+        headers = names or [str(h).strip() if h is not None else "" for h in next(rows, ())]
+        headers = [h or f"column {i + 1}" for i, h in enumerate(headers)]
+        cells: list[list[str | None]] = [[] for _ in headers]
+        for row in rows:
+            if all(v is None or str(v).strip() == "" for v in row):
+                continue
+            for column, value in zip(cells, (*row, *[None] * len(headers)), strict=False):
+                column.append(_cell_text(value))
+    finally:
+        book.close()
+    arrow = pa.table({h: pa.array(c, type=pa.string()) for h, c in zip(headers, cells,
+                                                                            strict=True)})
+    return con.create_table(_temp_name("raw"), arrow, temp=True)
+
+
+def _cell_text(value) -> str | None:
+    """Return a spreadsheet cell as the text a CSV export would hold."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+# -- mapping, parsing, validation ------------------------------------------------------------
+
+
+def _mapping(found: Sequence[str], spec: _Spec, columns, name: str) -> dict[str, str]:
+    """Return {column found: canonical name}; raise InputError when a required one is missing."""
+    if columns is None or not isinstance(columns, Mapping):
+        mapping = synonyms.auto_mapping(dict(spec.synonyms), list(found))
+        if columns is not None:  # headerless: the names given are canonical already
+            mapping = {c: c for c in found if c in spec.synonyms}
+    else:
+        mapping = _explicit_mapping(found, spec, columns, name)
+    missing = [c for c in spec.required if c not in mapping.values()]
+    if missing:
+        optional = [c for c in spec.synonyms if c not in spec.required]
+        raise InputError(
+            f"{name}: no column for {', '.join(missing)}. The columns found are: "
+            f"{', '.join(found)}. The canonical names expected are: "
+            f"{', '.join(spec.required)} (optional: {', '.join(optional)}). Rename the "
+            "columns or map them, e.g. columns={'Header': '" + missing[0] + "'}."
+        )
+    return mapping
+
+
+def _explicit_mapping(found, spec: _Spec, columns: Mapping[str, str], name: str):
+    mapping = synonyms.auto_mapping(dict(spec.synonyms), list(found))
+    by_normal = {synonyms.normalize_header(f): f for f in found}
+    for header, canonical in columns.items():
+        column = header if header in found else by_normal.get(synonyms.normalize_header(header))
+        if column is None:
+            raise InputError(f"{name}: there is no column {header!r}; the columns found are: "
+                             f"{', '.join(found)}.")
+        if canonical and canonical not in spec.synonyms and not spec.keep_unmapped:
+            raise InputError(f"{canonical!r} is not a column of {spec.kind}; the canonical "
+                             f"names are: {', '.join(spec.synonyms)}.")
+        mapping = {c: f for c, f in mapping.items() if c != column and f != canonical}
+        if canonical:
+            mapping[column] = canonical
+    return mapping
+
+
+def _parse(raw: ir.Table, mapping: dict[str, str], spec: _Spec):
+    """Return (canonical table, {column: (raw value, parsed value)} to validate)."""
+    values, checks = {}, {}
+    for column, canonical in mapping.items():
+        kind = spec.types.get(canonical, "string")
+        value = _convert(raw[column], kind)
+        values[canonical] = value
+        checks[canonical] = (raw[column], value)
+    order = [c for c in spec.synonyms if c in values]
+    if spec.keep_unmapped:
+        taken = set(values)
+        for column in raw.columns:
+            if column not in mapping and column not in taken and not column.startswith("_skip"):
+                values[column] = raw[column]
+                order.append(column)
+    return raw.select(**{c: values[c] for c in order}), checks
+
+
+def _convert(col: ir.Value, kind: str) -> ir.Value:
+    dtype = col.type()
+    if kind == "string":
+        if dtype.is_floating():
+            # A spreadsheet or pandas turns ids into floats (1.0): keep "1".
+            col = col.cast("int64")
+        text = col.cast("string").strip()
+        return text.nullif("")
+    if kind in ("time", "date"):
+        value = _to_time(col)
+        return value.cast("date") if kind == "date" else value
+    if kind == "float":
+        return col.cast("float64") if dtype.is_numeric() else _to_float(col.cast("string"))
+    if kind == "int":
+        if dtype.is_numeric():
+            return col.cast("int64")
+        return _to_float(col.cast("string")).round().cast("int64")
+    raise AssertionError(kind)
+
+
+def _to_time(col: ir.Value) -> ir.TimestampValue:
+    dtype = col.type()
+    if dtype.is_timestamp():
+        return col.cast("timestamp") if dtype.timezone is None else col.cast("timestamp")
+    if dtype.is_date():
+        return col.cast("timestamp")
+    if dtype.is_integer():  # 19970101
+        col = col.cast("string")
+    text = col.cast("string").strip()
+    parsed = [text.try_cast("timestamp")]
+    parsed += [_try_strptime(text, fmt) for fmt in TIME_FORMATS]
+    return ibis.coalesce(*parsed)
+
+
+def _to_float(text: ir.StringValue) -> ir.FloatingValue:
+    """Parse "1 234,56", "1.234,56", "1,234.56" and "-12.5" alike (the last separator is the
+    decimal one when both appear)."""
+    text = text.strip().re_replace("[\\s\u00a0'’]", "")
+    comma_last = text.re_search(r",\d*$") & text.contains(".")
+    text = ibis.ifelse(
+        comma_last, text.replace(".", "").replace(",", "."),
+        ibis.ifelse(text.contains("."), text.replace(",", ""), text.replace(",", ".")),
+    )
+    return text.try_cast("float64")
+
+
+def _validate(raw: ir.Table, checks, spec: _Spec, name: str) -> None:
+    """Raise InputError for missing required values and for values that do not parse."""
+    metrics = {"rows": raw.count()}
+    for canonical, (source, value) in checks.items():
+        blank = source.isnull()
+        if source.type().is_string():
+            blank = blank | (source.strip() == "")
+        if canonical in spec.required:
+            metrics[f"blank__{canonical}"] = blank.sum()
+        if not source.type().equals(value.type()) or source.type().is_string():
+            bad = ~blank & value.isnull()
+            metrics[f"bad__{canonical}"] = bad.sum()
+            metrics[f"example__{canonical}"] = source.cast("string").min(where=bad)
+    counts = raw.aggregate(**metrics).to_pyarrow().to_pylist()[0]
+    rows = counts["rows"]
+    for canonical in checks:
+        bad = counts.get(f"bad__{canonical}") or 0
+        if bad and canonical in spec.required or bad and spec.kind != "customers":
+            example = counts[f"example__{canonical}"]
+            raise InputError(
+                f"{name}: {bad} of {rows} values of {canonical} cannot be read, e.g. "
+                f"{example!r}. {_HINTS[spec.types.get(canonical, 'string')]}"
+            )
+        if bad:
+            warnings.warn(f"{name}: {bad} of {rows} values of {canonical} cannot be read "
+                          f"(e.g. {counts[f'example__{canonical}']!r}); they are left empty.",
+                          stacklevel=4)
+        blank = counts.get(f"blank__{canonical}") or 0
+        if blank:
+            raise InputError(f"{name}: {blank} of {rows} rows have no {canonical}; every row "
+                             f"needs one ({', '.join(spec.required)}).")
+
+
+_HINTS = {
+    "time": "Dates must be ISO (2024-03-31), dd.mm.yyyy or yyyymmdd.",
+    "date": "Dates must be ISO (2024-03-31), dd.mm.yyyy or yyyymmdd.",
+    "float": "Amounts must be numbers (1234.56 or 1234,56).",
+    "int": "Scores must be whole numbers.",
+    "string": "",
+}
