@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 
 import time_machine
@@ -107,7 +107,8 @@ class ExportTestCase(TenureTestCase):
         r = self.client.get(f"/customers/?{query}&format=csv")
         self.assertEqual(r.status_code, 200)
         self.assertTrue(r.streaming)
-        self.assertEqual(r["Content-Disposition"], 'attachment; filename="customers-2026-03-15.csv"')
+        self.assertEqual(r["Content-Disposition"],
+                         'attachment; filename="customers-2026-03-15.csv"')
         text = b"".join(r.streaming_content).decode("utf-8-sig")
         return list(csv.reader(io.StringIO(text)))
 
