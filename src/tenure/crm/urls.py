@@ -10,5 +10,6 @@ urlpatterns = [
     path("customers/", include("tenure.crm.customers.urls")),
     path("sales/", include("tenure.crm.sales.urls")),
     path("import/", include("tenure.crm.imports.urls")),
+    path("insights/", include("tenure.crm.insights.urls")),
     path("", include("tenure.crm.accounts.home_urls")),
 ]

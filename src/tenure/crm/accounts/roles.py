@@ -26,6 +26,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "sales.orderline": (VIEW,),
         "sales.return": (VIEW,),
         "imports.importrun": ("view", "add"),
+        "insights.insightsrun": (VIEW,),
     },
     Role.SALES_MANAGER: {
         "customers.customer": ("view", "change", "add"),
@@ -56,6 +57,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "sales.orderline": (VIEW,),
         "sales.return": (VIEW,),
         "imports.importrun": ("view", "add"),
+        "insights.insightsrun": (VIEW,),
     },
 }
 

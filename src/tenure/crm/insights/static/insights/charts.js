@@ -1,0 +1,189 @@
+/* Draw the insights charts with Apache ECharts.
+ *
+ * The page carries one JSON block (id "insights-charts": {currency, charts: {name: spec}});
+ * every element with data-chart="name" is drawn from charts[name] by the drawer of its kind.
+ * Numbers are written in the page's language (the <html lang>).
+ */
+(function () {
+  "use strict";
+  var source = document.getElementById("insights-charts");
+  if (!source || typeof echarts === "undefined") { return; }
+  var payload = JSON.parse(source.textContent);
+  var lang = document.documentElement.lang || "en";
+  var formats = {
+    money: new Intl.NumberFormat(lang, {style: "currency", currency: payload.currency,
+                                        maximumFractionDigits: 0}),
+    money2: new Intl.NumberFormat(lang, {style: "currency", currency: payload.currency}),
+    percent: new Intl.NumberFormat(lang, {style: "percent", maximumFractionDigits: 1}),
+    number: new Intl.NumberFormat(lang, {maximumFractionDigits: 0}),
+    decimal: new Intl.NumberFormat(lang, {maximumFractionDigits: 2}),
+    compact: new Intl.NumberFormat(lang, {notation: "compact", maximumFractionDigits: 1})
+  };
+  var PALETTE = ["#2459d6", "#067647", "#b54708", "#b42318", "#7a5af8", "#0e9384"];
+
+  function fmt(value, kind, precise) {
+    if (value === null || value === undefined || isNaN(value)) { return "—"; }
+    if (kind === "money" && precise) { return formats.money2.format(value); }
+    return (formats[kind] || formats.number).format(value);
+  }
+
+  function axisLabel(kind) {
+    return {formatter: function (v) {
+      if (kind === "percent") { return formats.percent.format(v); }
+      if (kind === "money" && Math.abs(v) >= 10000) {
+        return formats.compact.format(v);
+      }
+      return fmt(v, kind);
+    }};
+  }
+
+  var drawers = {
+    spark: function (spec) {
+      return {
+        animation: false,
+        grid: {left: 2, right: 2, top: 4, bottom: 4},
+        xAxis: {type: "category", show: false, data: spec.values.map(function (_, i) { return i; })},
+        yAxis: {type: "value", show: false, scale: true},
+        series: [{type: "line", data: spec.values, symbol: "none", smooth: true,
+                  lineStyle: {width: 1.5, color: "#2459d6"},
+                  areaStyle: {color: "rgba(36, 89, 214, 0.08)"}}]
+      };
+    },
+
+    trend: function (spec) {
+      var kinds = [];
+      spec.series.forEach(function (s) { kinds[s.axis || 0] = kinds[s.axis || 0] || s.format; });
+      return {
+        color: PALETTE,
+        tooltip: {trigger: "axis", valueFormatter: null, formatter: function (items) {
+          var lines = [items[0].axisValueLabel];
+          items.forEach(function (item) {
+            var s = spec.series[item.seriesIndex];
+            var v = item.value;
+            if (spec.stack && s.type === "bar" && v < 0) { v = -v; }
+            lines.push(item.marker + s.name + ": <b>" + fmt(v, s.format, true) + "</b>");
+          });
+          return lines.join("<br>");
+        }},
+        legend: {bottom: 0, type: "scroll"},
+        grid: {left: 8, right: 8, top: 16, bottom: 56, containLabel: true},
+        dataZoom: spec.x.length > 40 ? [{type: "inside", start: 100 - 4000 / spec.x.length}] : [],
+        xAxis: {type: "category", data: spec.x, axisTick: {alignWithLabel: true}},
+        yAxis: kinds.map(function (kind, i) {
+          return {type: "value", axisLabel: axisLabel(kind), splitLine: {show: i === 0}};
+        }),
+        series: spec.series.map(function (s) {
+          return {name: s.name, type: s.type, data: s.values, yAxisIndex: s.axis || 0,
+                  stack: spec.stack && s.type === "bar" ? "flow" : undefined,
+                  symbol: "none", smooth: false, connectNulls: false,
+                  barMaxWidth: 28, lineStyle: {width: 2}};
+        })
+      };
+    },
+
+    waterfall: function (spec) {
+      // Invisible bars lift each effect to where the running total stands.
+      var base = [], rise = [], fall = [], total = [], running = 0;
+      spec.steps.forEach(function (step) {
+        if (step.total) {
+          running = step.value;
+          base.push(0); total.push(step.value); rise.push("-"); fall.push("-");
+        } else {
+          var before = running;
+          running += step.value;
+          base.push(Math.min(before, running)); total.push("-");
+          rise.push(step.value >= 0 ? step.value : "-");
+          fall.push(step.value < 0 ? -step.value : "-");
+        }
+      });
+      var low = Math.min.apply(null, base.filter(function (v, i) { return !spec.steps[i].total; })
+        .concat([running]));
+      return {
+        tooltip: {trigger: "axis", axisPointer: {type: "shadow"}, formatter: function (items) {
+          var step = spec.steps[items[0].dataIndex];
+          var sign = !step.total && step.value > 0 ? "+" : "";
+          return step.name + ": <b>" + sign + fmt(step.value, spec.format, true) + "</b>";
+        }},
+        grid: {left: 8, right: 8, top: 24, bottom: 8, containLabel: true},
+        xAxis: {type: "category", data: spec.steps.map(function (s) { return s.name; }),
+                axisLabel: {interval: 0, width: 110, overflow: "break"}},
+        yAxis: {type: "value", axisLabel: axisLabel(spec.format), scale: true,
+                min: function (ext) { return Math.max(0, Math.floor(Math.min(low, ext.min) * 0.9)); }},
+        series: [
+          {type: "bar", stack: "w", data: base, silent: true,
+           itemStyle: {color: "transparent"}, emphasis: {disabled: true}},
+          {type: "bar", stack: "w", data: total, itemStyle: {color: "#667085"}, barMaxWidth: 56,
+           label: {show: true, position: "top", formatter: function (p) { return fmt(p.value, spec.format); }}},
+          {type: "bar", stack: "w", data: rise, itemStyle: {color: "#067647"}, barMaxWidth: 56,
+           label: {show: true, position: "top", formatter: function (p) { return "+" + fmt(p.value, spec.format); }}},
+          {type: "bar", stack: "w", data: fall, itemStyle: {color: "#b42318"}, barMaxWidth: 56,
+           label: {show: true, position: "bottom", formatter: function (p) { return "−" + fmt(p.value, spec.format); }}}
+        ]
+      };
+    },
+
+    heatmap: function (spec, el) {
+      el.style.height = Math.max(240, spec.y.length * 22 + 110) + "px";
+      return {
+        tooltip: {formatter: function (p) {
+          var row = spec.y[p.value[1]];
+          var text = row + " · " + spec.x_name + ": " + spec.x[p.value[0]] +
+            "<br>" + spec.value_name + ": <b>" + fmt(p.value[2], spec.format, true) + "</b>";
+          if (p.value.length > 3) { text += "<br>" + spec.amount_name + ": " + fmt(p.value[3], "money", true); }
+          return text;
+        }},
+        grid: {left: 8, right: 16, top: 8, bottom: 64, containLabel: true},
+        xAxis: {type: "category", data: spec.x, name: spec.x_name, nameLocation: "middle",
+                nameGap: 28, splitArea: {show: true}},
+        yAxis: {type: "category", data: spec.y, inverse: true, splitArea: {show: true},
+                axisLabel: {formatter: function (v, i) { return v + "  (" + fmt(spec.sizes[i], "number") + ")"; }}},
+        visualMap: {min: 0, max: spec.max || 1, calculable: false, orient: "horizontal",
+                    left: "center", bottom: 0, itemHeight: 160, precision: 2,
+                    formatter: function (v) { return fmt(v, spec.format); },
+                    inRange: {color: ["#f2f6fe", "#8fb0ef", "#2459d6", "#10307a"]}},
+        series: [{type: "heatmap", data: spec.cells, progressive: 0,
+                  label: {show: spec.x.length <= 24, fontSize: 9, formatter: function (p) {
+                    return spec.format === "percent" ? Math.round(p.value[2] * 100) : formats.compact.format(p.value[2]);
+                  }},
+                  emphasis: {itemStyle: {borderColor: "#111", borderWidth: 1}}}]
+      };
+    },
+
+    treemap: function (spec, el, chart) {
+      chart.on("click", function (p) {
+        if (p.data && p.data.url) { window.location.href = p.data.url; }
+      });
+      return {
+        tooltip: {formatter: function (p) {
+          var d = p.data;
+          return "<b>" + d.name + "</b><br>" + fmt(d.value, "number") + " · " + spec.share_name +
+            " " + fmt(d.share, "percent") + "<br>" + spec.revenue_name + ": " + fmt(d.revenue, "money");
+        }},
+        series: [{type: "treemap", roam: false, nodeClick: false, breadcrumb: {show: false},
+                  width: "100%", height: "100%", top: 0, left: 0,
+                  label: {show: true, formatter: function (p) {
+                    return p.name + "\n" + fmt(p.value, "number");
+                  }, fontSize: 13, lineHeight: 18},
+                  itemStyle: {borderColor: "#fff", borderWidth: 2, gapWidth: 2},
+                  data: spec.items.map(function (item) {
+                    return {name: item.name, value: item.value, url: item.url, share: item.share,
+                            revenue: item.revenue, itemStyle: {color: item.color}};
+                  })}]
+      };
+    }
+  };
+
+  var charts = [];
+  document.querySelectorAll("[data-chart]").forEach(function (el) {
+    var spec = payload.charts[el.dataset.chart];
+    var draw = spec && drawers[spec.kind];
+    if (!draw) { return; }
+    var chart = echarts.init(el, null, {renderer: "canvas"});
+    chart.setOption(draw(spec, el, chart));
+    chart.resize();
+    charts.push(chart);
+  });
+  window.addEventListener("resize", function () {
+    charts.forEach(function (chart) { chart.resize(); });
+  });
+})();

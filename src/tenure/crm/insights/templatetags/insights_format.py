@@ -1,0 +1,58 @@
+"""Template filters that write the insights' figures in the user's language."""
+
+from __future__ import annotations
+
+from babel.numbers import format_decimal, format_percent
+from django import template
+from django.conf import settings
+from django.utils.translation import get_language, to_locale
+from django.utils.translation import gettext as _
+
+from tenure.crm.customers.templatetags.tenure_format import money
+
+register = template.Library()
+
+
+def _locale() -> str:
+    return to_locale(get_language() or settings.LANGUAGE_CODE)
+
+
+@register.filter
+def percent(fraction: float | None, digits: int = 1) -> str:
+    """Write a fraction (0.423) as a percentage ("42.3%")."""
+    if fraction is None or fraction == "":
+        return "—"
+    return format_percent(fraction, f"#,##0.{'0' * digits}%" if digits else "#,##0%",
+                          locale=_locale())
+
+
+@register.filter
+def number(value: float | None, digits: int = 0) -> str:
+    """Write a number with the language's separators and ``digits`` decimals."""
+    if value is None or value == "":
+        return "—"
+    pattern = f"#,##0.{'0' * digits}" if digits else "#,##0"
+    return format_decimal(value, pattern, locale=_locale())
+
+
+@register.filter
+def metric(value: float | None, fmt: str) -> str:
+    """Write a metric in its format: money, percent, decimal or number."""
+    if fmt == "money":
+        return money(value if value is None else round(value, 2))
+    if fmt == "percent":
+        return percent(value)
+    return number(value, 2 if fmt == "decimal" else 0)
+
+
+@register.filter
+def change(tile: dict) -> str:
+    """Write a tile's change: points for rates ("+1.2 pp"), a relative change otherwise."""
+    value = tile.get("change")
+    if value is None:
+        return "—"
+    sign = "+" if value > 0 else "−" if value < 0 else "±"
+    if tile["change_format"] == "points":
+        points = number(abs(value) * 100, 1)
+        return _("%(sign)s%(points)s pp") % {"sign": sign, "points": points}
+    return f"{sign}{percent(abs(value))}"

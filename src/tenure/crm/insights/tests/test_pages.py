@@ -1,0 +1,360 @@
+"""The insights pages: who sees them, what they show from a stored refresh, the empty state
+and the refresh button."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+from unittest import mock
+
+from django.urls import reverse
+
+from tenure.crm.customers.models import Customer
+from tenure.crm.insights import dashboards
+from tenure.crm.insights.models import CustomerSnapshot, InsightsRun
+from tenure.crm.testing import TenureTestCase
+
+PAGES = ["overview", "cohorts", "segments", "value"]
+SEGMENT_KEYS = [
+    "champions", "loyal", "potential_loyalist", "new", "promising", "need_attention",
+    "about_to_sleep", "cant_lose", "at_risk", "hibernating", "lost",
+]
+KPI_COLUMNS = [
+    "period", "customers_start", "customers_end", "new", "reactivated", "retained", "lost",
+    "crr", "crr_seed", "churn_rate", "retention_rate", "buyers", "orders", "revenue",
+    "revenue_per_customer", "avg_check", "orders_per_buyer", "repeat_rate",
+]
+
+
+def table(columns, rows):
+    return {"columns": columns, "rows": rows}
+
+
+def kpi_row(period, start, end, new, retained, buyers, orders, revenue, repeaters):
+    lost = start - retained
+    return [period, start, end, new, end - new - retained, retained, lost,
+            retained / start if start else None, (end - new) / start if start else None,
+            lost / start if start else None, None, buyers, orders, revenue,
+            revenue / buyers, revenue / orders, orders / buyers, repeaters / buyers]
+
+
+def results_fixture() -> dict:
+    """Return stored results as the refresh writes them (format of ``refreshing.py``).
+
+    As of 2026-05-20, so May is still running: the tiles show April against March.
+    """
+    months = table(KPI_COLUMNS, [
+        kpi_row("2026-02-01", 0, 10, 10, 0, 10, 12, 1200.0, 0),
+        kpi_row("2026-03-01", 10, 18, 9, 8, 12, 15, 1500.0, 4),
+        # April: 16 buyers, 20 orders, 2400 revenue; March: 12 buyers, 15 orders, 1500.
+        kpi_row("2026-04-01", 18, 25, 8, 16, 16, 20, 2400.0, 8),
+        kpi_row("2026-05-01", 25, 26, 2, 24, 5, 5, 300.0, 3),
+    ])
+    bridge = table(["period", "revenue_change", "n_effect", "v_effect", "l_effect"], [
+        ["2026-03-01", 300.0, 200.0, 50.0, 50.0],
+        ["2026-04-01", 900.0, 550.0, 250.0, 100.0],
+        ["2026-05-01", -2100.0, -1500.0, -300.0, -300.0],
+    ])
+    cohort_columns = ["cohort", "size", "0", "1", "2"]
+    segments_rows = [[key, 0, 0.0, 0.0, 0.0, None, None, None] for key in SEGMENT_KEYS]
+    segments_rows[0] = ["champions", 3, 0.3, 3000.0, 0.6, 10.0, 6.0, 1000.0]
+    segments_rows[9] = ["hibernating", 7, 0.7, 2000.0, 0.4, 300.0, 1.5, 285.71]
+    transitions_columns = ["segment", *SEGMENT_KEYS, "none"]
+    transitions_rows = [[key] + [0] * 12 for key in [*SEGMENT_KEYS, "none"]]
+    transitions_rows[0][1] = 2     # champions -> champions
+    transitions_rows[0][10] = 1    # champions -> hibernating
+    transitions_rows[11][10] = 4   # new buyers -> hibernating
+    return {
+        "version": 1, "as_of": "2026-05-20", "window_days": 365,
+        "previous_as_of": "2026-04-20",
+        "totals": {"customers": 12, "buyers": 10, "orders": 52, "revenue": 5400.0,
+                   "transactions": 54, "return_on_relationship": 0.4},
+        "kpis": {"month": months, "week": table(KPI_COLUMNS, []),
+                 "quarter": table(KPI_COLUMNS, []), "year": table(KPI_COLUMNS, [])},
+        "kpis_by": {},
+        "bridge": {"month": bridge},
+        "cohorts": {
+            "customers": table(cohort_columns, [["2026-02-01", 10, 1.0, 0.5, 0.4],
+                                                ["2026-03-01", 9, 1.0, 0.2, None]]),
+            "revenue": table(cohort_columns, [["2026-02-01", 10, 1200.0, 600.0, 300.0],
+                                              ["2026-03-01", 9, 900.0, 90.0, None]]),
+            "revenue_per_customer": table(cohort_columns, [
+                ["2026-02-01", 10, 120.0, 60.0, 30.0], ["2026-03-01", 9, 100.0, 10.0, None]]),
+        },
+        "segments": table(["segment", "customers", "share", "revenue", "revenue_share",
+                           "avg_recency", "avg_frequency", "avg_monetary"], segments_rows),
+        "transitions": table(transitions_columns, transitions_rows),
+        "abc_xyz": table(["abc", "X", "Y", "Z", "new"],
+                         [["A", 1, 1, 0, 0], ["B", 0, 2, 1, 0], ["C", 0, 0, 3, 2]]),
+        "abc_xyz_revenue": table(["abc", "X", "Y", "Z", "new"], [
+            ["A", 2000.0, 1500.0, 0.0, 0.0], ["B", 0.0, 800.0, 300.0, 0.0],
+            ["C", 0.0, 0.0, 300.0, 500.0]]),
+        "clusters": {"k": 2, "silhouette": 0.61, "descriptions": [
+            "Frequent recent buyers who spend a lot.", "One-time buyers who left long ago."],
+            "table": table(["cluster", "customers", "share", "recency_days", "orders",
+                            "revenue", "monetary"],
+                           [[0, 3, 0.3, 10.0, 6.0, 1000.0, 166.7],
+                            [1, 7, 0.7, 300.0, 1.5, 285.7, 190.5]])},
+        "best_customers": table(["attribute", "value", "share_top", "share_all", "lift"], [
+            ["city", "Lviv", 1.0, 0.2, 5.0], ["acquisition_channel", "referral", 1.0, 0.5, 2.0]]),
+        "typical_customer": {"city": "Kyiv", "orders": 2, "revenue": 310.5},
+        "feedback": None, "timings": {}, "warnings": [],
+    }
+
+
+def store_run(results: dict | None = None, **fields) -> InsightsRun:
+    return InsightsRun.objects.create(
+        as_of=date(2026, 5, 20), status=InsightsRun.Status.DONE,
+        finished_at=datetime(2026, 5, 21, 2, 0, tzinfo=UTC),
+        results=results_fixture() if results is None else results, **fields,
+    )
+
+
+def charts(response) -> dict:
+    return response.context["chart_data"]["charts"]
+
+
+class InsightsAccessTestCase(TenureTestCase):
+    def test_it_shows_every_page_to_administrators_marketers_and_analysts(self):
+        store_run()
+        for user in (self.admin, self.marketer, self.analyst):
+            self.login(user)
+            for page in PAGES:
+                response = self.client.get(reverse(f"insights:{page}"))
+                self.assertEqual(response.status_code, 200, (user.username, page))
+
+    def test_it_refuses_sales_managers_support_and_users_without_a_role(self):
+        store_run()
+        for user in (self.manager, self.support, self.nobody):
+            self.login(user)
+            for page in PAGES:
+                response = self.client.get(reverse(f"insights:{page}"))
+                self.assertEqual(response.status_code, 403, (user.username, page))
+
+    def test_it_sends_visitors_to_the_login_page(self):
+        response = self.client.get(reverse("insights:overview"))
+        self.assertRedirects(response, "/accounts/login/?next=/insights/",
+                             fetch_redirect_response=False)
+
+    def test_it_links_insights_in_the_menu_only_for_those_who_may_see_them(self):
+        for user, shown in ((self.marketer, True), (self.analyst, True),
+                            (self.manager, False), (self.support, False)):
+            self.login(user)
+            response = self.client.get(reverse("customers:list"))
+            link = f'href="{reverse("insights:overview")}"'
+            self.assertEqual(link in response.content.decode(), shown, user.username)
+
+
+class InsightsEmptyStateTestCase(TenureTestCase):
+    def test_it_explains_that_nothing_was_computed_yet(self):
+        self.login(self.marketer)
+        for page in PAGES:
+            response = self.client.get(reverse(f"insights:{page}"))
+            self.assertContains(response, "Insights are computed nightly")
+            self.assertNotContains(response, "Refresh now")
+            self.assertNotContains(response, "echarts.min.js")
+
+    def test_it_offers_administrators_the_refresh(self):
+        self.login(self.admin)
+        response = self.client.get(reverse("insights:segments"))
+        self.assertContains(response, "Insights are computed nightly")
+        self.assertContains(response, f'action="{reverse("insights:refresh")}"')
+
+    def test_it_ignores_a_failed_run_and_tells_administrators_why(self):
+        InsightsRun.objects.create(as_of=date(2026, 5, 20), status=InsightsRun.Status.FAILED,
+                                   error="no orders to analyse")
+        self.login(self.admin)
+        response = self.client.get(reverse("insights:overview"))
+        self.assertContains(response, "Insights are computed nightly")
+        self.assertContains(response, "no orders to analyse")
+        self.login(self.analyst)
+        self.assertNotContains(self.client.get(reverse("insights:overview")),
+                               "no orders to analyse")
+
+
+class OverviewPageTestCase(TenureTestCase):
+    def setUp(self):
+        store_run()
+        self.login(self.analyst)
+
+    def test_it_shows_the_last_complete_period_against_the_one_before(self):
+        response = self.client.get(reverse("insights:overview"))
+        tiles = {tile["key"]: tile for tile in response.context["tiles"]}
+        # May is still running on 2026-05-20: April is the latest complete month.
+        self.assertEqual(response.context["current"]["period"], "2026-04-01")
+        self.assertEqual(tiles["revenue"]["value"], 2400.0)
+        self.assertAlmostEqual(tiles["revenue"]["change"], 0.6)  # 2400 / 1500 - 1
+        self.assertEqual(tiles["avg_check"]["value"], 120.0)  # 2400 / 20
+        # CRR 16/18 against 8/10: +8.9 points; churn fell, which is good.
+        self.assertAlmostEqual(tiles["crr"]["change"], 16 / 18 - 0.8)
+        self.assertTrue(tiles["crr"]["good"])
+        self.assertTrue(tiles["churn_rate"]["good"])
+        self.assertEqual(tiles["customers_end"]["spark"], [10, 18, 25])
+        self.assertContains(response, "$2,400.00")
+        self.assertContains(response, "+60.0%")
+        self.assertContains(response, "+8.9 pp")
+        self.assertContains(response, "88.9%")  # CRR of April
+
+    def test_it_marks_the_running_period_in_the_trends(self):
+        response = self.client.get(reverse("insights:overview"))
+        self.assertEqual(charts(response)["revenue"]["x"][-1], "May 2026 (to date)")
+
+    def test_it_explains_the_revenue_change_with_a_waterfall_that_adds_up(self):
+        response = self.client.get(reverse("insights:overview"))
+        steps = charts(response)["bridge"]["steps"]
+        self.assertEqual([s["value"] for s in steps], [1500.0, 550.0, 250.0, 100.0, 2400.0])
+        self.assertEqual(sum(s["value"] for s in steps[:4]), steps[4]["value"])
+
+    def test_it_passes_the_charts_to_the_browser_as_json(self):
+        response = self.client.get(reverse("insights:overview"))
+        content = response.content.decode()
+        self.assertIn('<script id="insights-charts" type="application/json">', content)
+        self.assertIn("vendor/echarts/echarts.min.js", content)
+        start = content.index('type="application/json">') + len('type="application/json">')
+        data = json.loads(content[start:content.index("</script>", start)])
+        self.assertEqual(data["currency"], "USD")
+        self.assertEqual(data["charts"]["spark-revenue"]["values"], [1200.0, 1500.0, 2400.0])
+
+    def test_it_switches_the_period_and_copes_with_an_empty_one(self):
+        response = self.client.get(reverse("insights:overview"), {"period": "quarter"})
+        self.assertEqual(response.context["period"], "quarter")
+        self.assertContains(response, "No complete period yet")
+
+    def test_it_falls_back_to_months_for_an_unknown_period(self):
+        response = self.client.get(reverse("insights:overview"), {"period": "decade"})
+        self.assertEqual(response.context["period"], "month")
+
+
+class CohortsPageTestCase(TenureTestCase):
+    def setUp(self):
+        store_run()
+        self.login(self.marketer)
+
+    def heatmap(self, **params):
+        return charts(self.client.get(reverse("insights:cohorts"), params))["cohorts"]
+
+    def test_it_draws_the_share_of_each_cohort_buying_again(self):
+        chart = self.heatmap()
+        self.assertEqual(chart["y"], ["Feb 2026", "Mar 2026"])
+        self.assertEqual(chart["sizes"], [10, 9])
+        self.assertIn([1, 0, 0.5], chart["cells"])
+        self.assertNotIn(2, [c[0] for c in chart["cells"] if c[1] == 1])  # not reached yet
+
+    def test_it_shows_revenue_as_a_share_of_the_first_month(self):
+        chart = self.heatmap(measure="revenue")
+        self.assertIn([2, 0, 0.25, 300.0], chart["cells"])
+        self.assertIn([1, 1, 0.1, 90.0], chart["cells"])
+
+    def test_it_counts_customers_buying_in_a_month_or_later_from_the_snapshots(self):
+        # Three February customers: last bought in February, March, and April.
+        for n, last in enumerate([date(2026, 2, 3), date(2026, 3, 9), date(2026, 4, 1)]):
+            customer = Customer.objects.create(name=f"C{n}")
+            CustomerSnapshot.objects.create(
+                customer=customer, taken_on=date(2026, 5, 20), orders=2,
+                first_purchase=date(2026, 2, 2), last_purchase=last, segment="loyal")
+        cells = self.heatmap(counting="in_or_after")["cells"]
+        february = {c[0]: c[2] for c in cells if c[1] == 0}
+        self.assertEqual(february, {0: 1.0, 1: 2 / 3, 2: 1 / 3})
+
+
+class SegmentsPageTestCase(TenureTestCase):
+    def setUp(self):
+        store_run()
+        self.login(self.marketer)
+
+    def test_it_links_each_segment_to_its_customers(self):
+        response = self.client.get(reverse("insights:segments"))
+        self.assertContains(response, 'href="/customers/?segment=champions"')
+        self.assertContains(response, 'href="/customers/?segment=hibernating"')
+        # An empty segment is listed but not linked.
+        self.assertContains(response, "Can&#x27;t lose them")
+        self.assertNotContains(response, 'href="/customers/?segment=cant_lose"')
+
+    def test_it_sizes_the_treemap_by_customers(self):
+        items = charts(self.client.get(reverse("insights:segments")))["treemap"]["items"]
+        self.assertEqual([(i["name"], i["value"]) for i in items],
+                         [("Champions", 3), ("Hibernating", 7)])
+        self.assertEqual(items[0]["url"], "/customers/?segment=champions")
+
+    def test_it_shows_the_moves_since_the_previous_snapshot(self):
+        response = self.client.get(reverse("insights:segments"))
+        matrix = response.context["transitions"]
+        self.assertEqual([c["key"] for c in matrix["header"]], ["champions", "hibernating"])
+        self.assertEqual([(r["label"], [c["n"] for c in r["cells"]]) for r in matrix["rows"]],
+                         [("Champions", [2, 1]), ("New buyers", [0, 4])])
+        self.assertContains(response, "April 20, 2026")
+
+    def test_it_waits_for_a_second_snapshot_for_the_moves(self):
+        results = results_fixture()
+        results["transitions"] = None
+        InsightsRun.objects.all().delete()
+        store_run(results)
+        response = self.client.get(reverse("insights:segments"))
+        self.assertContains(response, "Moves between segments appear after the second refresh")
+
+
+class ValuePageTestCase(TenureTestCase):
+    def setUp(self):
+        store_run()
+        self.login(self.analyst)
+
+    def test_it_links_each_abc_xyz_cell_to_its_customers(self):
+        response = self.client.get(reverse("insights:value"))
+        self.assertContains(response, 'href="/customers/?abc_xyz=AX"')
+        self.assertContains(response, 'href="/customers/?abc_xyz=Cnew"')
+        self.assertNotContains(response, 'href="/customers/?abc_xyz=AZ"')  # empty cell
+        grid = response.context["abc_xyz"]["rows"]
+        self.assertEqual(grid[1]["cells"][1]["n"], 2)
+        self.assertAlmostEqual(grid[1]["cells"][1]["share"], 2 / 10)
+
+    def test_it_describes_the_clusters_and_the_best_and_typical_customers(self):
+        response = self.client.get(reverse("insights:value"))
+        self.assertContains(response, "One-time buyers who left long ago.")
+        self.assertContains(response, "Acquisition channel")
+        self.assertEqual([r["value"] for r in response.context["best"]], ["Lviv", "referral"])
+        self.assertContains(response, "<dt>City</dt><dd>Kyiv</dd>", html=True)
+
+
+class RefreshButtonTestCase(TenureTestCase):
+    def test_it_is_offered_to_administrators_only(self):
+        store_run()
+        self.login(self.admin)
+        self.assertContains(self.client.get(reverse("insights:overview")), "Refresh now")
+        self.login(self.marketer)
+        self.assertNotContains(self.client.get(reverse("insights:overview")), "Refresh now")
+
+    def test_it_refuses_others_and_get_requests(self):
+        for user in (self.marketer, self.analyst, self.manager):
+            self.login(user)
+            self.assertEqual(self.client.post(reverse("insights:refresh")).status_code, 403)
+        self.login(self.admin)
+        self.assertEqual(self.client.get(reverse("insights:refresh")).status_code, 405)
+
+    def test_it_reports_a_failed_refresh(self):
+        failed = InsightsRun(as_of=date(2026, 5, 20), status=InsightsRun.Status.FAILED,
+                             error="the engine ran out of memory")
+        self.login(self.admin)
+        with mock.patch("tenure.crm.insights.refreshing.refresh_insights",
+                        return_value=failed, create=True) as refresh:
+            response = self.client.post(reverse("insights:refresh"),
+                                        {"next": "/insights/segments/"}, follow=True)
+        refresh.assert_called_once_with(by=self.admin)
+        self.assertRedirects(response, "/insights/segments/")
+        self.assertContains(response, "The refresh failed: the engine ran out of memory")
+
+    def test_it_never_redirects_elsewhere(self):
+        done = store_run()
+        self.login(self.admin)
+        with mock.patch("tenure.crm.insights.refreshing.refresh_insights",
+                        return_value=done, create=True):
+            response = self.client.post(reverse("insights:refresh"),
+                                        {"next": "https://evil.example/"})
+        self.assertRedirects(response, "/insights/", fetch_redirect_response=False)
+
+
+class PeriodsTestCase(TenureTestCase):
+    def test_it_knows_where_each_period_ends(self):
+        self.assertEqual(dashboards.period_end(date(2026, 11, 30), "week"), date(2026, 12, 7))
+        self.assertEqual(dashboards.period_end(date(2026, 12, 1), "month"), date(2027, 1, 1))
+        self.assertEqual(dashboards.period_end(date(2026, 10, 1), "quarter"), date(2027, 1, 1))
+        self.assertEqual(dashboards.period_end(date(2026, 1, 1), "year"), date(2027, 1, 1))

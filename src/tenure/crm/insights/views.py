@@ -1,0 +1,101 @@
+"""Pages of the insights: overview, cohorts, segments and value; and the refresh button.
+
+Who may see them: administrators, marketers and analysts (the ``view_insightsrun``
+permission). Sales managers do not: the stored figures cover the whole shop, not their
+portfolio. Only administrators (``add_insightsrun``) may refresh.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+from django.utils.formats import date_format
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from . import dashboards, refreshing
+from .forms import CohortForm, PeriodForm
+from .models import CustomerSnapshot, InsightsRun
+
+SECTIONS = ["overview", "cohorts", "segments", "value"]
+
+
+def _render(request, section: str, build) -> object:
+    """Render an insights page from the latest successful refresh, or the empty state."""
+    if not request.user.has_perm("insights.view_insightsrun"):
+        raise PermissionDenied
+    run = InsightsRun.objects.latest_done()
+    can_refresh = request.user.has_perm("insights.add_insightsrun")
+    last = InsightsRun.objects.only("status", "started_at", "error").first()
+    context = {
+        "section": section,
+        "run": run,
+        "can_refresh": can_refresh,
+        "last_attempt": last,
+        "last_failed": can_refresh and last is not None
+        and last.status == InsightsRun.Status.FAILED
+        and (run is None or last.started_at > run.started_at),
+    }
+    if run is not None:
+        context.update(build(run))
+        context["chart_data"] = {"currency": settings.TENURE_CURRENCY,
+                                 "charts": context.pop("charts", {})}
+    return render(request, f"insights/{section}.html", context)
+
+
+@login_required
+def overview(request):
+    """Show the KPIs of the latest period, their trends and the N x V x L bridge."""
+    form = PeriodForm(request.GET)
+    period = form.value("period")
+    return _render(request, "overview", lambda run: {
+        "form": form, "period": period,
+        **dashboards.overview(run.results, run.as_of, period),
+    })
+
+
+@login_required
+def cohorts(request):
+    """Show the acquisition cohorts' retention as a heatmap."""
+    form = CohortForm(request.GET)
+    measure, counting = form.value("measure"), form.value("counting")
+    return _render(request, "cohorts", lambda run: {
+        "form": form, "measure": measure, "counting": counting,
+        **dashboards.cohorts(run.results, measure, counting,
+                             CustomerSnapshot.objects.latest_date()),
+    })
+
+
+@login_required
+def segments(request):
+    """Show the RFM segments, their sizes and value, and the moves between them."""
+    return _render(request, "segments", lambda run: dashboards.segments(run.results))
+
+
+@login_required
+def value(request):
+    """Show ABC/XYZ classes, clusters and the profiles of the best and typical customers."""
+    return _render(request, "value", lambda run: dashboards.value(run.results))
+
+
+@login_required
+@require_POST
+def refresh(request):
+    """Recompute the insights now (administrators only) and say how it went."""
+    if not request.user.has_perm("insights.add_insightsrun"):
+        raise PermissionDenied
+    # Synchronous: on a shop of a few thousand customers it takes seconds.
+    run = refreshing.refresh_insights(by=request.user)
+    if run.status == InsightsRun.Status.DONE:
+        messages.success(request, _("Insights refreshed as of %(date)s.") % {
+            "date": date_format(run.as_of)})
+    else:
+        messages.error(request, _("The refresh failed: %(error)s") % {"error": run.error})
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        target = "insights:overview"
+    return redirect(target)
