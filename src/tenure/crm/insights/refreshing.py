@@ -64,11 +64,428 @@ keep orders, revenue, first/last purchase, frequency, recency, R/F/M scores, seg
 XYZ classes and cluster; the customer list filters by the latest ``taken_on``.
 """
 
+
 from __future__ import annotations
 
+import logging
+import math
+import time
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 
-def frame(table: dict):
+import ibis
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+from django.db import transaction
+from django.utils import timezone
+
+from tenure.analytics.exceptions import AnalyticsError
+from tenure.crm.lib import bulk
+
+from .loading import Tables, load_tables
+from .models import CustomerSnapshot, InsightsRun
+
+logger = logging.getLogger(__name__)
+
+VERSION = 1
+PERIODS = ("week", "month", "quarter", "year")
+DIMENSIONS = ("channel", "store", "manager", "segment")
+COHORT_MEASURES = ("customers", "revenue", "revenue_per_customer")
+WINDOW_DAYS = 365
+XYZ_CLASSES = ("X", "Y", "Z", "new")
+NONE = "none"
+#: The steps a progress bar shows, in order.
+STEPS = ("load", "summary", "segments", "KPIs", "cohorts", "ABC/XYZ", "clusters", "profiles",
+         "save")
+
+SNAPSHOT_FIELDS = [
+    "customer", "taken_on", "orders", "revenue", "first_purchase", "last_purchase",
+    "frequency", "recency_days", "r_score", "f_score", "m_score", "segment", "abc", "xyz",
+    "cluster",
+]
+
+
+def frame(table: dict) -> pd.DataFrame:
     """Return a stored results table as a pandas DataFrame."""
-    import pandas as pd
-
     return pd.DataFrame(table["rows"], columns=table["columns"])
+
+
+def refresh_insights(*, as_of: date | None = None, by=None,
+                     progress: Callable[[str], None] | None = None) -> InsightsRun:
+    """Recompute the analytics as of ``as_of`` (default today) and store them.
+
+    Orders up to the end of ``as_of`` count (the library's convention: a date includes its
+    whole day); recency is in days to ``as_of``. A failure is recorded on the returned run
+    (``status="failed"``, ``error``), never raised.
+    """
+    as_of = as_of or timezone.localdate()
+    run = InsightsRun.objects.create(as_of=as_of, requested_by=by)
+    try:
+        results, snapshots = _compute(as_of, progress or (lambda step: None))
+        (progress or (lambda step: None))("save")
+        with transaction.atomic():
+            _save_snapshots(as_of, snapshots)
+            run.results, run.status = results, InsightsRun.Status.DONE
+            run.finished_at = timezone.now()
+            run.save()
+    except Exception as exc:  # The boundary: the run records any failure instead of crashing.
+        logger.exception("Insights refresh as of %s failed", as_of)
+        run.status, run.error = InsightsRun.Status.FAILED, f"{type(exc).__name__}: {exc}"
+        run.finished_at = timezone.now()
+        run.save(update_fields=["status", "error", "finished_at"])
+    return run
+
+
+class _Results(dict):
+    """The results being built, with per-step timings and warnings."""
+
+    def __init__(self, as_of: date):
+        super().__init__(version=VERSION, as_of=as_of.isoformat(), window_days=WINDOW_DAYS,
+                         previous_as_of=None, timings={}, warnings=[])
+
+    @contextmanager
+    def step(self, name: str, progress: Callable[[str], None]) -> Iterator[None]:
+        progress(name)
+        started = time.perf_counter()
+        yield
+        self["timings"][name] = round(time.perf_counter() - started, 3)
+
+    def optional(self, name: str, compute: Callable[[], object]) -> object:
+        """Return ``compute()``, or None with a warning when the library refuses the data."""
+        try:
+            return compute()
+        except AnalyticsError as exc:
+            self["warnings"].append(f"{name}: {exc}")
+            return None
+
+
+def _compute(as_of: date, progress: Callable[[str], None]) -> tuple[dict, pd.DataFrame]:
+    """Return the results and the per-customer snapshot table."""
+    from tenure.analytics import frames, kpi, segments, summary
+
+    results = _Results(as_of)
+    end = datetime.combine(as_of + timedelta(days=1), datetime.min.time())
+    con = ibis.duckdb.connect()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with results.step("load", progress):
+            tables = load_tables()
+            # Held by our connection: an Arrow table would become a memtable that
+            # cache() puts in ibis's default backend, apart from the later joins.
+            raw = con.create_table("crm_transactions", _before(tables.transactions, end))
+            tx = frames.transactions(raw, con=con).cache()
+            customers_df = tables.customers.to_pandas()
+        with results.step("summary", progress):
+            summary_df = summary.customer_summary(tx, as_of=as_of).to_pandas()
+            results["totals"] = _totals(tables, summary_df)
+            results["totals"]["return_on_relationship"] = results.optional(
+                "return_on_relationship", lambda: _number(
+                    kpi.return_on_relationship(tx, as_of=as_of, customers=customers_df)))
+        with results.step("segments", progress):
+            rfm = segments.rfm(summary_df) if len(summary_df) else _empty_rfm()
+            results["segments"] = _table(_segment_table(summary_df, rfm, segments))
+            previous = _previous_segments(as_of)
+            if previous is not None:
+                results["previous_as_of"] = previous[0].isoformat()
+            results["transitions"] = results.optional(
+                "transitions", lambda: _transitions(previous, rfm, segments))
+        with results.step("KPIs", progress):
+            _kpis(results, tx, rfm, con, kpi)
+        with results.step("cohorts", progress):
+            _cohorts(results, tx)
+        with results.step("ABC/XYZ", progress):
+            abc = segments.abc_xyz(tx, period="month", as_of=as_of) \
+                if len(summary_df) else _empty_abc()
+            _abc_tables(results, summary_df, abc)
+        with results.step("clusters", progress):
+            clusters = _clusters(results, summary_df, segments)
+        with results.step("profiles", progress):
+            results["best_customers"] = results.optional("best_customers", lambda: _table(
+                segments.best_customers_profile(summary_df, customers_df, top=0.10)))
+            results["typical_customer"] = results.optional("typical_customer", lambda: _jsonable(
+                segments.typical_customer(summary_df, customers_df)))
+        results["feedback"] = None
+    results["warnings"] += _library_warnings(caught)
+    snapshots = _snapshots(summary_df, rfm, abc, clusters)
+    return dict(results), snapshots
+
+
+def _library_warnings(caught: list[warnings.WarningMessage]) -> list[str]:
+    """Return the distinct warnings about the data (not dependencies' deprecations)."""
+    quiet = (DeprecationWarning, PendingDeprecationWarning, FutureWarning)
+    messages = [str(w.message) for w in caught if not issubclass(w.category, quiet)]
+    return list(dict.fromkeys(messages))
+
+
+# --- steps -------------------------------------------------------------------------------------
+
+def _before(transactions: pa.Table, end: datetime) -> pa.Table:
+    import pyarrow.compute as pc
+
+    return transactions.filter(pc.less(transactions["time"], pa.scalar(end, pa.timestamp("us"))))
+
+
+def _totals(tables: Tables, summary_df: pd.DataFrame) -> dict:
+    return {
+        "customers": tables.customers.num_rows,
+        "buyers": len(summary_df),
+        "orders": int(summary_df["orders"].sum()) if len(summary_df) else 0,
+        "revenue": _number(summary_df["revenue"].sum()) if len(summary_df) else 0.0,
+        "transactions": tables.transactions.num_rows,
+    }
+
+
+def _segment_table(summary_df: pd.DataFrame, rfm: pd.DataFrame, segments) -> pd.DataFrame:
+    """Return one row per segment, every segment of the grid included."""
+    from tenure.analytics.analyze import SEGMENT_COLUMNS, segment_table
+
+    order = list(segments.SEGMENTS)
+    table = segment_table(summary_df, rfm, order=order).set_index("segment")
+    table = table.reindex(order)
+    table[["customers", "share", "revenue", "revenue_share"]] = table[
+        ["customers", "share", "revenue", "revenue_share"]].fillna(0)
+    table["customers"] = table["customers"].astype("int64")
+    return table.reset_index()[SEGMENT_COLUMNS]
+
+
+def _previous_segments(as_of: date) -> tuple[date, pd.DataFrame] | None:
+    """Return the latest earlier snapshot date and its customers' segments."""
+    taken_on = CustomerSnapshot.objects.filter(taken_on__lt=as_of).latest_date()
+    if taken_on is None:
+        return None
+    rows = CustomerSnapshot.objects.filter(taken_on=taken_on).exclude(segment="")
+    df = pd.DataFrame(list(rows.values_list("customer_id", "segment")),
+                      columns=["customer_id", "segment"])
+    df["customer_id"] = df["customer_id"].astype(str)
+    return taken_on, df
+
+
+def _transitions(previous, rfm: pd.DataFrame, segments) -> dict | None:
+    """Return the before x after segment counts; 'none' is no segment on that side."""
+    if previous is None:
+        return None
+    matrix = segments.segment_transitions(previous[1], rfm[["customer_id", "segment"]])
+    keys = [*segments.SEGMENTS, NONE]
+    matrix = matrix.reindex(index=keys, columns=keys).fillna(0).astype("int64")
+    matrix.index.name = "segment"
+    matrix.columns = [str(c) for c in matrix.columns]
+    return _table(matrix.reset_index())
+
+
+def _kpis(results: _Results, tx, rfm: pd.DataFrame, con, kpi) -> None:
+    results["kpis"], results["bridge"], results["kpis_by"] = {}, {}, {}
+    for period in PERIODS:
+        kpis = kpi.period_kpis(tx, period=period, window_days=WINDOW_DAYS)
+        results["kpis"][period] = _table(kpis)
+        results["bridge"][period] = _table(kpi.nvl_bridge(kpis))
+    tx_segment = _with_segment(tx, rfm, con)
+    for dimension in DIMENSIONS:
+        source = tx_segment if dimension == "segment" else tx
+        if not _has_values(source, dimension):
+            continue
+        results["kpis_by"][dimension] = {
+            period: _table(kpi.period_kpis(source, period=period, window_days=WINDOW_DAYS,
+                                           by=dimension))
+            for period in PERIODS
+        }
+
+
+def _with_segment(tx, rfm: pd.DataFrame, con):
+    """Return the transactions with each customer's segment on the snapshot date."""
+    labels = con.create_table(
+        "customer_segments",
+        pa.table({"customer_id": rfm["customer_id"].astype(str).tolist(),
+                  "segment_now": rfm["segment"].astype(str).tolist()},
+                 schema=pa.schema([("customer_id", pa.string()), ("segment_now", pa.string())])),
+        overwrite=True,
+    )
+    if "segment" in tx.columns:
+        tx = tx.drop("segment")
+    joined = tx.left_join(labels, tx.customer_id == labels.customer_id)
+    columns = [joined[c] for c in tx.columns]
+    return joined.select(*columns, segment=joined.segment_now.fill_null("")).cache()
+
+
+def _has_values(tx, column: str) -> bool:
+    if column not in tx.columns:
+        return False
+    return bool(tx.filter(tx[column] != "").count().to_pyarrow().as_py())
+
+
+def _cohorts(results: _Results, tx) -> None:
+    from tenure.analytics import cohorts
+
+    counts = _cohort_frame(cohorts.cohort_table(
+        tx, period="month", measure="customers", as_share=False))
+    sizes = counts[0] if 0 in counts.columns else pd.Series(0, index=counts.index)
+    results["cohorts"] = {}
+    for measure in COHORT_MEASURES:
+        table = _cohort_frame(cohorts.cohort_table(
+            tx, period="month", measure=measure, as_share=measure == "customers"))
+        table = table.astype(float)
+        table.columns = [str(c) for c in table.columns]
+        table.insert(0, "size", sizes.reindex(table.index).fillna(0).astype("int64"))
+        table.insert(0, "cohort", table.index)
+        results["cohorts"][measure] = _table(table.reset_index(drop=True))
+
+
+def _cohort_frame(table: pd.DataFrame) -> pd.DataFrame:
+    """Return a cohort table indexed by cohort with only the 0..n offset columns."""
+    if "cohort" in table.columns:
+        table = table.set_index("cohort")
+    offsets = [c for c in table.columns if str(c).isdigit()]
+    table = table[offsets]
+    table.columns = [int(c) for c in offsets]
+    return table.sort_index()
+
+
+def _abc_tables(results: _Results, summary_df: pd.DataFrame, abc: pd.DataFrame) -> None:
+    merged = summary_df[["customer_id", "revenue"]].merge(
+        abc[["customer_id", "abc", "xyz"]], on="customer_id", how="inner")
+    for key, values, how in (("abc_xyz", "customer_id", "count"),
+                             ("abc_xyz_revenue", "revenue", "sum")):
+        grid = merged.pivot_table(index="abc", columns="xyz", values=values, aggfunc=how)
+        grid = grid.reindex(index=["A", "B", "C"], columns=list(XYZ_CLASSES)).fillna(0)
+        if how == "count":
+            grid = grid.astype("int64")
+        grid.columns = [str(c) for c in grid.columns]
+        grid.index.name = "abc"
+        results[key] = _table(grid.reset_index())
+
+
+def _clusters(results: _Results, summary_df: pd.DataFrame, segments):
+    """Store the cluster table; return the ClusterResult or None."""
+    try:
+        found = segments.clusters(summary_df, seed=0)
+    except AnalyticsError as exc:
+        results["clusters"] = None
+        results["warnings"].append(f"clusters: {exc}")
+        return None
+    merged = summary_df.merge(found.labels[["customer_id", "cluster"]], on="customer_id")
+    table = merged.groupby("cluster").agg(
+        customers=("customer_id", "size"), recency_days=("recency_days", "mean"),
+        orders=("orders", "mean"), revenue=("revenue", "mean"),
+    ).reset_index()
+    table["share"] = table["customers"] / max(len(merged), 1)
+    table["monetary"] = table["revenue"] / table["orders"].where(table["orders"] > 0)
+    table = table[["cluster", "customers", "share", "recency_days", "orders", "revenue",
+                   "monetary"]]
+    results["clusters"] = {
+        "k": int(found.k), "silhouette": _number(found.silhouette),
+        "descriptions": [str(d) for d in found.descriptions], "table": _table(table),
+    }
+    return found
+
+
+def _empty_rfm() -> pd.DataFrame:
+    return pd.DataFrame(columns=["customer_id", "r", "f", "m", "rfm", "segment"])
+
+
+def _empty_abc() -> pd.DataFrame:
+    return pd.DataFrame(columns=["customer_id", "abc", "xyz", "abc_xyz"])
+
+
+# --- snapshots ---------------------------------------------------------------------------------
+
+def _snapshots(summary_df: pd.DataFrame, rfm: pd.DataFrame, abc: pd.DataFrame,
+               clusters) -> pd.DataFrame:
+    """Return one row per buyer with every score to keep."""
+    table = summary_df[["customer_id", "orders", "revenue", "first_purchase", "last_purchase",
+                        "frequency", "recency_days"]]
+    table = table.merge(rfm[["customer_id", "r", "f", "m", "segment"]], on="customer_id",
+                        how="left")
+    table = table.merge(abc[["customer_id", "abc", "xyz"]], on="customer_id", how="left")
+    if clusters is not None:
+        table = table.merge(clusters.labels[["customer_id", "cluster"]], on="customer_id",
+                            how="left")
+    else:
+        table["cluster"] = None
+    return table
+
+
+def _save_snapshots(as_of: date, table: pd.DataFrame) -> None:
+    """Replace the snapshots of ``as_of`` with ``table``'s rows."""
+    CustomerSnapshot.objects.filter(taken_on=as_of).delete()
+    rows = [
+        (int(r.customer_id), as_of, int(r.orders), _money(r.revenue), _day(r.first_purchase),
+         _day(r.last_purchase), int(r.frequency), _whole(r.recency_days, floor=0), _whole(r.r),
+         _whole(r.f), _whole(r.m), _text(r.segment), _text(r.abc), _text(r.xyz),
+         _whole(r.cluster))
+        for r in table.itertuples(index=False)
+    ]
+    bulk.insert(CustomerSnapshot, ["customer_id" if f == "customer" else f
+                                   for f in SNAPSHOT_FIELDS], rows)
+
+
+def _money(value) -> Decimal:
+    return Decimal(str(round(float(value), 2)))
+
+
+def _day(value) -> date | None:
+    return None if _missing(value) else pd.Timestamp(value).date()
+
+
+def _whole(value, floor: int | None = None) -> int | None:
+    if _missing(value):
+        return None
+    value = int(value)
+    return value if floor is None else max(value, floor)
+
+
+def _text(value) -> str:
+    return "" if _missing(value) else str(value)
+
+
+def _missing(value) -> bool:
+    return value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value)) \
+        or (not isinstance(value, str) and pd.isna(value))
+
+
+# --- JSON --------------------------------------------------------------------------------------
+
+def _table(df: pd.DataFrame) -> dict:
+    """Return ``df`` as a JSON-safe table (columns and rows)."""
+    df = df.reset_index(drop=True)
+    return {
+        "columns": [str(c) for c in df.columns],
+        "rows": [[_jsonable(v) for v in row] for row in df.itertuples(index=False)],
+    }
+
+
+def _jsonable(value):
+    """Return ``value`` as JSON: ISO dates, plain numbers, null for NaN and NaT."""
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, str | bool) or value is None:
+        return value
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if isinstance(value, pd.Period):
+        return value.start_time.date().isoformat()
+    if isinstance(value, datetime | pd.Timestamp | np.datetime64):
+        if _missing(value):
+            return None
+        stamp = pd.Timestamp(value)
+        return stamp.date().isoformat() if stamp == stamp.normalize() else stamp.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, timedelta | pd.Timedelta):
+        return pd.Timedelta(value).total_seconds() / 86400
+    if isinstance(value, int | np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating | Decimal):
+        return _number(value)
+    if _missing(value):
+        return None
+    return str(value)
+
+
+def _number(value) -> float | None:
+    value = float(value)
+    return value if math.isfinite(value) else None
