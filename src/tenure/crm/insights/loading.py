@@ -38,7 +38,7 @@ CUSTOMERS = pa.schema([
     ("acquisition_channel", pa.string()),
     ("acquired_on", pa.date32()),
     ("birth_date", pa.date32()),
-    ("referred", pa.bool_()),
+    ("referred_by", pa.string()),
     ("manager", pa.string()),
 ])
 FEEDBACK = pa.schema([
@@ -67,7 +67,7 @@ RAW_CUSTOMERS = pa.schema([
     ("acquisition_channel", pa.string()),
     ("acquired_on", pa.string()),
     ("birth_date", pa.string()),
-    ("referred", pa.int64()),
+    ("referred_by", pa.int64()),
     ("manager", pa.string()),
 ])
 
@@ -107,7 +107,10 @@ def load_transactions() -> pa.Table:
 
 
 def load_customers() -> pa.Table:
-    """Return every customer with the attributes the profiles compare."""
+    """Return every customer with the attributes the profiles compare.
+
+    ``referred_by`` is the referrer's id (the library reads "came by referral" from it).
+    """
     table = _fetch(_customers_sql(), RAW_CUSTOMERS)
     return pa.table({
         "customer_id": _ids(table["customer_id"]),
@@ -116,7 +119,7 @@ def load_customers() -> pa.Table:
         "acquisition_channel": _blank_as_null(table["acquisition_channel"]),
         "acquired_on": table["acquired_on"].cast(pa.date32()),
         "birth_date": table["birth_date"].cast(pa.date32()),
-        "referred": table["referred"].cast(pa.bool_()),
+        "referred_by": _ids(table["referred_by"]),
         "manager": _blank_as_null(table["manager"]),
     }, schema=CUSTOMERS)
 
@@ -189,10 +192,9 @@ def _managers_sql() -> str:
 
 def _customers_sql() -> str:
     n = _names()
-    referred = "CASE WHEN c.referred_by_id IS NULL THEN 0 ELSE 1 END"
     return (
         f"SELECT c.id, c.city, c.gender, c.acquisition_channel, {_text('c.acquired_on')}, "
-        f"{_text('c.birth_date')}, {referred}, u.username "
+        f"{_text('c.birth_date')}, c.referred_by_id, u.username "
         f"FROM {n['customer']} c LEFT JOIN {n['user']} u ON u.id = c.manager_id"
     )
 

@@ -205,9 +205,9 @@ def _compute(as_of: date, progress: Callable[[str], None]) -> tuple[dict, pd.Dat
             clusters = _clusters(results, summary_df, segments)
         with results.step("profiles", progress):
             results["best_customers"] = results.optional("best_customers", lambda: _table(
-                segments.best_customers_profile(summary_df, customers_df, top=0.10)))
+                segments.best_customers_profile(summary_df, customers_df, top=0.10, as_of=as_of)))
             results["typical_customer"] = results.optional("typical_customer", lambda: _jsonable(
-                segments.typical_customer(summary_df, customers_df)))
+                segments.typical_customer(summary_df, customers_df, as_of=as_of)))
         results["feedback"] = None
     results["warnings"] += _library_warnings(caught)
     snapshots = _snapshots(summary_df, rfm, abc, clusters)

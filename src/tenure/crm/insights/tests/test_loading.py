@@ -82,10 +82,11 @@ class LoadingTestCase(TenureTestCase):
         self.assertEqual(rows[str(self.olena.pk)], {
             "customer_id": str(self.olena.pk), "city": "Kyiv", "gender": "f",
             "acquisition_channel": "instagram", "acquired_on": date(2025, 1, 5),
-            "birth_date": date(1990, 6, 1), "referred": False, "manager": "bob",
+            "birth_date": date(1990, 6, 1), "referred_by": None, "manager": "bob",
         })
         petro = rows[str(self.petro.pk)]
-        self.assertEqual((petro["city"], petro["referred"], petro["manager"]), (None, True, None))
+        self.assertEqual((petro["city"], petro["referred_by"], petro["manager"]),
+                         (None, str(self.olena.pk), None))
 
     def test_it_loads_no_feedback_yet(self):
         feedback = load_feedback()
