@@ -244,11 +244,10 @@ def _read_text(path: Path, head: bytes, con, columns) -> ir.Table:
     with tempfile.TemporaryDirectory(prefix="tenure-") as tmp:
         target = Path(tmp) / "data.tsv"
         _transcode(path, target, encoding, whitespace=delimiter is None)
-        return _duckdb_csv(con, target, "\t" if delimiter is None else delimiter, names,
-                           materialise=True)
+        return _duckdb_csv(con, target, "\t" if delimiter is None else delimiter, names)
 
 
-def _duckdb_csv(con, path: Path, delimiter: str, names, materialise: bool = True) -> ir.Table:
+def _duckdb_csv(con, path: Path, delimiter: str, names) -> ir.Table:
     """Read every cell as text into a temporary DuckDB table (parsing is ours, not sniffed)."""
     table = _temp_name("raw")
     options = {
@@ -440,9 +439,7 @@ def _convert(col: ir.Value, kind: str) -> ir.Value:
 
 def _to_time(col: ir.Value) -> ir.TimestampValue:
     dtype = col.type()
-    if dtype.is_timestamp():
-        return col.cast("timestamp") if dtype.timezone is None else col.cast("timestamp")
-    if dtype.is_date():
+    if dtype.is_timestamp() or dtype.is_date():
         return col.cast("timestamp")
     if dtype.is_integer():  # 19970101
         col = col.cast("string")
@@ -478,23 +475,22 @@ def _validate(raw: ir.Table, checks, spec: _Spec, name: str) -> None:
             metrics[f"bad__{canonical}"] = bad.sum()
             metrics[f"example__{canonical}"] = source.cast("string").min(where=bad)
     counts = raw.aggregate(**metrics).to_pyarrow().to_pylist()[0]
-    rows = counts["rows"]
+    rows, problems = counts["rows"], []
     for canonical in checks:
-        bad = counts.get(f"bad__{canonical}") or 0
-        if bad and canonical in spec.required or bad and spec.kind != "customers":
-            example = counts[f"example__{canonical}"]
-            raise InputError(
-                f"{name}: {bad} of {rows} values of {canonical} cannot be read, e.g. "
-                f"{example!r}. {_HINTS[spec.types.get(canonical, 'string')]}"
-            )
-        if bad:
+        bad, example = counts.get(f"bad__{canonical}") or 0, counts.get(f"example__{canonical}")
+        if bad and (canonical in spec.required or spec.kind != "customers"):
+            hint = _HINTS[spec.types.get(canonical, "string")]
+            problems.append(f"{bad} of {rows} values of {canonical} cannot be read, e.g. "
+                            f"{example!r}. {hint}".rstrip())
+        elif bad:
             warnings.warn(f"{name}: {bad} of {rows} values of {canonical} cannot be read "
-                          f"(e.g. {counts[f'example__{canonical}']!r}); they are left empty.",
-                          stacklevel=4)
+                          f"(e.g. {example!r}); they are left empty.", stacklevel=4)
         blank = counts.get(f"blank__{canonical}") or 0
         if blank:
-            raise InputError(f"{name}: {blank} of {rows} rows have no {canonical}; every row "
-                             f"needs one ({', '.join(spec.required)}).")
+            problems.append(f"{blank} of {rows} rows have no {canonical}; every row needs "
+                            f"{', '.join(spec.required)}.")
+    if problems:
+        raise InputError(f"{name}: " + " ".join(problems))
 
 
 _HINTS = {
