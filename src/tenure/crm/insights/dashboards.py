@@ -121,7 +121,7 @@ def kpi_tiles(kpis: list[dict]) -> tuple[list[dict], dict | None, dict | None]:
 
 def overview(results: dict, as_of: date, period: str) -> dict:
     """Return the overview page's tiles and charts for ``period``."""
-    kpis = _with_dates(rows(results.get("kpis", {}).get(period)), period, as_of)
+    kpis = _with_dates(rows((results.get("kpis") or {}).get(period)), period, as_of)
     tiles, current, previous = kpi_tiles(kpis)
     labels = [row["label"] for row in kpis]
     charts = {f"spark-{tile['key']}": {"kind": "spark", "values": tile["spark"],
@@ -143,11 +143,14 @@ def overview(results: dict, as_of: date, period: str) -> dict:
          "values": [-row["lost"] if row["lost"] is not None else None for row in kpis]},
     ]}
     charts["rates"] = {"kind": "trend", "x": labels, "series": [
-        {"name": label, "type": "line", "format": "percent",
+        {"name": label, "type": "line", "format": "percent", "color": color,
          "values": [row[key] for row in kpis]}
-        for key, label in [("crr", _("Customer retention rate")), ("churn_rate", _("Churn rate")),
-                           ("retention_rate", _("Period retention rate")),
-                           ("repeat_rate", _("Repeat rate"))]
+        for key, label, color in [
+            ("crr", _("Customer retention rate"), "#2459d6"),
+            ("churn_rate", _("Churn rate"), "#b42318"),
+            ("retention_rate", _("Period retention rate"), "#067647"),
+            ("repeat_rate", _("Repeat rate"), "#7a5af8"),
+        ]
     ]}
     bridge = _bridge(results, as_of, period, current)
     if bridge:
@@ -162,7 +165,7 @@ def _bridge(results: dict, as_of: date, period: str, current: dict | None) -> di
     """Return the N x V x L waterfall from the previous period's revenue to the current one."""
     if current is None:
         return None
-    bridge = rows(results.get("bridge", {}).get(period))
+    bridge = rows((results.get("bridge") or {}).get(period))
     row = next((r for r in bridge if r["period"][:10] == current["period"][:10]), None)
     if row is None or row["revenue_change"] is None:
         return None
@@ -180,7 +183,7 @@ def _bridge(results: dict, as_of: date, period: str, current: dict | None) -> di
 
 def cohorts(results: dict, measure: str, counting: str, taken_on: date | None) -> dict:
     """Return the cohort heatmap for ``measure`` counted as ``counting``."""
-    table = rows(results.get("cohorts", {}).get(measure))
+    table = rows((results.get("cohorts") or {}).get(measure))
     if measure == "customers" and counting == "in_or_after" and taken_on:
         table = _customers_in_or_after(table, taken_on)
     ages = max((len(row) - 2 for row in table), default=0)
@@ -311,21 +314,27 @@ def value(results: dict) -> dict:
 
 
 def _abc_xyz(results: dict) -> dict | None:
+    """Return the 3 x 3 ABC/XYZ grid and the "new" class (too little history) as one cell.
+
+    The customer list filters "new" whatever the ABC class, so it is one cell, one link.
+    """
     counts = {row["abc"]: row for row in rows(results.get("abc_xyz"))}
     revenue = {row["abc"]: row for row in rows(results.get("abc_xyz_revenue"))}
     if not counts:
         return None
-    total = sum(counts[a].get(x) or 0 for a in counts for x in XYZ) or 1
-    grid = []
-    for abc in ABC:
-        cells = []
-        for xyz in XYZ:
-            n = counts.get(abc, {}).get(xyz) or 0
-            cells.append({"key": f"{abc}{xyz}", "n": n, "share": n / total,
-                          "revenue": revenue.get(abc, {}).get(xyz),
-                          "url": _customers_url(abc_xyz=f"{abc}{xyz}")})
-        grid.append({"abc": abc, "cells": cells})
-    return {"columns": XYZ, "rows": grid}
+    total = sum(row.get(x) or 0 for row in counts.values() for x in XYZ) or 1
+
+    def cell(key: str, n: int, amount: float | None) -> dict:
+        return {"key": key, "n": n, "share": n / total, "revenue": amount,
+                "url": _customers_url(abc_xyz=key)}
+
+    grid = [{"abc": abc, "cells": [
+        cell(f"{abc}{xyz}", counts.get(abc, {}).get(xyz) or 0, revenue.get(abc, {}).get(xyz))
+        for xyz in XYZ[:3]
+    ]} for abc in ABC]
+    new = cell("new", sum(row.get("new") or 0 for row in counts.values()),
+               sum(row.get("new") or 0 for row in revenue.values()))
+    return {"columns": XYZ[:3], "rows": grid, "new": new}
 
 
 def _clusters(clusters: dict | None) -> dict | None:

@@ -56,3 +56,13 @@ def change(tile: dict) -> str:
         points = number(abs(value) * 100, 1)
         return _("%(sign)s%(points)s pp") % {"sign": sign, "points": points}
     return f"{sign}{percent(abs(value))}"
+
+
+@register.filter
+def figure(value) -> str:
+    """Write any stored value: numbers with separators (two decimals if fractional), text as is."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    return number(value, 0 if float(value).is_integer() else 2)

@@ -42,7 +42,8 @@
       return {
         animation: false,
         grid: {left: 2, right: 2, top: 4, bottom: 4},
-        xAxis: {type: "category", show: false, data: spec.values.map(function (_, i) { return i; })},
+        xAxis: {type: "category", show: false, boundaryGap: false,
+                data: spec.values.map(function (_, i) { return i; })},
         yAxis: {type: "value", show: false, scale: true},
         series: [{type: "line", data: spec.values, symbol: "none", smooth: true,
                   lineStyle: {width: 1.5, color: "#2459d6"},
@@ -73,7 +74,7 @@
           return {type: "value", axisLabel: axisLabel(kind), splitLine: {show: i === 0}};
         }),
         series: spec.series.map(function (s) {
-          return {name: s.name, type: s.type, data: s.values, yAxisIndex: s.axis || 0,
+          return {name: s.name, type: s.type, color: s.color, data: s.values, yAxisIndex: s.axis || 0,
                   stack: spec.stack && s.type === "bar" ? "flow" : undefined,
                   symbol: "none", smooth: false, connectNulls: false,
                   barMaxWidth: 28, lineStyle: {width: 2}};
@@ -106,7 +107,7 @@
         }},
         grid: {left: 8, right: 8, top: 24, bottom: 8, containLabel: true},
         xAxis: {type: "category", data: spec.steps.map(function (s) { return s.name; }),
-                axisLabel: {interval: 0, width: 110, overflow: "break"}},
+                axisLabel: {interval: 0, width: 72, overflow: "break", lineHeight: 14}},
         yAxis: {type: "value", axisLabel: axisLabel(spec.format), scale: true,
                 min: function (ext) { return Math.max(0, Math.floor(Math.min(low, ext.min) * 0.9)); }},
         series: [
@@ -137,13 +138,13 @@
                 nameGap: 28, splitArea: {show: true}},
         yAxis: {type: "category", data: spec.y, inverse: true, splitArea: {show: true},
                 axisLabel: {formatter: function (v, i) { return v + "  (" + fmt(spec.sizes[i], "number") + ")"; }}},
-        visualMap: {min: 0, max: spec.max || 1, calculable: false, orient: "horizontal",
+        visualMap: {min: 0, max: spec.max || 1, calculable: false, text: [fmt(spec.max || 1, spec.format), fmt(0, spec.format)], orient: "horizontal",
                     left: "center", bottom: 0, itemHeight: 160, precision: 2,
                     formatter: function (v) { return fmt(v, spec.format); },
                     inRange: {color: ["#f2f6fe", "#8fb0ef", "#2459d6", "#10307a"]}},
         series: [{type: "heatmap", data: spec.cells, progressive: 0,
                   label: {show: spec.x.length <= 24, fontSize: 9, formatter: function (p) {
-                    return spec.format === "percent" ? Math.round(p.value[2] * 100) : formats.compact.format(p.value[2]);
+                    return spec.format === "percent" ? Math.round(p.value[2] * 100) + "%" : formats.compact.format(p.value[2]);
                   }},
                   emphasis: {itemStyle: {borderColor: "#111", borderWidth: 1}}}]
       };
