@@ -1,0 +1,255 @@
+"""ABC classes by share of revenue and XYZ classes by the stability of purchases.
+
+The aggregation (one row per customer and period, then one per customer) runs in the
+engine; the classification kernels :func:`abc_classes` and :func:`xyz_classes` take
+numpy arrays.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from tenure.analytics.exceptions import InputError
+
+PERIODS = ("week", "month", "quarter", "year")
+_TRUNCATE = {"week": "W", "month": "M", "quarter": "Q", "year": "Y"}
+#: The XYZ class of a customer with too little history.
+NEW = "new"
+ABC_CLASSES = ("A", "B", "C")
+XYZ_CLASSES = ("X", "Y", "Z", NEW)
+
+
+def abc_classes(revenue: np.ndarray, thresholds: tuple[float, float] = (0.8, 0.95)) -> np.ndarray:
+    """Classify customers A, B or C by their place in the cumulative revenue share.
+
+    Customers are ranked by revenue, largest first. A customer's *share before* is the
+    revenue of all customers with strictly larger revenue over the total revenue. The
+    customer is A when the share before is below ``thresholds[0]`` (80 %), B when below
+    ``thresholds[1]`` (95 %), else C. So the customer whose revenue carries the running
+    total across 80 % is still A (the largest customer is always A, even with 90 % of
+    the revenue), and equal revenues always get the same class whatever the row order.
+    Customers with zero or negative net revenue are C; the total counts positive
+    revenue only.
+
+    Parameters
+    ----------
+    revenue : array of float
+        Net revenue per customer.
+    thresholds : (float, float)
+        Upper bounds of the cumulative share for A and B, ``0 < a <= b <= 1``.
+
+    Returns
+    -------
+    array of str
+        ``"A"``, ``"B"`` or ``"C"`` per customer, in input order.
+
+    Examples
+    --------
+    Revenue 50, 30, 10, 6, 4 (total 100): shares before are 0, 0.5, 0.8, 0.9, 0.96.
+
+    >>> abc_classes(np.array([50.0, 30, 10, 6, 4])).tolist()
+    ['A', 'A', 'B', 'B', 'C']
+    """
+    a, b = _check_pair(thresholds, "abc")
+    rev = np.asarray(revenue, dtype=float)
+    positive = np.where(rev > 0, rev, 0.0)
+    total = positive.sum()
+    out = np.full(len(rev), "C", dtype=object)
+    if total <= 0:
+        return out
+    ordered = np.sort(positive)[::-1]
+    cumulative = np.concatenate([[0.0], np.cumsum(ordered)])
+    # Number of customers with strictly larger revenue = first index of the value in the
+    # descending order; their revenue is the cumulative sum up to that index.
+    larger = len(ordered) - np.searchsorted(np.sort(positive), positive, side="right")
+    # The tolerance keeps a share of exactly 80 % (summed in floating point) out of A.
+    before = cumulative[larger] / total + 1e-12
+    out[(rev > 0) & (before < b)] = "B"
+    out[(rev > 0) & (before < a)] = "A"
+    return out
+
+
+def xyz_classes(total: np.ndarray, total_sq: np.ndarray, periods: np.ndarray, *,
+                thresholds: tuple[float, float] = (0.10, 0.25),
+                min_periods: int = 3) -> tuple[np.ndarray, np.ndarray]:
+    """Classify customers X, Y, Z by the coefficient of variation of per-period amounts.
+
+    For a customer with amounts ``a_1 .. a_n`` over their ``n`` periods (every period
+    from their first to the snapshot's, periods without a purchase counting as 0):
+    ``CV = sd / mean`` with the population standard deviation
+    ``sd = sqrt(sum(a_i^2) / n - mean^2)``. X when ``CV <= thresholds[0]`` (10 %),
+    Y when ``CV <= thresholds[1]`` (25 %), Z above, and Z when the mean is not positive
+    (returns outweigh purchases). Fewer than ``min_periods`` periods is :data:`NEW`,
+    with CV NaN: too little history to judge, not a guess.
+
+    Parameters
+    ----------
+    total, total_sq : array of float
+        Per customer, the sum of per-period amounts and the sum of their squares.
+    periods : array of int
+        Per customer, the number of periods ``n``.
+    thresholds : (float, float)
+        Upper bounds of the CV for X and Y.
+    min_periods : int
+        The fewest periods a customer needs for a class.
+
+    Returns
+    -------
+    classes : array of str
+    cv : array of float
+    """
+    x, y = _check_pair(thresholds, "xyz", upper=np.inf)
+    n = np.asarray(periods, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean = np.asarray(total, dtype=float) / n
+        var = np.clip(np.asarray(total_sq, dtype=float) / n - mean**2, 0.0, None)
+        cv = np.where(mean > 0, np.sqrt(var) / mean, np.inf)
+    classes = np.where(cv <= x, "X", np.where(cv <= y, "Y", "Z")).astype(object)
+    young = n < min_periods
+    classes[young] = NEW
+    cv = np.where(young, np.nan, cv)
+    return classes, cv
+
+
+def abc_xyz(tx: Any, *, period: str = "month", abc: tuple[float, float] = (0.8, 0.95),
+            xyz: tuple[float, float] = (0.10, 0.25), min_periods: int = 3,
+            as_of: date | datetime | str | None = None) -> pd.DataFrame:
+    """ABC and XYZ classes of every customer with a purchase up to the snapshot.
+
+    Revenue per customer and period is summed in the engine (returns deducted); ABC
+    follows :func:`abc_classes` on total net revenue and XYZ :func:`xyz_classes` on the
+    per-period amounts. A customer's periods run from the period of their first
+    purchase to the period containing ``as_of``, both included, so the snapshot's
+    (possibly partial) period counts.
+
+    Parameters
+    ----------
+    tx : ibis.Table
+        Canonical transactions (``customer_id``, ``time``, ``amount``).
+    period : {"week", "month", "quarter", "year"}
+        Period length; weeks start on Monday.
+    abc, xyz : (float, float)
+        Class thresholds (cumulative revenue share; coefficient of variation).
+    min_periods : int
+        Customers with fewer periods get XYZ class ``"new"``.
+    as_of : date or datetime, optional
+        Snapshot: transactions after it are ignored (a date includes that whole day).
+        The last transaction time when omitted.
+
+    Returns
+    -------
+    DataFrame
+        ``customer_id, abc, xyz, abc_xyz, revenue, periods, cv`` sorted by revenue,
+        largest first. ``abc_xyz`` is ``"AX"`` .. ``"CZ"``, or ``"new"`` when XYZ is.
+    """
+    if period not in PERIODS:
+        raise InputError(f"period must be one of {', '.join(PERIODS)}, not {period!r}")
+    if not isinstance(min_periods, int) or min_periods < 1:
+        raise InputError(f"min_periods must be a positive whole number, not {min_periods!r}")
+    missing = {"customer_id", "time", "amount"} - set(tx.columns)
+    if missing:
+        raise InputError(f"the transactions lack {', '.join(sorted(missing))}")
+    per_customer, snapshot = _aggregate(tx, period, as_of)
+    first = pd.to_datetime(per_customer["first_period"])
+    periods = _period_index(pd.Series([snapshot]), period)[0] - _period_index(first, period) + 1
+    revenue = per_customer["revenue"].to_numpy(float)
+    xyz_cls, cv = xyz_classes(revenue, per_customer["revenue_sq"].to_numpy(float), periods,
+                              thresholds=xyz, min_periods=min_periods)
+    abc_cls = abc_classes(revenue, abc)
+    out = pd.DataFrame({
+        "customer_id": per_customer["customer_id"].to_numpy(),
+        "abc": abc_cls,
+        "xyz": xyz_cls,
+        "abc_xyz": np.where(xyz_cls == NEW, NEW, abc_cls + xyz_cls),
+        "revenue": revenue,
+        "periods": periods.astype("int64"),
+        "cv": cv,
+    })
+    return out.sort_values(["revenue", "customer_id"], ascending=[False, True],
+                           ignore_index=True)
+
+
+def abc_xyz_matrix(df: pd.DataFrame) -> pd.DataFrame:
+    """Count customers in each ABC x XYZ class.
+
+    Parameters
+    ----------
+    df : DataFrame
+        An :func:`abc_xyz` result (columns ``abc`` and ``xyz``).
+
+    Returns
+    -------
+    DataFrame
+        Rows A, B, C; columns X, Y, Z, new; every cell present (zeros included).
+    """
+    if not {"abc", "xyz"} <= set(df.columns):
+        raise InputError("abc_xyz_matrix needs the columns abc and xyz (an abc_xyz result)")
+    counts = pd.crosstab(pd.Categorical(df["abc"], categories=ABC_CLASSES),
+                         pd.Categorical(df["xyz"], categories=XYZ_CLASSES), dropna=False)
+    counts = counts.reindex(index=list(ABC_CLASSES), columns=list(XYZ_CLASSES), fill_value=0)
+    counts.index.name, counts.columns.name = "abc", "xyz"
+    return counts.astype("int64")
+
+
+def _aggregate(tx: Any, period: str, as_of: Any) -> tuple[pd.DataFrame, pd.Timestamp]:
+    """Return per customer: revenue, sum of squared period revenue, first period start."""
+    if as_of is None:
+        snapshot = pd.Timestamp(tx.aggregate(last=tx.time.max()).to_pandas()["last"].iloc[0])
+        t = tx
+    else:
+        snapshot, end = _snapshot(as_of)
+        t = tx.filter(tx.time < end)
+    if pd.isna(snapshot):
+        raise InputError("the transactions are empty")
+    unit = _TRUNCATE[period]
+    by_period = (t.mutate(period_start=t.time.truncate(unit))
+                 .group_by(["customer_id", "period_start"])
+                 .aggregate(amount=lambda s: s.amount.sum()))
+    per_customer = by_period.group_by("customer_id").aggregate(
+        revenue=lambda s: s.amount.sum(),
+        revenue_sq=lambda s: (s.amount * s.amount).sum(),
+        first_period=lambda s: s.period_start.min(),
+    )
+    return per_customer.to_pandas(), snapshot
+
+
+def _snapshot(as_of: Any) -> tuple[pd.Timestamp, datetime]:
+    """Return the snapshot time and the exclusive end of the transactions it includes."""
+    try:
+        ts = pd.Timestamp(as_of)
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"as_of {as_of!r} is not a date") from exc
+    whole_day = (isinstance(as_of, date) and not isinstance(as_of, datetime)) or (
+        isinstance(as_of, str) and len(as_of.strip()) <= 10)
+    if whole_day:
+        return ts, (ts + timedelta(days=1)).to_pydatetime()
+    return ts, (ts + timedelta(microseconds=1)).to_pydatetime()
+
+
+def _period_index(starts: pd.Series, period: str) -> np.ndarray:
+    """Number each period consecutively (month: year * 12 + month, ...)."""
+    s = pd.to_datetime(starts)
+    if period == "week":
+        monday = s.dt.normalize() - pd.to_timedelta(s.dt.weekday, unit="D")
+        return ((monday - pd.Timestamp("1970-01-05")).dt.days // 7).to_numpy()
+    year = s.dt.year.to_numpy()
+    if period == "year":
+        return year
+    if period == "quarter":
+        return year * 4 + (s.dt.month.to_numpy() - 1) // 3
+    return year * 12 + s.dt.month.to_numpy() - 1
+
+
+def _check_pair(values: tuple[float, float], name: str, upper: float = 1.0) -> tuple[float, float]:
+    try:
+        low, high = (float(v) for v in values)
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"{name} thresholds must be two numbers, not {values!r}") from exc
+    if not (0 < low <= high <= upper):
+        raise InputError(f"{name} thresholds must satisfy 0 < first <= second <= {upper}; "
+                         f"got {values!r}")
+    return low, high
