@@ -211,6 +211,9 @@ class OverviewPageTestCase(TenureTestCase):
         self.assertContains(response, "+60.0%")
         self.assertContains(response, "+8.9 pp")
         self.assertContains(response, "88.9%")  # CRR of April
+        self.assertContains(response, "All time: 12 customers, 10 of them buyers, 52 orders, "
+                                      "$5,400.00 revenue.")
+        self.assertContains(response, "Return on relationship: 40.0%")
 
     def test_it_marks_the_running_period_in_the_trends(self):
         response = self.client.get(reverse("insights:overview"))
