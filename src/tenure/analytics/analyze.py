@@ -234,13 +234,13 @@ def _customer_summary(tx: Any, as_of: datetime) -> pd.DataFrame:
 def _cohorts(tx: Any, period: str) -> pd.DataFrame:
     from tenure.analytics import cohorts
 
-    shares = cohorts.cohort_table(tx, period=period, measure="customers", as_share=True)
-    counts = cohorts.cohort_table(tx, period=period, measure="customers", as_share=False)
-    shares, counts = _cohort_frame(shares), _cohort_frame(counts)
-    sizes = counts[counts.columns[0]].to_numpy()
-    table = shares.astype(float)
-    table.insert(0, "customers", sizes)
-    table.insert(0, "cohort", shares.index)
+    # One pass: the counts give the sizes (age 0) and the shares (count / size).
+    counts = _cohort_frame(cohorts.cohort_table(tx, period=period, measure="customers",
+                                                as_share=False))
+    sizes = counts[0] if 0 in counts.columns else pd.Series(0, index=counts.index)
+    table = counts.div(sizes.where(sizes > 0), axis=0).astype(float)
+    table.insert(0, "customers", sizes.fillna(0).astype("int64").to_numpy())
+    table.insert(0, "cohort", counts.index)
     table.columns = [str(c) for c in table.columns]
     return table.reset_index(drop=True)
 
