@@ -17,6 +17,7 @@ $(BIN)/tenure: pyproject.toml
 demo: $(BIN)/tenure
 	$(BIN)/tenure migrate --no-input -v 0
 	$(BIN)/tenure demo-data --customers $(DEMO_CUSTOMERS) --seed 1 --keep-existing
+	-$(BIN)/tenure insights refresh
 	@echo
 	@echo "  Tenure demo shop: http://127.0.0.1:$(PORT)/"
 	@echo "  Sign in as  demo / tenure-demo  (administrator)"

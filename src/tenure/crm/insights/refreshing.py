@@ -487,5 +487,6 @@ def _jsonable(value):
 
 
 def _number(value) -> float | None:
+    """Return a finite float rounded to 6 decimals (the stored tables stay small), or None."""
     value = float(value)
-    return value if math.isfinite(value) else None
+    return round(value, 6) if math.isfinite(value) else None
