@@ -10,13 +10,13 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
+import ibis
 import numpy as np
 import pandas as pd
 
 from tenure.analytics.exceptions import InputError
+from tenure.analytics.frames import PERIODS, period_start
 
-PERIODS = ("week", "month", "quarter", "year")
-_TRUNCATE = {"week": "W", "month": "M", "quarter": "Q", "year": "Y"}
 #: The XYZ class of a customer with too little history.
 NEW = "new"
 ABC_CLASSES = ("A", "B", "C")
@@ -136,9 +136,9 @@ def abc_xyz(tx: Any, *, period: str = "month", abc: tuple[float, float] = (0.8, 
         Class thresholds (cumulative revenue share; coefficient of variation).
     min_periods : int
         Customers with fewer periods get XYZ class ``"new"``.
-    as_of : date or datetime, optional
-        Snapshot: transactions after it are ignored (a date includes that whole day).
-        The last transaction time when omitted.
+    as_of : date, optional
+        Snapshot date: transactions after that day are ignored (as in
+        ``customer_summary``). The day of the last transaction when omitted.
 
     Returns
     -------
@@ -197,37 +197,32 @@ def abc_xyz_matrix(df: pd.DataFrame) -> pd.DataFrame:
 
 def _aggregate(tx: Any, period: str, as_of: Any) -> tuple[pd.DataFrame, pd.Timestamp]:
     """Return per customer: revenue, sum of squared period revenue, first period start."""
-    if as_of is None:
-        snapshot = pd.Timestamp(tx.aggregate(last=tx.time.max()).to_pandas()["last"].iloc[0])
-        t = tx
-    else:
-        snapshot, end = _snapshot(as_of)
-        t = tx.filter(tx.time < end)
-    if pd.isna(snapshot):
-        raise InputError("the transactions are empty")
-    unit = _TRUNCATE[period]
-    by_period = (t.mutate(period_start=t.time.truncate(unit))
+    snapshot = _snapshot(tx, as_of)
+    # As in customer_summary: the snapshot date is included whole.
+    t = tx.filter(tx.time < ibis.literal(snapshot + timedelta(days=1)).cast("timestamp"))
+    by_period = (t.mutate(period_start=period_start(t.time, period))
                  .group_by(["customer_id", "period_start"])
                  .aggregate(amount=lambda s: s.amount.sum()))
     per_customer = by_period.group_by("customer_id").aggregate(
-        revenue=lambda s: s.amount.sum(),
-        revenue_sq=lambda s: (s.amount * s.amount).sum(),
+        revenue=lambda s: s.amount.sum().cast("float64"),
+        revenue_sq=lambda s: (s.amount * s.amount).sum().cast("float64"),
         first_period=lambda s: s.period_start.min(),
     )
-    return per_customer.to_pandas(), snapshot
+    return per_customer.to_pandas(), pd.Timestamp(snapshot)
 
 
-def _snapshot(as_of: Any) -> tuple[pd.Timestamp, datetime]:
-    """Return the snapshot time and the exclusive end of the transactions it includes."""
+def _snapshot(tx: Any, as_of: Any) -> date:
+    """Return the snapshot date (default: the day of the last transaction)."""
+    if as_of is None:
+        last = tx.time.max().to_pyarrow().as_py()
+        if last is None:
+            raise InputError("there are no transactions to classify")
+        return last.date() if isinstance(last, datetime) else last
     try:
         ts = pd.Timestamp(as_of)
     except (TypeError, ValueError) as exc:
-        raise InputError(f"as_of {as_of!r} is not a date") from exc
-    whole_day = (isinstance(as_of, date) and not isinstance(as_of, datetime)) or (
-        isinstance(as_of, str) and len(as_of.strip()) <= 10)
-    if whole_day:
-        return ts, (ts + timedelta(days=1)).to_pydatetime()
-    return ts, (ts + timedelta(microseconds=1)).to_pydatetime()
+        raise InputError(f"as_of must be a date (2024-03-31); got {as_of!r}") from exc
+    return ts.date()
 
 
 def _period_index(starts: pd.Series, period: str) -> np.ndarray:
