@@ -187,12 +187,14 @@ def _by_keys(tx: ir.Table, by: str | None) -> list[str]:
 def _period_index(time: ir.TimestampValue, period: str) -> ir.IntegerValue:
     """Return a consecutive integer per period (month 2024-01 -> 2024 * 12 + 0)."""
     if period == "week":
-        return time.cast("date").delta(ibis.literal(_WEEK_ORIGIN), unit="day") // 7
-    if period == "month":
-        return time.year() * 12 + time.month() - 1
-    if period == "quarter":
-        return time.year() * 4 + time.quarter() - 1
-    return time.year()
+        index = time.cast("date").delta(ibis.literal(_WEEK_ORIGIN), unit="day") // 7
+    elif period == "month":
+        index = time.year() * 12 + time.month() - 1
+    elif period == "quarter":
+        index = time.year() * 4 + time.quarter() - 1
+    else:
+        index = time.year()
+    return index.cast("int64")
 
 
 def _period_start(index: int, period: str) -> date:
