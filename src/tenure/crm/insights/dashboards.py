@@ -17,6 +17,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from tenure.crm.customers.models import Gender
+
 from .models import CustomerSnapshot, Segment
 
 # key, label, number format, whether a rise is good
@@ -40,6 +42,8 @@ SEGMENT_COLORS = {
 ABC = ["A", "B", "C"]
 XYZ = ["X", "Y", "Z", "new"]
 BEST_CUSTOMER_ROWS = 15
+TYPICAL_FIGURES = ["orders", "revenue", "avg_check", "tenure_days", "recency_days"]
+MONEY_FIGURES = {"revenue", "avg_check"}
 
 
 def _date(iso: str | None) -> date | None:
@@ -304,6 +308,7 @@ def value(results: dict) -> dict:
     best = sorted(rows(results.get("best_customers")), key=lambda r: -(r["lift"] or 0))
     for row in best:
         row["label"] = attribute_label(row["attribute"])
+        row["value"] = attribute_value(row["attribute"], row["value"])
     return {
         "abc_xyz": _abc_xyz(results),
         "clusters": _clusters(results.get("clusters")),
@@ -348,17 +353,38 @@ def _clusters(clusters: dict | None) -> dict | None:
     return {"k": clusters.get("k"), "silhouette": clusters.get("silhouette"), "rows": table}
 
 
-def _typical(typical: dict | None) -> list[tuple[str, object]]:
+def _typical(typical: dict | None) -> list[dict]:
+    """Return the typical customer's figures, then each attribute with how common it is."""
     if not typical:
         return []
-    return [(attribute_label(key), val) for key, val in typical.items()]
+    figures = [
+        {"label": attribute_label(key), "value": typical[key],
+         "format": "money" if key in MONEY_FIGURES else "figure"}
+        for key in TYPICAL_FIGURES if typical.get(key) is not None
+    ]
+    shares = typical.get("attribute_shares") or {}
+    attributes = [
+        {"label": attribute_label(key), "value": attribute_value(key, val),
+         "share": shares.get(key), "format": "figure"}
+        for key, val in (typical.get("attributes") or {}).items()
+    ]
+    return figures + attributes
+
+
+def attribute_value(attribute: str, val):
+    """Return an attribute's stored value as people read it (genders and yes/no translated)."""
+    if attribute == "gender":
+        return dict(Gender.choices).get(val, val)
+    if val in ("yes", "no"):
+        return _("yes") if val == "yes" else _("no")
+    return val
 
 
 def attribute_label(key: str) -> str:
     """Return a readable name of a customer attribute or summary column."""
     names = {
         "city": _("City"), "gender": _("Gender"), "acquisition_channel": _("Acquisition channel"),
-        "age": _("Age"), "age_group": _("Age group"), "orders": _("Orders"),
+        "age": _("Age"), "age_band": _("Age"), "orders": _("Orders"),
         "revenue": _("Revenue"), "frequency": _("Repeat purchases"),
         "recency_days": _("Days since last purchase"), "tenure_days": _("Days as a customer"),
         "monetary_value": _("Average repeat purchase"), "avg_check": _("Average check"),

@@ -95,9 +95,15 @@ def results_fixture() -> dict:
                             "revenue", "monetary"],
                            [[0, 3, 0.3, 10.0, 6.0, 1000.0, 166.7],
                             [1, 7, 0.7, 300.0, 1.5, 285.7, 190.5]])},
-        "best_customers": table(["attribute", "value", "share_top", "share_all", "lift"], [
-            ["city", "Lviv", 1.0, 0.2, 5.0], ["acquisition_channel", "referral", 1.0, 0.5, 2.0]]),
-        "typical_customer": {"city": "Kyiv", "orders": 2, "revenue": 310.5},
+        "best_customers": table(
+            ["attribute", "value", "count_top", "share_top", "count_all", "share_all", "lift"], [
+                ["referred", "yes", 1, 1.0, 2, 0.2, 5.0], ["gender", "f", 1, 1.0, 5, 0.5, 2.0],
+                ["city", "Lviv", 1, 1.0, 5, 0.5, 2.0]]),
+        "typical_customer": {
+            "customers": 10, "orders": 2.0, "revenue": 310.5, "avg_check": 155.25,
+            "tenure_days": 433.0, "recency_days": 231.0,
+            "attributes": {"city": "Kyiv", "gender": "m"},
+            "attribute_shares": {"city": 0.4, "gender": 0.6}},
         "feedback": None, "timings": {}, "warnings": [],
     }
 
@@ -333,9 +339,12 @@ class ValuePageTestCase(TenureTestCase):
     def test_it_describes_the_clusters_and_the_best_and_typical_customers(self):
         response = self.client.get(reverse("insights:value"))
         self.assertContains(response, "One-time buyers who left long ago.")
-        self.assertContains(response, "Acquisition channel")
-        self.assertEqual([r["value"] for r in response.context["best"]], ["Lviv", "referral"])
-        self.assertContains(response, "<dt>City</dt><dd>Kyiv</dd>", html=True)
+        self.assertEqual([(r["label"], r["value"]) for r in response.context["best"]],
+                         [("Came by referral", "yes"), ("Gender", "Female"), ("City", "Lviv")])
+        self.assertContains(response, "<dt>Revenue</dt><dd>$310.50</dd>", html=True)
+        self.assertContains(response, "<dt>Orders</dt><dd>2</dd>", html=True)
+        self.assertContains(response, '<dt>Gender</dt><dd>Male <span class="muted">'
+                                      '(60.0% of buyers)</span></dd>', html=True)
 
 
 class RefreshButtonTestCase(TenureTestCase):

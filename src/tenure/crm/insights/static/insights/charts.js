@@ -52,11 +52,11 @@
     },
 
     trend: function (spec) {
-      var kinds = [];
+      var kinds = [], long = spec.x.length > 40;
       spec.series.forEach(function (s) { kinds[s.axis || 0] = kinds[s.axis || 0] || s.format; });
       return {
         color: PALETTE,
-        tooltip: {trigger: "axis", valueFormatter: null, formatter: function (items) {
+        tooltip: {trigger: "axis", formatter: function (items) {
           var lines = [items[0].axisValueLabel];
           items.forEach(function (item) {
             var s = spec.series[item.seriesIndex];
@@ -67,8 +67,10 @@
           return lines.join("<br>");
         }},
         legend: {bottom: 0, type: "scroll"},
-        grid: {left: 8, right: 8, top: 16, bottom: 56, containLabel: true},
-        dataZoom: spec.x.length > 40 ? [{type: "inside", start: 100 - 4000 / spec.x.length}] : [],
+        grid: {left: 8, right: 8, top: 16, bottom: long ? 80 : 40, containLabel: true},
+        // Many weeks: show the latest forty, the slider reaches back.
+        dataZoom: long ? [{type: "inside", start: 100 - 4000 / spec.x.length},
+                          {type: "slider", height: 16, bottom: 30, showDetail: false}] : [],
         xAxis: {type: "category", data: spec.x, axisTick: {alignWithLabel: true}},
         yAxis: kinds.map(function (kind, i) {
           return {type: "value", axisLabel: axisLabel(kind), splitLine: {show: i === 0}};
