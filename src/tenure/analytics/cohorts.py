@@ -253,18 +253,13 @@ def _cells(tx: ibis.Table, period: str) -> ibis.Table:
     joined = per_period.inner_join(customers, "customer_id")
     # Returns booked before a customer's first purchase have no age; they are left out.
     joined = joined.mutate(age=joined.p - joined.cohort).filter(lambda t: t.age >= 0)
-    activity = joined.group_by(["cohort", "age"]).aggregate(
-        buyers=joined.bought.sum(), revenue=joined.revenue.sum()
+    # A customer's last purchase period is a purchase, so counting it here gives the
+    # customers who bought for the last time at that age without a second pass.
+    return joined.group_by(["cohort", "age"]).aggregate(
+        buyers=joined.bought.sum(),
+        revenue=joined.revenue.sum(),
+        leavers=(joined.p == joined["last"]).sum(),
     )
-    exits = customers.group_by(
-        cohort=customers.cohort, age=customers["last"] - customers.cohort
-    ).aggregate(leavers=customers.count())
-    # A customer's last purchase is a purchase, so every (cohort, age) of ``exits`` is in
-    # ``activity``: a left join keeps everything.
-    cells = activity.left_join(exits, ["cohort", "age"]).select(
-        "cohort", "age", "buyers", "revenue", leavers=exits.leavers.fill_null(0)
-    )
-    return cells
 
 
 def _from_right(grid: pd.DataFrame) -> pd.DataFrame:
