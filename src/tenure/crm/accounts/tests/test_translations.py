@@ -18,7 +18,7 @@ LANGUAGES = ("ru", "uk")
 # Words written the same way in English, Russian and Ukrainian.
 SAME_IN_EVERY_LANGUAGE = {"Email", "email", "SMS", "SKU", "Tenure"}
 
-PLACEHOLDER = re.compile(r"%\([a-z_]+\)[sd]|%\.1f|%[sd]|\{[a-z_]+\}|</?[a-z]+[^>]*>")
+PLACEHOLDER = re.compile(r"%%|%\([a-z_]+\)(?:\.\d)?[sdf]|%\.1f|%[sd]|\{[a-z_]+\}|</?[a-z]+[^>]*>")
 
 
 def catalogue_dir(language: str) -> Path:
