@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from unittest import mock
 
+import time_machine
 from django.urls import reverse
 
 from tenure.crm.customers.models import Customer
 from tenure.crm.insights import dashboards
 from tenure.crm.insights.models import CustomerSnapshot, InsightsRun
+from tenure.crm.sales.models import Order
 from tenure.crm.testing import TenureTestCase
 
 PAGES = ["overview", "cohorts", "segments", "value"]
@@ -361,6 +364,25 @@ class RefreshButtonTestCase(TenureTestCase):
             self.assertEqual(self.client.post(reverse("insights:refresh")).status_code, 403)
         self.login(self.admin)
         self.assertEqual(self.client.get(reverse("insights:refresh")).status_code, 405)
+
+    def test_it_refreshes_for_real_and_shows_the_new_figures(self):
+        for n in range(6):
+            customer = Customer.objects.create(name=f"Buyer {n}")
+            for k in range(1 + n % 3):
+                Order.objects.create(customer=customer, external_id=f"{n}-{k}",
+                                     ordered_at=datetime(2026, 1 + 2 * k, 10 + n, tzinfo=UTC),
+                                     total=Decimal(100))
+        self.login(self.admin)
+        with time_machine.travel(datetime(2026, 7, 15, 12, tzinfo=UTC), tick=False):
+            response = self.client.post(reverse("insights:refresh"),
+                                        {"next": "/insights/segments/"}, follow=True)
+        run = InsightsRun.objects.get()
+        self.assertEqual(run.status, InsightsRun.Status.DONE, run.error)
+        self.assertEqual(run.requested_by, self.admin)
+        self.assertRedirects(response, "/insights/segments/")
+        self.assertContains(response, "Insights refreshed as of July 15, 2026.")
+        self.assertEqual(response.context["total"]["customers"], 6)
+        self.assertEqual(response.context["total"]["revenue"], 1200.0)  # 12 orders of 100
 
     def test_it_reports_a_failed_refresh(self):
         failed = InsightsRun(as_of=date(2026, 5, 20), status=InsightsRun.Status.FAILED,
