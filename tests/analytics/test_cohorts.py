@@ -143,7 +143,7 @@ def _reference(rows, counting):
     """Plain-Python cohort counts and revenue, month by month."""
     df = pd.DataFrame(rows, columns=["customer_id", "time", "amount"])
     df["p"] = df["time"].dt.year * 12 + df["time"].dt.month - 1
-    first = df[df.amount > 0].groupby("customer_id")["p"].min()
+    first = df[df.amount >= 0].groupby("customer_id")["p"].min()
     df = df[df.customer_id.isin(first.index)]
     df["age"] = df["p"] - df["customer_id"].map(first)
     df = df[df.age >= 0]
@@ -152,7 +152,7 @@ def _reference(rows, counting):
     for cohort in sorted(first.unique()):
         members = df[df.customer_id.map(first) == cohort]
         for age in range(last_p - cohort + 1):
-            bought = members[members.amount > 0]
+            bought = members[members.amount >= 0]
             window = bought.age == age if counting == "in_period" else bought.age >= age
             customers[(cohort, age)] = bought[window].customer_id.nunique()
             in_window = members.age == age if counting == "in_period" else members.age >= age

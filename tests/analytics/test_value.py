@@ -10,21 +10,20 @@ import pytest
 from tenure.analytics.exceptions import InputError
 from tenure.analytics.value import customer_ltv, ltv_formula, ltv_simple
 
-# X buys $50 four times a year; Y places two orders (one of two lines) and returns $20.
-# 365.25 days after 1 January 2023 is exactly 12 months of 30.4375 days.
-AS_OF = pd.Timestamp("2023-01-01") + pd.Timedelta(days=365.25)
+# X buys $50 every quarter for four years (16 orders); Y places two orders (one of two lines)
+# and returns $20. From 1 January 2020 to 1 January 2024 is 1,461 days = 48 months of 30.4375.
+AS_OF = "2024-01-01"
+QUARTERS = pd.date_range("2020-01-01", periods=16, freq="QS")
 ROWS = [
     # customer, time, amount, order, margin, channel
-    ("X", "2023-01-01", 50.0, "x1", None, "web"),
-    ("X", "2023-04-01", 50.0, "x2", None, "shop"),
-    ("X", "2023-07-01", 50.0, "x3", None, "shop"),
-    ("X", "2023-10-01", 50.0, "x4", None, "shop"),
-    ("Y", "2023-01-01", 60.0, "y1", 18.0, "shop"),
-    ("Y", "2023-01-01", 40.0, "y1", 12.0, "shop"),
-    ("Y", "2023-02-01", 100.0, "y2", 30.0, "shop"),
-    ("Y", "2023-03-01", -20.0, "y2", None, "shop"),
-    ("Z", "2023-03-01", -15.0, "z1", None, "web"),  # a return, never a purchase
-    ("X", "2024-03-01", 999.0, "x5", None, "web"),  # after as_of: ignored
+    *[("X", str(day.date()), 50.0, f"x{i}", None, "web" if i == 0 else "shop")
+      for i, day in enumerate(QUARTERS)],
+    ("Y", "2020-01-01", 60.0, "y1", 18.0, "shop"),
+    ("Y", "2020-01-01", 40.0, "y1", 12.0, "shop"),
+    ("Y", "2020-02-01", 100.0, "y2", 30.0, "shop"),
+    ("Y", "2020-03-01", -20.0, "y2", None, "shop"),
+    ("Z", "2020-03-01", -15.0, "z1", None, "web"),  # a return, never a purchase
+    ("X", "2024-01-02", 999.0, "x99", None, "web"),  # after as_of: ignored
 ]
 
 
@@ -61,23 +60,23 @@ def test_each_customer_from_their_own_history(tx):
     got = customer_ltv(tx, as_of=AS_OF).set_index("customer_id")
     assert got.index.tolist() == ["X", "Y"]  # Z never bought
     x, y = got.loc["X"], got.loc["Y"]
-    assert (x["orders"], x["revenue"], x["avg_check"]) == (4, 200.0, 50.0)
-    assert x["months_observed"] == pytest.approx(12.0)
+    assert (x["orders"], x["revenue"], x["avg_check"]) == (16, 800.0, 50.0)
+    assert x["months_observed"] == pytest.approx(48.0)
     assert x["orders_per_month"] == pytest.approx(4 / 12)
     assert x["margin"] == 1.0  # no margin recorded: revenue-based
-    assert x["ltv_formula"] == pytest.approx(200.0)  # observed lifetime: revenue x margin
+    assert x["ltv_formula"] == pytest.approx(800.0)  # observed lifetime: revenue x margin
     # Y: orders y1 and y2 (the return is no order), revenue 60 + 40 + 100 - 20 = 180,
     # margin (18 + 12 + 30) / (60 + 40 + 100) = 0.3
     assert (y["orders"], y["revenue"], y["avg_check"]) == (2, 180.0, 90.0)
     assert y["margin"] == pytest.approx(0.3)
-    assert y["ltv_formula"] == pytest.approx(90 * 2 / 12 * 12 * 0.3)
+    assert y["ltv_formula"] == pytest.approx(90 * 2 / 48 * 48 * 0.3)
     assert y["ltv_simple"] == pytest.approx(180.0)
 
 
 def test_expected_lifetime_gives_the_thousand_dollar_customer(tx):
     got = customer_ltv(tx, as_of=AS_OF, lifetime_months=60).set_index("customer_id")
     assert got.loc["X", "ltv_formula"] == pytest.approx(1000.0)
-    assert got.loc["Y", "ltv_formula"] == pytest.approx(90 * 2 / 12 * 60 * 0.3)
+    assert got.loc["Y", "ltv_formula"] == pytest.approx(90 * 2 / 48 * 60 * 0.3)
     fixed_margin = customer_ltv(tx, as_of=AS_OF, lifetime_months=60, margin=0.5)
     assert fixed_margin.set_index("customer_id").loc["X", "ltv_formula"] == pytest.approx(500)
 
@@ -87,7 +86,7 @@ def test_costs_per_customer(tx):
         {"customer_id": ["X", "Y"], "acquisition_cost": [100.0, 30.0], "retention_cost": [50.0, 0]}
     )
     got = customer_ltv(tx, as_of=AS_OF, costs=costs).set_index("customer_id")
-    assert got.loc["X", "ltv_simple"] == pytest.approx(200 - 100 - 50)
+    assert got.loc["X", "ltv_simple"] == pytest.approx(800 - 100 - 50)
     assert got.loc["Y", "ltv_simple"] == pytest.approx(180 - 30)
 
 
@@ -97,23 +96,23 @@ def test_per_segment_with_costs_per_segment(tx):
     got = customer_ltv(tx, as_of=AS_OF, by="channel", costs=costs, lifetime_months=60)
     got = got.set_index("channel")
     assert got.loc["web", "customers"] == 1
-    assert got.loc["web", "ltv_simple"] == pytest.approx(200 - 100)
+    assert got.loc["web", "ltv_simple"] == pytest.approx(800 - 100)
     assert got.loc["web", "ltv_formula"] == pytest.approx(1000.0)
     assert got.loc["shop", "ltv_simple"] == pytest.approx(180 - 30)
-    assert got.loc["shop", "ltv_formula"] == pytest.approx(90 * 2 / 12 * 60 * 0.3)
+    assert got.loc["shop", "ltv_formula"] == pytest.approx(90 * 2 / 48 * 60 * 0.3)
 
 
 def test_pooled_segment_figures(tx):
     # One channel value for everyone: the pooled figures of the whole base.
     got = customer_ltv(tx.mutate(channel=ibis.literal("all")), as_of=AS_OF, by="channel")
     row = got.iloc[0]
-    # 6 orders, revenue 380: avg check 380 / 6; 6 orders in 24 customer-months
-    assert row["avg_check"] == pytest.approx(380 / 6)
-    assert row["orders_per_month"] == pytest.approx(6 / 24)
-    assert row["lifetime_months"] == pytest.approx(12.0)
-    # margin weighted by revenue: (200 x 1 + 180 x 0.3) / 380
-    assert row["margin"] == pytest.approx(254 / 380)
-    assert row["ltv_formula"] == pytest.approx(254 / 2)  # = mean revenue x margin
+    # 18 orders, revenue 980: avg check 980 / 18; 18 orders in 96 customer-months
+    assert row["avg_check"] == pytest.approx(980 / 18)
+    assert row["orders_per_month"] == pytest.approx(18 / 96)
+    assert row["lifetime_months"] == pytest.approx(48.0)
+    # margin weighted by revenue: (800 x 1 + 180 x 0.3) / 980
+    assert row["margin"] == pytest.approx(854 / 980)
+    assert row["ltv_formula"] == pytest.approx(854 / 2)  # = mean revenue x margin
 
 
 def test_uncovered_customers_cost_nothing_with_a_warning(tx):
@@ -124,9 +123,10 @@ def test_uncovered_customers_cost_nothing_with_a_warning(tx):
 
 
 def test_a_recent_first_purchase_counts_one_month(tx):
-    got = customer_ltv(tx, as_of="2023-01-02").set_index("customer_id")
-    assert got.loc["X", "months_observed"] == 1.0
+    got = customer_ltv(tx, as_of="2020-01-02").set_index("customer_id")
+    assert got.loc["X", "months_observed"] == 1.0  # one day seen: one month, not 1/30
     assert got.loc["X", "orders_per_month"] == 1.0
+    assert got.loc["Y", "orders"] == 1
 
 
 def test_arguments_are_checked(tx):
@@ -138,3 +138,11 @@ def test_arguments_are_checked(tx):
         customer_ltv(tx, costs=pd.DataFrame({"customer_id": ["X", "X"], "retention_cost": [1, 2]}))
     with pytest.raises(InputError, match="lacks column"):
         customer_ltv(tx, by="store")
+
+
+def test_as_of_cuts_the_history_and_its_whole_day_counts(tx):
+    before_return = customer_ltv(tx, as_of="2020-02-29").set_index("customer_id")
+    assert before_return.loc["Y", "revenue"] == pytest.approx(200.0)
+    with_return = customer_ltv(tx, as_of="2020-03-01").set_index("customer_id")
+    assert with_return.loc["Y", "revenue"] == pytest.approx(180.0)
+    assert customer_ltv(tx).set_index("customer_id").loc["X", "revenue"] == 800.0 + 999.0

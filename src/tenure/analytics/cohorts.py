@@ -1,10 +1,11 @@
 """Cohort retention tables: acquisition cohort x periods since acquisition.
 
-A customer's **cohort** is the period of their first purchase (the first positive amount);
-their **age** in a later period is the number of whole periods since that one (0, 1, 2...).
+A customer's **cohort** is the period of their first purchase (an order is a row with a
+non-negative amount; negative amounts are returns, as everywhere in the library); their **age**
+in a later period is the number of whole periods since that one (0, 1, 2...).
 A row of a cohort table follows one cohort through its ages, measuring either
 
-- **customers** retained: how many of the cohort bought (a positive amount),
+- **customers** retained: how many of the cohort bought (placed an order),
 - **revenue** retained: the cohort's revenue, returns (negative amounts) deducted, or
 - **revenue per customer**: that revenue divided by the cohort's size (its original customers),
 
@@ -193,7 +194,7 @@ def _table_parts(
     _check(tx, period, measure, counting)
     cells = _cells(tx, period).execute()
     if cells.empty:
-        raise InputError("No purchases (positive amounts) to build cohorts from.")
+        raise InputError("No purchases (non-negative amounts) to build cohorts from.")
     cells = cells.astype({"cohort": "int64", "age": "int64"})
     last_period = int((cells["cohort"] + cells["age"]).max())
     max_age = int(cells["age"].max())
@@ -243,7 +244,7 @@ def _cells(tx: ibis.Table, period: str) -> ibis.Table:
     # on (customers x active periods) rows instead of every transaction line.
     per_period = rows.group_by(["customer_id", "p"]).aggregate(
         revenue=rows.amount.sum(),
-        bought=(rows.amount > 0).any(),
+        bought=(rows.amount >= 0).any(),
     )
     purchase_p = per_period.bought.ifelse(per_period.p, ibis.null("int64"))
     customers = per_period.group_by("customer_id").aggregate(

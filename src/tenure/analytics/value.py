@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from tenure.analytics.exceptions import InputError
+from tenure.analytics.summary import customer_summary
 
 MONTH_DAYS = 30.4375
 COST_COLUMNS = ("acquisition_cost", "retention_cost")
@@ -107,9 +108,10 @@ def customer_ltv(
     tx : ibis.Table
         Canonical transactions (``customer_id``, ``time``, ``amount``; optional ``order_id``,
         ``margin`` and the ``by`` column), e.g. from ``tenure.analytics.frames.transactions``.
-    as_of : date, datetime or str, optional
-        The moment of the valuation; transactions after it are ignored. Default: the last
-        transaction's time.
+    as_of : date, datetime or ISO str, optional
+        The day of the valuation, inclusive (the whole day counts); later transactions are
+        ignored. Default: the day of the last transaction. As in
+        ``tenure.analytics.summary.customer_summary``.
     margin : float, optional
         Gross margin as a fraction of revenue for everyone. Default: each customer's own
         ``sum(margin) / sum(amount)`` over their rows with a ``margin`` (a money amount, as in
@@ -124,8 +126,8 @@ def customer_ltv(
         channel, the first store...).
     lifetime_months : float, optional
         Expected lifetime in months for the formula. Default: each customer's observed
-        lifetime, the months from their first purchase to ``as_of`` (at least one month, so
-        that one recent purchase does not make an infinite rate).
+        lifetime, the days from their first purchase to ``as_of`` over 30.4375 (at least one
+        month, so that one recent purchase does not make an infinite rate).
 
     Returns
     -------
@@ -144,78 +146,82 @@ def customer_ltv(
 
     Notes
     -----
-    Orders are distinct ``order_id`` values among positive rows, or positive rows when there
-    is no ``order_id``; negative amounts (returns) reduce revenue and are not orders.
-    Customers with returns but no purchase are left out.
+    Orders, revenue and the first purchase come from ``customer_summary``: orders are
+    distinct ``order_id`` values among non-negative rows (or those rows when there is no
+    ``order_id``); negative amounts (returns) reduce revenue and are not orders. Customers
+    with returns but no purchase are left out.
     """
     _check_tx(tx, by)
     if margin is not None:
         _check_margin(margin)
     if lifetime_months is not None and not lifetime_months > 0:
         raise InputError(f"lifetime_months must be positive; got {lifetime_months!r}.")
-    if as_of is not None:
-        as_of = pd.Timestamp(as_of)
-        tx = tx.filter(tx.time <= as_of.to_pydatetime())
-    per_customer = _per_customer(tx, by).execute()
+    end = _as_of_day(tx, as_of)
+    per_customer = _per_customer(tx, end, by).execute()
     if per_customer.empty:
-        raise InputError("No purchases (positive amounts) to value.")
-    if as_of is None:
-        as_of = pd.Timestamp(per_customer["last_time"].max())
-    df = _formula_columns(per_customer, as_of, margin, lifetime_months)
+        raise InputError("No purchases (non-negative amounts) to value.")
+    df = _formula_columns(per_customer, margin, lifetime_months)
     df = _with_costs(df, costs, by)
     if by is None:
-        return df.drop(columns=["last_time"]).sort_values("customer_id").reset_index(drop=True)
+        return df.sort_values("customer_id").reset_index(drop=True)
     return _per_segment(df, by)
 
 
-def _per_customer(tx: ibis.Table, by: str | None) -> ibis.Table:
-    bought = tx.amount > 0
-    if "order_id" in tx.columns:
-        orders = bought.ifelse(tx.order_id, ibis.null("string")).nunique()
-    else:
-        orders = bought.sum()
-    has_margin = "margin" in tx.columns
-    aggregates = {
-        "first_purchase": bought.ifelse(tx.time, ibis.null("timestamp")).min(),
-        "last_time": tx.time.max(),
-        "orders": orders,
-        "revenue": tx.amount.sum(),
-        "margin_amount": tx.margin.sum() if has_margin else ibis.literal(None, "float64"),
-        "margin_base": (
-            tx.margin.notnull().ifelse(tx.amount, 0.0).sum()
-            if has_margin
-            else ibis.literal(None, "float64")
-        ),
-    }
+def _as_of_day(tx: ibis.Table, as_of: Any) -> date:
+    if as_of is None:
+        last = tx.time.max().execute()
+        if last is None or pd.isna(last):
+            raise InputError("There are no transactions to value.")
+        return pd.Timestamp(last).date()
+    try:
+        return pd.Timestamp(as_of).date()
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"as_of must be a date (2024-03-31); got {as_of!r}.") from exc
+
+
+def _per_customer(tx: ibis.Table, end: date, by: str | None) -> ibis.Table:
+    summary = customer_summary(tx, as_of=end)
+    tx = tx.filter(tx.time < ibis.literal(end).cast("timestamp") + ibis.interval(days=1))
+    extras: dict[str, Any] = {}
+    if "margin" in tx.columns:
+        extras["margin_amount"] = tx.margin.sum()
+        extras["margin_base"] = tx.margin.notnull().ifelse(tx.amount, 0.0).sum()
     if by:
         # The acquisition value: what the column said on the customer's first purchase.
-        first = bought.ifelse(tx.time, ibis.null("timestamp"))
-        aggregates[by] = tx[by].argmin(first)
-    result = tx.group_by("customer_id").aggregate(**aggregates)
-    return result.filter(result.first_purchase.notnull())
+        bought = tx.amount >= 0
+        extras[by] = tx[by].argmin(bought.ifelse(tx.time, ibis.null("timestamp")))
+    columns = ["customer_id", "first_purchase", "orders", "revenue", "tenure_days"]
+    if not extras:
+        return summary.select(*columns)
+    more = tx.group_by("customer_id").aggregate(**extras)
+    joined = summary.left_join(more, "customer_id")
+    return joined.select(*columns, *extras)
 
 
 def _formula_columns(
-    df: pd.DataFrame, as_of: pd.Timestamp, margin: float | None, lifetime: float | None
+    df: pd.DataFrame, margin: float | None, lifetime: float | None
 ) -> pd.DataFrame:
-    days = (as_of - pd.to_datetime(df["first_purchase"])).dt.total_seconds() / 86400.0
     out = df.copy()
     out["orders"] = out["orders"].astype("int64")
     out["revenue"] = out["revenue"].astype("float64")
     out["avg_check"] = out["revenue"] / out["orders"]
-    out["months_observed"] = np.maximum(days.to_numpy() / MONTH_DAYS, 1.0)
+    days = out.pop("tenure_days").astype("float64").to_numpy()
+    out["months_observed"] = np.maximum(days / MONTH_DAYS, 1.0)
     out["orders_per_month"] = out["orders"] / out["months_observed"]
     out["lifetime_months"] = out["months_observed"] if lifetime is None else float(lifetime)
     if margin is not None:
         out["margin"] = float(margin)
-    else:
-        base = out["margin_base"].astype("float64")
-        rate = out["margin_amount"].astype("float64") / base.where(base != 0)
+    elif "margin_amount" in out:
+        base = out.pop("margin_base").astype("float64")
+        rate = out.pop("margin_amount").astype("float64") / base.where(base != 0)
         out["margin"] = rate.fillna(1.0)
+    else:
+        out["margin"] = 1.0
+    out = out.drop(columns=["margin_amount", "margin_base"], errors="ignore")
     out["ltv_formula"] = ltv_formula(
         out["avg_check"], out["orders_per_month"], out["lifetime_months"], 1.0
     ) * out["margin"]
-    return out.drop(columns=["margin_amount", "margin_base"])
+    return out
 
 
 def _with_costs(df: pd.DataFrame, costs: pd.DataFrame | None, by: str | None) -> pd.DataFrame:
