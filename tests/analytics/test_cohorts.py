@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from tenure.analytics import frames
 from tenure.analytics.cohorts import cohort_table, retention_curves
 from tenure.analytics.exceptions import InputError
 
@@ -180,3 +181,11 @@ def test_engine_matches_a_plain_reference(counting):
         assert got_customers.loc[start, age] == expected
         assert got_revenue.loc[start, age] == pytest.approx(revenue[(cohort, age)])
     assert got_customers.notna().sum().sum() == len(customers)
+
+
+def test_a_table_read_by_frames_gives_the_same_cells():
+    df = pd.DataFrame(SHOP, columns=["customer_id", "time", "amount"])
+    df["time"] = pd.to_datetime(df["time"], format="mixed")
+    tx = frames.transactions(df, con=ibis.duckdb.connect())
+    table = cohort_table(tx, measure="revenue", counting="in_or_after", as_share=False)
+    assert _rows(table)[0] == pytest.approx([460, 120, 70, 30])

@@ -25,8 +25,8 @@ import numpy as np
 import pandas as pd
 
 from tenure.analytics.exceptions import InputError
+from tenure.analytics.frames import check_period
 
-PERIODS = ("week", "month", "quarter", "year")
 MEASURES = ("customers", "revenue", "revenue_per_customer")
 COUNTINGS = ("in_period", "in_or_after", "cumulative")
 _MONDAY_EPOCH_DAY = 4  # 1970-01-05, the first Monday after the Unix epoch
@@ -161,15 +161,14 @@ def period_index(time: ibis.TimestampValue, period: str) -> ibis.IntegerValue:
     Months count ``year * 12 + month - 1``, quarters ``year * 4 + quarter - 1``, years the
     year, weeks the Mondays since 1970-01-05.
     """
+    check_period(period)
     if period == "month":
         return time.year() * 12 + time.month() - 1
     if period == "quarter":
         return time.year() * 4 + time.quarter() - 1
     if period == "year":
         return time.year()
-    if period == "week":
-        return (time.date().epoch_days() - _MONDAY_EPOCH_DAY) // 7
-    raise InputError(f"period must be one of {', '.join(PERIODS)}; got {period!r}.")
+    return (time.date().epoch_days() - _MONDAY_EPOCH_DAY) // 7
 
 
 def period_start_of_index(index: np.ndarray | pd.Series, period: str) -> pd.DatetimeIndex:
@@ -280,8 +279,7 @@ def _check(tx: ibis.Table, period: str, measure: str, counting: str) -> None:
             f"The transactions table lacks column(s) {', '.join(missing)}; it has "
             f"{', '.join(tx.columns)}."
         )
-    if period not in PERIODS:
-        raise InputError(f"period must be one of {', '.join(PERIODS)}; got {period!r}.")
+    check_period(period)
     if measure not in MEASURES:
         raise InputError(f"measure must be one of {', '.join(MEASURES)}; got {measure!r}.")
     if counting not in COUNTINGS:

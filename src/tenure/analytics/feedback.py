@@ -22,10 +22,9 @@ import numpy as np
 import pandas as pd
 
 from tenure.analytics.exceptions import InputError
+from tenure.analytics.frames import check_period, period_start
 
 SCALES: dict[str, tuple[int, int]] = {"nps": (0, 10), "csat": (1, 5), "ces": (1, 5)}
-PERIODS = ("week", "month", "quarter", "year")
-_TRUNCATE = {"week": "W", "month": "M", "quarter": "Q", "year": "Y"}
 Z_95 = 1.96
 
 
@@ -120,7 +119,7 @@ def csat(scores: Iterable[float]) -> float:
     50.0
     """
     values = _answers(scores, "csat")
-    return 100.0 * np.count_nonzero(values >= 4) / len(values)
+    return float(100.0 * np.count_nonzero(values >= 4) / len(values))
 
 
 def ces(scores: Iterable[float]) -> float:
@@ -145,7 +144,7 @@ def ces(scores: Iterable[float]) -> float:
     values = _answers(scores, "ces")
     easy = np.count_nonzero(values <= 2)
     hard = np.count_nonzero(values >= 4)
-    return 100.0 * (easy - hard) / len(values)
+    return float(100.0 * (easy - hard) / len(values))
 
 
 def feedback_scores(
@@ -179,13 +178,12 @@ def feedback_scores(
         (the message says how many rows and shows one).
     """
     _check_table(fb, by)
-    if period not in PERIODS:
-        raise InputError(f"period must be one of {', '.join(PERIODS)}; got {period!r}.")
+    check_period(period)
     _check_scores_in_engine(fb)
     answered = fb.filter(fb.score.notnull())
     keys = ([by] if by else []) + ["period"]
     rows = answered.mutate(
-        period=answered.time.truncate(_TRUNCATE[period]),
+        period=period_start(answered.time, period),
         kind=answered.kind.lower().strip(),
     )
     is_nps = rows.kind == "nps"
@@ -202,6 +200,8 @@ def feedback_scores(
         ces_answers=is_ces.sum(),
     )
     df = counts.order_by(keys).execute()
+    # Timestamps, like the ``period`` of ``kpi.period_kpis``, so the tables join.
+    df["period"] = pd.to_datetime(df["period"])
     return _scores_from_counts(df, keys)
 
 

@@ -81,7 +81,7 @@ def ltv_formula(
     --------
     $50 a purchase, 4 purchases a year, 5 years:
 
-    >>> ltv_formula(50.0, 4 / 12, 5 * 12)
+    >>> round(ltv_formula(50.0, 4 / 12, 5 * 12), 2)
     1000.0
     """
     rates = {"orders_per_month": orders_per_month, "lifetime_months": lifetime_months}
