@@ -5,6 +5,9 @@
   database, as a subprocess: wall time and peak memory, with the import's own counts.
 - ``pages-sqlite`` / ``pages-postgres``: server time of the customer page and the customer
   list with 100,000 customers and 1,000,000 orders (``bench/pages.py``).
+- ``analyze``: ``tenure analyze`` of a seeded Parquet file of 10,000,000 purchases by
+  1,000,000 customers, as a subprocess, beside DuckDB's time for one group-by of the same
+  file (``bench/analyze_bench.py``).
 
 PostgreSQL pieces create and drop their own databases on ``--postgres`` (default
 ``postgres://postgres@127.0.0.1:5432``). Timings on a shared machine are pessimistic.
@@ -24,11 +27,12 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import analyze_bench
 import datagen
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-PIECES = ["import-sqlite", "import-postgres", "pages-sqlite", "pages-postgres"]
+PIECES = ["import-sqlite", "import-postgres", "pages-sqlite", "pages-postgres", "analyze"]
 IMPORT_TARGET_S = 60.0
 PAGE_TARGET_MS = 100.0
 
@@ -193,6 +197,20 @@ def bench_pages(kind: str, args, workdir: Path) -> list[Row]:
     return rows
 
 
+# --- analyze ---------------------------------------------------------------------------
+
+def bench_analyze(args, workdir: Path) -> list[Row]:
+    result = analyze_bench.bench(workdir, purchases=args.purchases,
+                                 customers=args.analyze_customers, seed=args.seed)
+    size = f"{result.purchases:,} purchases, {result.customers:,} customers (Parquet)"
+    value = (f"{result.seconds:.1f} s, peak {result.peak_mib} MiB" if result.status == 0
+             else "FAILED")
+    row = Row("tenure analyze", size, value, f"<= {analyze_bench.TARGET_S:.0f} s",
+              result.status == 0 and result.seconds <= analyze_bench.TARGET_S)
+    row.notes += analyze_bench.describe(result)[1:]
+    return [row]
+
+
 # --- report ----------------------------------------------------------------------------
 
 def print_table(rows: list[Row]) -> None:
@@ -220,6 +238,9 @@ def main() -> int:
     parser.add_argument("--customers", type=int, default=100_000, help="pages bench")
     parser.add_argument("--orders", type=int, default=1_000_000, help="pages bench")
     parser.add_argument("--requests", type=int, default=300, help="customer pages timed")
+    parser.add_argument("--purchases", type=int, default=10_000_000, help="analyze bench")
+    parser.add_argument("--analyze-customers", type=int, default=1_000_000,
+                        help="analyze bench")
     parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--workdir", help="keep files here instead of a temporary directory")
@@ -236,6 +257,12 @@ def main() -> int:
         rows: list[Row] = []
         files = None
         for piece in pieces:
+            if piece == "analyze":
+                print(f"== {piece}", flush=True)
+                piece_started = time.perf_counter()
+                rows += bench_analyze(args, workdir)
+                print(f"   ({time.perf_counter() - piece_started:.0f} s)", flush=True)
+                continue
             what, kind = piece.split("-")
             kind = "sqlite" if kind == "sqlite" else "postgresql"
             print(f"== {piece}", flush=True)

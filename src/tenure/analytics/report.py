@@ -56,7 +56,9 @@ def write_report(analysis: Analysis, out_dir: Path | str) -> dict[str, Path]:
     out.mkdir(parents=True, exist_ok=True)
     files = {name: out / f"{name}.csv" for name in ("kpi", "cohorts", "segments", "customers")}
     _write_csv(_period_text(analysis.kpis[KPI_COLUMNS], analysis.period), files["kpi"])
-    _write_csv(analysis.cohorts, files["cohorts"])
+    cohorts = analysis.cohorts.assign(
+        cohort=[_period_label(c, analysis.period) for c in analysis.cohorts["cohort"]])
+    _write_csv(cohorts, files["cohorts"])
     _write_csv(analysis.segments[SEGMENT_COLUMNS], files["segments"])
     _write_csv(analysis.customers[CUSTOMER_COLUMNS], files["customers"])
     files["report"] = out / "report.html"
@@ -89,7 +91,7 @@ def report_data(analysis: Analysis) -> dict[str, Any]:
         "meta": _meta(analysis),
         "tiles": _tiles(analysis),
         "kpis": _records(kpis[KPI_COLUMNS]),
-        "cohorts": _cohort_data(analysis.cohorts),
+        "cohorts": _cohort_data(analysis.cohorts, analysis.period),
         "segments": [{**r, "label": SEGMENT_LABELS.get(r["segment"], str(r["segment"]))}
                      for r in _records(analysis.segments[SEGMENT_COLUMNS])],
         "abc_xyz": _records(analysis.abc_xyz_table),
@@ -138,9 +140,9 @@ def _tiles(analysis: Analysis) -> list[dict[str, Any]]:
     return [{**t, "value": _number(t["value"])} for t in tiles]
 
 
-def _cohort_data(cohorts: pd.DataFrame) -> dict[str, Any]:
+def _cohort_data(cohorts: pd.DataFrame, period: str) -> dict[str, Any]:
     offsets = [c for c in cohorts.columns if c not in ("cohort", "customers")]
-    labels = [_label(c) for c in cohorts["cohort"]]
+    labels = [_period_label(c, period) for c in cohorts["cohort"]]
     cells = []
     for y, row in enumerate(cohorts[offsets].itertuples(index=False)):
         for x, value in enumerate(row):
@@ -210,12 +212,6 @@ def _number(value: Any) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
         return None
     return value
-
-
-def _label(value: Any) -> str:
-    if isinstance(value, pd.Timestamp | datetime):
-        return _day(value)
-    return str(value)
 
 
 def _day(value: Any) -> str:
