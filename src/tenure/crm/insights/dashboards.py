@@ -88,6 +88,8 @@ def _with_dates(kpis: list[dict], period: str, as_of: date) -> list[dict]:
         row["start"] = start
         row["partial"] = period_end(start, period) > as_of + timedelta(days=1)
         row["label"] = period_label(start, period)
+        row["title"] = (_("Week of %(date)s") % {"date": row["label"]}
+                        if period == "week" else row["label"])
         if row["partial"]:
             row["label"] = _("%(period)s (to date)") % {"period": row["label"]}
     return kpis
