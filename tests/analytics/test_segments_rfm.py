@@ -153,3 +153,12 @@ def test_transitions_matrix():
     for (src, dst), count in expected.items():
         assert matrix.loc[src, dst] == count
     assert matrix.to_numpy().sum() == 5
+
+
+def test_scores_equal_a_plain_reference():
+    rng = np.random.default_rng(7)
+    values = rng.integers(0, 30, size=400).astype(float)  # many ties
+    reference = [1 + (5 * sum(w < v for w in values)) // len(values) for v in values]
+    assert quintile_scores(values).tolist() == reference
+    reversed_reference = [1 + (5 * sum(w > v for w in values)) // len(values) for v in values]
+    assert quintile_scores(values, higher_is_better=False).tolist() == reversed_reference

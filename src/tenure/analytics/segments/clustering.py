@@ -138,10 +138,11 @@ def clusters(summary_df: pd.DataFrame, *, k: int | None = None, seed: int = 0,
         candidates = [k]
     scored = rng.choice(len(sample), min(SCORE_SIZE, len(sample)), replace=False)
     scores, models = {}, {}
+    import sklearn.cluster  # noqa: F401  (loads the OpenMP runtime the limit applies to)
     from threadpoolctl import threadpool_limits
 
     # k-means on 10,000 points is small work: spreading it over threads costs more than it
-    # saves (ten times slower on a busy two-core machine).
+    # saves (ten to twenty times slower on a busy two-core machine).
     with threadpool_limits(limits=1):
         for kk in candidates:
             models[kk], scores[kk] = _fit(sample, kk, seed, scored)

@@ -53,6 +53,8 @@ DEFAULT_GRID: dict[str, list[Cell]] = {
 #: The label of "no segment" in :func:`segment_transitions` (not in that snapshot).
 NONE = "none"
 
+_RFM_CODES = np.array([f"{r}{f}{m}" for r in range(1, 6) for f in range(1, 6)
+                       for m in range(1, 6)], dtype=object)
 _SUMMARY_COLUMNS = ("customer_id", "recency_days", "orders", "revenue")
 
 
@@ -90,7 +92,8 @@ def quintile_scores(values: np.ndarray, *, higher_is_better: bool = True) -> np.
     n = len(v)
     if n == 0:
         return np.zeros(0, dtype=np.int64)
-    below = np.searchsorted(np.sort(v), v, side="left")
+    _, group, sizes = np.unique(v, return_inverse=True, return_counts=True)
+    below = np.concatenate([[0], np.cumsum(sizes)[:-1]])[group]
     # Integer arithmetic: 5 * b / n exactly on a quintile boundary must not round down.
     return (1 + (5 * below) // n).astype(np.int64)
 
@@ -160,7 +163,7 @@ def rfm(summary_df: pd.DataFrame, *,
         "r": r,
         "f": f,
         "m": m,
-        "rfm": (r * 100 + f * 10 + m).astype(str).astype(object),
+        "rfm": _RFM_CODES[(r - 1) * 25 + (f - 1) * 5 + m - 1],
         "segment": table[r - 1, f - 1] if len(r) else np.array([], dtype=object),
     })
 
