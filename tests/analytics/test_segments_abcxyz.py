@@ -116,3 +116,22 @@ def test_bad_settings_are_refused():
         abc_xyz(tx, abc=(0.95, 0.8))
     with pytest.raises(InputError, match="min_periods"):
         abc_xyz(tx, min_periods=0)
+
+
+def test_weeks_start_on_monday():
+    rows = [
+        ("w1", "2024-03-11", 100.0), ("w1", "2024-03-20", 100.0),  # Monday, Wednesday
+        ("w1", "2024-03-31", 100.0),                               # Sunday: week of 03-25
+        ("w2", "2024-03-17", 100.0),                               # Sunday: week of 03-11
+    ]
+    result = abc_xyz(_tx(rows), period="week", as_of="2024-03-31").set_index("customer_id")
+    assert result["periods"].to_dict() == {"w1": 3, "w2": 3}
+    assert result["xyz"].to_dict() == {"w1": "X", "w2": "Z"}
+    assert result.loc["w2", "cv"] == pytest.approx(np.sqrt(2))  # 100, 0, 0
+
+
+def test_nothing_before_the_snapshot_gives_an_empty_table():
+    result = abc_xyz(_tx(ROWS), as_of="2020-01-01")
+    assert result.empty
+    assert list(result.columns)[:4] == ["customer_id", "abc", "xyz", "abc_xyz"]
+    assert abc_xyz_matrix(result).to_numpy().sum() == 0

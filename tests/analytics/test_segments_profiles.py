@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import date
+from decimal import Decimal
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -32,6 +35,11 @@ CUSTOMERS = pd.DataFrame({
     # referred: 2 of the others, 2 of the best
     "referred_by": [None] * 14 + ["c1", "c2"] + ["c3", None, "c4", None],
     "email": [f"user{i}@example.com" for i in range(1, N + 1)],
+    # a yes/no column with a gap: best True, True, None, False; others 8 True, 8 False
+    "subscribed": [True] * 8 + [False] * 8 + [True, True, None, False],
+    # dates and numbers held as objects are not attributes
+    "acquired_on": [date(2023, 1, 1)] * N,
+    "deposit": [Decimal("1.5")] * N,
 })
 
 
@@ -55,6 +63,9 @@ def test_lifts_worked_by_hand():
     # age bands: 25-34 is 3 of 4 best against 3 of 20 -> lift 5
     assert _row(table, "age_band", "25-34").lift == pytest.approx(5.0)
     assert _row(table, "referred", "yes").lift == pytest.approx(0.5 / 0.2)
+    # (2 / 3) / (10 / 19)
+    assert _row(table, "subscribed", "yes").lift == pytest.approx((2 / 3) / (10 / 19))
+    assert not {"acquired_on", "deposit"} & set(table["attribute"])
     # below the minimum support (Odesa: none of the best) or too many values (email): gone
     assert "Odesa" not in set(table["value"])
     assert "email" not in set(table["attribute"])

@@ -164,7 +164,9 @@ def _attributes(base: pd.DataFrame, summary_df: pd.DataFrame, as_of: Any,
         elif name == "referred_by":
             known = column.notna() & (column.astype(str).str.strip() != "")
             out["referred"] = known.map({True: "yes", False: "no"}).astype(object)
-        elif pd.api.types.is_bool_dtype(column):
+        elif pd.api.types.is_bool_dtype(column) or (
+                column.dtype == object
+                and pd.api.types.infer_dtype(column, skipna=True) == "boolean"):
             out[name] = column.map({True: "yes", False: "no"}).astype(object)
         elif _is_text(column) and column.nunique(dropna=True) <= max_values:
             labels = column.astype(object)
@@ -173,8 +175,11 @@ def _attributes(base: pd.DataFrame, summary_df: pd.DataFrame, as_of: Any,
 
 
 def _is_text(column: pd.Series) -> bool:
-    return (pd.api.types.is_string_dtype(column) or isinstance(column.dtype, pd.CategoricalDtype)
-            or column.dtype == object)
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return True
+    # An object column may hold dates or numbers (acquired_on, a Decimal): not attributes.
+    return (pd.api.types.is_string_dtype(column) or column.dtype == object) and (
+        pd.api.types.infer_dtype(column, skipna=True) in ("string", "empty"))
 
 
 def _lifts(name: str, labels: pd.Series, best: np.ndarray) -> list[tuple]:
