@@ -29,8 +29,9 @@ A **table** is ``{"columns": [name, ...], "rows": [[value, ...], ...]}``; read i
     revenue, revenue_per_customer, avg_check, orders_per_buyer, repeat_rate``.
 ``kpis_by``: ``{"channel"|"store"|"manager"|"segment": {period: table}}``: the same tables
     with the ``by`` column first (named ``channel``, ``store``, ``manager`` or ``segment``;
-    an empty value is ``""``). ``segment`` is each customer's segment on ``as_of`` applied to
-    their whole history. A dimension whose values are all empty is left out.
+    transactions without a value form the group ``"(none)"``, the library's label).
+    ``segment`` is each customer's segment on ``as_of`` applied to their whole history. A
+    dimension whose values are all empty is left out.
 ``bridge``: ``{period: table}``: the N x V x L decomposition (``period, revenue_change,
     n_effect, v_effect, l_effect``), one row per period after the first.
 ``cohorts``: ``{"customers"|"revenue"|"revenue_per_customer": table}``: monthly acquisition
@@ -165,7 +166,7 @@ class _Results(dict):
 
 def _compute(as_of: date, progress: Callable[[str], None]) -> tuple[dict, pd.DataFrame]:
     """Return the results and the per-customer snapshot table."""
-    from tenure.analytics import frames, kpi, segments, summary
+    from tenure.analytics import kpi, segments, summary
 
     results = _Results(as_of)
     end = datetime.combine(as_of + timedelta(days=1), datetime.min.time())
@@ -174,10 +175,9 @@ def _compute(as_of: date, progress: Callable[[str], None]) -> tuple[dict, pd.Dat
         warnings.simplefilter("always")
         with results.step("load", progress):
             tables = load_tables()
-            # Held by our connection: an Arrow table would become a memtable that
-            # cache() puts in ibis's default backend, apart from the later joins.
-            raw = con.create_table("crm_transactions", _before(tables.transactions, end))
-            tx = frames.transactions(raw, con=con).cache()
+            # Already canonical (loading.py): frames.transactions() would only parse and
+            # check every row again. Held by our connection so later joins find it.
+            tx = con.create_table("transactions", _before(tables.transactions, end))
             customers_df = tables.customers.to_pandas()
         with results.step("summary", progress):
             summary_df = summary.customer_summary(tx, as_of=as_of).to_pandas()
@@ -307,13 +307,13 @@ def _with_segment(tx, rfm: pd.DataFrame, con):
         tx = tx.drop("segment")
     joined = tx.left_join(labels, tx.customer_id == labels.customer_id)
     columns = [joined[c] for c in tx.columns]
-    return joined.select(*columns, segment=joined.segment_now.fill_null("")).cache()
+    return joined.select(*columns, segment=joined.segment_now).cache()
 
 
 def _has_values(tx, column: str) -> bool:
     if column not in tx.columns:
         return False
-    return bool(tx.filter(tx[column] != "").count().to_pyarrow().as_py())
+    return bool(tx[column].count().to_pyarrow().as_py())
 
 
 def _cohorts(results: _Results, tx) -> None:

@@ -63,7 +63,7 @@ class LoadingTestCase(TenureTestCase):
              "channel": "web", "store": "Online", "manager": "bob"},
             {"customer_id": str(self.petro.pk), "time": datetime(2025, 2, 1, 23, 15),
              "amount": 40.5, "order_id": str(self.second.pk), "margin": None,
-             "channel": "", "store": "", "manager": ""},
+             "channel": None, "store": None, "manager": None},
         ])
 
     @override_settings(TIME_ZONE="Europe/Kyiv")
