@@ -50,7 +50,7 @@ def _row(table, attribute, value):
 
 
 def test_lifts_worked_by_hand():
-    table = best_customers_profile(SUMMARY, CUSTOMERS, top=0.2, max_values=10)
+    table = best_customers_profile(SUMMARY, CUSTOMERS, top=0.2)
     kyiv = _row(table, "city", "Kyiv")
     assert (kyiv.count_top, kyiv.count_all) == (3, 5)
     assert kyiv.share_top == pytest.approx(0.75)
@@ -66,9 +66,11 @@ def test_lifts_worked_by_hand():
     # (2 / 3) / (10 / 19)
     assert _row(table, "subscribed", "yes").lift == pytest.approx((2 / 3) / (10 / 19))
     assert not {"acquired_on", "deposit"} & set(table["attribute"])
-    # below the minimum support (Odesa: none of the best) or too many values (email): gone
+    # below the minimum support (Odesa: none of the best) or an identifier (email): gone
     assert "Odesa" not in set(table["value"])
     assert "email" not in set(table["attribute"])
+    few = best_customers_profile(SUMMARY, CUSTOMERS, top=0.2, max_values=2)
+    assert set(few["attribute"]) == {"gender", "age_band", "referred", "subscribed"}
     # sorted by lift
     assert list(table["lift"]) == sorted(table["lift"], reverse=True)
     assert (table.iloc[0].attribute, table.iloc[0].value) == ("age_band", "25-34")

@@ -2,8 +2,9 @@
 
 Attributes come from the canonical customers table: every text, category or yes/no
 column with at most ``max_values`` distinct values (city, gender, acquisition
-channel ...), plus two derived ones: ``age_band`` from ``birth_date`` (age on the
-snapshot date) and ``referred`` (yes/no) from ``referred_by``.
+channel ...) that is not an identifier (a different value on every row), plus two
+derived ones: ``age_band`` from ``birth_date`` (age on the snapshot date) and
+``referred`` (yes/no) from ``referred_by``.
 """
 
 from __future__ import annotations
@@ -51,7 +52,8 @@ def best_customers_profile(summary_df: pd.DataFrame, customers_df: pd.DataFrame,
     min_support : float
         Rows whose ``share_top`` is below this are dropped.
     max_values : int
-        Text columns with more distinct values (names, e-mails) are not attributes.
+        Text columns with more distinct values are not attributes, nor are columns with
+        a different value on every row (names, e-mails).
     as_of : date, optional
         The date ages are computed on; inferred from the summary when omitted.
 
@@ -168,10 +170,16 @@ def _attributes(base: pd.DataFrame, summary_df: pd.DataFrame, as_of: Any,
                 column.dtype == object
                 and pd.api.types.infer_dtype(column, skipna=True) == "boolean"):
             out[name] = column.map({True: "yes", False: "no"}).astype(object)
-        elif _is_text(column) and column.nunique(dropna=True) <= max_values:
+        elif _is_text(column) and _few_values(column, max_values):
             labels = column.astype(object)
             out[name] = labels.where(column.notna() & (column.astype(str).str.strip() != ""))
     return out
+
+
+def _few_values(column: pd.Series, max_values: int) -> bool:
+    """True unless the column has too many values or is an identifier (all distinct)."""
+    distinct, known = column.nunique(dropna=True), int(column.notna().sum())
+    return distinct <= max_values and not (known > 1 and distinct == known)
 
 
 def _is_text(column: pd.Series) -> bool:
