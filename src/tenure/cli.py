@@ -138,6 +138,8 @@ def analyze(argv: list[str]) -> int:
           f"{result.first_purchase:%Y-%m-%d} to {result.last_purchase:%Y-%m-%d} "
           f"({periods} {options.period}{'s' if periods != 1 else ''}); "
           f"{time.perf_counter() - started:.1f} s")
+    print("seconds per step: " + ", ".join(f"{name} {seconds:.1f}"
+                                           for name, seconds in result.timings.items()))
     for note in result.notes:
         print(f"note: {note}")
     out = Path(options.out).resolve()

@@ -9,8 +9,9 @@ needs it. :func:`tenure.analytics.report.write_report` turns the result into fil
 
 from __future__ import annotations
 
+import time
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -91,6 +92,8 @@ class Analysis:
     customers: pd.DataFrame
     notes: list[str] = field(default_factory=list)
     files: dict[str, Path] = field(default_factory=dict)
+    #: Wall seconds of each step, in order.
+    timings: dict[str, float] = field(default_factory=dict)
 
     @property
     def n_customers(self) -> int:
@@ -189,6 +192,8 @@ def analyze(
             from tenure.analytics.report import write_report
 
             analysis.files = write_report(analysis, out)
+        step(None)
+    analysis.timings = step.timings
     return analysis
 
 
@@ -328,28 +333,35 @@ def customer_table(summary_df: pd.DataFrame, rfm: pd.DataFrame, abc: pd.DataFram
 
 
 class _Progress:
-    """A tqdm bar over named steps; ``step(name)`` advances to the step ``name``."""
+    """Step timer with an optional tqdm bar; ``step(name)`` starts the step ``name``.
+
+    ``step(None)`` ends the last step; ``step.timings`` then holds each step's seconds.
+    """
 
     def __init__(self, steps: list[str], *, enabled: bool):
         self.steps, self.enabled, self.bar = steps, enabled, None
+        self.timings: dict[str, float] = {}
+        self._current: str | None = None
+        self._started = 0.0
 
-    def __enter__(self) -> Callable[[str], None]:
+    def __enter__(self) -> _Progress:
         if self.enabled:
             from tqdm import tqdm
 
             self.bar = tqdm(total=len(self.steps), unit="step", leave=False,
                             bar_format="{desc:<10} {bar} {n_fmt}/{total_fmt} [{elapsed}]")
-        return self._step
+        return self
 
-    def _step(self, name: str) -> None:
-        if self.bar is None:
-            return
-        done = self.steps.index(name)
-        self.bar.update(done - self.bar.n)
-        self.bar.set_description_str(name)
-
-    def __exit__(self, exc_type, *exc) -> None:
+    def __call__(self, name: str | None) -> None:
+        now = time.perf_counter()
+        if self._current is not None:
+            self.timings[self._current] = now - self._started
+        self._current, self._started = name, now
         if self.bar is not None:
-            if exc_type is None:
-                self.bar.update(len(self.steps) - self.bar.n)
+            done = self.steps.index(name) if name is not None else len(self.steps)
+            self.bar.update(done - self.bar.n)
+            self.bar.set_description_str(name or "done")
+
+    def __exit__(self, *exc) -> None:
+        if self.bar is not None:
             self.bar.close()
