@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 import warnings
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -186,18 +187,18 @@ def _standardise(x: np.ndarray) -> np.ndarray:
     return np.where(sd > 0, (x - x.mean(axis=0)) / np.where(sd > 0, sd, 1.0), 0.0)
 
 
-def _fit(sample: np.ndarray, k: int, seed: int, scored: np.ndarray):
+def _fit(sample: np.ndarray, k: int, seed: int, scored: np.ndarray) -> tuple[Any, float]:
     from sklearn.cluster import KMeans
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.metrics import silhouette_score
 
     model = KMeans(n_clusters=k, n_init=3, random_state=seed)
     with warnings.catch_warnings():
-        # Duplicate points can leave fewer distinct clusters than k; the silhouette
-        # then scores that k low, which is the right outcome.
+        # Duplicate points can leave fewer distinct clusters than k: that k is then
+        # scored -1 so that it is not chosen while a k that works exists.
         warnings.simplefilter("ignore", ConvergenceWarning)
         labels = model.fit_predict(sample)
-    if len(np.unique(labels[scored])) < 2:
+    if len(np.unique(labels)) < k or len(np.unique(labels[scored])) < 2:
         return model, -1.0
     return model, float(silhouette_score(sample[scored], labels[scored]))
 
@@ -212,6 +213,8 @@ def _by_size(labels: np.ndarray, k: int) -> np.ndarray:
 
 
 def _traits(raw: np.ndarray, z: np.ndarray, members: np.ndarray) -> list[Trait]:
+    if not members.any():
+        return []
     overall_raw, cluster_raw = np.median(raw, axis=0), np.median(raw[members], axis=0)
     strength = np.median(z[members], axis=0) - np.median(z, axis=0)
     found = []
