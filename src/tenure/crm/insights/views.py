@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from . import dashboards, refreshing
 from .forms import CohortForm, PeriodForm
-from .models import CustomerSnapshot, InsightsRun
+from .models import InsightsRun
 
 SECTIONS = ["overview", "cohorts", "segments", "value"]
 
@@ -65,8 +65,7 @@ def cohorts(request):
     measure, counting = form.value("measure"), form.value("counting")
     return _render(request, "cohorts", lambda run: {
         "form": form, "measure": measure, "counting": counting,
-        **dashboards.cohorts(run.results, measure, counting,
-                             CustomerSnapshot.objects.latest_date()),
+        **dashboards.cohorts(run.results, measure, counting, run.as_of),
     })
 
 
