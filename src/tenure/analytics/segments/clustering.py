@@ -149,7 +149,8 @@ def clusters(summary_df: pd.DataFrame, *, k: int | None = None, seed: int = 0,
             models[kk], scores[kk] = _fit(sample, kk, seed, scored)
     best = max(scores, key=lambda kk: (scores[kk], -kk))
     labels = _by_size(models[best].predict(z), best)
-    traits = [_traits(raw, z, labels == c) for c in range(best)]
+    overall = np.median(raw, axis=0), np.median(z, axis=0)
+    traits = [_traits(raw, z, labels == c, overall) for c in range(best)]
     shares = np.bincount(labels, minlength=best) / len(labels)
     return ClusterResult(
         labels=pd.DataFrame({"customer_id": summary_df["customer_id"].to_numpy(),
@@ -212,11 +213,12 @@ def _by_size(labels: np.ndarray, k: int) -> np.ndarray:
     return new[labels]
 
 
-def _traits(raw: np.ndarray, z: np.ndarray, members: np.ndarray) -> list[Trait]:
+def _traits(raw: np.ndarray, z: np.ndarray, members: np.ndarray,
+            overall: tuple[np.ndarray, np.ndarray]) -> list[Trait]:
     if not members.any():
         return []
-    overall_raw, cluster_raw = np.median(raw, axis=0), np.median(raw[members], axis=0)
-    strength = np.median(z[members], axis=0) - np.median(z, axis=0)
+    overall_raw, cluster_raw = overall[0], np.median(raw[members], axis=0)
+    strength = np.median(z[members], axis=0) - overall[1]
     found = []
     for i in np.argsort(-np.abs(strength))[:2]:
         if abs(strength[i]) < MIN_STRENGTH:
