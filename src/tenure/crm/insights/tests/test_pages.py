@@ -249,6 +249,20 @@ class OverviewPageTestCase(TenureTestCase):
         self.assertEqual(response.context["period"], "quarter")
         self.assertContains(response, "No complete period yet")
 
+    def test_it_names_the_week_shown(self):
+        results = results_fixture()
+        results["kpis"]["week"] = table(KPI_COLUMNS, [
+            kpi_row("2026-05-04", 20, 22, 2, 18, 8, 9, 900.0, 6),
+            kpi_row("2026-05-11", 22, 23, 1, 21, 6, 6, 600.0, 5),
+            kpi_row("2026-05-18", 23, 23, 0, 23, 2, 2, 200.0, 2),  # runs to May 24
+        ])
+        InsightsRun.objects.all().delete()
+        store_run(results)
+        response = self.client.get(reverse("insights:overview"), {"period": "week"})
+        self.assertContains(response, "Week of 05/11/2026, compared with the period before.")
+        tiles = {tile["key"]: tile for tile in response.context["tiles"]}
+        self.assertAlmostEqual(tiles["revenue"]["change"], 600 / 900 - 1)
+
     def test_it_falls_back_to_months_for_an_unknown_period(self):
         response = self.client.get(reverse("insights:overview"), {"period": "decade"})
         self.assertEqual(response.context["period"], "month")
