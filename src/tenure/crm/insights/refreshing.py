@@ -83,6 +83,7 @@ import pandas as pd
 import pyarrow as pa
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from tenure.analytics.exceptions import AnalyticsError
 from tenure.crm.lib import bulk
@@ -133,12 +134,18 @@ def refresh_insights(*, as_of: date | None = None, by=None,
             run.results, run.status = results, InsightsRun.Status.DONE
             run.finished_at = timezone.now()
             run.save()
+    except NothingToAnalyse as exc:
+        run.status, run.error = InsightsRun.Status.FAILED, str(exc)
     except Exception as exc:  # The boundary: the run records any failure instead of crashing.
         logger.exception("Insights refresh as of %s failed", as_of)
         run.status, run.error = InsightsRun.Status.FAILED, f"{type(exc).__name__}: {exc}"
         run.finished_at = timezone.now()
         run.save(update_fields=["status", "error", "finished_at"])
     return run
+
+
+class NothingToAnalyse(Exception):
+    """The shop has no orders up to the snapshot date."""
 
 
 class _Results(dict):
@@ -172,6 +179,7 @@ def _compute(as_of: date, progress: Callable[[str], None]) -> tuple[dict, pd.Dat
     end = datetime.combine(as_of + timedelta(days=1), datetime.min.time())
     con = ibis.duckdb.connect()
     with warnings.catch_warnings(record=True) as caught:
+        # Scoped to this block: a warning already shown once still reaches this run's list.
         warnings.simplefilter("always")
         with results.step("load", progress):
             tables = load_tables()
@@ -181,12 +189,16 @@ def _compute(as_of: date, progress: Callable[[str], None]) -> tuple[dict, pd.Dat
             customers_df = tables.customers.to_pandas()
         with results.step("summary", progress):
             summary_df = summary.customer_summary(tx, as_of=as_of).to_pandas()
+            if summary_df.empty:
+                raise NothingToAnalyse(
+                    _("No orders up to %(date)s yet: import or enter orders first.")
+                    % {"date": as_of.isoformat()})
             results["totals"] = _totals(tables, summary_df)
             results["totals"]["return_on_relationship"] = results.optional(
                 "return_on_relationship", lambda: _number(
                     kpi.return_on_relationship(tx, as_of=as_of, customers=customers_df)))
         with results.step("segments", progress):
-            rfm = segments.rfm(summary_df) if len(summary_df) else _empty_rfm()
+            rfm = segments.rfm(summary_df)
             results["segments"] = _table(_segment_table(summary_df, rfm, segments))
             previous = _previous_segments(as_of)
             if previous is not None:
@@ -198,8 +210,7 @@ def _compute(as_of: date, progress: Callable[[str], None]) -> tuple[dict, pd.Dat
         with results.step("cohorts", progress):
             _cohorts(results, tx)
         with results.step("ABC/XYZ", progress):
-            abc = segments.abc_xyz(tx, period="month", as_of=as_of) \
-                if len(summary_df) else _empty_abc()
+            abc = segments.abc_xyz(tx, period="month", as_of=as_of)
             _abc_tables(results, summary_df, abc)
         with results.step("clusters", progress):
             clusters = _clusters(results, summary_df, segments)
@@ -233,8 +244,8 @@ def _totals(tables: Tables, summary_df: pd.DataFrame) -> dict:
     return {
         "customers": tables.customers.num_rows,
         "buyers": len(summary_df),
-        "orders": int(summary_df["orders"].sum()) if len(summary_df) else 0,
-        "revenue": _number(summary_df["revenue"].sum()) if len(summary_df) else 0.0,
+        "orders": int(summary_df["orders"].sum()),
+        "revenue": _number(summary_df["revenue"].sum()),
         "transactions": tables.transactions.num_rows,
     }
 
@@ -379,14 +390,6 @@ def _clusters(results: _Results, summary_df: pd.DataFrame, segments):
         "descriptions": [str(d) for d in found.descriptions], "table": _table(table),
     }
     return found
-
-
-def _empty_rfm() -> pd.DataFrame:
-    return pd.DataFrame(columns=["customer_id", "r", "f", "m", "rfm", "segment"])
-
-
-def _empty_abc() -> pd.DataFrame:
-    return pd.DataFrame(columns=["customer_id", "abc", "xyz", "abc_xyz"])
 
 
 # --- snapshots ---------------------------------------------------------------------------------

@@ -150,6 +150,13 @@ class RefreshTestCase(TenureTestCase):
         self.assertEqual(CustomerSnapshot.objects.filter(taken_on=AS_OF).count(), 5)
         self.assertEqual(InsightsRun.objects.latest_done().status, InsightsRun.Status.DONE)
 
+    def test_a_shop_without_orders_yet_says_so(self):
+        run = refresh_insights(as_of=date(2025, 1, 1))
+        self.assertEqual(run.status, InsightsRun.Status.FAILED)
+        self.assertEqual(run.error,
+                         "No orders up to 2025-01-01 yet: import or enter orders first.")
+        self.assertFalse(CustomerSnapshot.objects.exists())
+
 
 class RefreshCommandTestCase(TenureTestCase):
     @classmethod
