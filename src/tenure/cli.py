@@ -87,7 +87,8 @@ def analyze_parser() -> argparse.ArgumentParser:
                         help="a customer counts as active this many days after a purchase "
                              "(default 365)")
     parser.add_argument("--as-of", metavar="YYYY-MM-DD", type=_day,
-                        help="snapshot date for recency and segments (default: last purchase)")
+                        help="snapshot date: later purchases are left out "
+                             "(default: the last purchase)")
     parser.add_argument("--out", default="tenure-report", metavar="DIR",
                         help="output directory (default ./tenure-report)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")

@@ -53,15 +53,16 @@ def cdnow_report(tmp_path_factory) -> Path:
     return out
 
 
-def cdnow_dollars() -> tuple[float, set[str]]:
+def cdnow_dollars(until: str = "99999999") -> tuple[float, set[str]]:
     """Sum the dollar column and collect the months, straight from the text file."""
     total, months = 0.0, set()
     with CDNOW.open() as f:
         next(f)
         for line in f:
             _, day, _, dollars = line.split()
-            total += float(dollars)
-            months.add(f"{day[:4]}-{day[4:6]}")
+            if day <= until:
+                total += float(dollars)
+                months.add(f"{day[:4]}-{day[4:6]}")
     return total, months
 
 
@@ -121,6 +122,19 @@ def test_report_html_is_self_contained(cdnow_report):
     assert "echarts" in html and 'id="report-data"' in html
     for remote in ('src="http', "src='http", 'href="http', "@import", "url(http"):
         assert remote not in html
+
+
+def test_as_of_leaves_later_purchases_out(tmp_path):
+    result = run(str(CDNOW), *CDNOW_OPTIONS, "--as-of", "1997-09-30", "--period", "quarter",
+                 "--out", str(tmp_path), "--no-progress", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    _, rows = read_csv(tmp_path / "kpi.csv")
+    assert [r["period"] for r in rows] == ["1997 Q1", "1997 Q2", "1997 Q3"]
+    total, _ = cdnow_dollars(until="19970930")
+    assert math.isclose(sum(float(r["revenue"]) for r in rows), total, rel_tol=1e-9)
+    _, customers = read_csv(tmp_path / "customers.csv")
+    # T is the age on the snapshot day: at most 272 days (1997-01-01 to 1997-09-30).
+    assert max(float(c["T"]) for c in customers) == 272
 
 
 # --- exit statuses -----------------------------------------------------------------------

@@ -128,7 +128,8 @@ def analyze(
     window_days : int
         Activity window W: a customer is active at t when they bought within W days.
     as_of : datetime or str, optional
-        Snapshot date for recency and segments; the last purchase when omitted.
+        Snapshot date: transactions after that day are left out of every table; the
+        last purchase when omitted.
     out : path, optional
         When given, :func:`tenure.analytics.report.write_report` writes the files there.
     progress : bool
@@ -150,7 +151,7 @@ def analyze(
     steps = [s for s in STEPS if out is not None or s != "report"]
     with _Progress(steps, enabled=progress) as step:
         step("read")
-        tx = _read(source, con=con, columns=columns)
+        tx = _read(source, con=con, columns=columns, as_of=as_of)
         purchases, first, last = _extent(tx)
         as_of = as_of or last
 
@@ -211,12 +212,17 @@ def _parse_as_of(value: datetime | str) -> datetime:
         raise InputError(f"as_of {value!r} is not a date; write it as YYYY-MM-DD") from exc
 
 
-def _read(source: Any, *, con: Any, columns: Mapping[str, str] | None) -> Any:
+def _read(source: Any, *, con: Any, columns: Mapping[str, str] | None,
+          as_of: datetime | None = None) -> Any:
     from tenure.analytics import frames
 
     if isinstance(source, str | Path) and not Path(source).exists():
         raise InputError(f"{source}: no such file")
     tx = frames.transactions(source, con=con, columns=dict(columns) if columns else None)
+    if as_of is not None:
+        # A snapshot sees nothing after its day: KPIs and cohorts stop where segments do.
+        end = pd.Timestamp(as_of).normalize() + pd.Timedelta(days=1)
+        tx = tx.filter(tx.time < end.to_pydatetime())
     # Materialise once: every later step scans this table instead of re-reading the file.
     return tx.cache()
 
