@@ -33,6 +33,7 @@ class Command(BaseCommand):
         actions = parser.add_subparsers(dest="action", required=True, metavar="refresh")
         refresh = actions.add_parser(
             "refresh", help=_("recompute the analytics and store today's snapshot"),
+            description=self.help,
             called_from_command_line=getattr(parser, "called_from_command_line", None),
         )
         refresh.add_argument("--as-of", type=iso_date, default=None, help=_(
