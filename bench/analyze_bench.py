@@ -133,8 +133,10 @@ def describe(result: Result) -> list[str]:
              f"DuckDB group-by floor: {result.floor_seconds:.2f} s; "
              f"analyze / floor = {result.ratio:.0f}x",
              f"file: {result.path}"]
+    log = result.log.read_text(errors="replace")
+    lines += [line.strip() for line in log.splitlines() if line.startswith("seconds per step")]
     if result.status:
-        tail = result.log.read_text(errors="replace").strip().splitlines()[-5:]
+        tail = log.strip().splitlines()[-5:]
         lines += [f"FAILED; see {result.log}", *tail]
     return lines
 
