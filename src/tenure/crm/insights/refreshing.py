@@ -125,22 +125,24 @@ def refresh_insights(*, as_of: date | None = None, by=None,
     (``status="failed"``, ``error``), never raised.
     """
     as_of = as_of or timezone.localdate()
+    progress = progress or (lambda step: None)
     run = InsightsRun.objects.create(as_of=as_of, requested_by=by)
     try:
-        results, snapshots = _compute(as_of, progress or (lambda step: None))
-        (progress or (lambda step: None))("save")
+        results, snapshots = _compute(as_of, progress)
+        progress("save")
         with transaction.atomic():
             _save_snapshots(as_of, snapshots)
             run.results, run.status = results, InsightsRun.Status.DONE
             run.finished_at = timezone.now()
             run.save()
+        return run
     except NothingToAnalyse as exc:
-        run.status, run.error = InsightsRun.Status.FAILED, str(exc)
+        run.error = str(exc)
     except Exception as exc:  # The boundary: the run records any failure instead of crashing.
         logger.exception("Insights refresh as of %s failed", as_of)
-        run.status, run.error = InsightsRun.Status.FAILED, f"{type(exc).__name__}: {exc}"
-        run.finished_at = timezone.now()
-        run.save(update_fields=["status", "error", "finished_at"])
+        run.error = f"{type(exc).__name__}: {exc}"
+    run.status, run.finished_at = InsightsRun.Status.FAILED, timezone.now()
+    run.save(update_fields=["status", "error", "finished_at"])
     return run
 
 

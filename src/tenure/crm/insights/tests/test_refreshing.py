@@ -151,8 +151,10 @@ class RefreshTestCase(TenureTestCase):
         self.assertEqual(InsightsRun.objects.latest_done().status, InsightsRun.Status.DONE)
 
     def test_a_shop_without_orders_yet_says_so(self):
-        run = refresh_insights(as_of=date(2025, 1, 1))
+        refresh_insights(as_of=date(2025, 1, 1))
+        run = InsightsRun.objects.get()
         self.assertEqual(run.status, InsightsRun.Status.FAILED)
+        self.assertIsNotNone(run.finished_at)
         self.assertEqual(run.error,
                          "No orders up to 2025-01-01 yet: import or enter orders first.")
         self.assertFalse(CustomerSnapshot.objects.exists())
