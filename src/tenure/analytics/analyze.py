@@ -267,11 +267,6 @@ def _cohort_frame(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def _clusters(seg: Any, summary_df: pd.DataFrame, notes: list[str]) -> Any:
-    # clusters() limits OpenMP to one thread with threadpoolctl, which only reaches runtimes
-    # already loaded: importing sklearn first makes the limit hold (k-means is otherwise
-    # 20-50 times slower on a busy two-core machine: 24 s instead of 0.5 s on CDNOW).
-    import sklearn.cluster  # noqa: F401
-
     try:
         return seg.clusters(summary_df, seed=0)
     except AnalyticsError as exc:
