@@ -11,6 +11,7 @@ import argparse
 import os
 import sys
 import time
+import warnings
 from pathlib import Path
 
 # Command names with a dash cannot be module names; they map to these.
@@ -127,13 +128,19 @@ def analyze(argv: list[str]) -> int:
                for o, canonical in COLUMN_OPTIONS.items() if getattr(options, f"{o}_col")}
     started = time.perf_counter()
     try:
-        result = run_analysis(
-            options.file, columns=columns or None, period=options.period,
-            window_days=options.window_days, as_of=options.as_of, out=options.out,
-            progress=not options.no_progress)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            result = run_analysis(
+                options.file, columns=columns or None, period=options.period,
+                window_days=options.window_days, as_of=options.as_of, out=options.out,
+                progress=not options.no_progress)
     except (AnalyticsError, OSError) as exc:
         print(f"tenure analyze: {exc}", file=sys.stderr)
         return 1
+    # The library's warnings (values left empty, too few repeat buyers...) as plain lines.
+    for message in dict.fromkeys(str(w.message) for w in caught
+                                 if not issubclass(w.category, DeprecationWarning)):
+        print(f"warning: {message}", file=sys.stderr)
     periods = len(result.kpis)
     print(f"{result.n_customers:,} customers, {result.purchases:,} purchases, "
           f"{result.first_purchase:%Y-%m-%d} to {result.last_purchase:%Y-%m-%d} "

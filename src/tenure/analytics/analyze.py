@@ -10,7 +10,6 @@ needs it. :func:`tenure.analytics.report.write_report` turns the result into fil
 from __future__ import annotations
 
 import time
-import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -271,9 +270,8 @@ def _clusters(seg: Any, summary_df: pd.DataFrame, notes: list[str]) -> Any:
         return seg.clusters(summary_df, seed=0)
     except AnalyticsError as exc:
         # Clusters are one section of many: a data set too small to cluster still deserves
-        # the rest of the report; the reason is shown in it.
+        # the rest of the report; the reason is kept in the notes and shown in it.
         notes.append(f"Clusters were not computed: {exc}")
-        warnings.warn(f"clusters were not computed: {exc}", stacklevel=3)
         return None
 
 
