@@ -131,7 +131,9 @@ def refresh_insights(*, as_of: date | None = None, by=None,
         results, snapshots = _compute(as_of, progress)
         progress("save")
         with transaction.atomic():
+            started = time.perf_counter()
             _save_snapshots(as_of, snapshots)
+            results["timings"]["save"] = round(time.perf_counter() - started, 3)
             run.results, run.status = results, InsightsRun.Status.DONE
             run.finished_at = timezone.now()
             run.save()
