@@ -168,7 +168,7 @@ def _canonical(source, spec: _Spec, con, columns) -> ir.Table:
     raw, name, materialise = _raw_table(source, con, columns)
     try:
         mapping = _mapping(raw.columns, spec, columns, name)
-        parsed, checks = _parse(raw, mapping, spec)
+        parsed, checks = _parse(raw, mapping, spec, from_text=materialise)
         _validate(raw, checks, spec, name)
         if materialise:
             return con.create_table(_temp_name(spec.kind), parsed, temp=True)
@@ -399,12 +399,12 @@ def _explicit_mapping(found, spec: _Spec, columns: Mapping[str, str], name: str)
     return mapping
 
 
-def _parse(raw: ir.Table, mapping: dict[str, str], spec: _Spec):
+def _parse(raw: ir.Table, mapping: dict[str, str], spec: _Spec, *, from_text: bool):
     """Return (canonical table, {column: (raw value, parsed value)} to validate)."""
     values, checks = {}, {}
     for column, canonical in mapping.items():
         kind = spec.types.get(canonical, "string")
-        value = _convert(raw[column], kind)
+        value = _convert(raw[column], kind, from_text)
         values[canonical] = value
         checks[canonical] = (raw[column], value)
     order = [c for c in spec.synonyms if c in values]
@@ -417,8 +417,12 @@ def _parse(raw: ir.Table, mapping: dict[str, str], spec: _Spec):
     return raw.select(**{c: values[c] for c in order}), checks
 
 
-def _convert(col: ir.Value, kind: str) -> ir.Value:
+def _convert(col: ir.Value, kind: str, from_text: bool) -> ir.Value:
     dtype = col.type()
+    if kind == "string" and dtype.is_string() and not from_text:
+        # A typed source (Parquet, a frame) stays as it is: every later query would pay
+        # for trimming ten million ids again.
+        return col
     if kind == "string":
         if dtype.is_floating():
             # A spreadsheet or pandas turns ids into floats (1.0): keep "1".
@@ -465,6 +469,11 @@ def _validate(raw: ir.Table, checks, spec: _Spec, name: str) -> None:
     """Raise InputError for missing required values and for values that do not parse."""
     metrics = {"rows": raw.count()}
     for canonical, (source, value) in checks.items():
+        kind = spec.types.get(canonical, "string")
+        if kind == "string":  # text never fails to parse as text: only blanks matter
+            if canonical in spec.required:
+                metrics[f"blank__{canonical}"] = (value.isnull() | (value == "")).sum()
+            continue
         blank = source.isnull()
         if source.type().is_string():
             blank = blank | (source.strip() == "")

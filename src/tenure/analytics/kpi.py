@@ -8,10 +8,13 @@ How "active" is counted without a row per customer and day: a customer is active
 period boundary :math:`b_j` when their last order before :math:`b_j` is at or after
 :math:`b_j - W`. An order period :math:`k` with last order :math:`m_k` therefore keeps the
 customer active at boundaries :math:`k+1 .. \\min(k', J_k)`, where :math:`k'` is their next
-order period and :math:`J_k` the period holding :math:`m_k + W`. Those ranges, joined where
-they touch, are activity spells :math:`[a, z]`; each spell adds 1 to S over :math:`[a, z]`,
-to E over :math:`[a-1, z-1]`, to retained over :math:`[a, z-1]`, and its start in period
-:math:`a - 1` is a new customer (their first order period) or a reactivation.
+order period and :math:`J_k` the period holding :math:`m_k + W`. A customer's ranges do not
+overlap, so S at :math:`b_j` counts the ranges holding :math:`j`, E of period :math:`j` is
+S at :math:`b_{j+1}`, retained counts ranges holding both :math:`j` and :math:`j+1` (or a
+range ending at :math:`j` continued by the next), and a range that does not continue the
+previous one starts activity in period :math:`k`: a new customer or a reactivation. The
+engine returns these ranges counted by (k, end, kind), a few hundred rows; the tests check
+the result against a plain implementation of the definitions.
 """
 
 from __future__ import annotations
@@ -85,13 +88,12 @@ def period_kpis(tx: ir.Table, *, period: str = "month", window_days: int = 365,
     if keys:
         tx = tx.mutate(**{by: tx[by].cast("string").fill_null("(none)")})
     tx = tx.mutate(p=_period_index(tx.time, period))
-    cp = _customer_periods(tx, keys)
-    totals = _period_totals(cp, keys).to_pandas()
-    if totals.empty:
+    money = _period_money(tx, keys).to_pandas()
+    if money.empty:
         return pd.DataFrame(columns=[*keys, *KPI_COLUMNS])
-    first, last = int(totals.p.min()), int(totals.p.max())
-    events = _spell_events(cp, keys, period, window_days, last).to_pandas()
-    return _assemble(totals, events, keys, first, last, period)
+    first, last = int(money.p.min()), int(money.p.max())
+    ranges = _activity_ranges(tx, keys, period, window_days, last).to_pandas()
+    return _assemble(money, ranges, keys, first, last, period)
 
 
 def nvl_bridge(kpis: pd.DataFrame) -> pd.DataFrame:
@@ -207,95 +209,95 @@ def _period_start(index: int, period: str) -> date:
     return date(index, 1, 1)
 
 
-def _customer_periods(tx: ir.Table, keys: list[str]) -> ir.Table:
-    """One row per customer and period: last order time, orders, revenue."""
-    is_order = tx.amount >= 0
-    orders = (tx.order_id.nunique(where=is_order) if "order_id" in tx.columns
-              else is_order.cast("int64").sum())
-    return tx.group_by([*keys, "customer_id", "p"]).aggregate(
-        last_order=tx.time.max(where=is_order), orders=orders, revenue=tx.amount.sum(),
+def _period_money(tx: ir.Table, keys: list[str]) -> ir.Table:
+    """Per period: revenue (returns included) and, for order lines, distinct orders.
+
+    Orders are counted here, over a few period groups, because a COUNT(DISTINCT) per
+    customer and period costs several times more.
+    """
+    metrics = {"revenue": tx.amount.sum()}
+    if "order_id" in tx.columns:
+        metrics["orders"] = tx.order_id.nunique(where=tx.amount >= 0)
+    return tx.group_by([*keys, "p"]).aggregate(**metrics)
+
+
+def _activity_ranges(tx: ir.Table, keys: list[str], period: str, window_days: int,
+                     last: int) -> ir.Table:
+    """Customer-period order rows with their activity range, counted by kind.
+
+    Row k (a customer's order period) keeps them active at boundaries p + 1 .. hi with
+    hi = min(next order period, period of last order + W, last + 1). ``seam``: the next
+    row's range continues this one (active at hi and hi + 1); ``start``: the range does
+    not continue the previous row's, so the customer became active in period p. One window
+    pass over customer-periods; the result has a few hundred rows.
+    """
+    bought = tx.filter(tx.amount >= 0)
+    cp = bought.group_by([*keys, "customer_id", "p"]).aggregate(
+        last_order=bought.time.max(), order_rows=bought.count())
+    cp = cp.mutate(reach=_period_index(cp.last_order + ibis.interval(days=window_days), period))
+    w = ibis.window(group_by=[*keys, cp.customer_id], order_by=cp.p)
+    cp = cp.mutate(prev_p=cp.p.lag().over(w), next_p=cp.p.lead().over(w),
+                   prev_reach=cp.reach.lag().over(w), next_reach=cp.reach.lead().over(w))
+    hi = ibis.least(cp.next_p.fill_null(last + 1), cp.reach, last + 1)
+    rows = cp.select(
+        *keys, "p", "order_rows", hi=hi,
+        new=cp.prev_p.isnull(),
+        both=(cp.prev_p == cp.p - 1).fill_null(False),
+        seam=((hi == cp.next_p) & (cp.next_reach > cp.next_p)).fill_null(False),
+        start=(cp.p + 1 <= hi) & ~(cp.prev_reach >= cp.p).fill_null(False),
     )
+    return rows.group_by([*keys, "p", "hi", "new", "both", "seam", "start"]).aggregate(
+        n=rows.count(), order_rows=rows.order_rows.sum())
 
 
-def _period_totals(cp: ir.Table, keys: list[str]) -> ir.Table:
-    """Per period: revenue, buyers, orders, new customers and buyers of the period before."""
-    money = cp.group_by([*keys, "p"]).aggregate(revenue=cp.revenue.sum())
-    b = cp.filter(cp.last_order.notnull())
-    group = [*keys, b.customer_id]
-    b = b.mutate(prev_p=b.p.lag().over(group_by=group, order_by=b.p),
-                 first_p=b.p.min().over(group_by=group))
-    buyers = b.group_by([*keys, "p"]).aggregate(
-        buyers=b.count(),
-        orders=b.orders.sum(),
-        new=(b.p == b.first_p).cast("int64").sum(),
-        both=(b.prev_p == b.p - 1).fill_null(False).cast("int64").sum(),
-    )
-    joined = money.left_join(buyers, [*keys, "p"])
-    return joined.select(*keys, "p", "revenue", "buyers", "orders", "new", "both")
-
-
-def _spell_events(cp: ir.Table, keys: list[str], period: str, window_days: int,
-                  last: int) -> ir.Table:
-    """Per boundary index j: changes of S, E and retained, and reactivations starting at j."""
-    rows = cp.filter(cp.last_order.notnull())
-    group = [*keys, rows.customer_id]
-    w = ibis.window(group_by=group, order_by=rows.p)
-    reach = _period_index(rows.last_order + ibis.interval(days=window_days), period)
-    rows = rows.mutate(
-        lo=rows.p + 1,
-        hi=ibis.least(rows.p.lead().over(w).fill_null(last + 1), reach, last + 1),
-        first_p=rows.p.min().over(group_by=group),
-    ).filter(lambda t: t.lo <= t.hi)
-    w = ibis.window(group_by=[*keys, rows.customer_id], order_by=rows.p)
-    starts = (rows.hi.lag().over(w) + 1 != rows.lo).fill_null(True).cast("int64")
-    rows = rows.mutate(start=starts)
-    w = ibis.window(group_by=[*keys, rows.customer_id], order_by=rows.p, preceding=None,
-                    following=0)
-    rows = rows.mutate(spell=rows.start.sum().over(w))
-    spells = rows.group_by([*keys, "customer_id", "spell"]).aggregate(
-        a=rows.lo.min(), z=rows.hi.max(), first_p=rows.first_p.min(),
-    )
-    # Each spell's contributions as +1/-1 at boundaries; summed and accumulated later.
-    s = spells
-    zero = ibis.literal(0, "int64")
-    one = ibis.literal(1, "int64")
-    parts = [
-        s.select(*keys, j=s.a, d_start=one, d_end=zero, d_retained=one, reactivated=zero),
-        s.select(*keys, j=s.z + 1, d_start=-one, d_end=zero, d_retained=zero,
-                 reactivated=zero),
-        s.select(*keys, j=s.z, d_start=zero, d_end=-one, d_retained=-one, reactivated=zero),
-        s.select(*keys, j=s.a - 1, d_start=zero, d_end=one, d_retained=zero,
-                 reactivated=(s.a - 1 != s.first_p).cast("int64")),
-    ]
-    events = ibis.union(*parts)
-    return events.group_by([*keys, "j"]).aggregate(
-        d_start=events.d_start.sum(), d_end=events.d_end.sum(),
-        d_retained=events.d_retained.sum(), reactivated=events.reactivated.sum(),
-    )
-
-
-def _assemble(totals: pd.DataFrame, events: pd.DataFrame, keys: list[str], first: int,
+def _assemble(money: pd.DataFrame, ranges: pd.DataFrame, keys: list[str], first: int,
               last: int, period: str) -> pd.DataFrame:
-    periods = pd.DataFrame({"p": np.arange(first, last + 1)})
+    """Turn the counted ranges into per-period figures (small frames: plain pandas)."""
+    r = ranges.astype({"p": "int64", "hi": "int64", "n": "int64"})
+    n = r.n
+    live = r[r.p + 1 <= r.hi]
+    seam = r[r.seam]
+    # +1/-1 at boundaries, accumulated below: S over [p+1, hi]; retained (active at j and
+    # j+1) over [p+1, hi-1] and at the seam hi.
+    steps = pd.concat([
+        pd.DataFrame({**_keys(live, keys), "p": live.p + 1, "d_start": live.n,
+                      "d_retained": live.n}),
+        pd.DataFrame({**_keys(live, keys), "p": live.hi + 1, "d_start": -live.n,
+                      "d_retained": 0}),
+        pd.DataFrame({**_keys(live, keys), "p": live.hi, "d_start": 0,
+                      "d_retained": -live.n}),
+        pd.DataFrame({**_keys(seam, keys), "p": seam.hi, "d_start": 0, "d_retained": seam.n}),
+        pd.DataFrame({**_keys(seam, keys), "p": seam.hi + 1, "d_start": 0,
+                      "d_retained": -seam.n}),
+    ], ignore_index=True)
+    points = r.assign(
+        buyers=n, new=n.where(r.new, 0), both=n.where(r.both, 0),
+        reactivated=n.where(r.start & ~r.new, 0),
+    ).groupby([*keys, "p"], as_index=False)[["buyers", "new", "both", "reactivated",
+                                             "order_rows"]].sum()
+    values = sorted(money[keys[0]].unique()) if keys else [None]
+    grid = pd.MultiIndex.from_product([values, range(first, last + 3)],
+                                      names=["_by", "p"]).to_frame(index=False)
     if keys:
-        values = pd.DataFrame({keys[0]: sorted(totals[keys[0]].unique())})
-        grid = values.merge(periods, how="cross")
+        grid = grid.rename(columns={"_by": keys[0]})
     else:
-        grid = periods
-    events = events.rename(columns={"j": "p"})
-    events = events.groupby([*keys, "p"], as_index=False).sum()
-    full = pd.concat([grid.assign(_grid=True), events], ignore_index=True)
-    full = full.groupby([*keys, "p"], as_index=False).agg(
-        {"_grid": "max", "d_start": "sum", "d_end": "sum", "d_retained": "sum",
-         "reactivated": "sum"})
-    full = full.sort_values([*keys, "p"])
-    run = full.groupby(keys)[["d_start", "d_end", "d_retained"]].cumsum() if keys else \
-        full[["d_start", "d_end", "d_retained"]].cumsum()
-    full["customers_start"] = run.d_start.astype("int64")
-    full["customers_end"] = run.d_end.astype("int64")
-    full["retained"] = run.d_retained.astype("int64")
-    full = full[full._grid.eq(True)].merge(totals, on=[*keys, "p"], how="left")
+        grid = grid.drop(columns="_by")
+    run = grid.merge(steps.groupby([*keys, "p"], as_index=False).sum(), how="left",
+                     on=[*keys, "p"]).fillna({"d_start": 0, "d_retained": 0})
+    group = run.groupby(keys) if keys else run
+    run["customers_start"] = group.d_start.cumsum().astype("int64")
+    run["retained"] = group.d_retained.cumsum().astype("int64")
+    group = run.groupby(keys) if keys else run
+    run["customers_end"] = group.customers_start.shift(-1).fillna(0).astype("int64")
+    full = run[run.p <= last].merge(points, how="left", on=[*keys, "p"]) \
+        .merge(money, how="left", on=[*keys, "p"])
+    if "orders" not in full.columns:
+        full["orders"] = full.order_rows
     return _rates(full, keys, period)
+
+
+def _keys(frame: pd.DataFrame, keys: list[str]) -> dict:
+    return {k: frame[k].to_numpy() for k in keys}
 
 
 def _rates(df: pd.DataFrame, keys: list[str], period: str) -> pd.DataFrame:
