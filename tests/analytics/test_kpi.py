@@ -172,12 +172,12 @@ def test_the_activity_window_is_configurable(con):
         period_kpis(tx, window_days=0)
 
 
-def reference_kpis(df: pd.DataFrame, period: str, window: int) -> pd.DataFrame:
+def reference_kpis(df: pd.DataFrame, period: str, window: int, span=None) -> pd.DataFrame:
     """A plain, slow implementation of DESIGN.md's definitions, one period at a time."""
     freq = {"week": "W-SUN", "month": "M", "quarter": "Q", "year": "Y"}[period]
     orders = df[df.amount >= 0]
     first = orders.groupby("customer_id").time.min()
-    periods = pd.period_range(df.time.min(), df.time.max(), freq=freq)
+    periods = pd.period_range(*(span or (df.time.min(), df.time.max())), freq=freq)
     w = pd.Timedelta(days=window)
 
     def active(t):
@@ -205,22 +205,42 @@ def reference_kpis(df: pd.DataFrame, period: str, window: int) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-@pytest.mark.parametrize(("period", "window"), [
-    ("month", 365), ("month", 45), ("week", 30), ("quarter", 100), ("year", 365),
-])
-def test_it_matches_a_plain_implementation_of_the_definitions(con, period, window):
-    rng = np.random.default_rng(7)
-    n = 3000
-    df = pd.DataFrame({
+def random_transactions(seed: int, n: int = 3000) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame({
         "customer_id": rng.integers(0, 300, n).astype(str),
         "time": pd.Timestamp("2022-01-01") + pd.to_timedelta(
             rng.integers(0, 3 * 365 * 24, n), unit="h"),
         "amount": np.round(rng.gamma(2.0, 30.0, n) * np.where(rng.random(n) < 0.05, -1, 1), 2),
+        "channel": rng.choice(["web", "shop"], n, p=[0.7, 0.3]),
     })
 
-    ours = period_kpis(frames.transactions(df, con=con), period=period, window_days=window)
-    ref = reference_kpis(df, period, window)
 
+# Windows shorter than the period too: a new customer can then be inactive at its end.
+@pytest.mark.parametrize(("period", "window"), [
+    ("month", 365), ("month", 45), ("month", 20), ("week", 30), ("quarter", 100),
+    ("quarter", 45), ("year", 365),
+])
+def test_it_matches_a_plain_implementation_of_the_definitions(con, period, window):
+    df = random_transactions(7)
+
+    ours = period_kpis(frames.transactions(df, con=con), period=period, window_days=window)
+    assert_matches(ours, reference_kpis(df, period, window))
+
+
+@pytest.mark.parametrize("period", ["month", "quarter"])
+def test_by_matches_the_plain_implementation_within_each_value(con, period):
+    df = random_transactions(11)
+    ours = period_kpis(frames.transactions(df, con=con), period=period, window_days=90,
+                       by="channel")
+
+    span = (df.time.min(), df.time.max())
+    for channel in ("shop", "web"):
+        part = ours[ours.channel == channel].reset_index(drop=True)
+        assert_matches(part, reference_kpis(df[df.channel == channel], period, 90, span))
+
+
+def assert_matches(ours: pd.DataFrame, ref: pd.DataFrame) -> None:
     assert ours.period.tolist() == ref.period.tolist()
     for column in ("customers_start", "customers_end", "new", "reactivated", "retained",
                    "buyers", "orders"):
