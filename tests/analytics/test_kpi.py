@@ -317,3 +317,13 @@ def test_return_on_relationship(con):
     assert return_on_relationship(tx, as_of="2024-06-30") == pytest.approx(2 / 5)
     assert return_on_relationship(tx, as_of="2024-06-30", customers=people) == (
         pytest.approx(3 / 5))
+
+
+def test_it_takes_a_pandas_frame_too():
+    df = pd.DataFrame({"customer": ["a", "a"], "date": ["01.05.2024", "03.06.2024"],
+                       "amount": ["1,5", "2"]})
+
+    kpis = period_kpis(df)
+
+    assert kpis.revenue.tolist() == [1.5, 2.0]
+    assert kpis.retained.tolist() == [0, 1]

@@ -142,6 +142,15 @@ def feedback(source: Any, *, con: Any = None,
     return table.mutate(kind=table.kind.strip().lower())
 
 
+def as_transactions(tx: Any) -> ir.Table:
+    """Return ``tx`` when it is an Ibis table, else its canonical transactions table.
+
+    Lets the metric functions take a pandas or Arrow frame as well (read into a new
+    in-memory DuckDB connection); an Ibis table is trusted to be canonical already.
+    """
+    return tx if isinstance(tx, ir.Table) else transactions(tx)
+
+
 def period_start(time_col: ir.Value, period: str) -> ir.DateValue:
     """Return the first day of the ``period`` holding each time (weeks start on Monday).
 

@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from .exceptions import InputError
-from .frames import check_period
+from .frames import as_transactions, check_period
 from .summary import _as_of
 
 KPI_COLUMNS = [
@@ -65,7 +65,8 @@ def period_kpis(tx: ir.Table, *, period: str = "month", window_days: int = 365,
     Parameters
     ----------
     tx : ibis.Table
-        Canonical transactions (`tenure.analytics.frames.transactions`).
+        Canonical transactions (`tenure.analytics.frames.transactions`); a pandas or
+        Arrow frame is read by it first.
     period : {"week", "month", "quarter", "year"}
         Weeks start on Monday.
     window_days : int
@@ -82,6 +83,7 @@ def period_kpis(tx: ir.Table, *, period: str = "month", window_days: int = 365,
         columns ``KPI_COLUMNS``; ``period`` is the period's first day.
     """
     check_period(period)
+    tx = as_transactions(tx)
     if window_days <= 0:
         raise InputError(f"window_days must be positive; got {window_days!r}.")
     keys = _by_keys(tx, by)
@@ -141,7 +143,7 @@ def return_on_relationship(tx: ir.Table, *, as_of: Any, customers: Any = None) -
     Parameters
     ----------
     tx : ibis.Table
-        Canonical transactions.
+        Canonical transactions (a pandas or Arrow frame is read first).
     as_of : date, datetime or ISO string
     customers : ibis.Table or pandas.DataFrame, optional
         Canonical customers; only ``customer_id`` and ``referred_by`` are read.
@@ -151,6 +153,7 @@ def return_on_relationship(tx: ir.Table, *, as_of: Any, customers: Any = None) -
     float
         A fraction; NaN (with a warning) when nobody ordered in the last 12 months.
     """
+    tx = as_transactions(tx)
     end = _as_of(tx, as_of)
     tx = tx.filter(tx.amount >= 0, tx.time < ibis.literal(end + timedelta(days=1)))
     day = tx.time.cast("date")

@@ -13,6 +13,7 @@ import ibis
 import ibis.expr.types as ir
 
 from .exceptions import InputError
+from .frames import as_transactions
 
 UNITS = {"day": 1.0, "week": 7.0, "month": 30.4375}
 
@@ -36,7 +37,8 @@ def customer_summary(tx: ir.Table, *, as_of: Any = None, unit: str = "day") -> i
     Parameters
     ----------
     tx : ibis.Table
-        Canonical transactions (`tenure.analytics.frames.transactions`).
+        Canonical transactions (`tenure.analytics.frames.transactions`); a pandas or
+        Arrow frame is read by it first.
     as_of : date, datetime or ISO string, optional
         Calibration end, inclusive (the whole day counts). Default: the day of the last
         transaction. Later transactions are ignored.
@@ -54,6 +56,7 @@ def customer_summary(tx: ir.Table, *, as_of: Any = None, unit: str = "day") -> i
     --------
     >>> summary = customer_summary(tx, as_of="1997-09-30", unit="week")  # doctest: +SKIP
     """
+    tx = as_transactions(tx)
     if unit not in UNITS:
         raise InputError(f"unit must be one of {', '.join(UNITS)}; got {unit!r}.")
     scale = UNITS[unit]
