@@ -24,6 +24,8 @@ def main(argv: list[str] | None = None) -> int:
     if args and args[0] == "analyze":
         # A pure-library command: no settings, no database, a fast start.
         return analyze(args[1:])
+    if args[:2] == ["help", "analyze"]:
+        return analyze(["--help"])
     if args:
         args[0] = ALIASES.get(args[0], args[0])
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tenure.crm.settings")
@@ -41,6 +43,8 @@ def main(argv: list[str] | None = None) -> int:
         execute_from_command_line(["tenure", *args])
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else 1
+    if args in ([], ["help"]):
+        print("\n[analytics]\n    analyze  (retention report of a transactions file; no database)")
     return 0
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import math
+import os
 import subprocess
 import sys
 from datetime import datetime
@@ -174,6 +175,16 @@ def test_help_explains_the_command(tmp_path):
     assert result.returncode == 0
     for words in ("report.html", "kpi.csv", "--amount-col", "--window-days", "exit status"):
         assert words in result.stdout
+
+
+def test_tenure_help_lists_analyze(tmp_path):
+    env = {**os.environ, "TENURE_VAR_DIR": str(tmp_path)}
+    listing = subprocess.run([str(TENURE), "help"], cwd=tmp_path, env=env,
+                             capture_output=True, text=True, timeout=120)
+    assert listing.returncode == 0 and "analyze" in listing.stdout
+    details = subprocess.run([str(TENURE), "help", "analyze"], cwd=tmp_path, env=env,
+                             capture_output=True, text=True, timeout=120)
+    assert details.returncode == 0 and "--window-days" in details.stdout
 
 
 # --- the report from stand-in tables -----------------------------------------------------
