@@ -238,3 +238,22 @@ def test_period_start_refuses_an_unknown_period():
 
     with pytest.raises(InputError, match="period must be one of week, month, quarter, year"):
         frames.period_start(t.time, "day")
+
+
+def test_a_row_with_more_values_than_the_header_is_an_error_naming_its_line(tmp_path, con):
+    path = tmp_path / "orders.csv"
+    path.write_text("customer,date,amount\na,2024-01-01,1\nb,2024-01-02,2,9\n")
+
+    with pytest.raises(InputError, match=r"orders\.csv: cannot read the file as text separated "
+                                         r"by commas: .*Line: 3.*b,2024-01-02,2,9"):
+        frames.transactions(path, con=con)
+
+
+def test_a_windows_1251_file_is_recognised_by_a_late_cyrillic_word(tmp_path, con):
+    path = tmp_path / "late.csv"
+    path.write_bytes(("customer,date,amount\n" + "a,2024-01-01,1\n" * 20_000
+                      + "Оля,2024-01-01,1\n").encode("cp1251"))
+
+    tx = frames.transactions(path, con=con)
+
+    assert tx.filter(tx.customer_id == "Оля").count().execute() == 1

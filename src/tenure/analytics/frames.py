@@ -21,6 +21,7 @@ spreadsheets are parsed once into a temporary DuckDB table.
 from __future__ import annotations
 
 import codecs
+import csv
 import os
 import re
 import tempfile
@@ -32,6 +33,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
@@ -46,6 +48,7 @@ _TRUNCATE = {"week": "W", "month": "M", "quarter": "Q", "year": "Y"}
 TIME_FORMATS = ("%d.%m.%Y", "%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%d.%m.%y", "%Y%m%d",
                 "%Y.%m.%d", "%d/%m/%Y", "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M")
 _DELIMITERS = ("\t", ";", ",")
+_DELIMITER_NAMES = {"\t": "tabs", ";": "semicolons", ",": "commas"}
 _LEGACY_ENCODINGS = ["cp1251", "cp1252", "koi8_r", "utf_16"]
 _XLSX_MAGIC = b"PK\x03\x04"
 _PARQUET_MAGIC = b"PAR1"
@@ -243,33 +246,60 @@ def _read_text(path: Path, head: bytes, con, columns) -> ir.Table:
         )
     if encoding == "utf-8" and delimiter is not None:
         try:
-            return _duckdb_csv(con, path, delimiter, names)
-        except Exception as exc:  # DuckDB refuses bytes that are not UTF-8 further down
-            if "unicode" not in str(exc).lower():
-                raise InputError(f"{path.name}: cannot read the file ({exc}).") from exc
-            encoding = _encoding(path.read_bytes()[:1 << 20], path.name, utf8=False)
+            return _duckdb_csv(con, path, delimiter, names, path.name)
+        except _NotUtf8:  # bytes that are not UTF-8 further down than the first block
+            encoding = _encoding(path.read_bytes(), path.name, utf8=False)
     # DuckDB reads UTF-8 only and splits on one character: other encodings and runs of
     # spaces are rewritten once into a temporary tab-separated UTF-8 file.
     with tempfile.TemporaryDirectory(prefix="tenure-") as tmp:
         target = Path(tmp) / "data.tsv"
         _transcode(path, target, encoding, whitespace=delimiter is None)
-        return _duckdb_csv(con, target, "\t" if delimiter is None else delimiter, names)
+        return _duckdb_csv(con, target, "\t" if delimiter is None else delimiter, names,
+                           path.name)
 
 
-def _duckdb_csv(con, path: Path, delimiter: str, names) -> ir.Table:
-    """Read every cell as text into a temporary DuckDB table (parsing is ours, not sniffed)."""
+class _NotUtf8(Exception):
+    """DuckDB met bytes that are not UTF-8: the file is transcoded and read again."""
+
+
+def _duckdb_csv(con, path: Path, delimiter: str, names, name: str) -> ir.Table:
+    """Read every cell as text into a temporary DuckDB table (parsing is ours, not sniffed).
+
+    The header is read here and the columns are given to DuckDB: no dialect sniffing, and a
+    row with more values than the header is an error naming its line, not a silent column.
+    """
     table = _temp_name("raw")
+    header = names is None
+    if header:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            names = _unique(next(csv.reader(handle, delimiter=delimiter), []))
+    columns = "{" + ", ".join(f"{_sql_literal(n)}: 'VARCHAR'" for n in names) + "}"
     options = {
-        "delim": delimiter, "header": names is None, "all_varchar": True, "quote": '"',
-        "escape": '"', "null_padding": True, "encoding": "utf-8",
+        "delim": delimiter, "header": header, "quote": '"', "escape": '"',
+        "null_padding": True, "auto_detect": False, "encoding": "utf-8",
     }
-    if names is not None:
-        options["names"] = names
     args = ", ".join(f"{k} := {_sql_literal(v)}" for k, v in options.items())
-    con.raw_sql(
-        f"CREATE TEMP TABLE {table} AS SELECT * FROM read_csv({_sql_literal(str(path))}, {args})"
-    )
+    try:
+        con.raw_sql(f"CREATE TEMP TABLE {table} AS SELECT * FROM "
+                    f"read_csv({_sql_literal(str(path))}, {args}, columns := {columns})")
+    except duckdb.Error as exc:
+        if "unicode" in str(exc).lower():
+            raise _NotUtf8 from exc
+        problem = " ".join(str(exc).split("\n")[:3])
+        raise InputError(f"{name}: cannot read the file as text separated by "
+                         f"{_DELIMITER_NAMES[delimiter]}: {problem}") from exc
     return con.table(table)
+
+
+def _unique(headers: list[str]) -> list[str]:
+    """Return the headers stripped, blanks named and repeats numbered ("Sum", "Sum (2)")."""
+    seen: dict[str, int] = {}
+    unique = []
+    named = (h.strip() or f"column {i + 1}" for i, h in enumerate(headers))
+    for header in named:
+        seen[header] = seen.get(header, 0) + 1
+        unique.append(header if seen[header] == 1 else f"{header} ({seen[header]})")
+    return unique
 
 
 def _sql_literal(value) -> str:
@@ -281,6 +311,7 @@ def _sql_literal(value) -> str:
 
 
 def _encoding(data: bytes, name: str, utf8: bool = True) -> str:
+    """Return the encoding of ``data``: UTF-8 when it decodes, else a legacy code page."""
     if data.startswith(b"\xef\xbb\xbf"):
         return "utf-8-sig"
     if utf8:
@@ -289,13 +320,23 @@ def _encoding(data: bytes, name: str, utf8: bool = True) -> str:
             return "utf-8"
         except UnicodeDecodeError:
             pass
+    # Only the lines with non-ASCII bytes tell code pages apart.
+    sample = b"\n".join(re.findall(rb"[^\n]*[\x80-\xff][^\n]*", data))[:200_000]
+    if _mostly_cyrillic(sample.decode("cp1251")):
+        return "cp1251"  # 1C/BAS and Excel exports: also when a few words only are Cyrillic
     import charset_normalizer
 
-    match = charset_normalizer.from_bytes(data[:200_000], cp_isolation=_LEGACY_ENCODINGS).best()
+    match = charset_normalizer.from_bytes(sample, cp_isolation=_LEGACY_ENCODINGS).best()
     if match is None:
         raise InputError(f"{name}: the file is not text in a known encoding "
                          "(UTF-8 or Windows-1251).")
     return match.encoding
+
+
+def _mostly_cyrillic(text: str) -> bool:
+    letters = [ch for ch in text if ord(ch) > 127]
+    cyrillic = sum(1 for ch in letters if "\u0400" <= ch <= "\u04ff")
+    return bool(letters) and cyrillic >= 0.8 * len(letters)
 
 
 def _first_line(text: str) -> str:
