@@ -62,27 +62,34 @@ def customer_summary(tx: ir.Table, *, as_of: Any = None, unit: str = "day") -> i
     scale = UNITS[unit]
     end = _as_of(tx, as_of)
     tx = tx.filter(tx.time < ibis.literal(end).cast("timestamp") + ibis.interval(days=1))
-    orders = (tx.order_id.nunique(where=tx.amount >= 0) if "order_id" in tx.columns
-              else (tx.amount >= 0).sum())
-    totals = tx.group_by("customer_id").aggregate(orders=orders, revenue=tx.amount.sum())
-
-    bought = tx.filter(tx.amount >= 0)
-    days = bought.group_by(customer_id=bought.customer_id, day=bought.time.cast("date")) \
-        .aggregate(value=bought.amount.sum())
-    days = days.mutate(first=days.day.min().over(group_by=days.customer_id))
-    per = days.group_by("customer_id").aggregate(
-        first_purchase=days.day.min(),
-        last_purchase=days.day.max(),
-        purchase_days=days.count(),
-        repeat_value=days.value.sum(where=days.day != days.first),
+    is_order = tx.amount >= 0
+    # One pass to customer-days, one to customers: no window, no join (unless order ids).
+    days = tx.group_by(customer_id=tx.customer_id, day=tx.time.cast("date")).aggregate(
+        value=tx.amount.sum(where=is_order), net=tx.amount.sum(),
+        order_rows=is_order.cast("int64").sum(),
     )
+    bought = days.order_rows > 0
+    per = days.group_by("customer_id").aggregate(
+        first_purchase=days.day.min(where=bought),
+        last_purchase=days.day.max(where=bought),
+        purchase_days=bought.cast("int64").sum(),
+        all_value=days.value.sum(where=bought),
+        first_value=days.value.argmin(days.day, where=bought),
+        orders=days.order_rows.sum(),
+        revenue=days.net.sum(),
+    ).filter(lambda t: t.purchase_days > 0)
+    per = per.mutate(repeat_value=per.all_value - per.first_value)
+    if "order_id" in tx.columns:
+        orders = tx.group_by("customer_id").aggregate(
+            order_ids=tx.order_id.nunique(where=is_order))
+        per = per.join(orders, "customer_id").mutate(orders=lambda t: t.order_ids)
     end_date = ibis.literal(end)
     span = per.last_purchase.delta(per.first_purchase, unit="day")
     age = end_date.delta(per.first_purchase, unit="day")
     frequency = per.purchase_days - 1
-    out = per.join(totals, "customer_id").select(
+    out = per.select(
         "customer_id", "first_purchase", "last_purchase", "orders",
-        revenue=totals.revenue.cast("float64"),
+        revenue=per.revenue.cast("float64"),
         frequency=frequency,
         recency=span / scale,
         T=age / scale,
