@@ -327,3 +327,13 @@ def test_it_takes_a_pandas_frame_too():
 
     assert kpis.revenue.tolist() == [1.5, 2.0]
     assert kpis.retained.tolist() == [0, 1]
+
+
+def test_no_transactions_give_an_empty_table_and_no_ror(con):
+    tx = tx_of(con, [("a", "2024-01-05", 10.0)])
+    nothing = tx.filter(tx.amount < 0)
+
+    assert list(period_kpis(nothing).columns) == KPI_COLUMNS
+    assert period_kpis(nothing).empty
+    with pytest.warns(UserWarning, match="nobody ordered in the 12 months before 2025-06-30"):
+        assert math.isnan(return_on_relationship(tx, as_of="2025-06-30"))
