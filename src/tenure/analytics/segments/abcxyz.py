@@ -229,7 +229,7 @@ def _period_index(starts: pd.Series, period: str) -> np.ndarray:
     """Number each period consecutively (month: year * 12 + month, ...)."""
     s = pd.to_datetime(starts)
     if period == "week":
-        monday = s.dt.normalize() - pd.to_timedelta(s.dt.weekday, unit="D")
+        monday = s.dt.normalize() - pd.to_timedelta(s.dt.day_of_week, unit="D")
         return ((monday - pd.Timestamp("1970-01-05")).dt.days // 7).to_numpy()
     year = s.dt.year.to_numpy()
     if period == "year":
