@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from tenure.crm.lib.money import currency_field, money_field
 
@@ -11,7 +12,7 @@ from tenure.crm.lib.money import currency_field, money_field
 class Category(models.Model):
     """A node of the category tree (adjacency list: shops' trees are shallow)."""
 
-    name = models.CharField(_("name"), max_length=120)
+    name = models.CharField(pgettext_lazy("thing", "name"), max_length=120)
     parent = models.ForeignKey(
         "self", models.CASCADE, null=True, blank=True, related_name="children",
         verbose_name=_("parent"),
@@ -52,7 +53,7 @@ class Category(models.Model):
 
 class Product(models.Model):
     sku = models.CharField(_("SKU"), max_length=64, unique=True)
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(pgettext_lazy("thing", "name"), max_length=200)
     category = models.ForeignKey(
         Category, models.SET_NULL, null=True, blank=True, related_name="products",
         verbose_name=_("category"),

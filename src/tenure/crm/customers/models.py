@@ -11,6 +11,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Gender(models.TextChoices):
@@ -30,7 +31,7 @@ class Channel(models.TextChoices):
 
 
 class Tag(models.Model):
-    name = models.CharField(_("name"), max_length=64, unique=True)
+    name = models.CharField(pgettext_lazy("thing", "name"), max_length=64, unique=True)
 
     class Meta:
         ordering = ["name"]

@@ -116,7 +116,9 @@ class TranslationsTestCase(TenureTestCase):
                     else:
                         self.assertTrue(entry["msgstr"], "empty translation")
                         # The .mo holds it too, so the catalogue was compiled after the edit.
-                        self.assertEqual(mo.gettext(msgid), entry["msgstr"])
+                        compiled_text = (mo.pgettext(entry["msgctxt"], msgid) if "msgctxt" in entry
+                                         else mo.gettext(msgid))
+                        self.assertEqual(compiled_text, entry["msgstr"])
                         if msgid not in SAME_IN_EVERY_LANGUAGE:
                             self.assertNotEqual(entry["msgstr"], msgid)
                         self.assertCountEqual(PLACEHOLDER.findall(entry["msgstr"]),

@@ -63,7 +63,8 @@ def summary(run: InsightsRun) -> str:
         f"  {_('Revenue'):<24} {totals.get('revenue') or 0:,.2f}",
     ]
     if results.get("previous_as_of"):
-        lines.append(f"  {_('Compared with'):<24} {results['previous_as_of']}")
+        compared = _("Compared with")
+        lines.append(f"  {compared:<24} {results['previous_as_of']}")
     for warning in results.get("warnings", []):
         lines.append(_("  Note: %(warning)s") % {"warning": warning})
     return "\n".join(lines)
