@@ -40,6 +40,13 @@ import pyarrow as pa
 
 from . import columns as synonyms
 from .exceptions import InputError
+from .textfiles import (
+    LEGACY_ENCODINGS,
+    PARQUET_MAGIC,
+    XLSX_MAGIC,
+    sniff_delimiter,
+    unique_headers,
+)
 
 PERIODS = ("week", "month", "quarter", "year")
 _TRUNCATE = {"week": "W", "month": "M", "quarter": "Q", "year": "Y"}
@@ -47,11 +54,7 @@ _TRUNCATE = {"week": "W", "month": "M", "quarter": "Q", "year": "Y"}
 # come from Europe; yyyymmdd is CDNOW's).
 TIME_FORMATS = ("%d.%m.%Y", "%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%d.%m.%y", "%Y%m%d",
                 "%Y.%m.%d", "%d/%m/%Y", "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M")
-_DELIMITERS = ("\t", ";", ",")
 _DELIMITER_NAMES = {"\t": "tabs", ";": "semicolons", ",": "commas"}
-_LEGACY_ENCODINGS = ["cp1251", "cp1252", "koi8_r", "utf_16"]
-_XLSX_MAGIC = b"PK\x03\x04"
-_PARQUET_MAGIC = b"PAR1"
 
 
 @ibis.udf.scalar.builtin(name="try_strptime", signature=(("string", "string"), "timestamp"))
@@ -215,10 +218,10 @@ def _read_file(path: Path, con, columns) -> tuple[ir.Table, str, bool]:
         raise InputError(f"{name}: cannot open the file ({exc.strerror or exc}).") from exc
     if not head.strip():
         raise InputError(f"{name}: the file is empty.")
-    if head.startswith(_PARQUET_MAGIC):
+    if head.startswith(PARQUET_MAGIC):
         # A view over the file: DuckDB reads only the columns and row groups a query needs.
         return con.read_parquet(path, table_name=_temp_name("parquet")), name, False
-    if head.startswith(_XLSX_MAGIC):
+    if head.startswith(XLSX_MAGIC):
         return _read_xlsx(path, con, columns), name, True
     return _read_text(path, head, con, columns), name, True
 
@@ -237,7 +240,7 @@ def _header_names(columns) -> list[str] | None:
 def _read_text(path: Path, head: bytes, con, columns) -> ir.Table:
     encoding = _encoding(head, path.name)
     first_line = _first_line(head.decode(encoding, errors="replace"))
-    delimiter = _sniff_delimiter(first_line)
+    delimiter = sniff_delimiter(first_line)
     names = _header_names(columns)
     if names is None and _looks_like_values(first_line, delimiter):
         raise InputError(
@@ -272,7 +275,7 @@ def _duckdb_csv(con, path: Path, delimiter: str, names, name: str) -> ir.Table:
     header = names is None
     if header:
         with path.open(encoding="utf-8-sig", newline="") as handle:
-            names = _unique(next(csv.reader(handle, delimiter=delimiter), []))
+            names = unique_headers(next(csv.reader(handle, delimiter=delimiter), []))
     columns = "{" + ", ".join(f"{_sql_literal(n)}: 'VARCHAR'" for n in names) + "}"
     options = {
         "delim": delimiter, "header": header, "quote": '"', "escape": '"',
@@ -289,17 +292,6 @@ def _duckdb_csv(con, path: Path, delimiter: str, names, name: str) -> ir.Table:
         raise InputError(f"{name}: cannot read the file as text separated by "
                          f"{_DELIMITER_NAMES[delimiter]}: {problem}") from exc
     return con.table(table)
-
-
-def _unique(headers: list[str]) -> list[str]:
-    """Return the headers stripped, blanks named and repeats numbered ("Sum", "Sum (2)")."""
-    seen: dict[str, int] = {}
-    unique = []
-    named = (h.strip() or f"column {i + 1}" for i, h in enumerate(headers))
-    for header in named:
-        seen[header] = seen.get(header, 0) + 1
-        unique.append(header if seen[header] == 1 else f"{header} ({seen[header]})")
-    return unique
 
 
 def _sql_literal(value) -> str:
@@ -326,7 +318,7 @@ def _encoding(data: bytes, name: str, utf8: bool = True) -> str:
         return "cp1251"  # 1C/BAS and Excel exports: also when a few words only are Cyrillic
     import charset_normalizer
 
-    match = charset_normalizer.from_bytes(sample, cp_isolation=_LEGACY_ENCODINGS).best()
+    match = charset_normalizer.from_bytes(sample, cp_isolation=LEGACY_ENCODINGS).best()
     if match is None:
         raise InputError(f"{name}: the file is not text in a known encoding "
                          "(UTF-8 or Windows-1251).")
@@ -341,15 +333,6 @@ def _mostly_cyrillic(text: str) -> bool:
 
 def _first_line(text: str) -> str:
     return text.lstrip("\ufeff\r\n").split("\n", 1)[0].rstrip("\r")
-
-
-def _sniff_delimiter(line: str) -> str | None:
-    """Return the delimiter the first line uses, or None for whitespace-separated text."""
-    counts = {d: line.count(d) for d in _DELIMITERS}
-    best = max(_DELIMITERS, key=lambda d: counts[d])
-    if counts[best]:
-        return best
-    return None if re.search(r"\S\s+\S", line.strip()) else ","
 
 
 def _looks_like_values(line: str, delimiter: str | None) -> bool:

@@ -19,11 +19,13 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 from django.utils.translation import gettext as _
 
-DELIMITERS = ("\t", ";", ",")
-XLSX_MAGIC = b"PK\x03\x04"
-PARQUET_MAGIC = b"PAR1"
-# Encodings a shop's export comes in when it is not UTF-8 (1C/BAS and Excel write cp1251).
-LEGACY_ENCODINGS = ["cp1251", "cp1252", "koi8_r", "utf_16"]
+from tenure.analytics.textfiles import (
+    LEGACY_ENCODINGS,
+    PARQUET_MAGIC,
+    XLSX_MAGIC,
+    sniff_delimiter,
+    unique_headers,
+)
 
 
 class ImportFileError(Exception):
@@ -105,7 +107,7 @@ def _looks_binary(text: str) -> bool:
 
 def _read_text(text: str, name: str) -> SourceTable:
     first_line = text.lstrip("\r\n").split("\n", 1)[0].rstrip("\r")
-    delimiter = _sniff_delimiter(first_line)
+    delimiter = sniff_delimiter(first_line)
     if delimiter is None:
         return _read_whitespace(text, name)
     if delimiter not in first_line:
@@ -117,15 +119,6 @@ def _read_text(text: str, name: str) -> SourceTable:
         # Rows with a wrong number of values or blank lines: the careful reader keeps
         # the spreadsheet row numbers right and reports those rows instead.
         return _read_csv_careful(text, name, delimiter)
-
-
-def _sniff_delimiter(line: str) -> str | None:
-    """Return the delimiter the header line uses, or None for whitespace-separated text."""
-    counts = {d: line.count(d) for d in DELIMITERS}
-    best = max(DELIMITERS, key=lambda d: counts[d])
-    if counts[best]:
-        return best
-    return None if re.search(r"\S\s+\S", line.strip()) else ","
 
 
 def _read_csv_fast(text: str, name: str, delimiter: str) -> SourceTable:
@@ -190,17 +183,7 @@ def _clean_headers(headers: list, name: str) -> list[str]:
     if all(_looks_like_data(h) for h in headers if h):
         raise _fail(name, _("the first line holds values (%(line)s), not column names: "
                             "add a header line.") % {"line": ", ".join(headers)})
-    return _unique([h or f"column {i + 1}" for i, h in enumerate(headers)])
-
-
-def _unique(headers: list[str]) -> list[str]:
-    """Return ``headers`` with repeated names numbered ("Sum", "Sum (2)")."""
-    seen: dict[str, int] = {}
-    unique = []
-    for header in headers:
-        seen[header] = seen.get(header, 0) + 1
-        unique.append(header if seen[header] == 1 else f"{header} ({seen[header]})")
-    return unique
+    return unique_headers(headers)
 
 
 def _looks_like_data(text: str) -> bool:

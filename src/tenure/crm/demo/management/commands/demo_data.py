@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import argparse
-from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 from django.utils.translation import gettext as _
 
 from tenure.crm.demo.shop import ShopSummary, build_demo_shop
+from tenure.crm.lib.arguments import iso_date
 
 
 def positive_int(text: str) -> int:
@@ -32,14 +32,6 @@ def positive_float(text: str) -> float:
     if not value >= 1:
         raise argparse.ArgumentTypeError(_("'%s' is not a number of at least 1") % text)
     return value
-
-
-def iso_date(text: str) -> date:
-    """Parse a YYYY-MM-DD date."""
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(_("'%s' is not a date (YYYY-MM-DD)") % text) from None
 
 
 class Command(BaseCommand):

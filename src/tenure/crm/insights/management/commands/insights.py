@@ -2,22 +2,12 @@
 
 from __future__ import annotations
 
-import argparse
-from datetime import date
-
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from tenure.crm.insights.models import InsightsRun
 from tenure.crm.insights.refreshing import STEPS, refresh_insights
-
-
-def iso_date(text: str) -> date:
-    """Parse a YYYY-MM-DD date."""
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(_("'%s' is not a date (YYYY-MM-DD)") % text) from None
+from tenure.crm.lib.arguments import iso_date
 
 
 class Command(BaseCommand):
