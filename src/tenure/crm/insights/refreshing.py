@@ -128,6 +128,7 @@ def refresh_insights(*, as_of: date | None = None, by=None,
     progress = progress or (lambda step: None)
     run = InsightsRun.objects.create(as_of=as_of, requested_by=by)
     try:
+        _refuse_while_another_runs(run)
         results, snapshots = _compute(as_of, progress)
         progress("save")
         with transaction.atomic():
@@ -138,7 +139,7 @@ def refresh_insights(*, as_of: date | None = None, by=None,
             run.finished_at = timezone.now()
             run.save()
         return run
-    except NothingToAnalyse as exc:
+    except RefreshRefused as exc:
         run.error = str(exc)
     except Exception as exc:  # The boundary: the run records any failure instead of crashing.
         logger.exception("Insights refresh as of %s failed", as_of)
@@ -148,8 +149,32 @@ def refresh_insights(*, as_of: date | None = None, by=None,
     return run
 
 
-class NothingToAnalyse(Exception):
+class RefreshRefused(Exception):
+    """The refresh cannot run; the message says why in words."""
+
+
+class NothingToAnalyse(RefreshRefused):
     """The shop has no orders up to the snapshot date."""
+
+
+class RefreshInProgress(RefreshRefused):
+    """Another refresh is still running."""
+
+
+# A run still marked "running" after this long was abandoned (its process was killed).
+ABANDONED_AFTER = timedelta(hours=1)
+
+
+def _refuse_while_another_runs(run: InsightsRun) -> None:
+    """Refuse to start while another recent refresh runs: both would write the same snapshots."""
+    other = (InsightsRun.objects.exclude(pk=run.pk)
+             .filter(status=InsightsRun.Status.RUNNING,
+                     started_at__gte=run.started_at - ABANDONED_AFTER)
+             .order_by("-started_at").first())
+    if other is not None:
+        raise RefreshInProgress(
+            _("Another refresh, started at %(time)s, is still running; try again when it ends.")
+            % {"time": timezone.localtime(other.started_at).strftime("%H:%M")})
 
 
 class _Results(dict):
