@@ -28,6 +28,7 @@ demo: $(BIN)/tenure
 lint: $(BIN)/tenure
 	$(BIN)/ruff check src tests bench
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 test: lint
 	$(BIN)/python -m pytest

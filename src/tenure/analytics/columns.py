@@ -175,7 +175,8 @@ def lookup(synonyms: dict[str, tuple[str, ...]]) -> dict[str, str]:
 
 def auto_mapping(synonyms: dict[str, tuple[str, ...]], headers: list[str]) -> dict[str, str]:
     """Return {header: field} for the headers recognised by name (each field once)."""
-    table, mapping = lookup(synonyms), {}
+    table = lookup(synonyms)
+    mapping: dict[str, str] = {}
     for header in headers:
         field = table.get(normalize_header(header))
         if field and field not in mapping.values() and header not in mapping:

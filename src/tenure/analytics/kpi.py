@@ -87,7 +87,7 @@ def period_kpis(tx: ir.Table, *, period: str = "month", window_days: int = 365,
     if window_days <= 0:
         raise InputError(f"window_days must be positive; got {window_days!r}.")
     keys = _by_keys(tx, by)
-    if keys:
+    if keys and by is not None:
         tx = tx.mutate(**{by: tx[by].cast("string").fill_null("(none)")})
     tx = tx.mutate(p=_period_index(tx.time, period))
     money = _period_money(tx, keys).to_pandas()
