@@ -139,8 +139,9 @@ def retention_curves(
         tx, period, measure, counting, as_share
     )
     table = numerator.div(denominator, axis=0).where(observed)
-    long = table.stack().rename("value").reset_index()
-    long = long[observed.stack().to_numpy()].reset_index(drop=True)
+    # future_stack: keep the unobserved cells, so that both stacks line up row by row.
+    long = table.stack(future_stack=True).rename("value").reset_index()
+    long = long[observed.stack(future_stack=True).to_numpy()].reset_index(drop=True)
     long["customers"] = long["cohort"].map(sizes).astype("int64")
     num = numerator.where(observed)
     den = observed.mul(denominator, axis=0).where(observed)

@@ -188,11 +188,12 @@ def abc_xyz_matrix(df: pd.DataFrame) -> pd.DataFrame:
     """
     if not {"abc", "xyz"} <= set(df.columns):
         raise InputError("abc_xyz_matrix needs the columns abc and xyz (an abc_xyz result)")
-    counts = pd.crosstab(pd.Categorical(df["abc"], categories=ABC_CLASSES),
-                         pd.Categorical(df["xyz"], categories=XYZ_CLASSES), dropna=False)
-    counts = counts.reindex(index=list(ABC_CLASSES), columns=list(XYZ_CLASSES), fill_value=0)
-    counts.index.name, counts.columns.name = "abc", "xyz"
-    return counts.astype("int64")
+    cells = pd.MultiIndex.from_product([ABC_CLASSES, XYZ_CLASSES], names=["abc", "xyz"])
+    pairs = pd.MultiIndex.from_arrays([df["abc"].astype(str), df["xyz"].astype(str)],
+                                      names=["abc", "xyz"])
+    counts = pd.Series(1, index=pairs, dtype="int64").groupby(level=["abc", "xyz"]).sum()
+    grid = counts.reindex(cells, fill_value=0).unstack("xyz")
+    return grid.reindex(index=list(ABC_CLASSES), columns=list(XYZ_CLASSES)).astype("int64")
 
 
 def _aggregate(tx: Any, period: str, as_of: Any) -> tuple[pd.DataFrame, pd.Timestamp]:
