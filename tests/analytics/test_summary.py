@@ -118,4 +118,4 @@ def test_it_refuses_an_unknown_unit(con):
     tx = tx_of(con, [("a", "2024-01-01", 1.0)])
 
     with pytest.raises(InputError, match="unit must be one of day, week, month"):
-        customer_summary(tx, unit="year")
+        customer_summary(tx, unit="fortnight")

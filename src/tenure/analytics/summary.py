@@ -12,10 +12,9 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 
+from . import units
 from .exceptions import InputError
 from .frames import as_transactions
-
-UNITS = {"day": 1.0, "week": 7.0, "month": 30.4375}
 
 
 def customer_summary(tx: ir.Table, *, as_of: Any = None, unit: str = "day") -> ir.Table:
@@ -31,8 +30,9 @@ def customer_summary(tx: ir.Table, *, as_of: Any = None, unit: str = "day") -> i
     - ``monetary_value`` = mean value of the repeat purchase days (the first excluded; a day's
       value is the sum of its orders), 0 when :math:`x = 0`,
 
-    in ``unit`` (day, week = 7 days, month = 30.4375 days). An order is a row with a
-    non-negative amount; returns (negative amounts) are not purchases but reduce ``revenue``.
+    in ``unit`` (`tenure.analytics.units`: day, week = 7 days, month = 30.4375 days...). An
+    order is a row with a non-negative amount; returns (negative amounts) are not purchases
+    but reduce ``revenue``.
 
     Parameters
     ----------
@@ -42,7 +42,7 @@ def customer_summary(tx: ir.Table, *, as_of: Any = None, unit: str = "day") -> i
     as_of : date, datetime or ISO string, optional
         Calibration end, inclusive (the whole day counts). Default: the day of the last
         transaction. Later transactions are ignored.
-    unit : {"day", "week", "month"}
+    unit : {"day", "week", "month", "quarter", "year"}
 
     Returns
     -------
@@ -57,9 +57,7 @@ def customer_summary(tx: ir.Table, *, as_of: Any = None, unit: str = "day") -> i
     >>> summary = customer_summary(tx, as_of="1997-09-30", unit="week")  # doctest: +SKIP
     """
     tx = as_transactions(tx)
-    if unit not in UNITS:
-        raise InputError(f"unit must be one of {', '.join(UNITS)}; got {unit!r}.")
-    scale = UNITS[unit]
+    scale = units.days(unit)
     end = _as_of(tx, as_of)
     tx = tx.filter(tx.time < ibis.literal(end).cast("timestamp") + ibis.interval(days=1))
     is_order = tx.amount >= 0
