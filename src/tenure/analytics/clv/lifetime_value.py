@@ -1,0 +1,105 @@
+"""Predictive customer lifetime value: future purchases x spend x margin, discounted.
+
+DESIGN.md, "CLV, predictive": expected future transactions (a BTYD model) times expected spend
+(Gamma-Gamma) times margin, discounted at a monthly rate. Horizons are converted into the
+purchase model's time unit here (`tenure.analytics.units`), so a model fitted in days, weeks
+or years gives the same value.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+import numpy as np
+
+from ..exceptions import InputError
+from ..units import convert
+from .base import one_blas_thread
+
+
+class PurchaseModel(Protocol):
+    """A fitted BTYD model: expected purchases in the next t of its time unit."""
+
+    time_unit: str
+
+    def expected_purchases(self, data: Any, t: float) -> np.ndarray: ...
+
+
+class SpendModel(Protocol):
+    """A fitted spend model: expected value per purchase."""
+
+    def expected_spend(self, data: Any) -> np.ndarray: ...
+
+
+@one_blas_thread
+def customer_lifetime_value(purchase_model: PurchaseModel, spend_model: SpendModel,
+                            data: Any, *,
+                            months: int = 12, monthly_discount_rate: float = 0.01,
+                            margin: Any = 1.0) -> np.ndarray:
+    """Return each customer's discounted expected value over the next ``months``.
+
+    .. math::
+
+        CLV = m \\, E[Z] \\sum_{k=1}^{K}
+              \\frac{E[X(t_k)] - E[X(t_{k-1})]}{(1 + d)^{k}}
+
+    with :math:`t_k` the end of month k in the purchase model's time unit (a month is
+    30.4375 days), :math:`E[X(t)]` the expected purchases in the next t given the
+    customer's history (``purchase_model.expected_purchases``), :math:`E[Z]` the expected
+    value per purchase (``spend_model.expected_spend``), m the margin and d the monthly
+    discount rate: each month's purchases are discounted to today at the month's end, as in
+    Fader, Hardie & Lee (2005, "RFM and CLV") and the lifetimes library.
+
+    A discrete-time purchase model (BG/BB, whose time unit is one purchase opportunity)
+    is summed per opportunity instead: opportunity k falls at k opportunity lengths and is
+    discounted by :math:`(1+d)^{k L}`, L its length in months; only whole opportunities
+    within the horizon count.
+
+    Parameters
+    ----------
+    purchase_model : fitted BetaGeo, ModifiedBetaGeo, ParetoNBD or BetaGeoBetaBinom
+    spend_model : fitted GammaGamma
+    data : table
+        One row per customer with the purchase model's columns and ``monetary_value``.
+    months : int
+        Horizon in months (12 = the next year).
+    monthly_discount_rate : float
+        d, e.g. 0.01 for 1 % a month (about 12.7 % a year).
+    margin : float or array-like
+        Gross margin as a fraction of revenue, one for all or one per row (1 = revenue).
+
+    Returns
+    -------
+    numpy.ndarray
+        CLV per input row, in the currency of ``monetary_value``.
+    """
+    if isinstance(months, bool) or int(months) != months or months < 1:
+        raise InputError(f"months must be a whole number of months, 1 or more; got {months!r}.")
+    if not np.isfinite(monthly_discount_rate) or monthly_discount_rate <= -1:
+        raise InputError(
+            f"monthly_discount_rate must be a rate above -1 (0.01 = 1 %); "
+            f"got {monthly_discount_rate!r}.")
+    margin = np.asarray(margin, dtype=float)
+    if np.any(margin < 0) or np.any(margin > 1):
+        raise InputError("margin is a fraction of revenue between 0 and 1.")
+    unit = purchase_model.time_unit
+    if getattr(purchase_model, "discrete", False):
+        length = convert(1.0, unit, "month")
+        steps = int(np.floor(months / length + 1e-9))
+        if steps < 1:
+            raise InputError(
+                f"{months} months hold no whole purchase opportunity of one {unit}.")
+        times = np.arange(1, steps + 1, dtype=float)
+        discount = (1 + monthly_discount_rate) ** (times * length)
+    else:
+        times = convert(np.arange(1, int(months) + 1, dtype=float), "month", unit)
+        discount = (1 + monthly_discount_rate) ** np.arange(1, int(months) + 1)
+    spend = np.asarray(spend_model.expected_spend(data), dtype=np.float64)
+    total = np.zeros(len(spend))
+    before = np.zeros(len(spend))
+    for t, factor in zip(times, discount, strict=True):
+        expected = np.asarray(purchase_model.expected_purchases(data, float(t)),
+                              dtype=np.float64)
+        total += (expected - before) / factor
+        before = expected
+    return margin * spend * total
