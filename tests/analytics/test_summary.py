@@ -119,3 +119,23 @@ def test_it_refuses_an_unknown_unit(con):
 
     with pytest.raises(InputError, match="unit must be one of day, week, month"):
         customer_summary(tx, unit="fortnight")
+
+
+def test_opportunities_count_whole_units_after_each_first_purchase(con):
+    from tenure.analytics.summary import opportunity_summary
+
+    tx = tx_of(con, [
+        ("a", "2020-01-01", 1.0),   # starts a's clock
+        ("a", "2020-06-01", 1.0),   # opportunity 1
+        ("a", "2020-09-01", 1.0),   # opportunity 1 again: one purchase opportunity
+        ("a", "2021-01-01", 1.0),   # 366 days on: opportunity 2
+        ("a", "2023-05-05", 1.0),   # opportunity 4, not complete by the end of 2023
+        ("b", "2022-03-01", 1.0),   # one opportunity completed, nothing bought in it
+        ("c", "2020-01-01", -5.0),  # a return alone is no purchase
+    ])
+
+    s = by_customer(opportunity_summary(tx, as_of="2023-12-31", unit="year"))
+
+    assert s.index.tolist() == ["a", "b"]
+    assert s.loc["a", ["frequency", "recency", "n_periods"]].tolist() == [2, 2, 3]
+    assert s.loc["b", ["frequency", "recency", "n_periods"]].tolist() == [0, 0, 1]

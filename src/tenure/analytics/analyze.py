@@ -10,7 +10,7 @@ needs it. :func:`tenure.analytics.report.write_report` turns the result into fil
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -104,7 +104,7 @@ def analyze(
     source: Any,
     *,
     con: Any = None,
-    columns: Mapping[str, str] | None = None,
+    columns: Mapping[str, str] | Sequence[str | None] | None = None,
     period: str = "month",
     window_days: int = 365,
     as_of: datetime | str | None = None,
@@ -119,9 +119,10 @@ def analyze(
         Transactions, read by :func:`tenure.analytics.frames.transactions`.
     con : ibis DuckDB backend, optional
         Connection to run on; a fresh in-memory DuckDB when omitted.
-    columns : mapping, optional
+    columns : mapping or list, optional
         File header -> canonical column name (``customer_id``, ``time``, ``amount``...);
-        headers not given are matched automatically as the importer does.
+        headers not given are matched automatically as the importer does. For a text file
+        without a header line, the canonical name of each column in order (None skips).
     period : {"week", "month", "quarter", "year"}
         Length of the KPI and cohort periods.
     window_days : int
@@ -211,13 +212,13 @@ def _parse_as_of(value: datetime | str) -> datetime:
         raise InputError(f"as_of {value!r} is not a date; write it as YYYY-MM-DD") from exc
 
 
-def _read(source: Any, *, con: Any, columns: Mapping[str, str] | None,
+def _read(source: Any, *, con: Any, columns: Mapping[str, str] | Sequence[str | None] | None,
           as_of: datetime | None = None) -> Any:
     from tenure.analytics import frames
 
     if isinstance(source, str | Path) and not Path(source).exists():
         raise InputError(f"{source}: no such file")
-    tx = frames.transactions(source, con=con, columns=dict(columns) if columns else None)
+    tx = frames.transactions(source, con=con, columns=columns)
     if as_of is not None:
         # A snapshot sees nothing after its day: KPIs and cohorts stop where segments do.
         end = pd.Timestamp(as_of).normalize() + pd.Timedelta(days=1)

@@ -98,6 +98,49 @@ def customer_summary(tx: ir.Table, *, as_of: Any = None, unit: str = "day") -> i
     return out
 
 
+def opportunity_summary(tx: ir.Table, *, as_of: Any = None, unit: str = "year") -> ir.Table:
+    """Return one row per customer in discrete time, for the BG/BB model.
+
+    Each customer's first purchase day :math:`d_1` starts their clock; opportunity k is the
+    k-th whole ``unit`` after it, the days :math:`(d_1 + (k-1)L, d_1 + kL]`. With
+    ``n_periods`` the whole opportunities completed by ``as_of``, ``frequency`` counts the
+    opportunities 1..n with a purchase and ``recency`` is the last of them (0 when none),
+    as in Fader, Hardie & Shang (2010). Orders are rows with a non-negative amount.
+
+    Parameters
+    ----------
+    tx : ibis.Table
+        Canonical transactions.
+    as_of : date, datetime or ISO string, optional
+        End of the calibration, inclusive. Default: the day of the last transaction.
+    unit : str
+        Length of one opportunity (`tenure.analytics.units`), e.g. "year" or "month".
+
+    Returns
+    -------
+    ibis.Table
+        ``customer_id, first_purchase, frequency, recency, n_periods``.
+    """
+    tx = as_transactions(tx)
+    length = units.days(unit)
+    end = _as_of(tx, as_of)
+    tx = tx.filter((tx.time < ibis.literal(end).cast("timestamp") + ibis.interval(days=1))
+                   & (tx.amount >= 0))
+    days = tx.select("customer_id", day=tx.time.cast("date")).distinct()
+    first = days.group_by("customer_id").aggregate(first_purchase=days.day.min())
+    joined = days.join(first, "customer_id")
+    since = joined.day.delta(joined.first_purchase, unit="day")
+    periods = (ibis.literal(end).delta(joined.first_purchase, unit="day") / length).floor()
+    opportunity = (since / length).ceil()
+    counted = (since > 0) & (opportunity <= periods)
+    return joined.group_by("customer_id").aggregate(
+        first_purchase=joined.first_purchase.min(),
+        frequency=opportunity.nunique(where=counted).cast("int64"),
+        recency=opportunity.max(where=counted).fill_null(0).cast("int64"),
+        n_periods=periods.max().cast("int64"),
+    )
+
+
 def _as_of(tx: ir.Table, as_of: Any) -> date:
     """Return the calibration end as a date (default: the day of the last transaction)."""
     if as_of is None:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import functools
 import warnings
 from collections.abc import Callable
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, Self, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -124,7 +124,7 @@ class MaximumLikelihoodModel:
     # --- fitting ------------------------------------------------------------------------
 
     @one_blas_thread
-    def fit(self, data: Any) -> MaximumLikelihoodModel:
+    def fit(self, data: Any) -> Self:
         """Estimate the parameters from ``data`` by maximum likelihood; return the model.
 
         Parameters
@@ -237,8 +237,7 @@ class MaximumLikelihoodModel:
     # --- fitted state -------------------------------------------------------------------
 
     @classmethod
-    def from_params(cls, params: dict[str, float], *, time_unit: str = "day"
-                    ) -> MaximumLikelihoodModel:
+    def from_params(cls, params: dict[str, float], *, time_unit: str = "day") -> Self:
         """Return a model with known parameters, ready to predict (no fit, no errors).
 
         For scoring with stored estimates, or with published ones. ``standard_errors_``,
