@@ -308,3 +308,17 @@ def test_no_repeat_buyers_cannot_identify_the_dropout():
         BetaGeo().fit(data)
     assert any(issubclass(w.category, IdentificationWarning) and "cannot identify" in
                str(w.message) for w in caught)
+
+
+@pytest.mark.parametrize("model_class", [BetaGeo, ModifiedBetaGeo])
+def test_dropout_mass_near_one_keeps_the_expectation_exact(model_class):
+    # Small a and b put Beta(a, b) mass at both ends; rounding once made 1 - p negative.
+    params = {"r": 0.3, "alpha": 2.0, "a": 0.2, "b": 1e-6}
+    model = model_class.from_params(params)
+    data = rows((0, 0.0, 0.0), (0, 0.0, 5.0), (1, 1.0, 3.0))
+
+    ours = model.expected_purchases(data, 365.0)
+
+    reference = [_expected_closed_form(365.0, *c, *params.values(), model_class.modified)
+                 for c in data.itertuples(index=False)]
+    np.testing.assert_allclose(ours, reference, rtol=1e-8)

@@ -6,25 +6,35 @@ with ``frequency``, ``recency``, ``T`` (BG/BB: ``n_periods``; Gamma-Gamma: ``fre
 row, in input order.
 
 - `BetaGeo` (BG/NBD, Fader, Hardie & Lee 2005)
+- `ParetoNBD` (Pareto/NBD, Schmittlein, Morrison & Colombo 1987)
 - `ModifiedBetaGeo` (MBG/NBD, Batislam, Denizel & Filiztekin 2007)
+- `BetaGeoBetaBinom` (BG/BB, discrete opportunities, Fader, Hardie & Shang 2010)
 - `GammaGamma` (spend per purchase, Fader, Hardie & Lee 2005)
 - `customer_lifetime_value` (purchases x spend x margin, discounted monthly)
+- `compare_models` (calibration / holdout validation; the split and the standard charts'
+  tables in `tenure.analytics.clv.holdout`)
 """
 
 from __future__ import annotations
 
 from ..exceptions import ConvergenceWarning, IdentificationWarning, NotFittedError
+from .bgbb import BetaGeoBetaBinom
 from .bgnbd import BetaGeo
 from .gamma_gamma import GammaGamma
+from .holdout import compare_models
 from .lifetime_value import customer_lifetime_value
 from .mbgnbd import ModifiedBetaGeo
+from .pnbd import ParetoNBD
 
 __all__ = [
     "BetaGeo",
+    "BetaGeoBetaBinom",
     "ConvergenceWarning",
     "GammaGamma",
     "IdentificationWarning",
     "ModifiedBetaGeo",
     "NotFittedError",
+    "ParetoNBD",
+    "compare_models",
     "customer_lifetime_value",
 ]

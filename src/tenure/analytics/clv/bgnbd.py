@@ -254,9 +254,11 @@ def expected_bg(t: float, r: np.ndarray, alpha: np.ndarray, a: float, b: np.ndar
         big_l = np.log1p(k)
         ul = u[None, :] * big_l
         p = np.expm1(ul) / k
+        # 1 - p = (1 + k)(1 - e^{-(1-u)L}) / k, without the rounding of 1 - p near u = 1.
+        log_q = big_l + np.log(-np.expm1(-(1 - u[None, :]) * big_l)) - np.log(k)
         # The Beta density in p over the one in u, times dp/du (all in logs).
         log_ratio = ((a - 1) * (np.log(p) - np.log(u)) + (value - 1) * (
-            np.log1p(-p) - np.log1p(-u)) + np.log(big_l) + ul - np.log(k))
+            log_q - np.log1p(-u)) + np.log(big_l) + ul - np.log(k))
         h = -np.expm1(-r[rows][:, None] * ul) / p
         out[rows] = (h * np.exp(log_ratio)) @ w
     return out
