@@ -1,0 +1,100 @@
+"""The BTYD features of a snapshot: BG/NBD's P(alive) and expected purchases in H.
+
+BG/NBD (`tenure.analytics.clv.BetaGeo`, in days) is fitted on the snapshot's own summary:
+every customer who bought by the snapshot, with frequency x (repeat purchase days),
+recency :math:`t_x` = tenure - days since the last purchase, and T = tenure. Nothing
+after the snapshot enters the fit.
+"""
+
+from __future__ import annotations
+
+import warnings
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from ..clv import BetaGeo
+from ..exceptions import AnalyticsError
+
+#: Above this many customers, BG/NBD is fitted on a deterministic sample of them (the
+#: estimates of four parameters settle long before; every customer is still predicted).
+BTYD_FIT_ROWS = 50_000
+#: Distinct horizons above which expected purchases are interpolated on a grid of this
+#: many horizons (geometric, linear in between: under half a percent off; one prediction
+#: per distinct horizon would take seconds).
+HORIZON_GRID = 10
+
+
+def add_btyd(frame: pd.DataFrame, snapshot: date) -> list[str]:
+    """Add ``p_alive`` and ``expected_purchases`` to ``frame`` in place; return notes.
+
+    BG/NBD (`tenure.analytics.clv.BetaGeo`, in days) is fitted on every customer of the
+    frame with a purchase (frequency, recency = tenure - recency_days, T = tenure), at
+    most `BTYD_FIT_ROWS` of them (a deterministic sample), and predicts every one of them;
+    customers without a purchase get NaN. A fit that fails or warns leaves a note.
+    """
+    frame["p_alive"] = np.nan
+    frame["expected_purchases"] = np.nan
+    bought = frame["tenure_days"].notna().to_numpy()
+    notes: list[str] = []
+    if not bought.any():
+        return notes
+    rft = pd.DataFrame({
+        "frequency": frame.loc[bought, "frequency"].to_numpy(dtype=float),
+        "recency": (frame.loc[bought, "tenure_days"]
+                    - frame.loc[bought, "recency_days"]).to_numpy(dtype=float),
+        "T": frame.loc[bought, "tenure_days"].to_numpy(dtype=float),
+    })
+    if (rft["frequency"] > 0).sum() < 2:
+        notes.append(f"{snapshot}: fewer than two repeat buyers; BG/NBD was not fitted "
+                     "(p_alive and expected_purchases are missing).")
+        return notes
+    sample = rft
+    if len(rft) > BTYD_FIT_ROWS:
+        pick = np.random.default_rng(0).choice(len(rft), BTYD_FIT_ROWS, replace=False)
+        sample = rft.iloc[np.sort(pick)]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            model = BetaGeo(time_unit="day").fit(sample)
+        except AnalyticsError as exc:
+            notes.append(f"{snapshot}: BG/NBD could not be fitted ({exc}).")
+            return notes
+    notes += [f"{snapshot}: BG/NBD: {w.message}" for w in caught]
+    horizons = frame.loc[bought, "horizon_days"].to_numpy(dtype=float)
+    with np.errstate(all="ignore"):  # a poor fit yields NaN, noted below, not a warning
+        p_alive = model.probability_alive(rft)
+        expected = expected_purchases(model, rft, horizons)
+    bad = ~(np.isfinite(p_alive) & np.isfinite(expected))
+    if bad.any():
+        notes.append(f"{snapshot}: BG/NBD gave no prediction for {int(bad.sum())} "
+                     "customers (left missing).")
+        p_alive[bad], expected[bad] = np.nan, np.nan
+    frame.loc[bought, "p_alive"] = p_alive
+    frame.loc[bought, "expected_purchases"] = expected
+    return notes
+
+
+def expected_purchases(model: BetaGeo, rft: pd.DataFrame, horizons: np.ndarray
+                       ) -> np.ndarray:
+    """Return each row's expected purchases within its own horizon (days).
+
+    Exact for up to `HORIZON_GRID` distinct horizons; beyond, linear interpolation between
+    the predictions at `HORIZON_GRID` geometrically spaced horizons (the expectation is
+    smooth and concave in t: the error stays below half a percent).
+    """
+    values = np.unique(horizons)
+    if len(values) <= HORIZON_GRID:
+        out = np.empty(len(rft))
+        for h in values:
+            rows = horizons == h
+            out[rows] = model.expected_purchases(rft[rows], float(h))
+        return out
+    grid = np.unique(np.geomspace(values[0], values[-1], HORIZON_GRID))
+    at = np.column_stack([model.expected_purchases(rft, float(h)) for h in grid])
+    upper = np.clip(np.searchsorted(grid, horizons), 1, len(grid) - 1)
+    lower = upper - 1
+    weight = (horizons - grid[lower]) / (grid[upper] - grid[lower])
+    rows = np.arange(len(rft))
+    return (1 - weight) * at[rows, lower] + weight * at[rows, upper]

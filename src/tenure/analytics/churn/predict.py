@@ -1,0 +1,378 @@
+"""One call from the transactions (and whatever else the shop has) to churn risk and reasons.
+
+`predict_churn` is the entry point of the CLI and the CRM:
+
+1. reads and checks the inputs, materialises the customer-days (`inputs.prepare`);
+2. lays out monthly snapshots with complete labels (`schedule.make_schedule`) and computes
+   each one's features and labels in the engine (`features`, `labels`);
+3. **validation**: fits a `ChurnModel` on early snapshots, calibrates it on later ones and
+   measures it on the latest labelled snapshot beside two baselines calibrated the same
+   way: days since the last purchase alone, and BG/NBD's 1 - P(alive) (`metrics`);
+4. **final model**: refits on every labelled snapshot and scores every active customer as
+   of the last day, with up to three reasons each from the model's own contributions
+   (`reasons`; `sentences.describe` words them).
+
+Large data: the training and calibration snapshots use a deterministic sample of the
+customers (their BG/NBD is fitted on the sample too), so that customers x snapshots stays
+under ``max_training_rows``; the test snapshot and the scoring use every customer. A
+million customers with 30 snapshots so train on some 13,000 of them, in seconds; what
+grows with the customers is the scoring, whose reasons (TreeSHAP) cost about 0.1 ms a
+customer. Measured on a shared two-core machine: a demo shop (5,000 customers, 3 years,
+17,000 to 42,000 purchases) in 3 to 6 s; 1.1 million purchases of 95,000 customers in
+15 to 25 s, half of it explaining the 70,000 active customers' scores.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..exceptions import InputError
+from .calibration import PlattCalibrator
+from .features import FEATURES, check_window_days, compute_snapshots
+from .horizon import Horizon, as_horizon
+from .inputs import Prepared, prepare
+from .labels import label_snapshots
+from .metrics import METRIC_COLUMNS, metric_table
+from .model import ChurnModel
+from .reasons import FAMILY_OF, like_most, reasons_for
+from .schedule import Schedule, make_schedule
+
+#: Features shown beside the risk in `ChurnResult.scores`.
+SCORE_FEATURES = [
+    "recency_days", "frequency", "typical_gap_days", "overdue_ratio", "orders_90d",
+    "orders_prev_90d", "revenue_365d", "returns_365d", "complaints_open", "nps_last",
+    "p_alive", "expected_purchases",
+]
+SCORE_COLUMNS = ["customer_id", "churn_risk", "horizon_days", "reasons", *SCORE_FEATURES]
+SNAPSHOT_COLUMNS = ["snapshot", "stage", "role", "customers", "churned", "churn_rate"]
+IMPORTANCE_COLUMNS = ["feature", "family", "gain_share", "mean_abs_contribution"]
+#: Fewer churners or stayers than this on the test snapshot make the metrics shaky.
+MIN_TEST_CLASS = 30
+
+Progress = Callable[[str, int, int], None]
+
+
+class ChurnWarning(UserWarning):
+    """The churn model ran, but its results deserve suspicion (say why before using them)."""
+
+
+@dataclass
+class ChurnResult:
+    """Churn risk of every active customer, how good the model is, and how it was built.
+
+    Attributes
+    ----------
+    scores : pandas.DataFrame
+        One row per customer active at ``as_of``, riskiest first: ``customer_id``,
+        ``churn_risk`` (calibrated probability of no purchase within the horizon; for a
+        subscriber, of no contract then), ``horizon_days`` (that horizon), ``reasons``
+        (a list of up to three structured reasons, `tenure.analytics.churn.reasons`;
+        empty when nothing raises the risk above the average customer's), and the
+        features `SCORE_FEATURES`.
+    metrics : pandas.DataFrame
+        Rows ``model`` (the churn model), ``recency`` and ``p_alive`` (the baselines);
+        columns `tenure.analytics.churn.metrics.METRIC_COLUMNS`: ``roc_auc, pr_auc,
+        lift_top_decile, brier, n, churn_rate``, all on ``test_snapshot``.
+    importance : pandas.DataFrame
+        ``feature, family, gain_share`` (share of the final trees' gain),
+        ``mean_abs_contribution`` (mean |log-odds contribution| over the scored
+        customers), most important first.
+    snapshots : pandas.DataFrame
+        ``snapshot, stage`` ("validation" / "final"), ``role`` ("train", "calibration",
+        "test", "score"), ``customers``, ``churned``, ``churn_rate`` (NaN when scoring).
+    as_of : date
+        The day the customers are scored as of.
+    test_snapshot : date
+    horizon : Horizon
+    model : ChurnModel
+        The final model (it scores feature rows of `churn_features`).
+    notes : list of str
+        What deserves a look: BG/NBD fits that warned, the sample used, weak metrics.
+    timings : dict
+        Seconds per step.
+    """
+
+    scores: pd.DataFrame
+    metrics: pd.DataFrame
+    importance: pd.DataFrame
+    snapshots: pd.DataFrame
+    as_of: date
+    test_snapshot: date
+    horizon: Horizon
+    model: ChurnModel
+    notes: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def predict_churn(tx: Any, *, as_of: Any = None, horizon: Any = "rhythm",
+                  window_days: int = 365, feedback: Any = None, complaints: Any = None,
+                  interactions: Any = None, messages: Any = None, subscriptions: Any = None,
+                  con: Any = None, progress: Progress | None = None, step_days: int = 30,
+                  max_training_rows: int = 400_000, seed: int = 0,
+                  threads: int = 1) -> ChurnResult:
+    """Fit, validate and apply the churn model; return risks with reasons and metrics.
+
+    Parameters
+    ----------
+    tx : ibis.Table, pandas.DataFrame, pyarrow.Table or path
+        Canonical transactions (`tenure.analytics.frames.transactions`).
+    as_of : date, datetime or ISO string, optional
+        Score as of this day; later data are ignored. Default: the last transaction's day.
+    horizon : "rhythm", int or Horizon
+        Churn = no purchase within this many days after a snapshot; "rhythm" (default):
+        2 x the customer's typical gap, 30 to 365 days (`tenure.analytics.churn.horizon`).
+    window_days : int
+        Customers who bought within this many days (or hold an active contract) are
+        scored and learnt from.
+    feedback, complaints, interactions, messages, subscriptions : table, optional
+        The optional sources (`tenure.analytics.churn.sources`), any subset.
+    con : ibis DuckDB backend, optional
+        Where frames and files are read and the customer-days materialised (a new
+        in-memory DuckDB when omitted); an Ibis ``tx`` computes on its own backend.
+    progress : callable, optional
+        Called as ``progress(step, done, total)`` as the work advances.
+    step_days : int
+        Days between snapshots (30: monthly).
+    max_training_rows : int
+        Cap of customers x training snapshots; above it a deterministic sample of the
+        customers trains and calibrates.
+    seed : int
+        Seeds the sample and LightGBM.
+    threads : int
+        LightGBM threads.
+
+    Returns
+    -------
+    ChurnResult
+
+    Raises
+    ------
+    InputError
+        A table lacks a column or holds bad values, or the history is too short for the
+        horizon (the message says how many days are needed).
+
+    Warns
+    -----
+    ChurnWarning
+        The model does not rank better than recency alone on the test snapshot, or the
+        test snapshot has too few churners or stayers for its metrics to mean much.
+    """
+    spec = as_horizon(horizon)
+    window = check_window_days(window_days)
+    clock = _Clock(progress)
+    data = prepare(tx, con=con, as_of=as_of, feedback=feedback, complaints=complaints,
+                   interactions=interactions, messages=messages, subscriptions=subscriptions)
+    try:
+        end = data.day_of(as_of, "as_of") if as_of is not None else data.last_day
+        plan = make_schedule(data.first_day, end, spec, step_days=step_days)
+        clock.total = 5
+        labelled, notes = _labelled_snapshots(data, plan, spec, window, max_training_rows,
+                                              seed, clock)
+        clock.step("validation")
+        validation = _fit(labelled, plan.validation_train, plan.validation_calibration,
+                          seed, threads)
+        metrics = _metrics(validation, labelled, plan)
+        clock.step("final model")
+        final = _fit(labelled, plan.final_train, plan.final_calibration, seed, threads)
+        clock.step("scoring")
+        scoring = compute_snapshots(data.days, [plan.score], horizon=spec,
+                                    window_days=window, sources=data.sources)[plan.score]
+        notes += scoring.notes
+        trained = [*plan.final_train, *plan.final_calibration]
+        churn_rate = float(np.mean(np.concatenate([labelled[d].churned for d in trained])))
+        scores, contributions = _scores(final, scoring.frame, churn_rate)
+        clock.step(None)
+    finally:
+        data.close()
+    notes += _suspicions(metrics)
+    return ChurnResult(
+        scores=scores, metrics=metrics, importance=_importance(final, contributions),
+        snapshots=_snapshot_table(labelled, plan, len(scores)), as_of=plan.score,
+        test_snapshot=plan.test, horizon=spec, model=final.model, notes=notes,
+        timings=clock.timings)
+
+
+# -- snapshots ------------------------------------------------------------------------------
+
+
+@dataclass
+class _Labelled:
+    frame: pd.DataFrame  # customer_id, FEATURES
+    churned: np.ndarray
+
+
+def _labelled_snapshots(data: Prepared, plan: Schedule, spec: Horizon, window: int,
+                        max_rows: int, seed: int, clock: _Clock
+                        ) -> tuple[dict[date, _Labelled], list[str]]:
+    """Return every labelled snapshot's features and labels, and the notes on the way."""
+    learning = [s for s in plan.labelled if s != plan.test]
+    fraction = min(1.0, max_rows / max(data.customers * max(len(learning), 1), 1))
+    notes: list[str] = []
+    if fraction < 1:
+        notes.append(f"Training and calibration use a sample of {fraction:.1%} of the "
+                     f"{data.customers:,} customers (max_training_rows={max_rows:,}); the "
+                     f"test snapshot and the scores use every customer.")
+    sampled = data.sample(fraction, seed=seed)
+    out: dict[date, _Labelled] = {}
+    for days, dates in ((sampled, learning), (data.days, [plan.test])):
+        clock.step(f"snapshots ({len(dates)})")
+        snaps = compute_snapshots(days, dates, horizon=spec, window_days=window,
+                                  sources=data.sources)
+        frames = {s: snap.frame for s, snap in snaps.items()}
+        labels = label_snapshots(days, frames, longest=spec.longest, sources=data.sources)
+        for s, snap in snaps.items():
+            notes += snap.notes
+            out[s] = _Labelled(snap.frame, labels[s])
+    return out, notes
+
+
+def _rows(labelled: dict[date, _Labelled], dates: list[date]
+          ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    frames = [labelled[s].frame for s in dates]
+    rows = pd.concat(frames, ignore_index=True)
+    churned = np.concatenate([labelled[s].churned for s in dates])
+    when = np.concatenate([np.full(len(labelled[s].frame), np.datetime64(s)) for s in dates])
+    return rows, churned, when
+
+
+@dataclass
+class _Fitted:
+    model: ChurnModel
+    calibration: pd.DataFrame
+    calibration_churned: np.ndarray
+
+
+def _fit(labelled: dict[date, _Labelled], train: list[date], calibration: list[date],
+         seed: int, threads: int) -> _Fitted:
+    x, y, when = _rows(labelled, train)
+    cx, cy, _ = _rows(labelled, calibration)
+    model = ChurnModel(seed=seed, threads=threads).fit(x, y, when, cx, cy)
+    return _Fitted(model, cx, cy)
+
+
+# -- validation -----------------------------------------------------------------------------
+
+
+def _metrics(fitted: _Fitted, labelled: dict[date, _Labelled], plan: Schedule
+             ) -> pd.DataFrame:
+    """Return the model's and the baselines' metrics on the test snapshot."""
+    test = labelled[plan.test]
+    if len(test.churned) == 0:
+        raise InputError(f"no customer was active at the test snapshot {plan.test}: there "
+                         "is nothing to measure the model on. Check the activity window.")
+    cal, cy = fitted.calibration, fitted.calibration_churned
+    scores = {"model": fitted.model.predict_proba(test.frame)}
+    for name, baseline in _BASELINES.items():
+        z_cal, z_test = baseline(cal), baseline(test.frame)
+        fill = float(np.nanmedian(z_cal)) if np.isfinite(z_cal).any() else 0.0
+        z_cal, z_test = np.nan_to_num(z_cal, nan=fill), np.nan_to_num(z_test, nan=fill)
+        scores[name] = PlattCalibrator().fit(z_cal, cy).predict(z_test)
+    return metric_table(test.churned, scores)[METRIC_COLUMNS]
+
+
+def _recency_score(rows: pd.DataFrame) -> np.ndarray:
+    return np.log1p(rows["recency_days"].to_numpy(dtype=float))
+
+
+def _p_alive_score(rows: pd.DataFrame) -> np.ndarray:
+    gone = np.clip(1 - rows["p_alive"].to_numpy(dtype=float), 1e-6, 1 - 1e-6)
+    return np.log(gone / (1 - gone))
+
+
+#: The baselines, each a score on a scale where Platt's logistic curve is plausible.
+_BASELINES = {"recency": _recency_score, "p_alive": _p_alive_score}
+
+
+def _suspicions(metrics: pd.DataFrame) -> list[str]:
+    by = metrics.set_index("model")
+    notes = []
+    n, rate = int(by.loc["model", "n"]), float(by.loc["model", "churn_rate"])
+    churners, stayers = round(n * rate), n - round(n * rate)
+    if min(churners, stayers) < MIN_TEST_CLASS:
+        notes.append(f"The test snapshot has {churners} churners and {stayers} stayers: "
+                     f"its metrics rest on few customers.")
+    if not by.loc["model", "roc_auc"] > by.loc["recency", "roc_auc"]:
+        notes.append("The churn model does not rank customers better than days since the "
+                     "last purchase alone on the test snapshot (ROC AUC "
+                     f"{by.loc['model', 'roc_auc']:.3f} against "
+                     f"{by.loc['recency', 'roc_auc']:.3f}); its risks and reasons may "
+                     "mislead.")
+    for note in notes:
+        warnings.warn(note, ChurnWarning, stacklevel=3)
+    return notes
+
+
+# -- scores ---------------------------------------------------------------------------------
+
+
+def _scores(fitted: _Fitted, frame: pd.DataFrame, churn_rate: float
+            ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    model = fitted.model
+    contributions = model.contributions(frame)
+    table = frame[["customer_id"]].copy()
+    table["churn_risk"] = model.predict_proba(frame)
+    table["horizon_days"] = frame["horizon_days"].astype("int64")
+    table["reasons"] = like_most(reasons_for(frame, contributions), churn_rate,
+                                 table["horizon_days"].to_numpy())
+    for name in SCORE_FEATURES:
+        table[name] = frame[name]
+    order = np.lexsort((table["customer_id"].to_numpy(dtype=str),
+                        -table["churn_risk"].to_numpy()))
+    return table.iloc[order].reset_index(drop=True)[SCORE_COLUMNS], contributions
+
+
+def _importance(fitted: _Fitted, contributions: pd.DataFrame) -> pd.DataFrame:
+    table = fitted.model.importance()
+    table["family"] = table["feature"].map(FAMILY_OF)
+    table["mean_abs_contribution"] = (
+        contributions[list(FEATURES)].abs().mean().to_numpy() if len(contributions)
+        else np.zeros(len(FEATURES)))
+    table = table.sort_values(["gain_share", "feature"], ascending=[False, True])
+    return table[IMPORTANCE_COLUMNS].reset_index(drop=True)
+
+
+def _snapshot_table(labelled: dict[date, _Labelled], plan: Schedule, scored: int
+                    ) -> pd.DataFrame:
+    rows: list[tuple[Any, ...]] = []
+    roles = [("validation", "train", plan.validation_train),
+             ("validation", "calibration", plan.validation_calibration),
+             ("validation", "test", [plan.test]),
+             ("final", "train", plan.final_train),
+             ("final", "calibration", plan.final_calibration)]
+    for stage, role, dates in roles:
+        for s in sorted(dates):
+            y = labelled[s].churned
+            rows.append((pd.Timestamp(s), stage, role, len(y), int(y.sum()),
+                         float(y.mean()) if len(y) else np.nan))
+    rows.append((pd.Timestamp(plan.score), "final", "score", scored, np.nan, np.nan))
+    return pd.DataFrame(rows, columns=SNAPSHOT_COLUMNS)
+
+
+class _Clock:
+    """Step timer that reports progress: ``step(name)`` starts a step, None ends."""
+
+    def __init__(self, progress: Progress | None):
+        self.progress = progress
+        self.total = 0
+        self.done = 0
+        self.timings: dict[str, float] = {}
+        self._current: str | None = None
+        self._started = time.perf_counter()
+
+    def step(self, name: str | None) -> None:
+        now = time.perf_counter()
+        if self._current is not None:
+            key = "snapshots" if self._current.startswith("snapshots") else self._current
+            self.timings[key] = self.timings.get(key, 0.0) + now - self._started
+            self.done += 1
+        self._current, self._started = name, now
+        if self.progress is not None:
+            self.progress(name or "done", self.done, self.total)
