@@ -213,7 +213,10 @@ def stand_in_analysis() -> Analysis:
     cohorts = pd.DataFrame({"cohort": periods[:2], "customers": [2, 1], "0": [1.0, 1.0],
                             "1": [0.5, 1.0], "2": [0.5, math.nan]})
     customers = summary[["customer_id", "frequency", "recency", "T", "monetary_value"]]
-    customers = customers.merge(rfm).merge(abc).assign(cluster=[0, 1, 0])
+    customers = customers.merge(rfm).merge(abc).assign(
+        cluster=[0, 1, 0], clv=[120.5, 3.2, 40.0], p_alive=[0.9, 0.1, 0.6],
+        expected_purchases_90d=[1.2, 0.01, 0.4], churn_risk=[0.2, 0.95, 0.5],
+        churn_reasons=["", "no purchase for 94 days; usually buys every 30 days", ""])
     return Analysis(
         period="month", window_days=365, as_of=datetime(2024, 3, 31), purchases=6,
         first_purchase=datetime(2024, 1, 2), last_purchase=datetime(2024, 3, 31),

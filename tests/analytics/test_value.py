@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from tenure.analytics import frames
 from tenure.analytics.exceptions import InputError
 from tenure.analytics.value import customer_ltv, ltv_formula, ltv_simple
 
@@ -146,3 +147,20 @@ def test_as_of_cuts_the_history_and_its_whole_day_counts(tx):
     with_return = customer_ltv(tx, as_of="2020-03-01").set_index("customer_id")
     assert with_return.loc["Y", "revenue"] == pytest.approx(180.0)
     assert customer_ltv(tx).set_index("customer_id").loc["X", "revenue"] == 800.0 + 999.0
+
+
+def test_margin_rates_are_each_customers_share_with_the_shops_rate_for_gaps():
+    from tenure.analytics.value import margin_rates
+
+    tx = frames.transactions(pd.DataFrame({
+        "customer_id": ["a", "a", "b", "c"],
+        "time": ["2024-01-01", "2024-02-01", "2024-01-05", "2024-01-06"],
+        "amount": [100.0, -20.0, 50.0, 30.0],
+        "margin": [40.0, -8.0, 10.0, None],  # c sold without a recorded cost
+    }))
+
+    rates = margin_rates(tx).set_index("customer_id")["margin"].sort_index()
+
+    assert rates["a"] == pytest.approx(32 / 80)
+    assert rates["b"] == pytest.approx(10 / 50)
+    assert rates["c"] == pytest.approx(42 / 130)  # the shop's: (40 - 8 + 10) / (100 - 20 + 50)

@@ -3,8 +3,10 @@
 :func:`analyze` reads the transactions once, materialises them in DuckDB, and runs the
 library's steps over that one table: the per-customer summary, period KPIs and the
 N x V x L bridge, the cohort table, RFM segments, ABC/XYZ classes and behavioural
-clusters. The per-customer summary is computed once and handed to every step that
-needs it. :func:`tenure.analytics.report.write_report` turns the result into files.
+clusters, and each customer's value and churn risk (BG/NBD and Gamma-Gamma for CLV, P(alive)
+and expected purchases; the churn model with its reasons). The per-customer summary is
+computed once and handed to every step that needs it.
+:func:`tenure.analytics.report.write_report` turns the result into files.
 """
 
 from __future__ import annotations
@@ -22,13 +24,23 @@ import pandas as pd
 from tenure.analytics.exceptions import AnalyticsError, InputError
 
 PERIODS = ("week", "month", "quarter", "year")
-STEPS = ("read", "summary", "KPIs", "cohorts", "segments", "ABC/XYZ", "clusters", "report")
+STEPS = ("read", "summary", "KPIs", "cohorts", "segments", "ABC/XYZ", "clusters", "value",
+         "churn", "report")
+#: Horizons of the per-customer value columns.
+CLV_MONTHS = 12
+MONTHLY_DISCOUNT_RATE = 0.01
+EXPECTED_DAYS = 90
+#: Churn horizons tried in turn: each customer's rhythm, then fixed days for short histories.
+CHURN_HORIZONS: tuple[str | int, ...] = ("rhythm", 180, 90, 60, 30)
 
 #: The columns of ``customers.csv``, in order.
 CUSTOMER_COLUMNS = [
     "customer_id", "frequency", "recency", "T", "monetary_value", "r", "f", "m",
-    "segment", "abc", "xyz", "abc_xyz", "cluster",
+    "segment", "abc", "xyz", "abc_xyz", "cluster", "clv", "p_alive", "expected_purchases_90d",
+    "churn_risk", "churn_reasons",
 ]
+VALUE_COLUMNS = ["clv", "p_alive", "expected_purchases_90d"]
+CHURN_COLUMNS = ["churn_risk", "churn_reasons"]
 #: The columns of ``segments.csv``, in order.
 SEGMENT_COLUMNS = [
     "segment", "customers", "share", "revenue", "revenue_share",
@@ -68,7 +80,17 @@ class Analysis:
     clusters : ClusterResult or None
         Behavioural clusters, None when they could not be computed (see ``notes``).
     customers : DataFrame
-        One row per customer with every score (the ``customers.csv`` columns).
+        One row per customer with every score (the ``customers.csv`` columns): besides the
+        summary and segments, ``clv`` (expected margin of the next 12 months, discounted
+        1 % a month; revenue when the file has no margin), ``p_alive``,
+        ``expected_purchases_90d`` (BG/NBD and Gamma-Gamma fitted in days), ``churn_risk``
+        (probability of no purchase within the customer's rhythm) and ``churn_reasons``
+        (the model's reasons as sentences joined by "; "); empty where not computed.
+    value_models : dict or None
+        The fitted ``purchase`` (BG/NBD) and ``spend`` (Gamma-Gamma) models.
+    churn : ChurnResult or None
+        The churn model's result (`tenure.analytics.churn.predict_churn`), with its
+        metrics beside the baselines.
     notes : list of str
         What was left out and why.
     """
@@ -89,6 +111,8 @@ class Analysis:
     abc_xyz_table: pd.DataFrame
     clusters: Any
     customers: pd.DataFrame
+    value_models: dict | None = None
+    churn: Any = None
     notes: list[str] = field(default_factory=list)
     files: dict[str, Path] = field(default_factory=dict)
     #: Wall seconds of each step, in order.
@@ -110,6 +134,7 @@ def analyze(
     as_of: datetime | str | None = None,
     out: Path | str | None = None,
     progress: bool = False,
+    language: str = "en",
 ) -> Analysis:
     """Compute every retention table of a transactions source.
 
@@ -134,6 +159,8 @@ def analyze(
         When given, :func:`tenure.analytics.report.write_report` writes the files there.
     progress : bool
         Show a progress bar over the steps on stderr.
+    language : {"en", "ru", "uk"}
+        Language of the churn reasons in ``customers.csv``.
 
     Returns
     -------
@@ -144,7 +171,7 @@ def analyze(
     InputError
         The source cannot be read or lacks a required column; a setting is invalid.
     """
-    _check_settings(period, window_days)
+    _check_settings(period, window_days, language)
     if as_of is not None:
         as_of = _parse_as_of(as_of)
     con = ibis.duckdb.connect() if con is None else con
@@ -181,12 +208,19 @@ def analyze(
         notes: list[str] = []
         clusters = _clusters(seg, summary_df, notes)
 
-        customers = customer_table(summary_df, rfm, abc, clusters)
+        step("value")
+        models, values = _values(tx, summary_df, notes)
+
+        step("churn")
+        churn, risks = _churn(tx, as_of, language, notes)
+
+        customers = customer_table(summary_df, rfm, abc, clusters, values, risks)
         analysis = Analysis(
             period=period, window_days=window_days, as_of=as_of, purchases=purchases,
             first_purchase=first, last_purchase=last, summary=summary_df, kpis=kpis,
             bridge=bridge, cohorts=cohorts, rfm=rfm, segments=segments_df, abc_xyz=abc,
-            abc_xyz_table=abc_table, clusters=clusters, customers=customers, notes=notes,
+            abc_xyz_table=abc_table, clusters=clusters, customers=customers,
+            value_models=models, churn=churn, notes=notes,
         )
         if out is not None:
             step("report")
@@ -198,7 +232,11 @@ def analyze(
     return analysis
 
 
-def _check_settings(period: str, window_days: int) -> None:
+def _check_settings(period: str, window_days: int, language: str = "en") -> None:
+    from tenure.analytics.churn.sentences import LANGUAGES
+
+    if language not in LANGUAGES:
+        raise InputError(f"language must be one of {', '.join(LANGUAGES)}, not {language!r}")
     if period not in PERIODS:
         raise InputError(f"period must be one of {', '.join(PERIODS)}, not {period!r}")
     if not isinstance(window_days, int) or window_days <= 0:
@@ -276,6 +314,63 @@ def _clusters(seg: Any, summary_df: pd.DataFrame, notes: list[str]) -> Any:
         return None
 
 
+def _values(tx: Any, summary_df: pd.DataFrame, notes: list[str]
+            ) -> tuple[dict | None, pd.DataFrame | None]:
+    """Fit BG/NBD and Gamma-Gamma in days; return them and the value columns per customer."""
+    from tenure.analytics import clv
+    from tenure.analytics.value import margin_rates
+
+    try:
+        purchase = clv.BetaGeo(time_unit="day").fit(summary_df)
+        spend = clv.GammaGamma(time_unit="day").fit(summary_df)
+    except AnalyticsError as exc:
+        notes.append(f"Customer value was not computed: {exc}")
+        return None, None
+    margin = margin_rates(tx).set_index("customer_id")["margin"].reindex(
+        summary_df["customer_id"]).fillna(1.0).to_numpy()
+    values = pd.DataFrame({
+        "customer_id": summary_df["customer_id"].to_numpy(),
+        "clv": clv.customer_lifetime_value(
+            purchase, spend, summary_df, months=CLV_MONTHS,
+            monthly_discount_rate=MONTHLY_DISCOUNT_RATE, margin=margin).round(2),
+        "p_alive": purchase.probability_alive(summary_df).round(4),
+        "expected_purchases_90d": purchase.expected_purchases(summary_df, EXPECTED_DAYS).round(4),
+    })
+    return {"purchase": purchase, "spend": spend}, values
+
+
+def _churn(tx: Any, as_of: datetime, language: str, notes: list[str]
+           ) -> tuple[Any, pd.DataFrame | None]:
+    """Score churn risk with reasons as sentences; a history too short is a note."""
+    from tenure.analytics.churn import predict_churn
+    from tenure.analytics.churn.sentences import describe
+
+    result, refusal = None, None
+    # The customer's own rhythm first; a history too short for it may still hold a fixed
+    # horizon (the library says what each needs).
+    for horizon in CHURN_HORIZONS:
+        try:
+            result = predict_churn(tx, as_of=as_of, horizon=horizon)
+        except InputError as exc:
+            refusal = refusal or exc
+            continue
+        if horizon != CHURN_HORIZONS[0]:
+            notes.append(f"Churn risk uses a fixed horizon of {horizon} days: the history "
+                         f"is too short for the customers' own rhythm ({refusal}).")
+        break
+    if result is None:
+        notes.append(f"Churn risk was not computed: {refusal}")
+        return None, None
+    scores = result.scores
+    risks = pd.DataFrame({
+        "customer_id": scores["customer_id"].to_numpy(),
+        "churn_risk": scores["churn_risk"].round(4).to_numpy(),
+        "churn_reasons": ["; ".join(describe(r, language) for r in reasons)
+                          for reasons in scores["reasons"]],
+    })
+    return result, risks
+
+
 def segment_table(summary_df: pd.DataFrame, rfm: pd.DataFrame,
                   order: list[str] | None = None) -> pd.DataFrame:
     """Summarise the RFM segments: size, revenue and average R, F, M.
@@ -317,7 +412,8 @@ def abc_xyz_table(summary_df: pd.DataFrame, abc: pd.DataFrame) -> pd.DataFrame:
 
 
 def customer_table(summary_df: pd.DataFrame, rfm: pd.DataFrame, abc: pd.DataFrame,
-                   clusters: Any) -> pd.DataFrame:
+                   clusters: Any, values: pd.DataFrame | None = None,
+                   risks: pd.DataFrame | None = None) -> pd.DataFrame:
     """Join every per-customer score into one row per customer (``customers.csv``)."""
     table = summary_df[["customer_id", "frequency", "recency", "T", "monetary_value"]]
     table = table.merge(rfm[["customer_id", "r", "f", "m", "segment"]], on="customer_id",
@@ -329,6 +425,11 @@ def customer_table(summary_df: pd.DataFrame, rfm: pd.DataFrame, abc: pd.DataFram
         table = table.merge(labels, on="customer_id", how="left")
     else:
         table["cluster"] = pd.NA
+    for extra, columns in ((values, VALUE_COLUMNS), (risks, CHURN_COLUMNS)):
+        if extra is not None:
+            table = table.merge(extra[["customer_id", *columns]], on="customer_id", how="left")
+        else:
+            table[columns] = pd.NA
     return table[CUSTOMER_COLUMNS]
 
 

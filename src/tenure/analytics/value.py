@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from tenure.analytics.exceptions import InputError
+from tenure.analytics.frames import as_transactions
 from tenure.analytics.summary import customer_summary
 
 MONTH_DAYS = 30.4375
@@ -177,6 +178,43 @@ def _as_of_day(tx: ibis.Table, as_of: Any) -> date:
         return pd.Timestamp(as_of).date()
     except (TypeError, ValueError) as exc:
         raise InputError(f"as_of must be a date (2024-03-31); got {as_of!r}.") from exc
+
+
+def margin_rates(tx: Any, *, as_of: Any = None) -> pd.DataFrame:
+    """Return each customer's gross margin as a share of their revenue.
+
+    ``sum(margin) / sum(amount)`` over the customer's rows with a ``margin`` (a money
+    amount, total minus cost, as in the CRM; returns carry negative margins), clipped to
+    0..1. A customer without margin figures gets the shop's own rate; without a ``margin``
+    column at all, everyone gets 1 (values are then revenue, not margin).
+
+    Parameters
+    ----------
+    tx : ibis.Table
+        Canonical transactions.
+    as_of : date, datetime or ISO str, optional
+        Rows after this day are ignored.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``customer_id``, ``margin`` (a fraction), one row per customer with transactions.
+    """
+    tx = as_transactions(tx)
+    if as_of is not None:
+        end = _as_of_day(tx, as_of)
+        tx = tx.filter(tx.time < ibis.literal(end).cast("timestamp") + ibis.interval(days=1))
+    if "margin" not in tx.columns:
+        ids = tx.select("customer_id").distinct().to_pandas()
+        return ids.assign(margin=1.0)
+    per = tx.group_by("customer_id").aggregate(
+        amount=tx.margin.sum(), base=tx.margin.notnull().ifelse(tx.amount, 0.0).sum(),
+    ).to_pandas()
+    total = per["base"].sum()
+    shop = per["amount"].sum() / total if total > 0 else 1.0
+    rate = per["amount"] / per["base"].where(per["base"] > 0)
+    per["margin"] = rate.fillna(shop).clip(0.0, 1.0)
+    return per[["customer_id", "margin"]]
 
 
 def _per_customer(tx: ibis.Table, end: date, by: str | None) -> ibis.Table:

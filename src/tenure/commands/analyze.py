@@ -26,7 +26,9 @@ they are called something else.
 
 Writes to the output directory: report.html (one page, opens offline: KPIs, trends,
 cohorts, RFM segments, ABC/XYZ, the N x V x L revenue bridge, clusters), kpi.csv (one
-row per period), cohorts.csv, segments.csv and customers.csv (one row per customer).
+row per period), cohorts.csv, segments.csv and customers.csv (one row per customer, with
+its RFM scores and segment, ABC/XYZ class, cluster, and its value and risk: clv over the
+next 12 months, p_alive, expected_purchases_90d, churn_risk and churn_reasons).
 No database is used."""
 
 ANALYZE_EPILOG = """\
@@ -52,6 +54,8 @@ def analyze_parser() -> argparse.ArgumentParser:
                              "(default: the last purchase)")
     parser.add_argument("--out", default="tenure-report", metavar="DIR",
                         help="output directory (default ./tenure-report)")
+    parser.add_argument("--language", choices=["en", "ru", "uk"], default="en",
+                        help="language of the churn reasons in customers.csv (default en)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     return parser
 
@@ -72,7 +76,7 @@ def analyze(argv: list[str]) -> int:
             result = run_analysis(
                 options.file, columns=columns, period=options.period,
                 window_days=options.window_days, as_of=options.as_of, out=options.out,
-                progress=not options.no_progress)
+                progress=not options.no_progress, language=options.language)
     except (AnalyticsError, OSError) as exc:
         print(f"tenure analyze: {exc}", file=sys.stderr)
         return 1
