@@ -48,3 +48,48 @@ class CohortForm(_SwitchForm):
     counting = forms.ChoiceField(
         choices=COUNTINGS, required=False, initial="in_period", label=_("Count a customer")
     )
+
+
+class ForecastForm(_SwitchForm):
+    """The forecast page's period, series (shop, store or segment) and measure."""
+
+    period = forms.ChoiceField(required=False, initial="week", label=_("Periods"))
+    series = forms.ChoiceField(required=False, initial="all:all", label=_("Sales of"))
+    measure = forms.ChoiceField(required=False, initial="revenue", label=_("Show"))
+
+    def __init__(self, data, *, series: list[tuple[str, str]]):
+        from .predictive import FORECAST_MEASURES, FORECAST_PERIODS
+
+        super().__init__(data)
+        self.fields["period"].choices = FORECAST_PERIODS
+        self.fields["series"].choices = series or [("all:all", _("Whole shop"))]
+        self.fields["measure"].choices = FORECAST_MEASURES
+
+
+RISK_LEVELS = [
+    # xgettext:no-python-format
+    ("0.3", _("30% or more")),
+    # xgettext:no-python-format
+    ("0.5", _("50% or more")),
+    # xgettext:no-python-format
+    ("0.7", _("70% or more")),
+]
+
+
+class AtRiskForm(_SwitchForm):
+    """The at-risk list's filters: how risky, which segment, whose customers."""
+
+    risk = forms.ChoiceField(choices=RISK_LEVELS, required=False, initial="0.5",
+                             label=_("Churn risk"))
+    segment = forms.ChoiceField(required=False, initial="", label=_("Segment"))
+    manager = forms.ChoiceField(required=False, initial="", label=_("Manager"))
+
+    def __init__(self, data, *, managers: list[tuple[str, str]] | None):
+        from .models import Segment
+
+        super().__init__(data)
+        self.fields["segment"].choices = [("", _("All segments")), *Segment.choices]
+        if managers is None:  # a sales manager sees only their own customers
+            del self.fields["manager"]
+        else:
+            self.fields["manager"].choices = [("", _("All managers")), *managers]

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import F
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -79,6 +81,14 @@ class CustomerSnapshotQuerySet(models.QuerySet):
         """Return the snapshots of the latest snapshot date (none when there is none)."""
         return self.filter(taken_on=self.latest_date())
 
+    def at_risk(self, threshold: float) -> CustomerSnapshotQuerySet:
+        """Return the latest customers whose churn risk reaches ``threshold``, most value
+        at risk (CLV x churn risk) first."""
+        value_at_risk = Cast("clv", models.FloatField()) * F("churn_risk")
+        return (self.of_latest_date().filter(churn_risk__gte=threshold)
+                .annotate(value_at_risk=value_at_risk)
+                .order_by(F("value_at_risk").desc(nulls_last=True), "-churn_risk", "pk"))
+
 
 class CustomerSnapshot(models.Model):
     """A customer's scores on one snapshot date; successive snapshots show transitions."""
@@ -104,6 +114,25 @@ class CustomerSnapshot(models.Model):
         help_text=_("X, Y, Z, or 'new' when there is too little history."),
     )
     cluster = models.PositiveSmallIntegerField(_("cluster"), null=True, blank=True)
+    clv = models.DecimalField(
+        _("customer lifetime value"), max_digits=14, decimal_places=2, null=True, blank=True,
+        help_text=_("Expected margin of the next 12 months, discounted monthly."),
+    )
+    p_alive = models.FloatField(
+        _("probability still a customer"), null=True, blank=True,
+        help_text=_("The purchase model's probability that the customer has not left."),
+    )
+    expected_purchases = models.FloatField(
+        _("expected purchases, next 90 days"), null=True, blank=True,
+    )
+    churn_risk = models.FloatField(
+        _("churn risk"), null=True, blank=True,
+        help_text=_("Probability of no purchase within the customer's churn horizon."),
+    )
+    churn_reasons = models.JSONField(
+        _("churn reasons"), default=list, blank=True,
+        help_text=_("The reasons the churn model gives, most important first."),
+    )
 
     objects = CustomerSnapshotQuerySet.as_manager()
 

@@ -56,13 +56,18 @@ A **table** is ``{"columns": [name, ...], "rows": [[value, ...], ...]}``; read i
 ``best_customers``: table ``attribute, value, share_top, share_all, lift`` (top 10 % by revenue).
 ``typical_customer``: the library's dict (attribute -> value), values JSON-safe.
 ``feedback``: null until surveys exist.
+``value``: the purchase-model comparison, the chosen model and the spend model, the P(alive)
+    matrix and the tracking chart (``valuation.py`` documents it); null when it failed.
+``churn``: the churn model's quality beside its baselines (``risk.py`` documents it).
+``forecast``: ``{"day"|"week"|"month": ...}`` sales forecasts (``forecasting.py``).
 ``timings``: ``{step: seconds}`` of this run.
 A part that failed on its own (e.g. clusters on too little data) is null and its message is in
 ``warnings`` (a list of strings); a failure of the whole run sets ``status="failed"``.
 
 Per customer, ``CustomerSnapshot`` rows (one per customer with a purchase, ``taken_on=as_of``)
 keep orders, revenue, first/last purchase, frequency, recency, R/F/M scores, segment, ABC and
-XYZ classes and cluster; the customer list filters by the latest ``taken_on``.
+XYZ classes, cluster, CLV, P(alive), expected purchases in 90 days, churn risk and its reasons;
+the customer list filters by the latest ``taken_on``.
 """
 
 
@@ -88,12 +93,13 @@ from django.utils.translation import gettext as _
 from tenure.analytics.exceptions import AnalyticsError
 from tenure.crm.lib import bulk
 
+from . import forecasting, risk, valuation
 from .loading import Tables, load_tables
 from .models import CustomerSnapshot, InsightsRun
 
 logger = logging.getLogger(__name__)
 
-VERSION = 1
+VERSION = 2
 PERIODS = ("week", "month", "quarter", "year")
 DIMENSIONS = ("channel", "store", "manager", "segment")
 COHORT_MEASURES = ("customers", "revenue", "revenue_per_customer")
@@ -102,12 +108,12 @@ XYZ_CLASSES = ("X", "Y", "Z", "new")
 NONE = "none"
 #: The steps a progress bar shows, in order.
 STEPS = ("load", "summary", "segments", "KPIs", "cohorts", "ABC/XYZ", "clusters", "profiles",
-         "save")
+         "value", "churn", "forecast", "save")
 
 SNAPSHOT_FIELDS = [
     "customer", "taken_on", "orders", "revenue", "first_purchase", "last_purchase",
     "frequency", "recency_days", "r_score", "f_score", "m_score", "segment", "abc", "xyz",
-    "cluster",
+    "cluster", "clv", "p_alive", "expected_purchases", "churn_risk", "churn_reasons",
 ]
 
 
@@ -249,8 +255,20 @@ def _compute(as_of: date, progress: Callable[[str], None]) -> tuple[dict, pd.Dat
             results["typical_customer"] = results.optional("typical_customer", lambda: _jsonable(
                 segments.typical_customer(summary_df, customers_df, as_of=as_of)))
         results["feedback"] = None
+        with results.step("value", progress):
+            value = results.optional("value", lambda: valuation.value_customers(
+                tx, summary_df, as_of, _table))
+            results["value"] = _jsonable(value.results) if value else None
+        with results.step("churn", progress):
+            found = results.optional("churn", lambda: risk.churn_risks(
+                tx, as_of, tables.feedback, _table))
+            results["churn"], churn = (_jsonable(found[0]), found[1]) if found else (None, None)
+        with results.step("forecast", progress):
+            results["forecast"] = _jsonable(forecasting.sales_forecasts(
+                tx, as_of, summary_df, rfm[["customer_id", "segment"]], value, _table,
+                results["warnings"].append))
     results["warnings"] += _library_warnings(caught)
-    snapshots = _snapshots(summary_df, rfm, abc, clusters)
+    snapshots = _snapshots(summary_df, rfm, abc, clusters, value, churn)
     return dict(results), snapshots
 
 
@@ -424,7 +442,7 @@ def _clusters(results: _Results, summary_df: pd.DataFrame, segments):
 # --- snapshots ---------------------------------------------------------------------------------
 
 def _snapshots(summary_df: pd.DataFrame, rfm: pd.DataFrame, abc: pd.DataFrame,
-               clusters) -> pd.DataFrame:
+               clusters, value, churn) -> pd.DataFrame:
     """Return one row per buyer with every score to keep."""
     table = summary_df[["customer_id", "orders", "revenue", "first_purchase", "last_purchase",
                         "frequency", "recency_days"]]
@@ -436,6 +454,17 @@ def _snapshots(summary_df: pd.DataFrame, rfm: pd.DataFrame, abc: pd.DataFrame,
                             how="left")
     else:
         table["cluster"] = None
+    table["customer_id"] = table["customer_id"].astype(str)
+    if value is not None:
+        table = table.merge(value.scores[["customer_id", "clv", "p_alive",
+                                          "expected_purchases"]], on="customer_id", how="left")
+    else:
+        table[["clv", "p_alive", "expected_purchases"]] = np.nan
+    if churn is not None:
+        table = table.merge(churn[["customer_id", "churn_risk", "churn_reasons"]],
+                            on="customer_id", how="left")
+    else:
+        table["churn_risk"], table["churn_reasons"] = np.nan, None
     return table
 
 
@@ -450,7 +479,9 @@ def _save_snapshots(as_of: date, table: pd.DataFrame) -> None:
         _whole(table["frequency"]), _whole(table["recency_days"].clip(lower=0)),
         _whole(table["r"]), _whole(table["f"]), _whole(table["m"]),
         _text(table["segment"]), _text(table["abc"]), _text(table["xyz"]),
-        _whole(table["cluster"]),
+        _whole(table["cluster"]), _money(table["clv"]), _floats(table["p_alive"]),
+        _floats(table["expected_purchases"]), _floats(table["churn_risk"]),
+        _reasons(table["churn_reasons"]),
     ]
     fields = ["customer_id" if f == "customer" else f for f in SNAPSHOT_FIELDS]
     bulk.insert(CustomerSnapshot, fields, list(zip(*columns, strict=True)))
@@ -459,6 +490,19 @@ def _save_snapshots(as_of: date, table: pd.DataFrame) -> None:
 def _whole(values: pd.Series) -> list[int | None]:
     numbers = pd.to_numeric(values).astype("Int64")
     return [None if v is pd.NA else int(v) for v in numbers]
+
+
+def _money(values: pd.Series) -> list[Decimal | None]:
+    return [None if not math.isfinite(v) else Decimal(f"{v:.2f}")
+            for v in values.astype(float)]
+
+
+def _floats(values: pd.Series) -> list[float | None]:
+    return [None if not math.isfinite(v) else v for v in values.astype(float)]
+
+
+def _reasons(values: pd.Series) -> list[list]:
+    return [_jsonable(v) if isinstance(v, list) else [] for v in values]
 
 
 def _days(values: pd.Series) -> list[date | None]:

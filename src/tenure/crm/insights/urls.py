@@ -8,5 +8,8 @@ urlpatterns = [
     path("cohorts/", views.cohorts, name="cohorts"),
     path("segments/", views.segments, name="segments"),
     path("value/", views.value, name="value"),
+    path("forecast/", views.forecast, name="forecast"),
+    path("models/", views.models, name="models"),
+    path("at-risk/", views.at_risk, name="at_risk"),
     path("refresh/", views.refresh, name="refresh"),
 ]

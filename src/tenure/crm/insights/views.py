@@ -1,8 +1,11 @@
-"""Pages of the insights: overview, cohorts, segments and value; and the refresh button.
+"""Pages of the insights: overview, cohorts, segments, value, forecast and models; the
+at-risk list; and the refresh button.
 
 Who may see them: administrators, marketers and analysts (the ``view_insightsrun``
 permission). Sales managers do not: the stored figures cover the whole shop, not their
-portfolio. Only administrators (``add_insightsrun``) may refresh.
+portfolio. The at-risk list is the exception: it lists customers, so everyone who may see
+customers sees it, a sales manager only their own. Only administrators
+(``add_insightsrun``) may refresh.
 """
 
 from __future__ import annotations
@@ -11,17 +14,23 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count, Sum
 from django.shortcuts import redirect, render
 from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from . import dashboards, refreshing
-from .forms import CohortForm, PeriodForm
-from .models import InsightsRun
+from tenure.crm.accounts.access import customers_for_user
+from tenure.crm.accounts.models import User
 
-SECTIONS = ["overview", "cohorts", "segments", "value"]
+from . import dashboards, predictive, refreshing
+from .forms import AtRiskForm, CohortForm, ForecastForm, PeriodForm
+from .models import CustomerSnapshot, InsightsRun
+
+SECTIONS = ["overview", "cohorts", "segments", "value", "forecast", "models"]
+AT_RISK_PAGE = 50
 
 
 def _render(request, section: str, build) -> object:
@@ -79,6 +88,54 @@ def segments(request):
 def value(request):
     """Show ABC/XYZ classes, clusters and the profiles of the best and typical customers."""
     return _render(request, "value", lambda run: dashboards.value(run.results))
+
+
+@login_required
+def forecast(request):
+    """Show the sales forecast of the shop, a store or a segment with its intervals."""
+    def build(run):
+        period = ForecastForm(request.GET, series=[]).value("period")
+        form = ForecastForm(request.GET, series=predictive.series_choices(run.results, period))
+        series, measure = form.value("series"), form.value("measure")
+        return {"form": form, "period": period, "series": series, "measure": measure,
+                **predictive.forecast_page(run.results, period, series, measure)}
+
+    return _render(request, "forecast", build)
+
+
+@login_required
+def models(request):
+    """Show how good the churn and value models are, beside their baselines."""
+    return _render(request, "models", lambda run: predictive.models_page(run.results))
+
+
+@login_required
+def at_risk(request):
+    """List the user's customers likely to leave, most value at risk first, with reasons."""
+    customers = customers_for_user(request.user)
+    own = request.user.sees_only_own_customers
+    managers = None if own else [
+        (str(u.pk), u.get_full_name() or u.username)
+        for u in User.objects.filter(customers__isnull=False).distinct().order_by("username")]
+    form = AtRiskForm(request.GET, managers=managers)
+    snapshots = CustomerSnapshot.objects.at_risk(float(form.value("risk"))).filter(
+        customer__in=customers).select_related("customer", "customer__manager")
+    if form.value("segment"):
+        snapshots = snapshots.filter(segment=form.value("segment"))
+    if not own and form.value("manager"):
+        snapshots = snapshots.filter(customer__manager_id=form.value("manager"))
+    page = Paginator(snapshots, AT_RISK_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    run = InsightsRun.objects.latest_done()
+    return render(request, "insights/at_risk.html", {
+        "form": form, "chosen": {f: form.value(f) for f in form.fields}, "page": page,
+        "query": query.urlencode(), "run": run,
+        "scored": run is not None and bool((run.results.get("churn") or {}).get("scored")),
+        "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2),
+        "totals": snapshots.order_by().aggregate(
+            customers=Count("pk"), value=Sum("value_at_risk")),
+    })
 
 
 @login_required

@@ -10,6 +10,7 @@ are adapted by the database backend as the ORM would adapt them.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from contextlib import contextmanager
 
@@ -27,7 +28,7 @@ def _columns(model, fields: Sequence[str]) -> list[str]:
 
 
 def _adapters(model, fields: Sequence[str]) -> list[Callable | None]:
-    """Return a value adapter per field: only dates need one (SQLite stores them as text)."""
+    """Return a value adapter per field: dates (SQLite stores them as text) and JSON."""
     ops, adapters = connection.ops, []
     for name in fields:
         field = model._meta.get_field(name)
@@ -35,6 +36,8 @@ def _adapters(model, fields: Sequence[str]) -> list[Callable | None]:
             adapters.append(ops.adapt_datetimefield_value)
         elif isinstance(field, models.DateField):
             adapters.append(ops.adapt_datefield_value)
+        elif isinstance(field, models.JSONField):
+            adapters.append(json.dumps)
         else:
             adapters.append(None)
     return adapters
@@ -49,6 +52,9 @@ def _adapt(rows: Sequence[tuple], adapters: list[Callable | None]) -> list[tuple
         row = list(row)
         for i, adapt, cache in active:
             value = row[i]
+            if isinstance(value, list | dict):  # JSON: not hashable, adapted each time
+                row[i] = adapt(value)
+                continue
             if value not in cache:
                 cache[value] = adapt(value)
             row[i] = cache[value]

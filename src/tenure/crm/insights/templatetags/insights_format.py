@@ -66,3 +66,16 @@ def figure(value) -> str:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return str(value)
     return number(value, 0 if float(value).is_integer() else 2)
+
+
+@register.filter
+def reason(value: dict) -> str:
+    """Write a churn reason (the library's structured reason) as a sentence in the user's
+    language."""
+    from tenure.analytics.churn.sentences import describe
+    from tenure.analytics.exceptions import AnalyticsError
+
+    try:
+        return describe(value, get_language() or settings.LANGUAGE_CODE)
+    except AnalyticsError:  # a code this version does not know: say nothing rather than fail
+        return ""

@@ -52,7 +52,7 @@
     },
 
     trend: function (spec) {
-      var kinds = [], long = spec.x.length > 40;
+      var kinds = [], long = spec.x.length > 40 && spec.zoom !== false;
       spec.series.forEach(function (s) { kinds[s.axis || 0] = kinds[s.axis || 0] || s.format; });
       return {
         color: PALETTE,
@@ -75,12 +75,69 @@
         yAxis: kinds.map(function (kind, i) {
           return {type: "value", axisLabel: axisLabel(kind), splitLine: {show: i === 0}};
         }),
-        series: spec.series.map(function (s) {
-          return {name: s.name, type: s.type, color: s.color, data: s.values, yAxisIndex: s.axis || 0,
-                  stack: spec.stack && s.type === "bar" ? "flow" : undefined,
-                  symbol: "none", smooth: false, connectNulls: false,
-                  barMaxWidth: 28, lineStyle: {width: 2}};
+        series: spec.series.map(function (s, i) {
+          var out = {name: s.name, type: s.type, color: s.color, data: s.values, yAxisIndex: s.axis || 0,
+                     stack: spec.stack && s.type === "bar" ? "flow" : undefined,
+                     symbol: "none", smooth: false, connectNulls: false,
+                     barMaxWidth: 28, lineStyle: {width: 2}};
+          if (i === 0 && spec.mark !== null && spec.mark !== undefined) {
+            // A vertical line where something changes (the holdout starts).
+            out.markLine = {silent: true, symbol: "none", lineStyle: {color: "#98a2b3", type: "dashed"},
+                            label: {formatter: spec.mark_name, position: "insideEndTop"},
+                            data: [{xAxis: spec.x[spec.mark]}]};
+          }
+          return out;
         })
+      };
+    },
+
+    forecast: function (spec) {
+      // Bands are stacked areas: an invisible lower bound, then the band's width on top.
+      function width(lo, hi) {
+        return hi.map(function (h, i) { return h === null || lo[i] === null ? null : h - lo[i]; });
+      }
+      var mean = spec.mean.slice(), last = -1;
+      spec.actual.forEach(function (v, i) { if (v !== null) { last = i; } });
+      if (last >= 0 && mean[last] === null) { mean[last] = spec.actual[last]; }  // join the lines
+      var hidden = {opacity: 0}, kind = spec.format;
+      var series = [
+        {name: spec.names.actual, type: "line", data: spec.actual, color: "#2459d6", symbol: "none",
+         lineStyle: {width: 2}},
+        {type: "line", data: spec.lo_95, stack: "b95", symbol: "none", lineStyle: hidden, silent: true,
+         tooltip: {show: false}},
+        {name: spec.names.band95, type: "line", data: width(spec.lo_95, spec.hi_95), stack: "b95",
+         symbol: "none", lineStyle: hidden, color: "#8fb0ef", areaStyle: {color: "rgba(36, 89, 214, 0.10)"}},
+        {type: "line", data: spec.lo_80, stack: "b80", symbol: "none", lineStyle: hidden, silent: true,
+         tooltip: {show: false}},
+        {name: spec.names.band80, type: "line", data: width(spec.lo_80, spec.hi_80), stack: "b80",
+         symbol: "none", lineStyle: hidden, color: "#5b83e0", areaStyle: {color: "rgba(36, 89, 214, 0.20)"}},
+        {name: spec.names.mean, type: "line", data: mean, color: "#10307a", symbol: "none",
+         lineStyle: {width: 2, type: "dashed"}}
+      ];
+      if (spec.bottom_up) {
+        series.push({name: spec.names.bottom_up, type: "line", data: spec.bottom_up, color: "#067647",
+                     symbol: "none", lineStyle: {width: 2, type: "dotted"}});
+      }
+      return {
+        tooltip: {trigger: "axis", formatter: function (items) {
+          var i = items[0].dataIndex, lines = [items[0].axisValueLabel];
+          if (spec.actual[i] !== null) { lines.push(spec.names.actual + ": <b>" + fmt(spec.actual[i], kind, true) + "</b>"); }
+          if (spec.mean[i] !== null) {
+            lines.push(spec.names.mean + ": <b>" + fmt(spec.mean[i], kind, true) + "</b>");
+            lines.push(spec.names.band80 + ": " + fmt(spec.lo_80[i], kind) + " – " + fmt(spec.hi_80[i], kind));
+            lines.push(spec.names.band95 + ": " + fmt(spec.lo_95[i], kind) + " – " + fmt(spec.hi_95[i], kind));
+          }
+          if (spec.bottom_up && spec.bottom_up[i] !== null) {
+            lines.push(spec.names.bottom_up + ": " + fmt(spec.bottom_up[i], kind, true));
+          }
+          return lines.join("<br>");
+        }},
+        legend: {bottom: 0, data: [spec.names.actual, spec.names.mean, spec.names.band80,
+                                   spec.names.band95].concat(spec.bottom_up ? [spec.names.bottom_up] : [])},
+        grid: {left: 8, right: 8, top: 16, bottom: 40, containLabel: true},
+        xAxis: {type: "category", data: spec.x, boundaryGap: false},
+        yAxis: {type: "value", axisLabel: axisLabel(kind)},
+        series: series
       };
     },
 
@@ -139,7 +196,10 @@
         xAxis: {type: "category", data: spec.x, name: spec.x_name, nameLocation: "middle",
                 nameGap: 28, splitArea: {show: true}},
         yAxis: {type: "category", data: spec.y, inverse: true, splitArea: {show: true},
-                axisLabel: {formatter: function (v, i) { return v + "  (" + fmt(spec.sizes[i], "number") + ")"; }}},
+                name: spec.y_name, nameLocation: "middle", nameGap: 40,
+                axisLabel: {formatter: function (v, i) {
+                  return spec.sizes && spec.sizes[i] !== null ? v + "  (" + fmt(spec.sizes[i], "number") + ")" : v;
+                }}},
         visualMap: {min: 0, max: spec.max || 1, calculable: false, text: [fmt(spec.max || 1, spec.format), fmt(0, spec.format)], orient: "horizontal",
                     left: "center", bottom: 0, itemHeight: 160, precision: 2,
                     formatter: function (v) { return fmt(v, spec.format); },

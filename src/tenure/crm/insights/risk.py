@@ -1,0 +1,43 @@
+"""Churn risk in the refresh: call the library's churn model and keep its scores and figures.
+
+The ``churn`` part of ``InsightsRun.results``: ``as_of`` and ``test_snapshot`` (ISO dates),
+``horizon`` (how churn is defined, in words), ``metrics`` (table: model — "model",
+"recency" or "p_alive" — then roc_auc, pr_auc, lift_top_decile, brier, n, churn_rate; all
+on the test snapshot), ``importance`` (table: feature, family, gain_share,
+mean_abs_contribution; the first IMPORTANCE rows), ``snapshots`` (table: snapshot, stage,
+role, customers, churned, churn_rate), ``notes`` (list of str) and ``scored`` (customers).
+Per customer, ``churn_risk`` and ``churn_reasons`` (the library's structured reasons) go to
+the snapshot rows.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+
+IMPORTANCE = 15
+
+
+def churn_risks(tx, as_of: date, feedback, table) -> tuple[dict, pd.DataFrame]:
+    """Return the churn results and ``customer_id, churn_risk, churn_reasons`` per scored
+    customer."""
+    from tenure.analytics import churn
+
+    result = churn.predict_churn(
+        tx, as_of=as_of, feedback=feedback if feedback is not None and feedback.num_rows
+        else None)
+    results = {
+        "as_of": result.as_of.isoformat(),
+        "test_snapshot": result.test_snapshot.isoformat(),
+        "horizon": result.horizon.describe(),
+        "metrics": table(result.metrics),
+        "importance": table(result.importance.head(IMPORTANCE)),
+        "snapshots": table(result.snapshots),
+        "notes": list(result.notes),
+        "scored": len(result.scores),
+    }
+    scores = result.scores[["customer_id", "churn_risk", "reasons"]].rename(
+        columns={"reasons": "churn_reasons"})
+    scores["customer_id"] = scores["customer_id"].astype(str)
+    return results, scores
