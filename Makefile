@@ -38,6 +38,10 @@ bench: $(BIN)/tenure
 
 messages: $(BIN)/tenure
 	cd src/tenure/crm && ../../../$(BIN)/tenure makemessages -l ru -l uk --no-obsolete && ../../../$(BIN)/tenure compilemessages
+	# The analytics library's own catalogue (churn reasons), kept free of Django.
+	$(BIN)/pybabel extract -o src/tenure/analytics/locale/tenure_analytics.pot --no-wrap src/tenure/analytics/churn/sentences.py
+	$(BIN)/pybabel update -i src/tenure/analytics/locale/tenure_analytics.pot -d src/tenure/analytics/locale -D tenure_analytics --no-wrap
+	$(BIN)/pybabel compile -d src/tenure/analytics/locale -D tenure_analytics
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache
