@@ -18,7 +18,6 @@ from tenure.analytics.clv import (
     IdentificationWarning,
     ModifiedBetaGeo,
     NotFittedError,
-    base,
     simulation,
 )
 from tenure.analytics.exceptions import InputError
@@ -231,28 +230,6 @@ def test_it_recovers_simulated_parameters_within_their_intervals(model_class):
     for name, value in truth.items():
         estimate, se = model.params_[name], model.standard_errors_[name]
         assert abs(estimate - value) < 2.6 * se, name  # 99 % interval
-
-
-def test_the_sample_started_path_reaches_the_same_optimum(monkeypatch):
-    T = np.random.default_rng(1).integers(1, 731, 40_000).astype(float)
-    data = simulation.bg_nbd(40_000, 0.55, 45.0, 0.8, 2.6, T=T, seed=1)
-    data["recency"] = data["recency"].round()
-
-    sampled = BetaGeo().fit(data)  # more distinct rows than SAMPLE_ROWS
-    monkeypatch.setattr(base, "SAMPLE_ROWS", 10**9)
-    direct = BetaGeo().fit(data)
-
-    for name in BetaGeo.parameter_names:
-        assert sampled.params_[name] == pytest.approx(direct.params_[name], rel=1e-7)
-    assert sampled.log_likelihood_ == pytest.approx(direct.log_likelihood_, rel=1e-12)
-
-
-def test_weights_count_customers(fh_summary):
-    grouped = fh_summary.groupby(["frequency", "recency", "T"]).size().rename("weight")
-    model = BetaGeo(time_unit="week").fit(grouped.reset_index())
-    assert model.params_ == pytest.approx(
-        BetaGeo(time_unit="week").fit(fh_summary).params_, rel=1e-6)
-    assert model.n_customers_ == len(fh_summary)
 
 
 def test_it_reads_arrow_tables_and_dicts(fh_summary):

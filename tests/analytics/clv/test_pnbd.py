@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from scipy import integrate, optimize, special
 
-from tenure.analytics.clv import NotFittedError, ParetoNBD, base, inputs, simulation
+from tenure.analytics.clv import NotFittedError, ParetoNBD, inputs, simulation
 from tenure.analytics.clv.pnbd import count_probability, log_tail
 from tenure.analytics.exceptions import InputError
 
@@ -280,30 +280,6 @@ def test_it_recovers_simulated_parameters_within_their_95_percent_intervals():
     for name, value in truth.items():
         assert summary.loc[name, "lower_95"] < value < summary.loc[name, "upper_95"], name
 
-
-def test_the_sample_started_path_reaches_the_same_optimum(monkeypatch):
-    T = np.random.default_rng(1).integers(1, 731, 40_000).astype(float)
-    data = simulation.pareto_nbd(40_000, **DAILY, T=T, seed=1)
-    data["recency"] = data["recency"].round()
-
-    sampled = ParetoNBD().fit(data)  # more distinct rows than SAMPLE_ROWS
-    monkeypatch.setattr(base, "SAMPLE_ROWS", 10**9)
-    direct = ParetoNBD().fit(data)
-
-    for name in ParetoNBD.parameter_names:
-        assert sampled.params_[name] == pytest.approx(direct.params_[name], rel=1e-7)
-    assert sampled.log_likelihood_ == pytest.approx(direct.log_likelihood_, rel=1e-12)
-
-
-def test_weights_count_customers(fh_summary):
-    grouped = fh_summary.groupby(["frequency", "recency", "T"]).size().rename("weight")
-    model = ParetoNBD(time_unit="week").fit(grouped.reset_index())
-    assert model.params_ == pytest.approx(
-        ParetoNBD(time_unit="week").fit(fh_summary).params_, rel=1e-6)
-    assert model.n_customers_ == len(fh_summary)
-
-
-# --- predictions -----------------------------------------------------------------------------
 
 def test_p_alive_and_future_purchases_agree_with_the_simulated_truth():
     # Under the true parameters the mean predicted P(alive) is the share of simulated

@@ -1,0 +1,47 @@
+"""The fitting machinery every model shares: the same optimum by every path, weights."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tenure.analytics.clv import BetaGeo, ModifiedBetaGeo, ParetoNBD, base, simulation
+
+CDNOW = Path("/work/shared/data/cdnow")
+DRAWS = {
+    BetaGeo: lambda n, T: simulation.bg_nbd(n, 0.55, 45.0, 0.8, 2.6, T=T, seed=1),
+    ModifiedBetaGeo: lambda n, T: simulation.bg_nbd(n, 0.55, 45.0, 0.8, 2.6, T=T, seed=1,
+                                                    modified=True),
+    ParetoNBD: lambda n, T: simulation.pareto_nbd(n, 0.55, 74.1, 0.61, 81.7, T=T, seed=1),
+}
+
+
+@pytest.mark.parametrize("model_class", list(DRAWS))
+def test_the_sample_started_path_reaches_the_same_optimum(model_class, monkeypatch):
+    T = np.random.default_rng(1).integers(1, 731, 40_000).astype(float)
+    data = DRAWS[model_class](40_000, T)
+    data["recency"] = data["recency"].round()
+
+    sampled = model_class().fit(data)  # more distinct rows than SAMPLE_ROWS
+    monkeypatch.setattr(base, "SAMPLE_ROWS", 10**9)
+    direct = model_class().fit(data)
+
+    for name in model_class.parameter_names:
+        assert sampled.params_[name] == pytest.approx(direct.params_[name], rel=1e-7)
+    assert sampled.log_likelihood_ == pytest.approx(direct.log_likelihood_, rel=1e-12)
+
+
+@pytest.mark.parametrize("model_class", list(DRAWS))
+def test_weights_count_customers(model_class):
+    one_by_one = pd.read_csv(CDNOW / "cdnow_customers_summary_with_transactions.csv").rename(
+        columns={"x": "frequency", "t_x": "recency"})[["frequency", "recency", "T"]]
+    grouped = one_by_one.groupby(["frequency", "recency", "T"]).size().rename("weight")
+
+    model = model_class(time_unit="week").fit(grouped.reset_index())
+
+    assert model.params_ == pytest.approx(
+        model_class(time_unit="week").fit(one_by_one).params_, rel=1e-6)
+    assert model.n_customers_ == len(one_by_one)
