@@ -8,6 +8,10 @@
 - ``analyze``: ``tenure analyze`` of a seeded Parquet file of 10,000,000 purchases by
   1,000,000 customers, as a subprocess, beside DuckDB's time for one group-by of the same
   file (``bench/analyze_bench.py``).
+- ``clv``: fits of BG/NBD, Pareto/NBD and Gamma-Gamma on 1,000,000 simulated customers, each
+  beside the lifetimes library's fit of the same saved data (lifetimes runs in its own venv,
+  ``bench/out/lifetimes-venv``, created the first time), and the scoring of every customer:
+  P(alive), expected purchases, CLV (``bench/clv_bench.py``).
 
 PostgreSQL pieces create and drop their own databases on ``--postgres`` (default
 ``postgres://postgres@127.0.0.1:5432``). Timings on a shared machine are pessimistic.
@@ -28,11 +32,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import analyze_bench
+import clv_bench
 import datagen
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-PIECES = ["import-sqlite", "import-postgres", "pages-sqlite", "pages-postgres", "analyze"]
+PIECES = ["import-sqlite", "import-postgres", "pages-sqlite", "pages-postgres", "analyze",
+          "clv"]
 IMPORT_TARGET_S = 60.0
 PAGE_TARGET_MS = 100.0
 
@@ -211,6 +217,15 @@ def bench_analyze(args, workdir: Path) -> list[Row]:
     return [row]
 
 
+# --- customer value ---------------------------------------------------------------------
+
+def bench_clv(args, workdir: Path) -> list[Row]:
+    lines = clv_bench.bench(workdir, customers=args.clv_customers, seed=args.seed,
+                            lifetimes=not args.no_lifetimes,
+                            lifetimes_timeout=args.lifetimes_timeout)
+    return [Row(**vars(line)) for line in lines]
+
+
 # --- report ----------------------------------------------------------------------------
 
 def print_table(rows: list[Row]) -> None:
@@ -241,6 +256,11 @@ def main() -> int:
     parser.add_argument("--purchases", type=int, default=10_000_000, help="analyze bench")
     parser.add_argument("--analyze-customers", type=int, default=1_000_000,
                         help="analyze bench")
+    parser.add_argument("--clv-customers", type=int, default=1_000_000, help="clv bench")
+    parser.add_argument("--lifetimes-timeout", type=float, default=600.0,
+                        help="clv bench: seconds each lifetimes fit may run before it is stopped")
+    parser.add_argument("--no-lifetimes", action="store_true",
+                        help="clv bench: Tenure's figures only")
     parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--workdir", help="keep files here instead of a temporary directory")
@@ -257,10 +277,10 @@ def main() -> int:
         rows: list[Row] = []
         files = None
         for piece in pieces:
-            if piece == "analyze":
+            if piece in ("analyze", "clv"):
                 print(f"== {piece}", flush=True)
                 piece_started = time.perf_counter()
-                rows += bench_analyze(args, workdir)
+                rows += (bench_analyze if piece == "analyze" else bench_clv)(args, workdir)
                 print(f"   ({time.perf_counter() - piece_started:.0f} s)", flush=True)
                 continue
             what, kind = piece.split("-")

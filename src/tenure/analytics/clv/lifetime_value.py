@@ -14,6 +14,7 @@ import numpy as np
 
 from ..exceptions import InputError
 from ..units import convert
+from . import inputs
 from .base import one_blas_thread
 
 
@@ -95,11 +96,17 @@ def customer_lifetime_value(purchase_model: PurchaseModel, spend_model: SpendMod
         times = convert(np.arange(1, int(months) + 1, dtype=float), "month", unit)
         discount = (1 + monthly_discount_rate) ** np.arange(1, int(months) + 1)
     spend = np.asarray(spend_model.expected_spend(data), dtype=np.float64)
-    total = np.zeros(len(spend))
-    before = np.zeros(len(spend))
+    # Read and fold the purchase histories once: each month then costs one pass over the
+    # distinct histories, not over every customer.
+    columns = tuple(getattr(purchase_model, "columns", ()))
+    distinct = inputs.compress(inputs.read(data, columns, weights=False,
+                                           what="customer_lifetime_value input"), columns)
+    histories = distinct.rows.columns
+    total = np.zeros(len(distinct.rows))
+    before = np.zeros(len(distinct.rows))
     for t, factor in zip(times, discount, strict=True):
-        expected = np.asarray(purchase_model.expected_purchases(data, float(t)),
+        expected = np.asarray(purchase_model.expected_purchases(histories, float(t)),
                               dtype=np.float64)
         total += (expected - before) / factor
         before = expected
-    return margin * spend * total
+    return margin * spend * distinct.expand(total)
