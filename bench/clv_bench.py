@@ -35,11 +35,12 @@ import tempfile
 import time
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from rows import Row
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV = ROOT / "bench" / "out" / "lifetimes-venv"
@@ -58,18 +59,6 @@ HORIZON_DAYS = 90
 CLV_MONTHS = 12
 #: Below this largest relative difference of the parameters, both fits found one optimum.
 SAME_OPTIMUM = 1e-3
-
-
-@dataclass
-class Line:
-    """One figure of the report: the fields of ``run.Row``."""
-
-    figure: str
-    size: str
-    value: str
-    target: str = ""
-    met: bool | None = None
-    notes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -310,7 +299,7 @@ MODELS = {"bgnbd": ("BG/NBD", 1.0, 0.5), "pnbd": ("Pareto/NBD", 5.0, None),
 
 
 def bench(workdir: Path, *, customers: int = 1_000_000, seed: int = 42,
-          lifetimes: bool = True, lifetimes_timeout: float = 600.0) -> list[Line]:
+          lifetimes: bool = True, lifetimes_timeout: float = 600.0) -> list[Row]:
     """Generate (or reuse) the tables, time Tenure, then lifetimes on the same files."""
     tables = write_tables(workdir / "clv", customers, seed)
     fits, scores = bench_tenure(tables)
@@ -334,11 +323,11 @@ def bench(workdir: Path, *, customers: int = 1_000_000, seed: int = 42,
     return lines
 
 
-def _fit_line(model: str, fit: Fit, theirs: dict, size: str, customers: int) -> Line:
+def _fit_line(model: str, fit: Fit, theirs: dict, size: str, customers: int) -> Row:
     label, target, aim = MODELS[model]
     if model == "gg":
         size = f"{fit.customers:,} repeat buyers of {customers:,} customers"
-    line = Line(f"{label} fit", size, f"{fit.median:.2f} s",
+    line = Row(f"{label} fit", size, f"{fit.median:.2f} s",
                 f"<= {target:g} s" + (f" (aim {aim:g})" if aim else ""), fit.median <= target)
     line.notes.append(f"Tenure, median of {len(fit.seconds)}: "
                       + ", ".join(f"{s:.2f}" for s in fit.seconds) + " s; "
@@ -383,7 +372,7 @@ def _params(params: dict[str, float]) -> str:
     return " ".join(f"{k}={v:.5g}" for k, v in params.items())
 
 
-def _score_lines(scores: dict[str, list[float]], size: str) -> list[Line]:
+def _score_lines(scores: dict[str, list[float]], size: str) -> list[Row]:
     def median(key: str) -> float:
         return statistics.median(scores[key])
 
@@ -391,14 +380,14 @@ def _score_lines(scores: dict[str, list[float]], size: str) -> list[Line]:
         return ", ".join(f"{s:.2f}" for s in scores[key]) + " s"
 
     return [
-        Line("P(alive), all customers", size, f"{median('alive'):.2f} s", "(none)", None,
+        Row("P(alive), all customers", size, f"{median('alive'):.2f} s", "(none)", None,
              [f"BG/NBD, median of {RUNS}: {runs('alive')}; Pareto/NBD "
               f"{median('alive pnbd'):.2f} s"]),
-        Line(f"expected purchases {HORIZON_DAYS} d", size, f"{median('expected'):.2f} s",
+        Row(f"expected purchases {HORIZON_DAYS} d", size, f"{median('expected'):.2f} s",
              "(none)", None,
              [f"BG/NBD, median of {RUNS}: {runs('expected')}; Pareto/NBD "
               f"{median('expected pnbd'):.2f} s"]),
-        Line(f"CLV {CLV_MONTHS} months", size, f"{median('clv'):.2f} s", "(none)", None,
+        Row(f"CLV {CLV_MONTHS} months", size, f"{median('clv'):.2f} s", "(none)", None,
              [f"BG/NBD + Gamma-Gamma, monthly discount 1 %, median of {RUNS}: "
               f"{runs('clv')}"]),
     ]

@@ -28,12 +28,12 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import analyze_bench
 import clv_bench
 import datagen
+from rows import Row
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -41,16 +41,6 @@ PIECES = ["import-sqlite", "import-postgres", "pages-sqlite", "pages-postgres", 
           "clv"]
 IMPORT_TARGET_S = 60.0
 PAGE_TARGET_MS = 100.0
-
-
-@dataclass
-class Row:
-    figure: str
-    size: str
-    value: str
-    target: str = ""
-    met: bool | None = None
-    notes: list[str] = field(default_factory=list)
 
 
 def run_tenure(args: list[str], env: dict, log: Path) -> tuple[float, int, int]:
@@ -220,10 +210,9 @@ def bench_analyze(args, workdir: Path) -> list[Row]:
 # --- customer value ---------------------------------------------------------------------
 
 def bench_clv(args, workdir: Path) -> list[Row]:
-    lines = clv_bench.bench(workdir, customers=args.clv_customers, seed=args.seed,
-                            lifetimes=not args.no_lifetimes,
-                            lifetimes_timeout=args.lifetimes_timeout)
-    return [Row(**vars(line)) for line in lines]
+    return clv_bench.bench(workdir, customers=args.clv_customers, seed=args.seed,
+                           lifetimes=not args.no_lifetimes,
+                           lifetimes_timeout=args.lifetimes_timeout)
 
 
 # --- report ----------------------------------------------------------------------------
