@@ -92,6 +92,15 @@ class CustomerPageTestCase(TenureTestCase):
         email = r.context["consents"][0]
         self.assertEqual((email["granted"], email["last"].source), (False, "unsubscribe link"))
 
+    def test_it_links_all_orders_by_the_bare_id_whatever_its_size(self):
+        # Ids print with thousands separators by default ("12,345"): not in a link.
+        big = Customer.objects.create(pk=12345, name="Big Id", manager=self.manager)
+        Order.objects.create(external_id="BIG-1", customer=big, ordered_at=at("2024-01-01"),
+                             total=Decimal("1.00"))
+        self.login(self.manager)
+        r = self.client.get(f"/customers/{big.pk}/")
+        self.assertContains(r, 'href="/sales/orders/?customer=12345"')
+
     def test_it_keeps_to_the_latest_twenty_orders_in_a_constant_number_of_queries(self):
         self.get()
         with CaptureQueriesContext(connection) as few:
