@@ -97,6 +97,20 @@ def _save_artifacts(page, nodeid: str) -> None:
         print(f"could not save artefacts for {nodeid}: {exc}")
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Start every test in the default language.
+
+    A request's LocaleMiddleware leaves its language active in the thread, so a test that
+    browses in Ukrainian would otherwise make the next test's messages Ukrainian.
+    """
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
 def pytest_sessionfinish(session, exitstatus):
     """Turn a run in which no test passed into a failure, not a green "all skipped"."""
     if exitstatus != pytest.ExitCode.OK:

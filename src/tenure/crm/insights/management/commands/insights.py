@@ -14,8 +14,9 @@ class Command(BaseCommand):
     @property
     def help(self) -> str:
         return _(
-            "Recompute the Insights: KPIs, cohorts, segments, ABC/XYZ, clusters and each "
-            "customer's snapshot. Run it every night, for example from cron: "
+            "Recompute the Insights: KPIs, cohorts, segments, ABC/XYZ, clusters, the purchase, "
+            "spend and churn models, the sales forecasts, and each customer's snapshot with "
+            "their value, churn risk and reasons. Run it every night, for example from cron: "
             "'30 0 * * * cd /srv/tenure && .venv/bin/tenure insights refresh --no-progress'."
         )
 
@@ -55,6 +56,7 @@ def summary(run: InsightsRun) -> str:
     if results.get("previous_as_of"):
         compared = _("Compared with")
         lines.append(f"  {compared:<24} {results['previous_as_of']}")
+    lines += _model_lines(results)
     for warning in results.get("warnings", []):
         lines.append(_("  Note: %(warning)s") % {"warning": warning})
     return "\n".join(lines)
@@ -82,3 +84,23 @@ class _Progress:
     def __exit__(self, *exc) -> None:
         if self.bar is not None:
             self.bar.close()
+
+
+def _model_lines(results: dict) -> list[str]:
+    """Return the summary lines of the value and churn models, when they were computed."""
+    # Labels outside the f-strings: xgettext does not read calls inside them.
+    lines = []
+    value = results.get("value")
+    if value:
+        model, worth = _("Purchase model"), _("Customer value, 12 mo.")
+        lines.append(f"  {model:<24} {value['chosen']}")
+        lines.append(f"  {worth:<24} {value['totals']['clv']:,.2f}")
+    churn = results.get("churn")
+    if churn:
+        table = churn["metrics"]
+        auc = {row[table["columns"].index("model")]: row[table["columns"].index("roc_auc")]
+               for row in table["rows"]}
+        label = _("Churn model ROC AUC")
+        baseline = _("(recency alone %(auc).3f)") % {"auc": auc["recency"]}
+        lines.append(f"  {label:<24} {auc['model']:.3f} {baseline}")
+    return lines
