@@ -137,7 +137,9 @@ def _churn(churn: dict | None) -> dict:
     beats = all(_beats(model.get(key), by_model.get("recency", {}).get(key), higher)
                 for key, _label_, higher in CHURN_METRICS)
     importance = rows(churn["importance"])
+    p_alive_auc = by_model.get("p_alive", {}).get("roc_auc")
     return {"churn": {
+        "p_alive_inverted": p_alive_auc is not None and p_alive_auc < 0.5,
         "table": table, "models": list(CHURN_MODELS.values()), "beats_recency": beats,
         "test_snapshot": date.fromisoformat(churn["test_snapshot"]),
         "horizon": churn["horizon"], "n": model.get("n"), "churn_rate": model.get("churn_rate"),

@@ -146,6 +146,14 @@ class ModelPagesTestCase(TenureTestCase):
         r = self.client.get(reverse("insights:models"))
         self.assertContains(r, "does not beat recency alone on every measure")
 
+    def test_a_p_alive_baseline_worse_than_chance_is_explained(self):
+        self.assertNotContains(self.client.get(reverse("insights:models")), "worse than chance")
+        results = predictive_results()
+        results["churn"]["metrics"]["rows"][2][1] = 0.3  # P(alive)'s ROC AUC
+        InsightsRun.objects.all().delete()
+        store_run(results)
+        self.assertContains(self.client.get(reverse("insights:models")), "worse than chance")
+
     def test_the_pages_speak_russian_and_ukrainian(self):
         for language, words in (("ru", ["Прогноз", "Модели"]), ("uk", ["Прогноз", "Моделі"])):
             self.client.post(reverse("set_language"), {"language": language})
