@@ -29,7 +29,7 @@ def test_days_take_the_right_plural_form(n, ru, uk):
     assert describe(reason, "en") == f"no purchase for {n} day" + ("" if n == 1 else "s")
 
 
-def test_the_briefs_examples_in_three_languages():
+def test_the_issues_examples_in_three_languages():
     overdue = {"code": "overdue", "days": 94, "usual_gap": 30, "impact": 0.8}
     assert describe(overdue) == "no purchase for 94 days; usually buys every 30 days"
     assert describe(overdue, "ru") == "нет покупок уже 94 дня; обычно покупает раз в 30 дней"

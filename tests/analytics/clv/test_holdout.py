@@ -75,8 +75,11 @@ def test_the_calibration_part_is_customer_summary_itself(tx, table):
     summary.index = summary.customer_id.astype(int)
     summary = summary.sort_index()
 
-    for column in ("first_purchase", "frequency", "recency", "T", "monetary_value"):
+    for column in ("first_purchase", "frequency"):
         assert table[column].equals(summary[column]), column
+    # Sums of floats: DuckDB's parallel aggregation may add in another order each time.
+    for column in ("recency", "T", "monetary_value"):
+        np.testing.assert_allclose(table[column], summary[column], rtol=1e-12, err_msg=column)
 
 
 def test_the_holdout_counts_match_a_plain_pandas_count_of_the_raw_file(table, raw):
@@ -87,9 +90,7 @@ def test_the_holdout_counts_match_a_plain_pandas_count_of_the_raw_file(table, ra
     assert (table.frequency_holdout == expected["size"]).all()
     assert np.allclose(table.monetary_value_holdout, expected["mean"], rtol=1e-12)
     assert (table.duration_holdout == 39.0).all()  # 273 days
-    # 1,882 purchase days (1,959 order lines) in the 39 weeks. FHL 2005's 1,788, quoted in
-    # the brief, is not a count of purchase days of this file; it equals the number of
-    # distinct customer x Monday-weeks, which may or may not be where it comes from.
+    # 1,882 purchase days (1,959 order lines) in the 39 weeks, counted straight from the file.
     assert table.frequency_holdout.sum() == 1_882
     assert len(raw[(raw.date > CALIBRATION_END) & (raw.date <= HOLDOUT_END)]) == 1_882
 
