@@ -99,6 +99,11 @@ def test_customers_csv_has_one_row_per_customer(cdnow_report):
     assert len(rows) == 23_570
     assert len({r["customer_id"] for r in rows}) == 23_570
     assert all(r["segment"] and r["abc"] and r["r"] for r in rows)
+    assert all(float(r["clv"]) >= 0 and 0 <= float(r["p_alive"]) <= 1 for r in rows)
+    # Scored: those who bought in the last 365 days; each with at least one reason.
+    scored = [r for r in rows if r["churn_risk"]]
+    assert 0 < len(scored) < len(rows)
+    assert all(r["churn_reasons"] for r in scored)
 
 
 def test_segments_csv_covers_every_customer(cdnow_report):
@@ -127,7 +132,7 @@ def test_report_html_is_self_contained(cdnow_report):
 
 def test_as_of_leaves_later_purchases_out(tmp_path):
     result = run(str(CDNOW), *CDNOW_OPTIONS, "--as-of", "1997-09-30", "--period", "quarter",
-                 "--out", str(tmp_path), "--no-progress", cwd=tmp_path)
+                 "--out", str(tmp_path), "--no-progress", "--no-churn", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     _, rows = read_csv(tmp_path / "kpi.csv")
     assert [r["period"] for r in rows] == ["1997 Q1", "1997 Q2", "1997 Q3"]
@@ -136,6 +141,9 @@ def test_as_of_leaves_later_purchases_out(tmp_path):
     _, customers = read_csv(tmp_path / "customers.csv")
     # T is the age on the snapshot day: at most 272 days (1997-01-01 to 1997-09-30).
     assert max(float(c["T"]) for c in customers) == 272
+    # --no-churn leaves the churn columns empty, the value columns filled.
+    assert all(c["churn_risk"] == "" and c["churn_reasons"] == "" for c in customers)
+    assert all(c["clv"] != "" and c["p_alive"] != "" for c in customers)
 
 
 # --- exit statuses -----------------------------------------------------------------------

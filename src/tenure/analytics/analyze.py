@@ -135,6 +135,7 @@ def analyze(
     out: Path | str | None = None,
     progress: bool = False,
     language: str = "en",
+    churn: bool = True,
 ) -> Analysis:
     """Compute every retention table of a transactions source.
 
@@ -161,6 +162,9 @@ def analyze(
         Show a progress bar over the steps on stderr.
     language : {"en", "ru", "uk"}
         Language of the churn reasons in ``customers.csv``.
+    churn : bool
+        Fit the churn model (on a million customers it takes a couple of minutes); without
+        it ``churn_risk`` and ``churn_reasons`` stay empty.
 
     Returns
     -------
@@ -212,7 +216,7 @@ def analyze(
         models, values = _values(tx, summary_df, notes)
 
         step("churn")
-        churn, risks = _churn(tx, as_of, language, notes)
+        result, risks = _churn(tx, as_of, language, notes) if churn else (None, None)
 
         customers = customer_table(summary_df, rfm, abc, clusters, values, risks)
         analysis = Analysis(
@@ -220,7 +224,7 @@ def analyze(
             first_purchase=first, last_purchase=last, summary=summary_df, kpis=kpis,
             bridge=bridge, cohorts=cohorts, rfm=rfm, segments=segments_df, abc_xyz=abc,
             abc_xyz_table=abc_table, clusters=clusters, customers=customers,
-            value_models=models, churn=churn, notes=notes,
+            value_models=models, churn=result, notes=notes,
         )
         if out is not None:
             step("report")

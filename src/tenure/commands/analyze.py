@@ -56,6 +56,9 @@ def analyze_parser() -> argparse.ArgumentParser:
                         help="output directory (default ./tenure-report)")
     parser.add_argument("--language", choices=["en", "ru", "uk"], default="en",
                         help="language of the churn reasons in customers.csv (default en)")
+    parser.add_argument("--no-churn", action="store_true",
+                        help="skip the churn model (minutes on a million customers): "
+                             "churn_risk and churn_reasons stay empty")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     return parser
 
@@ -76,7 +79,8 @@ def analyze(argv: list[str]) -> int:
             result = run_analysis(
                 options.file, columns=columns, period=options.period,
                 window_days=options.window_days, as_of=options.as_of, out=options.out,
-                progress=not options.no_progress, language=options.language)
+                progress=not options.no_progress, language=options.language,
+                churn=not options.no_churn)
     except (AnalyticsError, OSError) as exc:
         print(f"tenure analyze: {exc}", file=sys.stderr)
         return 1
