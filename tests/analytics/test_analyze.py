@@ -128,6 +128,9 @@ def test_report_html_is_self_contained(cdnow_report):
     assert "echarts" in html and 'id="report-data"' in html
     for remote in ('src="http', "src='http", 'href="http', "@import", "url(http"):
         assert remote not in html
+    # The value and churn section's data: the models' estimates and the churn metrics.
+    assert '"value":{"models":[{"name":"BG/NBD"' in html
+    assert '"metrics":[{"model":"model"' in html
 
 
 def test_as_of_leaves_later_purchases_out(tmp_path):

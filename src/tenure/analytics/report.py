@@ -97,6 +97,8 @@ def report_data(analysis: Analysis) -> dict[str, Any]:
         "abc_xyz": _records(analysis.abc_xyz_table),
         "bridge": _bridge(analysis, kpis),
         "clusters": _cluster_data(analysis.clusters),
+        "value": _value_data(analysis),
+        "churn": _churn_data(analysis),
         "notes": list(analysis.notes),
     }
 
@@ -174,6 +176,40 @@ def _cluster_data(clusters: Any) -> dict[str, Any] | None:
     return {"k": int(clusters.k), "silhouette": _number(clusters.silhouette),
             "descriptions": [str(d) for d in clusters.descriptions],
             "sizes": [{"cluster": str(k), "customers": int(v)} for k, v in sizes.items()]}
+
+
+AT_RISK_ROWS = 20
+
+
+def _value_data(analysis: Analysis) -> dict[str, Any] | None:
+    """Return the value models' estimates and the customers' totals."""
+    if analysis.value_models is None:
+        return None
+    customers = analysis.customers
+    models = []
+    for key in ("purchase", "spend"):
+        model = analysis.value_models[key]
+        models.append({"name": model.label, "params": [
+            {"name": n, "value": _number(v), "se": _number(model.standard_errors_[n])}
+            for n, v in model.params_.items()]})
+    return {"models": models, "clv": _number(customers["clv"].sum()),
+            "expected": _number(customers["expected_purchases_90d"].sum())}
+
+
+def _churn_data(analysis: Analysis) -> dict[str, Any] | None:
+    """Return the churn model's metrics beside its baselines and the most value at risk."""
+    result = analysis.churn
+    if result is None:
+        return None
+    customers = analysis.customers.dropna(subset=["churn_risk"])
+    at_risk = customers.assign(at_risk=customers["clv"] * customers["churn_risk"])
+    top = at_risk.nlargest(AT_RISK_ROWS, "at_risk")
+    return {
+        "test_snapshot": _day(result.test_snapshot), "horizon": result.horizon.describe(),
+        "metrics": _records(result.metrics),
+        "at_risk": _records(top[["customer_id", "churn_risk", "clv", "at_risk",
+                                 "churn_reasons"]]),
+    }
 
 
 def _period_text(table: pd.DataFrame, period: str) -> pd.DataFrame:

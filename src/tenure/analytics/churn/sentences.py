@@ -219,8 +219,10 @@ def _few_expected_purchases(t: T, num: _Numbers, r: Mapping[str, Any]) -> str:
 def _like_most(t: T, num: _Numbers, r: Mapping[str, Any]) -> str:
     days = int(r["days"])
     return t.ngettext(
-        "{percent} of customers buy nothing within {days} day; nothing sets this one apart",
-        "{percent} of customers buy nothing within {days} days; nothing sets this one apart",
+        "{percent} of customers buy nothing within {days} day; nothing in this customer's "
+        "history adds to that",
+        "{percent} of customers buy nothing within {days} days; nothing in this customer's "
+        "history adds to that",
         days).format(percent=num.percent(float(r["percent"])), days=num(days))
 
 
