@@ -299,3 +299,28 @@ def test_dropout_mass_near_one_keeps_the_expectation_exact(model_class):
     reference = [_expected_closed_form(365.0, *c, *params.values(), model_class.modified)
                  for c in data.itertuples(index=False)]
     np.testing.assert_allclose(ours, reference, rtol=1e-8)
+
+
+def _plain_mbg_log_likelihood(params, x, tx, T):
+    """MBG/NBD's log-likelihood written out from Batislam et al. (2007), no shared code."""
+    from scipy.special import betaln, gammaln
+
+    r, alpha, a, b = params
+    head = (gammaln(r + x) - gammaln(r) + r * np.log(alpha)
+            + betaln(a, b + x + 1) - betaln(a, b))
+    bracket = (alpha + T) ** -(r + x) + a / (b + x) * (alpha + tx) ** -(r + x)
+    return float(np.sum(head + np.log(bracket)))
+
+
+def test_a_second_optimiser_finds_the_same_mbg_nbd_optimum(fh_summary):
+    from scipy.optimize import minimize
+
+    x, tx, T = (fh_summary[c].to_numpy(dtype=float) for c in ("frequency", "recency", "T"))
+    found = minimize(lambda z: -_plain_mbg_log_likelihood(np.exp(z), x, tx, T),
+                     np.zeros(4), method="Nelder-Mead",
+                     options={"xatol": 1e-10, "fatol": 1e-10, "maxiter": 20_000})
+    model = ModifiedBetaGeo(time_unit="week").fit(fh_summary)
+
+    np.testing.assert_allclose([model.params_[n] for n in ModifiedBetaGeo.parameter_names],
+                               np.exp(found.x), rtol=1e-5)
+    assert model.log_likelihood_ == pytest.approx(-found.fun, rel=1e-10)
