@@ -30,8 +30,6 @@ STEPS = ("read", "summary", "KPIs", "cohorts", "segments", "ABC/XYZ", "clusters"
 CLV_MONTHS = 12
 MONTHLY_DISCOUNT_RATE = 0.01
 EXPECTED_DAYS = 90
-#: Churn horizons tried in turn: each customer's rhythm, then fixed days for short histories.
-CHURN_HORIZONS: tuple[str | int, ...] = ("rhythm", 180, 90, 60, 30)
 
 #: The columns of ``customers.csv``, in order.
 CUSTOMER_COLUMNS = [
@@ -349,22 +347,12 @@ def _churn(tx: Any, as_of: datetime, language: str, notes: list[str]
     from tenure.analytics.churn import predict_churn
     from tenure.analytics.churn.sentences import describe
 
-    result, refusal = None, None
-    # The customer's own rhythm first; a history too short for it may still hold a fixed
-    # horizon (the library says what each needs).
-    for horizon in CHURN_HORIZONS:
-        try:
-            result = predict_churn(tx, as_of=as_of, horizon=horizon)
-        except InputError as exc:
-            refusal = refusal or exc
-            continue
-        if horizon != CHURN_HORIZONS[0]:
-            notes.append(f"Churn risk uses a fixed horizon of {horizon} days: the history "
-                         f"is too short for the customers' own rhythm ({refusal}).")
-        break
-    if result is None:
-        notes.append(f"Churn risk was not computed: {refusal}")
+    try:
+        result = predict_churn(tx, as_of=as_of, horizon="auto")
+    except InputError as exc:
+        notes.append(f"Churn risk was not computed: {exc}")
         return None, None
+    notes += [n for n in result.notes if n.startswith("Churn uses a fixed horizon")]
     scores = result.scores
     risks = pd.DataFrame({
         "customer_id": scores["customer_id"].to_numpy(),

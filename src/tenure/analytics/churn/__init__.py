@@ -20,6 +20,7 @@ from tenure.analytics.churn.labels import churn_labels
 from tenure.analytics.churn.metrics import METRIC_COLUMNS, brier_score, evaluate, lift_top_decile
 from tenure.analytics.churn.model import ChurnModel
 from tenure.analytics.churn.predict import (
+    AUTO_HORIZONS,
     IMPORTANCE_COLUMNS,
     SCORE_COLUMNS,
     SCORE_FEATURES,
@@ -29,13 +30,14 @@ from tenure.analytics.churn.predict import (
     predict_churn,
 )
 from tenure.analytics.churn.reasons import FAMILIES, reasons_for
+from tenure.analytics.churn.schedule import HistoryTooShort
 from tenure.analytics.churn.sentences import LANGUAGES, describe
 from tenure.analytics.churn.sources import complaints, interactions, messages, subscriptions
 
 __all__ = [
-    "FAMILIES", "FEATURES", "IMPORTANCE_COLUMNS", "LANGUAGES", "METRIC_COLUMNS",
+    "AUTO_HORIZONS", "FAMILIES", "FEATURES", "IMPORTANCE_COLUMNS", "LANGUAGES", "METRIC_COLUMNS",
     "SCORE_COLUMNS", "SCORE_FEATURES", "SNAPSHOT_COLUMNS", "ChurnModel", "ChurnResult",
-    "ChurnWarning", "Horizon", "brier_score", "churn_features", "churn_labels",
+    "ChurnWarning", "HistoryTooShort", "Horizon", "brier_score", "churn_features", "churn_labels",
     "complaints", "describe", "evaluate", "interactions", "lift_top_decile", "messages",
     "predict_churn", "reasons_for", "subscriptions",
 ]

@@ -43,7 +43,7 @@ from .labels import label_snapshots
 from .metrics import METRIC_COLUMNS, metric_table
 from .model import ChurnModel
 from .reasons import FAMILY_OF, like_most, reasons_for
-from .schedule import Schedule, make_schedule
+from .schedule import HistoryTooShort, Schedule, make_schedule
 
 #: Features shown beside the risk in `ChurnResult.scores`.
 SCORE_FEATURES = [
@@ -112,6 +112,10 @@ class ChurnResult:
     timings: dict[str, float] = field(default_factory=dict)
 
 
+#: What ``horizon="auto"`` tries, in turn: each customer's rhythm, then fixed days.
+AUTO_HORIZONS: tuple[str | int, ...] = ("rhythm", 180, 90, 60, 30)
+
+
 def predict_churn(tx: Any, *, as_of: Any = None, horizon: Any = "rhythm",
                   window_days: int = 365, feedback: Any = None, complaints: Any = None,
                   interactions: Any = None, messages: Any = None, subscriptions: Any = None,
@@ -126,9 +130,11 @@ def predict_churn(tx: Any, *, as_of: Any = None, horizon: Any = "rhythm",
         Canonical transactions (`tenure.analytics.frames.transactions`).
     as_of : date, datetime or ISO string, optional
         Score as of this day; later data are ignored. Default: the last transaction's day.
-    horizon : "rhythm", int or Horizon
+    horizon : "rhythm", "auto", int or Horizon
         Churn = no purchase within this many days after a snapshot; "rhythm" (default):
-        2 x the customer's typical gap, 30 to 365 days (`tenure.analytics.churn.horizon`).
+        2 x the customer's typical gap, 30 to 365 days (`tenure.analytics.churn.horizon`);
+        "auto": the first of `AUTO_HORIZONS` the history is long enough for (the rhythm
+        needs about 2.6 years), said in the notes when it is not the rhythm.
     window_days : int
         Customers who bought within this many days (or hold an active contract) are
         scored and learnt from.
@@ -165,6 +171,9 @@ def predict_churn(tx: Any, *, as_of: Any = None, horizon: Any = "rhythm",
         The model does not rank better than recency alone on the test snapshot, or the
         test snapshot has too few churners or stayers for its metrics to mean much.
     """
+    if isinstance(horizon, str) and horizon == "auto":
+        options = {k: v for k, v in locals().items() if k not in ("tx", "horizon")}
+        return _first_that_fits(tx, options)
     spec = as_horizon(horizon)
     window = check_window_days(window_days)
     clock = _Clock(progress)
@@ -198,6 +207,23 @@ def predict_churn(tx: Any, *, as_of: Any = None, horizon: Any = "rhythm",
         snapshots=_snapshot_table(labelled, plan, len(scores)), as_of=plan.score,
         test_snapshot=plan.test, horizon=spec, model=final.model, notes=notes,
         timings=clock.timings)
+
+
+def _first_that_fits(tx: Any, options: dict[str, Any]) -> ChurnResult:
+    """Return the result with the first of `AUTO_HORIZONS` the history is long enough for."""
+    refusal: HistoryTooShort | None = None
+    for horizon in AUTO_HORIZONS:
+        try:
+            result = predict_churn(tx, horizon=horizon, **options)
+        except HistoryTooShort as exc:
+            refusal = refusal or exc
+            continue
+        if refusal is not None:
+            result.notes.insert(0, f"Churn uses a fixed horizon of {horizon} days: the history "
+                                   f"is too short for the customers' own rhythm ({refusal})")
+        return result
+    assert refusal is not None
+    raise refusal
 
 
 # -- snapshots ------------------------------------------------------------------------------

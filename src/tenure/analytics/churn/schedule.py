@@ -31,6 +31,10 @@ from datetime import date, timedelta
 from ..exceptions import InputError
 from .horizon import Horizon
 
+
+class HistoryTooShort(InputError):
+    """The purchases do not span enough days for the snapshots a horizon needs."""
+
 #: Training snapshots at most (the latest); older ones add little and cost time.
 MAX_TRAINING_SNAPSHOTS = 36
 
@@ -117,7 +121,7 @@ def _too_short(first_day: date, last_day: date, horizon: Horizon, step_days: int
             f"{need(Horizon(days=shorter[0]))} days."
             if shorter else "Even a 30-day horizon needs "
             f"{need(Horizon(days=30))} days: more history is needed.")
-    raise InputError(
+    raise HistoryTooShort(
         f"the churn model needs {need(horizon)} days of purchase history with a horizon of "
         f"up to {longest} days: {min_history_days} days before the first snapshot, "
         f"{calibration_snapshots + min_training_snapshots} snapshots {step_days} days "

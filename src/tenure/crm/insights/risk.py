@@ -25,8 +25,8 @@ def churn_risks(tx, as_of: date, feedback, table) -> tuple[dict, pd.DataFrame]:
     from tenure.analytics import churn
 
     result = churn.predict_churn(
-        tx, as_of=as_of, feedback=feedback if feedback is not None and feedback.num_rows
-        else None)
+        tx, as_of=as_of, horizon="auto",
+        feedback=feedback if feedback is not None and feedback.num_rows else None)
     results = {
         "as_of": result.as_of.isoformat(),
         "test_snapshot": result.test_snapshot.isoformat(),
