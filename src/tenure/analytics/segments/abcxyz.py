@@ -13,6 +13,8 @@ from typing import Any
 import ibis
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from tenure.analytics.exceptions import InputError
 from tenure.analytics.frames import PERIODS, period_start
@@ -169,8 +171,11 @@ def abc_xyz(tx: Any, *, period: str = "month", abc: tuple[float, float] = (0.8, 
         "periods": periods.astype("int64"),
         "cv": cv,
     })
-    return out.sort_values(["revenue", "customer_id"], ascending=[False, True],
-                           ignore_index=True)
+    # Arrow sorts a million text ids in a fraction of pandas' time (object strings).
+    keys = pa.table({"revenue": revenue, "customer_id": pa.array(out["customer_id"], pa.string())})
+    order = pc.sort_indices(keys, sort_keys=[("revenue", "descending"),
+                                             ("customer_id", "ascending")])
+    return out.take(order.to_numpy()).reset_index(drop=True)
 
 
 def abc_xyz_matrix(df: pd.DataFrame) -> pd.DataFrame:
