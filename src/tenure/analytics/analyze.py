@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import ibis
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -417,7 +418,8 @@ def customer_table(summary_df: pd.DataFrame, rfm: pd.DataFrame, abc: pd.DataFram
     not hold get empty values.
     """
     table = summary_df[["customer_id", "frequency", "recency", "T", "monetary_value"]].copy()
-    ids = pa.array(table["customer_id"].astype(str), pa.string())
+    own = table["customer_id"].to_numpy()
+    ids = None
     parts = [(rfm, ["r", "f", "m", "segment"]), (abc, ["abc", "xyz", "abc_xyz"]),
              (clusters.labels if clusters is not None else None, ["cluster"]),
              (values, VALUE_COLUMNS), (risks, CHURN_COLUMNS)]
@@ -426,8 +428,14 @@ def customer_table(summary_df: pd.DataFrame, rfm: pd.DataFrame, abc: pd.DataFram
             for column in columns:
                 table[column] = pd.NA
             continue
-        rows = pc.index_in(ids, value_set=pa.array(extra["customer_id"].astype(str),
-                                                    pa.string()))
+        theirs = extra["customer_id"].to_numpy()
+        if len(theirs) == len(own) and np.array_equal(theirs, own):
+            for column in columns:  # built from the summary itself: already in its order
+                table[column] = extra[column].to_numpy()
+            continue
+        if ids is None:
+            ids = pa.array(table["customer_id"].astype(str), pa.string())
+        rows = pc.index_in(ids, value_set=pa.array(pd.Series(theirs).astype(str), pa.string()))
         found = rows.is_valid().to_numpy(zero_copy_only=False)
         picked = rows.fill_null(0).to_numpy(zero_copy_only=False)
         for column in columns:
