@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tenure.analytics.clv import BetaGeo, ModifiedBetaGeo, ParetoNBD, base, simulation
+from tenure.analytics.clv import BetaGeo, ModifiedBetaGeo, ParetoNBD, base, inputs, simulation
 
 CDNOW = Path("/work/shared/data/cdnow")
 DRAWS = {
@@ -45,3 +45,28 @@ def test_weights_count_customers(model_class):
     assert model.params_ == pytest.approx(
         model_class(time_unit="week").fit(one_by_one).params_, rel=1e-6)
     assert model.n_customers_ == len(one_by_one)
+
+
+@pytest.mark.parametrize("model_class", list(DRAWS))
+def test_standard_errors_match_a_hessian_of_the_likelihood_itself(model_class):
+    # Invert a Hessian taken by central differences of the log-likelihood (not of the
+    # analytic gradient the fit uses) in the natural parameters.
+    data = pd.read_csv(CDNOW / "cdnow_customers_summary_with_transactions.csv").rename(
+        columns={"x": "frequency", "t_x": "recency"})
+    fitted = model_class(time_unit="week").fit(data)
+    names = model_class.parameter_names
+    prepared = fitted._prepare(inputs.read(data, model_class.columns))
+    p0 = np.array([fitted.params_[n] for n in names])
+
+    def ll(p):
+        return fitted._log_likelihood(p, prepared)[0]
+
+    h, k = 1e-4 * p0, len(p0)
+    hessian = np.empty((k, k))
+    for i in range(k):
+        for j in range(k):
+            ei, ej = np.eye(k)[i] * h[i], np.eye(k)[j] * h[j]
+            hessian[i, j] = (ll(p0 + ei + ej) - ll(p0 + ei - ej) - ll(p0 - ei + ej)
+                             + ll(p0 - ei - ej)) / (4 * h[i] * h[j])
+    se = np.sqrt(np.diag(np.linalg.inv(-hessian)))
+    assert se == pytest.approx([fitted.standard_errors_[n] for n in names], rel=1e-3)

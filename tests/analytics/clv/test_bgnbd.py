@@ -68,28 +68,6 @@ def test_the_published_conditional_expectation_of_customer_1(fitted):
     assert round(fitted.expected_purchases(rows((2, 30.43, 38.86)), 39)[0], 3) == 1.226
 
 
-def test_standard_errors_match_the_information_by_another_route(fitted, fh_summary):
-    # Invert a Hessian of the total log-likelihood taken by central differences of the
-    # log-likelihood itself (not of the analytic gradient) in the natural parameters.
-    names = BetaGeo.parameter_names
-    p0 = np.array([fitted.params_[n] for n in names])
-
-    def ll(p):
-        return BetaGeo.from_params(dict(zip(names, p, strict=True)), time_unit="week") \
-            ._log_likelihood(p, fitted._prepare(_distinct_rows(fh_summary)))[0]
-
-    h = 1e-4 * p0
-    k = len(p0)
-    hessian = np.empty((k, k))
-    for i in range(k):
-        for j in range(k):
-            ei, ej = np.eye(k)[i] * h[i], np.eye(k)[j] * h[j]
-            hessian[i, j] = (ll(p0 + ei + ej) - ll(p0 + ei - ej) - ll(p0 - ei + ej)
-                             + ll(p0 - ei - ej)) / (4 * h[i] * h[j])
-    se = np.sqrt(np.diag(np.linalg.inv(-hessian)))
-    assert se == pytest.approx([fitted.standard_errors_[n] for n in names], rel=1e-3)
-
-
 def _distinct_rows(data):
     from tenure.analytics.clv import inputs
 

@@ -245,28 +245,6 @@ def test_nelder_mead_on_the_plain_closed_form_reaches_the_same_optimum(fitted, f
     assert -result.fun == pytest.approx(fitted.log_likelihood_, abs=1e-8)
 
 
-def test_standard_errors_match_the_information_by_another_route(fitted, fh_summary):
-    # Invert a Hessian of the total log-likelihood taken by central differences of the
-    # log-likelihood itself (not of the analytic gradient) in the natural parameters.
-    names = ParetoNBD.parameter_names
-    p0 = np.array([fitted.params_[n] for n in names])
-    prepared = fitted._prepare(inputs.read(fh_summary, ParetoNBD.columns))
-
-    def ll(p):
-        return fitted._log_likelihood(p, prepared)[0]
-
-    h = 1e-4 * p0
-    k = len(p0)
-    hessian = np.empty((k, k))
-    for i in range(k):
-        for j in range(k):
-            ei, ej = np.eye(k)[i] * h[i], np.eye(k)[j] * h[j]
-            hessian[i, j] = (ll(p0 + ei + ej) - ll(p0 + ei - ej) - ll(p0 - ei + ej)
-                             + ll(p0 - ei - ej)) / (4 * h[i] * h[j])
-    se = np.sqrt(np.diag(np.linalg.inv(-hessian)))
-    assert se == pytest.approx([fitted.standard_errors_[n] for n in names], rel=1e-3)
-
-
 # --- recovery and large data -----------------------------------------------------------------
 
 def test_it_recovers_simulated_parameters_within_their_95_percent_intervals():
