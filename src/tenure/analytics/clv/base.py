@@ -18,6 +18,7 @@ does the rest, as lifelines' fitters do:
 from __future__ import annotations
 
 import functools
+import threading
 import warnings
 from collections.abc import Callable
 from typing import Any, ClassVar, Self, TypeVar
@@ -43,16 +44,27 @@ STEP_TOLERANCE = 1e-9
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+_limited = threading.local()
+
+
 def one_blas_thread(method: F) -> F:
     """Run ``method`` with BLAS on one thread.
 
     The kernels' dot products are short and many; OpenBLAS's threads only spin and wait on
-    them, which made a fit ten times slower on a two-core machine.
+    them, which made a fit ten times slower on a two-core machine. Setting the limit costs
+    milliseconds, so a call made inside another limited call (CLV's monthly expectations)
+    keeps the limit it is already under.
     """
     @functools.wraps(method)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        with threadpool_limits(limits=1, user_api="blas"):
+        if getattr(_limited, "active", False):
             return method(*args, **kwargs)
+        with threadpool_limits(limits=1, user_api="blas"):
+            _limited.active = True
+            try:
+                return method(*args, **kwargs)
+            finally:
+                _limited.active = False
 
     return wrapper  # type: ignore[return-value]
 
