@@ -128,7 +128,7 @@ class BetaGeo(MaximumLikelihoodModel):
         term finite for heavy buyers and long horizons.
         """
         r, alpha, a, b = self._params()
-        t = _horizon(t)
+        t = inputs.horizon(t)
         d = self._distinct(data)
         x, tx, t_cal = d.rows["frequency"], d.rows["recency"], d.rows["T"]
         alive = _p_alive(r, alpha, a, b, x, tx, t_cal, self.modified)
@@ -149,7 +149,7 @@ class BetaGeo(MaximumLikelihoodModel):
         :math:`P = P(\\text{alive})\\,P_{post}(n) + (1 - P(\\text{alive}))\\,\\delta_{n0}`.
         """
         r, alpha, a, b = self._params()
-        n, t = _count(n), _horizon(t)
+        n, t = inputs.purchase_count(n), inputs.horizon(t)
         d = self._distinct(data)
         x, tx, t_cal = d.rows["frequency"], d.rows["recency"], d.rows["T"]
         alive = _p_alive(r, alpha, a, b, x, tx, t_cal, self.modified)
@@ -168,9 +168,9 @@ class BetaGeo(MaximumLikelihoodModel):
         # MBG/NBD: alive after the first purchase with probability b / (a + b), and then
         # the dropout posterior is Beta(a, b + 1).
         survive, b_now = (b / (a + b), b + 1) if self.modified else (1.0, b)
+        rate, scale, dropout = np.array([r]), np.array([alpha]), np.array([b_now])
         return survive * np.array([
-            expected_bg(_horizon(v), np.array([r]), np.array([alpha]), a, np.array([b_now]))[0]
-            for v in t])
+            expected_bg(inputs.horizon(v), rate, scale, a, dropout)[0] for v in t])
 
 
 class _Prepared:
@@ -287,20 +287,3 @@ def count_probability_bg(n: int, t: float, r: np.ndarray, alpha: np.ndarray, a: 
         z = t / (alpha + t)
         out = out + np.exp(betaln(a + 1, b + n - 1) - betaln(a, b)) * betainc(n, r, z)
     return out
-
-
-def _horizon(t: Any) -> float:
-    value = float(t)
-    if not np.isfinite(value) or value < 0:
-        from ..exceptions import InputError
-
-        raise InputError(f"the horizon t must be a non-negative number; got {t!r}.")
-    return value
-
-
-def _count(n: Any) -> int:
-    if isinstance(n, bool) or int(n) != n or n < 0:
-        from ..exceptions import InputError
-
-        raise InputError(f"n must be a whole number of purchases (0, 1, 2...); got {n!r}.")
-    return int(n)

@@ -92,6 +92,25 @@ def read(data: Any, required: Sequence[str], *, weights: bool = True,
     return Rows(columns, weight)
 
 
+def horizon(t: Any) -> float:
+    """Return a prediction horizon ``t`` as a float; InputError unless it is a number >= 0."""
+    try:
+        value = float(t)
+    except (TypeError, ValueError):
+        value = float("nan")
+    if not np.isfinite(value) or value < 0:
+        raise InputError(f"the horizon t must be a non-negative number; got {t!r}.")
+    return value
+
+
+def purchase_count(n: Any) -> int:
+    """Return a number of purchases ``n`` as an int; InputError unless it is a whole n >= 0."""
+    if isinstance(n, bool) or not isinstance(n, int | float | np.integer | np.floating) \
+            or int(n) != n or n < 0:
+        raise InputError(f"n must be a whole number of purchases (0, 1, 2...); got {n!r}.")
+    return int(n)
+
+
 def check(ok: np.ndarray, column: str, values: np.ndarray, rule: str,
           what: str = "the data", detail: Callable[[int], str] | None = None) -> None:
     """Raise InputError naming the first row where ``ok`` is False.

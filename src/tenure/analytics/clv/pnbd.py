@@ -19,7 +19,7 @@ from scipy.special import digamma, expit, gammaln
 
 from . import inputs
 from .base import MaximumLikelihoodModel, one_blas_thread
-from .bgnbd import _count, _horizon, validate_rft
+from .bgnbd import validate_rft
 
 
 @dataclass(frozen=True)
@@ -173,7 +173,7 @@ class ParetoNBD(MaximumLikelihoodModel):
         """
         params = self._params()
         r, alpha, s, beta = params
-        t = _horizon(t)
+        t = inputs.horizon(t)
         d = self._distinct(data)
         x, t_cal = d.rows["frequency"], d.rows["T"]
         alive = _alive(params, d.rows)
@@ -192,7 +192,7 @@ class ParetoNBD(MaximumLikelihoodModel):
         """
         params = self._params()
         r, alpha, s, beta = params
-        n, t = _count(n), _horizon(t)
+        n, t = inputs.purchase_count(n), inputs.horizon(t)
         d = self._distinct(data)
         x, t_cal = d.rows["frequency"], d.rows["T"]
         alive = _alive(params, d.rows)
@@ -211,7 +211,7 @@ class ParetoNBD(MaximumLikelihoodModel):
         """
         r, alpha, s, beta = self._params()
         t = np.atleast_1d(np.asarray(t, dtype=float))
-        return np.array([r / alpha * expected_lifetime(_horizon(v), s, np.array([beta]))[0]
+        return np.array([r / alpha * expected_lifetime(inputs.horizon(v), s, np.array([beta]))[0]
                          for v in t])
 
 
