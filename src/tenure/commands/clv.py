@@ -115,20 +115,23 @@ def read_summary(path: Path, options: argparse.Namespace, unit: str) -> tuple[An
     if not path.exists():
         raise InputError(f"{path}: no such file")
     needed = MODELS[options.model][1]
-    if set(needed) <= {SYNONYMS.get(c, c) for c in _read_table(path, rows=5).columns}:
+    if set(needed) <= {SYNONYMS.get(c, c) for c in _read_table(path, rows=0).columns}:
         table = _read_table(path)
         return table.rename(columns={c: SYNONYMS.get(c, c) for c in table.columns}), "summary"
     return _summarise_purchases(path, options, unit), "purchases"
 
 
 def _read_table(path: Path, rows: int | None = None):
-    """Read a summary candidate with pandas (any delimiter); purchases are read by frames."""
+    """Read a summary candidate with pandas (any delimiter); ``rows=0`` reads the header only
+    (a purchases file is then read by frames, once)."""
     import pandas as pd
 
     suffix = path.suffix.lower()
     if suffix == ".parquet":
-        table = pd.read_parquet(path)
-        table = table.head(rows) if rows else table
+        import pyarrow.parquet as pq
+
+        table = (pq.read_schema(path).empty_table().to_pandas() if rows == 0
+                 else pd.read_parquet(path))
     elif suffix in (".xlsx", ".xlsm"):
         table = pd.read_excel(path, nrows=rows)
     else:
