@@ -357,7 +357,9 @@ def _churn(tx: Any, as_of: datetime, language: str, notes: list[str]
     except InputError as exc:
         notes.append(f"Churn risk was not computed: {exc}")
         return None, None
-    notes += [n for n in result.notes if n.startswith("Churn uses a fixed horizon")]
+    if not result.horizon.rhythm:  # "auto" fell back: the history is short
+        notes.append(f"Churn uses a fixed horizon of {result.horizon.days} days: the history "
+                     f"is too short for the customers' own rhythm (about 2.6 years).")
     scores = result.scores
     risks = pd.DataFrame({
         "customer_id": scores["customer_id"].to_numpy(),
