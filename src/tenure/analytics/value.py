@@ -18,11 +18,12 @@ import ibis
 import numpy as np
 import pandas as pd
 
+from tenure.analytics import units
 from tenure.analytics.exceptions import InputError
 from tenure.analytics.frames import as_transactions
 from tenure.analytics.summary import customer_summary
 
-MONTH_DAYS = 30.4375
+MONTH_DAYS = units.days("month")  # 30.4375, as every model counts a month
 COST_COLUMNS = ("acquisition_cost", "retention_cost")
 
 
