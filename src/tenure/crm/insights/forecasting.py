@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .stored import table
+
 PERIODS = ("day", "week", "month")
 #: Periods of history kept for the chart.
 HISTORY = {"day": 120, "week": 104, "month": 36}
@@ -23,7 +25,7 @@ BY = {"day": (), "week": (), "month": ("store", "segment")}
 
 
 def sales_forecasts(tx, as_of, summary_df: pd.DataFrame, segments: pd.DataFrame, valuation,
-                    table, warn) -> dict:
+                    warn) -> dict:
     """Return the forecast results of every period; a period that fails is null with a note.
 
     ``summary_df`` is the customer summary in days as of ``as_of``; ``segments`` maps

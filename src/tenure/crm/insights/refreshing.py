@@ -12,7 +12,7 @@ undefined numbers (NaN, division by zero) are ``null``, rates are fractions (0.4
 money is a float in the shop's currency.
 
 A **table** is ``{"columns": [name, ...], "rows": [[value, ...], ...]}``; read it with
-``pandas.DataFrame(t["rows"], columns=t["columns"])`` or ``refreshing.frame(t)``.
+``pandas.DataFrame(t["rows"], columns=t["columns"])`` or ``stored.frame(t)``.
 
 ``results`` keys:
 
@@ -93,7 +93,7 @@ from django.utils.translation import gettext as _
 from tenure.analytics.exceptions import AnalyticsError
 from tenure.crm.lib import bulk
 
-from . import forecasting, risk, valuation
+from . import forecasting, risk, stored, valuation
 from .loading import Tables, load_tables
 from .models import CustomerSnapshot, InsightsRun
 
@@ -115,11 +115,6 @@ SNAPSHOT_FIELDS = [
     "frequency", "recency_days", "r_score", "f_score", "m_score", "segment", "abc", "xyz",
     "cluster", "clv", "p_alive", "expected_purchases", "churn_risk", "churn_reasons",
 ]
-
-
-def frame(table: dict) -> pd.DataFrame:
-    """Return a stored results table as a pandas DataFrame."""
-    return pd.DataFrame(table["rows"], columns=table["columns"])
 
 
 def refresh_insights(*, as_of: date | None = None, by=None,
@@ -230,11 +225,11 @@ def _compute(as_of: date, progress: Callable[[str], None]) -> tuple[dict, pd.Dat
                     % {"date": as_of.isoformat()})
             results["totals"] = _totals(tables, summary_df)
             results["totals"]["return_on_relationship"] = results.optional(
-                "return_on_relationship", lambda: _number(
+                "return_on_relationship", lambda: stored.number(
                     kpi.return_on_relationship(tx, as_of=as_of, customers=customers_df)))
         with results.step("segments", progress):
             rfm = segments.rfm(summary_df)
-            results["segments"] = _table(_segment_table(summary_df, rfm, segments))
+            results["segments"] = stored.table(_segment_table(summary_df, rfm, segments))
             previous = _previous_segments(as_of)
             if previous is not None:
                 results["previous_as_of"] = previous[0].isoformat()
@@ -250,22 +245,24 @@ def _compute(as_of: date, progress: Callable[[str], None]) -> tuple[dict, pd.Dat
         with results.step("clusters", progress):
             clusters = _clusters(results, summary_df, segments)
         with results.step("profiles", progress):
-            results["best_customers"] = results.optional("best_customers", lambda: _table(
+            results["best_customers"] = results.optional("best_customers", lambda: stored.table(
                 segments.best_customers_profile(summary_df, customers_df, top=0.10, as_of=as_of)))
-            results["typical_customer"] = results.optional("typical_customer", lambda: _jsonable(
-                segments.typical_customer(summary_df, customers_df, as_of=as_of)))
+            results["typical_customer"] = results.optional(
+                "typical_customer", lambda: stored.jsonable(
+                    segments.typical_customer(summary_df, customers_df, as_of=as_of)))
         results["feedback"] = None
         with results.step("value", progress):
             value = results.optional("value", lambda: valuation.value_customers(
-                tx, summary_df, as_of, _table))
-            results["value"] = _jsonable(value.results) if value else None
+                tx, summary_df, as_of))
+            results["value"] = stored.jsonable(value.results) if value else None
         with results.step("churn", progress):
             found = results.optional("churn", lambda: risk.churn_risks(
-                tx, as_of, tables.feedback, _table))
-            results["churn"], churn = (_jsonable(found[0]), found[1]) if found else (None, None)
+                tx, as_of, tables.feedback))
+            results["churn"] = stored.jsonable(found[0]) if found else None
+            churn = found[1] if found else None
         with results.step("forecast", progress):
-            results["forecast"] = _jsonable(forecasting.sales_forecasts(
-                tx, as_of, summary_df, rfm[["customer_id", "segment"]], value, _table,
+            results["forecast"] = stored.jsonable(forecasting.sales_forecasts(
+                tx, as_of, summary_df, rfm[["customer_id", "segment"]], value,
                 results["warnings"].append))
     results["warnings"] += _library_warnings(caught)
     snapshots = _snapshots(summary_df, rfm, abc, clusters, value, churn)
@@ -292,7 +289,7 @@ def _totals(tables: Tables, summary_df: pd.DataFrame) -> dict:
         "customers": tables.customers.num_rows,
         "buyers": len(summary_df),
         "orders": int(summary_df["orders"].sum()),
-        "revenue": _number(summary_df["revenue"].sum()),
+        "revenue": stored.number(summary_df["revenue"].sum()),
         "transactions": tables.transactions.num_rows,
     }
 
@@ -331,22 +328,22 @@ def _transitions(previous, rfm: pd.DataFrame, segments) -> dict | None:
     matrix = matrix.reindex(index=keys, columns=keys).fillna(0).astype("int64")
     matrix.index.name = "segment"
     matrix.columns = [str(c) for c in matrix.columns]
-    return _table(matrix.reset_index())
+    return stored.table(matrix.reset_index())
 
 
 def _kpis(results: _Results, tx, rfm: pd.DataFrame, con, kpi) -> None:
     results["kpis"], results["bridge"], results["kpis_by"] = {}, {}, {}
     for period in PERIODS:
         kpis = kpi.period_kpis(tx, period=period, window_days=WINDOW_DAYS)
-        results["kpis"][period] = _table(kpis)
-        results["bridge"][period] = _table(kpi.nvl_bridge(kpis))
+        results["kpis"][period] = stored.table(kpis)
+        results["bridge"][period] = stored.table(kpi.nvl_bridge(kpis))
     tx_segment = _with_segment(tx, rfm, con)
     for dimension in DIMENSIONS:
         source = tx_segment if dimension == "segment" else tx
         if not _has_values(source, dimension):
             continue
         results["kpis_by"][dimension] = {
-            period: _table(kpi.period_kpis(source, period=period, window_days=WINDOW_DAYS,
+            period: stored.table(kpi.period_kpis(source, period=period, window_days=WINDOW_DAYS,
                                            by=dimension))
             for period in PERIODS
         }
@@ -388,7 +385,7 @@ def _cohorts(results: _Results, tx) -> None:
         table.columns = [str(c) for c in table.columns]
         table.insert(0, "size", sizes.reindex(table.index).fillna(0).astype("int64"))
         table.insert(0, "cohort", table.index)
-        results["cohorts"][measure] = _table(table.reset_index(drop=True))
+        results["cohorts"][measure] = stored.table(table.reset_index(drop=True))
 
 
 def _cohort_frame(table: pd.DataFrame) -> pd.DataFrame:
@@ -412,7 +409,7 @@ def _abc_tables(results: _Results, summary_df: pd.DataFrame, abc: pd.DataFrame) 
             grid = grid.astype("int64")
         grid.columns = [str(c) for c in grid.columns]
         grid.index.name = "abc"
-        results[key] = _table(grid.reset_index())
+        results[key] = stored.table(grid.reset_index())
 
 
 def _clusters(results: _Results, summary_df: pd.DataFrame, segments):
@@ -433,8 +430,8 @@ def _clusters(results: _Results, summary_df: pd.DataFrame, segments):
     table = table[["cluster", "customers", "share", "recency_days", "orders", "revenue",
                    "monetary"]]
     results["clusters"] = {
-        "k": int(found.k), "silhouette": _number(found.silhouette),
-        "descriptions": [str(d) for d in found.descriptions], "table": _table(table),
+        "k": int(found.k), "silhouette": stored.number(found.silhouette),
+        "descriptions": [str(d) for d in found.descriptions], "table": stored.table(table),
     }
     return found
 
@@ -502,7 +499,7 @@ def _floats(values: pd.Series) -> list[float | None]:
 
 
 def _reasons(values: pd.Series) -> list[list]:
-    return [_jsonable(v) if isinstance(v, list) else [] for v in values]
+    return [stored.jsonable(v) if isinstance(v, list) else [] for v in values]
 
 
 def _days(values: pd.Series) -> list[date | None]:
@@ -512,55 +509,3 @@ def _days(values: pd.Series) -> list[date | None]:
 
 def _text(values: pd.Series) -> list[str]:
     return values.astype(object).where(values.notna(), "").astype(str).tolist()
-
-
-def _missing(value) -> bool:
-    return value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value)) \
-        or (not isinstance(value, str) and pd.isna(value))
-
-
-# --- JSON --------------------------------------------------------------------------------------
-
-def _table(df: pd.DataFrame) -> dict:
-    """Return ``df`` as a JSON-safe table (columns and rows)."""
-    df = df.reset_index(drop=True)
-    return {
-        "columns": [str(c) for c in df.columns],
-        "rows": [[_jsonable(v) for v in row] for row in df.itertuples(index=False)],
-    }
-
-
-def _jsonable(value):
-    """Return ``value`` as JSON: ISO dates, plain numbers, null for NaN and NaT."""
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, str | bool) or value is None:
-        return value
-    if isinstance(value, np.bool_):
-        return bool(value)
-    if isinstance(value, pd.Period):
-        return value.start_time.date().isoformat()
-    if isinstance(value, datetime | pd.Timestamp | np.datetime64):
-        if _missing(value):
-            return None
-        stamp = pd.Timestamp(value)
-        return stamp.date().isoformat() if stamp == stamp.normalize() else stamp.isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, timedelta | pd.Timedelta):
-        return pd.Timedelta(value).total_seconds() / 86400
-    if isinstance(value, int | np.integer):
-        return int(value)
-    if isinstance(value, float | np.floating | Decimal):
-        return _number(value)
-    if _missing(value):
-        return None
-    return str(value)
-
-
-def _number(value) -> float | None:
-    """Return a finite float rounded to 6 decimals (the stored tables stay small), or None."""
-    value = float(value)
-    return round(value, 6) if math.isfinite(value) else None

@@ -16,10 +16,12 @@ from datetime import date
 
 import pandas as pd
 
+from .stored import table
+
 IMPORTANCE = 15
 
 
-def churn_risks(tx, as_of: date, feedback, table) -> tuple[dict, pd.DataFrame]:
+def churn_risks(tx, as_of: date, feedback) -> tuple[dict, pd.DataFrame]:
     """Return the churn results and ``customer_id, churn_risk, churn_reasons`` per scored
     customer."""
     from tenure.analytics import churn

@@ -27,6 +27,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .stored import table
+
 #: Horizon of the CLV and its discount (DESIGN.md: discounted at a monthly rate).
 CLV_MONTHS = 12
 MONTHLY_DISCOUNT_RATE = 0.01
@@ -52,11 +54,10 @@ class Valuation:
     warnings: list[str] = field(default_factory=list)
 
 
-def value_customers(tx, summary_df: pd.DataFrame, as_of: date, table) -> Valuation:
+def value_customers(tx, summary_df: pd.DataFrame, as_of: date) -> Valuation:
     """Choose, fit and score the value models on the transactions up to ``as_of``.
 
-    ``summary_df`` is the library's customer summary in days as of ``as_of``; ``table``
-    turns a DataFrame into the stored table format.
+    ``summary_df`` is the library's customer summary in days as of ``as_of``.
     """
     from tenure.analytics import clv
     from tenure.analytics.clv import holdout
@@ -69,7 +70,7 @@ def value_customers(tx, summary_df: pd.DataFrame, as_of: date, table) -> Valuati
     days = min(HOLDOUT_DAYS, max((as_of - first).days // 3, 1))
     calibration_end = as_of - timedelta(days=days)
     results.update(calibration_end=calibration_end.isoformat(), holdout_days=days)
-    chosen, calibrated = _compare(tx, calibration_end, as_of, results, notes, table)
+    chosen, calibrated = _compare(tx, calibration_end, as_of, results, notes)
     purchase = getattr(clv, chosen)(time_unit="day").fit(summary_df)
     spend = clv.GammaGamma(time_unit="day").fit(summary_df)
     results["chosen"] = purchase.label
@@ -92,7 +93,7 @@ def value_customers(tx, summary_df: pd.DataFrame, as_of: date, table) -> Valuati
     return Valuation(results, scores, purchase, spend, notes)
 
 
-def _compare(tx, calibration_end: date, as_of: date, results: dict, notes: list[str], table):
+def _compare(tx, calibration_end: date, as_of: date, results: dict, notes: list[str]):
     """Fit the candidates on the calibration period; return the best and its fitted model."""
     from tenure.analytics import clv
     from tenure.analytics.clv import holdout

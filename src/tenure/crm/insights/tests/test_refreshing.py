@@ -14,7 +14,8 @@ from django.utils import timezone
 from tenure.cli import main
 from tenure.crm.customers.models import Customer
 from tenure.crm.insights.models import CustomerSnapshot, InsightsRun
-from tenure.crm.insights.refreshing import frame, refresh_insights
+from tenure.crm.insights.refreshing import refresh_insights
+from tenure.crm.insights.stored import frame
 from tenure.crm.sales.models import Order, OrderStatus, Return
 from tenure.crm.testing import TenureTestCase
 
