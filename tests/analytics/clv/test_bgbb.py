@@ -16,6 +16,8 @@ from tenure.analytics.clv import BetaGeoBetaBinom, NotFittedError, simulation
 from tenure.analytics.clv.bgbb import survival_sum
 from tenure.analytics.exceptions import InputError
 
+from .checks import assert_gradient_is_the_derivative
+
 DONATIONS = Path("/work/shared/data/donations/donations.csv")
 # Fader, Hardie & Shang 2010, table 2 (and the authors' spreadsheet).
 PUBLISHED = {"alpha": 1.204, "beta": 0.750, "gamma": 0.657, "delta": 2.783}
@@ -102,16 +104,7 @@ def test_the_gradient_is_the_derivative_of_the_log_likelihood(donations):
     model = model_at(PUBLISHED.values())
     prepared = model._prepare(model._read(data))
     for params in ([1.204, 0.750, 0.657, 2.783], [0.3, 4.0, 1.0, 12.0], [6.0, 0.2, 2.5, 0.4]):
-        params = np.array(params)
-        _, gradient = model._log_likelihood(params, prepared)
-        for i in range(4):
-            h = 1e-6 * params[i]
-            up, down = params.copy(), params.copy()
-            up[i] += h
-            down[i] -= h
-            numeric = (model._log_likelihood(up, prepared)[0]
-                       - model._log_likelihood(down, prepared)[0]) / (2 * h)
-            assert gradient[i] == pytest.approx(numeric, rel=1e-6, abs=1e-6)
+        assert_gradient_is_the_derivative(model, prepared, params, abs=1e-6)
 
 
 def reference_log_likelihood(params, x, tx, n, w) -> float:

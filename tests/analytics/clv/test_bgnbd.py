@@ -23,6 +23,8 @@ from tenure.analytics.clv import (
 from tenure.analytics.exceptions import InputError
 from tenure.analytics.summary import customer_summary
 
+from .checks import assert_gradient_is_the_derivative
+
 CDNOW = Path("/work/shared/data/cdnow")
 PUBLISHED = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}  # Fader, Hardie & Lee 2005
 
@@ -108,14 +110,7 @@ def test_the_likelihood_is_the_integral_over_the_latent_rate_and_dropout(model_c
 def test_the_analytic_gradient_is_the_derivative(model_class, fh_summary):
     model = model_class(time_unit="week")
     prepared = model._prepare(_distinct_rows(fh_summary))
-    p = np.array([0.3, 5.0, 0.7, 2.0])
-    grad = model._log_likelihood(p, prepared)[1]
-    for i in range(4):
-        h = np.zeros(4)
-        h[i] = 1e-6 * p[i]
-        numeric = (model._log_likelihood(p + h, prepared)[0]
-                   - model._log_likelihood(p - h, prepared)[0]) / (2 * h[i])
-        assert grad[i] == pytest.approx(numeric, rel=1e-6)
+    assert_gradient_is_the_derivative(model, prepared, [0.3, 5.0, 0.7, 2.0])
 
 
 def _expected_closed_form(t, x, tx, T, r, alpha, a, b, modified):
