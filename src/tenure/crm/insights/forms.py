@@ -57,13 +57,18 @@ class ForecastForm(_SwitchForm):
     series = forms.ChoiceField(required=False, initial="all:all", label=_("Sales of"))
     measure = forms.ChoiceField(required=False, initial="revenue", label=_("Show"))
 
-    def __init__(self, data, *, series: list[tuple[str, str]]):
-        from .predictive import FORECAST_MEASURES, FORECAST_PERIODS
+    def __init__(self, data, *, results: dict):
+        from .predictive import FORECAST_MEASURES, FORECAST_PERIODS, series_choices
 
         super().__init__(data)
         self.fields["period"].choices = FORECAST_PERIODS
-        self.fields["series"].choices = series or [("all:all", _("Whole shop"))]
         self.fields["measure"].choices = FORECAST_MEASURES
+        # The series offered are those forecast for the period chosen.
+        period = (data or {}).get("period")
+        if period not in dict(FORECAST_PERIODS):
+            period = self.fields["period"].initial
+        self.fields["series"].choices = (series_choices(results, period)
+                                         or [("all:all", _("Whole shop"))])
 
 
 RISK_LEVELS = [

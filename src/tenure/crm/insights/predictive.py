@@ -65,7 +65,10 @@ def forecast_page(results: dict, period: str, series: str, measure: str) -> dict
     if not part:
         return {"has_forecast": False}
     by, _sep, group = series.partition(":")
-    pick = lambda table: [r for r in rows(table) if r["by"] == by and r["group"] == group]  # noqa: E731
+
+    def pick(table: dict) -> list[dict]:
+        return [r for r in rows(table) if r["by"] == by and r["group"] == group]
+
     history = pick(part["history"])
     coming = [r for r in pick(part["forecast"]) if r["measure"] == measure]
     chosen = next((r for r in pick(part["chosen"]) if r["measure"] == measure), None)

@@ -94,9 +94,8 @@ def value(request):
 def forecast(request):
     """Show the sales forecast of the shop, a store or a segment with its intervals."""
     def build(run):
-        period = ForecastForm(request.GET, series=[]).value("period")
-        form = ForecastForm(request.GET, series=predictive.series_choices(run.results, period))
-        series, measure = form.value("series"), form.value("measure")
+        form = ForecastForm(request.GET, results=run.results)
+        period, series, measure = (form.value(f) for f in ("period", "series", "measure"))
         return {"form": form, "period": period, "series": series, "measure": measure,
                 **predictive.forecast_page(run.results, period, series, measure)}
 
