@@ -30,8 +30,6 @@ PERIODS = ("week", "month", "quarter", "year")
 STEPS = ("read", "summary", "KPIs", "cohorts", "segments", "ABC/XYZ", "clusters", "value",
          "churn", "report")
 #: Horizons of the per-customer value columns.
-CLV_MONTHS = 12
-MONTHLY_DISCOUNT_RATE = 0.01
 EXPECTED_DAYS = 90
 
 #: The columns of ``customers.csv``, in order.
@@ -337,9 +335,7 @@ def _values(tx: Any, summary_df: pd.DataFrame, notes: list[str]
             summary_df["customer_id"]).fillna(1.0).to_numpy()
     values = pd.DataFrame({
         "customer_id": summary_df["customer_id"].to_numpy(),
-        "clv": clv.customer_lifetime_value(
-            purchase, spend, summary_df, months=CLV_MONTHS,
-            monthly_discount_rate=MONTHLY_DISCOUNT_RATE, margin=margin).round(2),
+        "clv": clv.customer_lifetime_value(purchase, spend, summary_df, margin=margin).round(2),
         "p_alive": purchase.probability_alive(summary_df).round(4),
         "expected_purchases_90d": purchase.expected_purchases(summary_df, EXPECTED_DAYS).round(4),
     })

@@ -17,6 +17,10 @@ from ..units import convert
 from . import inputs
 from .base import one_blas_thread
 
+#: The value Tenure reports by default: the next 12 months, discounted 1 % a month.
+MONTHS = 12
+MONTHLY_DISCOUNT_RATE = 0.01
+
 
 class PurchaseModel(Protocol):
     """A fitted BTYD model: expected purchases in the next t of its time unit."""
@@ -35,7 +39,8 @@ class SpendModel(Protocol):
 @one_blas_thread
 def customer_lifetime_value(purchase_model: PurchaseModel, spend_model: SpendModel,
                             data: Any, *,
-                            months: int = 12, monthly_discount_rate: float = 0.01,
+                            months: int = MONTHS,
+                            monthly_discount_rate: float = MONTHLY_DISCOUNT_RATE,
                             margin: Any = 1.0) -> np.ndarray:
     """Return each customer's discounted expected value over the next ``months``.
 

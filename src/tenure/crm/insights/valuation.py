@@ -30,8 +30,6 @@ import pandas as pd
 from .stored import table
 
 #: Horizon of the CLV and its discount (DESIGN.md: discounted at a monthly rate).
-CLV_MONTHS = 12
-MONTHLY_DISCOUNT_RATE = 0.01
 #: Horizon of the expected purchases shown on each customer.
 EXPECTED_DAYS = 90
 #: The holdout: this many days, or a third of the history when that is shorter.
@@ -61,9 +59,11 @@ def value_customers(tx, summary_df: pd.DataFrame, as_of: date) -> Valuation:
     """
     from tenure.analytics import clv
     from tenure.analytics.clv import holdout
+    from tenure.analytics.clv import lifetime_value as clv_defaults
 
     results: dict[str, Any] = {"time_unit": "day", "settings": {
-        "clv_months": CLV_MONTHS, "monthly_discount_rate": MONTHLY_DISCOUNT_RATE,
+        "clv_months": clv_defaults.MONTHS,
+        "monthly_discount_rate": clv_defaults.MONTHLY_DISCOUNT_RATE,
         "expected_days": EXPECTED_DAYS}}
     notes: list[str] = []
     first = pd.Timestamp(summary_df["first_purchase"].min()).date()
@@ -81,9 +81,7 @@ def value_customers(tx, summary_df: pd.DataFrame, as_of: date) -> Valuation:
         "p_alive": purchase.probability_alive(summary_df),
         "expected_purchases": purchase.expected_purchases(summary_df, EXPECTED_DAYS),
         "expected_spend": spend.expected_spend(summary_df),
-        "clv": clv.customer_lifetime_value(
-            purchase, spend, summary_df, months=CLV_MONTHS,
-            monthly_discount_rate=MONTHLY_DISCOUNT_RATE, margin=margin),
+        "clv": clv.customer_lifetime_value(purchase, spend, summary_df, margin=margin),
     })
     results["totals"] = {"clv": float(np.nansum(scores["clv"])),
                          "expected_purchases": float(scores["expected_purchases"].sum())}
