@@ -41,6 +41,10 @@ INSTALLED_APPS = [
     "tenure.crm.sales",
     "tenure.crm.imports",
     "tenure.crm.insights",
+    "tenure.crm.engagement",
+    "tenure.crm.feedback",
+    "tenure.crm.messaging",
+    "tenure.crm.jobs",
     "tenure.crm.demo",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -144,6 +148,8 @@ if EMAIL_URL:
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = os.environ.get("TENURE_FROM_EMAIL", "tenure@localhost")
+# The address customers reach the app at: survey links and reminders point here.
+TENURE_BASE_URL = os.environ.get("TENURE_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # The currency a shop keeps its books in; every amount stores its own currency too.
 TENURE_CURRENCY = os.environ.get("TENURE_CURRENCY", "USD")

@@ -184,7 +184,7 @@ class CustomerForm(forms.ModelForm):
         model = Customer
         fields = [
             "name", "email", "phone", "birth_date", "gender", "city",
-            "acquisition_channel", "acquired_on", "manager", "tags", "notes",
+            "acquisition_channel", "acquired_on", "manager", "tags", "language", "notes",
         ]
         widgets = {
             "birth_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),

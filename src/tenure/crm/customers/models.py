@@ -124,6 +124,10 @@ class Customer(models.Model):
     )
     tags = models.ManyToManyField(Tag, blank=True, related_name="customers", verbose_name=_("tags"))
     notes = models.TextField(_("notes"), blank=True)
+    language = models.CharField(
+        _("language"), max_length=8, blank=True, choices=settings.LANGUAGES,
+        help_text=_("The language of the messages the customer receives; the shop's when empty."),
+    )
     consent_email = models.BooleanField(_("email consent"), default=False)
     consent_sms = models.BooleanField(_("SMS consent"), default=False)
     consent_messenger = models.BooleanField(_("messenger consent"), default=False)
@@ -169,6 +173,11 @@ class Customer(models.Model):
         if not self.orders_count:
             return None
         return (self.revenue / self.orders_count).quantize(Decimal("0.01"))
+
+    @property
+    def message_language(self) -> str:
+        """Return the language to write to the customer in."""
+        return self.language or settings.LANGUAGE_CODE
 
     def consent(self, channel: str) -> bool:
         """Return whether the customer currently agrees to be contacted on ``channel``."""

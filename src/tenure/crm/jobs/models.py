@@ -1,0 +1,100 @@
+"""Background work: the running workers and the schedule of periodic jobs.
+
+The database is the queue. A worker claims a due job or an outbox message
+with a conditional UPDATE, so two workers never take the same row, and a
+restarted worker knows from these rows what a dead one left unfinished.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from datetime import timedelta
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class WorkerProcess(models.Model):
+    """One run of ``tenure worker``, with the heartbeat that shows it is alive."""
+
+    hostname = models.CharField(_("host"), max_length=200)
+    pid = models.PositiveIntegerField(_("process id"))
+    started_at = models.DateTimeField(_("started"), default=timezone.now)
+    heartbeat_at = models.DateTimeField(_("last heartbeat"), default=timezone.now)
+    stopped_at = models.DateTimeField(_("stopped"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("worker")
+        verbose_name_plural = _("workers")
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"{self.hostname}:{self.pid}"
+
+    @classmethod
+    def start(cls) -> WorkerProcess:
+        """Record a worker starting in this process."""
+        return cls.objects.create(hostname=socket.gethostname(), pid=os.getpid())
+
+    def beat(self) -> None:
+        """Tell other workers this one is alive."""
+        self.heartbeat_at = timezone.now()
+        WorkerProcess.objects.filter(pk=self.pk).update(heartbeat_at=self.heartbeat_at)
+
+    def stop(self) -> None:
+        WorkerProcess.objects.filter(pk=self.pk).update(stopped_at=timezone.now())
+
+    def is_dead(self, stale_after: timedelta, now=None) -> bool:
+        """Return whether the worker stopped, died on this host, or fell silent."""
+        if self.stopped_at is not None:
+            return True
+        if self.hostname == socket.gethostname() and not _pid_running(self.pid):
+            return True
+        return (now or timezone.now()) - self.heartbeat_at > stale_after
+
+
+def _pid_running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # A killed child that its parent has not reaped yet is a zombie: dead for our purpose.
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split(") ", 1)[1][:1] != "Z"
+    except (OSError, IndexError):
+        return True
+
+
+class JobRun(models.TextChoices):
+    OK = "ok", _("Succeeded")
+    FAILED = "failed", _("Failed")
+    RUNNING = "running", _("Running")
+
+
+class PeriodicJob(models.Model):
+    """A job of the worker's schedule: when it runs next and how its last run went."""
+
+    name = models.CharField(_("name"), max_length=64, unique=True)
+    next_run_at = models.DateTimeField(_("next run"), default=timezone.now)
+    claimed_by = models.ForeignKey(
+        WorkerProcess, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    last_started_at = models.DateTimeField(_("last started"), null=True, blank=True)
+    last_finished_at = models.DateTimeField(_("last finished"), null=True, blank=True)
+    last_status = models.CharField(
+        _("last status"), max_length=16, choices=JobRun.choices, blank=True
+    )
+    last_result = models.TextField(_("last result"), blank=True)
+
+    class Meta:
+        verbose_name = _("periodic job")
+        verbose_name_plural = _("periodic jobs")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name

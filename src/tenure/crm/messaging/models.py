@@ -1,0 +1,122 @@
+"""Messages: the outbox of every email Tenure sends, and in-app notifications.
+
+An outbox row is written in the same transaction as the business change that
+causes it (a complaint resolved, a reminder due), and ``tenure worker`` sends
+it later. The row keeps the rendered subject and body, so the customer's
+timeline shows exactly what was sent.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class MessageStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    # Claimed by a worker; the SMTP server has not been given the end of the message yet.
+    SENDING = "sending", _("Sending")
+    # Recorded just before the worker writes the end-of-data line: from here on the
+    # server may hold the message, so a crashed worker must not send it again.
+    HANDED = "handed", _("Handed to the mail server")
+    SENT = "sent", _("Sent")
+    # The worker died after handing the message over and before the server's reply.
+    UNCONFIRMED = "unconfirmed", _("Sent, not confirmed")
+    FAILED = "failed", _("Failed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class MessageQuerySet(models.QuerySet):
+    def due(self, now=None) -> MessageQuerySet:
+        """Return the queued messages whose send time has come."""
+        return self.filter(status=MessageStatus.QUEUED, send_after__lte=now or timezone.now())
+
+    def delivered(self) -> MessageQuerySet:
+        """Return the messages the mail server accepted (or most likely accepted)."""
+        return self.filter(status__in=[MessageStatus.SENT, MessageStatus.UNCONFIRMED])
+
+
+class Message(models.Model):
+    """One email to one recipient: a customer, or a user of Tenure."""
+
+    template = models.CharField(_("template"), max_length=64)
+    language = models.CharField(_("language"), max_length=8)
+    customer = models.ForeignKey(
+        "customers.Customer", models.CASCADE, null=True, blank=True,
+        related_name="messages", verbose_name=_("customer"),
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.CASCADE, null=True, blank=True,
+        related_name="messages", verbose_name=_("user"),
+    )
+    to_email = models.EmailField(_("to"))
+    subject = models.CharField(_("subject"), max_length=250)
+    body_text = models.TextField(_("text"))
+    body_html = models.TextField(_("HTML"), blank=True)
+    # What the message is about, e.g. "complaint:12"; the timeline links it.
+    topic = models.CharField(_("topic"), max_length=64, blank=True)
+    # Queuing the same key twice is a no-op, so a job that runs twice sends once.
+    key = models.CharField(max_length=120, unique=True, null=True, blank=True)
+    message_id = models.CharField(_("Message-ID"), max_length=200, unique=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=MessageStatus.choices,
+        default=MessageStatus.QUEUED,
+    )
+    send_after = models.DateTimeField(_("send after"), default=timezone.now)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    claimed_by = models.ForeignKey(
+        "jobs.WorkerProcess", models.SET_NULL, null=True, blank=True, related_name="+",
+    )
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+
+    objects = MessageQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # The worker's claim query: queued rows in send order.
+            models.Index(fields=["status", "send_after"], name="message_due_idx"),
+            # The customer timeline, newest first.
+            models.Index(fields=["customer", "-created_at"], name="message_customer_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} → {self.to_email}"
+
+    @property
+    def timeline_time(self):
+        return self.sent_at or self.created_at
+
+
+class Notification(models.Model):
+    """A note for one user inside Tenure, shown under the bell until read."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.CASCADE, related_name="notifications",
+        verbose_name=_("user"),
+    )
+    text = models.CharField(_("text"), max_length=300)
+    url = models.CharField(_("link"), max_length=300, blank=True)
+    key = models.CharField(max_length=120, unique=True, null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "read_at"], name="notification_unread_idx")]
+
+    def __str__(self) -> str:
+        return self.text
+
+    def get_absolute_url(self) -> str:
+        return reverse("messaging:notification", args=[self.pk])
