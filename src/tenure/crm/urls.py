@@ -11,5 +11,10 @@ urlpatterns = [
     path("sales/", include("tenure.crm.sales.urls")),
     path("import/", include("tenure.crm.imports.urls")),
     path("insights/", include("tenure.crm.insights.urls")),
+    path("engagement/", include("tenure.crm.engagement.urls")),
+    path("feedback/", include("tenure.crm.feedback.urls")),
+    path("notifications/", include("tenure.crm.messaging.urls")),
+    # The public survey answer page: short links that fit in an email, no sign-in.
+    path("s/", include("tenure.crm.feedback.public_urls")),
     path("", include("tenure.crm.accounts.home_urls")),
 ]
