@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
@@ -139,14 +140,21 @@ MEDIA_ROOT = VAR_DIR / "media"
 
 EMAIL_URL = os.environ.get("TENURE_EMAIL_URL", "")
 if EMAIL_URL:
-    _email = dj_database_url.parse(EMAIL_URL.replace("smtp://", "postgres://", 1))
-    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    EMAIL_HOST = _email["HOST"]
-    EMAIL_PORT = int(_email["PORT"] or 25)
-    EMAIL_HOST_USER = _email["USER"] or ""
-    EMAIL_HOST_PASSWORD = _email["PASSWORD"] or ""
+    # smtp://user:password@host:port?tls=1 (STARTTLS), or smtps://... for TLS from the start.
+    _email = urlsplit(EMAIL_URL)
+    _options = parse_qs(_email.query)
+    # Django's SMTP backend, with the hand-over hook that lets the worker send exactly once.
+    EMAIL_BACKEND = "tenure.crm.messaging.smtp.EmailBackend"
+    EMAIL_USE_SSL = _email.scheme == "smtps"
+    EMAIL_USE_TLS = _options.get("tls", ["0"])[0] in {"1", "true", "yes"}
+    EMAIL_HOST = _email.hostname or "localhost"
+    EMAIL_PORT = _email.port or (465 if EMAIL_USE_SSL else 25)
+    EMAIL_HOST_USER = unquote(_email.username or "")
+    EMAIL_HOST_PASSWORD = unquote(_email.password or "")
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+# A mail server that stops answering must not stall the worker for ever.
+EMAIL_TIMEOUT = 30
 DEFAULT_FROM_EMAIL = os.environ.get("TENURE_FROM_EMAIL", "tenure@localhost")
 # The address customers reach the app at: survey links and reminders point here.
 TENURE_BASE_URL = os.environ.get("TENURE_BASE_URL", "http://127.0.0.1:8000").rstrip("/")

@@ -17,5 +17,11 @@ if os.environ.get("TENURE_TEST_DATABASE_URL"):
 
     DATABASES["default"] = dj_database_url.parse(os.environ["TENURE_TEST_DATABASE_URL"])
 
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A file, not memory: the worker tests run `tenure worker` as a separate process.
+    DATABASES["default"]["TEST"] = {
+        "NAME": os.path.join(os.environ["TENURE_VAR_DIR"], "test.sqlite3")
+    }
+
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

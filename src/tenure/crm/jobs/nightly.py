@@ -1,0 +1,18 @@
+"""The nightly job: refresh the Insights figures as of today."""
+
+from __future__ import annotations
+
+
+class RefreshFailed(Exception):
+    """The refresh recorded a failure; the worker records it on the job too."""
+
+
+def refresh_insights() -> str:
+    """Refresh Insights as of today; raise when the run failed."""
+    from tenure.crm.insights.models import InsightsRun
+    from tenure.crm.insights.refreshing import refresh_insights as refresh
+
+    run = refresh()
+    if run.status != InsightsRun.Status.DONE:
+        raise RefreshFailed(run.error)
+    return f"as of {run.as_of.isoformat()}"

@@ -1,0 +1,39 @@
+"""The worker's schedule: which periodic job runs how often, and what it calls.
+
+An explicit list, not a registry: reading it tells what the worker does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+
+from django.utils import timezone
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    # Dotted path of a function taking no arguments; what it returns is recorded.
+    call: str
+    every: timedelta | None = None
+    # Or once a day at this local time.
+    daily_at: time | None = None
+
+    def next_run(self, after: datetime) -> datetime:
+        """Return when the job runs next, after a run at ``after``."""
+        if self.every is not None:
+            return after + self.every
+        local = timezone.localtime(after)
+        run = local.replace(hour=self.daily_at.hour, minute=self.daily_at.minute,
+                            second=0, microsecond=0)
+        return run if run > local else run + timedelta(days=1)
+
+
+SCHEDULE = [
+    Job("reminders", "tenure.crm.engagement.reminding.queue_due_reminders",
+        every=timedelta(minutes=1)),
+    Job("surveys", "tenure.crm.feedback.sending.queue_due_surveys",
+        every=timedelta(minutes=15)),
+    Job("insights", "tenure.crm.jobs.nightly.refresh_insights", daily_at=time(2, 0)),
+]
