@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from tenure.crm.accounts.access import customers_for_user, get_customer_for_user
 from tenure.crm.sales.models import Order
 
-from . import exporting
+from . import exporting, timeline
 from .forms import SORTS, ConsentForm, CustomerFilterForm, CustomerForm
 from .models import Channel, Customer
 
@@ -92,8 +95,14 @@ def customer_detail(request, pk: int):
         Order.objects.filter(customer=customer).with_returns()
         .order_by("-ordered_at", "-id")[:LATEST_ORDERS]
     )
+    kinds, before = _timeline_filter(request)
+    events = timeline.timeline(customer, kinds=kinds, before=before)
     return render(request, "customers/detail.html", {
         "customer": stats,
+        "events": events,
+        "timeline_kinds": _timeline_links(kinds),
+        "older": events[-1].time.isoformat() if len(events) == timeline.PAGE else "",
+        "before": before,
         "tags": list(customer.tags.all()),
         "referrals": list(customer.referrals.order_by("pk")[:REFERRALS_SHOWN]),
         "consents": _consent_rows(customer),
@@ -101,6 +110,19 @@ def customer_detail(request, pk: int):
         "orders": orders,
         "can_edit": request.user.has_perm("customers.change_customer"),
     })
+
+
+def _timeline_filter(request) -> tuple[set[str], datetime | None]:
+    """Return the event kinds asked for (none: all) and the paging cursor."""
+    kinds = {k for k in request.GET.getlist("kind") if k in timeline.KINDS}
+    before = parse_datetime(request.GET.get("before", "") or "")
+    return kinds, before
+
+
+def _timeline_links(kinds: set[str]) -> list[dict]:
+    """Return one filter link per event kind, and whether it is the one shown."""
+    return [{"kind": kind, "label": label, "current": kinds == {kind}}
+            for kind, label in timeline.KINDS.items()]
 
 
 def _consent_rows(customer: Customer) -> list[dict]:

@@ -1,4 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "messaging"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.notifications, name="notifications"),
+    path("<int:pk>/", views.notification, name="notification"),
+    path("read/", views.read_all, name="read_all"),
+]

@@ -114,7 +114,8 @@ class CustomerPageTestCase(TenureTestCase):
             r = self.page()
         self.assertEqual(len(r.context["orders"]), 20)
         self.assertEqual(r.context["customer"].orders_count, 33)
-        self.assertEqual(len(few), 13)  # 12, and the value card's latest snapshot
+        # 12, the value card's latest snapshot, one per timeline source (6), the bell's count.
+        self.assertEqual(len(few), 20)
 
     def test_it_offers_editing_only_to_those_who_may(self):
         self.assertContains(self.get(), f'href="/customers/{self.olena.pk}/edit/"')
