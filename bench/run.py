@@ -8,6 +8,10 @@
 - ``analyze``: ``tenure analyze`` of a seeded Parquet file of 10,000,000 purchases by
   1,000,000 customers, as a subprocess, beside DuckDB's time for one group-by of the same
   file (``bench/analyze_bench.py``).
+- ``engagement-sqlite`` / ``engagement-postgres``: server time of the customer page of a
+  customer with 5,000 timeline events, and the time ``tenure worker`` takes to send 10,000
+  survey emails to a local SMTP server (aiosmtpd), checking each was received and logged
+  exactly once (``bench/engagement_bench.py``).
 - ``clv``: fits of BG/NBD, Pareto/NBD and Gamma-Gamma on 1,000,000 simulated customers, each
   beside the lifetimes library's fit of the same saved data (lifetimes runs in its own venv,
   ``bench/out/lifetimes-venv``, created the first time), and the scoring of every customer:
@@ -38,9 +42,10 @@ from rows import Row
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 PIECES = ["import-sqlite", "import-postgres", "pages-sqlite", "pages-postgres", "analyze",
-          "clv"]
+          "clv", "engagement-sqlite", "engagement-postgres"]
 IMPORT_TARGET_S = 60.0
 PAGE_TARGET_MS = 100.0
+TIMELINE_TARGET_MS = 150.0
 
 
 def run_tenure(args: list[str], env: dict, log: Path) -> tuple[float, int, int]:
@@ -193,6 +198,44 @@ def bench_pages(kind: str, args, workdir: Path) -> list[Row]:
     return rows
 
 
+# --- engagement ------------------------------------------------------------------------
+
+def bench_engagement(kind: str, args, workdir: Path) -> list[Row]:
+    out = workdir / f"engagement-{kind}.json"
+    with Database(kind, "tenure_bench_engagement", workdir, args.postgres) as db:
+        command = [sys.executable, str(Path(__file__).parent / "engagement_bench.py"),
+                   "--json", str(out), "--surveys", str(args.surveys)]
+        status = subprocess.call(command, env=db.env(), cwd=workdir)
+    if status:
+        return [Row(f"engagement ({kind})", "", "FAILED", met=False,
+                    notes=[f"bench/engagement_bench.py exited with {status}"])]
+    result = json.loads(out.read_text())
+    page, surveys = result["page"], result["surveys"]
+    rows = []
+    for name, t in page["timings"].items():
+        targeted = name == "everything"
+        rows.append(Row(
+            f"customer page, timeline {name} ({kind})", f"{page['events']:,} timeline events",
+            f"p95 {t['p95']:.0f} ms (median {t['median']:.0f}, max {t['max']:.0f}, n={t['n']})",
+            f"p95 <= {TIMELINE_TARGET_MS:.0f} ms" if targeted else "(none)",
+            t["p95"] <= TIMELINE_TARGET_MS if targeted else None))
+    rows[0].notes.append("events: " + ", ".join(f"{k} {n:,}" for k, n in page["split"].items()))
+    once = (surveys["worker_status"] == 0 and surveys["received"] == surveys["logged"]
+            == surveys["queued"] == surveys["customers"] and not surveys["received_twice"]
+            and surveys["received_equals_logged"] and surveys["sent_status"] == surveys["queued"])
+    row = Row(f"survey emails sent by tenure worker ({kind})",
+              f"{surveys['customers']:,} customers",
+              f"{surveys['send_seconds']:.1f} s ({surveys['queued'] / surveys['send_seconds']:.0f}"
+              f" emails/s); queued in {surveys['queue_seconds']:.1f} s",
+              "each received and logged exactly once", once)
+    row.notes.append(
+        f"SMTP server received {surveys['received']:,} (sent twice: {surveys['received_twice']});"
+        f" outbox rows {surveys['logged']:,}, marked sent {surveys['sent_status']:,};"
+        f" invitations {surveys['invitations']:,}")
+    rows.append(row)
+    return rows
+
+
 # --- analyze ---------------------------------------------------------------------------
 
 def bench_analyze(args, workdir: Path) -> list[Row]:
@@ -257,6 +300,8 @@ def main() -> int:
                         help="clv bench: seconds each lifetimes fit may run before it is stopped")
     parser.add_argument("--no-lifetimes", action="store_true",
                         help="clv bench: Tenure's figures only")
+    parser.add_argument("--surveys", type=int, default=10_000,
+                        help="engagement bench: survey emails sent")
     parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--workdir", help="keep files here instead of a temporary directory")
@@ -283,7 +328,9 @@ def main() -> int:
             kind = "sqlite" if kind == "sqlite" else "postgresql"
             print(f"== {piece}", flush=True)
             piece_started = time.perf_counter()
-            if what == "import":
+            if what == "engagement":
+                rows += bench_engagement(kind, args, workdir)
+            elif what == "import":
                 if files is None:
                     files = datagen.write_order_lines(
                         workdir / "csv", lines=args.lines, orders=args.import_orders,
