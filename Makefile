@@ -22,8 +22,11 @@ demo: $(BIN)/tenure
 	@echo "  Tenure demo shop: http://127.0.0.1:$(PORT)/"
 	@echo "  Sign in as  demo / tenure-demo  (administrator)"
 	@echo "          or  manager1 / tenure-demo  (sales manager)"
+	@echo "  The worker sends reminders and surveys beside it; emails land in var/mail."
 	@echo
-	$(BIN)/tenure runserver --noreload 127.0.0.1:$(PORT)
+	TENURE_EMAIL_URL=file://$(TENURE_VAR_DIR)/mail $(BIN)/tenure worker -v 0 & \
+		trap 'kill $$! 2>/dev/null' EXIT INT TERM; \
+		$(BIN)/tenure runserver --noreload 127.0.0.1:$(PORT)
 
 lint: $(BIN)/tenure
 	$(BIN)/ruff check src tests bench

@@ -140,7 +140,11 @@ WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = VAR_DIR / "media"
 
 EMAIL_URL = os.environ.get("TENURE_EMAIL_URL", "")
-if EMAIL_URL:
+if EMAIL_URL.startswith("file://"):
+    # One file per batch of messages in that folder: the demo's "mail server".
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = EMAIL_URL.removeprefix("file://")
+elif EMAIL_URL:
     # smtp://user:password@host:port?tls=1 (STARTTLS), or smtps://... for TLS from the start.
     _email = urlsplit(EMAIL_URL)
     _options = parse_qs(_email.query)

@@ -16,7 +16,8 @@ class Command(BaseCommand):
         return _(
             "Recompute the Insights: KPIs, cohorts, segments, ABC/XYZ, clusters, the purchase, "
             "spend and churn models, the sales forecasts, and each customer's snapshot with "
-            "their value, churn risk and reasons. Run it every night, for example from cron: "
+            "their value, churn risk and reasons. `tenure worker` runs it every night at 02:00; "
+            "without a worker, run it from cron: "
             "'30 0 * * * cd /srv/tenure && .venv/bin/tenure insights refresh --no-progress'."
         )
 
