@@ -6,15 +6,19 @@ should happen; complaints track a problem from registration to closing.
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
+from django.db.models import F, Q
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
+
+from tenure.crm.messaging.outbox import notify, queue_email
 
 
 class InteractionKind(models.TextChoices):
@@ -97,6 +101,10 @@ class ActivityStatus(models.TextChoices):
     PLANNED = "planned", _("Planned")
     DONE = "done", _("Done")
     CANCELLED = "cancelled", _("Cancelled")
+
+
+class ActivityNotPlanned(Exception):
+    """A done or cancelled activity was asked to change."""
 
 
 class ActivityQuerySet(models.QuerySet):
@@ -189,6 +197,83 @@ class Activity(models.Model):
             return None
         return self.completed_at <= self.due_at
 
+    @property
+    def is_planned(self) -> bool:
+        return self.status == ActivityStatus.PLANNED
+
+    @property
+    def ends_at(self):
+        return self.due_at + timedelta(minutes=self.duration_minutes or 0)
+
+    def complete(self, outcome: str = "", at=None) -> None:
+        """Mark the activity done with what came of it."""
+        self._require_planned()
+        self.status = ActivityStatus.DONE
+        self.completed_at = at or timezone.now()
+        self.outcome = outcome.strip()
+        self.save(update_fields=["status", "completed_at", "outcome"])
+
+    def reschedule(self, due_at) -> None:
+        """Move the activity to ``due_at``; its reminder will be sent again."""
+        self._require_planned()
+        self.due_at = due_at
+        self.reminded_at = None
+        self.reschedules += 1
+        self.save(update_fields=["due_at", "reminder_at", "reminded_at", "reschedules"])
+
+    def cancel(self, reason: str = "") -> None:
+        """Cancel the activity, keeping the reason as its outcome."""
+        self._require_planned()
+        self.status = ActivityStatus.CANCELLED
+        self.completed_at = timezone.now()
+        self.outcome = reason.strip()
+        self.save(update_fields=["status", "completed_at", "outcome"])
+
+    def _require_planned(self) -> None:
+        if not self.is_planned:
+            raise ActivityNotPlanned(
+                gettext("This activity is already %(status)s.")
+                % {"status": self.get_status_display().lower()}
+            )
+
+
+def _new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class CalendarFeed(models.Model):
+    """The secret address of one user's activities as an iCalendar feed."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, models.CASCADE, related_name="calendar_feed",
+        verbose_name=_("user"),
+    )
+    # Calendar apps cannot sign in: knowing the token is the permission to read the feed.
+    token = models.CharField(_("token"), max_length=64, unique=True, default=_new_token)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("calendar feed")
+        verbose_name_plural = _("calendar feeds")
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+    def get_absolute_url(self) -> str:
+        return reverse("engagement:calendar_feed", args=[self.token])
+
+    @classmethod
+    def for_user(cls, user) -> CalendarFeed:
+        """Return the user's feed, creating it on first use."""
+        feed, _created = cls.objects.get_or_create(user=user)
+        return feed
+
+    def regenerate(self) -> None:
+        """Give the feed a new token; the old address stops working."""
+        self.token = _new_token()
+        self.created_at = timezone.now()
+        self.save(update_fields=["token", "created_at"])
+
 
 class ComplaintCategory(models.TextChoices):
     PRODUCT = "product", _("Product quality")
@@ -236,6 +321,21 @@ class ComplaintSla(models.Model):
     def __str__(self) -> str:
         return f"{self.get_severity_display()}: {self.resolve_within_hours} h"
 
+    @classmethod
+    def hours_for(cls, severity: str) -> int:
+        """Return the hours a complaint of ``severity`` may take to resolve."""
+        hours = cls.objects.filter(severity=severity).values_list(
+            "resolve_within_hours", flat=True).first()
+        return DEFAULT_SLA_HOURS[severity] if hours is None else hours
+
+    @classmethod
+    def table(cls) -> list[dict]:
+        """Return every severity with its hours to resolve, most severe first."""
+        stored = dict(cls.objects.values_list("severity", "resolve_within_hours"))
+        return [{"severity": s.value, "label": s.label,
+                 "hours": stored.get(s.value, DEFAULT_SLA_HOURS[s])}
+                for s in reversed(Severity)]
+
 
 # Used when the table has no row for a severity (also the data migration's values).
 DEFAULT_SLA_HOURS = {
@@ -245,6 +345,55 @@ DEFAULT_SLA_HOURS = {
 
 class InvalidComplaintStatus(Exception):
     """A complaint was asked to move to a status its current status does not lead to."""
+
+
+class MissingResolution(InvalidComplaintStatus):
+    """A complaint was to be resolved without saying how."""
+
+
+OPEN_STATUSES = (ComplaintStatus.NEW, ComplaintStatus.IN_PROGRESS)
+
+
+def _user_language(user) -> str:
+    return user.language or settings.LANGUAGE_CODE
+
+
+class ComplaintQuerySet(models.QuerySet):
+    def open(self) -> ComplaintQuerySet:
+        return self.filter(status__in=OPEN_STATUSES)
+
+    def overdue(self, now=None) -> ComplaintQuerySet:
+        """Return the open complaints past their due time."""
+        return self.open().filter(due_at__lt=now or timezone.now())
+
+    def breached(self, now=None) -> ComplaintQuerySet:
+        """Return the complaints resolved late or still unresolved past their due time."""
+        return self.filter(breached_q(now or timezone.now()))
+
+    @transaction.atomic
+    def register(self, customer, *, category: str, description: str,
+                 severity: str = Severity.MEDIUM, channel: str = "", order=None,
+                 assignee=None, by=None, opened_at=None) -> Complaint:
+        """Open a complaint due within its severity's SLA, record it and tell the assignee."""
+        if order is not None and order.customer_id != customer.pk:
+            raise ValueError("the order belongs to another customer")
+        opened_at = opened_at or timezone.now()
+        complaint = self.create(
+            customer=customer, order=order, category=category, severity=severity,
+            channel=channel, description=description, assignee=assignee, created_by=by,
+            opened_at=opened_at,
+            due_at=opened_at + timedelta(hours=ComplaintSla.hours_for(severity)),
+        )
+        complaint.events.create(at=opened_at, by=by, to_status=complaint.status,
+                                assignee=assignee)
+        complaint._tell_assignee(by)
+        return complaint
+
+
+def breached_q(now) -> Q:
+    """Return the condition of a complaint that missed its due time by ``now``."""
+    return (Q(resolved_at__isnull=False, resolved_at__gt=F("due_at"))
+            | Q(resolved_at__isnull=True, due_at__lt=now))
 
 
 class Complaint(models.Model):
@@ -285,6 +434,8 @@ class Complaint(models.Model):
         verbose_name=_("registered by"),
     )
 
+    objects = ComplaintQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("complaint")
         verbose_name_plural = _("complaints")
@@ -316,6 +467,87 @@ class Complaint(models.Model):
         """Return whether the complaint was, or still is, unresolved past its due time."""
         end = self.resolved_at if self.resolved_at and not self.is_open else timezone.now()
         return end > self.due_at
+
+    def allowed_statuses(self) -> tuple[str, ...]:
+        """Return the statuses the complaint may move to now."""
+        return COMPLAINT_TRANSITIONS.get(self.status, ())
+
+    @transaction.atomic
+    def set_status(self, status: str, by=None, note: str = "", at=None) -> ComplaintEvent:
+        """Move the complaint to ``status``, record it, and email the customer if resolved.
+
+        Raises InvalidComplaintStatus when the current status does not lead there, and
+        MissingResolution when it is resolved without a note saying how.
+        """
+        # Read the status under a row lock (PostgreSQL): two people resolving at once
+        # must not both pass the check and send the customer two emails.
+        self.status = type(self).objects.select_for_update().values_list(
+            "status", flat=True).get(pk=self.pk)
+        self._check_transition(status, note.strip())
+        at, previous = at or timezone.now(), self.status
+        self._apply_status(status, note.strip(), at)
+        event = self.events.create(at=at, by=by, from_status=previous, to_status=status,
+                                   assignee=self.assignee, note=note.strip())
+        if status == ComplaintStatus.RESOLVED:
+            self._tell_customer_resolved(event)
+        return event
+
+    def _check_transition(self, status: str, note: str) -> None:
+        if status not in self.allowed_statuses():
+            raise InvalidComplaintStatus(
+                gettext("A complaint that is %(current)s cannot become %(status)s.") % {
+                    "current": ComplaintStatus(self.status).label.lower(),
+                    "status": ComplaintStatus(status).label.lower()
+                    if status in ComplaintStatus.values else status,
+                })
+        if status == ComplaintStatus.RESOLVED and not note:
+            raise MissingResolution(gettext("Say how the complaint was resolved."))
+
+    def _apply_status(self, status: str, note: str, at) -> None:
+        if status == ComplaintStatus.RESOLVED:
+            self.resolved_at, self.closed_at, self.resolution = at, None, note
+        elif status == ComplaintStatus.CLOSED:
+            self.closed_at = at
+        elif self.status in (ComplaintStatus.RESOLVED, ComplaintStatus.CLOSED):
+            # Reopened: it is unresolved again; the history keeps the old resolution.
+            self.resolved_at = self.closed_at = None
+            self.resolution = ""
+        self.status = status
+        self.save(update_fields=["status", "resolved_at", "closed_at", "resolution"])
+
+    @transaction.atomic
+    def assign(self, user, by=None, at=None) -> ComplaintEvent | None:
+        """Give the complaint to ``user`` (None: nobody), record it and tell them."""
+        if (user.pk if user else None) == self.assignee_id:
+            return None
+        self.assignee = user
+        self.save(update_fields=["assignee"])
+        event = self.events.create(at=at or timezone.now(), by=by, from_status=self.status,
+                                   to_status=self.status, assignee=user)
+        self._tell_assignee(by)
+        return event
+
+    def _tell_assignee(self, by) -> None:
+        """Leave the assignee a note, unless they assigned it to themselves."""
+        if self.assignee is None or self.assignee == by:
+            return
+        with translation.override(_user_language(self.assignee)):
+            text = gettext("Complaint #%(number)s of %(customer)s is assigned to you.") % {
+                "number": self.pk, "customer": self.customer}
+        notify(self.assignee, text[:300], url=self.get_absolute_url())
+
+    def _tell_customer_resolved(self, event: ComplaintEvent) -> None:
+        """Queue the email telling the customer how their complaint was resolved."""
+        customer = self.customer
+        if not customer.email:
+            return
+        # About the customer's own complaint: a service message, not marketing, so it
+        # does not wait for email consent.
+        queue_email(
+            "complaint_resolved", to=customer.email, language=customer.message_language,
+            context={"complaint": self, "customer": customer}, customer=customer,
+            topic=f"complaint:{self.pk}", key=f"complaint-resolved:{self.pk}:{event.pk}",
+        )
 
 
 class ComplaintEvent(models.Model):

@@ -1,27 +1,33 @@
 """Which file column holds which field: header synonyms in English, Russian and Ukrainian.
 
 The synonym table itself lives in ``tenure.analytics.columns`` (pure data, shared with the
-analytics readers). Headers are compared after ``normalize_header``: case, spaces and
-punctuation do not matter, and "ё" reads as "е". A field's own name always matches it.
+analytics readers), joined with ``columns`` for the kinds only the CRM imports. Headers
+are compared after ``normalize_header``: case, spaces and punctuation do not matter,
+and "ё" reads as "е". A field's own name always matches it.
 """
 
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from tenure.analytics.columns import SYNONYMS, normalize_header
+from tenure.analytics.columns import SYNONYMS as SHARED_SYNONYMS
 from tenure.analytics.columns import auto_mapping as _auto_mapping
+from tenure.analytics.columns import normalize_header
 
+from .columns import SYNONYMS as CRM_SYNONYMS
 from .models import ImportKind
 
 __all__ = ["SYNONYMS", "REQUIRED", "MappingError", "normalize_header", "fields_for",
            "auto_mapping", "parse_overrides", "resolve_mapping", "missing_required"]
 
+SYNONYMS = {**SHARED_SYNONYMS, **CRM_SYNONYMS}
 REQUIRED: dict[str, tuple[str, ...]] = {
     ImportKind.CUSTOMERS: ("external_id",),
     ImportKind.PRODUCTS: ("sku",),
     ImportKind.ORDERS: ("customer", "date", "amount"),
     ImportKind.ORDER_LINES: ("order_id", "customer", "date", "product", "quantity", "price"),
+    ImportKind.INTERACTIONS: ("external_id", "customer", "kind", "occurred_at"),
+    ImportKind.COMPLAINTS: ("external_id", "customer", "category", "opened_at"),
 }
 
 

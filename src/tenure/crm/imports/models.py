@@ -13,6 +13,8 @@ class ImportKind(models.TextChoices):
     PRODUCTS = "products", _("Products")
     ORDERS = "orders", _("Orders")
     ORDER_LINES = "order-lines", _("Order lines")
+    INTERACTIONS = "interactions", _("Interactions")
+    COMPLAINTS = "complaints", _("Complaints")
 
 
 class ImportRun(models.Model):

@@ -191,6 +191,22 @@ def parse_is_return(text: str) -> bool:
         raise ValueError(_("unknown line type (sale or return)")) from None
 
 
+def parse_choice(groups: dict[str, tuple[str, ...]], error):
+    """Return a parser of the words of ``groups`` {value: words}; a value names itself.
+
+    Words are compared like headers: "In progress", "in_progress" and "IN-PROGRESS" match.
+    """
+    index = _index({str(value): words for value, words in groups.items()})
+
+    def parse(text: str) -> str:
+        try:
+            return index[normalize_header(text)]
+        except KeyError:
+            raise ValueError(str(error)) from None
+
+    return parse
+
+
 def parse_currency(text: str) -> str:
     """Return an ISO 4217 code such as "UAH"."""
     code = text.upper()

@@ -20,7 +20,7 @@ from tqdm import tqdm
 from tenure.crm.lib import bulk
 
 from . import rejects
-from .loaders import customers, order_lines, orders, products
+from .loaders import complaints, customers, interactions, order_lines, orders, products
 from .loaders.base import Context, Counts
 from .mapping import fields_for, missing_required, resolve_mapping
 from .models import ImportKind, ImportRun
@@ -32,6 +32,8 @@ LOADERS = {
     ImportKind.PRODUCTS: products.load,
     ImportKind.ORDERS: orders.load,
     ImportKind.ORDER_LINES: order_lines.load,
+    ImportKind.INTERACTIONS: interactions.load,
+    ImportKind.COMPLAINTS: complaints.load,
 }
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from django.utils.translation import gettext as _
 
+from tenure.crm.accounts.models import User
 from tenure.crm.catalog.models import Product
 from tenure.crm.customers.models import Customer
 from tenure.crm.lib import bulk
@@ -82,6 +83,36 @@ def customer_ids(source: str) -> dict[str, int]:
         Customer.objects.filter(source=source).exclude(external_id="")
         .values_list("external_id", "id")
     )
+
+
+def user_finder() -> Callable[[str], int]:
+    """Return a parser of a username or email (any case) into a user id."""
+    users = {}
+    for pk, username, email in User.objects.values_list("pk", "username", "email"):
+        users[username.casefold()] = pk
+        if email:
+            users.setdefault(email.casefold(), pk)
+
+    def find(text: str) -> int:
+        try:
+            return users[text.casefold()]
+        except KeyError:
+            raise ValueError(_("unknown user")) from None
+
+    return find
+
+
+def customer_finder(source: str) -> Callable[[str], int]:
+    """Return a parser of a customer's external id in ``source`` into their id."""
+    known = customer_ids(source)
+
+    def find(text: str) -> int:
+        try:
+            return known[text]
+        except KeyError:
+            raise ValueError(_("unknown customer; import the customers first")) from None
+
+    return find
 
 
 def ensure_customers(ctx: Context, names: dict[str, str]) -> tuple[dict[str, int], int]:

@@ -14,14 +14,13 @@ from django.core.validators import validate_email
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tenure.crm.accounts.models import User
 from tenure.crm.customers.models import Channel, ConsentChange, Customer, Tag
 from tenure.crm.lib import bulk
 from tenure.crm.lib.phone import InvalidPhone, normalize_phone
 
 from ..parsing import parse_bool, parse_date, parse_gender, parse_text
 from ..rows import Rows
-from .base import Context, Counts, customer_ids, reject_repeats, split_changes
+from .base import Context, Counts, customer_ids, reject_repeats, split_changes, user_finder
 
 CONSENTS = {f"consent_{channel.value}": channel.value for channel in Channel}
 LENGTH = {f.name: f.max_length for f in Customer._meta.fields if f.max_length}
@@ -94,19 +93,7 @@ def _names(rows: Rows):
 
 
 def _managers(rows: Rows):
-    users = {}
-    for pk, username, email in User.objects.values_list("pk", "username", "email"):
-        users[username.casefold()] = pk
-        if email:
-            users.setdefault(email.casefold(), pk)
-
-    def find(text: str) -> int:
-        try:
-            return users[text.casefold()]
-        except KeyError:
-            raise ValueError(_("unknown user")) from None
-
-    return rows.parse("manager", find)
+    return rows.parse("manager", user_finder())
 
 
 def _referrers(rows: Rows, ids):

@@ -1,4 +1,5 @@
-"""``tenure import customers|products|orders|order-lines FILE``: load a file into the CRM."""
+"""``tenure import customers|products|orders|order-lines|interactions|complaints FILE``:
+load a file into the CRM."""
 
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ def _fields_help() -> str:
 
 
 class Command(BaseCommand):
-    help = "Import customers, products, orders or order lines from CSV, XLSX or Parquet."
+    help = ("Import customers, products, orders, order lines, interactions or complaints "
+            "from CSV, XLSX or Parquet.")
 
     def add_arguments(self, parser):
         parser.epilog = _("Fields per kind: %(fields)s.") % {"fields": _fields_help()}

@@ -1,0 +1,61 @@
+"""Remind people of their activities: an email and a note under the bell, once per reminder.
+
+``tenure worker`` calls ``queue_due_reminders`` every minute. Each activity is claimed
+with a conditional UPDATE before anything is queued, so two workers running at once
+never remind twice; the claim, the email and the note commit together or not at all.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from tenure.crm.messaging.outbox import notify, queue_email
+
+from .models import Activity, ActivityStatus
+
+# Per call; the rest wait for the next minute rather than hold one long transaction.
+BATCH = 500
+NOTE_LENGTH = 300
+
+
+def queue_due_reminders(now=None) -> int:
+    """Queue the reminders whose time has come and return how many were queued."""
+    now = now or timezone.now()
+    due = list(Activity.objects.reminders_due(now).order_by("reminder_at", "id")
+               .values_list("pk", flat=True)[:BATCH])
+    return sum(_remind(pk, now) for pk in due)
+
+
+@transaction.atomic
+def _remind(pk: int, now) -> bool:
+    """Claim activity ``pk`` and queue its reminder; False when another worker has it."""
+    claimed = Activity.objects.filter(
+        pk=pk, status=ActivityStatus.PLANNED, reminded_at__isnull=True,
+    ).update(reminded_at=now)
+    if claimed != 1:
+        return False
+    activity = Activity.objects.select_related("assignee", "customer").get(pk=pk)
+    assignee = activity.assignee
+    key = f"activity-reminder:{pk}:{activity.reminder_at:%Y%m%dT%H%M}"
+    language = assignee.language or settings.LANGUAGE_CODE
+    if assignee.email and assignee.is_active:
+        queue_email(
+            "activity_reminder", to=assignee.email, language=language, key=key,
+            context={"activity": activity, "customer": activity.customer, "user": assignee},
+            customer=activity.customer, user=assignee, topic=f"activity:{pk}",
+        )
+    notify(assignee, _note(activity, language), url=activity.get_absolute_url(), key=key)
+    return True
+
+
+def _note(activity: Activity, language: str) -> str:
+    with translation.override(language):
+        text = _("Reminder: %(subject)s with %(customer)s at %(time)s") % {
+            "subject": activity.subject, "customer": activity.customer,
+            "time": date_format(timezone.localtime(activity.due_at), "SHORT_DATETIME_FORMAT"),
+        }
+    return text[:NOTE_LENGTH]
