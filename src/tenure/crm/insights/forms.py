@@ -98,3 +98,25 @@ class AtRiskForm(_SwitchForm):
             del self.fields["manager"]
         else:
             self.fields["manager"].choices = [("", _("All managers")), *managers]
+
+
+class PerformanceForm(_SwitchForm):
+    """The manager performance page's period kind and the period compared (default: the
+    latest complete one)."""
+
+    period = forms.ChoiceField(choices=PERIODS[1:], required=False, initial="month",
+                               label=_("Periods"))
+    start = forms.ChoiceField(required=False, label=_("Compare"))
+
+    def __init__(self, data, *, today):
+        from .performance import period_names, period_starts
+
+        super().__init__(data)
+        # The periods offered are those of the kind chosen, the latest first.
+        period = (data or {}).get("period")
+        if period not in dict(self.fields["period"].choices):
+            period = self.fields["period"].initial
+        starts = period_starts(period, today)
+        names = period_names(starts, period)
+        self.fields["start"].choices = [(s.isoformat(), names[s]) for s in reversed(starts)]
+        self.fields["start"].initial = starts[-2].isoformat()

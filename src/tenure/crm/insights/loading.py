@@ -19,6 +19,15 @@ from django.db import connection
 
 from tenure.crm.accounts.models import User
 from tenure.crm.customers.models import Customer
+from tenure.crm.engagement.models import (
+    Activity,
+    Complaint,
+    ComplaintStatus,
+    Interaction,
+    InteractionKind,
+)
+from tenure.crm.feedback.models import Answer, Invitation
+from tenure.crm.messaging.models import Message, MessageStatus
 from tenure.crm.sales.models import Order, OrderStatus, Return
 
 BATCH = 100_000
@@ -49,6 +58,31 @@ FEEDBACK = pa.schema([
     ("kind", pa.string()),
     ("score", pa.int64()),
 ])
+COMPLAINTS = pa.schema([
+    ("customer_id", pa.string()),
+    ("opened_at", pa.timestamp("us")),
+    ("resolved_at", pa.timestamp("us")),
+    ("category", pa.string()),
+    ("severity", pa.string()),
+])
+INTERACTIONS = pa.schema([
+    ("customer_id", pa.string()),
+    ("time", pa.timestamp("us")),
+    ("channel", pa.string()),
+    ("direction", pa.string()),
+])
+MESSAGES = pa.schema([
+    ("customer_id", pa.string()),
+    ("sent_at", pa.timestamp("us")),
+    ("responded_at", pa.timestamp("us")),
+])
+#: Not a library table: the activities the manager performance page counts.
+ACTIVITIES = pa.schema([
+    ("assignee", pa.string()),
+    ("due_at", pa.timestamp("us")),
+    ("completed_at", pa.timestamp("us")),
+    ("status", pa.string()),
+])
 
 
 # What the queries return, column by column.
@@ -62,6 +96,36 @@ RAW_TRANSACTIONS = pa.schema([
     ("store", pa.string()),
 ])
 MANAGERS = pa.schema([("customer_id", pa.int64()), ("manager", pa.string())])
+RAW_FEEDBACK = pa.schema([
+    ("customer_id", pa.int64()),
+    ("time", pa.int64()),
+    ("kind", pa.string()),
+    ("score", pa.int64()),
+])
+RAW_COMPLAINTS = pa.schema([
+    ("customer_id", pa.int64()),
+    ("opened_at", pa.int64()),
+    ("resolved_at", pa.int64()),
+    ("category", pa.string()),
+    ("severity", pa.string()),
+])
+RAW_INTERACTIONS = pa.schema([
+    ("customer_id", pa.int64()),
+    ("time", pa.int64()),
+    ("channel", pa.string()),
+    ("direction", pa.string()),
+])
+RAW_MESSAGES = pa.schema([
+    ("customer_id", pa.int64()),
+    ("sent_at", pa.int64()),
+    ("responded_at", pa.int64()),
+])
+RAW_ACTIVITIES = pa.schema([
+    ("assignee", pa.string()),
+    ("due_at", pa.int64()),
+    ("completed_at", pa.int64()),
+    ("status", pa.string()),
+])
 RAW_CUSTOMERS = pa.schema([
     ("customer_id", pa.int64()),
     ("city", pa.string()),
@@ -81,11 +145,15 @@ class Tables:
     transactions: pa.Table
     customers: pa.Table
     feedback: pa.Table
+    complaints: pa.Table
+    interactions: pa.Table
+    messages: pa.Table
 
 
 def load_tables() -> Tables:
-    """Return transactions, customers and feedback read from the database."""
-    return Tables(load_transactions(), load_customers(), load_feedback())
+    """Return every table the refresh reads from the database."""
+    return Tables(load_transactions(), load_customers(), load_feedback(), load_complaints(),
+                  load_interactions(), load_messages())
 
 
 def load_transactions() -> pa.Table:
@@ -126,9 +194,79 @@ def load_customers() -> pa.Table:
     }, schema=CUSTOMERS)
 
 
+def load_managers() -> pa.Table:
+    """Return ``customer_id, manager`` (username) of every customer who has a manager."""
+    table = _fetch(_managers_sql(), MANAGERS)
+    return pa.table({"customer_id": _ids(table["customer_id"]), "manager": table["manager"]},
+                    schema=pa.schema([("customer_id", pa.string()), ("manager", pa.string())]))
+
+
 def load_feedback() -> pa.Table:
-    """Return the survey answers: none yet (surveys come with a later issue)."""
-    return FEEDBACK.empty_table()
+    """Return every survey answer (NPS, CSAT, CES) with its customer and time."""
+    table = _fetch(_feedback_sql(), RAW_FEEDBACK)
+    return pa.table({
+        "customer_id": _ids(table["customer_id"]),
+        "time": _local_times(table["time"]),
+        "kind": table["kind"],
+        "score": table["score"],
+    }, schema=FEEDBACK)
+
+
+def load_complaints() -> pa.Table:
+    """Return every complaint; ``resolved_at`` is null while it is open (again).
+
+    A complaint reopened after its resolution is open: its old ``resolved_at`` does not
+    count. One closed without a recorded resolution counts as resolved when it was closed.
+    """
+    table = _fetch(_complaints_sql(), RAW_COMPLAINTS)
+    return pa.table({
+        "customer_id": _ids(table["customer_id"]),
+        "opened_at": _local_times(table["opened_at"]),
+        "resolved_at": _local_times(table["resolved_at"]),
+        "category": _blank_as_null(table["category"]),
+        "severity": _blank_as_null(table["severity"]),
+    }, schema=COMPLAINTS)
+
+
+def load_interactions() -> pa.Table:
+    """Return the contacts with customers; ``channel`` is the kind (call, email, meeting,
+    message), ``direction`` "in" for contacts the customer started.
+
+    Notes are left out: writing one down is not a contact with the customer.
+    """
+    table = _fetch(_interactions_sql(), RAW_INTERACTIONS)
+    return pa.table({
+        "customer_id": _ids(table["customer_id"]),
+        "time": _local_times(table["time"]),
+        "channel": _blank_as_null(table["channel"]),
+        "direction": _blank_as_null(table["direction"]),
+    }, schema=INTERACTIONS)
+
+
+def load_messages() -> pa.Table:
+    """Return the emails delivered to customers (sent, or most likely sent).
+
+    ``responded_at`` is when the customer answered the survey the email invited them to;
+    other emails have no tracked response (null).
+    """
+    table = _fetch(_messages_sql(), RAW_MESSAGES)
+    return pa.table({
+        "customer_id": _ids(table["customer_id"]),
+        "sent_at": _local_times(table["sent_at"]),
+        "responded_at": _local_times(table["responded_at"]),
+    }, schema=MESSAGES)
+
+
+def load_activities() -> pa.Table:
+    """Return every activity with its assignee's username, due and completion times and
+    status."""
+    table = _fetch(_activities_sql(), RAW_ACTIVITIES)
+    return pa.table({
+        "assignee": table["assignee"],
+        "due_at": _local_times(table["due_at"]),
+        "completed_at": _local_times(table["completed_at"]),
+        "status": table["status"],
+    }, schema=ACTIVITIES)
 
 
 # --- SQL ---------------------------------------------------------------------------------------
@@ -156,8 +294,16 @@ def _names() -> dict:
     return {
         "order": q(Order._meta.db_table), "ret": q(Return._meta.db_table),
         "customer": q(Customer._meta.db_table), "user": q(User._meta.db_table),
+        "answer": q(Answer._meta.db_table), "invitation": q(Invitation._meta.db_table),
+        "complaint": q(Complaint._meta.db_table), "message": q(Message._meta.db_table),
+        "interaction": q(Interaction._meta.db_table), "activity": q(Activity._meta.db_table),
         "cancelled": OrderStatus.CANCELLED.value,
     }
+
+
+def _quoted(values) -> str:
+    """Return choice values as an SQL list; they are our own constants, never user input."""
+    return ", ".join(f"'{v.value}'" for v in values)
 
 
 def _orders_sql() -> str:
@@ -192,6 +338,49 @@ def _managers_sql() -> str:
     )
 
 
+def _feedback_sql() -> str:
+    n = _names()
+    return (f"SELECT a.customer_id, {_epoch('a.answered_at')}, a.kind, a.score "
+            f"FROM {n['answer']} a")
+
+
+def _complaints_sql() -> str:
+    n = _names()
+    still_open = _quoted([ComplaintStatus.NEW, ComplaintStatus.IN_PROGRESS])
+    resolved = (f"CASE WHEN c.status IN ({still_open}) THEN NULL "
+                "ELSE COALESCE(c.resolved_at, c.closed_at) END")
+    return (f"SELECT c.customer_id, {_epoch('c.opened_at')}, {_epoch(resolved)}, c.category, "
+            f"c.severity FROM {n['complaint']} c")
+
+
+def _interactions_sql() -> str:
+    n = _names()
+    return (f"SELECT i.customer_id, {_epoch('i.occurred_at')}, i.kind, i.direction "
+            f"FROM {n['interaction']} i WHERE i.kind <> '{InteractionKind.NOTE.value}'")
+
+
+def _messages_sql() -> str:
+    n = _names()
+    delivered = _quoted([MessageStatus.SENT, MessageStatus.UNCONFIRMED])
+    # An unconfirmed message may lack sent_at: the worker died before the server replied.
+    sent = "COALESCE(m.sent_at, m.claimed_at, m.created_at)"
+    return (
+        f"SELECT m.customer_id, {_epoch(sent)}, {_epoch('a.answered_at')} "
+        f"FROM {n['message']} m "
+        f"LEFT JOIN {n['invitation']} i ON i.message_id = m.id "
+        f"LEFT JOIN {n['answer']} a ON a.invitation_id = i.id "
+        f"WHERE m.customer_id IS NOT NULL AND m.status IN ({delivered})"
+    )
+
+
+def _activities_sql() -> str:
+    n = _names()
+    return (
+        f"SELECT u.username, {_epoch('a.due_at')}, {_epoch('a.completed_at')}, a.status "
+        f"FROM {n['activity']} a JOIN {n['user']} u ON u.id = a.assignee_id"
+    )
+
+
 def _customers_sql() -> str:
     n = _names()
     return (
@@ -207,6 +396,7 @@ def _fetch(sql: str, schema: pa.Schema) -> pa.Table:
     """Run ``sql`` and return its rows as a table, converted a large batch at a time."""
     batches = []
     with connection.cursor() as cursor:
+        # No parameters: with them Django would read strftime's '%s' as a placeholder.
         cursor.execute(sql)
         while rows := cursor.fetchmany(BATCH):
             columns = zip(*rows, strict=True)

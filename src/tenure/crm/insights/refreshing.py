@@ -55,7 +55,8 @@ A **table** is ``{"columns": [name, ...], "rows": [[value, ...], ...]}``; read i
     ``revenue``, ``monetary`` (means); null when there are too few buyers to cluster.
 ``best_customers``: table ``attribute, value, share_top, share_all, lift`` (top 10 % by revenue).
 ``typical_customer``: the library's dict (attribute -> value), values JSON-safe.
-``feedback``: null until surveys exist.
+``feedback``: null (survey scores are not part of the refresh yet; the churn model reads the
+    answers).
 ``value``: the purchase-model comparison, the chosen model and the spend model, the P(alive)
     matrix and the tracking chart (``valuation.py`` documents it); null when it failed.
 ``churn``: the churn model's quality beside its baselines (``risk.py`` documents it).
@@ -257,7 +258,7 @@ def _compute(as_of: date, progress: Callable[[str], None]) -> tuple[dict, pd.Dat
             results["value"] = stored.jsonable(value.results) if value else None
         with results.step("churn", progress):
             found = results.optional("churn", lambda: risk.churn_risks(
-                tx, as_of, tables.feedback))
+                tx, as_of, _churn_sources(tables)))
             results["churn"] = stored.jsonable(found[0]) if found else None
             churn = found[1] if found else None
         with results.step("forecast", progress):
@@ -282,6 +283,12 @@ def _before(transactions: pa.Table, end: datetime) -> pa.Table:
     import pyarrow.compute as pc
 
     return transactions.filter(pc.less(transactions["time"], pa.scalar(end, pa.timestamp("us"))))
+
+
+def _churn_sources(tables: Tables) -> dict[str, pa.Table]:
+    """Return the churn model's optional sources (each snapshot reads only its past)."""
+    return {"feedback": tables.feedback, "complaints": tables.complaints,
+            "interactions": tables.interactions, "messages": tables.messages}
 
 
 def _totals(tables: Tables, summary_df: pd.DataFrame) -> dict:

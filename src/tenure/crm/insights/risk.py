@@ -12,23 +12,31 @@ the snapshot rows.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 
 import pandas as pd
+import pyarrow as pa
 
 from .stored import table
 
 IMPORTANCE = 15
 
 
-def churn_risks(tx, as_of: date, feedback) -> tuple[dict, pd.DataFrame]:
+def churn_risks(tx, as_of: date, sources: Mapping[str, pa.Table | None] | None = None,
+                ) -> tuple[dict, pd.DataFrame]:
     """Return the churn results and ``customer_id, churn_risk, churn_reasons`` per scored
-    customer."""
+    customer.
+
+    ``sources`` are the optional tables by the library's names (``feedback``,
+    ``complaints``, ``interactions``, ``messages``); an empty one is not passed, as the
+    library reads a missing source.
+    """
     from tenure.analytics import churn
 
-    result = churn.predict_churn(
-        tx, as_of=as_of, horizon="auto",
-        feedback=feedback if feedback is not None and feedback.num_rows else None)
+    given = {name: table for name, table in (sources or {}).items()
+             if table is not None and table.num_rows}
+    result = churn.predict_churn(tx, as_of=as_of, horizon="auto", **given)
     results = {
         "as_of": result.as_of.isoformat(),
         "test_snapshot": result.test_snapshot.isoformat(),

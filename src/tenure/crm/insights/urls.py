@@ -11,5 +11,6 @@ urlpatterns = [
     path("forecast/", views.forecast, name="forecast"),
     path("models/", views.models, name="models"),
     path("at-risk/", views.at_risk, name="at_risk"),
+    path("managers/", views.managers, name="managers"),
     path("refresh/", views.refresh, name="refresh"),
 ]

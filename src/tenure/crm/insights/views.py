@@ -1,14 +1,17 @@
 """Pages of the insights: overview, cohorts, segments, value, forecast and models; the
-at-risk list; and the refresh button.
+at-risk list; manager performance; and the refresh button.
 
 Who may see them: administrators, marketers and analysts (the ``view_insightsrun``
 permission). Sales managers do not: the stored figures cover the whole shop, not their
 portfolio. The at-risk list is the exception: it lists customers, so everyone who may see
-customers sees it, a sales manager only their own. Only administrators
-(``add_insightsrun``) may refresh.
+customers sees it, a sales manager only their own; so is manager performance, where a
+sales manager sees their own figures. Only administrators (``add_insightsrun``) may
+refresh.
 """
 
 from __future__ import annotations
+
+from datetime import date
 
 from django.conf import settings
 from django.contrib import messages
@@ -17,6 +20,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Sum
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -24,9 +28,10 @@ from django.views.decorators.http import require_POST
 
 from tenure.crm.accounts.access import customers_for_user
 from tenure.crm.accounts.models import User
+from tenure.crm.customers.models import Customer
 
-from . import dashboards, predictive, refreshing
-from .forms import AtRiskForm, CohortForm, ForecastForm, PeriodForm
+from . import dashboards, performance, predictive, refreshing
+from .forms import AtRiskForm, CohortForm, ForecastForm, PerformanceForm, PeriodForm
 from .models import CustomerSnapshot, InsightsRun
 
 SECTIONS = ["overview", "cohorts", "segments", "value", "forecast", "models"]
@@ -135,6 +140,27 @@ def at_risk(request):
         "totals": snapshots.order_by().aggregate(
             customers=Count("pk"), value=Sum("value_at_risk")),
     })
+
+
+@login_required
+def managers(request):
+    """Compare the managers' figures in a period, with their trends; a manager sees their own."""
+    managers = performance.managers_for_user(request.user)
+    now = timezone.now()
+    form = PerformanceForm(request.GET, today=timezone.localdate(now))
+    period = form.value("period")
+    start = date.fromisoformat(form.value("start"))
+    context = {"section": "managers", "form": form, "period": period, "start": start,
+               "sees_all": performance.sees_every_manager(request.user),
+               "window_days": performance.WINDOW_DAYS}
+    if Customer.objects.filter(manager__in=managers).exists():
+        found = performance.manager_performance([m.username for m in managers], period, now=now)
+        context.update(performance.page(managers, found, start))
+        context["chart_data"] = {"currency": settings.TENURE_CURRENCY,
+                                 "charts": context.pop("charts")}
+        if context["sees_all"]:
+            context["unassigned"] = Customer.objects.filter(manager__isnull=True).count()
+    return render(request, "insights/managers.html", context)
 
 
 @login_required

@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.test import override_settings
 from django.utils import timezone
 
 from tenure.crm.customers.models import Customer
-from tenure.crm.insights.loading import load_customers, load_feedback, load_transactions
+from tenure.crm.engagement.models import Activity, Complaint, Interaction
+from tenure.crm.feedback.models import Answer, Invitation, Survey
+from tenure.crm.insights.loading import (
+    load_activities,
+    load_complaints,
+    load_customers,
+    load_feedback,
+    load_interactions,
+    load_managers,
+    load_messages,
+    load_transactions,
+)
+from tenure.crm.messaging.models import Message
 from tenure.crm.sales.models import Order, OrderStatus, Return
 from tenure.crm.testing import TenureTestCase
 
@@ -88,12 +100,119 @@ class LoadingTestCase(TenureTestCase):
         self.assertEqual((petro["city"], petro["referred_by"], petro["manager"]),
                          (None, str(self.olena.pk), None))
 
-    def test_it_loads_no_feedback_yet(self):
-        feedback = load_feedback()
-        self.assertEqual(feedback.num_rows, 0)
-        self.assertEqual(feedback.column_names, ["customer_id", "time", "kind", "score"])
+    def test_it_loads_each_customers_manager(self):
+        self.assertEqual(load_managers().to_pylist(),
+                         [{"customer_id": str(self.olena.pk), "manager": "bob"}])
 
     def test_it_loads_an_empty_shop(self):
         Return.objects.all().delete()
         Order.objects.all().delete()
         self.assertEqual(load_transactions().num_rows, 0)
+        for load, columns in (
+            (load_feedback, ["customer_id", "time", "kind", "score"]),
+            (load_complaints, ["customer_id", "opened_at", "resolved_at", "category",
+                               "severity"]),
+            (load_interactions, ["customer_id", "time", "channel", "direction"]),
+            (load_messages, ["customer_id", "sent_at", "responded_at"]),
+            (load_activities, ["assignee", "due_at", "completed_at", "status"]),
+        ):
+            table = load()
+            self.assertEqual((table.num_rows, table.column_names), (0, columns), load.__name__)
+
+
+class EngagementLoadingTestCase(TenureTestCase):
+    """Survey answers, complaints, contacts, emails and activities as the churn model's
+    optional sources (and the manager performance page's activities)."""
+
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        cls.olena = Customer.objects.create(name="Olena", manager=cls.manager)
+        cls.petro = Customer.objects.create(name="Petro")
+        survey = Survey.objects.create(name="After purchase", kind="nps", trigger="purchase")
+        cls.sent = cls.message(cls.olena, "sent", sent_at=datetime(2025, 3, 1, 9, tzinfo=UTC))
+        invitation = Invitation.objects.create(
+            survey=survey, customer=cls.olena, occasion="order:1", message=cls.sent,
+            created_at=datetime(2025, 3, 1, 9, tzinfo=UTC),
+            expires_at=datetime(2025, 3, 31, tzinfo=UTC))
+        Answer.objects.create(invitation=invitation, customer=cls.olena, kind="nps", score=9,
+                              answered_at=datetime(2025, 3, 2, 18, 30, tzinfo=UTC))
+
+    @classmethod
+    def message(cls, customer, status, **fields) -> Message:
+        n = Message.objects.count() + 1
+        return Message.objects.create(
+            template="survey", language="en", customer=customer, to_email="o@example.com",
+            subject="How did we do?", body_text="...", message_id=f"<{n}@tenure>",
+            status=status, **fields)
+
+    def complaint(self, customer, opened: datetime, status: str, **fields) -> Complaint:
+        return Complaint.objects.create(
+            customer=customer, category="delivery", severity="high", description="Late",
+            opened_at=opened, due_at=opened + timedelta(days=1), status=status, **fields)
+
+    def test_it_loads_the_survey_answers(self):
+        self.assertEqual(load_feedback().to_pylist(), [{
+            "customer_id": str(self.olena.pk), "time": datetime(2025, 3, 2, 18, 30),
+            "kind": "nps", "score": 9}])
+
+    def test_it_loads_complaints_resolved_only_while_they_stay_resolved(self):
+        opened = datetime(2025, 4, 1, 8, tzinfo=UTC)
+        self.complaint(self.olena, opened, "resolved",
+                       resolved_at=datetime(2025, 4, 1, 20, tzinfo=UTC))
+        # Reopened: its earlier resolution no longer counts.
+        self.complaint(self.petro, opened, "in_progress",
+                       resolved_at=datetime(2025, 4, 2, tzinfo=UTC))
+        # Closed without a recorded resolution: resolved when closed.
+        self.complaint(self.petro, opened, "closed",
+                       closed_at=datetime(2025, 4, 3, tzinfo=UTC))
+        self.complaint(self.petro, opened, "new")
+        rows = sorted(load_complaints().to_pylist(), key=lambda r: str(r["resolved_at"]))
+        self.assertEqual([(r["customer_id"], r["resolved_at"]) for r in rows], [
+            (str(self.olena.pk), datetime(2025, 4, 1, 20)),
+            (str(self.petro.pk), datetime(2025, 4, 3)),
+            (str(self.petro.pk), None), (str(self.petro.pk), None),
+        ])
+        self.assertEqual({(r["opened_at"], r["category"], r["severity"]) for r in rows},
+                         {(datetime(2025, 4, 1, 8), "delivery", "high")})
+
+    def test_it_loads_contacts_but_not_notes(self):
+        when = datetime(2025, 5, 1, 10, tzinfo=UTC)
+        Interaction.objects.create(customer=self.olena, kind="call", direction="in",
+                                   occurred_at=when)
+        Interaction.objects.create(customer=self.petro, kind="email", occurred_at=when)
+        Interaction.objects.create(customer=self.petro, kind="note", occurred_at=when)
+        rows = sorted(load_interactions().to_pylist(), key=lambda r: r["channel"])
+        self.assertEqual(rows, [
+            {"customer_id": str(self.olena.pk), "time": datetime(2025, 5, 1, 10),
+             "channel": "call", "direction": "in"},
+            {"customer_id": str(self.petro.pk), "time": datetime(2025, 5, 1, 10),
+             "channel": "email", "direction": None},
+        ])
+
+    def test_it_loads_delivered_emails_with_the_survey_answer_as_response(self):
+        self.message(self.petro, "unconfirmed", claimed_at=datetime(2025, 6, 1, 7, tzinfo=UTC))
+        for status in ("queued", "failed", "cancelled"):
+            self.message(self.petro, status)
+        self.message(None, "sent", user=self.manager, sent_at=datetime(2025, 6, 1, tzinfo=UTC))
+        rows = sorted(load_messages().to_pylist(), key=lambda r: r["sent_at"])
+        self.assertEqual(rows, [
+            {"customer_id": str(self.olena.pk), "sent_at": datetime(2025, 3, 1, 9),
+             "responded_at": datetime(2025, 3, 2, 18, 30)},
+            # Unconfirmed: the worker died before the reply; it was claimed at 7:00.
+            {"customer_id": str(self.petro.pk), "sent_at": datetime(2025, 6, 1, 7),
+             "responded_at": None},
+        ])
+
+    def test_it_loads_activities_with_their_assignee(self):
+        due = datetime(2025, 7, 1, 9, tzinfo=UTC)
+        Activity.objects.create(customer=self.olena, subject="Call", assignee=self.manager,
+                                due_at=due, status="done",
+                                completed_at=datetime(2025, 7, 1, 8, tzinfo=UTC))
+        self.assertEqual(load_activities().to_pylist(), [{
+            "assignee": "bob", "due_at": datetime(2025, 7, 1, 9),
+            "completed_at": datetime(2025, 7, 1, 8), "status": "done"}])
+
+    @override_settings(TIME_ZONE="Europe/Kyiv")
+    def test_it_gives_their_times_in_the_shops_time_zone(self):
+        self.assertEqual(load_feedback()["time"][0].as_py(), datetime(2025, 3, 2, 20, 30))

@@ -7,15 +7,21 @@ import json
 from contextlib import redirect_stderr
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from unittest import mock
 
+import numpy as np
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
+from tenure.analytics import churn
 from tenure.cli import main
 from tenure.crm.customers.models import Customer
+from tenure.crm.engagement.models import Complaint, Interaction
+from tenure.crm.feedback.models import Answer, Invitation, Survey
 from tenure.crm.insights.models import CustomerSnapshot, InsightsRun
 from tenure.crm.insights.refreshing import refresh_insights
 from tenure.crm.insights.stored import frame
+from tenure.crm.messaging.models import Message
 from tenure.crm.sales.models import Order, OrderStatus, Return
 from tenure.crm.testing import TenureTestCase
 
@@ -148,11 +154,75 @@ class RefreshTestCase(TenureTestCase):
         self.assertEqual({s.customer_id: s.segment for s in CustomerSnapshot.objects.all()},
                          before)
 
+    def test_it_passes_no_empty_source_to_the_churn_model(self):
+        with mock.patch.object(churn, "predict_churn", wraps=churn.predict_churn) as spy:
+            refresh_insights(as_of=AS_OF)
+        self.assertEqual(set(spy.call_args.kwargs), {"as_of", "horizon"})
+
     def test_an_abandoned_run_does_not_block(self):
         InsightsRun.objects.create(as_of=AS_OF,
                                    started_at=timezone.now() - timedelta(hours=2))
         run = refresh_insights(as_of=AS_OF)
         self.assertEqual(run.status, InsightsRun.Status.DONE)
+
+
+class ChurnSourcesTestCase(TenureTestCase):
+    """Two years of a small shop with survey answers, complaints, contacts and emails: the
+    churn model is fitted with every source the CRM has."""
+
+    END = date(2025, 12, 31)
+
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        rng = np.random.default_rng(3)
+        start = datetime(2024, 1, 1, 12, tzinfo=UTC)
+        people = Customer.objects.bulk_create(
+            [Customer(name=f"C{i}") for i in range(80)])
+        orders = []
+        for person in people:
+            day = float(rng.integers(0, 200))
+            gap, stops = float(rng.uniform(15, 90)), float(rng.uniform(150, 800))
+            while day < min(stops, 730):
+                orders.append(Order(external_id=f"O{len(orders)}", customer=person,
+                                    ordered_at=start + timedelta(days=day),
+                                    total=Decimal(int(rng.integers(20, 200)))))
+                day += float(rng.exponential(gap)) + 1
+        Order.objects.bulk_create(orders)
+        survey = Survey.objects.create(name="NPS", kind="nps", trigger="purchase")
+        for i, person in enumerate(people[:40]):
+            when = start + timedelta(days=int(rng.integers(100, 700)))
+            Complaint.objects.create(customer=person, category="delivery", description="Late",
+                                     opened_at=when, due_at=when + timedelta(days=3),
+                                     status="resolved" if i % 2 else "new",
+                                     resolved_at=when + timedelta(days=1) if i % 2 else None)
+            Interaction.objects.create(customer=person, kind="call", direction="in",
+                                       occurred_at=when)
+            message = Message.objects.create(
+                template="survey", language="en", customer=person, to_email="c@example.com",
+                subject="?", body_text="?", message_id=f"<{i}@tenure>", status="sent",
+                sent_at=when)
+            invitation = Invitation.objects.create(
+                survey=survey, customer=person, occasion=f"order:{i}", message=message,
+                expires_at=when + timedelta(days=30))
+            Answer.objects.create(invitation=invitation, customer=person, kind="nps",
+                                  score=int(rng.integers(0, 11)),
+                                  answered_at=when + timedelta(hours=5))
+
+    def test_it_feeds_the_churn_model_every_source(self):
+        with mock.patch.object(churn, "predict_churn", wraps=churn.predict_churn) as spy:
+            run = refresh_insights(as_of=self.END)
+        self.assertEqual((run.status, run.error), (InsightsRun.Status.DONE, ""))
+        self.assertIsNotNone(run.results["churn"], run.results["warnings"])
+        sources = spy.call_args.kwargs
+        self.assertEqual({name: sources[name].num_rows for name in
+                          ("feedback", "complaints", "interactions", "messages")},
+                         {"feedback": 40, "complaints": 40, "interactions": 40,
+                          "messages": 40})
+        open_now = [r for r in sources["complaints"].to_pylist() if r["resolved_at"] is None]
+        self.assertEqual(len(open_now), 20)
+        self.assertTrue(CustomerSnapshot.objects.filter(taken_on=self.END)
+                        .exclude(churn_risk=None).exists())
 
 
 class RefreshCommandTestCase(TenureTestCase):

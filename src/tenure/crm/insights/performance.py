@@ -1,0 +1,280 @@
+"""Manager performance: per manager and period, their portfolio's retention and revenue with
+its N x V x L parts, their activities, their customers' complaints and NPS.
+
+Computed when the page is asked for: a third of a second on the demo shop (5,000
+customers, 30,000 orders, 15,000 activities, 2,000 complaints, 2,400 answers), so nothing
+is stored by the nightly refresh. The orders are read in bulk as for the refresh
+(``loading.py``) and the library computes the retention and revenue figures
+(``kpi.period_kpis(by="manager")``, ``kpi.nvl_bridge``) and the NPS
+(``feedback.feedback_scores(by="manager")``); activities and complaints are counted here.
+
+There is no history of assignments: a customer's orders, complaints and answers count for
+the manager the customer has now, in every period. Activities count for their assignee.
+Times are the shop's local time (``TIME_ZONE``), as in every insights figure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from typing import Any
+
+import ibis
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from tenure.analytics.exceptions import AnalyticsError
+from tenure.crm.accounts.models import Role, User
+from tenure.crm.customers.models import Customer
+from tenure.crm.engagement.models import ActivityStatus
+
+from .dashboards import period_label
+from .loading import (
+    load_activities,
+    load_complaints,
+    load_feedback,
+    load_managers,
+    load_transactions,
+)
+from .refreshing import WINDOW_DAYS
+
+TREND_PERIODS = 12
+_MONTHS = {"month": 1, "quarter": 3, "year": 12}
+_PANDAS_FREQ = {"month": "M", "quarter": "Q", "year": "Y"}
+# The library's figures taken as they come; a manager without a row in a period gets None.
+KPI_FIGURES = ("customers_start", "customers_end", "new", "reactivated", "retained", "lost",
+               "crr", "crr_seed", "churn_rate", "buyers", "orders", "revenue",
+               "revenue_per_customer", "avg_check", "orders_per_buyer")
+BRIDGE_FIGURES = ("revenue_change", "n_effect", "v_effect", "l_effect")
+NPS_FIGURES = ("nps", "nps_margin_of_error", "nps_answers")
+
+
+def sees_every_manager(user) -> bool:
+    """Return whether ``user`` sees every manager's figures (those who see the insights)."""
+    return user.has_perm("insights.view_insightsrun")
+
+
+def managers_for_user(user) -> list[User]:
+    """Return the managers whose figures ``user`` may see; 403 for anyone else.
+
+    Who sees the insights sees every manager: the active users holding the sales manager
+    role and anyone with customers assigned. A sales manager sees only their own figures.
+    """
+    if sees_every_manager(user):
+        return list(User.objects.filter(
+            Q(customers__isnull=False) | Q(groups__name=Role.SALES_MANAGER, is_active=True),
+        ).distinct().order_by("first_name", "last_name", "username"))
+    if Role.SALES_MANAGER in user.role_names:
+        return [user]
+    raise PermissionDenied
+
+
+# -- periods ------------------------------------------------------------------------------
+
+def shift(start: date, period: str, k: int) -> date:
+    """Return the start of the period ``k`` periods after the one beginning on ``start``."""
+    months = start.year * 12 + start.month - 1 + k * _MONTHS[period]
+    return date(months // 12, months % 12 + 1, 1)
+
+
+def period_starts(period: str, today: date, count: int = TREND_PERIODS) -> list[date]:
+    """Return the starts of the last ``count`` periods, oldest first, ending with today's."""
+    months = (today.month - 1) // _MONTHS[period] * _MONTHS[period]
+    current = date(today.year, months + 1, 1)
+    return [shift(current, period, k) for k in range(1 - count, 1)]
+
+
+def period_names(starts: list[date], period: str) -> dict[date, str]:
+    """Return each period's name; the last, still running, says so."""
+    names = {s: period_label(s, period) for s in starts}
+    names[starts[-1]] = _("%(period)s (to date)") % {"period": names[starts[-1]]}
+    return names
+
+
+def _starts_of(times: pd.Series, period: str) -> pd.Series:
+    """Return the start date of the period holding each (naive, local) time."""
+    return times.dt.to_period(_PANDAS_FREQ[period]).dt.start_time.dt.date
+
+
+# -- figures ------------------------------------------------------------------------------
+
+@dataclass
+class Performance:
+    """Every manager's figures in every period of the trend."""
+
+    period: str
+    starts: list[date]
+    #: (username, period start) -> {figure: value}; None where a figure is undefined.
+    figures: dict[tuple[str, date], dict[str, Any]]
+    #: username -> customers assigned now
+    portfolio: dict[str, int]
+    warnings: list[str] = field(default_factory=list)
+
+    def of(self, username: str, start: date) -> dict[str, Any]:
+        return self.figures[(username, start)]
+
+
+def manager_performance(usernames: list[str], period: str, *, now: datetime | None = None,
+                        window_days: int | None = None) -> Performance:
+    """Return the figures of ``usernames`` in the last ``TREND_PERIODS`` periods up to ``now``.
+
+    Per manager and period: the library's retention and revenue figures of their customers'
+    orders (``KPI_FIGURES``, active = bought within ``window_days``) and the N x V x L
+    effects on the revenue change from the previous period (``BRIDGE_FIGURES``);
+    ``window_days`` defaults to the refresh's ``WINDOW_DAYS``;
+    ``activities`` (assigned to them, due in the period, not cancelled, done or past due),
+    ``activities_on_time`` (done at or before the due time), ``on_time_share``,
+    ``activities_overdue`` (still planned past the due time); ``complaints`` (of their
+    customers, opened in the period), ``complaints_resolved`` (by now),
+    ``resolution_hours`` (median hours from opening to resolution of those); the NPS of
+    their customers' answers in the period with its margin of error and ``nps_answers``.
+    """
+    now = now or timezone.now()
+    starts = period_starts(period, timezone.localdate(now))
+    empty = {name: None for name in (*KPI_FIGURES, *BRIDGE_FIGURES, *NPS_FIGURES)}
+    result = Performance(
+        period, starts,
+        {(u, s): dict(empty, activities=0, activities_on_time=0, on_time_share=None,
+                      activities_overdue=0, complaints=0, complaints_resolved=0,
+                      resolution_hours=None)
+         for u in usernames for s in starts},
+        _portfolio(usernames),
+    )
+    if not usernames:
+        return result
+    _add_kpis(result, window_days or WINDOW_DAYS)
+    local_now = timezone.localtime(now).replace(tzinfo=None)
+    _add_activities(result, local_now)
+    managers = load_managers()
+    _add_complaints(result, managers)
+    _add_nps(result, managers)
+    return result
+
+
+def _portfolio(usernames: list[str]) -> dict[str, int]:
+    counts = dict(Customer.objects.filter(manager__username__in=usernames)
+                  .values_list("manager__username").annotate(n=Count("id")).order_by())
+    return {u: counts.get(u, 0) for u in usernames}
+
+
+def _put(result: Performance, df: pd.DataFrame, by: str, columns: tuple[str, ...]) -> None:
+    """Copy ``columns`` of the rows whose manager and period the result holds."""
+    for row in df.itertuples(index=False):
+        figures = result.figures.get((getattr(row, by), row.start))
+        if figures is not None:
+            figures.update({c: _plain(getattr(row, c)) for c in columns})
+
+
+def _plain(value):
+    """Return a plain int or float, or None for a missing value."""
+    if value is None or pd.isna(value):
+        return None
+    if isinstance(value, int | np.integer):
+        return int(value)
+    return float(value)
+
+
+def _add_kpis(result: Performance, window_days: int) -> None:
+    from tenure.analytics import kpi
+
+    con = ibis.duckdb.connect()
+    # Already canonical (loading.py); every order counts for the customer's manager now.
+    tx = con.create_table("transactions", load_transactions())
+    kpis = kpi.period_kpis(tx, period=result.period, window_days=window_days, by="manager")
+    bridge = kpi.nvl_bridge(kpis) if len(kpis) else kpis.iloc[0:0]
+    for df, columns in ((kpis, KPI_FIGURES), (bridge, BRIDGE_FIGURES)):
+        if len(df):
+            df = df.assign(start=pd.to_datetime(df["period"]).dt.date)
+            _put(result, df, "manager", columns)
+
+
+def _add_activities(result: Performance, now: datetime) -> None:
+    df = load_activities().to_pandas()
+    df = df[df.assignee.isin({u for u, _s in result.figures})
+            & (df.due_at >= _naive(result.starts[0]))
+            & (df.status != ActivityStatus.CANCELLED.value)]
+    done = df.status == ActivityStatus.DONE.value
+    df = df[done | (df.due_at < now)]
+    if df.empty:
+        return
+    df = df.assign(
+        start=_starts_of(df.due_at, result.period),
+        on_time=(df.status == ActivityStatus.DONE.value) & (df.completed_at <= df.due_at),
+        overdue=df.status == ActivityStatus.PLANNED.value,
+    )
+    counts = df.groupby(["assignee", "start"], as_index=False).agg(
+        activities=("on_time", "size"), activities_on_time=("on_time", "sum"),
+        activities_overdue=("overdue", "sum"))
+    counts["on_time_share"] = counts.activities_on_time / counts.activities
+    _put(result, counts, "assignee", ("activities", "activities_on_time",
+                                      "activities_overdue", "on_time_share"))
+
+
+def _add_complaints(result: Performance, managers: pa.Table) -> None:
+    complaints = load_complaints()
+    complaints = complaints.filter(pc.greater_equal(
+        complaints["opened_at"], pa.scalar(_naive(result.starts[0]), pa.timestamp("us"))))
+    df = complaints.join(managers, "customer_id").to_pandas()
+    if df.empty:
+        return
+    # Local clock times: across a daylight-saving change a duration is an hour off.
+    hours = (df.resolved_at - df.opened_at).dt.total_seconds() / 3600
+    df = df.assign(start=_starts_of(df.opened_at, result.period), hours=hours)
+    counts = df.groupby(["manager", "start"], as_index=False).agg(
+        complaints=("hours", "size"), complaints_resolved=("hours", "count"),
+        resolution_hours=("hours", "median"))
+    _put(result, counts, "manager", ("complaints", "complaints_resolved", "resolution_hours"))
+
+
+def _add_nps(result: Performance, managers: pa.Table) -> None:
+    from tenure.analytics.feedback import feedback_scores
+
+    answers = load_feedback()
+    answers = answers.filter(pc.and_(
+        pc.equal(answers["kind"], "nps"),
+        pc.greater_equal(answers["time"],
+                         pa.scalar(_naive(result.starts[0]), pa.timestamp("us")))))
+    answers = answers.join(managers, "customer_id")
+    if not answers.num_rows:
+        return
+    try:
+        scores = feedback_scores(ibis.memtable(answers), period=result.period, by="manager")
+    except AnalyticsError as exc:  # answers off their scale: say so, show the rest
+        result.warnings.append(_("NPS could not be computed: %(error)s") % {"error": exc})
+        return
+    scores = scores.assign(start=pd.to_datetime(scores["period"]).dt.date)
+    _put(result, scores, "manager", NPS_FIGURES)
+
+
+def _naive(day: date) -> datetime:
+    return datetime.combine(day, time.min)
+
+
+# -- the page -----------------------------------------------------------------------------
+
+# Trend charts: figure, format.
+TRENDS = (("revenue", "money"), ("crr", "percent"), ("nps", "number"))
+
+
+def page(managers: list[User], result: Performance, start: date) -> dict:
+    """Return the comparison rows of ``start``'s period, the trend charts and table."""
+    names = period_names(result.starts, result.period)
+    people = [(m, m.get_full_name() or m.username) for m in managers]
+    rows = [{"manager": m, "name": name, "customers": result.portfolio[m.username],
+             **result.of(m.username, start)} for m, name in people]
+    labels = [names[s] for s in result.starts]
+    charts = {figure: {"kind": "trend", "x": labels, "series": [
+        {"name": name, "type": "line", "format": fmt,
+         "values": [result.of(m.username, s)[figure] for s in result.starts]}
+        for m, name in people]} for figure, fmt in TRENDS}
+    trend_rows = [{"label": names[s], "cells": [result.of(m.username, s) for m, _n in people]}
+                  for s in reversed(result.starts)]
+    return {"rows": rows, "period_name": names[start], "partial": start == result.starts[-1],
+            "trend_names": [name for _m, name in people], "trend_rows": trend_rows,
+            "charts": charts, "warnings": result.warnings}
