@@ -20,11 +20,42 @@ class SurveyKind(models.TextChoices):
 # kind -> (lowest, highest) score on its scale
 SCALES = {SurveyKind.NPS: (0, 10), SurveyKind.CSAT: (1, 5), SurveyKind.CES: (1, 5)}
 
+# kind -> the question asked when the survey sets none
+STANDARD_QUESTIONS = {
+    SurveyKind.NPS: _("How likely are you to recommend us to a friend or colleague?"),
+    SurveyKind.CSAT: _("How satisfied are you with your recent experience with us?"),
+    SurveyKind.CES: _("How easy was it to get what you needed from us?"),
+}
+
+# kind -> what the lowest and the highest score mean, shown at the ends of the scale
+SCALE_ENDS = {
+    SurveyKind.NPS: (_("Not at all likely"), _("Extremely likely")),
+    SurveyKind.CSAT: (_("Very dissatisfied"), _("Very satisfied")),
+    SurveyKind.CES: (_("Very easy"), _("Very difficult")),
+}
+
 
 class SurveyTrigger(models.TextChoices):
     AFTER_PURCHASE = "purchase", _("After a purchase")
     AFTER_COMPLAINT = "complaint", _("After a complaint is resolved")
     STAGE = "stage", _("When a customer reaches a segment")
+
+
+def score_tone(kind: str, score: int) -> str:
+    """Return "low" (detractor, unhappy, hard), "high" (promoter, satisfied, easy) or "mid".
+
+    The bands are DESIGN.md's: NPS 0-6 / 9-10, CSAT 1-2 / 4-5, CES 4-5 / 1-2 (1 is easy).
+    """
+    if kind == SurveyKind.NPS:
+        return "low" if score <= 6 else "high" if score >= 9 else "mid"
+    if kind == SurveyKind.CSAT:
+        return "low" if score <= 2 else "high" if score >= 4 else "mid"
+    return "low" if score >= 4 else "high" if score <= 2 else "mid"
+
+
+class SurveyQuerySet(models.QuerySet):
+    def active(self) -> SurveyQuerySet:
+        return self.filter(is_active=True)
 
 
 class Survey(models.Model):
@@ -61,6 +92,8 @@ class Survey(models.Model):
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
 
+    objects = SurveyQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("survey")
         verbose_name_plural = _("surveys")
@@ -69,6 +102,18 @@ class Survey(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def get_absolute_url(self) -> str:
+        return reverse("feedback:survey", args=[self.pk])
+
+    @property
+    def question_text(self) -> str:
+        """Return the question asked: the survey's own, or the kind's standard one."""
+        return self.question or STANDARD_QUESTIONS[self.kind]
+
+    @property
+    def scale_ends(self) -> tuple[str, str]:
+        return SCALE_ENDS[self.kind]
+
     @property
     def scale(self) -> range:
         low, high = SCALES[self.kind]
@@ -76,11 +121,12 @@ class Survey(models.Model):
 
     def is_low(self, score: int) -> bool:
         """Return whether ``score`` calls for a follow-up (detractor, unhappy, hard)."""
-        if self.kind == SurveyKind.NPS:
-            return score <= 6
-        if self.kind == SurveyKind.CSAT:
-            return score <= 2
-        return score >= 4
+        return score_tone(self.kind, score) == "low"
+
+    def in_scale(self, score: int) -> bool:
+        """Return whether ``score`` is an answer on the survey's scale."""
+        low, high = SCALES[self.kind]
+        return low <= score <= high
 
 
 def new_token() -> str:
@@ -105,6 +151,11 @@ class Invitation(models.Model):
     )
     created_at = models.DateTimeField(_("sent"), default=timezone.now)
     expires_at = models.DateTimeField(_("expires"))
+    # Who sent it from the customer page; empty when a trigger sent it.
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("sent by"),
+    )
 
     class Meta:
         verbose_name = _("survey invitation")
@@ -121,11 +172,20 @@ class Invitation(models.Model):
         return f"{self.survey} → {self.customer}"
 
     def get_absolute_url(self) -> str:
-        return reverse("feedback:answer", args=[self.token])
+        return reverse("survey:answer", args=[self.token])
+
+    def get_score_url(self, score: int) -> str:
+        """Return the link that records ``score`` in one click."""
+        return reverse("survey:answer_score", args=[self.token, score])
 
     @property
     def is_expired(self) -> bool:
         return timezone.now() >= self.expires_at
+
+    @property
+    def is_answered(self) -> bool:
+        # The reverse one-to-one raises an AttributeError subclass when there is no answer.
+        return hasattr(self, "answer")
 
 
 class Answer(models.Model):
@@ -154,3 +214,17 @@ class Answer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.score} · {self.customer}"
+
+    @property
+    def timeline_time(self):
+        return self.answered_at
+
+    @property
+    def tone(self) -> str:
+        """Return "low", "mid" or "high", as :func:`score_tone` sees the score."""
+        return score_tone(self.kind, self.score)
+
+    @property
+    def follow_up_origin(self) -> str:
+        """Return the origin of the activity planned after this answer."""
+        return f"survey-answer:{self.pk}"

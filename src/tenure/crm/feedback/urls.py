@@ -1,4 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "feedback"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.survey_list, name="surveys"),
+    path("new/", views.survey_new, name="survey_new"),
+    path("<int:pk>/", views.survey_detail, name="survey"),
+    path("customers/<int:pk>/send/", views.send_survey, name="send_survey"),
+]

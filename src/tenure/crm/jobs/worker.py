@@ -54,7 +54,7 @@ class Worker:
 
     def run(self, *, until_idle: bool = False) -> Totals:
         """Work until a stop signal (or, with ``until_idle``, until nothing is due)."""
-        self._on_signals()
+        previous = self._on_signals()
         self.process = WorkerProcess.start()
         self.report(f"worker {self.process} started")
         last_beat = last_recovery = None
@@ -75,15 +75,17 @@ class Worker:
                     time.sleep(self.poll_seconds)
         finally:
             self.process.stop()
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
         return self.totals
 
     def stop(self, *_args) -> None:
         """Finish the message in hand, then stop."""
         self.stopping = True
 
-    def _on_signals(self) -> None:
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(signum, self.stop)
+    def _on_signals(self) -> dict:
+        return {signum: signal.signal(signum, self.stop)
+                for signum in (signal.SIGTERM, signal.SIGINT)}
 
     def recover(self) -> None:
         """Take back the messages and jobs of workers that died."""
