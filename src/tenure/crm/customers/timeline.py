@@ -130,7 +130,8 @@ def _answers(customer, before, limit):
             "answer", answer.answered_at,
             _("%(survey)s: %(score)s") % {
                 "survey": answer.invitation.survey.name, "score": answer.score},
-            detail=answer.comment, badge=answer.kind.upper(), order=answer.pk,
+            detail=answer.comment, url=answer.invitation.survey.get_absolute_url(),
+            badge=answer.kind.upper(), badge_class=f"score-{answer.tone}", order=answer.pk,
         )
 
 

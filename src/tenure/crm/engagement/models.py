@@ -281,7 +281,7 @@ class ComplaintCategory(models.TextChoices):
     SERVICE = "service", _("Service")
     BILLING = "billing", _("Billing and payment")
     RETURN = "return", _("Return or refund")
-    OTHER = "other", _("Other")
+    OTHER = "other", pgettext_lazy("complaint category", "Other")
 
 
 class Severity(models.TextChoices):
@@ -292,7 +292,7 @@ class Severity(models.TextChoices):
 
 
 class ComplaintStatus(models.TextChoices):
-    NEW = "new", _("New")
+    NEW = "new", pgettext_lazy("complaint status", "New")
     IN_PROGRESS = "in_progress", _("In progress")
     RESOLVED = "resolved", _("Resolved")
     CLOSED = "closed", _("Closed")

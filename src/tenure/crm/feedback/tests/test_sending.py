@@ -144,7 +144,8 @@ class SendingTestCase(FeedbackTestCase):
         links = [f"https://shop.example/s/{invitation.token}/{s}/" for s in range(11)]
         self.assertEqual(re.findall(r'href="([^"]+)"', message.body_html), links)
         self.assertEqual(re.findall(r"https://\S+", message.body_text), links)
-        self.assertIn("How likely are you to recommend us", message.body_text)
+        self.assertIn("Наскільки ймовірно, що ви порекомендуєте нас", message.body_text)
+        self.assertIn("Посилання діють до 05 квітня 2026 р. включно", message.body_text)
         self.assertEqual(invitation.expires_at, NOW + timedelta(days=30))
 
 
