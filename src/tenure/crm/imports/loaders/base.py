@@ -60,6 +60,22 @@ def split_changes(records: dict, existing: dict) -> Changes:
     return changes
 
 
+def upsert_by_external_id(model, fields: list[str], records: dict, ctx) -> tuple[dict, Changes]:
+    """Insert the new and update the changed ``records`` {external id: values} of ``model``
+    in the context's source; return what existed before and how the records compare."""
+    existing = {
+        ext: (pk, tuple(values)) for ext, pk, *values in
+        model.objects.filter(source=ctx.source).exclude(external_id="")
+        .values_list("external_id", "pk", *fields)
+    }
+    changes = split_changes(records, existing)
+    bulk.insert(model, ["source", "external_id", *fields],
+                [(ctx.source, ext, *records[ext]) for ext in changes.new], ctx.advance)
+    bulk.update(model, fields,
+                [(*records[ext], existing[ext][0]) for ext in changes.changed], ctx.advance)
+    return existing, changes
+
+
 def reject_repeats(rows: Rows, keys: np.ndarray, field_name: str) -> None:
     """Reject the rows whose key already appeared on an earlier good row."""
     first: dict[str, int] = {}

@@ -31,7 +31,7 @@ from tenure.crm.sales.models import Order
 
 from ..parsing import parse_choice, parse_datetime, parse_text
 from ..rows import Rows
-from .base import Context, Counts, customer_finder, reject_repeats, split_changes
+from .base import Context, Counts, customer_finder, reject_repeats, upsert_by_external_id
 from .interactions import parse_kind
 
 CATEGORIES = {
@@ -90,16 +90,7 @@ def load(rows: Rows, ctx: Context) -> Counts:
     reject_repeats(rows, ids, "external_id")
     hours = {row["severity"]: row["hours"] for row in ComplaintSla.table()}
     records = {ids[i]: _record(cols, i, hours) for i in rows.good()}
-    existing = {
-        ext: (pk, tuple(values)) for ext, pk, *values in
-        Complaint.objects.filter(source=ctx.source).exclude(external_id="")
-        .values_list("external_id", "pk", *FIELDS)
-    }
-    changes = split_changes(records, existing)
-    bulk.insert(Complaint, ["source", "external_id", *FIELDS],
-                [(ctx.source, ext, *records[ext]) for ext in changes.new], ctx.advance)
-    bulk.update(Complaint, FIELDS,
-                [(*records[ext], existing[ext][0]) for ext in changes.changed], ctx.advance)
+    existing, changes = upsert_by_external_id(Complaint, FIELDS, records, ctx)
     _write_history(records, existing, changes, ctx)
     return Counts(len(changes.new), len(changes.changed), len(changes.same))
 

@@ -10,11 +10,17 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 
 from tenure.crm.engagement.models import Direction, Interaction, InteractionKind, Outcome
-from tenure.crm.lib import bulk
 
 from ..parsing import parse_choice, parse_datetime, parse_text
 from ..rows import Rows
-from .base import Context, Counts, customer_finder, reject_repeats, split_changes, user_finder
+from .base import (
+    Context,
+    Counts,
+    customer_finder,
+    reject_repeats,
+    upsert_by_external_id,
+    user_finder,
+)
 
 KINDS = {
     InteractionKind.CALL: ("phone call", "phone", "звонок", "дзвінок", "телефон"),
@@ -73,16 +79,7 @@ def load(rows: Rows, ctx: Context) -> Counts:
     reject_repeats(rows, ids, "external_id")
     records = {ids[i]: tuple(_value(name, cols[name][i]) for name in FIELDS)
                for i in rows.good()}
-    existing = {
-        ext: (pk, tuple(values)) for ext, pk, *values in
-        Interaction.objects.filter(source=ctx.source).exclude(external_id="")
-        .values_list("external_id", "pk", *FIELDS)
-    }
-    changes = split_changes(records, existing)
-    bulk.insert(Interaction, ["source", "external_id", *FIELDS],
-                [(ctx.source, ext, *records[ext]) for ext in changes.new], ctx.advance)
-    bulk.update(Interaction, FIELDS,
-                [(*records[ext], existing[ext][0]) for ext in changes.changed], ctx.advance)
+    _, changes = upsert_by_external_id(Interaction, FIELDS, records, ctx)
     return Counts(len(changes.new), len(changes.changed), len(changes.same))
 
 
