@@ -173,6 +173,11 @@ def draw_statuses(rng, at: np.ndarray, channel: np.ndarray, end: int) -> np.ndar
     return np.where(recent, in_flight, status)
 
 
+def order_number(index: int) -> str:
+    """Return the number the shop gives its ``index``-th order, e.g. "SO-100001"."""
+    return f"SO-{index + 100001}"
+
+
 def line_starts(lines: Lines, n_orders: int) -> tuple[np.ndarray, np.ndarray]:
     """Return where each order's lines start and how many there are."""
     counts = np.bincount(lines.order, minlength=n_orders)

@@ -11,6 +11,7 @@ from tenure.crm.lib.money import default_currency
 from tenure.crm.sales.models import Order, OrderLine, Return, ReturnLine
 
 from . import baskets, consents, portfolio
+from .people import LANGUAGES
 from .world import Shop
 from .writing import (
     Clock,
@@ -30,11 +31,14 @@ def row_count(shop: Shop) -> int:
     """Return how many rows ``load_shop`` writes, for the progress bar."""
     return (len(shop.customers.joined) + len(shop.consents.customer) + len(shop.customers.tag)
             + len(shop.orders.at) + len(shop.lines.order) + 2 * len(shop.returns.order)
-            + len(shop.returns.line_return))
+            + len(shop.returns.line_return) + shop.service.row_count)
 
 
-def load_shop(shop: Shop, managers: list, progress=None) -> None:
-    """Write ``shop``; ``managers`` are the users customers are assigned to."""
+def load_shop(shop: Shop, managers: list, progress=None) -> dict:
+    """Write ``shop`` but its service; ``managers`` are the users customers are assigned to.
+
+    Return the first id of each model's new rows.
+    """
     clock = Clock(shop.start, (shop.end - shop.start).days)
     product = load_catalog(shop)
     first = {model: next_id(model) for model in MODELS}
@@ -42,6 +46,7 @@ def load_shop(shop: Shop, managers: list, progress=None) -> None:
     load_orders(shop, clock, first, product, progress)
     load_returns(shop, clock, first, product, progress)
     reset_sequences(*MODELS)
+    return first
 
 
 def load_catalog(shop: Shop) -> np.ndarray:
@@ -74,6 +79,7 @@ def load_customers(shop: Shop, clock: Clock, first: dict, managers: list, progre
         "referred_by": ids(first[Customer], people.referrer),
         "manager": lambda part: [None if m < 0 else m for m in manager_ids[part].tolist()],
         "notes": values(people.notes),
+        "language": values(np.array(LANGUAGES)[profiles.locale]),
         **{f"consent_{name}": values(current[:, c]) for c, name in enumerate(consents.CHANNELS)},
         "created_at": joined, "updated_at": joined,
     }, len(people.joined), progress)
@@ -111,7 +117,7 @@ def load_orders(shop: Shop, clock: Clock, first: dict, product: np.ndarray, prog
     at = clock.stamps(orders.at)
     insert(Order, {
         "id": ids(first[Order], np.arange(len(orders.at))), "source": constant(SOURCE),
-        "external_id": lambda part: [f"SO-{i + 100001}" for i in range(part.start, part.stop)],
+        "external_id": lambda part: [baskets.order_number(i) for i in range(part.start, part.stop)],
         "customer": ids(first[Customer], orders.customer), "ordered_at": at,
         "channel": values(np.array(baskets.CHANNELS)[orders.channel]),
         "store": values(np.array(baskets.STORES)[orders.store]),

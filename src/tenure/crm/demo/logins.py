@@ -19,6 +19,7 @@ DEMO_USERS = {
     "analyst": ("Mariia", "Savchenko", Role.ANALYST),
 }
 MANAGERS = ["manager1", "manager2", "manager3"]
+SUPPORT = "support"
 
 
 def ensure_demo_users() -> dict[str, User]:

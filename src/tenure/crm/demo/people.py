@@ -13,6 +13,7 @@ import numpy as np
 from faker import Faker
 
 LOCALES = ["uk_UA", "ru_RU", "en_US"]
+LANGUAGES = ["uk", "ru", "en"]  # what each locale's customers read: Customer.language
 LOCALE_SHARES = [0.45, 0.35, 0.20]
 FEMALE_SHARE = 0.55
 POOL = 400

@@ -18,13 +18,24 @@ from tqdm import tqdm
 
 from tenure.crm.catalog.models import Category, Product
 from tenure.crm.customers.models import Customer
+from tenure.crm.engagement.models import (
+    Activity,
+    Complaint,
+    ComplaintEvent,
+    ComplaintSla,
+    Interaction,
+    Severity,
+)
+from tenure.crm.feedback.models import Answer, Invitation
 from tenure.crm.lib.bulk import large_cache
 from tenure.crm.lib.money import CENT, default_currency
+from tenure.crm.messaging.models import Message
 from tenure.crm.sales.models import Order, OrderLine, OrderStatus, Return, ReturnLine
 
 from .assortment import SKU_PREFIX, TREE
 from .loading import SOURCE, load_shop, row_count
-from .logins import DEMO_USERS, MANAGERS, PASSWORD, ensure_demo_users
+from .logins import DEMO_USERS, MANAGERS, PASSWORD, SUPPORT, ensure_demo_users
+from .service_loading import load_service
 from .world import simulate_shop
 
 
@@ -39,6 +50,10 @@ class ShopSummary:
     revenue: Decimal
     first_order: datetime | None
     last_order: datetime | None
+    complaints: int = 0
+    interactions: int = 0
+    activities: int = 0
+    survey_answers: int = 0
     kept_existing: bool = False
     seconds: float = 0.0
     logins: list[str] = field(default_factory=lambda: list(DEMO_USERS))
@@ -48,31 +63,42 @@ class ShopSummary:
 
 def build_demo_shop(customers: int = 5000, seed: int = 1, end_date: date | None = None,
                     orders_per_customer: float | None = None, keep_existing: bool = False,
-                    progress: bool = False) -> ShopSummary:
+                    progress: bool = False, now: datetime | None = None) -> ShopSummary:
     """Build (or keep) the demo shop and return a summary of it.
 
-    The same ``customers``, ``seed``, ``end_date`` and ``orders_per_customer``
-    always give the same shop. Everything happens in one transaction.
+    The same ``customers``, ``seed``, ``end_date``, ``orders_per_customer`` and
+    ``now`` always give the same shop; ``now`` (default: the present moment)
+    divides the activities done from those planned, so the agenda has calls
+    later today. Everything happens in one transaction.
     """
     started = time.perf_counter()
-    end_date = end_date or timezone.localdate()
+    now = now or timezone.now()
+    end_date = end_date or timezone.localdate(now)
     with transaction.atomic(), large_cache():
         users = ensure_demo_users()
         kept = keep_existing and Customer.objects.filter(source=SOURCE).exists()
         if not kept:
             delete_demo_data()
-            shop = simulate_shop(customers, seed, end_date, orders_per_customer)
+            shop = simulate_shop(customers, seed, end_date, orders_per_customer,
+                                 present=timezone.localtime(now).replace(tzinfo=None),
+                                 sla_hours={s: ComplaintSla.hours_for(s) for s in Severity})
             with tqdm(total=row_count(shop), unit=" rows", desc="demo shop", file=sys.stderr,
                       disable=not progress) as bar:
-                load_shop(shop, [users[name] for name in MANAGERS], bar)
+                managers = [users[name] for name in MANAGERS]
+                first = load_shop(shop, managers, bar)
+                load_service(shop, first, [*managers, users[SUPPORT]], bar)
     summary = summarize()
     summary.kept_existing, summary.seconds = kept, time.perf_counter() - started
     return summary
 
 
 def delete_demo_data() -> None:
-    """Delete the demo customers with their orders and returns, and unused demo products."""
+    """Delete the demo customers with their orders, returns, complaints, activities,
+    contacts, survey answers and emails, and the unused demo products."""
+    delete_service()
     orders = Order.objects.filter(customer__source=SOURCE)
+    # Only a complaint of another customer could still point at a demo order.
+    Complaint.objects.filter(order__in=orders).update(order=None)
     ReturnLine.objects.filter(ret__order__in=orders).delete()
     Return.objects.filter(order__in=orders).delete()
     OrderLine.objects.filter(order__in=orders).delete()
@@ -85,14 +111,23 @@ def delete_demo_data() -> None:
             root.delete()
 
 
-def delete_orders(orders) -> None:
-    """Delete ``orders`` whose lines and returns are gone.
+def delete_service() -> None:
+    """Delete the demo customers' complaints, activities, contacts, surveys and emails."""
+    mine = {"customer__source": SOURCE}
+    for model in (Answer, Invitation, Message, Activity, Interaction):
+        model.objects.filter(**mine).delete()
+    ComplaintEvent.objects.filter(complaint__customer__source=SOURCE).delete()
+    Complaint.objects.filter(**mine).delete()
 
-    Django's delete() loads every order to look for dependents; when lines and
-    returns are the only ones, one DELETE does it (a million orders in seconds).
+
+def delete_orders(orders) -> None:
+    """Delete ``orders`` whose lines, returns and complaints are gone.
+
+    Django's delete() loads every order to look for dependents; when those are
+    the only ones, one DELETE does it (a million orders in seconds).
     """
     dependents = {rel.related_model for rel in Order._meta.related_objects}
-    if dependents - {OrderLine, Return}:
+    if dependents - {OrderLine, Return, Complaint}:
         orders.delete()
         return
     sql, params = orders.values("pk").query.sql_with_params()
@@ -114,4 +149,8 @@ def summarize() -> ShopSummary:
         # SQLite sums decimals as floats: round back to cents.
         revenue=(Decimal(sold) - Decimal(refunded)).quantize(CENT), first_order=span["first"],
         last_order=span["last"],
+        complaints=Complaint.objects.filter(source=SOURCE).count(),
+        interactions=Interaction.objects.filter(source=SOURCE).count(),
+        activities=Activity.objects.filter(customer__source=SOURCE).count(),
+        survey_answers=Answer.objects.filter(customer__source=SOURCE).count(),
     )

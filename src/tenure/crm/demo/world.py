@@ -1,4 +1,5 @@
-"""The whole demo shop as numpy arrays: customers, products, orders, returns, consents.
+"""The whole demo shop as numpy arrays: customers, products, orders, returns, consents,
+and the everyday work with the customers (complaints, activities, contacts, surveys).
 
 ``simulate_shop`` is pure: the same arguments give the same shop, and nothing
 reads the clock or the database. Times are seconds of shop-local time since
@@ -8,14 +9,18 @@ midnight of ``Shop.start``; money is in integer cents.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 import numpy as np
+
+from tenure.crm.engagement.models import DEFAULT_SLA_HOURS
 
 from . import baskets, people, portfolio
 from .assortment import Assortment, draw_assortment
 from .consents import Consents, draw_consents
+from .desk import Clientele, draw_messengers
 from .returns import draw_returns
+from .service import Service, draw_service
 from .simulation import (
     Behaviour,
     Purchases,
@@ -51,6 +56,7 @@ class Shop:
     orders: baskets.Orders
     lines: baskets.Lines
     returns: baskets.Returns
+    service: Service
 
     @property
     def revenue(self) -> int:
@@ -61,11 +67,14 @@ class Shop:
 
 def simulate_shop(customers: int, seed: int, end_date: date,
                   orders_per_customer: float | None = None,
-                  behaviour: Behaviour | None = None) -> Shop:
+                  behaviour: Behaviour | None = None, present: datetime | None = None,
+                  sla_hours: dict[str, int] | None = None) -> Shop:
     """Return a three-year shop of ``customers`` customers ending as ``end_date`` begins.
 
     The last orders fall on the day before ``end_date``, so a shop built today
-    has no order in the future.
+    has no order in the future. ``present`` (shop-local, naive; the end when
+    earlier or None) divides the activities done from those planned;
+    ``sla_hours`` are the hours to resolve a complaint per severity.
     """
     rng = np.random.default_rng(seed)
     start = end_date - timedelta(days=365 * YEARS)
@@ -80,9 +89,24 @@ def simulate_shop(customers: int, seed: int, end_date: date,
     orders, lines = draw_orders(rng, purchases, tastes, assortment, start, days * DAY)
     returns = draw_returns(rng, orders, lines, days * DAY)
     people_part = draw_customers(rng, population, orders, returns, seed, end_date)
-    consents = draw_consents(rng, people_part.joined, reachable(people_part.profiles),
+    contact = reachable(people_part.profiles)
+    consents = draw_consents(rng, people_part.joined, contact,
                              first_in_store(orders, customers), days * DAY)
-    return Shop(start, end_date, assortment, people_part, consents, orders, lines, returns)
+    now = days * DAY
+    if present is not None:
+        now = max(now, int((present - datetime.combine(start, time())).total_seconds()))
+    service = draw_service(rng, orders, returns, clientele(rng, people_part, contact, consents),
+                           now, start.weekday(), sla_hours or DEFAULT_SLA_HOURS)
+    return Shop(start, end_date, assortment, people_part, consents, orders, lines, returns,
+                service)
+
+
+def clientele(rng, customers: Customers, contact: np.ndarray, consents: Consents) -> Clientele:
+    """Return what the staff know of each customer."""
+    locale = [people.LOCALES[i] for i in customers.profiles.locale.tolist()]
+    return Clientele(manager=customers.manager, locale=locale, phone=contact[:, 1],
+                     email=contact[:, 0], email_consent=consents.current[:, 0],
+                     messenger=draw_messengers(rng, locale), joined=customers.joined)
 
 
 def draw_orders(rng, purchases: Purchases, tastes: baskets.Tastes, assortment: Assortment,

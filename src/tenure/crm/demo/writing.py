@@ -8,7 +8,7 @@ for ``bulk_create`` costs more than the inserts themselves.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import numpy as np
 from django.db import connection
@@ -25,7 +25,11 @@ def next_id(model) -> int:
 
 
 def insert(model, columns: dict[str, Column], count: int, progress=None) -> None:
-    """Insert ``count`` rows into ``model``'s table, column values made chunk by chunk."""
+    """Insert ``count`` rows into ``model``'s table, column values made chunk by chunk.
+
+    Fields left out get their model default, as ``Model.save()`` would give them.
+    """
+    columns = {**columns, **defaults(model, columns)}
     qn = connection.ops.quote_name
     names = [qn(model._meta.get_field(name).column) for name in columns]
     sql = (f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(names)}) "
@@ -39,6 +43,31 @@ def insert(model, columns: dict[str, Column], count: int, progress=None) -> None
                 progress.update(part.stop - part.start)
 
 
+def defaults(model, given: dict[str, Column]) -> dict[str, Column]:
+    """Return a column of the default of each field of ``model`` missing from ``given``.
+
+    Other apps add fields with Python defaults, which the database does not know: a raw
+    INSERT without them would break on the NOT NULL constraint.
+    """
+    made = {}
+    for field in model._meta.concrete_fields:
+        if field.primary_key or field.name in given:
+            continue
+        if field.has_default() and callable(field.default):
+            made[field.name] = per_row(field)
+        elif field.has_default() or field.null or field.empty_strings_allowed:
+            made[field.name] = constant(field.get_db_prep_save(field.get_default(), connection))
+    return made
+
+
+def per_row(field) -> Column:
+    """Return a column calling ``field``'s default once per row (tokens, uuids)."""
+    def make(part):
+        return [field.get_db_prep_save(field.get_default(), connection)
+                for _ in range(part.stop - part.start)]
+    return make
+
+
 def values(array) -> Column:
     """Return a column of plain values (numbers, bools, strings, None)."""
     if isinstance(array, np.ndarray):
@@ -49,6 +78,11 @@ def values(array) -> Column:
 def ids(first: int, array: np.ndarray, missing: int = -1) -> Column:
     """Return a column of foreign keys: ``first + index``, NULL where the index is missing."""
     return lambda part: [None if i == missing else first + i for i in array[part].tolist()]
+
+
+def lookup(table: list, array: np.ndarray) -> Column:
+    """Return a column of ``table[index]``, NULL where the index is -1 (staff, surveys)."""
+    return lambda part: [None if i < 0 else table[i] for i in array[part].tolist()]
 
 
 def constant(value) -> Column:
@@ -82,11 +116,21 @@ class Clock:
         return self.start + shifted.astype("timedelta64[s]")
 
     def stamps(self, seconds: np.ndarray) -> Column:
-        """Return a column of timestamps ("2024-11-29 18:04:11")."""
+        """Return a column of timestamps ("2024-11-29 18:04:11"), NULL where a time is -1."""
         def make(part):
             text = np.datetime_as_string(self.utc(seconds[part]), unit="s")
-            return [t.replace("T", " ") + self.suffix for t in text.tolist()]
+            return [None if s < 0 else t.replace("T", " ") + self.suffix
+                    for t, s in zip(text.tolist(), seconds[part].tolist(), strict=True)]
         return make
+
+    def moment(self, seconds: int) -> datetime:
+        """Return the aware datetime of shop-local ``seconds``."""
+        utc = self.utc(np.array([seconds], dtype=np.int64))[0].astype(datetime)
+        return utc.replace(tzinfo=UTC)
+
+    def local_date(self, seconds: int) -> date:
+        """Return the shop-local date of ``seconds``."""
+        return (self.start + np.timedelta64(seconds // 86400, "D")).astype(datetime).date()
 
     def dates(self, seconds: np.ndarray) -> Column:
         """Return a column of shop-local dates ("2024-11-29")."""

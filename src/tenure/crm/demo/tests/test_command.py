@@ -53,16 +53,18 @@ class DemoDataCommandTestCase(TenureTestCase):
         orders = Order.objects.filter(source="demo").order_by("ordered_at")
         span = f"{orders.first().ordered_at:%Y-%m-%d} .. {orders.last().ordered_at:%Y-%m-%d}"
         for text in ["Customers                30", f"Orders                   {orders.count()}",
-                     "Order lines", "Returns", "Revenue", span, "manager1", "tenure-demo"]:
+                     "Order lines", "Returns", "Revenue", "Complaints", "Interactions",
+                     "Activities", "Survey answers", span, "manager1", "tenure-demo"]:
             self.assertIn(text, out)
 
     def test_it_lets_the_demo_user_sign_in_after_keep_existing(self):
         run(customers=20, seed=1)
-        User.objects.filter(username="manager2").delete()
+        # A manager has activities, which keep their user; the analyst has none.
+        User.objects.filter(username="analyst").delete()
         out = run(customers=20, seed=1, keep_existing=True)
         self.assertIn("already present", out)
         self.assertTrue(self.client.login(username="demo", password="tenure-demo"))
-        self.assertTrue(self.client.login(username="manager2", password="tenure-demo"))
+        self.assertTrue(self.client.login(username="analyst", password="tenure-demo"))
 
     def test_it_explains_every_option_in_help(self):
         status, out, _ = run_cli("--help")

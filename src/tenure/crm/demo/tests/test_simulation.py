@@ -1,13 +1,32 @@
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+from functools import cache
 
 import numpy as np
 
-from tenure.crm.demo.world import simulate_shop
+from tenure.crm.demo.complaints import CLOSED, RESOLVED
+from tenure.crm.demo.desk import DAY
+from tenure.crm.demo.surveys import PURCHASE
+from tenure.crm.demo.world import Shop, simulate_shop
 from tenure.crm.testing import TenureTestCase
 
 END = date(2024, 12, 31)
+PRESENT = datetime(2024, 12, 31, 10, 30)
+
+
+@cache
+def big_shop() -> Shop:
+    return simulate_shop(5000, seed=11, end_date=END, present=PRESENT)
+
+
+def bought_again(shop: Shop, order: np.ndarray, after: np.ndarray, days: int = 90) -> float:
+    """Return the share of ``order``'s customers who ordered within ``days`` after ``after``."""
+    orders, found = shop.orders, 0
+    for customer, at in zip(orders.customer[order].tolist(), after.tolist(), strict=True):
+        mine = orders.at[orders.customer == customer]
+        found += bool(((mine > at) & (mine <= at + days * DAY)).any())
+    return found / len(order)
 
 
 class SimulationTestCase(TenureTestCase):
@@ -31,3 +50,47 @@ class SimulationTestCase(TenureTestCase):
         self.assertLess(shop.orders.at.max(), days * 86400)
         self.assertLessEqual(shop.returns.at.max(), days * 86400)
         self.assertTrue(np.all(np.diff(shop.orders.at) >= 0))
+
+
+class ServiceSimulationTestCase(TenureTestCase):
+    def test_it_draws_the_same_work_for_the_same_seed_and_present(self):
+        a, b = (simulate_shop(400, seed=5, end_date=END, present=PRESENT).service
+                for _ in range(2))
+        self.assertTrue(np.array_equal(a.complaints.at, b.complaints.at))
+        self.assertEqual(a.interactions.summary, b.interactions.summary)
+        self.assertTrue(np.array_equal(a.activities.due, b.activities.due))
+        self.assertTrue(np.array_equal(a.answers.score, b.answers.score))
+
+    def test_it_makes_customers_who_complained_buy_again_less(self):
+        shop = big_shop()
+        complaints, orders = shop.service.complaints, shop.orders
+        self.assertTrue(0.015 < len(complaints.at) / len(orders.at) < 0.05)
+        old = complaints.at < shop.service.present - 100 * DAY
+        sample = np.flatnonzero(orders.at < shop.service.present - 100 * DAY)[::20]
+        self.assertLess(bought_again(shop, complaints.order[old], complaints.at[old]) + 0.05,
+                        bought_again(shop, sample, orders.at[sample]))
+
+    def test_it_leaves_a_few_of_the_newest_complaints_open(self):
+        service = big_shop().service
+        c = service.complaints
+        open_ = np.array([s not in (RESOLVED, CLOSED) for s in c.status])
+        self.assertTrue(1 < open_.sum() < 0.05 * len(c.at))
+        self.assertTrue(np.all(c.at[open_] > service.present - 40 * DAY))
+        self.assertGreater((c.due[open_] < service.present).sum(), 0)
+        late = (c.resolved > c.due) & ~open_
+        self.assertTrue(0.05 * len(c.at) < late.sum() < 0.35 * len(c.at))
+
+    def test_it_scores_lower_after_a_complaint(self):
+        service = big_shop().service
+        inv, answers, c = service.invitations, service.answers, service.complaints
+        nps = inv.survey[answers.invitation] == PURCHASE
+        first = {}
+        for customer, at in zip(c.customer.tolist(), c.at.tolist(), strict=True):
+            first.setdefault(customer, at)
+        complained = np.array([first.get(who, np.inf) < at for who, at in zip(
+            answers.customer.tolist(), inv.at[answers.invitation].tolist(), strict=True)])
+        self.assertGreater((nps & complained).sum(), 10)
+        self.assertLess(answers.score[nps & complained].mean() + 0.3,
+                        answers.score[nps & ~complained].mean())
+        promoters = (answers.score[nps] >= 9).mean() - (answers.score[nps] <= 6).mean()
+        self.assertTrue(0.1 < promoters < 0.6)

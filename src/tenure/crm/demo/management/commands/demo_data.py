@@ -89,6 +89,10 @@ class Command(BaseCommand):
             (_("Customers"), f"{summary.customers:,}"), (_("Orders"), f"{summary.orders:,}"),
             (_("Order lines"), f"{summary.order_lines:,}"), (_("Returns"), f"{summary.returns:,}"),
             (_("Revenue, net of returns"), f"{summary.revenue:,.2f} {summary.currency}"),
+            (_("Complaints"), f"{summary.complaints:,}"),
+            (_("Interactions"), f"{summary.interactions:,}"),
+            (_("Activities"), f"{summary.activities:,}"),
+            (_("Survey answers"), f"{summary.survey_answers:,}"),
             (_("Orders from .. to"), span),
             (_("Sign in as"), ", ".join(summary.logins)), (_("Password"), summary.password),
         ]:
