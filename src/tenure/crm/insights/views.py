@@ -29,6 +29,7 @@ from django.views.decorators.http import require_POST
 from tenure.crm.accounts.access import customers_for_user
 from tenure.crm.accounts.models import User
 from tenure.crm.customers.models import Customer
+from tenure.crm.jobs.models import PeriodicJob
 
 from . import dashboards, performance, predictive, refreshing
 from .forms import AtRiskForm, CohortForm, ForecastForm, PerformanceForm, PeriodForm
@@ -169,13 +170,22 @@ def refresh(request):
     """Recompute the insights now (administrators only) and say how it went."""
     if not request.user.has_perm("insights.add_insightsrun"):
         raise PermissionDenied
-    # Synchronous: on a shop of a few thousand customers it takes seconds.
+    if PeriodicJob.run_soon("insights"):
+        messages.info(request, _(
+            "The refresh is running in the background; the figures change in a minute or two."))
+        return _back(request)
+    # No worker is running: refresh inside the request (seconds on a shop of thousands).
     run = refreshing.refresh_insights(by=request.user)
     if run.status == InsightsRun.Status.DONE:
         messages.success(request, _("Insights refreshed as of %(date)s.") % {
             "date": date_format(run.as_of)})
     else:
         messages.error(request, _("The refresh failed: %(error)s") % {"error": run.error})
+    return _back(request)
+
+
+def _back(request):
+    """Redirect to the page the refresh was asked from."""
     target = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
         target = "insights:overview"

@@ -16,6 +16,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
+class WorkerQuerySet(models.QuerySet):
+    def alive(self, within: timedelta = timedelta(minutes=1)) -> WorkerQuerySet:
+        """Return the running workers that beat their heart within ``within``."""
+        return self.filter(stopped_at__isnull=True, heartbeat_at__gte=timezone.now() - within)
+
+
 class WorkerProcess(models.Model):
     """One run of ``tenure worker``, with the heartbeat that shows it is alive."""
 
@@ -24,6 +30,8 @@ class WorkerProcess(models.Model):
     started_at = models.DateTimeField(_("started"), default=timezone.now)
     heartbeat_at = models.DateTimeField(_("last heartbeat"), default=timezone.now)
     stopped_at = models.DateTimeField(_("stopped"), null=True, blank=True)
+
+    objects = WorkerQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("worker")
@@ -98,3 +106,12 @@ class PeriodicJob(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @classmethod
+    def run_soon(cls, name: str) -> bool:
+        """Ask a running worker to run job ``name`` now; False when no worker is running."""
+        if not WorkerProcess.objects.alive().exists():
+            return False
+        job, _ = cls.objects.get_or_create(name=name)
+        cls.objects.filter(pk=job.pk).update(next_run_at=timezone.now())
+        return True

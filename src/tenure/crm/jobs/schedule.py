@@ -33,6 +33,8 @@ class Job:
 SCHEDULE = [
     Job("reminders", "tenure.crm.engagement.reminding.queue_due_reminders",
         every=timedelta(minutes=1)),
+    Job("complaint SLA", "tenure.crm.engagement.sla.warn_of_breaches",
+        every=timedelta(minutes=5)),
     Job("surveys", "tenure.crm.feedback.sending.queue_due_surveys",
         every=timedelta(minutes=15)),
     Job("insights", "tenure.crm.jobs.nightly.refresh_insights", daily_at=time(2, 0)),

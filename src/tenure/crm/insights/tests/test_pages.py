@@ -397,6 +397,27 @@ class RefreshButtonTestCase(TenureTestCase):
         self.assertEqual(response.context["total"]["customers"], 6)
         self.assertEqual(response.context["total"]["revenue"], 1200.0)  # 12 orders of 100
 
+    def test_it_hands_the_refresh_to_a_running_worker(self):
+        from tenure.crm.jobs.models import PeriodicJob, WorkerProcess
+
+        WorkerProcess.start()  # alive: it beat its heart just now
+        PeriodicJob.objects.create(name="insights", next_run_at=datetime(2030, 1, 1, tzinfo=UTC))
+        self.login(self.admin)
+        response = self.client.post(reverse("insights:refresh"), follow=True)
+        self.assertContains(response, "The refresh is running in the background")
+        self.assertFalse(InsightsRun.objects.exists())
+        self.assertLess(PeriodicJob.objects.get(name="insights").next_run_at,
+                        datetime(2030, 1, 1, tzinfo=UTC))
+
+    def test_it_refreshes_in_the_request_when_the_worker_is_silent(self):
+        from tenure.crm.jobs.models import WorkerProcess
+
+        WorkerProcess.objects.create(hostname="elsewhere", pid=1,
+                                     heartbeat_at=datetime(2020, 1, 1, tzinfo=UTC))
+        self.login(self.admin)
+        self.client.post(reverse("insights:refresh"))
+        self.assertEqual(InsightsRun.objects.count(), 1)
+
     def test_it_reports_a_failed_refresh(self):
         InsightsRun.objects.create(as_of=date(2026, 5, 20))  # another refresh, still running
         self.login(self.admin)

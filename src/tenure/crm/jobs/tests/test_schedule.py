@@ -90,4 +90,5 @@ class ScheduleTestCase(TenureTestCase):
         self.assertTrue(alive.run_due_jobs())
 
     def test_it_schedules_reminders_surveys_and_the_nightly_refresh(self):
-        self.assertEqual([job.name for job in SCHEDULE], ["reminders", "surveys", "insights"])
+        names = [job.name for job in SCHEDULE]
+        self.assertEqual(names, ["reminders", "complaint SLA", "surveys", "insights"])

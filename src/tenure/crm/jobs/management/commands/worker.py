@@ -19,7 +19,9 @@ class Command(BaseCommand):
         return _(
             "Run Tenure's background work: send queued emails (reminders, complaint "
             "notifications, surveys) and run the schedule: activity reminders every minute, "
-            "survey invitations every 15 minutes, the Insights refresh every night at 02:00. "
+            "warnings of complaints past their SLA every 5 minutes, survey invitations every "
+            "15 minutes, the Insights refresh every night at 02:00 (and at once when an "
+            "administrator presses Refresh now). "
             "The database is the queue, so several workers may run at once on PostgreSQL; a "
             "worker that is killed and restarted sends nothing twice. Keep one running, for "
             "example as a systemd service; stop it with Ctrl+C or SIGTERM."

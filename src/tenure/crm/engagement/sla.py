@@ -1,0 +1,52 @@
+"""Tell people when a complaint misses its SLA: once per complaint and due time.
+
+``tenure worker`` calls ``warn_of_breaches`` every five minutes. The assignee gets an
+email and a note under the bell; a complaint nobody is assigned to goes to the
+administrators' bells. The keys make a second run (or a second worker) a no-op.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from tenure.crm.accounts.models import Role, User
+from tenure.crm.messaging.outbox import notify, queue_email
+
+from .models import Complaint
+
+
+def warn_of_breaches(now=None) -> int:
+    """Warn about the open complaints past their due time; return how many warnings."""
+    overdue = Complaint.objects.overdue(now or timezone.now()).select_related(
+        "assignee", "customer")
+    return sum(_warn(complaint) for complaint in overdue)
+
+
+@transaction.atomic
+def _warn(complaint: Complaint) -> int:
+    people = [complaint.assignee] if complaint.assignee else list(_administrators())
+    warned = 0
+    for user in people:
+        key = f"complaint-breach:{complaint.pk}:{complaint.due_at:%Y%m%dT%H%M}:{user.pk}"
+        language = user.language or settings.LANGUAGE_CODE
+        with translation.override(language):
+            text = _("Complaint #%(number)s of %(customer)s is past its SLA.") % {
+                "number": complaint.pk, "customer": complaint.customer}
+        if notify(user, text[:300], url=complaint.get_absolute_url(), key=key) is None:
+            continue
+        warned += 1
+        if user.email and complaint.assignee_id == user.pk:
+            queue_email("complaint_breached", to=user.email, language=language, key=key,
+                        context={"complaint": complaint, "user": user}, user=user,
+                        topic=f"complaint:{complaint.pk}")
+    return warned
+
+
+def _administrators():
+    return User.objects.filter(
+        Q(is_superuser=True) | Q(groups__name=Role.ADMINISTRATOR), is_active=True
+    ).distinct()
