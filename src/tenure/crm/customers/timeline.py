@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 
 from .templatetags.tenure_format import money
 
-PAGE = 50
+PAGE = 30
 
 KINDS = {
     "order": gettext_lazy("Orders"),
@@ -79,8 +79,8 @@ def _interactions(customer, before, limit):
     for item in rows:
         who = item.manager.get_full_name() or item.manager.username if item.manager else ""
         title = " · ".join(filter(None, [
-            str(item.get_kind_display()), str(item.get_direction_display() or ""),
-            item.channel, who]))
+            str(item.get_kind_display()),
+            str(item.get_direction_display()) if item.direction else "", item.channel, who]))
         yield Event("interaction", item.occurred_at, title, detail=item.summary,
                     badge=item.get_outcome_display() if item.outcome else "", order=item.pk)
 
