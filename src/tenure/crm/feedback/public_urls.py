@@ -7,5 +7,6 @@ app_name = "survey"
 urlpatterns = [
     path("<slug:token>/", public_views.answer, name="answer"),
     path("<slug:token>/why/", public_views.answer_why, name="answer_why"),
+    path("<slug:token>/stop/", public_views.stop_emails, name="stop"),
     path("<slug:token>/<int:score>/", public_views.answer_score, name="answer_score"),
 ]

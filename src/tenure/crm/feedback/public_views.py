@@ -14,7 +14,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from .answering import add_comment, record_answer
 from .forms import WhyForm
@@ -115,3 +115,23 @@ def answer_why(request, token: str):
     invitation.answer.refresh_from_db(fields=["comment"])
     return _thanks(request, invitation, invitation.answer, already=not stored,
                    commented=stored)
+
+
+# Like the why form, the token is the capability; a GET only asks, so a mail scanner
+# following the link withdraws nothing.
+@csrf_exempt
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def stop_emails(request, token: str):
+    """Ask, then withdraw the customer's consent to emails: the link in every survey email."""
+    invitation = _invitation(token)
+    if invitation is None:
+        return _notice(request, None, 404, NOT_FOUND)
+    customer = invitation.customer
+    if request.method == "POST":
+        customer.set_consent("email", False, source=SOURCE_STOP_LINK)
+    return _render(request, invitation, "stop.html", {
+        "stopped": not customer.consent_email, "email": customer.email})
+
+
+SOURCE_STOP_LINK = "link in a survey email"

@@ -213,4 +213,5 @@ def email_context(invitation: Invitation, survey: Survey, customer: Customer) ->
         "customer": customer, "survey": survey, "question": survey.question_text,
         "low_label": low, "high_label": high, "expires_at": invitation.expires_at,
         "links": [(score, f"{page}{score}/") for score in survey.scale],
+        "stop_url": f"{page}stop/",
     }

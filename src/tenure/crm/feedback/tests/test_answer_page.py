@@ -131,3 +131,29 @@ class AnswerPageTestCase(FeedbackTestCase):
         self.client.get(f"{self.page}9/")
         with time_machine.travel(NOW + timedelta(days=31), tick=False):
             self.assertContains(self.client.get(f"{self.page}9/"), "already answered")
+
+
+@time_machine.travel(NOW, tick=False)
+class StopEmailsTestCase(FeedbackTestCase):
+    def setUp(self):
+        self.olena = self.make_customer("Olena")
+        self.invitation = self.invite(self.make_survey(), self.olena)
+        self.page = f"/s/{self.invitation.token}/stop/"
+
+    def test_it_asks_before_withdrawing_consent(self):
+        r = self.client.get(self.page)
+        self.assertContains(r, "Stop receiving our emails?")
+        self.olena.refresh_from_db()
+        self.assertTrue(self.olena.consent_email)
+
+    def test_it_withdraws_the_email_consent_and_records_where(self):
+        r = self.client.post(self.page)
+        self.assertContains(r, "You will not receive our emails any more")
+        self.olena.refresh_from_db()
+        self.assertFalse(self.olena.consent_email)
+        change = self.olena.consent_changes.get()
+        self.assertEqual((change.channel, change.granted, change.source),
+                         ("email", False, "link in a survey email"))
+
+    def test_it_refuses_an_unknown_token(self):
+        self.assertEqual(self.client.post("/s/no-such-token/stop/").status_code, 404)

@@ -142,8 +142,10 @@ class SendingTestCase(FeedbackTestCase):
                          ("olena@example.org", "uk", self.olena, f"survey:{invitation.pk}",
                           f"survey:{invitation.pk}"))
         links = [f"https://shop.example/s/{invitation.token}/{s}/" for s in range(11)]
-        self.assertEqual(re.findall(r'href="([^"]+)"', message.body_html), links)
-        self.assertEqual(re.findall(r"https://\S+", message.body_text), links)
+        self.assertEqual(re.findall(r'href="([^"]+)"', message.body_html)[:11], links)
+        stop = f"https://shop.example/s/{invitation.token}/stop/"
+        self.assertEqual(re.findall(r"https://\S+", message.body_text), [*links, stop])
+        self.assertIn(f'href="{stop}"', message.body_html)
         self.assertIn("Наскільки ймовірно, що ви порекомендуєте нас", message.body_text)
         self.assertIn("Посилання діють до 05 квітня 2026 р. включно", message.body_text)
         self.assertEqual(invitation.expires_at, NOW + timedelta(days=30))
