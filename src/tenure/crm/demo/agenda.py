@@ -142,14 +142,22 @@ def after(days: np.ndarray) -> np.ndarray:
 
 def win_backs(rng, orders: baskets.Orders, people: Clientele, present: int,
               first_weekday: int) -> Activities:
-    """Return calls to managed repeat buyers some months after their last order."""
-    customer, last = last_orders(orders)
-    count = np.bincount(orders.customer, minlength=len(people.manager))[customer]
-    lapsed = (people.managed(customer) & people.phone[customer] & (count >= 2)
-              & (orders.at[last] < present - 120 * DAY) & (rng.random(len(customer)) < 0.4))
-    customer, last = customer[lapsed], last[lapsed]
-    at = orders.at[last] + (rng.uniform(100, 200, len(customer)) * DAY).astype(np.int64)
-    due = office_time(rng, at, first_weekday)
+    """Return calls to managed repeat buyers who have not bought for some months.
+
+    A call is made only while the customer is lapsed: after an order and before their
+    next one (some come back later, some never do), so the call says nothing of the future.
+    """
+    n = len(orders.at)
+    order = np.lexsort((orders.at, orders.customer))
+    customer, at = orders.customer[order], orders.at[order]
+    same_next = np.append(customer[1:] == customer[:-1], False)
+    next_at = np.where(same_next, np.append(at[1:], 0), present)
+    repeat = np.insert(customer[1:] == customer[:-1], 0, False)
+    call = at + (rng.uniform(100, 200, n) * DAY).astype(np.int64)
+    lapsed = (people.managed(customer) & people.phone[customer] & repeat & (call < next_at)
+              & (rng.random(n) < 0.4))
+    customer, call = customer[lapsed], call[lapsed]
+    due = office_time(rng, call, first_weekday)
     made = due - (rng.uniform(1, 10, len(customer)) * DAY).astype(np.int64)
     return plan(rng, customer, ["win_back"] * len(customer), due, made, people)
 

@@ -52,7 +52,7 @@ class AgendaTestCase(TenureTestCase):
         self.login(self.support)
         r = self.client.get(reverse("engagement:agenda"))
         self.assertContains(r, "Nothing planned")
-        self.assertContains(r, "Plan a call")
+        self.assertContains(r, "Plan an activity")
 
     def test_it_shows_the_calendar_address_and_makes_a_new_one(self):
         self.login(self.manager)
