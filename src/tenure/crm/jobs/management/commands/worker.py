@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from tenure.crm.jobs.schedule import SCHEDULE
 from tenure.crm.jobs.worker import Worker
+from tenure.crm.lib.arguments import positive_int, positive_seconds
 
 
 class Command(BaseCommand):
@@ -32,13 +33,14 @@ class Command(BaseCommand):
             "run what is due and send the outbox until it is empty, then exit"))
         parser.add_argument("--send-only", action="store_true", help=_(
             "only send the outbox; run no scheduled job"))
-        parser.add_argument("--batch", type=int, default=100, metavar="N", help=_(
+        parser.add_argument("--batch", type=positive_int, default=100, metavar="N", help=_(
             "messages claimed at a time (default 100)"))
-        parser.add_argument("--poll", type=float, default=2.0, metavar="SECONDS", help=_(
+        parser.add_argument("--poll", type=positive_seconds, default=2.0, metavar="SECONDS", help=_(
             "how long to wait when there is nothing to do (default 2)"))
-        parser.add_argument("--stale-after", type=float, default=120.0, metavar="SECONDS",
-                            help=_("a worker on another host that has been silent this long "
-                                   "is taken for dead and its work taken back (default 120)"))
+        parser.add_argument("--stale-after", type=positive_seconds, default=120.0,
+                            metavar="SECONDS", help=_(
+            "a worker on another host that has been silent this long is taken for dead and "
+            "its work taken back (default 120)"))
 
     def handle(self, *args, **options):
         logging.basicConfig(level=logging.WARNING)
