@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractUser
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -17,14 +18,30 @@ class Role(models.TextChoices):
     ANALYST = "analyst", _("Analyst")
 
 
+class TenureUserManager(UserManager):
+    def administrators(self):
+        """Return the active users who hold the administrator role (or are superusers)."""
+        return self.filter(
+            models.Q(is_superuser=True) | models.Q(groups__name=Role.ADMINISTRATOR),
+            is_active=True,
+        ).distinct()
+
+
 class User(AbstractUser):
     """A person who signs in to Tenure."""
 
     language = models.CharField(_("language"), max_length=8, blank=True)
 
+    objects = TenureUserManager()
+
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
+
+    @property
+    def message_language(self) -> str:
+        """Return the language to write to the user in: theirs, or the shop's."""
+        return self.language or settings.LANGUAGE_CODE
 
     def has_role(self, role: str) -> bool:
         """Return whether the user holds ``role`` (superusers hold every role)."""

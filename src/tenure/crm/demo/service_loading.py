@@ -7,7 +7,6 @@ from datetime import date
 from email.utils import make_msgid
 
 import numpy as np
-from django.conf import settings
 from django.utils import translation
 from django.utils.formats import date_format
 from django.utils.html import escape
@@ -221,7 +220,7 @@ def call_back_texts(shop: Shop, staff: list) -> tuple[list[str], list[str]]:
         names = {"customer": shop.customers.profiles.name[int(answers.customer[a])],
                  "kind": survey.kind.upper(), "score": int(answers.score[a]),
                  "survey": survey.name}
-        with translation.override(user.language or settings.LANGUAGE_CODE):
+        with translation.override(user.message_language):
             subjects[k] = (_("Call back: %(kind)s %(score)s from %(customer)s") % names)[:200]
             notes[k] = _("%(kind)s %(score)s in the survey “%(survey)s”.") % names
             if answers.comment[a]:

@@ -28,7 +28,7 @@ def feed_activities(activities, now=None):
 def build_calendar(user, activities, now=None) -> bytes:
     """Return ``activities`` as an iCalendar file, in ``user``'s language."""
     now = now or timezone.now()
-    with translation.override(user.language or settings.LANGUAGE_CODE):
+    with translation.override(user.message_language):
         calendar = icalendar.Calendar()
         calendar.add("prodid", "-//Tenure//Activities//EN")
         calendar.add("version", "2.0")

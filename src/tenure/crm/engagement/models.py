@@ -354,10 +354,6 @@ class MissingResolution(InvalidComplaintStatus):
 OPEN_STATUSES = (ComplaintStatus.NEW, ComplaintStatus.IN_PROGRESS)
 
 
-def _user_language(user) -> str:
-    return user.language or settings.LANGUAGE_CODE
-
-
 class ComplaintQuerySet(models.QuerySet):
     def open(self) -> ComplaintQuerySet:
         return self.filter(status__in=OPEN_STATUSES)
@@ -531,7 +527,7 @@ class Complaint(models.Model):
         """Leave the assignee a note, unless they assigned it to themselves."""
         if self.assignee is None or self.assignee == by:
             return
-        with translation.override(_user_language(self.assignee)):
+        with translation.override(self.assignee.message_language):
             text = gettext("Complaint #%(number)s of %(customer)s is assigned to you.") % {
                 "number": self.pk, "customer": self.customer}
         notify(self.assignee, text[:300], url=self.get_absolute_url())

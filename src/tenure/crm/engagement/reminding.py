@@ -7,7 +7,6 @@ never remind twice; the claim, the email and the note commit together or not at 
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.formats import date_format
@@ -41,7 +40,7 @@ def _remind(pk: int, now) -> bool:
     activity = Activity.objects.select_related("assignee", "customer").get(pk=pk)
     assignee = activity.assignee
     key = f"activity-reminder:{pk}:{activity.reminder_at:%Y%m%dT%H%M}"
-    language = assignee.language or settings.LANGUAGE_CODE
+    language = assignee.message_language
     if assignee.email and assignee.is_active:
         queue_email(
             "activity_reminder", to=assignee.email, language=language, key=key,

@@ -7,13 +7,11 @@ administrators' bells. The keys make a second run (or a second worker) a no-op.
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from tenure.crm.accounts.models import Role, User
+from tenure.crm.accounts.models import User
 from tenure.crm.messaging.outbox import notify, queue_email
 
 from .models import Complaint
@@ -28,11 +26,11 @@ def warn_of_breaches(now=None) -> int:
 
 @transaction.atomic
 def _warn(complaint: Complaint) -> int:
-    people = [complaint.assignee] if complaint.assignee else list(_administrators())
+    people = [complaint.assignee] if complaint.assignee else list(User.objects.administrators())
     warned = 0
     for user in people:
         key = f"complaint-breach:{complaint.pk}:{complaint.due_at:%Y%m%dT%H%M}:{user.pk}"
-        language = user.language or settings.LANGUAGE_CODE
+        language = user.message_language
         with translation.override(language):
             text = _("Complaint #%(number)s of %(customer)s is past its SLA.") % {
                 "number": complaint.pk, "customer": complaint.customer}
@@ -45,8 +43,3 @@ def _warn(complaint: Complaint) -> int:
                         topic=f"complaint:{complaint.pk}")
     return warned
 
-
-def _administrators():
-    return User.objects.filter(
-        Q(is_superuser=True) | Q(groups__name=Role.ADMINISTRATOR), is_active=True
-    ).distinct()

@@ -10,13 +10,11 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from tenure.crm.accounts.models import Role, User
+from tenure.crm.accounts.models import User
 from tenure.crm.engagement.models import Activity, ActivityKind
 from tenure.crm.messaging.outbox import notify
 
@@ -64,7 +62,7 @@ def plan_call_back(answer: Answer) -> Activity | None:
     if assignee is None:
         _tell_administrators(answer)
         return None
-    with translation.override(_language_of(assignee)):
+    with translation.override(assignee.message_language):
         activity = Activity.objects.create(
             customer=answer.customer, kind=ActivityKind.CALL, assignee=assignee,
             subject=_call_back_subject(answer)[:200], notes=_call_back_notes(answer),
@@ -114,24 +112,17 @@ def _add_to_call_back(answer: Answer) -> None:
     """Append the customer's reason to the notes of the call planned after their answer."""
     calls = Activity.objects.filter(customer=answer.customer, origin=answer.follow_up_origin)
     for call in calls.select_related("assignee"):
-        with translation.override(_language_of(call.assignee)):
+        with translation.override(call.assignee.message_language):
             call.notes = f"{call.notes}\n\n{_why(answer.comment)}".strip()
         call.save(update_fields=["notes"])
 
 
 def _tell_administrators(answer: Answer) -> None:
     """Leave a note for each active administrator: a low score nobody is assigned to."""
-    admins = User.objects.filter(
-        Q(is_superuser=True) | Q(groups__name=Role.ADMINISTRATOR), is_active=True
-    ).distinct()
-    for admin in admins:
-        with translation.override(_language_of(admin)):
+    for admin in User.objects.administrators():
+        with translation.override(admin.message_language):
             text = _("%(customer)s gave %(kind)s %(score)s and has no manager to call them "
                      "back.") % _names(answer)
         notify(admin, text[:300], url=answer.customer.get_absolute_url(),
                key=f"{answer.follow_up_origin}:{admin.pk}")
 
-
-def _language_of(user: User) -> str:
-    """Return the language ``user`` reads Tenure in: a planned call is written for them."""
-    return user.language or settings.LANGUAGE_CODE
