@@ -10,10 +10,10 @@ import numpy as np
 from django.utils import translation
 from django.utils.formats import date_format
 from django.utils.html import escape
-from django.utils.translation import gettext as _
 
 from tenure.crm.customers.models import Customer
 from tenure.crm.engagement.models import Activity, Complaint, ComplaintEvent, Interaction
+from tenure.crm.feedback.answering import call_back_text
 from tenure.crm.feedback.models import Answer, Invitation, Survey, new_token
 from tenure.crm.feedback.sending import EMAIL_TEMPLATE, email_context
 from tenure.crm.lib.bulk import reset_sequences
@@ -210,20 +210,16 @@ def load_activities(shop: Shop, clock: Clock, first: dict, staff: list, progress
 
 def call_back_texts(shop: Shop, staff: list) -> tuple[list[str], list[str]]:
     """Return each activity's subject and notes; a call back's in its assignee's language,
-    worded as ``feedback.answering`` words them."""
+    in ``feedback.answering``'s words."""
     acts, answers, inv = shop.service.activities, shop.service.answers, shop.service.invitations
     subjects, notes = list(acts.subject), [""] * len(acts.due)
     for k in np.flatnonzero(acts.answer >= 0).tolist():
         a = int(acts.answer[k])
         survey = surveys.SURVEYS[int(inv.survey[answers.invitation[a]])]
         user = staff[int(acts.assignee[k])]
-        names = {"customer": shop.customers.profiles.name[int(answers.customer[a])],
-                 "kind": survey.kind.upper(), "score": int(answers.score[a]),
-                 "survey": survey.name}
         with translation.override(user.message_language):
-            subjects[k] = (_("Call back: %(kind)s %(score)s from %(customer)s") % names)[:200]
-            notes[k] = _("%(kind)s %(score)s in the survey “%(survey)s”.") % names
-            if answers.comment[a]:
-                notes[k] += "\n\n" + _("Why, in the customer's words: %(comment)s") % {
-                    "comment": answers.comment[a]}
+            subjects[k], notes[k] = call_back_text(
+                customer=shop.customers.profiles.name[int(answers.customer[a])],
+                kind=survey.kind.upper(), score=int(answers.score[a]), survey=survey.name,
+                comment=answers.comment[a])
     return subjects, notes

@@ -63,9 +63,10 @@ def plan_call_back(answer: Answer) -> Activity | None:
         _tell_administrators(answer)
         return None
     with translation.override(assignee.message_language):
+        subject, notes = call_back_text(**_names(answer), comment=answer.comment)
         activity = Activity.objects.create(
             customer=answer.customer, kind=ActivityKind.CALL, assignee=assignee,
-            subject=_call_back_subject(answer)[:200], notes=_call_back_notes(answer),
+            subject=subject, notes=notes,
             due_at=next_working_morning(answer.answered_at), origin=answer.follow_up_origin,
         )
         text = _("%(customer)s gave %(kind)s %(score)s: a call back is planned.") % _names(answer)
@@ -95,13 +96,14 @@ def _names(answer: Answer) -> dict:
             "survey": answer.invitation.survey}
 
 
-def _call_back_subject(answer: Answer) -> str:
-    return _("Call back: %(kind)s %(score)s from %(customer)s") % _names(answer)
-
-
-def _call_back_notes(answer: Answer) -> str:
-    notes = _("%(kind)s %(score)s in the survey “%(survey)s”.") % _names(answer)
-    return f"{notes}\n\n{_why(answer.comment)}" if answer.comment else notes
+def call_back_text(*, customer, kind: str, score: int, survey, comment: str = ""
+                   ) -> tuple[str, str]:
+    """Return the subject and notes of the call planned after a low score, in the active
+    language (``kind`` as shown, e.g. "NPS")."""
+    names = {"customer": customer, "kind": kind, "score": score, "survey": survey}
+    subject = _("Call back: %(kind)s %(score)s from %(customer)s") % names
+    notes = _("%(kind)s %(score)s in the survey “%(survey)s”.") % names
+    return subject[:200], f"{notes}\n\n{_why(comment)}" if comment else notes
 
 
 def _why(comment: str) -> str:
