@@ -28,6 +28,25 @@ def manager_user(transactional_db):
     return _user("petro", Role.SALES_MANAGER, first_name="Petro")
 
 
+@pytest.fixture
+def mail(settings, live_server):
+    """A real SMTP server that Tenure's worker sends to; email links point at the live server."""
+    from tenure.crm.messaging.testing import MailServer
+
+    with MailServer() as server:
+        settings.EMAIL_BACKEND = "tenure.crm.messaging.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", server.port
+        settings.TENURE_BASE_URL = live_server.url
+        yield server
+
+
+def run_worker() -> None:
+    """Run ``tenure worker``'s loop in this process until nothing is due."""
+    from tenure.crm.jobs.worker import Worker
+
+    Worker(poll_seconds=0, report=lambda line: None).run(until_idle=True)
+
+
 def _user(username: str, role: str, **fields):
     from django.contrib.auth.models import Group
 

@@ -10,19 +10,9 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from tenure.crm.jobs.worker import Worker
-from tenure.crm.messaging.testing import MailServer, text_of
+from tenure.crm.messaging.testing import text_of
 
-from .conftest import sign_in
-
-
-@pytest.fixture
-def mail(settings):
-    """A real SMTP server that Tenure's worker sends to."""
-    with MailServer() as server:
-        settings.EMAIL_BACKEND = "tenure.crm.messaging.smtp.EmailBackend"
-        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", server.port
-        yield server
+from .conftest import run_worker, sign_in
 
 
 @pytest.fixture
@@ -33,10 +23,6 @@ def customer(manager_user):
     manager_user.save()
     return Customer.objects.create(name="Oksana Kovalenko", email="oksana@example.com",
                                    phone="+380671234567", manager=manager_user)
-
-
-def run_worker() -> None:
-    Worker(poll_seconds=0, report=lambda line: None).run(until_idle=True)
 
 
 def test_it_plans_an_activity_reminds_by_email_and_completes_it(page, mail, customer,

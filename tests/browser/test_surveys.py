@@ -11,19 +11,9 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from tenure.crm.jobs.worker import Worker
-from tenure.crm.messaging.testing import MailServer, html_of
+from tenure.crm.messaging.testing import html_of
 
-from .conftest import sign_in
-
-
-@pytest.fixture
-def mail(settings, live_server):
-    with MailServer() as server:
-        settings.EMAIL_BACKEND = "tenure.crm.messaging.smtp.EmailBackend"
-        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", server.port
-        settings.TENURE_BASE_URL = live_server.url
-        yield server
+from .conftest import run_worker, sign_in
 
 
 @pytest.fixture
@@ -46,7 +36,7 @@ def test_the_one_click_score_records_a_detractor_and_plans_a_call(page, mail, bu
     from tenure.crm.engagement.models import Activity
     from tenure.crm.feedback.models import Answer
 
-    Worker(poll_seconds=0, report=lambda line: None).run(until_idle=True)
+    run_worker()
 
     [invitation] = mail.wait_for(1)
     assert invitation["To"] == "oksana@example.com"

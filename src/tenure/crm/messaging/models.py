@@ -34,10 +34,6 @@ class MessageQuerySet(models.QuerySet):
         """Return the queued messages whose send time has come."""
         return self.filter(status=MessageStatus.QUEUED, send_after__lte=now or timezone.now())
 
-    def delivered(self) -> MessageQuerySet:
-        """Return the messages the mail server accepted (or most likely accepted)."""
-        return self.filter(status__in=[MessageStatus.SENT, MessageStatus.UNCONFIRMED])
-
 
 class Message(models.Model):
     """One email to one recipient: a customer, or a user of Tenure."""
@@ -90,10 +86,6 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} → {self.to_email}"
-
-    @property
-    def timeline_time(self):
-        return self.sent_at or self.created_at
 
 
 class Notification(models.Model):
