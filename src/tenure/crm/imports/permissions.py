@@ -1,8 +1,9 @@
 """Who may import what: an import needs the rights of every record it writes.
 
-The upload page's own right (``imports.add_importrun``) only opens the page; each
-kind then needs the model permissions of what its loader writes, and some columns
-write more (tags create tags, consent columns record consent). ``run_import``
+Every import needs the right to import (``imports.add_importrun``, which also opens
+the upload page); each kind then needs the model permissions of what its loader
+writes, and some columns write more (tags create tags, consent columns record
+consent). ``run_import``
 checks them for every user it is given; the command line runs as the operator.
 """
 
@@ -11,11 +12,11 @@ from __future__ import annotations
 from django.apps import apps
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from .models import ImportKind
 
+IMPORT = "imports.add_importrun"
 ADD_CHANGE_CUSTOMER = ("customers.add_customer", "customers.change_customer")
 
 # kind -> the permissions of what every import of that kind may write
@@ -51,7 +52,7 @@ class ImportNotAllowed(PermissionDenied):
 
 def required_permissions(kind: str, mapping: dict[str, str] | None = None) -> list[str]:
     """Return the permissions an import of ``kind`` needs, with those of its mapped columns."""
-    needed = list(KIND_PERMISSIONS[kind])
+    needed = [IMPORT, *KIND_PERMISSIONS[kind]]
     fields = set((mapping or {}).values())
     for field, perms in FIELD_PERMISSIONS.get(kind, {}).items():
         if field in fields:

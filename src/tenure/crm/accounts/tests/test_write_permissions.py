@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import time_machine
+from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 
@@ -27,7 +28,7 @@ from tenure.crm.feedback.models import Invitation, Survey, SurveyKind, SurveyTri
 from tenure.crm.insights.models import InsightsRun
 from tenure.crm.messaging.models import Notification
 from tenure.crm.sales.models import Order, OrderLine
-from tenure.crm.testing import TenureTestCase
+from tenure.crm.testing import TenureTestCase, make_user
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 PERSONAS = ("admin", "manager", "other_manager", "marketer", "support", "analyst", "nobody")
@@ -165,6 +166,11 @@ PATHS = [
         lambda test, p: not Notification.objects.filter(user=getattr(test, p),
                                                         read_at__isnull=True).exists()),
     WritePath(
+        "switch one's language", EVERYONE,
+        post("/accounts/language/", {"language": "uk", "next": "/"}),
+        lambda test, p: type(getattr(test, p)).objects.get(pk=getattr(test, p).pk).language
+        == "uk"),
+    WritePath(
         "change one's calendar address", EVERYONE - {"nobody"},
         post("/engagement/agenda/calendar-address/"),
         lambda test, p: CalendarFeed.objects.get(user=getattr(test, p)).token != "old-token"),
@@ -250,3 +256,17 @@ class WritePermissionsTestCase(TenureTestCase):
                     else:
                         self.assertIn(status, (403, 404))
                         self.assertFalse(written, "refused, yet written")
+
+    def test_a_merge_needs_the_rights_of_all_it_writes(self):
+        # Deleting customers alone was once enough: a merge also changes the kept one.
+        deleter = make_user("dora")
+        deleter.user_permissions.add(*Permission.objects.filter(
+            content_type__app_label="customers",
+            codename__in=["view_customer", "delete_customer"]))
+        self.client.force_login(deleter)
+        url = f"/customers/duplicates/{self.olena.pk}/{self.twin.pk}/"
+        self.assertEqual(self.client.post(url, {"keep": self.olena.pk}).status_code, 403)
+        undo = f"/customers/duplicates/history/{self.merge.pk}/undo/"
+        self.assertEqual(self.client.post(undo).status_code, 403)
+        self.assertTrue(Customer.objects.filter(pk=self.twin.pk).exists())
+        self.assertFalse(Customer.objects.filter(pk=self.merge.removed_id).exists())
