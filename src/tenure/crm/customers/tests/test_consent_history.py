@@ -83,6 +83,13 @@ class ConsentHistoryTestCase(TenureTestCase):
             self.client.get(reverse("admin:customers_consentchange_add")).status_code, 403)
         self.assertTrue(ConsentChange.objects.get().granted)
 
+    def test_admin_does_not_delete_a_customer_with_consent_history(self):
+        self.login(self.admin)
+        url = reverse("admin:customers_customer_delete", args=[self.olena.pk])
+        self.assertContains(self.client.get(url), "consent change")
+        self.assertEqual(self.client.post(url, {"post": "yes"}).status_code, 403)
+        self.assertEqual(ConsentChange.objects.filter(customer=self.olena).count(), 1)
+
     def test_admin_sends_consent_to_the_customers_consent_form(self):
         self.login(self.admin)
         url = reverse("admin:customers_customer_change", args=[self.olena.pk])
