@@ -268,17 +268,16 @@ def _refuse_grants(grants: list[tuple], ctx: Context) -> None:
     customers = list(dict.fromkeys(ext for ext, _name, _channel in grants))
     columns = sorted({name for _ext, name, _channel in grants})
     raise ConsentNotEvidenced(ngettext(
-        "%(file)s grants consent (%(columns)s) to %(count)d customer (external id %(first)s) but "
-        "does not "
-        "say how they gave it. Name the consent source and the words the customers agreed to "
-        "(--consent-source and --consent-wording, or the consent fields of the upload page), "
-        "or leave the consent columns out; withdrawals need neither. Nothing was imported.",
-        "%(file)s grants consent (%(columns)s) to %(count)d customers (external ids %(first)s) "
-        "but "
-        "does not say how they gave it. Name the consent source and the words the customers "
-        "agreed to (--consent-source and --consent-wording, or the consent fields of the "
-        "upload page), or leave the consent columns out; withdrawals need neither. Nothing "
-        "was imported.",
+        "%(file)s grants consent (%(columns)s) to %(count)d customer (external id "
+        "%(first)s) but does not say how they gave it. Name the consent source and the words "
+        "the customers agreed to (--consent-source and --consent-wording, or the consent "
+        "fields of the upload page), or leave the consent columns out; withdrawals need "
+        "neither. Nothing was imported.",
+        "%(file)s grants consent (%(columns)s) to %(count)d customers (external ids "
+        "%(first)s) but does not say how they gave it. Name the consent source and the words "
+        "the customers agreed to (--consent-source and --consent-wording, or the consent "
+        "fields of the upload page), or leave the consent columns out; withdrawals need "
+        "neither. Nothing was imported.",
         len(customers),
     ) % {"file": ctx.file_name, "columns": ", ".join(columns), "count": len(customers),
          "first": ", ".join(customers[:5])})
