@@ -1,7 +1,13 @@
 """The permissions each role carries.
 
-Applied by a data migration and by ``tenure demo-data``; run
-``sync_roles()`` again after adding a model so the groups learn of it.
+Applied after every ``migrate`` and by data migrations when the grants change;
+run ``sync_roles()`` again after adding a model so the groups learn of it.
+
+Each role holds the rights of the work it does, and a write needs the right to
+change what it writes: an import needs the rights of every record it writes
+(``imports.permissions``), so the analyst, who only reads, imports nothing, and
+the marketer, who tags customers and records consent but creates no customers,
+imports nothing either.
 """
 
 from __future__ import annotations
@@ -12,6 +18,9 @@ from .models import Role
 
 VIEW = "view"
 ALL = ("view", "add", "change", "delete")
+
+# Rights no role holds: consent history is evidence, written once and never edited.
+NEVER = {("customers", "change_consentchange"), ("customers", "delete_consentchange")}
 
 # role -> {app_label.model: actions}
 ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
@@ -25,7 +34,6 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "sales.order": (VIEW,),
         "sales.orderline": (VIEW,),
         "sales.return": (VIEW,),
-        "imports.importrun": ("view", "add"),
         "insights.insightsrun": (VIEW,),
         "engagement.interaction": (VIEW,),
         "engagement.activity": (VIEW,),
@@ -76,7 +84,6 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "sales.order": (VIEW,),
         "sales.orderline": (VIEW,),
         "sales.return": (VIEW,),
-        "imports.importrun": ("view", "add"),
         "insights.insightsrun": (VIEW,),
         "engagement.interaction": (VIEW,),
         "engagement.activity": (VIEW,),
@@ -91,15 +98,20 @@ def sync_roles(group_model=Group, permission_model=Permission) -> None:
     """Create the role groups and give each exactly its permissions."""
     for role, grants in ROLE_PERMISSIONS.items():
         group, _ = group_model.objects.get_or_create(name=role)
-        if "*" in grants:
-            perms = permission_model.objects.all()
-        else:
-            codenames = []
-            for model_key, actions in grants.items():
-                app_label, model = model_key.split(".")
-                codenames += [(app_label, f"{a}_{model}") for a in actions]
-            perms = [
-                p for p in permission_model.objects.select_related("content_type")
-                if (p.content_type.app_label, p.codename) in set(codenames)
-            ]
+        wanted = _wanted(grants)
+        perms = [
+            p for p in permission_model.objects.select_related("content_type")
+            if (key := (p.content_type.app_label, p.codename)) not in NEVER
+            and ("*" in grants or key in wanted)
+        ]
         group.permissions.set(perms)
+
+
+def _wanted(grants: dict[str, tuple[str, ...]]) -> set[tuple[str, str]]:
+    """Return the (app label, codename) pairs ``grants`` names."""
+    wanted = set()
+    for model_key, actions in grants.items():
+        if model_key != "*":
+            app_label, model = model_key.split(".")
+            wanted |= {(app_label, f"{action}_{model}") for action in actions}
+    return wanted

@@ -13,7 +13,7 @@ from tenure.crm.accounts.models import Role, User
 from tenure.crm.insights.models import CustomerSnapshot, Segment
 from tenure.crm.lib.phone import InvalidPhone, normalize_phone
 
-from .models import Channel, Customer, Tag
+from .models import Channel, ConsentSource, Customer, Tag
 
 # sort key -> (annotation it needs or None, ordering)
 SORTS = {
@@ -172,6 +172,10 @@ def search_q(text: str) -> Q:
     return condition
 
 
+# Any one of these tells a customer apart from the others.
+IDENTIFYING = ("name", "email", "phone")
+
+
 class CustomerForm(forms.ModelForm):
     """The customer's profile, manager, tags and notes."""
 
@@ -201,6 +205,34 @@ class CustomerForm(forms.ModelForm):
         else:
             self.fields["manager"].queryset = manager_choices()
 
+    def omitted_fields(self) -> list[str]:
+        """Return the fields a browser always sends that the submission lacks.
+
+        An empty value is a choice; an absent one is a request that did not come from
+        this form, and saving it would blank the customer's record.
+        """
+        return [
+            name for name, field in self.fields.items()
+            if field.widget.value_omitted_from_data(self.data, self.files, self.add_prefix(name))
+        ]
+
+    def clean(self):
+        data = super().clean()
+        omitted = self.omitted_fields()
+        if omitted:
+            raise forms.ValidationError(
+                _("The form arrived incomplete (no %(fields)s); nothing was saved. Reload the "
+                  "page and try again.") % {"fields": ", ".join(omitted)}, code="incomplete")
+        if not any(data.get(name) for name in IDENTIFYING) and not self._identifying_errors():
+            raise forms.ValidationError(
+                _("Give the customer a name, an email or a phone, so that they can be told "
+                  "apart."), code="unidentified")
+        return data
+
+    def _identifying_errors(self) -> bool:
+        """Return whether an identifying field already has its own error."""
+        return any(name in self.errors for name in IDENTIFYING)
+
     def clean_phone(self) -> str:
         try:
             return normalize_phone(self.cleaned_data["phone"])
@@ -211,21 +243,51 @@ class CustomerForm(forms.ModelForm):
 
 
 class ConsentForm(forms.Form):
-    """The customer's consent on every channel; each change is recorded with its source."""
+    """The customer's consent on every channel, with how it was given and the words agreed to.
+
+    Each change is recorded as evidence (``Customer.set_consent``); a grant without
+    its own wording records the standard words in the customer's language.
+    """
+
+    source = forms.ChoiceField(label=_("How the customer told us"))
+    wording = forms.CharField(
+        label=_("The words the customer agreed to"), required=False, max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Leave empty for the standard wording of each channel."),
+    )
 
     def __init__(self, *args, customer: Customer, **kwargs):
+        # Its own ids: it shares the page with the profile form's email and phone.
+        kwargs.setdefault("auto_id", "consent_%s")
         super().__init__(*args, **kwargs)
         self.customer = customer
+        self.fields["source"].choices = [("", "—"), *(
+            (source.value, source.label) for source in ConsentSource.granting())]
         for channel in Channel:
             self.fields[channel.value] = forms.BooleanField(
                 required=False, label=channel.label, initial=customer.consent(channel)
             )
 
+    def channels(self):
+        """Return the bound check box of every channel."""
+        return [self[channel.value] for channel in Channel]
+
+    def evidence(self):
+        """Return the bound fields saying how the consent was given."""
+        return [self["source"], self["wording"]]
+
+    def standard_wording(self) -> list[tuple[str, str]]:
+        """Return each channel's standard words of consent, in the customer's language."""
+        return [(channel.label, self.customer.standard_consent_wording(channel))
+                for channel in Channel]
+
     def save(self, user: User) -> int:
         """Record the changed channels and return how many changed."""
+        data = self.cleaned_data
+        wording = data["wording"].strip() or None
         changes = [
-            self.customer.set_consent(channel, self.cleaned_data[channel.value],
-                                      source="manual", by=user)
+            self.customer.set_consent(channel, data[channel.value], source=data["source"],
+                                      wording=wording if data[channel.value] else "", by=user)
             for channel in Channel
         ]
         return sum(change is not None for change in changes)

@@ -20,7 +20,9 @@ from .merging import MergeError, merge_customers, moved_rows, undo_merge
 from .models import Customer, CustomerMerge
 
 PER_PAGE = 50
-MERGE_PERMISSION = "customers.delete_customer"
+# A merge changes the kept customer and deletes the other; its undo adds them back.
+MERGE_PERMISSIONS = ("customers.add_customer", "customers.change_customer",
+                     "customers.delete_customer")
 
 
 class MergeForm(forms.Form):
@@ -42,7 +44,7 @@ class MergeForm(forms.Form):
 
 def require_merge_permission(user) -> None:
     """Raise 403 unless ``user`` may merge customers and undo merges."""
-    if not user.has_perm(MERGE_PERMISSION):
+    if not user.has_perms(MERGE_PERMISSIONS):
         raise PermissionDenied
 
 
@@ -74,7 +76,7 @@ def compare(request, first: int, second: int):
             return _merge(request, *form.kept_and_removed())
     return render(request, "duplicates/compare.html", {
         "customers": _with_stats(*pair), "form": form,
-        "can_merge": request.user.has_perm(MERGE_PERMISSION),
+        "can_merge": request.user.has_perms(MERGE_PERMISSIONS),
     })
 
 
@@ -101,7 +103,7 @@ def history(request):
     for merge in page.object_list:
         merge.moved_rows = moved_rows(merge)
     return render(request, "duplicates/history.html", {
-        "page": page, "can_undo": request.user.has_perm(MERGE_PERMISSION),
+        "page": page, "can_undo": request.user.has_perms(MERGE_PERMISSIONS),
     })
 
 

@@ -9,7 +9,7 @@ from django.db import models, transaction
 from django.db.models import Count, DecimalField, Max, Min, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -28,6 +28,56 @@ class Channel(models.TextChoices):
     SMS = "sms", _("SMS")
     MESSENGER = "messenger", _("Messenger")
     PHONE = "phone", _("Phone call")
+
+
+class Purpose(models.TextChoices):
+    """What a consent covers.
+
+    The consent flags let the shop write on its own initiative; messages about the
+    customer's own orders and complaints are service messages and need no consent.
+    """
+
+    MARKETING = "marketing", _("Offers, greetings, news and surveys")
+
+
+class ConsentSource(models.TextChoices):
+    """How a consent was given or withdrawn."""
+
+    WEB_FORM = "web_form", _("Web form")
+    IN_PERSON = "in_person", _("In person")
+    PHONE_CALL = "phone_call", _("Phone call")
+    WRITTEN_FORM = "written_form", _("Signed written form")
+    CUSTOMER_EMAIL = "customer_email", _("The customer's email")
+    SURVEY_LINK = "survey_link", _("Link in a survey email")
+    IMPORT_FILE = "import_file", _("Import file")
+
+    @classmethod
+    def granting(cls) -> list[ConsentSource]:
+        """Return the sources that can grant consent: the customer speaking for themselves.
+
+        A survey link only withdraws; a file only carries a consent given elsewhere,
+        so it grants under that other source.
+        """
+        return [cls.WEB_FORM, cls.IN_PERSON, cls.PHONE_CALL, cls.WRITTEN_FORM,
+                cls.CUSTOMER_EMAIL]
+
+
+# The words a customer agrees to when nothing else was shown to them.
+STANDARD_WORDING = {
+    "email": _("I agree to receive offers, greetings, news and surveys from the shop by "
+               "email. I can withdraw this consent at any time, for example with the link "
+               "in every email."),
+    "sms": _("I agree to receive offers, greetings, news and surveys from the shop by SMS. "
+             "I can withdraw this consent at any time by telling the shop."),
+    "messenger": _("I agree to receive offers, greetings, news and surveys from the shop in "
+                   "messengers. I can withdraw this consent at any time by telling the shop."),
+    "phone": _("I agree that the shop may call me with offers, greetings, news and surveys. "
+               "I can withdraw this consent at any time by telling the shop."),
+}
+
+
+class ConsentError(ValueError):
+    """A consent change that may not be made, or a history row that may not be altered."""
 
 
 class Tag(models.Model):
@@ -183,39 +233,80 @@ class Customer(models.Model):
         """Return whether the customer currently agrees to be contacted on ``channel``."""
         return getattr(self, f"consent_{Channel(channel).value}")
 
-    @transaction.atomic
-    def set_consent(self, channel: str, granted: bool, *, source: str, by=None, at=None):
-        """Record a consent change on ``channel`` with its time and source.
+    def standard_consent_wording(self, channel: str) -> str:
+        """Return the standard words of consent on ``channel``, in the customer's language."""
+        with translation.override(self.message_language):
+            return str(STANDARD_WORDING[Channel(channel).value])
 
-        Nothing is written when the consent already has that value.
+    @transaction.atomic
+    def set_consent(self, channel: str, granted: bool, *, source: str, by=None, at=None,
+                    wording: str | None = None, purpose: str = Purpose.MARKETING,
+                    file_name: str = ""):
+        """Record a consent change on ``channel`` with its purpose, source, wording and time.
+
+        A grant needs a source that can grant (``ConsentSource.granting``); without
+        ``wording`` it records the standard words in the customer's language. Nothing
+        is written when the consent already has that value.
         """
         field = f"consent_{Channel(channel).value}"
+        if granted and source not in ConsentSource.granting():
+            raise ConsentError(_("Consent cannot be granted through “%(source)s”.")
+                               % {"source": _source_label(source)})
         if getattr(self, field) == granted and self.pk:
             return None
+        if wording is None:
+            wording = self.standard_consent_wording(channel) if granted else ""
         setattr(self, field, granted)
         self.save(update_fields=[field, "updated_at"])
         return ConsentChange.objects.create(
-            customer=self, channel=channel, granted=granted, source=source,
-            changed_by=by, changed_at=at or timezone.now(),
+            customer=self, channel=channel, granted=granted, purpose=purpose, source=source,
+            wording=wording, file_name=file_name[:255], changed_by=by,
+            changed_at=at or timezone.now(),
         )
 
 
+def _source_label(source: str) -> str:
+    return str(dict(ConsentSource.choices).get(source, source))
+
+
+class ConsentChangeQuerySet(models.QuerySet):
+    def delete(self):
+        raise ConsentError(_("Consent history cannot be deleted."))
+
+
 class ConsentChange(models.Model):
-    """One change of a customer's consent on one channel: the history behind the flags."""
+    """One change of a customer's consent on one channel: the history behind the flags.
+
+    The evidence of a consent: what it covers, how it was given, the words the customer
+    saw, who recorded it and when. A row is written once and never edited or deleted;
+    a change of mind is a new row.
+    """
 
     customer = models.ForeignKey(
         Customer, models.CASCADE, related_name="consent_changes", verbose_name=_("customer")
     )
     channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
     granted = models.BooleanField(_("granted"))
+    purpose = models.CharField(
+        _("purpose"), max_length=16, choices=Purpose.choices, default=Purpose.MARKETING
+    )
     changed_at = models.DateTimeField(_("changed at"), default=timezone.now)
     source = models.CharField(
-        _("source"), max_length=64, help_text=_("Where the consent was given or withdrawn.")
+        _("source"), max_length=64, choices=ConsentSource.choices,
+        help_text=_("How the consent was given or withdrawn."),
+    )
+    wording = models.TextField(
+        _("wording"), blank=True, help_text=_("The words the customer agreed to.")
+    )
+    file_name = models.CharField(
+        _("file"), max_length=255, blank=True, help_text=_("The import file it came from.")
     )
     changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True,
         verbose_name=_("changed by"),
     )
+
+    objects = ConsentChangeQuerySet.as_manager()
 
     class Meta:
         ordering = ["-changed_at", "-id"]
@@ -225,6 +316,14 @@ class ConsentChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer}: {self.channel} {'+' if self.granted else '-'}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ConsentError(_("Consent history cannot be edited; record a new change."))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ConsentError(_("Consent history cannot be deleted."))
 
 
 class CustomerMerge(models.Model):

@@ -141,26 +141,39 @@ def _consent_rows(customer: Customer) -> list[dict]:
 def customer_edit(request, pk: int):
     """Edit a customer's profile, manager, tags and notes."""
     customer = get_customer_for_user(request.user, pk, edit=True)
-    form = CustomerForm(request.POST or None, instance=customer, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, _("The customer was saved."))
-        return redirect(customer)
+    # An empty POST is still a POST: bound, so it is refused rather than shown as a GET.
+    data = request.POST if request.method == "POST" else None
+    form = CustomerForm(data, instance=customer, user=request.user)
+    if request.method == "POST":
+        if form.is_valid():
+            form.save()
+            messages.success(request, _("The customer was saved."))
+            return redirect(customer)
+        # The form changed its instance while validating: show the saved record.
+        customer.refresh_from_db()
+    # A submission missing the form's fields did not come from this page.
+    status = 400 if form.is_bound and form.omitted_fields() else 200
+    return _edit_page(request, customer, form=form, status=status)
+
+
+def _edit_page(request, customer: Customer, *, form=None, consent_form=None, status=200):
     return render(request, "customers/edit.html", {
-        "customer": customer, "form": form,
-        "consent_form": ConsentForm(customer=customer),
-    })
+        "customer": customer,
+        "form": form or CustomerForm(instance=customer, user=request.user),
+        "consent_form": consent_form or ConsentForm(customer=customer),
+    }, status=status)
 
 
 @login_required
 @require_POST
 def customer_consent(request, pk: int):
-    """Record the customer's consent as changed by hand by the user."""
+    """Record the customer's consent with how they gave it, as changed by the user."""
     customer = get_customer_for_user(request.user, pk, edit=True)
     if not request.user.has_perm("customers.add_consentchange"):
         raise PermissionDenied
     form = ConsentForm(request.POST, customer=customer)
-    form.is_valid()  # Unticked boxes are simply absent: every submission is valid.
+    if not form.is_valid():
+        return _edit_page(request, customer, consent_form=form)
     changed = form.save(request.user)
     if changed:
         messages.success(request, _("Consent updated."))

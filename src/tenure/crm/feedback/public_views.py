@@ -16,6 +16,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from tenure.crm.customers.models import Channel, ConsentSource
+
 from .answering import add_comment, record_answer
 from .forms import WhyForm
 from .models import Invitation
@@ -129,9 +131,19 @@ def stop_emails(request, token: str):
         return _notice(request, None, 404, NOT_FOUND)
     customer = invitation.customer
     if request.method == "POST":
-        customer.set_consent("email", False, source=SOURCE_STOP_LINK)
+        customer.set_consent(Channel.EMAIL, False, source=ConsentSource.SURVEY_LINK,
+                             wording=_stop_wording(customer))
     return _render(request, invitation, "stop.html", {
         "stopped": not customer.consent_email, "email": customer.email})
 
 
-SOURCE_STOP_LINK = "link in a survey email"
+def _stop_wording(customer) -> str:
+    """Return the words of the stop page the customer confirmed, in their language."""
+    with translation.override(customer.message_language):
+        return "{} {}".format(STOP_QUESTION, STOP_TEXT % {"email": customer.email})
+
+
+# As stop.html shows them: the same messages, so the record says what the page said.
+STOP_QUESTION = _("Stop receiving our emails?")
+STOP_TEXT = _("We will no longer write to %(email)s: no surveys, no offers. Emails about your "
+              "own orders and complaints still reach you.")

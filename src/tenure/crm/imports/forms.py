@@ -5,19 +5,63 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from tenure.crm.customers.models import ConsentSource
+
+from .loaders.customers import consent_evidence
 from .mapping import fields_for
 from .models import ImportKind
+from .permissions import allowed_kinds
 
 MAX_UPLOAD = 200 * 1024 * 1024
 
 
 class UploadForm(forms.Form):
-    kind = forms.ChoiceField(label=_("What the file holds"), choices=ImportKind.choices)
+    """The file, what it holds (among the kinds the user may import) and where it comes from;
+    for customers who agreed to be contacted, how they agreed."""
+
+    kind = forms.ChoiceField(
+        label=_("What the file holds"),
+        error_messages={"invalid_choice": _("You may not import this kind of data.")},
+    )
     file = forms.FileField(label=_("File (CSV, XLSX or Parquet)"))
     source = forms.SlugField(
         label=_("Source"), max_length=32, initial="import",
         help_text=_("Where the records come from; external ids are unique per source."),
     )
+    consent_source = forms.ChoiceField(
+        label=_("How the customers gave their consent"), required=False,
+        help_text=_("Needed when the file grants consent; withdrawals need nothing."),
+    )
+    consent_wording = forms.CharField(
+        label=_("The words the customers agreed to"), required=False, max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        kinds = allowed_kinds(user)
+        self.fields["kind"].choices = [(k, label) for k, label in ImportKind.choices
+                                       if k in kinds]
+        if ImportKind.CUSTOMERS in kinds and user.has_perm("customers.add_consentchange"):
+            self.fields["consent_source"].choices = [("", "—"), *(
+                (source.value, source.label) for source in ConsentSource.granting())]
+        else:
+            del self.fields["consent_source"], self.fields["consent_wording"]
+
+    def consent_fields(self):
+        """Return the bound consent fields, when the user may import consent."""
+        return [self[name] for name in ("consent_source", "consent_wording")
+                if name in self.fields]
+
+    def clean(self):
+        data = super().clean()
+        if "consent_source" in self.fields and data.get("kind"):
+            try:
+                consent_evidence(data["kind"], data.get("consent_source", ""),
+                                 data.get("consent_wording", ""))
+            except ValueError as exc:
+                raise forms.ValidationError(str(exc)) from None
+        return data
 
     def clean_file(self):
         upload = self.cleaned_data["file"]

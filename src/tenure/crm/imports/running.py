@@ -1,7 +1,8 @@
-"""Run one import: read, map, load in one transaction, write the rejects, record the run.
+"""Run one import: check the user's rights, read, map, load in one transaction, write the
+rejects, record the run.
 
 ``run_import`` is what the ``tenure import`` command, the upload page and the
-benchmark call.
+benchmark call; it checks the rights of every user it is given (``permissions``).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from .loaders import complaints, customers, interactions, order_lines, orders, p
 from .loaders.base import Context, Counts
 from .mapping import fields_for, missing_required, resolve_mapping
 from .models import ImportKind, ImportRun
+from .permissions import ImportNotAllowed, check_may_import
 from .reading import ImportFileError, read_table
 from .rows import Rows
 
@@ -57,21 +59,27 @@ class ImportResult:
 
 def run_import(kind: str, path, *, mapping: dict[str, str] | None = None,
                source: str = "import", user=None, rejects_path=None, progress: bool = False,
-               dry_run: bool = False, file_name: str | None = None) -> ImportResult:
+               dry_run: bool = False, file_name: str | None = None, consent_source: str = "",
+               consent_wording: str = "") -> ImportResult:
     """Import the file at ``path`` as ``kind`` and return what it did.
 
     ``mapping`` overrides the automatic column mapping ({header: field}, "" ignores a
-    column). Raises ImportFileError (the run recorded, nothing changed) when the
-    file cannot be imported at all.
+    column). ``user``, when given, must hold the rights of what the import writes
+    (ImportNotAllowed otherwise); without one the import runs as the operator.
+    A customers file that grants consent needs ``consent_source`` (how the customers
+    gave it) and ``consent_wording`` (the words they agreed to). Raises ImportFileError
+    (the run recorded, nothing changed) when the file cannot be imported at all.
     """
     if kind not in LOADERS:
         raise ValueError(f"unknown import kind {kind!r}")
+    consent = customers.consent_evidence(kind, consent_source, consent_wording)
     run = ImportRun(kind=kind, file_name=file_name or Path(path).name, source=source,
                     user=user if getattr(user, "pk", None) else None)
     try:
-        result = _run(run, Path(path), mapping, rejects_path, progress, dry_run)
+        result = _run(run, Path(path), mapping, rejects_path, progress, dry_run, user, consent)
     except Exception as exc:
-        run.error = str(exc) if isinstance(exc, ImportFileError | ValueError) else repr(exc)
+        known = ImportFileError | ImportNotAllowed | ValueError
+        run.error = str(exc) if isinstance(exc, known) else repr(exc)
         _finish(run)
         raise
     if not dry_run:
@@ -79,15 +87,20 @@ def run_import(kind: str, path, *, mapping: dict[str, str] | None = None,
     return result
 
 
-def _run(run: ImportRun, path: Path, overrides, rejects_path, progress, dry_run):
+def _run(run: ImportRun, path: Path, overrides, rejects_path, progress, dry_run, user,
+         consent):
+    if user is not None:
+        check_may_import(user, run.kind)  # before the file is even read
     table = read_table(path, run.file_name)
     run.mapping = resolve_mapping(run.kind, table.headers, overrides)
+    if user is not None:
+        check_may_import(user, run.kind, run.mapping)
     _require_fields(run, table.headers)
     rows = Rows(table, run.mapping)
     bar = tqdm(desc=run.file_name, unit=" rows", file=sys.stderr, disable=not progress,
                leave=False)
     ctx = Context(source=run.source, file_name=run.file_name, currency=settings.TENURE_CURRENCY,
-                  user_id=run.user_id, advance=bar.update)
+                  user_id=run.user_id, advance=bar.update, consent=consent)
     try:
         with bulk.large_cache(), transaction.atomic():
             counts = LOADERS[run.kind](rows, ctx)

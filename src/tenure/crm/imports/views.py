@@ -15,6 +15,7 @@ from . import rejects
 from .forms import MappingForm, UploadForm
 from .mapping import auto_mapping
 from .models import ImportRun
+from .permissions import ImportNotAllowed
 from .reading import ImportFileError, read_table
 from .running import run_import
 
@@ -45,13 +46,15 @@ def _save_upload(upload) -> tuple[str, Path]:
 @importer_required
 def upload(request):
     """Show the upload form and the past imports; keep an uploaded file for its preview."""
-    form = UploadForm(request.POST or None, request.FILES or None)
+    form = UploadForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         token, path = _save_upload(form.cleaned_data["file"])
         uploads = request.session.get(SESSION_KEY, {})
         uploads[token] = {"kind": form.cleaned_data["kind"], "path": str(path),
                           "name": form.cleaned_data["file"].name,
-                          "source": form.cleaned_data["source"]}
+                          "source": form.cleaned_data["source"],
+                          "consent_source": form.cleaned_data.get("consent_source", ""),
+                          "consent_wording": form.cleaned_data.get("consent_wording", "")}
         request.session[SESSION_KEY] = uploads
         return redirect("imports:preview", token=token)
     runs = ImportRun.objects.select_related("user")[:RECENT_RUNS]
@@ -69,7 +72,7 @@ def _pending(request, token) -> dict:
 def preview(request, token):
     """Show the first rows and the column mapping; run the import when the mapping is posted."""
     pending = _pending(request, token)
-    error = ""
+    error, status = "", 200
     try:
         table = read_table(pending["path"], pending["name"])
     except ImportFileError as exc:
@@ -82,16 +85,20 @@ def preview(request, token):
             try:
                 result = run_import(pending["kind"], pending["path"], mapping=form.mapping(),
                                     source=pending["source"], user=request.user,
-                                    file_name=pending["name"])
+                                    file_name=pending["name"],
+                                    consent_source=pending.get("consent_source", ""),
+                                    consent_wording=pending.get("consent_wording", ""))
             except ImportFileError as exc:
                 error = str(exc)
+            except ImportNotAllowed as exc:
+                error, status = str(exc), 403
             else:
                 return redirect("imports:detail", pk=result.run.pk)
     return render(request, "imports/preview.html", {
         "pending": pending, "form": form, "error": error,
         "rows": table.head(PREVIEW_ROWS) if table else [],
         "total": table.num_rows if table else 0,
-    })
+    }, status=status)
 
 
 @importer_required

@@ -20,7 +20,7 @@ class AdminTestCase(TenureTestCase):
         when = datetime(2024, 5, 4, tzinfo=UTC)
         cls.customer = Customer.objects.create(name="Olena", manager=cls.manager)
         cls.customer.tags.add(Tag.objects.create(name="vip"))
-        cls.customer.set_consent(Channel.EMAIL, True, source="checkout", by=cls.admin)
+        cls.customer.set_consent(Channel.EMAIL, True, source="in_person", by=cls.admin)
         product = Product.objects.create(sku="S1", name="Tea",
                                          category=Category.from_path(["Drinks", "Tea"]))
         order = Order.objects.create(external_id="A1", customer=cls.customer, ordered_at=when,
@@ -57,7 +57,7 @@ class AdminTestCase(TenureTestCase):
         self.assertContains(r, 'class="vForeignKeyRawIdAdminField"')
         self.assertNotContains(r, ">C17</option>")
         r = self.client.get(reverse("admin:customers_customer_change", args=[self.customer.pk]))
-        self.assertContains(r, "checkout")  # the consent change inline
+        self.assertContains(r, "In person")  # the consent change inline
 
     def test_it_keeps_merges_and_imports_read_only(self):
         self.login(self.admin)

@@ -30,8 +30,8 @@ class CustomerPageTestCase(TenureTestCase):
         )
         Customer.objects.create(name="Taras Referred", referred_by=cls.olena)
         cls.olena.tags.add(Tag.objects.create(name="vip"))
-        cls.olena.set_consent(Channel.EMAIL, True, source="checkout", at=at("2024-01-10"))
-        cls.olena.set_consent(Channel.EMAIL, False, source="unsubscribe link",
+        cls.olena.set_consent(Channel.EMAIL, True, source="web_form", at=at("2024-01-10"))
+        cls.olena.set_consent(Channel.EMAIL, False, source="survey_link",
                               at=at("2024-02-01"))
         rows = [
             ("A", "2024-01-10", "100.00", OrderStatus.COMPLETED),
@@ -86,11 +86,12 @@ class CustomerPageTestCase(TenureTestCase):
 
     def test_it_shows_consent_and_its_history(self):
         r = self.get()
-        self.assertContains(r, "unsubscribe link")
-        self.assertContains(r, "checkout")
+        self.assertContains(r, "Link in a survey email")
+        self.assertContains(r, "Web form")
+        self.assertContains(r, "I agree to receive offers, greetings, news and surveys")
         self.assertContains(r, "History: 2 changes")
         email = r.context["consents"][0]
-        self.assertEqual((email["granted"], email["last"].source), (False, "unsubscribe link"))
+        self.assertEqual((email["granted"], email["last"].source), (False, "survey_link"))
 
     def test_it_links_all_orders_by_the_bare_id_whatever_its_size(self):
         # Ids print with thousands separators by default ("12,345"): not in a link.

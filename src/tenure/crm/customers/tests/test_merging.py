@@ -50,10 +50,10 @@ class MergingTestCase(TenureTestCase):
             external_id="RET1", order=self.removed_orders[0], returned_at=at(2024, 3, 2),
             amount=Decimal("5.00"),
         )
-        self.kept.set_consent("email", True, source="form", at=at(2024, 1, 1))
-        self.removed.set_consent("email", True, source="form", at=at(2024, 2, 1))
-        self.removed.set_consent("email", False, source="unsubscribe", at=at(2024, 6, 1))
-        self.removed.set_consent("sms", True, source="checkout", at=at(2024, 3, 1))
+        self.kept.set_consent("email", True, source="web_form", at=at(2024, 1, 1))
+        self.removed.set_consent("email", True, source="web_form", at=at(2024, 2, 1))
+        self.removed.set_consent("email", False, source="survey_link", at=at(2024, 6, 1))
+        self.removed.set_consent("sms", True, source="in_person", at=at(2024, 3, 1))
 
     def order(self, number, total, customer=None, status=OrderStatus.COMPLETED) -> Order:
         return Order.objects.create(

@@ -6,6 +6,8 @@ from datetime import timedelta
 
 import time_machine
 from django.test import Client
+from django.utils import translation
+from django.utils.translation import gettext
 
 from tenure.crm.feedback.answering import record_answer
 from tenure.crm.feedback.models import Answer, Invitation, SurveyKind
@@ -152,8 +154,20 @@ class StopEmailsTestCase(FeedbackTestCase):
         self.olena.refresh_from_db()
         self.assertFalse(self.olena.consent_email)
         change = self.olena.consent_changes.get()
-        self.assertEqual((change.channel, change.granted, change.source),
-                         ("email", False, "link in a survey email"))
+        self.assertEqual((change.channel, change.granted, change.source, change.purpose),
+                         ("email", False, "survey_link", "marketing"))
+        self.assertEqual(change.wording, (
+            f"Stop receiving our emails? We will no longer write to {self.olena.email}: no "
+            "surveys, no offers. Emails about your own orders and complaints still reach you."))
+
+    def test_it_records_the_words_of_the_page_in_the_customers_language(self):
+        self.olena.language = "uk"
+        self.olena.save()
+        self.client.post(self.page)
+        change = self.olena.consent_changes.get()
+        with translation.override("uk"):
+            self.assertTrue(change.wording.startswith(gettext("Stop receiving our emails?")))
+        self.assertNotIn("Stop receiving", change.wording)
 
     def test_it_refuses_an_unknown_token(self):
         self.assertEqual(self.client.post("/s/no-such-token/stop/").status_code, 404)

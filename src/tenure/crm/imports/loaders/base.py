@@ -16,6 +16,14 @@ from tenure.crm.lib import bulk
 from ..rows import Rows
 
 
+@dataclass(frozen=True)
+class ConsentEvidence:
+    """How the customers of a file gave the consent it grants, and the words they agreed to."""
+
+    source: str
+    wording: str
+
+
 @dataclass
 class Context:
     """Where the rows come from and who imports them."""
@@ -25,6 +33,7 @@ class Context:
     currency: str
     user_id: int | None = None
     advance: Callable[[int], None] | None = None
+    consent: ConsentEvidence | None = None
 
 
 @dataclass

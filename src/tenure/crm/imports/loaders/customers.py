@@ -3,6 +3,11 @@
 Only mapped columns are written; an empty cell clears the field, except a
 consent, which an empty cell leaves as it is. Each consent that changes is
 recorded as a ConsentChange, as ``Customer.set_consent`` records it.
+
+A file is not where consent is given: a file that grants consent must name how
+the customers gave it and the words they agreed to (``ConsentEvidence``), which
+every grant records with the file's name and the user; without them the whole
+file is refused. Withdrawals are always honoured, with the file as their source.
 """
 
 from __future__ import annotations
@@ -13,14 +18,32 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from tenure.crm.customers.models import Channel, ConsentChange, Customer, Tag
+from tenure.crm.customers.models import (
+    Channel,
+    ConsentChange,
+    ConsentSource,
+    Customer,
+    Purpose,
+    Tag,
+)
 from tenure.crm.lib import bulk
 from tenure.crm.lib.phone import InvalidPhone, normalize_phone
 
+from ..models import ImportKind
 from ..parsing import parse_bool, parse_date, parse_gender, parse_text
+from ..reading import ImportFileError
 from ..rows import Rows
-from .base import Context, Counts, customer_ids, reject_repeats, split_changes, user_finder
+from .base import (
+    ConsentEvidence,
+    Context,
+    Counts,
+    customer_ids,
+    reject_repeats,
+    split_changes,
+    user_finder,
+)
 
 CONSENTS = {f"consent_{channel.value}": channel.value for channel in Channel}
 LENGTH = {f.name: f.max_length for f in Customer._meta.fields if f.max_length}
@@ -196,17 +219,65 @@ def _write_tags(touched, extras, pks, existing) -> None:
     ])
 
 
+class ConsentNotEvidenced(ImportFileError):
+    """A file grants consent without saying how the customers gave it."""
+
+
+def consent_evidence(kind: str, source: str, wording: str) -> ConsentEvidence | None:
+    """Return the consent evidence named for an import, None when none is named.
+
+    Raises ValueError when it is named by halves, for another kind than customers,
+    or with a source that cannot grant consent.
+    """
+    source, wording = (source or "").strip(), (wording or "").strip()
+    if not source and not wording:
+        return None
+    if kind != ImportKind.CUSTOMERS:
+        raise ValueError(_("A consent source and wording go with a customers import only."))
+    sources = ConsentSource.granting()
+    if source not in sources:
+        raise ValueError(_("“%(source)s” is not a way customers give consent; name one of: "
+                           "%(sources)s.") % {"source": source, "sources": ", ".join(sources)})
+    if not wording:
+        raise ValueError(_("Give the words the customers agreed to with the consent source."))
+    return ConsentEvidence(source, wording)
+
+
 def _write_consent_history(touched, extras, pks, existing, ctx: Context) -> None:
-    now = timezone.now()
-    changes = []
+    grants, withdrawals = [], []
     for ext in touched:
         before = existing[ext][2] if ext in existing else None
         for name, channel in CONSENTS.items():
             granted = extras[ext].get(name)
             if granted is None or (before is not None and before[name] == granted):
                 continue
-            changes.append((pks[ext], channel, granted, now, f"import: {ctx.file_name}"[:64],
-                            ctx.user_id))
-    bulk.insert(ConsentChange,
-                   ["customer", "channel", "granted", "changed_at", "source", "changed_by"],
-                   changes)
+            (grants if granted else withdrawals).append((ext, name, channel))
+    if grants and ctx.consent is None:
+        _refuse_grants(grants, ctx)
+    now, file_name = timezone.now(), ctx.file_name[:255]
+    common = (Purpose.MARKETING, now, file_name, ctx.user_id)
+    rows = [(pks[ext], channel, True, ctx.consent.source, ctx.consent.wording, *common)
+            for ext, _name, channel in grants]
+    rows += [(pks[ext], channel, False, ConsentSource.IMPORT_FILE, "", *common)
+             for ext, _name, channel in withdrawals]
+    bulk.insert(ConsentChange, ["customer", "channel", "granted", "source", "wording",
+                                "purpose", "changed_at", "file_name", "changed_by"], rows)
+
+
+def _refuse_grants(grants: list[tuple], ctx: Context) -> None:
+    customers = list(dict.fromkeys(ext for ext, _name, _channel in grants))
+    columns = sorted({name for _ext, name, _channel in grants})
+    raise ConsentNotEvidenced(ngettext(
+        "%(file)s grants consent (%(columns)s) to %(count)d customer (external id "
+        "%(first)s) but does not say how they gave it. Name the consent source and the words "
+        "the customers agreed to (--consent-source and --consent-wording, or the consent "
+        "fields of the upload page), or leave the consent columns out; withdrawals need "
+        "neither. Nothing was imported.",
+        "%(file)s grants consent (%(columns)s) to %(count)d customers (external ids "
+        "%(first)s) but does not say how they gave it. Name the consent source and the words "
+        "the customers agreed to (--consent-source and --consent-wording, or the consent "
+        "fields of the upload page), or leave the consent columns out; withdrawals need "
+        "neither. Nothing was imported.",
+        len(customers),
+    ) % {"file": ctx.file_name, "columns": ", ".join(columns), "count": len(customers),
+         "first": ", ".join(customers[:5])})

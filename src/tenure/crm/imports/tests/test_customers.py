@@ -32,8 +32,9 @@ class CustomersImportTestCase(TenureTestCase):
         self.other_manager.save()
 
     def test_it_imports_profiles_tags_managers_consents_and_referrers(self):
-        result = run_import("customers", self.files.text("c.csv", CLIENTS), user=self.marketer,
-                            rejects_path=self.files.path("r.csv"))
+        result = run_import("customers", self.files.text("c.csv", CLIENTS), user=self.admin,
+                            rejects_path=self.files.path("r.csv"), consent_source="written_form",
+                            consent_wording="I agree to receive emails.")
 
         self.assertEqual((result.rows, result.inserted, result.rejected), (5, 4, 1))
         ivan = Customer.objects.get(external_id="1")
@@ -49,10 +50,12 @@ class CustomersImportTestCase(TenureTestCase):
                          ("+380440000000", "f", self.other_manager, ivan))
         self.assertEqual(Customer.objects.get(external_id="4").referred_by.external_id, "5")
         self.assertEqual(
-            sorted(ConsentChange.objects.values_list("customer__external_id", "channel",
-                                                     "granted", "source", "changed_by")),
-            [("1", "email", True, "import: c.csv", self.marketer.pk),
-             ("2", "email", False, "import: c.csv", self.marketer.pk)],
+            sorted(ConsentChange.objects.values_list(
+                "customer__external_id", "channel", "granted", "source", "wording", "file_name",
+                "changed_by")),
+            [("1", "email", True, "written_form", "I agree to receive emails.", "c.csv",
+              self.admin.pk),
+             ("2", "email", False, "import_file", "", "c.csv", self.admin.pk)],
         )
         with self.files.path("r.csv").open(encoding="utf-8-sig") as source:
             problems = [line[:4] for line in csv.reader(source)][1:]
@@ -65,7 +68,8 @@ class CustomersImportTestCase(TenureTestCase):
         ])
 
     def test_it_records_only_consents_that_change(self):
-        run_import("customers", self.files.text("c.csv", CLIENTS))
+        run_import("customers", self.files.text("c.csv", CLIENTS), consent_source="web_form",
+                   consent_wording="Email me.")
         changed = CLIENTS.replace(";vip, опт;так;", ";vip, опт;ні;").replace(";vip;ні;1", ";vip;;1")
 
         result = run_import("customers", self.files.text("c.csv", changed))

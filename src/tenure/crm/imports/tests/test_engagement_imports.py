@@ -103,7 +103,7 @@ class EngagementImportTestCase(TenureTestCase):
         ComplaintSla.objects.filter(severity="high").update(resolve_within_hours=8)
 
         result = run_import("complaints", self.files.text("k.csv", COMPLAINTS),
-                            user=self.marketer, rejects_path=self.files.path("r.csv"))
+                            user=self.admin, rejects_path=self.files.path("r.csv"))
 
         self.assertEqual((result.rows, result.inserted, result.rejected), (7, 3, 4))
         late = Complaint.objects.get(external_id="k1")
@@ -121,8 +121,8 @@ class EngagementImportTestCase(TenureTestCase):
         self.assertEqual(Complaint.objects.get(external_id="k3").status, "resolved")
         self.assertEqual(
             list(closed.events.values_list("from_status", "to_status", "at", "by", "note")),
-            [("", "new", datetime(2026, 2, 1, tzinfo=UTC), self.marketer.pk, "import: k.csv"),
-             ("new", "closed", datetime(2026, 2, 3, tzinfo=UTC), self.marketer.pk,
+            [("", "new", datetime(2026, 2, 1, tzinfo=UTC), self.admin.pk, "import: k.csv"),
+             ("new", "closed", datetime(2026, 2, 3, tzinfo=UTC), self.admin.pk,
               "import: k.csv")])
         self.assertFalse(Message.objects.exists())
         self.assertFalse(Notification.objects.exists())
@@ -157,7 +157,7 @@ class EngagementImportTestCase(TenureTestCase):
 
         self.assertEqual(status, 0)
         self.assertIn("7 rows read, 3 inserted, 0 updated, 0 unchanged, 4 rejected", out)
-        self.login(self.marketer)
+        self.login(self.admin)
         r = self.client.get("/import/")
         self.assertContains(r, '<option value="interactions">Interactions</option>')
         self.assertContains(r, '<option value="complaints">Complaints</option>')
