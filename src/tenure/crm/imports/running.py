@@ -131,7 +131,8 @@ def _result(run, rows: Rows, counts: Counts, duplicates, rejects_path, dry_run) 
         kind=run.kind, file_name=run.file_name, rows=rows.count + len(rows.table.bad_rows),
         inserted=counts.inserted, updated=counts.updated, unchanged=counts.unchanged,
         rejected=rows.rejected, rejects_path=rejects_path, new_customers=counts.new_customers,
-        matched=counts.matched, duplicates=duplicates, dry_run=dry_run, run=None if dry_run else run,
+        matched=counts.matched, duplicates=duplicates, dry_run=dry_run,
+        run=None if dry_run else run,
     )
     for name in ("rows", "inserted", "updated", "unchanged", "rejected", "matched"):
         setattr(run, name, getattr(result, name))

@@ -57,6 +57,36 @@ class DuplicatesTestCase(TenureTestCase):
             possible_duplicates()
 
 
+class DuplicateReasonsTestCase(TenureTestCase):
+    def setUp(self):
+        new = Customer.objects.create
+        self.ann = new(source="shop", external_id="17", name="Ann", email="ann@example.com",
+                       phone="+380501112233")
+        self.ann2 = new(source="web", external_id="w1", name="Ann 2", email="ANN@example.com",
+                        phone="+380501112233")
+        self.ann3 = new(source="web", external_id="17", name="Ann 3", email="ann@example.com")
+        self.bob = new(source="shop", external_id="18", name="Bob")
+        self.bob2 = new(source="import", external_id="18", name="Bob 2")
+
+    def test_it_lists_a_pair_once_with_every_key_it_shares(self):
+        self.assertEqual(summary(possible_duplicates()), [
+            ([("email", "ann@example.com"), ("phone", "+380501112233")], "Ann", "Ann 2"),
+            ([("email", "ann@example.com"), ("external_id", "17")], "Ann", "Ann 3"),
+            ([("external_id", "18")], "Bob", "Bob 2"),
+        ])
+        self.assertEqual(count_possible_duplicates(), 3)
+
+    def test_it_shows_every_reason_on_the_page(self):
+        self.login(self.admin)
+        response = self.client.get(reverse("duplicates:list"))
+        self.assertContains(response, "Same email", count=2)
+        self.assertContains(response, "Same phone", count=1)
+        self.assertContains(response, "Same external id in another source", count=2)
+        self.assertContains(response, "Compare and merge", count=3)
+        self.assertContains(
+            response, reverse("duplicates:compare", args=[self.bob.pk, self.bob2.pk]))
+
+
 class DuplicatePagesTestCase(TenureTestCase):
     def setUp(self):
         new = Customer.objects.create
