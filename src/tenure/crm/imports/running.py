@@ -161,7 +161,7 @@ def summary(result: ImportResult) -> str:
         text += ngettext("; %(count)d new customer", "; %(count)d new customers",
                          result.new_customers) % {"count": result.new_customers}
     if result.matched:
-        text += _("; customers %(matched)s") % {"matched": matched_text(result.matched)}
+        text += _("; existing customers: %(matched)s") % {"matched": matched_text(result.matched)}
     if result.duplicates is not None:
         text += ngettext("; %(count)d possible duplicate", "; %(count)d possible duplicates",
                          result.duplicates) % {"count": result.duplicates}

@@ -73,7 +73,8 @@ def load(rows: Rows, ctx: Context) -> Counts:
     extras = {ids[i]: _extras(i, tags, referrers, consents) for i in good}
     counts = _write(records, fields, extras, found, ctx)
     counts.unchanged += len(found.passed_over)
-    counts.matched = tally(found.matches)
+    counts.matched = tally({ext: match for ext, match in found.matches.items()
+                            if ext in records or ext in found.passed_over})
     return counts
 
 

@@ -159,9 +159,9 @@ class CustomerMatcher:
         if not pending:
             return found
         aliases = self._aliases(pending)
-        for ext in pending:
-            if self.source in aliases.get(ext, {}):
-                found[ext] = Match(aliases[ext][self.source], Via.ALIAS)
+        for ext, by_source in aliases.items():
+            if self.source in by_source:
+                found[ext] = Match(by_source[self.source], Via.ALIAS)
         pending = [ext for ext in pending if ext not in found]
         self._guess(found, Via.OTHER_SOURCE, self._by_other_source(pending, aliases), people)
         pending = [ext for ext in pending if ext not in found]
@@ -205,14 +205,15 @@ class CustomerMatcher:
 
     def _by_other_source(self, exts: list[str], aliases: dict) -> dict[str, list[_Known]]:
         """Return {id: customers of other sources known by that id or an alias of it}."""
-        pks: dict[str, set[int]] = {ext: set(aliases.get(ext, {}).values()) for ext in exts}
+        pks: dict[str, set[int]] = {ext: set(aliases[ext].values()) for ext in exts
+                                    if ext in aliases}
         if Customer.objects.exclude(source=self.source).exclude(external_id="").exists():
             for chunk in _chunks(exts):
                 for ext, pk in Customer.objects.filter(external_id__in=chunk).exclude(
                         source=self.source).values_list("external_id", "pk"):
-                    pks[ext].add(pk)
+                    pks.setdefault(ext, set()).add(pk)
         profiles = self._profiles({pk for found in pks.values() for pk in found})
-        return {ext: [profiles[pk] for pk in found] for ext, found in pks.items() if found}
+        return {ext: [profiles[pk] for pk in found] for ext, found in pks.items()}
 
     def _by_email(self, exts: list[str], people: dict[str, Person]) -> dict[str, list[_Known]]:
         wanted: dict[str, list[str]] = {}
@@ -261,27 +262,30 @@ class Contacts:
     """The name, email and phone columns of a file, parsed once (a bad one rejects its row)."""
 
     def __init__(self, rows: Rows):
-        self.names = rows.text("name")
-        self.emails = rows.parse("email", parse_email)
-        self.phones = rows.parse("phone", parse_phone)
+        self.columns = [
+            rows.text("name") if rows.has("name") else None,
+            rows.parse("email", parse_email) if rows.has("email") else None,
+            rows.parse("phone", parse_phone) if rows.has("phone") else None,
+        ]
 
-    def people(self, refs, indices) -> dict[str, Person]:
+    def people(self, refs, indices: list[int]) -> dict[str, Person]:
         """Return {customer id: Person} from the first non-empty values over ``indices``.
 
         A customer id that is an email address is their email when no column gives one.
         """
-        found: dict[str, list[str]] = {}
-        for index in indices:
-            ref = refs[index]
-            values = found.setdefault(ref, ["", "", ""])
-            for position, column in enumerate((self.names, self.emails, self.phones)):
-                if not values[position] and column[index]:
-                    values[position] = column[index]
+        firsts = []
+        for column in self.columns:
+            first: dict[str, str] = {}
+            if column is not None:  # one pass per mapped column, none for the others
+                for index in indices:
+                    if column[index] and refs[index] not in first:
+                        first[refs[index]] = column[index]
+            firsts.append(first)
+        names, emails, phones = firsts
         people = {}
-        for ref, (name, email, phone) in found.items():
-            if not email and "@" in ref:
-                email = _email_or_blank(ref)
-            people[ref] = Person(name, email, phone)
+        for ref in dict.fromkeys(refs[index] for index in indices):
+            email = emails.get(ref) or ("@" in ref and _email_or_blank(ref) or "")
+            people[ref] = Person(names.get(ref, ""), email, phones.get(ref, ""))
         return people
 
 
@@ -308,8 +312,8 @@ def find_customers(rows: Rows, ctx, refs, contacts: Contacts, *, create: bool) -
     ``create`` (for the good rows only); otherwise their rows are rejected (all of
     them, so a row's every problem is reported at once).
     """
-    indices = rows.good() if create else range(rows.count)
-    good = [int(i) for i in indices if refs[i] is not None]
+    indices = rows.good().tolist() if create else range(rows.count)
+    good = [i for i in indices if refs[i] is not None]
     people = contacts.people(refs, good)
     matcher = CustomerMatcher(ctx.source)
     matches = matcher.match(people)

@@ -51,7 +51,8 @@ class ImportMatchingTestCase(TenureTestCase):
         self.assertEqual(Order.objects.get().customer, ann)
         self.assertEqual((result.inserted, result.new_customers), (1, 0))
         self.assertEqual(result.matched, {"other_source": 1})
-        self.assertIn("customers 1 matched by external id in another source", summary(result))
+        self.assertIn("; existing customers: 1 matched by external id in another source",
+                      summary(result))
         self.assertEqual(aliases(), [("import", "c1", "Ann Smith")])
 
     def test_it_finds_them_again_by_the_alias_it_remembered(self):
