@@ -22,7 +22,7 @@ from tenure.crm.lib import bulk
 from . import rejects
 from .loaders import complaints, customers, interactions, order_lines, orders, products
 from .loaders.base import Context, Counts
-from .loaders.matching import describe
+from .loaders.matching import Via, describe
 from .mapping import fields_for, missing_required, resolve_mapping
 from .models import ImportKind, ImportRun
 from .reading import ImportFileError, read_table
@@ -172,4 +172,5 @@ def summary(result: ImportResult) -> str:
 
 def matched_text(matched: dict[str, int]) -> str:
     """Return "12 matched by email, 3 matched by phone" for an import's matched customers."""
-    return ", ".join(describe(via, count) for via, count in matched.items())
+    # In the order of the matching steps: PostgreSQL's jsonb keeps no key order.
+    return ", ".join(describe(via, matched[via]) for via in Via.REPORTED if matched.get(via))
