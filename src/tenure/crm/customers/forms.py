@@ -7,11 +7,12 @@ from datetime import date, datetime, time, timedelta
 from django import forms
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from tenure.crm.accounts.models import Role, User
 from tenure.crm.insights.models import CustomerSnapshot, Segment
-from tenure.crm.lib.phone import InvalidPhone, normalize_phone
+from tenure.crm.lib.phone import InvalidPhone, normalize_phone, search_digits, search_phone
 
 from .models import Channel, ConsentSource, Customer, Tag
 
@@ -159,16 +160,15 @@ def start_of_day(day: date) -> datetime:
 def search_q(text: str) -> Q:
     """Return the condition matching ``text`` in name, email, phone or external id.
 
-    A phone is compared in E.164, so "(044) 123-45-67" finds "+380441234567".
+    A phone is compared in E.164, so "(044) 123-45-67" finds "+380441234567", and a
+    partly typed number ("067 123") finds the numbers that contain its digits.
     """
     text = text.strip()
     condition = Q(name__icontains=text) | Q(email__icontains=text) | Q(external_id=text)
-    try:
-        phone = normalize_phone(text)
-    except InvalidPhone:
-        phone = ""
-    if phone:
+    if phone := search_phone(text):
         condition |= Q(phone=phone)
+    if digits := search_digits(text):
+        condition |= Q(phone__contains=digits)
     return condition
 
 
@@ -234,12 +234,13 @@ class CustomerForm(forms.ModelForm):
         return any(name in self.errors for name in IDENTIFYING)
 
     def clean_phone(self) -> str:
+        text = self.cleaned_data["phone"]
+        if self.instance.pk and text == self.instance.phone:
+            return text  # a number stored before the check stays until someone changes it
         try:
-            return normalize_phone(self.cleaned_data["phone"])
-        except InvalidPhone:
-            raise forms.ValidationError(
-                _("Enter a phone number, for example +380 44 123 45 67."), code="invalid"
-            ) from None
+            return normalize_phone(text)
+        except InvalidPhone as exc:
+            raise forms.ValidationError(capfirst(str(exc)), code="invalid") from None
 
 
 class ConsentForm(forms.Form):

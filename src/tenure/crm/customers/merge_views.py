@@ -50,9 +50,9 @@ def require_merge_permission(user) -> None:
 
 @login_required
 def duplicate_list(request):
-    """List the groups of customers that share an email or a phone."""
-    groups = possible_duplicates(customers_for_user(request.user))
-    page = Paginator(groups, PER_PAGE).get_page(request.GET.get("page"))
+    """List the pairs of customers that share an email, a phone or an external id."""
+    pairs = possible_duplicates(customers_for_user(request.user))
+    page = Paginator(pairs, PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "duplicates/list.html", {"page": page})
 
 

@@ -6,6 +6,10 @@ added later (interactions, complaints, surveys...) move without this module
 knowing them. The merge keeps a JSON snapshot: the removed customer as Django's
 serializer writes it, the ids of the rows moved per relation, and the kept
 customer's fields as they were, which is all ``undo_merge`` needs.
+
+The removed customer's external id becomes an alias of the kept customer, so importing
+the removed record's source again updates the kept customer instead of bringing the
+removed one back; undoing the merge removes the alias.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import Channel, ConsentChange, Customer, CustomerMerge, Tag
+from .models import Channel, ConsentChange, Customer, CustomerAlias, CustomerMerge, Tag
 
 # Profile fields that a merge fills on the kept customer when they are blank there.
 # The external id is not among them: it names the removed record in its source system.
@@ -183,10 +187,37 @@ def merge_customers(kept: Customer, removed: Customer, *, by=None) -> CustomerMe
         "moved": moved,
         "kept_changes": _changed_fields(kept_before, _serialize(kept)),
         "kept_tags": kept_before["fields"]["tags"],
+        "alias": _leave_alias(kept, removed),
     }
     return CustomerMerge.objects.create(
         kept=kept, removed_id=removed_data["pk"], snapshot=snapshot, merged_by=by
     )
+
+
+def _leave_alias(kept: Customer, removed: Customer) -> dict | None:
+    """Make the removed customer's external id an alias of ``kept``; return how to undo it."""
+    if not removed.external_id:
+        return None
+    alias, created = CustomerAlias.objects.get_or_create(
+        source=removed.source, external_id=removed.external_id, defaults={"customer": kept})
+    previous = None if created else alias.customer_id
+    if not created:
+        alias.customer = kept
+        alias.save(update_fields=["customer"])
+    return {"source": alias.source, "external_id": alias.external_id, "previous": previous}
+
+
+def _remove_alias(data: dict | None) -> None:
+    """Undo ``_leave_alias``: delete the alias, or give it back to its former customer."""
+    if data is None:
+        return
+    aliases = CustomerAlias.objects.filter(source=data["source"],
+                                           external_id=data["external_id"])
+    previous = data["previous"]
+    if previous is not None and Customer.objects.filter(pk=previous).exists():
+        aliases.update(customer=previous)
+    else:
+        aliases.delete()
 
 
 def _existing_or_none(field, value):
@@ -249,6 +280,7 @@ def undo_merge(merge: CustomerMerge, *, by=None) -> Customer:
         })
     if Customer.objects.filter(pk=merge.removed_id).exists():
         raise MergeError(_("A customer with id %(id)s exists already.") % {"id": merge.removed_id})
+    _remove_alias(merge.snapshot.get("alias"))
     removed = _save_serialized(merge.snapshot["removed"])
     _move_back(merge.snapshot["moved"], merge.kept, removed)
     _restore_kept(merge.kept, merge.snapshot)

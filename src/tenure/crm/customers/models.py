@@ -356,3 +356,35 @@ class CustomerMerge(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.removed_id} → {self.kept}"
+
+
+class CustomerAlias(models.Model):
+    """Another external id of a customer: a merged record's, or one an import matched.
+
+    Imports resolve an alias like the customer's own id, so a merged customer's
+    source file, imported again, finds the kept customer instead of bringing the
+    removed one back.
+    """
+
+    source = models.CharField(_("source"), max_length=32)
+    external_id = models.CharField(_("external id"), max_length=64)
+    customer = models.ForeignKey(
+        Customer, models.CASCADE, related_name="aliases", verbose_name=_("customer")
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["source", "external_id"]
+        verbose_name = _("customer alias")
+        verbose_name_plural = _("customer aliases")
+        constraints = [
+            models.UniqueConstraint(fields=["source", "external_id"],
+                                    name="customer_alias_unique_per_source"),
+        ]
+        indexes = [
+            # Imports look an id up in every source; the unique index leads with source.
+            models.Index(fields=["external_id"], name="customer_alias_external_id_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source}:{self.external_id} → {self.customer}"

@@ -3,7 +3,8 @@
 The synonym table itself lives in ``tenure.analytics.columns`` (pure data, shared with the
 analytics readers), joined with ``columns`` for the kinds only the CRM imports. Headers
 are compared after ``normalize_header``: case, spaces and punctuation do not matter,
-and "ё" reads as "е". A field's own name always matches it.
+and "ё" reads as "е". "№" reads as "номер", as 1C means it ("№ документа" is
+"Номер документа"). A field's own name always matches it.
 """
 
 from __future__ import annotations
@@ -11,8 +12,7 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 
 from tenure.analytics.columns import SYNONYMS as SHARED_SYNONYMS
-from tenure.analytics.columns import auto_mapping as _auto_mapping
-from tenure.analytics.columns import normalize_header
+from tenure.analytics.columns import lookup, normalize_header
 
 from .columns import SYNONYMS as CRM_SYNONYMS
 from .models import ImportKind
@@ -40,9 +40,30 @@ def fields_for(kind: str) -> list[str]:
     return list(SYNONYMS[kind])
 
 
+def _spelled(header: str) -> str:
+    """Return ``header`` with "№" written out, since ``normalize_header`` drops signs."""
+    return header.replace("№", " номер ")
+
+
+def _is_bare_number(header: str) -> bool:
+    return header.strip() == "№"
+
+
 def auto_mapping(kind: str, headers: list[str]) -> dict[str, str]:
-    """Return {header: field} for the headers recognised by name (each field once)."""
-    return _auto_mapping(SYNONYMS[kind], headers)
+    """Return {header: field} for the headers recognised by name (each field once).
+
+    A bare "№" is the vaguest header, so it takes only what the others left; beside
+    a document's number it is the line's number, as in 1C's tables of goods.
+    """
+    table = lookup(SYNONYMS[kind])
+    mapping: dict[str, str] = {}
+    for header in sorted(headers, key=_is_bare_number):
+        field = table.get(normalize_header(_spelled(header)))
+        if field in mapping.values() and _is_bare_number(header) and "line_no" in table.values():
+            field = "line_no"
+        if field and header not in mapping and field not in mapping.values():
+            mapping[header] = field
+    return {header: mapping[header] for header in headers if header in mapping}
 
 
 def parse_overrides(items: list[str]) -> dict[str, str]:
@@ -78,7 +99,7 @@ def _find_header(wanted: str, headers: list[str]) -> str:
     if wanted in headers:
         return wanted
     for header in headers:
-        if normalize_header(header) == normalize_header(wanted):
+        if normalize_header(_spelled(header)) == normalize_header(_spelled(wanted)):
             return header
     raise MappingError(
         _("the file has no column '%(column)s'; its columns are: %(columns)s.")

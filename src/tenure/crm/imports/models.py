@@ -29,6 +29,10 @@ class ImportRun(models.Model):
     updated = models.PositiveIntegerField(_("updated"), default=0)
     unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
     rejected = models.PositiveIntegerField(_("rejected"), default=0)
+    matched = models.JSONField(
+        _("customers matched"), default=dict, blank=True,
+        help_text=_("How many existing customers were found other than by their own id."),
+    )
     rejects_file = models.CharField(_("rejects file"), max_length=500, blank=True)
     error = models.TextField(_("error"), blank=True)
     user = models.ForeignKey(

@@ -8,7 +8,7 @@ benchmark call; it checks the rights of every user it is given (``permissions``)
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
@@ -23,6 +23,7 @@ from tenure.crm.lib import bulk
 from . import rejects
 from .loaders import complaints, customers, interactions, order_lines, orders, products
 from .loaders.base import Context, Counts
+from .loaders.matching import Via, describe
 from .mapping import fields_for, missing_required, resolve_mapping
 from .models import ImportKind, ImportRun
 from .permissions import ImportNotAllowed, check_may_import
@@ -52,6 +53,7 @@ class ImportResult:
     rejected: int
     rejects_path: str = ""
     new_customers: int = 0
+    matched: dict[str, int] = field(default_factory=dict)  # {matching.Via: customers}
     duplicates: int | None = None
     dry_run: bool = False
     run: ImportRun | None = None
@@ -142,9 +144,10 @@ def _result(run, rows: Rows, counts: Counts, duplicates, rejects_path, dry_run) 
         kind=run.kind, file_name=run.file_name, rows=rows.count + len(rows.table.bad_rows),
         inserted=counts.inserted, updated=counts.updated, unchanged=counts.unchanged,
         rejected=rows.rejected, rejects_path=rejects_path, new_customers=counts.new_customers,
-        duplicates=duplicates, dry_run=dry_run, run=None if dry_run else run,
+        matched=counts.matched, duplicates=duplicates, dry_run=dry_run,
+        run=None if dry_run else run,
     )
-    for name in ("rows", "inserted", "updated", "unchanged", "rejected"):
+    for name in ("rows", "inserted", "updated", "unchanged", "rejected", "matched"):
         setattr(run, name, getattr(result, name))
     run.rejects_file = rejects_path
     return result
@@ -170,9 +173,17 @@ def summary(result: ImportResult) -> str:
     if result.new_customers:
         text += ngettext("; %(count)d new customer", "; %(count)d new customers",
                          result.new_customers) % {"count": result.new_customers}
+    if result.matched:
+        text += _("; existing customers: %(matched)s") % {"matched": matched_text(result.matched)}
     if result.duplicates is not None:
         text += ngettext("; %(count)d possible duplicate", "; %(count)d possible duplicates",
                          result.duplicates) % {"count": result.duplicates}
     if result.dry_run:
         text += _("; dry run: nothing was saved")
     return text
+
+
+def matched_text(matched: dict[str, int]) -> str:
+    """Return "12 matched by email, 3 matched by phone" for an import's matched customers."""
+    # In the order of the matching steps: PostgreSQL's jsonb keeps no key order.
+    return ", ".join(describe(via, matched[via]) for via in Via.REPORTED if matched.get(via))

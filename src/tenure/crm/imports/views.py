@@ -17,7 +17,7 @@ from .mapping import auto_mapping
 from .models import ImportRun
 from .permissions import ImportNotAllowed
 from .reading import ImportFileError, read_table
-from .running import run_import
+from .running import matched_text, run_import
 
 PREVIEW_ROWS = 10
 RECENT_RUNS = 20
@@ -107,6 +107,7 @@ def detail(request, pk):
     run = get_object_or_404(ImportRun.objects.select_related("user"), pk=pk)
     problems = rejects.read(run.rejects_file) if run.rejects_file else []
     return render(request, "imports/detail.html", {"run": run, "problems": problems,
+                                                   "matched": matched_text(run.matched),
                                                    "shown_limit": 500})
 
 

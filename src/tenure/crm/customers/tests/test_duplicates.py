@@ -11,8 +11,8 @@ from tenure.crm.customers.models import Customer, CustomerMerge
 from tenure.crm.testing import TenureTestCase
 
 
-def summary(groups) -> list[tuple[str, str, list[str]]]:
-    return [(g.reason, g.key, [c.name for c in g.customers]) for g in groups]
+def summary(pairs) -> list[tuple[list[tuple[str, str]], str, str]]:
+    return [(p.reasons, p.first.name, p.second.name) for p in pairs]
 
 
 class DuplicatesTestCase(TenureTestCase):
@@ -30,12 +30,13 @@ class DuplicatesTestCase(TenureTestCase):
 
     def test_it_finds_the_same_email_in_any_case_and_the_same_phone(self):
         self.assertEqual(summary(possible_duplicates()), [
-            ("email", "ann@example.com", ["Ann", "Ann 2", "Ann 3"]),
-            ("phone", "+380501112233", ["Ben", "Ben 2"]),
+            ([("email", "ann@example.com")], "Ann", "Ann 2"),
+            ([("email", "ann@example.com")], "Ann", "Ann 3"),
+            ([("phone", "+380501112233")], "Ben", "Ben 2"),
         ])
 
-    def test_it_counts_the_groups(self):
-        self.assertEqual(count_possible_duplicates(), 2)
+    def test_it_counts_the_pairs(self):
+        self.assertEqual(count_possible_duplicates(), 3)
 
     def test_it_finds_nothing_among_distinct_customers(self):
         distinct = Customer.objects.filter(name__in=["Cid", "Dee", "Blank 1", "Blank 2", "Ann"])
@@ -43,17 +44,47 @@ class DuplicatesTestCase(TenureTestCase):
         self.assertEqual(count_possible_duplicates(distinct), 0)
 
     def test_it_keeps_to_a_sales_managers_customers(self):
-        groups = possible_duplicates(customers_for_user(self.manager))
-        self.assertEqual(summary(groups), [
-            ("email", "ann@example.com", ["Ann", "Ann 3"]),
-            ("phone", "+380501112233", ["Ben", "Ben 2"]),
+        pairs = possible_duplicates(customers_for_user(self.manager))
+        self.assertEqual(summary(pairs), [
+            ([("email", "ann@example.com")], "Ann", "Ann 3"),
+            ([("phone", "+380501112233")], "Ben", "Ben 2"),
         ])
         self.assertEqual(possible_duplicates(customers_for_user(self.other_manager)), [])
 
     def test_it_groups_in_sql(self):
-        # One query per reason, whatever the number of customers.
-        with self.assertNumQueries(2):
+        # One query per reason (email, phone, external id), whatever the number of customers.
+        with self.assertNumQueries(3):
             possible_duplicates()
+
+
+class DuplicateReasonsTestCase(TenureTestCase):
+    def setUp(self):
+        new = Customer.objects.create
+        self.ann = new(source="shop", external_id="17", name="Ann", email="ann@example.com",
+                       phone="+380501112233")
+        self.ann2 = new(source="web", external_id="w1", name="Ann 2", email="ANN@example.com",
+                        phone="+380501112233")
+        self.ann3 = new(source="web", external_id="17", name="Ann 3", email="ann@example.com")
+        self.bob = new(source="shop", external_id="18", name="Bob")
+        self.bob2 = new(source="import", external_id="18", name="Bob 2")
+
+    def test_it_lists_a_pair_once_with_every_key_it_shares(self):
+        self.assertEqual(summary(possible_duplicates()), [
+            ([("email", "ann@example.com"), ("phone", "+380501112233")], "Ann", "Ann 2"),
+            ([("email", "ann@example.com"), ("external_id", "17")], "Ann", "Ann 3"),
+            ([("external_id", "18")], "Bob", "Bob 2"),
+        ])
+        self.assertEqual(count_possible_duplicates(), 3)
+
+    def test_it_shows_every_reason_on_the_page(self):
+        self.login(self.admin)
+        response = self.client.get(reverse("duplicates:list"))
+        self.assertContains(response, "Same email", count=2)
+        self.assertContains(response, "Same phone", count=1)
+        self.assertContains(response, "Same external id in another source", count=2)
+        self.assertContains(response, "Compare and merge", count=3)
+        self.assertContains(
+            response, reverse("duplicates:compare", args=[self.bob.pk, self.bob2.pk]))
 
 
 class DuplicatePagesTestCase(TenureTestCase):
@@ -108,13 +139,13 @@ class DuplicatesCommandTestCase(TenureTestCase):
         call_command("duplicates", *args, stdout=out)
         return out.getvalue()
 
-    def test_it_prints_the_groups(self):
+    def test_it_prints_the_pairs(self):
         lines = self.run_command().splitlines()
         self.assertEqual(lines[1].split(), [
             "Same", "email", "ann@example.com", f"#{self.ann.pk}", "Ann,", f"#{self.ann2.pk}",
             "Ann", "Two",
         ])
-        self.assertEqual(lines[-1], "1 possible duplicate group")
+        self.assertEqual(lines[-1], "1 pair of possible duplicates")
 
     def test_it_merges_and_undoes(self):
         out = self.run_command("--merge", str(self.ann.pk), str(self.ann2.pk))

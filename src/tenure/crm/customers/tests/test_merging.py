@@ -6,7 +6,7 @@ from decimal import Decimal
 from django.urls import reverse
 
 from tenure.crm.customers.merging import MergeError, merge_customers, undo_merge
-from tenure.crm.customers.models import Customer, CustomerMerge, Tag
+from tenure.crm.customers.models import Customer, CustomerAlias, CustomerMerge, Tag
 from tenure.crm.sales.models import Order, OrderStatus, Return
 from tenure.crm.testing import TenureTestCase
 
@@ -134,6 +134,31 @@ class MergingTestCase(TenureTestCase):
             "customers.customer.referred_by": [self.friend.pk],
             "customers.customermerge.kept": [earlier.pk],
         })
+
+    def test_it_leaves_the_removed_id_as_an_alias_of_the_kept_customer(self):
+        CustomerAlias.objects.create(source="web", external_id="w-9", customer=self.removed)
+
+        merge_customers(self.kept, self.removed)
+
+        self.assertEqual(
+            sorted(CustomerAlias.objects.values_list("source", "external_id", "customer")),
+            [("shop", "B7", self.kept.pk), ("web", "w-9", self.kept.pk)],
+        )
+
+    def test_it_removes_the_alias_on_undo_and_gives_the_others_back(self):
+        CustomerAlias.objects.create(source="web", external_id="w-9", customer=self.removed)
+        merge = merge_customers(self.kept, self.removed)
+
+        undo_merge(merge)
+
+        self.assertEqual(
+            sorted(CustomerAlias.objects.values_list("source", "external_id", "customer")),
+            [("web", "w-9", self.removed.pk)],
+        )
+
+    def test_it_leaves_no_alias_for_a_customer_without_an_external_id(self):
+        merge_customers(self.kept, self.friend)
+        self.assertFalse(CustomerAlias.objects.exists())
 
     def test_it_refuses_to_merge_a_customer_with_themselves(self):
         with self.assertRaises(MergeError):

@@ -1,4 +1,7 @@
-"""What every loader shares: the run's context, the counts, and customer and product look-ups."""
+"""What every loader shares: the run's context, the counts, and product and user look-ups.
+
+Customers are looked up by ``matching``.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +13,6 @@ from django.utils.translation import gettext as _
 
 from tenure.crm.accounts.models import User
 from tenure.crm.catalog.models import Product
-from tenure.crm.customers.models import Customer
 from tenure.crm.lib import bulk
 
 from ..rows import Rows
@@ -44,7 +46,7 @@ class Counts:
     updated: int = 0
     unchanged: int = 0
     new_customers: int = 0
-    details: dict = field(default_factory=dict)
+    matched: dict = field(default_factory=dict)  # {matching.Via: customers found that way}
 
 
 @dataclass
@@ -102,14 +104,6 @@ def product_ids() -> dict[str, int]:
     return dict(Product.objects.values_list("sku", "id"))
 
 
-def customer_ids(source: str) -> dict[str, int]:
-    """Return {external id: customer id} for the customers of ``source``."""
-    return dict(
-        Customer.objects.filter(source=source).exclude(external_id="")
-        .values_list("external_id", "id")
-    )
-
-
 def user_finder() -> Callable[[str], int]:
     """Return a parser of a username or email (any case) into a user id."""
     users = {}
@@ -125,37 +119,3 @@ def user_finder() -> Callable[[str], int]:
             raise ValueError(_("unknown user")) from None
 
     return find
-
-
-def customer_finder(source: str) -> Callable[[str], int]:
-    """Return a parser of a customer's external id in ``source`` into their id."""
-    known = customer_ids(source)
-
-    def find(text: str) -> int:
-        try:
-            return known[text]
-        except KeyError:
-            raise ValueError(_("unknown customer; import the customers first")) from None
-
-    return find
-
-
-def ensure_customers(ctx: Context, names: dict[str, str]) -> tuple[dict[str, int], int]:
-    """Return {external id: id} for ``names`` {external id: name}, creating unknown ones."""
-    known = customer_ids(ctx.source)
-    missing = [(ctx.source, ext, names[ext][:200]) for ext in names if ext not in known]
-    if not missing:
-        return known, 0
-    bulk.insert(Customer, ["source", "external_id", "name"], missing, ctx.advance)
-    return customer_ids(ctx.source), len(missing)
-
-
-def first_names(rows: Rows, customers: np.ndarray, indices) -> dict[str, str]:
-    """Return {customer external id: first non-empty name} over ``indices``."""
-    names = rows.text("name")
-    found: dict[str, str] = {}
-    for index in indices:
-        ext = customers[index]
-        if not found.get(ext):
-            found[ext] = names[index]
-    return found

@@ -1,7 +1,7 @@
 """Load complaints: upsert by (source, id), each due within its severity's SLA.
 
-The customer, and the order when one is named, must already exist in the same
-source, and the order must be that customer's. A resolved or closed complaint needs
+The customer must already exist, found as ``matching`` says; the order, when one is
+named, must exist in the same source and be that customer's. A resolved or closed complaint needs
 its resolution date and an open one has none; without a status, a complaint with a
 resolution date is resolved. A row describes the whole complaint: an empty or
 unmapped column gives its field's default. Each new complaint, and each status an
@@ -31,8 +31,9 @@ from tenure.crm.sales.models import Order
 
 from ..parsing import parse_choice, parse_datetime, parse_text
 from ..rows import Rows
-from .base import Context, Counts, customer_finder, reject_repeats, upsert_by_external_id
+from .base import Context, Counts, reject_repeats, upsert_by_external_id
 from .interactions import parse_kind
+from .matching import Contacts, find_customers
 
 CATEGORIES = {
     ComplaintCategory.PRODUCT: ("quality", "product quality", "defect", "качество",
@@ -74,8 +75,9 @@ DONE = (ComplaintStatus.RESOLVED, ComplaintStatus.CLOSED)
 def load(rows: Rows, ctx: Context) -> Counts:
     """Insert new complaints, update changed ones, and record their history."""
     ids = rows.parse("external_id", parse_text(64), required=True)
+    refs = rows.parse("customer", parse_text(64), required=True)
+    contacts = Contacts(rows)
     cols = {
-        "customer": rows.parse("customer", customer_finder(ctx.source), required=True),
         "category": rows.parse("category", parse_category, required=True),
         "opened_at": rows.parse("opened_at", parse_datetime, required=True),
         "severity": rows.parse("severity", parse_severity),
@@ -85,6 +87,8 @@ def load(rows: Rows, ctx: Context) -> Counts:
         "resolved_at": rows.parse("resolved_at", parse_datetime),
         "resolution": rows.parse("resolution", str),
     }
+    found = find_customers(rows, ctx, refs, contacts, create=False)
+    cols["customer"] = [found.ids.get(ref) for ref in refs]
     cols["order"] = _orders(rows, cols["customer"], ctx)
     _check_resolution(rows, cols)
     reject_repeats(rows, ids, "external_id")
@@ -92,7 +96,8 @@ def load(rows: Rows, ctx: Context) -> Counts:
     records = {ids[i]: _record(cols, i, hours) for i in rows.good()}
     existing, changes = upsert_by_external_id(Complaint, FIELDS, records, ctx)
     _write_history(records, existing, changes, ctx)
-    return Counts(len(changes.new), len(changes.changed), len(changes.same))
+    return Counts(len(changes.new), len(changes.changed), len(changes.same),
+                  matched=found.matched)
 
 
 def _orders(rows: Rows, customers, ctx: Context) -> list:

@@ -4,6 +4,13 @@ Only mapped columns are written; an empty cell clears the field, except a
 consent, which an empty cell leaves as it is. Each consent that changes is
 recorded as a ConsentChange, as ``Customer.set_consent`` records it.
 
+A row whose id the source does not know updates the customer ``matching`` finds for
+it (an alias, the same id in another source, the same email or phone) and its id
+becomes an alias of that customer, rather than adding the same person twice. When
+several rows find one customer, the row of the customer's own id is written; a row
+that found them through an alias (a merged record) is passed over, and any other is
+rejected as describing the same customer as the written row.
+
 A file is not where consent is given: a file that grants consent must name how
 the customers gave it and the words they agreed to (``ConsentEvidence``), which
 every grant records with the file's name and the user; without them the whole
@@ -13,9 +20,8 @@ file is refused. Withdrawals are always honoured, with the file as their source.
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass, field
 
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -29,39 +35,16 @@ from tenure.crm.customers.models import (
     Tag,
 )
 from tenure.crm.lib import bulk
-from tenure.crm.lib.phone import InvalidPhone, normalize_phone
 
 from ..models import ImportKind
 from ..parsing import parse_bool, parse_date, parse_gender, parse_text
 from ..reading import ImportFileError
 from ..rows import Rows
-from .base import (
-    ConsentEvidence,
-    Context,
-    Counts,
-    customer_ids,
-    reject_repeats,
-    split_changes,
-    user_finder,
-)
+from .base import ConsentEvidence, Context, Counts, reject_repeats, split_changes, user_finder
+from .matching import CustomerMatcher, Match, Person, Via, parse_email, parse_phone, tally
 
 CONSENTS = {f"consent_{channel.value}": channel.value for channel in Channel}
 LENGTH = {f.name: f.max_length for f in Customer._meta.fields if f.max_length}
-
-
-def _email(text: str) -> str:
-    try:
-        validate_email(text)
-    except ValidationError:
-        raise ValueError(_("not an email address")) from None
-    return text
-
-
-def _phone(text: str) -> str:
-    try:
-        return normalize_phone(text)
-    except InvalidPhone:
-        raise ValueError(_("not a phone number")) from None
 
 
 def _tags(text: str) -> frozenset:
@@ -70,8 +53,8 @@ def _tags(text: str) -> frozenset:
 
 # Model field -> parser of the file field of the same name.
 SCALARS = {
-    "email": _email,
-    "phone": _phone,
+    "email": parse_email,
+    "phone": parse_phone,
     "birth_date": parse_date,
     "gender": parse_gender,
     "city": parse_text(LENGTH["city"]),
@@ -95,14 +78,80 @@ def load(rows: Rows, ctx: Context) -> Counts:
     tags = rows.parse("tags", _tags) if rows.has("tags") else None
     referrers = _referrers(rows, ids) if rows.has("referred_by") else None
     reject_repeats(rows, ids, "external_id")
+    found = _match(rows, ids, cols, CustomerMatcher(ctx.source))
     if referrers is not None:
-        _reject_unknown_referrers(rows, ids, referrers, ctx)
-    good = [int(i) for i in rows.good()]
+        _reject_unknown_referrers(rows, ids, referrers, found)
+    good = [int(i) for i in rows.good() if ids[i] not in found.passed_over]
     fields = list(cols)
     records = {ids[i]: tuple(BLANK.get(f) if cols[f][i] is None else cols[f][i] for f in fields)
                for i in good}
     extras = {ids[i]: _extras(i, tags, referrers, consents) for i in good}
-    return _write(records, fields, extras, ctx)
+    counts = _write(records, fields, extras, found, ctx)
+    counts.unchanged += len(found.passed_over)
+    counts.matched = tally({ext: match for ext, match in found.matches.items()
+                            if ext in records or ext in found.passed_over})
+    return counts
+
+
+@dataclass
+class _Found:
+    """The existing customers the rows name, and the rows passed over."""
+
+    matcher: CustomerMatcher
+    matches: dict[str, Match]
+    passed_over: set[str] = field(default_factory=set)
+    referred: dict[str, int] = field(default_factory=dict)  # referrers not among the rows
+
+    def referrer(self, ext: str | None):
+        """Return the customer ``ext`` refers to: an id, or ("new", ext) for a new row."""
+        if ext is None:
+            return None
+        if ext in self.matches:
+            return self.matches[ext].customer
+        return self.referred.get(ext, ("new", ext))
+
+
+def _match(rows: Rows, ids, cols: dict, matcher: CustomerMatcher) -> _Found:
+    """Find the customers the good rows describe; settle rows that find the same one."""
+    good = [int(i) for i in rows.good()]
+
+    def text(name: str, index: int) -> str:
+        return (cols[name][index] or "") if name in cols else ""
+
+    matches = matcher.match({ids[i]: Person(text("name", i), text("email", i), text("phone", i))
+                             for i in good})
+    found = _Found(matcher, matches)
+    rows_of: dict[int, list[int]] = defaultdict(list)
+    for index in good:
+        if ids[index] in matches:
+            rows_of[matches[ids[index]].customer].append(index)
+    for indices in rows_of.values():
+        if len(indices) > 1:
+            _settle(rows, ids, indices, found)
+    return found
+
+
+def _settle(rows: Rows, ids, indices: list[int], found: _Found) -> None:
+    """Keep one row for a customer several rows found; pass over or reject the others."""
+    own = [i for i in indices if found.matches[ids[i]].via == Via.SOURCE]
+    kept = own[0] if own else indices[0]
+    row = rows.table.row_numbers[kept].as_py()
+    for index in indices:
+        ext = ids[index]
+        if index == kept:
+            continue
+        if found.matches[ext].via == Via.ALIAS:
+            found.passed_over.add(ext)
+        else:
+            rows.reject(index, "external_id", _(
+                "the same customer as row %(row)d (found by %(how)s)"
+            ) % {"row": row, "how": _how(found.matches[ext].via)})
+            del found.matches[ext]
+
+
+def _how(via: str) -> str:
+    return {Via.OTHER_SOURCE: _("the same id in another source"), Via.EMAIL: _("email"),
+            Via.PHONE: _("phone")}[via]
 
 
 def _names(rows: Rows):
@@ -127,9 +176,12 @@ def _referrers(rows: Rows, ids):
     return referrers
 
 
-def _reject_unknown_referrers(rows: Rows, ids, referrers, ctx: Context) -> None:
+def _reject_unknown_referrers(rows: Rows, ids, referrers, found: _Found) -> None:
     """Reject rows naming a referrer that is neither in the database nor a good row."""
-    known = set(customer_ids(ctx.source))
+    named = {ref for ref in referrers if ref is not None}
+    found.referred = {ext: match.customer for ext, match in
+                      found.matcher.match({ext: Person() for ext in named}).items()}
+    known = set(found.referred)
     while True:
         present = known | {ids[i] for i in rows.good()}
         unknown = [int(i) for i in rows.good()
@@ -149,29 +201,39 @@ def _extras(index, tags, referrers, consents) -> dict:
     return extras
 
 
-def _existing(ctx: Context, fields: list[str]) -> dict:
-    """Return {external id: (pk, values, extras)} with the extras' current state."""
-    rows = list(Customer.objects.filter(source=ctx.source).exclude(external_id="").values_list(
-        "external_id", "pk", "referred_by", *CONSENTS, *fields))
-    ext_of = dict(Customer.objects.filter(referrals__source=ctx.source)
-                  .values_list("pk", "external_id"))
+def _existing(ctx: Context, fields: list[str], found: _Found, exts) -> dict:
+    """Return {external id: (pk, values, extras)} of the customers ``exts`` found."""
+    wanted = {found.matches[ext].customer: ext for ext in exts if ext in found.matches}
+    # Most are the source's own: read them in one pass, and the others by primary key.
+    others = sorted(set(wanted) - set(found.matcher.own.values()))
+    scopes = [{"source": ctx.source}, *({"pk__in": chunk} for chunk in _chunks(others))]
+    columns = ("pk", "referred_by", *CONSENTS, *fields)
+    rows = [row for scope in scopes for row in Customer.objects.filter(**scope)
+            .values_list(*columns) if row[0] in wanted]
     tags = defaultdict(set)
-    for customer, name in Customer.tags.through.objects.filter(
-            customer__source=ctx.source).values_list("customer_id", "tag__name"):
-        tags[customer].add(name)
+    through = Customer.tags.through.objects
+    for scope in [{"customer__source": ctx.source},
+                  *({"customer__in": chunk} for chunk in _chunks(others))]:
+        for customer, name in through.filter(**scope).values_list("customer_id", "tag__name"):
+            tags[customer].add(name)
     existing = {}
-    for ext, pk, referrer, *values in rows:
+    for pk, referrer, *values in rows:
         state = dict(zip(CONSENTS, values[:len(CONSENTS)], strict=True))
         state["tags"] = frozenset(tags.get(pk, ()))
-        state["referred_by"] = ext_of.get(referrer) if referrer else None
-        existing[ext] = (pk, tuple(values[len(CONSENTS):]), state)
+        state["referred_by"] = referrer
+        existing[wanted[pk]] = (pk, tuple(values[len(CONSENTS):]), state)
     return existing
 
 
-def _write(records: dict, fields: list[str], extras: dict, ctx: Context) -> Counts:
-    existing = _existing(ctx, fields)
+def _chunks(values: list) -> list[list]:
+    return [values[i:i + bulk.IN_CHUNK] for i in range(0, len(values), bulk.IN_CHUNK)]
+
+
+def _write(records: dict, fields: list[str], extras: dict, found: _Found,
+           ctx: Context) -> Counts:
+    existing = _existing(ctx, fields, found, records)
     changes = split_changes(
-        {ext: (values, extras[ext]) for ext, values in records.items()},
+        {ext: (values, _compared(extras[ext], found)) for ext, values in records.items()},
         {ext: (pk, (values, _relevant(state, extras.get(ext, {}))))
          for ext, (pk, values, state) in existing.items()},
     )
@@ -185,12 +247,21 @@ def _write(records: dict, fields: list[str], extras: dict, ctx: Context) -> Coun
         (*records[ext], *(extras[ext].get(n, existing[ext][2][n]) for n in consent_fields),
          now, existing[ext][0]) for ext in changes.changed
     ], ctx.advance)
-    pks = customer_ids(ctx.source)
+    found.matcher.remember({ext: found.matches[ext] for ext in records if ext in found.matches})
+    pks = {**found.referred, **CustomerMatcher(ctx.source).own,
+           **{ext: pk for ext, (pk, _values, _state) in existing.items()}}
     touched = [*changes.new, *changes.changed]
     _write_referrers(touched, extras, pks)
     _write_tags(touched, extras, pks, existing)
     _write_consent_history(touched, extras, pks, existing, ctx)
     return Counts(len(changes.new), len(changes.changed), len(changes.same))
+
+
+def _compared(extras: dict, found: _Found) -> dict:
+    """Return ``extras`` with the referrer as a customer id, as the stored state has it."""
+    if "referred_by" not in extras:
+        return extras
+    return {**extras, "referred_by": found.referrer(extras["referred_by"])}
 
 
 def _relevant(state: dict, wanted: dict) -> dict:

@@ -1,7 +1,8 @@
 """Load interactions (calls, emails, meetings, messages, notes): upsert by (source, id).
 
-The customer must already exist in the same source: a contact with an unknown
-customer is rejected, not guessed. A row describes the whole interaction: an empty
+The customer must already exist: found as ``matching`` says (their id in the source,
+an alias, another source's id, their email or phone); a contact with a customer found
+nowhere is rejected, not created. A row describes the whole interaction: an empty
 or unmapped column clears its field.
 """
 
@@ -13,14 +14,8 @@ from tenure.crm.engagement.models import Direction, Interaction, InteractionKind
 
 from ..parsing import parse_choice, parse_datetime, parse_text
 from ..rows import Rows
-from .base import (
-    Context,
-    Counts,
-    customer_finder,
-    reject_repeats,
-    upsert_by_external_id,
-    user_finder,
-)
+from .base import Context, Counts, reject_repeats, upsert_by_external_id, user_finder
+from .matching import Contacts, find_customers
 
 KINDS = {
     InteractionKind.CALL: ("phone call", "phone", "звонок", "дзвінок", "телефон"),
@@ -69,18 +64,22 @@ FIELDS = ["customer", "kind", "occurred_at", *OPTIONAL, "manager"]
 def load(rows: Rows, ctx: Context) -> Counts:
     """Insert new interactions, update changed ones."""
     ids = rows.parse("external_id", parse_text(64), required=True)
+    refs = rows.parse("customer", parse_text(64), required=True)
+    contacts = Contacts(rows)
     cols = {
-        "customer": rows.parse("customer", customer_finder(ctx.source), required=True),
         "kind": rows.parse("kind", parse_kind, required=True),
         "occurred_at": rows.parse("occurred_at", parse_datetime, required=True),
         **{name: rows.parse(name, parser) for name, (parser, _empty) in OPTIONAL.items()},
         "manager": rows.parse("manager", user_finder()),
     }
+    found = find_customers(rows, ctx, refs, contacts, create=False)
+    cols["customer"] = [found.ids.get(ref) for ref in refs]
     reject_repeats(rows, ids, "external_id")
     records = {ids[i]: tuple(_value(name, cols[name][i]) for name in FIELDS)
                for i in rows.good()}
     _, changes = upsert_by_external_id(Interaction, FIELDS, records, ctx)
-    return Counts(len(changes.new), len(changes.changed), len(changes.same))
+    return Counts(len(changes.new), len(changes.changed), len(changes.same),
+                  matched=found.matched)
 
 
 def _value(name: str, value):

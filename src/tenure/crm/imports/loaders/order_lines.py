@@ -1,5 +1,7 @@
 """Load order lines, one per row: orders are built from their lines, returns from return rows.
 
+Customers are matched or created as in the orders import (``matching``).
+
 An order's total is the sum of its lines' quantity x price - discount. An order
 whose lines or order-level fields changed is rewritten whole (its lines are
 replaced); an unchanged one is not touched. A return row (type "return",
@@ -32,7 +34,8 @@ from ..parsing import (
     parse_text,
 )
 from ..rows import Rows
-from .base import Context, Counts, ensure_customers, first_names, product_ids, split_changes
+from .base import Context, Counts, product_ids, split_changes
+from .matching import Contacts, find_customers
 
 # Order-level columns: written only when mapped; the first non-empty value of an order wins.
 ORDER_LEVEL = {
@@ -57,17 +60,18 @@ class Draft:
 def load(rows: Rows, ctx: Context) -> Counts:
     """Insert, update or keep the orders and returns the rows describe."""
     cols = _parse(rows)
+    contacts = Contacts(rows)
     _check_quantities(rows, cols)
     cols["line_no"] = _line_numbers(rows, cols)
     _reject_disagreeing(rows, cols)
     order_names = [*_mapped_order_level(rows)]
-    good = rows.good()
-    customer_map, created = ensure_customers(
-        ctx, first_names(rows, cols["customer"], [i for i in good if not cols["is_return"][i]])
-    )
-    orders = _order_drafts(rows, cols, customer_map, order_names, ctx)
+    # Return rows name their customer through the original order, not for themselves.
+    sales = [None if is_return else ref for ref, is_return in zip(
+        cols["customer"], cols["is_return"], strict=True)]
+    found = find_customers(rows, ctx, sales, contacts, create=True)
+    orders = _order_drafts(rows, cols, found.ids, order_names, ctx)
     counts = _write_orders(orders, order_names, ctx)
-    counts.new_customers = created
+    counts.new_customers, counts.matched = found.created, found.matched
     returns = _return_drafts(rows, cols, ctx)
     _add(counts, _write_returns(returns, ctx))
     return counts

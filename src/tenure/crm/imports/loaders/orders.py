@@ -1,4 +1,7 @@
-"""Load orders, one per row: upsert by (source, order id), customers created as needed.
+"""Load orders, one per row: upsert by (source, order id), customers matched or created.
+
+Each customer is found as ``matching`` says (their id, an alias, another source's id,
+their email or phone); one found nowhere is created with the file's name, email and phone.
 
 Purchase logs such as CDNOW's have no order id. One is then derived from the
 customer, the day and the row's occurrence among that customer's rows of that
@@ -19,7 +22,8 @@ from tenure.crm.sales.models import Order, OrderStatus
 
 from ..parsing import parse_currency, parse_datetime, parse_money, parse_status, parse_text
 from ..rows import Rows, objects
-from .base import Context, Counts, ensure_customers, first_names, reject_repeats, split_changes
+from .base import Context, Counts, reject_repeats, split_changes
+from .matching import Contacts, find_customers
 
 # Order field -> (file field, parser, default for a new order); written only when mapped.
 OPTIONAL = {
@@ -39,18 +43,19 @@ def load(rows: Rows, ctx: Context) -> Counts:
     amounts = rows.parse("amount", parse_money, required=True)
     optional = {name: rows.parse(src, parser) for name, (src, parser, _d) in OPTIONAL.items()
                 if rows.has(src)}
+    contacts = Contacts(rows)
     order_ids = order_ids_of(rows, customers, dates)
     reject_repeats(rows, order_ids, "order_id")
-    good = rows.good()
-    customer_map, created = ensure_customers(ctx, first_names(rows, customers, good))
+    found = find_customers(rows, ctx, customers, contacts, create=True)
     names = ["customer", "ordered_at", "total", *optional]
     records = {
-        order_ids[i]: (customer_map[customers[i]], dates[i], amounts[i],
+        order_ids[i]: (found.ids[customers[i]], dates[i], amounts[i],
                        *(_or_default(name, optional[name][i], ctx) for name in optional))
-        for i in good
+        for i in rows.good()
     }
     changes = _write(records, names, ctx)
-    return Counts(len(changes.new), len(changes.changed), len(changes.same), created)
+    return Counts(len(changes.new), len(changes.changed), len(changes.same), found.created,
+                  found.matched)
 
 
 def _or_default(name: str, value, ctx: Context):

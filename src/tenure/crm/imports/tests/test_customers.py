@@ -60,7 +60,8 @@ class CustomersImportTestCase(TenureTestCase):
         with self.files.path("r.csv").open(encoding="utf-8-sig") as source:
             problems = [line[:4] for line in csv.reader(source)][1:]
         self.assertEqual(problems, [
-            ["4", "Телефон", "12", "not a phone number"],
+            ["4", "Телефон", "12", "too short for a phone number: write the number with its "
+                                   "country code after a +, for example +380 50 123 4567"],
             ["4", "Почта", "not-an-email", "not an email address"],
             ["4", "Пол", "abc", "unknown gender"],
             ["4", "Менеджер", "nobody-here", "unknown user"],

@@ -40,13 +40,24 @@ class UpsertTestCase(TenureTestCase):
         self.assertEqual(sorted(Customer.objects.values_list("external_id", "city")),
                          [("c1", "Kyiv"), ("c2", "Dnipro"), ("c3", "Odesa"), ("c4", "")])
 
-    def test_it_keeps_records_of_other_sources_apart(self):
+    def test_it_keeps_records_of_other_sources_apart_when_they_disagree(self):
+        run_import("customers", self.files.text("c.csv", CUSTOMERS))
+
+        # The same ids in another source, but other people: nothing they say agrees.
+        result = run_import("customers", self.files.text(
+            "c.csv", "id,name\nc1,Dan Fox\nc2,Eve Gray\nc3,Fay Holt\n"), source="shop")
+
+        self.assertEqual(counts(result), (3, 3, 0, 0, 0))
+        self.assertEqual(Customer.objects.count(), 6)
+
+    def test_it_finds_the_same_customers_in_another_source(self):
         run_import("customers", self.files.text("c.csv", CUSTOMERS))
 
         result = run_import("customers", self.files.text("c.csv", CUSTOMERS), source="shop")
 
-        self.assertEqual(counts(result), (3, 3, 0, 0, 0))
-        self.assertEqual(Customer.objects.count(), 6)
+        self.assertEqual(counts(result), (3, 0, 0, 3, 0))
+        self.assertEqual(result.matched, {"other_source": 3})
+        self.assertEqual(Customer.objects.count(), 3)
 
     def test_it_counts_order_lines_by_order_and_replaces_changed_lines(self):
         Product.objects.create(sku="A", name="A")

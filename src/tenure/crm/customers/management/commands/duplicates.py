@@ -1,4 +1,4 @@
-"""``tenure duplicates``: list possible duplicates, merge two customers, undo a merge."""
+"""``tenure duplicates``: list possible duplicates (pairs), merge two customers, undo a merge."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ BAD_USAGE = 2
 
 
 class Command(BaseCommand):
-    help = _("List customers sharing an email or a phone; merge two customers or undo a merge.")
+    help = _("List customers sharing an email, a phone or an external id; merge two "
+             "customers or undo a merge.")
 
     def add_arguments(self, parser):
         parser.add_argument("--merge", nargs=2, type=int, metavar=("KEEP_ID", "REMOVE_ID"),
@@ -32,26 +33,26 @@ class Command(BaseCommand):
             elif undo is not None:
                 self.undo(undo)
             else:
-                self.list_groups()
+                self.list_pairs()
         except MergeError as exc:
             raise CommandError(str(exc)) from exc
 
-    def list_groups(self) -> None:
-        groups = possible_duplicates()
-        if not groups:
+    def list_pairs(self) -> None:
+        pairs = possible_duplicates()
+        if not pairs:
             self.stdout.write(_("No possible duplicates."))
             return
         rows = [(_("Reason"), _("Matching key"), _("Customers"))] + [
-            (group.reason_label, group.key,
-             ", ".join(f"#{c.pk} {c}" for c in group.customers))
-            for group in groups
+            (", ".join(pair.reason_labels), ", ".join(key for _reason, key in pair.reasons),
+             ", ".join(f"#{c.pk} {c}" for c in pair.customers))
+            for pair in pairs
         ]
         widths = [max(len(row[i]) for row in rows) for i in range(2)]
         for reason, key, customers in rows:
             self.stdout.write(f"{reason:<{widths[0]}}  {key:<{widths[1]}}  {customers}")
-        self.stdout.write(ngettext("%(count)d possible duplicate group",
-                                   "%(count)d possible duplicate groups",
-                                   len(groups)) % {"count": len(groups)})
+        self.stdout.write(ngettext("%(count)d pair of possible duplicates",
+                                   "%(count)d pairs of possible duplicates",
+                                   len(pairs)) % {"count": len(pairs)})
 
     def merge(self, kept_id: int, removed_id: int) -> None:
         found = Customer.objects.in_bulk([kept_id, removed_id])
