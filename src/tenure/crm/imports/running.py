@@ -24,7 +24,7 @@ from .loaders import complaints, customers, interactions, order_lines, orders, p
 from .loaders.base import Context, Counts
 from .mapping import fields_for, missing_required, resolve_mapping
 from .models import ImportKind, ImportRun
-from .reading import ImportFileError, read_table
+from .reading import ImportFileError, SourceTable, read_table
 from .rows import Rows
 
 LOADERS = {
@@ -57,11 +57,13 @@ class ImportResult:
 
 def run_import(kind: str, path, *, mapping: dict[str, str] | None = None,
                source: str = "import", user=None, rejects_path=None, progress: bool = False,
-               dry_run: bool = False, file_name: str | None = None) -> ImportResult:
+               dry_run: bool = False, file_name: str | None = None,
+               table: SourceTable | None = None) -> ImportResult:
     """Import the file at ``path`` as ``kind`` and return what it did.
 
     ``mapping`` overrides the automatic column mapping ({header: field}, "" ignores a
-    column). Raises ImportFileError (the run recorded, nothing changed) when the
+    column). ``table`` is the file already read (the upload page reads it once, at
+    upload). Raises ImportFileError (the run recorded, nothing changed) when the
     file cannot be imported at all.
     """
     if kind not in LOADERS:
@@ -69,7 +71,7 @@ def run_import(kind: str, path, *, mapping: dict[str, str] | None = None,
     run = ImportRun(kind=kind, file_name=file_name or Path(path).name, source=source,
                     user=user if getattr(user, "pk", None) else None)
     try:
-        result = _run(run, Path(path), mapping, rejects_path, progress, dry_run)
+        result = _run(run, Path(path), mapping, rejects_path, progress, dry_run, table)
     except Exception as exc:
         run.error = str(exc) if isinstance(exc, ImportFileError | ValueError) else repr(exc)
         _finish(run)
@@ -79,8 +81,8 @@ def run_import(kind: str, path, *, mapping: dict[str, str] | None = None,
     return result
 
 
-def _run(run: ImportRun, path: Path, overrides, rejects_path, progress, dry_run):
-    table = read_table(path, run.file_name)
+def _run(run: ImportRun, path: Path, overrides, rejects_path, progress, dry_run, table):
+    table = table if table is not None else read_table(path, run.file_name)
     run.mapping = resolve_mapping(run.kind, table.headers, overrides)
     _require_fields(run, table.headers)
     rows = Rows(table, run.mapping)
