@@ -53,8 +53,8 @@ def xlsx_bomb(path: Path, megabytes: int = 120) -> Path:
     The same row again and again, without row numbers (which the format allows):
     deflate stores each repeat in a few bits.
     """
-    row = ('<row><c t="inlineStr"><is><t>Olena</t></is></c>'
-           '<c t="inlineStr"><is><t>2024-03-05</t></is></c><c><v>10.5</v></c></row>').encode()
+    row = (b'<row><c t="inlineStr"><is><t>Olena</t></is></c>'
+           b'<c t="inlineStr"><is><t>2024-03-05</t></is></c><c><v>10.5</v></c></row>')
     block = row * (1024 * 1024 // len(row))
     header = ('<row><c t="inlineStr"><is><t>customer</t></is></c>'
               '<c t="inlineStr"><is><t>date</t></is></c>'

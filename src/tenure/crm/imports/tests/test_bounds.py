@@ -15,7 +15,7 @@ from tenure.crm.imports.reading import ImportFileError, read_table
 from tenure.crm.imports.storage import uploads_dir
 from tenure.crm.testing import TenureTestCase
 
-from .files import TempFiles
+from .files import TempFiles, own_var_dir
 from .hostile import SHEET, SHEET_END, SHEET_START, parquet_bytes, with_sheet, xlsx_bomb, xlsx_bytes
 
 MB = 1024 * 1024
@@ -25,6 +25,7 @@ ROWS = [["customer", "date", "amount"], *[[f"c{i}", "2024-03-05", "10"] for i in
 class BombTestCase(TenureTestCase):
     def setUp(self):
         self.files = TempFiles(self)
+        own_var_dir(self)
         self.bomb = xlsx_bomb(self.files.path("orders.xlsx"), megabytes=120)
 
     def test_the_bomb_is_small_and_unpacks_to_more_than_100_mb(self):
