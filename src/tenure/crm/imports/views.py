@@ -106,9 +106,9 @@ def preview(request, token):
     pending = _pending(request, token)
     path = _table_path(token)
     table, form, error = None, None, ""
-    if path.is_file():
+    try:
         table = open_table(path, pending["name"])
-    else:
+    except ImportFileError:
         error = _("%(name)s is no longer kept: an upload not imported within %(hours)d hours "
                   "is removed. Upload the file again.") % {
             "name": pending["name"], "hours": settings.TENURE_IMPORT_UPLOAD_HOURS}
