@@ -57,6 +57,8 @@ CSV_BLOCK = 1 << 22
 MAX_XLSX_ENTRIES = 5_000
 # Below this an entry's compression ratio tells nothing (and costs nothing).
 RATIO_FLOOR = MB
+# A workbook's shared strings are read whole: they may take this share of the size limit.
+SHARED_STRINGS_SHARE = 4
 SCAN_CHUNK = MB
 SAMPLE = MB
 UTF8_BOM = b"\xef\xbb\xbf"
@@ -432,7 +434,7 @@ class _TextFile:
 def _text_stream(path: Path, encoding: str) -> io.TextIOWrapper:
     """Open the file as text, BOM dropped, an undecodable byte shown as "\ufffd"."""
     codec = "utf-8-sig" if encoding == "utf-8" else encoding
-    return open(path, encoding=codec, errors="replace", newline="")  # noqa: SIM115
+    return open(path, encoding=codec, errors="replace", newline="")
 
 
 def _utf8_stream(path: Path, encoding: str):
@@ -574,6 +576,14 @@ def _check_workbook(path: Path, name: str, limits: Limits) -> None:
     if total > limits.max_bytes:
         raise _too_large(name, total, limits)
     for entry in entries:
+        # openpyxl holds every shared string in memory while the sheet streams by.
+        if (entry.filename.lower().endswith("sharedstrings.xml")
+                and entry.file_size > limits.max_bytes // SHARED_STRINGS_SHARE):
+            raise _fail(name, _(
+                "the spreadsheet's shared texts (%(part)s) unpack to %(size)d MB, more than "
+                "%(limit)d MB (a quarter of TENURE_IMPORT_MAX_MB). Save the sheet as CSV and "
+                "import that.") % {"part": entry.filename, "size": -(-entry.file_size // MB),
+                                   "limit": limits.max_bytes // SHARED_STRINGS_SHARE // MB})
         ratio = entry.file_size / max(entry.compress_size, 1)
         if entry.file_size > RATIO_FLOOR and ratio > limits.max_ratio:
             raise _fail(name, _(

@@ -33,10 +33,16 @@ def parquet_bytes(columns: dict[str, list]) -> bytes:
     return out.getvalue()
 
 
-def with_sheet(path: Path, pieces: Iterable[bytes]) -> Path:
-    """Write a real workbook to ``path`` whose first sheet's XML is ``pieces``, streamed."""
+def with_sheet(path: Path, pieces: Iterable[bytes], extra: dict[str, bytes] | None = None
+               ) -> Path:
+    """Write a real workbook to ``path`` whose first sheet's XML is ``pieces``, streamed.
+
+    ``extra`` adds parts by name.
+    """
     source = zipfile.ZipFile(io.BytesIO(xlsx_bytes([["a"]])))
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for name, data in (extra or {}).items():
+            out.writestr(name, data)
         for entry in source.infolist():
             if entry.filename != SHEET:
                 out.writestr(entry.filename, source.read(entry))

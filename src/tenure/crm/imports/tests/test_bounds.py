@@ -134,6 +134,16 @@ class LimitsTestCase(TenureTestCase):
 
         self.assertEqual((table.headers, table.head(5)), (["customer"], [["c1"]]))
 
+    @override_settings(TENURE_IMPORT_MAX_MB=4)
+    def test_it_refuses_shared_texts_too_large_to_hold(self):
+        texts = "".join(f"<si><t>customer {i}</t></si>" for i in range(60_000)).encode()
+        path = with_sheet(self.files.path("texts.xlsx"), [(SHEET_START + SHEET_END).encode()],
+                          extra={"xl/sharedStrings.xml": texts})
+
+        self.assertRefused(path, "texts.xlsx: the spreadsheet's shared texts "
+                                 "(xl/sharedStrings.xml) unpack to 2 MB, more than 1 MB (a "
+                                 "quarter of TENURE_IMPORT_MAX_MB)")
+
     @override_settings(TENURE_IMPORT_MAX_MB=1)
     def test_it_refuses_a_csv_past_the_size_limit_before_reading_it(self):
         path = self.write("big.csv", b"customer,date,amount\n" + b"c1,2024-03-05,10\n" * 70_000)
