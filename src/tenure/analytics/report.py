@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 
 from tenure.analytics.analyze import CUSTOMER_COLUMNS, SEGMENT_COLUMNS, Analysis
+from tenure.analytics.textfiles import neutralise_column
 
 HERE = Path(__file__).resolve().parent
 TEMPLATE = HERE / "templates" / "report.html"
@@ -69,6 +70,9 @@ def write_report(analysis: Analysis, out_dir: Path | str) -> dict[str, Path]:
 def _write_csv(table: pd.DataFrame, path: Path) -> None:
     # Arrow's writer is an order of magnitude faster than pandas' for a million customers.
     arrow = pa.Table.from_pandas(table, preserve_index=False)
+    # Customer ids and reasons come from the user's file: none may reach a spreadsheet as a
+    # formula.
+    arrow = pa.table([neutralise_column(c) for c in arrow.columns], names=arrow.column_names)
     pa_csv.write_csv(arrow, path, pa_csv.WriteOptions(quoting_style="needed"))
 
 

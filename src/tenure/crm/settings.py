@@ -178,3 +178,17 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("TENURE_LOG_LEVEL", "WARNING")},
 }
+
+# -- Imports: limits on uploaded files, and how long their files are kept ----------------------
+# Checked before a file is unpacked or parsed (a workbook's zip directory, a Parquet footer, a
+# CSV's size) and while its rows are read, so a small file that unpacks to gigabytes is refused
+# at once. TENURE_IMPORT_MAX_MB: data after unpacking (a CSV's own size); TENURE_IMPORT_MAX_RATIO:
+# how many times larger than stored a part of a workbook may unpack (real sheets: about 5-20).
+TENURE_IMPORT_MAX_MB = int(os.environ.get("TENURE_IMPORT_MAX_MB", "500"))
+TENURE_IMPORT_MAX_ROWS = int(os.environ.get("TENURE_IMPORT_MAX_ROWS", "2000000"))
+TENURE_IMPORT_MAX_COLUMNS = int(os.environ.get("TENURE_IMPORT_MAX_COLUMNS", "200"))
+TENURE_IMPORT_MAX_RATIO = int(os.environ.get("TENURE_IMPORT_MAX_RATIO", "100"))
+# An upload never imported is removed after this many hours (an imported one at once); a
+# rejects file after this many days. `tenure worker` removes them every hour.
+TENURE_IMPORT_UPLOAD_HOURS = int(os.environ.get("TENURE_IMPORT_UPLOAD_HOURS", "24"))
+TENURE_REJECTS_DAYS = int(os.environ.get("TENURE_REJECTS_DAYS", "30"))

@@ -11,7 +11,11 @@ from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+from tenure.analytics.textfiles import neutralise
 from tenure.crm.insights.models import CustomerSnapshot, Segment
 
 FORMATS = ("csv", "xlsx")
@@ -76,7 +80,7 @@ def _csv_lines(rows: QuerySet) -> Iterator[str]:
     yield "\ufeff"
     writer.writerow(header())
     for customer in rows.iterator(chunk_size=CHUNK):
-        writer.writerow(["" if v is None else v for v in values(customer)])
+        writer.writerow(["" if v is None else neutralise(v) for v in values(customer)])
         if buffer.tell() > 64_000:
             yield buffer.getvalue()
             buffer.seek(0)
@@ -86,15 +90,25 @@ def _csv_lines(rows: QuerySet) -> Iterator[str]:
 
 def xlsx_response(rows: QuerySet) -> HttpResponse:
     """Return the rows as an Excel workbook, written row by row (openpyxl write-only)."""
-    from openpyxl import Workbook
-
     book = Workbook(write_only=True)
     sheet = book.create_sheet(_("Customers"))
-    sheet.append(header())
+    sheet.append([_xlsx_cell(sheet, v) for v in header()])
     for customer in rows.iterator(chunk_size=CHUNK):
-        sheet.append(values(customer))
+        sheet.append([_xlsx_cell(sheet, v) for v in values(customer)])
     content = io.BytesIO()
     book.save(content)
     response = HttpResponse(content.getvalue(), content_type=XLSX_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{filename("xlsx")}"'
     return response
+
+
+def _xlsx_cell(sheet, value):
+    """Return ``value`` as a workbook cell: text always a text cell, never a formula."""
+    if not isinstance(value, str):
+        return value
+    cell = WriteOnlyCell(sheet)
+    # Control characters a workbook cannot hold would make openpyxl refuse the whole file.
+    cell.value = ILLEGAL_CHARACTERS_RE.sub("", neutralise(value))
+    # openpyxl turns text that starts with "=" into a formula; say what the cell is.
+    cell.data_type = "s"
+    return cell

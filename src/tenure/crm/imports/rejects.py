@@ -2,7 +2,9 @@
 
 Columns: row, field, value, reason, then the row's original cells, so a user
 can fix the rows in a spreadsheet and import the rejects file itself again.
-Written in UTF-8 with a BOM, which Excel needs to show Cyrillic text.
+Written in UTF-8 with a BOM, which Excel needs to show Cyrillic text. Every value
+that a spreadsheet would run as a formula is neutralised, and the file is private
+(0600): it holds the rows of customers' personal data it rejected.
 """
 
 from __future__ import annotations
@@ -10,18 +12,21 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from django.conf import settings
 from django.utils import timezone
 
+from tenure.analytics.textfiles import neutralise
+
 from .rows import Rows
+from .storage import imports_dir, private_folder, private_opener
 
 HEADER = ["row", "field", "value", "reason"]
+SUFFIX = ".rejects.csv"
 
 
 def default_path(file_name: str) -> Path:
     """Return ``<TENURE_VAR_DIR>/imports/<file stem>.<timestamp>.rejects.csv``."""
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
-    return Path(settings.VAR_DIR) / "imports" / f"{Path(file_name).stem}.{stamp}.rejects.csv"
+    return imports_dir() / f"{Path(file_name).stem}.{stamp}{SUFFIX}"
 
 
 def lines(rows: Rows) -> list[list]:
@@ -41,12 +46,12 @@ def lines(rows: Rows) -> list[list]:
 
 
 def write(path: Path, rows: Rows) -> None:
-    """Write the rejects of ``rows`` to ``path`` (folders created as needed)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8-sig", newline="") as out:
+    """Write the rejects of ``rows`` to ``path`` (private folders created as needed)."""
+    private_folder(path.parent)
+    with open(path, "w", encoding="utf-8-sig", newline="", opener=private_opener) as out:
         writer = csv.writer(out)
-        writer.writerow([*HEADER, *rows.table.headers])
-        writer.writerows(lines(rows))
+        writer.writerow([neutralise(v) for v in [*HEADER, *rows.table.headers]])
+        writer.writerows([neutralise(v) for v in line] for line in lines(rows))
 
 
 def read(path: str | Path, limit: int = 500) -> list[dict]:

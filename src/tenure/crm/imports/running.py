@@ -27,7 +27,7 @@ from .loaders.matching import Via, describe
 from .mapping import fields_for, missing_required, resolve_mapping
 from .models import ImportKind, ImportRun
 from .permissions import ImportNotAllowed, check_may_import
-from .reading import ImportFileError, read_table
+from .reading import ImportFileError, SourceTable, read_table
 from .rows import Rows
 
 LOADERS = {
@@ -62,14 +62,15 @@ class ImportResult:
 def run_import(kind: str, path, *, mapping: dict[str, str] | None = None,
                source: str = "import", user=None, rejects_path=None, progress: bool = False,
                dry_run: bool = False, file_name: str | None = None, consent_source: str = "",
-               consent_wording: str = "") -> ImportResult:
+               consent_wording: str = "", table: SourceTable | None = None) -> ImportResult:
     """Import the file at ``path`` as ``kind`` and return what it did.
 
     ``mapping`` overrides the automatic column mapping ({header: field}, "" ignores a
     column). ``user``, when given, must hold the rights of what the import writes
     (ImportNotAllowed otherwise); without one the import runs as the operator.
     A customers file that grants consent needs ``consent_source`` (how the customers
-    gave it) and ``consent_wording`` (the words they agreed to). Raises ImportFileError
+    gave it) and ``consent_wording`` (the words they agreed to). ``table`` is the file
+    already read (the upload page reads it once, at upload). Raises ImportFileError
     (the run recorded, nothing changed) when the file cannot be imported at all.
     """
     if kind not in LOADERS:
@@ -78,7 +79,8 @@ def run_import(kind: str, path, *, mapping: dict[str, str] | None = None,
     run = ImportRun(kind=kind, file_name=file_name or Path(path).name, source=source,
                     user=user if getattr(user, "pk", None) else None)
     try:
-        result = _run(run, Path(path), mapping, rejects_path, progress, dry_run, user, consent)
+        result = _run(run, Path(path), mapping, rejects_path, progress, dry_run, user, consent,
+                      table)
     except Exception as exc:
         known = ImportFileError | ImportNotAllowed | ValueError
         run.error = str(exc) if isinstance(exc, known) else repr(exc)
@@ -90,10 +92,10 @@ def run_import(kind: str, path, *, mapping: dict[str, str] | None = None,
 
 
 def _run(run: ImportRun, path: Path, overrides, rejects_path, progress, dry_run, user,
-         consent):
+         consent, table):
     if user is not None:
         check_may_import(user, run.kind)  # before the file is even read
-    table = read_table(path, run.file_name)
+    table = table if table is not None else read_table(path, run.file_name)
     run.mapping = resolve_mapping(run.kind, table.headers, overrides)
     if user is not None:
         check_may_import(user, run.kind, run.mapping)

@@ -38,4 +38,5 @@ SCHEDULE = [
     Job("surveys", "tenure.crm.feedback.sending.queue_due_surveys",
         every=timedelta(minutes=15)),
     Job("insights", "tenure.crm.jobs.nightly.refresh_insights", daily_at=time(2, 0)),
+    Job("import files", "tenure.crm.imports.retention.remove_expired", every=timedelta(hours=1)),
 ]

@@ -10,6 +10,7 @@ import tempfile
 from pathlib import Path
 
 from django.core.management import CommandError, call_command
+from django.test import override_settings
 
 
 class TempFiles:
@@ -28,6 +29,16 @@ class TempFiles:
 
     def path(self, name: str) -> Path:
         return self.root / name
+
+
+def own_var_dir(test) -> Path:
+    """Give ``test`` a TENURE_VAR_DIR of its own, removed with it; return it."""
+    folder = tempfile.TemporaryDirectory(prefix="tenure-var-")
+    test.addCleanup(folder.cleanup)
+    setting = override_settings(VAR_DIR=Path(folder.name))
+    setting.enable()
+    test.addCleanup(setting.disable)
+    return Path(folder.name)
 
 
 def run_command(*args: str) -> tuple[int, str, str]:

