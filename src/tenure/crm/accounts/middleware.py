@@ -47,8 +47,8 @@ class TwoFactorMiddleware:
 
 
 class SessionTimeoutMiddleware:
-    """End a session ``TENURE_SESSION_HOURS`` after sign-in, or after ``TENURE_SESSION_IDLE_MINUTES``
-    without a request."""
+    """End a session ``TENURE_SESSION_HOURS`` after sign-in, or sooner after
+    ``TENURE_SESSION_IDLE_MINUTES`` without a request."""
 
     def __init__(self, get_response):
         self.get_response = get_response

@@ -94,7 +94,7 @@ def locked_out(request, response=None, credentials=None):
 class PasswordChangeView(auth_views.PasswordChangeView):
     """Let every user change their own password."""
 
-    success_url = reverse_lazy("home")
+    success_url = reverse_lazy("password_change")
 
     def form_valid(self, form):
         response = super().form_valid(form)
