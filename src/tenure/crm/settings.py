@@ -13,6 +13,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import dj_database_url
 from csp.constants import NONE, SELF, UNSAFE_INLINE
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 from dotenv import load_dotenv
 
@@ -39,7 +40,10 @@ def _secret_key() -> str:
         return key
     # A file keeps the key out of the environment of every process (`make demo` writes one).
     if path := os.environ.get("TENURE_SECRET_KEY_FILE", "").strip():
-        return Path(path).read_text().strip()
+        try:
+            return Path(path).read_text().strip()
+        except OSError as error:
+            raise ImproperlyConfigured(f"TENURE_SECRET_KEY_FILE cannot be read: {error}") from None
     return ""
 
 
