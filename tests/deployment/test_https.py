@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from django.test import Client, override_settings
 from django.urls import reverse
 
@@ -135,3 +136,9 @@ class BehindTheProxyTestCase(TenureTestCase):
                                  fetch_redirect_response=False)
             r = self.client.get(reverse("login"), HTTP_HOST=HOST, HTTP_X_FORWARDED_PROTO="https")
         self.assertEqual(r["Strict-Transport-Security"], "max-age=31536000; includeSubDomains")
+
+
+@pytest.mark.parametrize("value", ["twelve", "-1", "0", "10" * 20])
+def test_it_names_a_bad_number(tmp_path, value):
+    with pytest.raises(ImproperlyConfigured, match="TENURE_SESSION_HOURS must be a whole number"):
+        settings_from(production_env(tmp_path, TENURE_SESSION_HOURS=value))

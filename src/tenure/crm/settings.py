@@ -27,8 +27,17 @@ def _flag(name: str, default: bool = False) -> bool:
     return os.environ.get(name, str(default)).strip().lower() in {"1", "true", "yes", "on"}
 
 
-def _int(name: str, default: int) -> int:
-    return int(os.environ.get(name, "").strip() or default)
+def _int(name: str, default: int, minimum: int = 0, maximum: int = 1_000_000) -> int:
+    text = os.environ.get(name, "").strip()
+    try:
+        value = int(text) if text else default
+    except ValueError:
+        value = minimum - 1
+    # Bounded, so that no setting can overflow the date arithmetic it feeds.
+    if not minimum <= value <= maximum:
+        raise ImproperlyConfigured(
+            f"{name} must be a whole number from {minimum} to {maximum}, not {text!r}")
+    return value
 
 
 def _list(name: str, default: str = "") -> list[str]:
@@ -146,7 +155,7 @@ AUTHENTICATION_BACKENDS = [
 AUTH_PASSWORD_VALIDATORS = [
     {
         "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-        "OPTIONS": {"min_length": _int("TENURE_PASSWORD_MIN_LENGTH", 10)},
+        "OPTIONS": {"min_length": _int("TENURE_PASSWORD_MIN_LENGTH", 10, minimum=1)},
     },
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
@@ -160,8 +169,8 @@ LOGOUT_REDIRECT_URL = "login"
 # is refused for the cool-off time, even with the right password; every failure meanwhile
 # starts the cool-off again. Administrators unlock with `tenure axes_reset_username NAME`,
 # `tenure axes_reset_ip ADDRESS`, `tenure axes_reset`, or under Admin > Access attempts.
-AXES_FAILURE_LIMIT = _int("TENURE_LOGIN_FAILURE_LIMIT", 5)
-AXES_COOLOFF_TIME = timedelta(minutes=_int("TENURE_LOGIN_COOLOFF_MINUTES", 15))
+AXES_FAILURE_LIMIT = _int("TENURE_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=_int("TENURE_LOGIN_COOLOFF_MINUTES", 15, minimum=1))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_LOCKOUT_CALLABLE = "tenure.crm.accounts.views.locked_out"
 AXES_CLIENT_IP_CALLABLE = "tenure.crm.accounts.backends.client_address"
@@ -173,7 +182,7 @@ TENURE_PROXY_COUNT = _int("TENURE_PROXY_COUNT", 0)
 OTP_TOTP_ISSUER = os.environ.get("TENURE_OTP_ISSUER", "Tenure")
 
 # A session lasts this long after sign-in, and ends sooner after this long without a request.
-SESSION_COOKIE_AGE = _int("TENURE_SESSION_HOURS", 12) * 3600
+SESSION_COOKIE_AGE = _int("TENURE_SESSION_HOURS", 12, minimum=1) * 3600
 TENURE_SESSION_IDLE_SECONDS = _int("TENURE_SESSION_IDLE_MINUTES", 60) * 60
 
 LANGUAGE_CODE = os.environ.get("TENURE_LANGUAGE", "en")
@@ -234,7 +243,7 @@ if TENURE_HTTPS:
     SECURE_SSL_REDIRECT = True
     # Only safe because the proxy overwrites the header on every request it passes on.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SECURE_HSTS_SECONDS = _int("TENURE_HSTS_SECONDS", 31_536_000)
+    SECURE_HSTS_SECONDS = _int("TENURE_HSTS_SECONDS", 31_536_000, maximum=10**9)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = _flag("TENURE_HSTS_INCLUDE_SUBDOMAINS", True)
     SECURE_HSTS_PRELOAD = _flag("TENURE_HSTS_PRELOAD")
 # Preloading is a promise made to the browser makers for a whole domain, for the operator to
