@@ -16,8 +16,10 @@ NEW_PASSWORD = "quiet-harbour-lantern-42"
 def watch_console(page) -> list[str]:
     """Collect the page's errors, among them every CSP violation ("Refused to ...")."""
     errors: list[str] = []
-    page.on("console", lambda message: errors.append(message.text)
-            if message.type == "error" else None)
+    # The Admin's pages name no icon, so the browser asks for /favicon.ico: not ours to fix.
+    page.on("console", lambda message: errors.append(f"{message.text} {message.location}")
+            if message.type == "error" and "favicon" not in message.location.get("url", "")
+            else None)
     page.on("pageerror", lambda error: errors.append(str(error)))
     return errors
 
