@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 DEMO_CUSTOMERS ?= 5000
 export TENURE_VAR_DIR ?= $(CURDIR)/var
+# The web server refuses the public key: the demo gets a random one of its own, made once.
+SECRET_KEY_FILE := $(TENURE_VAR_DIR)/secret-key
 
 .PHONY: demo test lint bench messages clean
 
@@ -14,7 +16,13 @@ $(BIN)/tenure: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	@touch $@
 
-demo: $(BIN)/tenure
+$(SECRET_KEY_FILE): | $(BIN)/tenure
+	@mkdir -p $(TENURE_VAR_DIR) && chmod 700 $(TENURE_VAR_DIR)
+	@umask 077 && $(BIN)/python -c "import secrets; print(secrets.token_urlsafe(50))" > $@.new
+	@mv $@.new $@
+
+demo: export TENURE_SECRET_KEY_FILE = $(SECRET_KEY_FILE)
+demo: $(BIN)/tenure $(SECRET_KEY_FILE)
 	$(BIN)/tenure migrate --no-input -v 0
 	$(BIN)/tenure demo-data --customers $(DEMO_CUSTOMERS) --seed 1 --keep-existing
 	-$(BIN)/tenure insights refresh

@@ -7,10 +7,13 @@ setting has a safe default, so ``tenure migrate`` works on a fresh checkout.
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import dj_database_url
+from csp.constants import NONE, SELF, UNSAFE_INLINE
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 from dotenv import load_dotenv
 
@@ -24,16 +27,44 @@ def _flag(name: str, default: bool = False) -> bool:
     return os.environ.get(name, str(default)).strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _int(name: str, default: int, minimum: int = 0, maximum: int = 1_000_000) -> int:
+    text = os.environ.get(name, "").strip()
+    try:
+        value = int(text) if text else default
+    except ValueError:
+        value = minimum - 1
+    # Bounded, so that no setting can overflow the date arithmetic it feeds.
+    if not minimum <= value <= maximum:
+        raise ImproperlyConfigured(
+            f"{name} must be a whole number from {minimum} to {maximum}, not {text!r}")
+    return value
+
+
+def _list(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def _secret_key() -> str:
+    if key := os.environ.get("TENURE_SECRET_KEY", "").strip():
+        return key
+    # A file keeps the key out of the environment of every process (`make demo` writes one).
+    if path := os.environ.get("TENURE_SECRET_KEY_FILE", "").strip():
+        try:
+            return Path(path).read_text().strip()
+        except OSError as error:
+            raise ImproperlyConfigured(f"TENURE_SECRET_KEY_FILE cannot be read: {error}") from None
+    return ""
+
+
 DEBUG = _flag("TENURE_DEBUG")
-SECRET_KEY = os.environ.get("TENURE_SECRET_KEY", "")
-if not SECRET_KEY:
-    # Only a local instance may run on an unset key: it is derived from nothing secret.
+SECRET_KEY = _secret_key()
+# Without a key, commands that serve no one (migrate, import, demo-data) still work on a
+# workstation, on a public key; the web server refuses it unless DEBUG is on, and
+# `tenure check --deploy` names it (tenure.crm.deployment).
+TENURE_SECRET_KEY_MISSING = not SECRET_KEY
+if TENURE_SECRET_KEY_MISSING:
     SECRET_KEY = "tenure-insecure-local-key-set-TENURE_SECRET_KEY-in-production"
-ALLOWED_HOSTS = [
-    h.strip()
-    for h in os.environ.get("TENURE_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]").split(",")
-    if h.strip()
-]
+ALLOWED_HOSTS = _list("TENURE_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 
 INSTALLED_APPS = [
     "tenure.crm.accounts",
@@ -47,25 +78,35 @@ INSTALLED_APPS = [
     "tenure.crm.messaging",
     "tenure.crm.jobs",
     "tenure.crm.demo",
-    "django.contrib.admin",
+    # The Admin site sends sign-in to Tenure's own page, which asks for the second factor.
+    "tenure.crm.accounts.apps.AdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "tenure.crm.accounts.middleware.TwoFactorMiddleware",
+    "tenure.crm.accounts.middleware.SessionTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, so that it turns a sign-in refused for too many failures into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "tenure.crm.urls"
@@ -106,13 +147,43 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out user or address before any password is checked.
+    "tenure.crm.accounts.backends.ThrottledBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": _int("TENURE_PASSWORD_MIN_LENGTH", 10, minimum=1)},
+    },
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# Sign-in throttling (django-axes): a user name, or an address, that fails this many times
+# is refused for the cool-off time, even with the right password; every failure meanwhile
+# starts the cool-off again. Administrators unlock with `tenure axes_reset_username NAME`,
+# `tenure axes_reset_ip ADDRESS`, `tenure axes_reset`, or under Admin > Access attempts.
+AXES_FAILURE_LIMIT = _int("TENURE_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=_int("TENURE_LOGIN_COOLOFF_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_CALLABLE = "tenure.crm.accounts.views.locked_out"
+AXES_CLIENT_IP_CALLABLE = "tenure.crm.accounts.backends.client_address"
+# How many proxies of ours stand before the app (1 behind nginx): the client's address is
+# the one the farthest of them added to X-Forwarded-For; 0 trusts no such header.
+TENURE_PROXY_COUNT = _int("TENURE_PROXY_COUNT", 0)
+
+# Two-factor sign-in (django-otp), which administrators may turn on for themselves.
+OTP_TOTP_ISSUER = os.environ.get("TENURE_OTP_ISSUER", "Tenure")
+
+# A session lasts this long after sign-in, and ends sooner after this long without a request.
+SESSION_COOKIE_AGE = _int("TENURE_SESSION_HOURS", 12, minimum=1) * 3600
+TENURE_SESSION_IDLE_SECONDS = _int("TENURE_SESSION_IDLE_MINUTES", 60) * 60
 
 LANGUAGE_CODE = os.environ.get("TENURE_LANGUAGE", "en")
 LANGUAGES = [("en", _("English")), ("ru", _("Russian")), ("uk", _("Ukrainian"))]
@@ -163,6 +234,39 @@ EMAIL_TIMEOUT = 30
 DEFAULT_FROM_EMAIL = os.environ.get("TENURE_FROM_EMAIL", "tenure@localhost")
 # The address customers reach the app at: survey links and reminders point here.
 TENURE_BASE_URL = os.environ.get("TENURE_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# Behind a TLS proxy (README, "Running in production"): secure cookies, HSTS, a redirect of
+# plain HTTP, and the proxy's X-Forwarded-Proto trusted, so that CSRF sees the https origin.
+TENURE_HTTPS = _flag("TENURE_HTTPS")
+if TENURE_HTTPS:
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = True
+    # Only safe because the proxy overwrites the header on every request it passes on.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = _int("TENURE_HSTS_SECONDS", 31_536_000, maximum=10**9)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = _flag("TENURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = _flag("TENURE_HSTS_PRELOAD")
+# Preloading is a promise made to the browser makers for a whole domain, for the operator to
+# make (TENURE_HSTS_PRELOAD=1), not a default; Django warns of it all the same.
+SILENCED_SYSTEM_CHECKS = [] if _flag("TENURE_HSTS_PRELOAD") else ["security.W021"]
+# Origins other than the requested host that may post forms: "https://crm.example.com,...".
+CSRF_TRUSTED_ORIGINS = _list("TENURE_CSRF_TRUSTED_ORIGINS")
+
+# Every page's scripts and styles come from our own static files; the inline style attributes
+# that size bars and ECharts' tooltips are the one exception.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "style-src-attr": [UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 
 # The currency a shop keeps its books in; every amount stores its own currency too.
 TENURE_CURRENCY = os.environ.get("TENURE_CURRENCY", "USD")

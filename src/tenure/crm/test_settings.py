@@ -25,3 +25,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Tests travel in time between requests, hours and days at once: the session limits would sign
+# their users out. test_sessions.py turns them on again to test them.
+SESSION_COOKIE_AGE = 14 * 24 * 3600
+TENURE_SESSION_IDLE_SECONDS = 0

@@ -1,4 +1,4 @@
-"""WSGI entry point for Tenure."""
+"""WSGI entry point for Tenure: ``gunicorn tenure.crm.wsgi`` (README, "Running in production")."""
 
 import os
 
@@ -6,3 +6,7 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tenure.crm.settings")
 application = get_wsgi_application()
+
+from tenure.crm.deployment import refuse_insecure_serving  # noqa: E402  needs the settings
+
+refuse_insecure_serving()

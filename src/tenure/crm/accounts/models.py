@@ -56,6 +56,12 @@ class User(AbstractUser):
         return self._role_names
 
     @property
+    def may_use_two_factor(self) -> bool:
+        """Return whether the user may turn on two-factor sign-in: the administrators, who
+        may open the Admin site."""
+        return self.is_staff or self.is_superuser
+
+    @property
     def sees_only_own_customers(self) -> bool:
         """Return whether the user is limited to the customers assigned to them.
 
