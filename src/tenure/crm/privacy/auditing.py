@@ -18,7 +18,7 @@ from auditlog.registry import auditlog
 from auditlog.signals import pre_log
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist
-from django.db.models import Q
+from django.db.models import CharField, JSONField, Q, TextField
 from django.db.models.signals import pre_save
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
@@ -29,6 +29,10 @@ from tenure.crm.engagement.models import Activity, Complaint, ComplaintEvent, In
 from tenure.crm.feedback.models import Answer, Invitation
 
 from .models import ERASED, describe_counts
+
+# The customer's fields that say who they are, whatever their type.
+PROFILE_FIELDS = {"name", "email", "phone", "birth_date", "gender", "city", "notes",
+                  "language", "external_id", "referred_by", "tags"}
 
 # model -> how to find the customer an instance is about
 CUSTOMER_OF = {
@@ -87,13 +91,13 @@ def _attach_customer(sender, instance: LogEntry, **kwargs) -> None:
     data = instance.additional_data if isinstance(instance.additional_data, dict) else {}
     if "customer" in data:
         return
-    model = instance.content_type.model_class()
+    model, pk = instance.content_type.model_class(), str(instance.object_pk)
     customer_id = None
-    if model is Customer and instance.object_pk.isdigit():
-        customer_id = int(instance.object_pk)
+    if model is Customer and pk.isdigit():
+        customer_id = int(pk)
     else:
         about = _about.get()
-        if about is not None and about[0] is model and about[1] == instance.object_pk:
+        if about is not None and about[0] is model and about[1] == pk:
             customer_id = about[2]
     if customer_id is not None:
         instance.additional_data = {**data, "customer": customer_id}
@@ -142,34 +146,55 @@ def entries_about(customer_ids: set[int], objects: dict[type, set[int]]) -> Q:
 def scrub(customer_ids: set[int], objects: dict[type, set[int]]) -> int:
     """Replace what the entries about the person recorded of them; return how many.
 
-    The entries stay (who did what, when), without the values.
+    The entries stay (who did what, when, to which fields); the values of text fields
+    and of the profile go. Statuses, dates of events, amounts and ids stay.
     """
     entries = LogEntry.objects.filter(entries_about(customer_ids, objects))
     count = 0
-    for entry in entries.only("pk", "changes", "additional_data").iterator():
+    # Read them all first: SQLite cannot update a table while a read of it is open.
+    for entry in list(entries.select_related("content_type")
+                      .only("pk", "changes", "additional_data", "content_type")):
         data = entry.additional_data if isinstance(entry.additional_data, dict) else {}
         kept = {key: data[key] for key in ("customer", "access", "via", "erasure") if key in data}
         LogEntry.objects.filter(pk=entry.pk).update(
-            object_repr=ERASED, changes=_blank_changes(entry.changes), changes_text="",
-            serialized_data=None, additional_data=kept or None,
+            object_repr=ERASED, changes_text="", serialized_data=None,
+            changes=_blank_changes(entry.content_type.model_class(), entry.changes),
+            additional_data=kept or None,
         )
         count += 1
     return count
 
 
-def _blank_changes(changes):
-    """Keep which fields changed; drop their values."""
+def _blank_changes(model, changes):
+    """Keep which fields changed and the values that say nothing about the person."""
     if not isinstance(changes, dict):
         return None
     blanked = {}
-    for field, values in changes.items():
+    for name, values in changes.items():
         if isinstance(values, dict):  # a many-to-many change: {"objects": [...], ...}
-            blanked[field] = {**values, "objects": [ERASED for _ in values.get("objects", [])]}
-        elif isinstance(values, list):
-            blanked[field] = [v if v in (None, "", "None") else ERASED for v in values]
+            blanked[name] = {**values, "objects": [ERASED for _ in values.get("objects", [])]}
+        elif not isinstance(values, list):
+            blanked[name] = ERASED
+        elif _personal(model, name):
+            blanked[name] = [v if v in (None, "", "None") else ERASED for v in values]
         else:
-            blanked[field] = ERASED
+            blanked[name] = values
     return blanked
+
+
+def _personal(model, name: str) -> bool:
+    """Return whether a field's values may say who the person is or what they said."""
+    if model is Customer and name in PROFILE_FIELDS:
+        return True
+    try:
+        field = model._meta.get_field(name)
+    except (AttributeError, FieldDoesNotExist):
+        return True
+    if not field.concrete:
+        return True
+    if field.is_relation or field.choices:
+        return False
+    return isinstance(field, CharField | TextField | JSONField)
 
 
 @dataclass

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 from django.utils.translation import gettext as _
 
 from tenure.crm.customers.models import Customer
@@ -61,7 +62,11 @@ class Command(BaseCommand):
         if not confirmed and not self.confirm(customer):
             raise CommandError(_("Nothing was erased (not confirmed; --yes erases without "
                                  "asking)."), returncode=FAILED)
-        result = erasing.erase(customer)
+        try:
+            result = erasing.erase(customer)
+        except (DatabaseError, OSError) as exc:
+            raise CommandError(_("The erasure failed and nothing was changed: %(error)s")
+                               % {"error": exc}, returncode=FAILED) from exc
         self.stdout.write(_("Erased customer #%(id)s: %(counts)s.") % {
             "id": customer.pk,
             "counts": ", ".join(f"{number} {label}" for label, number
