@@ -73,10 +73,11 @@ def register() -> None:
     for model in CUSTOMER_OF:
         if auditlog.contains(model):
             continue
-        auditlog.register(
-            model, exclude_fields=list(NOT_LOGGED.get(model, [])),
-            m2m_fields={"tags"} if model is Customer else None,
-        )
+        # Concrete fields only: auditlog would list the reverse relations too, as noise.
+        fields = [f.name for f in model._meta.concrete_fields
+                  if f.name not in NOT_LOGGED.get(model, [])]
+        auditlog.register(model, include_fields=fields,
+                          m2m_fields={"tags"} if model is Customer else None)
     pre_log.connect(_remember_customer, dispatch_uid="privacy_remember_customer")
     pre_save.connect(_attach_customer, sender=LogEntry, dispatch_uid="privacy_attach_customer")
 

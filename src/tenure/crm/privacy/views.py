@@ -45,7 +45,7 @@ def erase_customer(request, pk: int):
     """Ask to confirm, then erase the customer's personal data."""
     _require(request.user, "privacy.erase_personal_data")
     customer = get_customer_for_user(request.user, pk)
-    form = ErasureForm(request.POST or None)
+    form = ErasureForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             result = erasing.erase(customer, by=request.user)

@@ -1,13 +1,10 @@
 from __future__ import annotations
 
 import io
-import tempfile
-from pathlib import Path
 
 from auditlog.models import LogEntry
 from django.core.management import CommandError, call_command
 from django.db import connection
-from django.test import override_settings
 
 from tenure.crm.customers.models import ConsentChange, Customer, CustomerMerge
 from tenure.crm.engagement.models import Complaint, Interaction
@@ -15,23 +12,13 @@ from tenure.crm.feedback.models import Answer
 from tenure.crm.messaging.models import Message
 from tenure.crm.privacy.erasing import erase
 from tenure.crm.privacy.models import Erasure
-from tenure.crm.testing import TenureTestCase
 
 from . import people
+from .base import PrivacyTestCase
 from .scanning import database_mentions, file_mentions
 
 
-class ErasureTestCase(TenureTestCase):
-    def setUp(self):
-        folder = tempfile.TemporaryDirectory(prefix="tenure-privacy-var-")
-        self.addCleanup(folder.cleanup)
-        self.var = Path(folder.name)
-        override = override_settings(VAR_DIR=self.var)
-        override.enable()
-        self.addCleanup(override.disable)
-        self.shop = people.build(self.admin, self.manager)
-        self.zoltan, self.olha = self.shop.zoltan, self.shop.olha
-
+class ErasureTestCase(PrivacyTestCase):
     def erase_by_command(self, *extra: str) -> tuple[int, str, str]:
         out, err = io.StringIO(), io.StringIO()
         try:
