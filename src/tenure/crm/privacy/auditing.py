@@ -28,7 +28,7 @@ from tenure.crm.customers.models import ConsentChange, Customer, CustomerMerge
 from tenure.crm.engagement.models import Activity, Complaint, ComplaintEvent, Interaction
 from tenure.crm.feedback.models import Answer, Invitation
 
-from .models import ERASED, describe_counts
+from .models import ERASED, counts_summary
 
 # The customer's fields that say who they are, whatever their type.
 PROFILE_FIELDS = {"name", "email", "phone", "birth_date", "gender", "city", "notes",
@@ -219,7 +219,8 @@ def describe(entry: LogEntry) -> AuditRow:
     detail = ""
     if "erasure" in data:
         action = _("Erased")
-        detail = ", ".join(f"{number} {label}" for label, number in _erasure_counts(data))
+        counts = data["erasure"]
+        detail = counts_summary(counts) if isinstance(counts, dict) else ""
     elif entry.action == LogEntry.Action.ACCESS and data.get("access") == "export":
         action = _("Exported")
         if not entry.object_pk:
@@ -230,11 +231,6 @@ def describe(entry: LogEntry) -> AuditRow:
         action = ACTION_LABELS.get(entry.action, str(entry.action))
     return AuditRow(entry, str(action), str(subject), data.get("customer"),
                     _changes(model, entry.changes), detail)
-
-
-def _erasure_counts(data: dict) -> list[tuple[str, int]]:
-    counts = data.get("erasure")
-    return describe_counts(counts) if isinstance(counts, dict) else []
 
 
 def _changes(model, changes) -> list[tuple[str, str, str]]:

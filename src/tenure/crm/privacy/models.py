@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 # What an erased value is replaced with where a field cannot simply be emptied.
@@ -30,8 +31,17 @@ COUNT_LABELS = {
 
 
 def describe_counts(counts: dict) -> list[tuple[str, int]]:
-    """Return the counts as (label, number) pairs, in a fixed order."""
-    return [(str(label), counts[key]) for key, label in COUNT_LABELS.items() if key in counts]
+    """Return the counts above zero as (label, number) pairs, in a fixed order."""
+    return [(str(label), counts[key]) for key, label in COUNT_LABELS.items()
+            if counts.get(key)]
+
+
+def counts_summary(counts: dict) -> str:
+    """Return the counts in words: "1 interactions, 2 messages"."""
+    described = describe_counts(counts)
+    if not described:
+        return gettext("no record besides the profile")
+    return ", ".join(f"{number} {label}" for label, number in described)
 
 
 class ErasureQuerySet(models.QuerySet):
@@ -70,5 +80,5 @@ class Erasure(models.Model):
     def __str__(self) -> str:
         return f"#{self.customer_id} @ {self.erased_at:%Y-%m-%d %H:%M}"
 
-    def described_counts(self) -> list[tuple[str, int]]:
-        return describe_counts(self.counts)
+    def summary(self) -> str:
+        return counts_summary(self.counts)

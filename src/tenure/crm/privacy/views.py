@@ -53,9 +53,8 @@ def erase_customer(request, pk: int):
             messages.error(request, _("The erasure failed and nothing was changed: %(error)s")
                            % {"error": exc})
             return redirect("privacy:erase", pk=customer.pk)
-        messages.success(request, _("The customer's personal data was erased: %(counts)s.") % {
-            "counts": ", ".join(f"{n} {label}" for label, n in result.erasure.described_counts())
-        })
+        messages.success(request, _("The customer's personal data was erased: %(counts)s.")
+                         % {"counts": result.erasure.summary()})
         return redirect(customer)
     return render(request, "privacy/erase.html", {
         "customer": customer, "form": form,

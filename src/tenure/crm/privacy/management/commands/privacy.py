@@ -67,11 +67,8 @@ class Command(BaseCommand):
         except (DatabaseError, OSError) as exc:
             raise CommandError(_("The erasure failed and nothing was changed: %(error)s")
                                % {"error": exc}, returncode=FAILED) from exc
-        self.stdout.write(_("Erased customer #%(id)s: %(counts)s.") % {
-            "id": customer.pk,
-            "counts": ", ".join(f"{number} {label}" for label, number
-                                in result.erasure.described_counts()),
-        })
+        self.stdout.write(_("Erased customer #%(id)s: %(counts)s.")
+                          % {"id": customer.pk, "counts": result.erasure.summary()})
         for path in result.files_left:
             self.stderr.write(_("Left alone (a database file, e.g. a backup): %(file)s")
                               % {"file": path})
