@@ -140,9 +140,8 @@ def _candidate_files() -> Iterator[Path]:
             resolved = path.resolve()
         except OSError:
             continue
+        # A backup left by an erasure that crashed is looked at like any other file.
         if resolved in seen or resolved in skip or not resolved.is_file():
-            continue
-        if resolved.name.endswith((BACKUP_SUFFIX, ".erasure-new")):
             continue
         seen.add(resolved)
         yield resolved
