@@ -78,6 +78,8 @@ INSTALLED_APPS = [
     "tenure.crm.messaging",
     "tenure.crm.jobs",
     "tenure.crm.demo",
+    "tenure.crm.privacy",
+    "auditlog",
     # The Admin site sends sign-in to Tenure's own page, which asks for the second factor.
     "tenure.crm.accounts.apps.AdminConfig",
     "django.contrib.auth",
@@ -101,6 +103,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # After authentication: the audit log records the signed-in user as the actor.
+    "auditlog.middleware.AuditlogMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "tenure.crm.accounts.middleware.TwoFactorMiddleware",
     "tenure.crm.accounts.middleware.SessionTimeoutMiddleware",

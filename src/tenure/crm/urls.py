@@ -14,6 +14,7 @@ urlpatterns = [
     path("engagement/", include("tenure.crm.engagement.urls")),
     path("feedback/", include("tenure.crm.feedback.urls")),
     path("notifications/", include("tenure.crm.messaging.urls")),
+    path("privacy/", include("tenure.crm.privacy.urls")),
     # The public survey answer page: short links that fit in an email, no sign-in.
     path("s/", include("tenure.crm.feedback.public_urls")),
     path("", include("tenure.crm.accounts.home_urls")),

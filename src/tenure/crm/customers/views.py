@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from auditlog.signals import accessed
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -14,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from tenure.crm.accounts.access import customers_for_user, get_customer_for_user
+from tenure.crm.privacy.auditing import log_list_export
 from tenure.crm.sales.models import Order
 
 from . import exporting, timeline
@@ -62,6 +64,7 @@ def customer_list(request):
     customers = customers_for_user(request.user)
     form = CustomerFilterForm(request.GET or None, user=request.user)
     if request.GET.get("format") in exporting.FORMATS:
+        log_list_export(form.filter(customers), request.GET["format"], request.GET)
         return _export(form.filter(customers), form.sort_key(), request.GET["format"])
     customers = _sorted(form.filter(customers), form.sort_key())
     page = Paginator(customers, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -87,6 +90,7 @@ def _export(customers, sort_key: str, kind: str):
 def customer_detail(request, pk: int):
     """Show one customer: profile, consent, key figures and latest orders."""
     customer = get_customer_for_user(request.user, pk)
+    accessed.send(Customer, instance=customer)  # the audit log's "who viewed it"
     stats = Customer.objects.filter(pk=customer.pk).with_order_stats().select_related(
         "manager", "referred_by"
     ).get()
