@@ -50,6 +50,7 @@ class ConsentSource(models.TextChoices):
     CUSTOMER_EMAIL = "customer_email", _("The customer's email")
     SURVEY_LINK = "survey_link", _("Link in a survey email")
     IMPORT_FILE = "import_file", _("Import file")
+    ERASURE = "erasure", _("Erasure of the person's data")
 
     @classmethod
     def granting(cls) -> list[ConsentSource]:

@@ -29,7 +29,14 @@ from django.db.models.functions import Cast
 from django.urls import reverse
 from django.utils import timezone
 
-from tenure.crm.customers.models import Channel, ConsentChange, Customer, CustomerMerge
+from tenure.crm.customers.models import (
+    Channel,
+    ConsentChange,
+    ConsentSource,
+    Customer,
+    CustomerAlias,
+    CustomerMerge,
+)
 from tenure.crm.engagement.models import Activity, Complaint, ComplaintEvent, Interaction
 from tenure.crm.feedback.models import Answer, Invitation
 from tenure.crm.messaging.models import Message, MessageStatus, Notification
@@ -39,7 +46,7 @@ from .identifiers import Identifiers, replace_in
 from .models import ERASED, Erasure
 
 # The source of the consent withdrawals an erasure records.
-ERASURE_SOURCE = "erasure"
+ERASURE_SOURCE = ConsentSource.ERASURE
 TOKEN_PREFIX = "erased-"
 
 # Customer fields that say who the person is; all emptied (the external id becomes a token).
@@ -75,6 +82,8 @@ class Person:
         identifiers.add({f: getattr(customer, f) for f in ("name", "email", "phone")})
         if not customer.external_id.startswith(TOKEN_PREFIX):
             identifiers.add({"external_id": customer.external_id})
+        for alias in CustomerAlias.objects.filter(customer=customer):
+            identifiers.add({"external_id": alias.external_id})
         merges = CustomerMerge.objects.filter(Q(kept=customer) | Q(removed_id=customer.pk))
         customer_ids = {customer.pk}
         for merge in merges:
@@ -159,6 +168,9 @@ def _anonymise(person: Person, by) -> dict[str, int]:
             customer.set_consent(channel, False, source=ERASURE_SOURCE, by=by)
             counts["consent_withdrawn"] += 1
     customer.tags.clear()
+    # The ids other files knew them by: an alias may be an email, and it would tie a
+    # re-imported row to the erased record.
+    counts["aliases"] = CustomerAlias.objects.filter(customer=customer).delete()[0]
     Customer.objects.filter(pk=customer.pk).update(
         **PROFILE, external_id=f"{TOKEN_PREFIX}{customer.pk}", updated_at=timezone.now())
     counts["interactions"] = Interaction.objects.filter(customer=customer).update(
@@ -207,6 +219,8 @@ def _scrub_merges(person: Person) -> int:
         if merge.kept_id == person.customer.pk:
             changes = snapshot.get("kept_changes", {})
             changes.update({k: v for k, v in SNAPSHOT_BLANK.items() if k in changes})
+        if snapshot.get("alias"):
+            snapshot["alias"]["external_id"] = ""
         CustomerMerge.objects.filter(pk=merge.pk).update(snapshot=snapshot)
         count += 1
     return count

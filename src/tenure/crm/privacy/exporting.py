@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
 import zipfile
 from datetime import date, datetime
 from decimal import Decimal
@@ -21,7 +20,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from tenure.crm.customers.models import ConsentChange, Customer, CustomerMerge
+from tenure.analytics.textfiles import neutralise
+from tenure.crm.customers.models import ConsentChange, Customer, CustomerAlias, CustomerMerge
 from tenure.crm.engagement.models import Activity, Complaint, ComplaintEvent, Interaction
 from tenure.crm.feedback.models import Answer, Invitation
 from tenure.crm.insights.models import CustomerSnapshot
@@ -30,14 +30,10 @@ from tenure.crm.sales.models import Order, OrderLine, Return, ReturnLine
 
 # Secrets that open something (a survey link), not facts about the person.
 LEFT_OUT = {"token", "key"}
-# A cell starting with one of these is a formula to a spreadsheet program.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_PHONE = re.compile(r"\+\d[\d ().-]*")
-_NUMBER = re.compile(r"-?\d+(\.\d+)?")
 
 # The relations to a customer exported under their own names (the rest by model name).
-_KNOWN = {ConsentChange, CustomerMerge, Order, Interaction, Activity, Complaint, Invitation,
-          Answer, Message, CustomerSnapshot, Customer}
+_KNOWN = {ConsentChange, CustomerMerge, CustomerAlias, Order, Interaction, Activity, Complaint,
+          Invitation, Answer, Message, CustomerSnapshot, Customer}
 
 
 def tables(customer: Customer) -> dict[str, list[dict]]:
@@ -62,6 +58,7 @@ def tables(customer: Customer) -> dict[str, list[dict]]:
         "messages": Message.objects.filter(customer=customer),
         "notifications": Notification.objects.filter(url__in=_urls(customer)),
         "merges": CustomerMerge.objects.filter(Q(kept=customer) | Q(removed_id=customer.pk)),
+        "aliases": CustomerAlias.objects.filter(customer=customer),
         "scores": CustomerSnapshot.objects.filter(customer=customer),
     }
     for rel in Customer._meta.related_objects:
@@ -150,14 +147,4 @@ def cell(value) -> str:
         value = value.isoformat()
     elif isinstance(value, Decimal):
         value = format(value, "f")
-    text = str(value)
-    return neutralised(text)
-
-
-def neutralised(text: str) -> str:
-    """Return ``text`` with a leading apostrophe when it would start a formula; a phone
-    number ("+380...") or a plain number ("-5.00") stays as it is."""
-    if text.startswith(FORMULA_START) and not (_PHONE.fullmatch(text)
-                                               or _NUMBER.fullmatch(text)):
-        return "'" + text
-    return text
+    return neutralise(str(value))

@@ -6,7 +6,7 @@ from auditlog.models import LogEntry
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from tenure.crm.customers.models import ConsentChange, Customer, CustomerMerge
+from tenure.crm.customers.models import ConsentChange, Customer, CustomerAlias, CustomerMerge
 from tenure.crm.engagement.models import Complaint, Interaction
 from tenure.crm.feedback.models import Answer
 from tenure.crm.messaging.models import Message
@@ -133,6 +133,16 @@ class ErasureTestCase(PrivacyTestCase):
         fields = merge.snapshot["removed"]["fields"]
         self.assertEqual((fields["name"], fields["email"], fields["phone"], fields["notes"]),
                          ("", "", "", ""))
+        self.assertEqual(merge.snapshot["alias"]["external_id"], "")
+
+    def test_it_forgets_the_ids_other_files_knew_them_by(self):
+        CustomerAlias.objects.create(source="webshop", external_id="zoltan.qv@example.net",
+                                     customer=self.zoltan)
+        self.assertTrue(CustomerAlias.objects.filter(customer=self.zoltan).exists())
+
+        erase(self.zoltan, by=self.admin)
+
+        self.assertFalse(CustomerAlias.objects.filter(customer=self.zoltan).exists())
 
     def test_it_scrubs_the_audit_entries_about_the_person_but_keeps_who_and_when(self):
         edit = LogEntry.objects.filter(

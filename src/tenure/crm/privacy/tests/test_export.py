@@ -9,7 +9,6 @@ from auditlog.models import LogEntry
 from django.core.management import CommandError, call_command
 
 from tenure.crm.customers.models import ConsentChange
-from tenure.crm.privacy.exporting import neutralised
 
 from . import people
 from .base import PrivacyTestCase
@@ -35,7 +34,7 @@ class ExportTestCase(PrivacyTestCase):
         kinds = {"profile", "consent_history", "orders", "order_lines", "returns",
                  "return_lines", "interactions", "activities", "complaints",
                  "complaint_history", "survey_invitations", "survey_answers", "messages",
-                 "notifications", "merges", "scores"}
+                 "notifications", "merges", "aliases", "scores"}
         names = set(archive.namelist())
         self.assertEqual(names, {f"{kind}.{ext}" for kind in kinds for ext in ("json", "csv")}
                          | {"manifest.json"})
@@ -63,7 +62,7 @@ class ExportTestCase(PrivacyTestCase):
                   for f in ConsentChange._meta.concrete_fields}
         self.assertEqual(set(change), fields)
         self.assertEqual((change["source"], change["changed_by"], change["granted"]),
-                         ("web form", "bob", True))
+                         ("web_form", "bob", True))
 
     def test_it_holds_nothing_about_other_customers(self):
         archive = self.archive(self.export(self.admin))
@@ -84,12 +83,6 @@ class ExportTestCase(PrivacyTestCase):
         self.assertEqual(row["city"], "'" + HOSTILE)
         self.assertEqual(row["phone"], people.ZOLTAN["phone"])
         self.assertEqual(self.rows(archive, "profile")[0]["city"], HOSTILE)
-
-    def test_it_neutralises_every_formula_start(self):
-        for text in ("=1+1", "+SUM(A1)", "-2+3", "@SUM(A1)", "\tx", "\rx"):
-            self.assertEqual(neutralised(text), "'" + text, repr(text))
-        for text in ("+380501112233", "+1 (202) 252-9744", "-5.00", "Lviv", ""):
-            self.assertEqual(neutralised(text), text)
 
     def test_it_records_who_exported_it(self):
         self.export(self.admin)
