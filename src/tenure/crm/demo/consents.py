@@ -8,10 +8,13 @@ import numpy as np
 
 CHANNELS = ["email", "sms", "messenger", "phone"]
 GRANT_SHARES = [0.55, 0.35, 0.3, 0.2]
-SIGN_UP_SOURCES = ["checkout", "website form", "mobile app"]
-WITHDRAW_SOURCES = ["unsubscribe link", "customer request", "support call"]
-LATER_SOURCES = ["newsletter form", "loyalty programme sign-up"]
-IN_STORE = "in store"
+# How each change came, in ConsentSource's words: checkout, the website's and the app's
+# sign-up forms; the stop link in an email, a customer's letter or a call; the newsletter
+# form or a loyalty card signed in a store; a sign-up at the till.
+SIGN_UP_SOURCES = ["web_form", "customer_email", "phone_call"]
+WITHDRAW_SOURCES = ["survey_link", "customer_email", "phone_call"]
+LATER_SOURCES = ["web_form", "written_form"]
+IN_STORE = "in_person"
 SOURCES = [*SIGN_UP_SOURCES, *WITHDRAW_SOURCES, *LATER_SOURCES, IN_STORE]
 
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+from django.utils import translation
 
 from tenure.crm.catalog.models import Category, Product
-from tenure.crm.customers.models import ConsentChange, Customer, Tag
+from tenure.crm.customers.models import STANDARD_WORDING, ConsentChange, Customer, Purpose, Tag
 from tenure.crm.lib.bulk import reset_sequences
 from tenure.crm.lib.money import default_currency
 from tenure.crm.sales.models import Order, OrderLine, Return, ReturnLine
@@ -96,8 +97,21 @@ def load_consents(shop: Shop, clock: Clock, first: dict, progress) -> None:
         "channel": values(np.array(consents.CHANNELS)[rows.channel]),
         "granted": values(rows.granted), "changed_at": clock.stamps(rows.at),
         "source": values(np.array(consents.SOURCES)[rows.source]),
+        "purpose": constant(Purpose.MARKETING), "file_name": constant(""),
+        "wording": values(np.where(
+            rows.granted, _wordings()[shop.customers.profiles.locale[rows.customer], rows.channel],
+            "")),
         "changed_by": constant(None),
     }, len(rows.customer), progress)
+
+
+def _wordings() -> np.ndarray:
+    """Return the standard wording, languages x channels, in each customer language."""
+    table = np.empty((len(LANGUAGES), len(consents.CHANNELS)), dtype=object)
+    for row, language in enumerate(LANGUAGES):
+        with translation.override(language):
+            table[row] = [str(STANDARD_WORDING[name]) for name in consents.CHANNELS]
+    return table
 
 
 def load_tags(shop: Shop, first: dict, progress) -> None:

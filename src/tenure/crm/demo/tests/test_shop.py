@@ -10,7 +10,7 @@ import phonenumbers
 
 from tenure.crm.accounts.models import User
 from tenure.crm.catalog.models import Category, Product
-from tenure.crm.customers.models import ConsentChange, Customer
+from tenure.crm.customers.models import ConsentChange, ConsentSource, Customer
 from tenure.crm.demo.shop import build_demo_shop
 from tenure.crm.lib.phone import normalize_phone
 from tenure.crm.sales.models import Order, OrderLine, OrderStatus, Return
@@ -175,7 +175,10 @@ class ShopTestCase(TenureTestCase):
         self.assertIn(False, latest.values())
         self.assertGreater(sum(c.consent_email for c in self.customers), 0.3 * len(latest) / 4)
         sources = set(ConsentChange.objects.values_list("source", flat=True))
-        self.assertTrue({"checkout", "unsubscribe link"} <= sources)
+        self.assertTrue({"web_form", "survey_link", "in_person"} <= sources)
+        self.assertLessEqual(sources, set(ConsentSource.values))
+        # Every grant keeps the words the customer agreed to; a withdrawal needs none.
+        self.assertFalse(ConsentChange.objects.filter(granted=True, wording="").exists())
 
     def test_it_builds_a_two_level_catalog(self):
         products = Product.objects.filter(sku__startswith="DEMO-").select_related(
