@@ -151,10 +151,13 @@ class AuditPageTestCase(TenureTestCase):
         self.assertContains(self.client.get("/privacy/audit/", {"page": 2}), 'rel="prev"')
 
     def test_only_administrators_may_read_it(self):
+        link = '<a href="/privacy/audit/"'
+        self.assertContains(self.client.get("/accounts/password/"), link)
         for user in (self.manager, self.marketer, self.support, self.analyst, self.nobody):
             self.login(user)
             with self.subTest(user.username):
                 self.assertEqual(self.client.get("/privacy/audit/").status_code, 403)
+                self.assertNotContains(self.client.get("/accounts/password/"), link)
 
     def test_admin_shows_it_read_only(self):
         entry = LogEntry.objects.first()
