@@ -292,11 +292,18 @@ LOGGING = {
 # CSV's size) and while its rows are read, so a small file that unpacks to gigabytes is refused
 # at once. TENURE_IMPORT_MAX_MB: data after unpacking (a CSV's own size); TENURE_IMPORT_MAX_RATIO:
 # how many times larger than stored a part of a workbook may unpack (real sheets: about 5-20).
-TENURE_IMPORT_MAX_MB = int(os.environ.get("TENURE_IMPORT_MAX_MB", "500"))
-TENURE_IMPORT_MAX_ROWS = int(os.environ.get("TENURE_IMPORT_MAX_ROWS", "2000000"))
-TENURE_IMPORT_MAX_COLUMNS = int(os.environ.get("TENURE_IMPORT_MAX_COLUMNS", "200"))
-TENURE_IMPORT_MAX_RATIO = int(os.environ.get("TENURE_IMPORT_MAX_RATIO", "100"))
+TENURE_IMPORT_MAX_MB = _int("TENURE_IMPORT_MAX_MB", 500, minimum=1, maximum=100_000)
+TENURE_IMPORT_MAX_ROWS = _int("TENURE_IMPORT_MAX_ROWS", 2_000_000, minimum=1,
+                              maximum=1_000_000_000)
+TENURE_IMPORT_MAX_COLUMNS = _int("TENURE_IMPORT_MAX_COLUMNS", 200, minimum=1, maximum=10_000)
+TENURE_IMPORT_MAX_RATIO = _int("TENURE_IMPORT_MAX_RATIO", 100, minimum=1, maximum=10_000)
 # An upload never imported is removed after this many hours (an imported one at once); a
 # rejects file after this many days. `tenure worker` removes them every hour.
-TENURE_IMPORT_UPLOAD_HOURS = int(os.environ.get("TENURE_IMPORT_UPLOAD_HOURS", "24"))
-TENURE_REJECTS_DAYS = int(os.environ.get("TENURE_REJECTS_DAYS", "30"))
+TENURE_IMPORT_UPLOAD_HOURS = _int("TENURE_IMPORT_UPLOAD_HOURS", 24, minimum=1, maximum=24 * 365)
+TENURE_REJECTS_DAYS = _int("TENURE_REJECTS_DAYS", 30, minimum=1, maximum=3650)
+
+# -- How long logs about people are kept ---------------------------------------------------------
+# Sign-in attempts (user name, address, browser) and the audit log of who viewed, exported or
+# changed personal data; `tenure worker` removes older entries once a day.
+TENURE_SIGNIN_LOG_DAYS = _int("TENURE_SIGNIN_LOG_DAYS", 90, minimum=1, maximum=3650)
+TENURE_AUDIT_LOG_DAYS = _int("TENURE_AUDIT_LOG_DAYS", 730, minimum=1, maximum=3650)
