@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from tenure.crm.lib.admin import ReadOnlyAdmin
+from tenure.crm.lib.admin import ReadOnlyAdmin, TenureModelAdmin
 
 from .models import ConsentChange, Customer, CustomerMerge, Tag
 
@@ -14,7 +14,7 @@ class ConsentChangeInline(admin.TabularInline):
 
 
 @admin.register(Customer)
-class CustomerAdmin(admin.ModelAdmin):
+class CustomerAdmin(TenureModelAdmin):
     list_display = ["__str__", "email", "phone", "city", "manager", "acquisition_channel",
                     "created_at"]
     list_filter = ["manager", "acquisition_channel", "gender", "consent_email", "consent_sms",
@@ -29,13 +29,13 @@ class CustomerAdmin(admin.ModelAdmin):
 
 
 @admin.register(Tag)
-class TagAdmin(admin.ModelAdmin):
+class TagAdmin(TenureModelAdmin):
     list_display = ["name"]
     search_fields = ["name"]
 
 
 @admin.register(ConsentChange)
-class ConsentChangeAdmin(admin.ModelAdmin):
+class ConsentChangeAdmin(TenureModelAdmin):
     list_display = ["customer", "channel", "granted", "source", "changed_at", "changed_by"]
     list_filter = ["channel", "granted", "source"]
     search_fields = ["customer__name", "customer__email", "source"]
