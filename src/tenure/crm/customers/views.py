@@ -90,6 +90,12 @@ def _export(customers, sort_key: str, kind: str):
 def customer_detail(request, pk: int):
     """Show one customer: profile, consent, key figures and latest orders."""
     customer = get_customer_for_user(request.user, pk)
+    try:
+        kinds, before = _timeline_filter(request)
+    except ValueError:
+        return HttpResponseBadRequest(
+            _("“before” is not a time between %(earliest)s and %(latest)s.") % {
+                "earliest": bounds.EARLIEST_DATE, "latest": bounds.LATEST_DATE})
     stats = Customer.objects.filter(pk=customer.pk).with_order_stats().select_related(
         "manager", "referred_by"
     ).get()
@@ -98,12 +104,6 @@ def customer_detail(request, pk: int):
         Order.objects.filter(customer=customer).with_returns()
         .order_by("-ordered_at", "-id")[:LATEST_ORDERS]
     )
-    try:
-        kinds, before = _timeline_filter(request)
-    except ValueError:
-        return HttpResponseBadRequest(
-            _("“before” is not a time between %(earliest)s and %(latest)s.") % {
-                "earliest": bounds.EARLIEST_DATE, "latest": bounds.LATEST_DATE})
     events = timeline.timeline(customer, kinds=kinds, before=before)
     return render(request, "customers/detail.html", {
         "customer": stats,
