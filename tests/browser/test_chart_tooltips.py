@@ -7,19 +7,21 @@ from decimal import Decimal
 
 from playwright.sync_api import expect
 
-from .conftest import _user, sign_in
+from .conftest import PASSWORD, sign_in
 
 HOSTILE = "<img src=x onerror=alert(1)>"
 
 
 def test_it_shows_a_managers_name_written_as_html_as_text_in_the_tooltip(page, admin_user):
+    from django.contrib.auth.models import Group
     from django.utils import timezone
 
-    from tenure.crm.accounts.models import Role
+    from tenure.crm.accounts.models import Role, User
     from tenure.crm.customers.models import Customer
     from tenure.crm.sales.models import Order
 
-    manager = _user("mallory", Role.SALES_MANAGER, first_name=HOSTILE)
+    manager = User.objects.create_user("mallory", password=PASSWORD, first_name=HOSTILE)
+    manager.groups.add(Group.objects.get(name=Role.SALES_MANAGER))
     customer = Customer.objects.create(name="Ann", manager=manager)
     for days in (10, 40, 70):
         Order.objects.create(customer=customer, external_id=f"O-{days}", total=Decimal("50"),
