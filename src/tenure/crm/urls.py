@@ -1,7 +1,12 @@
 """URL map of the Tenure web app."""
 
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, register_converter
+
+from tenure.crm.lib.converters import IdConverter
+
+# Before the apps' maps are included: they use <id:pk> for database ids.
+register_converter(IdConverter, "id")
 
 urlpatterns = [
     path("admin/", admin.site.urls),

@@ -1,10 +1,12 @@
 from django.contrib import admin
 
+from tenure.crm.lib.admin import TenureModelAdmin
+
 from .models import Category, Product
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(TenureModelAdmin):
     list_display = ["__str__", "parent"]
     search_fields = ["name"]
     autocomplete_fields = ["parent"]
@@ -12,7 +14,7 @@ class CategoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
+class ProductAdmin(TenureModelAdmin):
     list_display = ["sku", "name", "category", "price", "cost", "currency", "is_active"]
     list_filter = ["is_active", "currency", "category"]
     search_fields = ["sku", "name"]

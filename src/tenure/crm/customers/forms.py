@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tenure.crm.accounts.models import Role, User
 from tenure.crm.insights.models import CustomerSnapshot, Segment
+from tenure.crm.lib import bounds
 from tenure.crm.lib.phone import InvalidPhone, normalize_phone, search_digits, search_phone
 
 from .models import Channel, ConsentSource, Customer, Tag
@@ -86,7 +87,7 @@ class CustomerFilterForm(forms.Form):
     bought_within = forms.IntegerField(
         required=False, min_value=1, max_value=36500, label=_("Bought in the last N days")
     )
-    no_purchase_since = forms.DateField(
+    no_purchase_since = bounds.BoundedDateField(
         required=False, label=_("No purchase since"),
         widget=forms.DateInput(attrs={"type": "date"}),
     )

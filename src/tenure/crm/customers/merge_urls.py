@@ -7,7 +7,7 @@ from . import merge_views
 app_name = "duplicates"
 urlpatterns = [
     path("", merge_views.duplicate_list, name="list"),
-    path("<int:first>/<int:second>/", merge_views.compare, name="compare"),
+    path("<id:first>/<id:second>/", merge_views.compare, name="compare"),
     path("history/", merge_views.history, name="history"),
-    path("history/<int:pk>/undo/", merge_views.undo, name="undo"),
+    path("history/<id:pk>/undo/", merge_views.undo, name="undo"),
 ]

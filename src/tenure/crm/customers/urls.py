@@ -5,7 +5,7 @@ from . import views
 app_name = "customers"
 urlpatterns = [
     path("", views.customer_list, name="list"),
-    path("<int:pk>/", views.customer_detail, name="detail"),
-    path("<int:pk>/edit/", views.customer_edit, name="edit"),
-    path("<int:pk>/consent/", views.customer_consent, name="consent"),
+    path("<id:pk>/", views.customer_detail, name="detail"),
+    path("<id:pk>/edit/", views.customer_edit, name="edit"),
+    path("<id:pk>/consent/", views.customer_consent, name="consent"),
 ]

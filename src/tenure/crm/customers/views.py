@@ -9,12 +9,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from tenure.crm.accounts.access import customers_for_user, get_customer_for_user
+from tenure.crm.lib import bounds
 from tenure.crm.privacy.auditing import log_list_export
 from tenure.crm.sales.models import Order
 
@@ -63,7 +64,9 @@ def customer_list(request):
     """Show the customers the user may see, searched, filtered, sorted and paged."""
     customers = customers_for_user(request.user)
     form = CustomerFilterForm(request.GET or None, user=request.user)
-    if request.GET.get("format") in exporting.FORMATS:
+    # A filter out of range is refused, not ignored: an export must not widen to everyone.
+    refused = form.is_bound and not form.is_valid()
+    if request.GET.get("format") in exporting.FORMATS and not refused:
         log_list_export(form.filter(customers), request.GET["format"], request.GET)
         return _export(form.filter(customers), form.sort_key(), request.GET["format"])
     customers = _sorted(form.filter(customers), form.sort_key())
@@ -77,7 +80,7 @@ def customer_list(request):
         "query": query.urlencode(),
         "sort_links": _sort_links(query, form.sort_key()),
         "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2),
-    })
+    }, status=400 if refused else 200)
 
 
 def _export(customers, sort_key: str, kind: str):
@@ -90,6 +93,12 @@ def _export(customers, sort_key: str, kind: str):
 def customer_detail(request, pk: int):
     """Show one customer: profile, consent, key figures and latest orders."""
     customer = get_customer_for_user(request.user, pk)
+    try:
+        kinds, before = _timeline_filter(request)
+    except ValueError:
+        return HttpResponseBadRequest(
+            _("“before” is not a time between %(earliest)s and %(latest)s.") % {
+                "earliest": bounds.EARLIEST_DATE, "latest": bounds.LATEST_DATE})
     accessed.send(Customer, instance=customer)  # the audit log's "who viewed it"
     stats = Customer.objects.filter(pk=customer.pk).with_order_stats().select_related(
         "manager", "referred_by"
@@ -99,7 +108,6 @@ def customer_detail(request, pk: int):
         Order.objects.filter(customer=customer).with_returns()
         .order_by("-ordered_at", "-id")[:LATEST_ORDERS]
     )
-    kinds, before = _timeline_filter(request)
     events = timeline.timeline(customer, kinds=kinds, before=before)
     return render(request, "customers/detail.html", {
         "customer": stats,
@@ -117,9 +125,10 @@ def customer_detail(request, pk: int):
 
 
 def _timeline_filter(request) -> tuple[set[str], datetime | None]:
-    """Return the event kinds asked for (none: all) and the paging cursor."""
+    """Return the event kinds asked for (none: all) and the paging cursor; raise ValueError
+    for a cursor that is not a time within the bounds."""
     kinds = {k for k in request.GET.getlist("kind") if k in timeline.KINDS}
-    before = parse_datetime(request.GET.get("before", "") or "")
+    before = bounds.parse_moment(request.GET.get("before", ""))
     return kinds, before
 
 

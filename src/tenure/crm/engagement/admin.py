@@ -1,12 +1,12 @@
 from django.contrib import admin
 
-from tenure.crm.lib.admin import ReadOnlyAdmin
+from tenure.crm.lib.admin import ReadOnlyAdmin, TenureModelAdmin
 
 from .models import Activity, CalendarFeed, Complaint, ComplaintEvent, ComplaintSla, Interaction
 
 
 @admin.register(Interaction)
-class InteractionAdmin(admin.ModelAdmin):
+class InteractionAdmin(TenureModelAdmin):
     list_display = ["occurred_at", "kind", "customer", "direction", "outcome", "manager",
                     "source"]
     list_filter = ["kind", "direction", "outcome", "source"]
@@ -18,7 +18,7 @@ class InteractionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Activity)
-class ActivityAdmin(admin.ModelAdmin):
+class ActivityAdmin(TenureModelAdmin):
     list_display = ["due_at", "subject", "kind", "customer", "assignee", "status",
                     "reminded_at", "reschedules"]
     list_filter = ["status", "kind", "assignee"]
@@ -42,7 +42,7 @@ class ComplaintEventInline(admin.TabularInline):
 
 
 @admin.register(Complaint)
-class ComplaintAdmin(admin.ModelAdmin):
+class ComplaintAdmin(TenureModelAdmin):
     """Complaints, with the status and its times read-only.
 
     Status changes belong on the complaint page, which records them and tells the customer.
@@ -60,7 +60,7 @@ class ComplaintAdmin(admin.ModelAdmin):
 
 
 @admin.register(ComplaintSla)
-class ComplaintSlaAdmin(admin.ModelAdmin):
+class ComplaintSlaAdmin(TenureModelAdmin):
     list_display = ["severity", "resolve_within_hours"]
     list_editable = ["resolve_within_hours"]
 

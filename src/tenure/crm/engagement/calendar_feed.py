@@ -6,6 +6,7 @@ reschedule, so calendar apps update the event instead of adding a second one.
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 import icalendar
@@ -14,6 +15,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from .models import Activity
+
+logger = logging.getLogger(__name__)
 
 # Events this old are still shown, so a missed call stays visible for a while.
 PAST_DAYS = 30
@@ -35,6 +38,11 @@ def build_calendar(user, activities, now=None) -> bytes:
         calendar.add("x-wr-calname", _("Tenure: %(name)s") % {
             "name": user.get_full_name() or user.username})
         for activity in activities:
+            if problems := activity.schedule_problems():
+                # One activity out of range must not take the whole calendar down.
+                logger.warning("calendar feed of %s: skipped activity %s: %s", user,
+                               activity.pk, "; ".join(problems))
+                continue
             calendar.add_component(_event(activity, now))
     return calendar.to_ical()
 

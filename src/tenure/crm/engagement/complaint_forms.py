@@ -12,6 +12,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from tenure.crm.customers.forms import ManagerChoiceField, start_of_day
+from tenure.crm.lib.bounds import BoundedDateField
 from tenure.crm.sales.models import Order
 
 from .forms import people_field
@@ -178,9 +179,9 @@ class ComplaintFilterForm(forms.Form):
 class ReportPeriodForm(forms.Form):
     """The complaint report's period: complaints opened from one day to another."""
 
-    since = forms.DateField(required=False, label=_("Opened from"),
+    since = BoundedDateField(required=False, label=_("Opened from"),
                             widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    until = forms.DateField(required=False, label=_("to"),
+    until = BoundedDateField(required=False, label=_("to"),
                             widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
 
     def clean(self):

@@ -58,7 +58,7 @@ def complaint_list(request):
     return render(request, "engagement/complaints.html", {
         "form": form, "page": page, "query": query.urlencode(),
         "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2),
-    })
+    }, status=_status(form))
 
 
 @login_required
@@ -107,4 +107,9 @@ def complaint_report(request):
     return render(request, "engagement/complaint_report.html", {
         "form": form, "since": since, "until": until,
         "report": reporting.complaint_report(complaints, start, end),
-    })
+    }, status=_status(form))
+
+
+def _status(form) -> int:
+    """Return 400 for a filter out of range or unknown (the page shows why), else 200."""
+    return 400 if form.is_bound and not form.is_valid() else 200

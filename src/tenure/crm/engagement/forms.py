@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tenure.crm.accounts.models import User
 from tenure.crm.customers.forms import ManagerChoiceField
+from tenure.crm.lib.bounds import MAX_MINUTES, BoundedDateTimeField
 
 from .models import Activity, Direction, Interaction, InteractionKind
 from .people import assignable_users
@@ -55,6 +56,7 @@ class InteractionForm(forms.ModelForm):
         model = Interaction
         fields = ["kind", "direction", "outcome", "summary", "occurred_at", "channel", "manager"]
         widgets = {"occurred_at": datetime_input(), "summary": forms.Textarea(attrs={"rows": 3})}
+        field_classes = {"occurred_at": BoundedDateTimeField}
 
     def __init__(self, *args, customer, user, kind: str = "", **kwargs):
         kind = kind if kind in InteractionKind.values else InteractionKind.CALL
@@ -95,6 +97,7 @@ class ActivityForm(forms.ModelForm):
         fields = ["kind", "subject", "due_at", "duration_minutes", "assignee",
                   "remind_minutes_before", "notes"]
         widgets = {"due_at": datetime_input(), "notes": forms.Textarea(attrs={"rows": 3})}
+        field_classes = {"due_at": BoundedDateTimeField}
 
     def __init__(self, *args, customer, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -106,7 +109,8 @@ class ActivityForm(forms.ModelForm):
         self.initial.setdefault("assignee", default.pk)
         self.initial.setdefault("subject", _("Call %(customer)s") % {"customer": customer})
         self.initial.setdefault("due_at", tomorrow_morning())
-        self.fields["remind_minutes_before"].widget.attrs["min"] = 0
+        for name in ("duration_minutes", "remind_minutes_before"):
+            self.fields[name].widget.attrs.update(min=0, max=MAX_MINUTES)
 
     def clean_due_at(self):
         return in_future(self.cleaned_data["due_at"])
@@ -136,7 +140,7 @@ class CompleteActivityForm(_ActivityActionForm):
 
 
 class RescheduleActivityForm(_ActivityActionForm):
-    due_at = forms.DateTimeField(label=_("New time"), widget=datetime_input())
+    due_at = BoundedDateTimeField(label=_("New time"), widget=datetime_input())
 
     def clean_due_at(self):
         return in_future(self.cleaned_data["due_at"])

@@ -6,11 +6,13 @@ should happen; complaints track a problem from registration to closing.
 
 from __future__ import annotations
 
+import logging
 import secrets
 import uuid
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
 from django.db.models import F, Q
 from django.urls import reverse
@@ -18,7 +20,10 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from tenure.crm.lib import bounds
 from tenure.crm.messaging.outbox import notify, queue_email
+
+logger = logging.getLogger(__name__)
 
 
 class InteractionKind(models.TextChoices):
@@ -63,7 +68,8 @@ class Interaction(models.Model):
     )
     outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices, blank=True)
     summary = models.TextField(_("summary"), blank=True)
-    occurred_at = models.DateTimeField(_("when"), default=timezone.now)
+    occurred_at = models.DateTimeField(
+        _("when"), default=timezone.now, validators=[bounds.validate_date])
     manager = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True,
         related_name="interactions", verbose_name=_("manager"),
@@ -133,14 +139,16 @@ class Activity(models.Model):
     )
     subject = models.CharField(_("subject"), max_length=200)
     notes = models.TextField(_("notes"), blank=True)
-    due_at = models.DateTimeField(_("due"))
-    duration_minutes = models.PositiveIntegerField(_("duration, minutes"), default=30)
+    due_at = models.DateTimeField(_("due"), validators=[bounds.validate_date])
+    duration_minutes = models.PositiveIntegerField(
+        _("duration, minutes"), default=30, validators=bounds.at_most(bounds.MAX_MINUTES))
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="activities",
         verbose_name=_("assignee"),
     )
     remind_minutes_before = models.PositiveIntegerField(
         _("remind, minutes before"), default=30, null=True, blank=True,
+        validators=bounds.at_most(bounds.MAX_MINUTES),
         help_text=_("Leave empty for no reminder."),
     )
     # due_at - remind_minutes_before, stored so the worker's query uses an index.
@@ -190,6 +198,10 @@ class Activity(models.Model):
     @property
     def is_overdue(self) -> bool:
         return self.status == ActivityStatus.PLANNED and self.due_at < timezone.now()
+
+    def schedule_problems(self) -> list[str]:
+        """Return what is wrong with the stored time, duration and reminder (none: [])."""
+        return bounds.field_errors(self, ["due_at", "duration_minutes", "remind_minutes_before"])
 
     @property
     def done_on_time(self) -> bool | None:
@@ -311,7 +323,9 @@ class ComplaintSla(models.Model):
     """How long a complaint of one severity may take to resolve."""
 
     severity = models.CharField(_("severity"), max_length=16, choices=Severity.choices, unique=True)
-    resolve_within_hours = models.PositiveIntegerField(_("resolve within, hours"))
+    resolve_within_hours = models.PositiveIntegerField(
+        _("resolve within, hours"), validators=[MinValueValidator(1),
+                                                MaxValueValidator(bounds.MAX_HOURS)])
 
     class Meta:
         verbose_name = _("complaint SLA")
@@ -324,9 +338,14 @@ class ComplaintSla(models.Model):
     @classmethod
     def hours_for(cls, severity: str) -> int:
         """Return the hours a complaint of ``severity`` may take to resolve."""
-        hours = cls.objects.filter(severity=severity).values_list(
-            "resolve_within_hours", flat=True).first()
-        return DEFAULT_SLA_HOURS[severity] if hours is None else hours
+        sla = cls.objects.filter(severity=severity).first()
+        if sla is None:
+            return DEFAULT_SLA_HOURS[severity]
+        if problems := bounds.field_errors(sla, ["resolve_within_hours"]):
+            # Stored before the validator existed: a due date years away would never warn.
+            logger.warning("complaint SLA %s ignored: %s", severity, "; ".join(problems))
+            return DEFAULT_SLA_HOURS[severity]
+        return sla.resolve_within_hours
 
     @classmethod
     def table(cls) -> list[dict]:
@@ -418,8 +437,9 @@ class Complaint(models.Model):
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True,
         related_name="complaints", verbose_name=_("assignee"),
     )
-    opened_at = models.DateTimeField(_("opened"), default=timezone.now)
-    due_at = models.DateTimeField(_("resolve by"))
+    opened_at = models.DateTimeField(
+        _("opened"), default=timezone.now, validators=[bounds.validate_date])
+    due_at = models.DateTimeField(_("resolve by"), validators=[bounds.validate_date])
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     resolution = models.TextField(_("resolution"), blank=True)
@@ -463,6 +483,10 @@ class Complaint(models.Model):
         """Return whether the complaint was, or still is, unresolved past its due time."""
         end = self.resolved_at if self.resolved_at and not self.is_open else timezone.now()
         return end > self.due_at
+
+    def schedule_problems(self) -> list[str]:
+        """Return what is wrong with the stored opening and due times (none: [])."""
+        return bounds.field_errors(self, ["opened_at", "due_at"])
 
     def allowed_statuses(self) -> tuple[str, ...]:
         """Return the statuses the complaint may move to now."""

@@ -12,6 +12,7 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from tenure.crm.jobs.report import JobReport
 from tenure.crm.messaging.outbox import notify, queue_email
 
 from .models import Activity, ActivityStatus
@@ -21,12 +22,19 @@ BATCH = 500
 NOTE_LENGTH = 300
 
 
-def queue_due_reminders(now=None) -> int:
-    """Queue the reminders whose time has come and return how many were queued."""
+def queue_due_reminders(now=None) -> JobReport:
+    """Queue the reminders whose time has come; report how many were queued.
+
+    An activity whose stored time, duration or lead is out of range is skipped and named.
+    """
     now = now or timezone.now()
-    due = list(Activity.objects.reminders_due(now).order_by("reminder_at", "id")
-               .values_list("pk", flat=True)[:BATCH])
-    return sum(_remind(pk, now) for pk in due)
+    report = JobReport()
+    for activity in Activity.objects.reminders_due(now).order_by("reminder_at", "id")[:BATCH]:
+        if problems := activity.schedule_problems():
+            report.skip(f"activity {activity.pk}", problems)
+            continue
+        report.done += _remind(activity.pk, now)
+    return report
 
 
 @transaction.atomic

@@ -12,16 +12,26 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from tenure.crm.accounts.models import User
+from tenure.crm.jobs.report import JobReport
 from tenure.crm.messaging.outbox import notify, queue_email
 
 from .models import Complaint
 
 
-def warn_of_breaches(now=None) -> int:
-    """Warn about the open complaints past their due time; return how many warnings."""
+def warn_of_breaches(now=None) -> JobReport:
+    """Warn about the open complaints past their due time; report how many warnings.
+
+    A complaint whose stored times are out of range is skipped and named.
+    """
     overdue = Complaint.objects.overdue(now or timezone.now()).select_related(
         "assignee", "customer")
-    return sum(_warn(complaint) for complaint in overdue)
+    report = JobReport()
+    for complaint in overdue:
+        if problems := complaint.schedule_problems():
+            report.skip(f"complaint {complaint.pk}", problems)
+            continue
+        report.done += _warn(complaint)
+    return report
 
 
 @transaction.atomic

@@ -1,12 +1,12 @@
 from django.contrib import admin
 
-from tenure.crm.lib.admin import ReadOnlyAdmin
+from tenure.crm.lib.admin import ReadOnlyAdmin, TenureModelAdmin
 
 from .models import Answer, Invitation, Survey
 
 
 @admin.register(Survey)
-class SurveyAdmin(admin.ModelAdmin):
+class SurveyAdmin(TenureModelAdmin):
     """Surveys: the pages under /feedback/ are the usual place to edit them."""
 
     list_display = ["name", "kind", "trigger", "stage", "delay_days", "min_interval_days",

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tenure.crm.accounts.models import Role, User
 from tenure.crm.insights.models import Segment
+from tenure.crm.lib.bounds import MAX_DAYS
 
 from .models import Survey, SurveyTrigger
 
@@ -56,6 +57,8 @@ class SurveyForm(forms.ModelForm):
             # Answers on two scales would not add up to one score.
             self.fields["kind"].disabled = True
             self.fields["kind"].help_text = _("Fixed once the survey has been sent.")
+        for name in ("delay_days", "min_interval_days", "valid_days"):
+            self.fields[name].widget.attrs["max"] = MAX_DAYS
         # A link valid for 0 days would expire as it is sent.
         self.fields["valid_days"].validators.append(MinValueValidator(1))
         self.fields["valid_days"].widget.attrs["min"] = 1

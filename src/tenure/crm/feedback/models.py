@@ -10,6 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from tenure.crm.lib import bounds
+
 
 class SurveyKind(models.TextChoices):
     NPS = "nps", _("NPS (0–10: would you recommend us?)")
@@ -69,13 +71,15 @@ class Survey(models.Model):
         help_text=_("For surveys sent at a stage: the RFM segment, e.g. Champions."),
     )
     delay_days = models.PositiveIntegerField(
-        _("days after the event"), default=3,
+        _("days after the event"), default=3, validators=bounds.at_most(bounds.MAX_DAYS),
         help_text=_("Wait this long after the purchase or resolution before asking."),
     )
     min_interval_days = models.PositiveIntegerField(
         _("ask a customer at most once in, days"), default=90,
+        validators=bounds.at_most(bounds.MAX_DAYS),
     )
-    valid_days = models.PositiveIntegerField(_("the link is valid for, days"), default=30)
+    valid_days = models.PositiveIntegerField(
+        _("the link is valid for, days"), default=30, validators=bounds.at_most(bounds.MAX_DAYS))
     question = models.CharField(
         _("question"), max_length=250, blank=True,
         help_text=_("Leave empty for the standard question of the survey's kind."),
@@ -118,6 +122,10 @@ class Survey(models.Model):
     def scale(self) -> range:
         low, high = SCALES[self.kind]
         return range(low, high + 1)
+
+    def schedule_problems(self) -> list[str]:
+        """Return what is wrong with the stored delays, interval and validity (none: [])."""
+        return bounds.field_errors(self, ["delay_days", "min_interval_days", "valid_days"])
 
     def is_low(self, score: int) -> bool:
         """Return whether ``score`` calls for a follow-up (detractor, unhappy, hard)."""

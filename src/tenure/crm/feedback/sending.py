@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from tenure.crm.customers.models import Customer
 from tenure.crm.engagement.models import Complaint, ComplaintStatus
 from tenure.crm.insights.models import CustomerSnapshot
+from tenure.crm.jobs.report import JobReport
 from tenure.crm.lib import bulk
 from tenure.crm.messaging.outbox import queue_email
 from tenure.crm.sales.models import Order, OrderStatus
@@ -38,10 +39,20 @@ class SurveyNotSent(Exception):
     """A survey may not be sent to a customer now; the message says why, to the user."""
 
 
-def queue_due_surveys(now: datetime | None = None) -> int:
-    """Invite every customer due for an active survey; return how many were invited."""
+def queue_due_surveys(now: datetime | None = None) -> JobReport:
+    """Invite every customer due for an active survey; report how many were invited.
+
+    A survey whose stored settings are out of range is skipped and named in the report:
+    the other surveys still go out.
+    """
     now = now or timezone.now()
-    return sum(_queue_survey(survey, now) for survey in Survey.objects.active())
+    report = JobReport()
+    for survey in Survey.objects.active():
+        if problems := survey.schedule_problems():
+            report.skip(f"survey {survey.pk} “{survey}”", problems)
+            continue
+        report.done += _queue_survey(survey, now)
+    return report
 
 
 def send_survey_now(survey: Survey, customer: Customer, by, now: datetime | None = None
@@ -68,6 +79,9 @@ def send_survey_now(survey: Survey, customer: Customer, by, now: datetime | None
 def _check_may_ask(survey: Survey, customer: Customer, now: datetime) -> None:
     """Raise SurveyNotSent when the survey is off or the customer may not be asked now."""
     names = {"customer": customer, "survey": survey}
+    if survey.schedule_problems():
+        raise SurveyNotSent(_("The survey “%(survey)s” has days out of range in its "
+                              "settings; correct them first.") % names)
     if not survey.is_active:
         raise SurveyNotSent(_("The survey “%(survey)s” is not active.") % names)
     if not customer.email:

@@ -15,13 +15,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tenure.crm.customers.models import Gender
+from tenure.crm.lib import bounds
 from tenure.crm.sales.models import OrderStatus
 
 from .mapping import normalize_header
 
 CENT = Decimal("0.01")
 MILLI = Decimal("0.001")
-MONEY_LIMIT = Decimal("1e12")
+MONEY_LIMIT = bounds.MONEY_LIMIT
+QUANTITY_LIMIT = Decimal("1e9")
 # Thousands separators shops write: spaces, no-break spaces, thin spaces, apostrophes.
 _GROUPING = re.compile(r"[\s\u00a0\u2009\u202f'’]")
 _DOTTED = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?")
@@ -93,24 +95,25 @@ def parse_decimal(text: str) -> Decimal:
 
 def parse_money(text: str) -> Decimal:
     """Return an amount of money rounded to cents."""
-    value = parse_decimal(text).quantize(CENT, ROUND_HALF_UP)
-    if abs(value) >= MONEY_LIMIT:
-        raise ValueError(_("amount too large"))
-    return value
+    return _rounded(parse_decimal(text), CENT, MONEY_LIMIT, _("amount too large"))
 
 
 def parse_quantity(text: str) -> Decimal:
     """Return a quantity with up to three decimals (kilograms, metres)."""
-    value = parse_decimal(text).quantize(MILLI, ROUND_HALF_UP)
-    if abs(value) >= Decimal("1e9"):
-        raise ValueError(_("quantity too large"))
+    return _rounded(parse_decimal(text), MILLI, QUANTITY_LIMIT, _("quantity too large"))
+
+
+def _rounded(value: Decimal, step: Decimal, limit: Decimal, too_large: str) -> Decimal:
+    # Checked before rounding too: "1e30" has more digits than Decimal's precision rounds.
+    if abs(value) >= limit or abs(value := value.quantize(step, ROUND_HALF_UP)) >= limit:
+        raise ValueError(too_large)
     return value
 
 
 def parse_positive_int(text: str) -> int:
     """Return a whole number above zero."""
     value = parse_decimal(text)
-    if value != value.to_integral_value() or value <= 0 or value > 2**31:
+    if value <= 0 or value > 2**31 or value != value.to_integral_value():
         raise ValueError(_("not a whole number above zero"))
     return int(value)
 
@@ -119,11 +122,14 @@ def parse_datetime(text: str) -> datetime:
     """Return an aware datetime; a date or a naive time is read in the configured time zone.
 
     Accepted: ISO 8601 ("2024-03-05", "2024-03-05 14:30", with or without offset),
-    "05.03.2024" with an optional " 14:30[:15]", and "20240305".
+    "05.03.2024" with an optional " 14:30[:15]", and "20240305"; from 1900 to 2100
+    (``lib.bounds``), as a date outside them is a placeholder or a typing mistake.
     """
     value = _naive_or_aware(text)
     if value is None:
         raise ValueError(_("not a date"))
+    # Before the time zone: 0001-01-01 in UTC+2 is a day Python cannot hold.
+    bounds.check_date(value)
     if timezone.is_naive(value):
         value = timezone.make_aware(value)
     return value
@@ -154,6 +160,7 @@ def parse_date(text: str) -> date:
     value = _naive_or_aware(text)
     if value is None:
         raise ValueError(_("not a date"))
+    bounds.check_date(value)
     return value.date()
 
 

@@ -6,6 +6,6 @@ app_name = "imports"
 urlpatterns = [
     path("", views.upload, name="upload"),
     path("preview/<uuid:token>/", views.preview, name="preview"),
-    path("<int:pk>/", views.detail, name="detail"),
-    path("<int:pk>/rejects.csv", views.rejects_file, name="rejects"),
+    path("<id:pk>/", views.detail, name="detail"),
+    path("<id:pk>/rejects.csv", views.rejects_file, name="rejects"),
 ]

@@ -6,16 +6,25 @@ epoch seconds and are turned into the shop's local time (``TIME_ZONE``), so peri
 local midnight. The tables come out exactly as ``tenure.analytics.frames`` would make them
 (string ids, naive timestamps, float amounts, a blank text as null), so the refresh can hand
 them to the library without parsing a million rows again.
+
+A row with a time outside ``lib.bounds``' dates (an order dated 0001-01-01 written before
+the import refused it) or an amount beyond the money limit is left out, and a date of a
+customer's outside them is read as unknown: one such row would otherwise stop the
+refresh of the whole shop. Each loader names what it left out in ``skipped`` and the log.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import functools
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 import pyarrow as pa
 import pyarrow.compute as pc
 from django.conf import settings
 from django.db import connection
+from django.utils.translation import gettext as _
 
 from tenure.crm.accounts.models import User
 from tenure.crm.customers.models import Customer
@@ -27,10 +36,15 @@ from tenure.crm.engagement.models import (
     InteractionKind,
 )
 from tenure.crm.feedback.models import Answer, Invitation
+from tenure.crm.lib import bounds
 from tenure.crm.messaging.models import Message, MessageStatus
 from tenure.crm.sales.models import Order, OrderStatus, Return
 
+logger = logging.getLogger(__name__)
+
 BATCH = 100_000
+#: Rows named in a message about the rows left out of one table; the count covers all.
+NAMED = 10
 
 TRANSACTIONS = pa.schema([
     ("customer_id", pa.string()),
@@ -97,12 +111,14 @@ RAW_TRANSACTIONS = pa.schema([
 ])
 MANAGERS = pa.schema([("customer_id", pa.int64()), ("manager", pa.string())])
 RAW_FEEDBACK = pa.schema([
+    ("id", pa.int64()),
     ("customer_id", pa.int64()),
     ("time", pa.int64()),
     ("kind", pa.string()),
     ("score", pa.int64()),
 ])
 RAW_COMPLAINTS = pa.schema([
+    ("id", pa.int64()),
     ("customer_id", pa.int64()),
     ("opened_at", pa.int64()),
     ("resolved_at", pa.int64()),
@@ -110,17 +126,20 @@ RAW_COMPLAINTS = pa.schema([
     ("severity", pa.string()),
 ])
 RAW_INTERACTIONS = pa.schema([
+    ("id", pa.int64()),
     ("customer_id", pa.int64()),
     ("time", pa.int64()),
     ("channel", pa.string()),
     ("direction", pa.string()),
 ])
 RAW_MESSAGES = pa.schema([
+    ("id", pa.int64()),
     ("customer_id", pa.int64()),
     ("sent_at", pa.int64()),
     ("responded_at", pa.int64()),
 ])
 RAW_ACTIVITIES = pa.schema([
+    ("id", pa.int64()),
     ("assignee", pa.string()),
     ("due_at", pa.int64()),
     ("completed_at", pa.int64()),
@@ -148,18 +167,24 @@ class Tables:
     complaints: pa.Table
     interactions: pa.Table
     messages: pa.Table
+    #: What was left out or read as unknown because it is out of range, one line per table.
+    skipped: list[str] = field(default_factory=list)
 
 
 def load_tables() -> Tables:
     """Return every table the refresh reads from the database."""
-    return Tables(load_transactions(), load_customers(), load_feedback(), load_complaints(),
-                  load_interactions(), load_messages())
+    skipped: list[str] = []
+    return Tables(load_transactions(skipped), load_customers(skipped), load_feedback(skipped),
+                  load_complaints(skipped), load_interactions(skipped),
+                  load_messages(skipped), skipped)
 
 
-def load_transactions() -> pa.Table:
+def load_transactions(skipped: list[str] | None = None) -> pa.Table:
     """Return every purchase (cancelled orders left out) and every return, as negative rows."""
-    orders = _fetch(_orders_sql(), RAW_TRANSACTIONS)
-    returns = _fetch(_returns_sql(), RAW_TRANSACTIONS)
+    orders = _in_bounds(_fetch(_orders_sql(), RAW_TRANSACTIONS), ["time"], _("order"),
+                        skipped, key="order_id", amount="amount")
+    returns = _in_bounds(_fetch(_returns_sql(), RAW_TRANSACTIONS), ["time"],
+                         _("return of order"), skipped, key="order_id", amount="amount")
     table = pa.concat_tables([orders, returns])
     managers = _fetch(_managers_sql(), MANAGERS)
     # Joined here rather than in SQL: SQLite's join would double the query's time.
@@ -176,12 +201,15 @@ def load_transactions() -> pa.Table:
     }, schema=TRANSACTIONS)
 
 
-def load_customers() -> pa.Table:
+def load_customers(skipped: list[str] | None = None) -> pa.Table:
     """Return every customer with the attributes the profiles compare.
 
     ``referred_by`` is the referrer's id (the library reads "came by referral" from it).
+    A birth or acquisition date out of range is read as unknown.
     """
     table = _fetch(_customers_sql(), RAW_CUSTOMERS)
+    for column in ("acquired_on", "birth_date"):
+        table = _dates_in_bounds(table, column, skipped)
     return pa.table({
         "customer_id": _ids(table["customer_id"]),
         "city": _blank_as_null(table["city"]),
@@ -201,9 +229,10 @@ def load_managers() -> pa.Table:
                     schema=pa.schema([("customer_id", pa.string()), ("manager", pa.string())]))
 
 
-def load_feedback() -> pa.Table:
+def load_feedback(skipped: list[str] | None = None) -> pa.Table:
     """Return every survey answer (NPS, CSAT, CES) with its customer and time."""
-    table = _fetch(_feedback_sql(), RAW_FEEDBACK)
+    table = _in_bounds(_fetch(_feedback_sql(), RAW_FEEDBACK), ["time"], _("survey answer"),
+                       skipped)
     return pa.table({
         "customer_id": _ids(table["customer_id"]),
         "time": _local_times(table["time"]),
@@ -212,13 +241,14 @@ def load_feedback() -> pa.Table:
     }, schema=FEEDBACK)
 
 
-def load_complaints() -> pa.Table:
+def load_complaints(skipped: list[str] | None = None) -> pa.Table:
     """Return every complaint; ``resolved_at`` is null while it is open (again).
 
     A complaint reopened after its resolution is open: its old ``resolved_at`` does not
     count. One closed without a recorded resolution counts as resolved when it was closed.
     """
-    table = _fetch(_complaints_sql(), RAW_COMPLAINTS)
+    table = _in_bounds(_fetch(_complaints_sql(), RAW_COMPLAINTS), ["opened_at", "resolved_at"],
+                       _("complaint"), skipped)
     return pa.table({
         "customer_id": _ids(table["customer_id"]),
         "opened_at": _local_times(table["opened_at"]),
@@ -228,13 +258,14 @@ def load_complaints() -> pa.Table:
     }, schema=COMPLAINTS)
 
 
-def load_interactions() -> pa.Table:
+def load_interactions(skipped: list[str] | None = None) -> pa.Table:
     """Return the contacts with customers; ``channel`` is the kind (call, email, meeting,
     message), ``direction`` "in" for contacts the customer started.
 
     Notes are left out: writing one down is not a contact with the customer.
     """
-    table = _fetch(_interactions_sql(), RAW_INTERACTIONS)
+    table = _in_bounds(_fetch(_interactions_sql(), RAW_INTERACTIONS), ["time"], _("interaction"),
+                       skipped)
     return pa.table({
         "customer_id": _ids(table["customer_id"]),
         "time": _local_times(table["time"]),
@@ -243,13 +274,14 @@ def load_interactions() -> pa.Table:
     }, schema=INTERACTIONS)
 
 
-def load_messages() -> pa.Table:
+def load_messages(skipped: list[str] | None = None) -> pa.Table:
     """Return the emails delivered to customers (sent, or most likely sent).
 
     ``responded_at`` is when the customer answered the survey the email invited them to;
     other emails have no tracked response (null).
     """
-    table = _fetch(_messages_sql(), RAW_MESSAGES)
+    table = _in_bounds(_fetch(_messages_sql(), RAW_MESSAGES), ["sent_at", "responded_at"],
+                       _("message"), skipped)
     return pa.table({
         "customer_id": _ids(table["customer_id"]),
         "sent_at": _local_times(table["sent_at"]),
@@ -257,10 +289,11 @@ def load_messages() -> pa.Table:
     }, schema=MESSAGES)
 
 
-def load_activities() -> pa.Table:
+def load_activities(skipped: list[str] | None = None) -> pa.Table:
     """Return every activity with its assignee's username, due and completion times and
     status."""
-    table = _fetch(_activities_sql(), RAW_ACTIVITIES)
+    table = _in_bounds(_fetch(_activities_sql(), RAW_ACTIVITIES), ["due_at", "completed_at"],
+                       _("activity"), skipped)
     return pa.table({
         "assignee": table["assignee"],
         "due_at": _local_times(table["due_at"]),
@@ -340,7 +373,7 @@ def _managers_sql() -> str:
 
 def _feedback_sql() -> str:
     n = _names()
-    return (f"SELECT a.customer_id, {_epoch('a.answered_at')}, a.kind, a.score "
+    return (f"SELECT a.id, a.customer_id, {_epoch('a.answered_at')}, a.kind, a.score "
             f"FROM {n['answer']} a")
 
 
@@ -349,13 +382,14 @@ def _complaints_sql() -> str:
     still_open = _quoted([ComplaintStatus.NEW, ComplaintStatus.IN_PROGRESS])
     resolved = (f"CASE WHEN c.status IN ({still_open}) THEN NULL "
                 "ELSE COALESCE(c.resolved_at, c.closed_at) END")
-    return (f"SELECT c.customer_id, {_epoch('c.opened_at')}, {_epoch(resolved)}, c.category, "
+    return (f"SELECT c.id, c.customer_id, {_epoch('c.opened_at')}, {_epoch(resolved)}, "
+            "c.category, "
             f"c.severity FROM {n['complaint']} c")
 
 
 def _interactions_sql() -> str:
     n = _names()
-    return (f"SELECT i.customer_id, {_epoch('i.occurred_at')}, i.kind, i.direction "
+    return (f"SELECT i.id, i.customer_id, {_epoch('i.occurred_at')}, i.kind, i.direction "
             f"FROM {n['interaction']} i WHERE i.kind <> '{InteractionKind.NOTE.value}'")
 
 
@@ -365,7 +399,7 @@ def _messages_sql() -> str:
     # An unconfirmed message may lack sent_at: the worker died before the server replied.
     sent = "COALESCE(m.sent_at, m.claimed_at, m.created_at)"
     return (
-        f"SELECT m.customer_id, {_epoch(sent)}, {_epoch('a.answered_at')} "
+        f"SELECT m.id, m.customer_id, {_epoch(sent)}, {_epoch('a.answered_at')} "
         f"FROM {n['message']} m "
         f"LEFT JOIN {n['invitation']} i ON i.message_id = m.id "
         f"LEFT JOIN {n['answer']} a ON a.invitation_id = i.id "
@@ -376,7 +410,7 @@ def _messages_sql() -> str:
 def _activities_sql() -> str:
     n = _names()
     return (
-        f"SELECT u.username, {_epoch('a.due_at')}, {_epoch('a.completed_at')}, a.status "
+        f"SELECT a.id, u.username, {_epoch('a.due_at')}, {_epoch('a.completed_at')}, a.status "
         f"FROM {n['activity']} a JOIN {n['user']} u ON u.id = a.assignee_id"
     )
 
@@ -391,6 +425,79 @@ def _customers_sql() -> str:
 
 
 # --- Arrow -------------------------------------------------------------------------------------
+
+def _epoch_seconds(day) -> int:
+    return int(datetime.combine(day, datetime.min.time(), UTC).timestamp())
+
+
+# [first, last) epoch second of the accepted dates, with a day's slack for time zones.
+_FIRST = _epoch_seconds(bounds.EARLIEST_DATE - timedelta(days=1))
+_LAST = _epoch_seconds(bounds.LATEST_DATE + timedelta(days=2))
+_BOUNDS = {"earliest": bounds.EARLIEST_DATE.isoformat(), "latest": bounds.LATEST_DATE.isoformat()}
+
+
+def _in_bounds(table: pa.Table, times: list[str], what: str, skipped: list[str] | None, *,
+               key: str = "id", amount: str | None = None) -> pa.Table:
+    """Return ``table`` without the rows whose ``times`` (epoch seconds; null is fine) lie
+    outside the accepted dates, or whose ``amount`` is beyond the money limit."""
+    conditions = [
+        pc.fill_null(pc.and_(pc.greater_equal(table[name], _FIRST),
+                             pc.less(table[name], _LAST)), True)
+        for name in times
+    ]
+    if amount is not None:  # NaN and infinities are not less than the limit either
+        conditions.append(pc.fill_null(
+            pc.less(pc.abs(table[amount]), float(bounds.MONEY_LIMIT)), False))
+    keep = functools.reduce(pc.and_, conditions)
+    if pc.all(keep).as_py() is not False:  # null: an empty table
+        return table
+    left_out = table.filter(pc.invert(keep))
+    named = ", ".join(f"{what} {row[key]} ({_when(row, times)})"
+                      for row in left_out.slice(0, NAMED).to_pylist())
+    _report(skipped, _("%(count)d × %(what)s left out, with a date outside %(earliest)s – "
+                       "%(latest)s or an amount beyond the limit: %(rows)s") % {
+        "count": left_out.num_rows, "what": what, "rows": named, **_BOUNDS})
+    return table.filter(keep)
+
+
+def _when(row: dict, times: list[str]) -> str:
+    """Return a row's times as dates, or as epoch seconds where no date can hold them."""
+    shown = []
+    for name in times:
+        seconds = row[name]
+        try:
+            shown.append((datetime(1970, 1, 1, tzinfo=UTC) + timedelta(seconds=seconds))
+                         .date().isoformat() if seconds is not None else "—")
+        except OverflowError:
+            shown.append(f"{seconds} s")
+    return ", ".join(shown)
+
+
+def _dates_in_bounds(table: pa.Table, column: str, skipped: list[str] | None) -> pa.Table:
+    """Return ``table`` with its ISO date text ``column`` null where out of range."""
+    text = table[column]
+    # ISO dates compare as text; "10000-01-01" or "0001-01-01 BC" (PostgreSQL) fall out.
+    within = pc.and_(pc.equal(pc.utf8_length(text), 10), pc.and_(
+        pc.greater_equal(text, bounds.EARLIEST_DATE.isoformat()),
+        pc.less_equal(text, bounds.LATEST_DATE.isoformat())))
+    wrong = pc.and_(pc.is_valid(text), pc.invert(pc.fill_null(within, True)))
+    if not pc.any(wrong).as_py():
+        return table
+    bad = table.filter(wrong)
+    named = ", ".join(f"{_('customer')} {row['customer_id']} ({row[column]})"
+                      for row in bad.slice(0, NAMED).to_pylist())
+    _report(skipped, _("%(count)d × %(column)s outside %(earliest)s – %(latest)s, read as "
+                       "unknown: %(rows)s") % {
+        "count": bad.num_rows, "column": column, "rows": named, **_BOUNDS})
+    cleaned = pc.if_else(wrong, pa.scalar(None, pa.string()), text)
+    return table.set_column(table.schema.get_field_index(column), column, cleaned)
+
+
+def _report(skipped: list[str] | None, text: str) -> None:
+    logger.warning("insights: %s", text)
+    if skipped is not None:
+        skipped.append(text)
+
 
 def _fetch(sql: str, schema: pa.Schema) -> pa.Table:
     """Run ``sql`` and return its rows as a table, converted a large batch at a time."""

@@ -62,6 +62,9 @@ A **table** is ``{"columns": [name, ...], "rows": [[value, ...], ...]}``; read i
 ``churn``: the churn model's quality beside its baselines (``risk.py`` documents it).
 ``forecast``: ``{"day"|"week"|"month": ...}`` sales forecasts (``forecasting.py``).
 ``timings``: ``{step: seconds}`` of this run.
+``skipped``: one sentence per table whose out-of-range rows the refresh left out (an order
+    dated 0001-01-01) or read as unknown (a birth date in the year 9999), naming them
+    (``loading.py``); empty when every row was in range.
 A part that failed on its own (e.g. clusters on too little data) is null and its message is in
 ``warnings`` (a list of strings); a failure of the whole run sets ``status="failed"``.
 
@@ -184,7 +187,7 @@ class _Results(dict):
 
     def __init__(self, as_of: date):
         super().__init__(version=VERSION, as_of=as_of.isoformat(), window_days=WINDOW_DAYS,
-                         previous_as_of=None, timings={}, warnings=[])
+                         previous_as_of=None, timings={}, warnings=[], skipped=[])
 
     @contextmanager
     def step(self, name: str, progress: Callable[[str], None]) -> Iterator[None]:
@@ -214,6 +217,7 @@ def _compute(as_of: date, progress: Callable[[str], None]) -> tuple[dict, pd.Dat
         warnings.simplefilter("always")
         with results.step("load", progress):
             tables = load_tables()
+            results["skipped"] = tables.skipped
             # Already canonical (loading.py): frames.transactions() would only parse and
             # check every row again. Held by our connection so later joins find it.
             tx = con.create_table("transactions", _before(tables.transactions, end))

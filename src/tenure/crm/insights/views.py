@@ -19,6 +19,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Sum
+from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -187,6 +188,8 @@ def refresh(request):
 def _back(request):
     """Redirect to the page the refresh was asked from."""
     target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
-        target = "insights:overview"
-    return redirect(target)
+    # A path of this site only: redirect() would read "a:b" as the name of a URL to reverse.
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
+            target, {request.get_host()}, request.is_secure()):
+        return HttpResponseRedirect(target)
+    return redirect("insights:overview")

@@ -15,4 +15,5 @@ def refresh_insights() -> str:
     run = refresh()
     if run.status != InsightsRun.Status.DONE:
         raise RefreshFailed(run.error)
-    return f"as of {run.as_of.isoformat()}"
+    skipped = run.results.get("skipped") or []
+    return f"as of {run.as_of.isoformat()}" + "".join(f"; skipped {text}" for text in skipped)

@@ -5,6 +5,6 @@ from . import views
 app_name = "messaging"
 urlpatterns = [
     path("", views.notifications, name="notifications"),
-    path("<int:pk>/", views.notification, name="notification"),
+    path("<id:pk>/", views.notification, name="notification"),
     path("read/", views.read_all, name="read_all"),
 ]

@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from tenure.crm.lib.admin import TenureModelAdmin
+
 from .models import Order, OrderLine, Return, ReturnLine
 
 
@@ -16,7 +18,7 @@ class ReturnLineInline(admin.TabularInline):
 
 
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
+class OrderAdmin(TenureModelAdmin):
     list_display = ["external_id", "customer", "ordered_at", "status", "channel", "store",
                     "total", "currency"]
     list_filter = ["status", "channel", "store", "source"]
@@ -31,7 +33,7 @@ class OrderAdmin(admin.ModelAdmin):
 
 
 @admin.register(Return)
-class ReturnAdmin(admin.ModelAdmin):
+class ReturnAdmin(TenureModelAdmin):
     list_display = ["external_id", "order", "returned_at", "amount", "currency", "reason"]
     list_filter = ["source"]
     search_fields = ["=external_id", "=order__external_id", "reason"]

@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from tenure.crm.customers.forms import start_of_day
+from tenure.crm.lib import bounds
 
 from .models import OrderStatus
 
@@ -22,13 +23,14 @@ class OrderFilterForm(forms.Form):
     )
     channel = forms.CharField(required=False, label=_("Channel"))
     store = forms.CharField(required=False, label=_("Store"))
-    date_from = forms.DateField(
+    date_from = bounds.BoundedDateField(
         required=False, label=_("From"), widget=forms.DateInput(attrs={"type": "date"})
     )
-    date_to = forms.DateField(
+    date_to = bounds.BoundedDateField(
         required=False, label=_("To"), widget=forms.DateInput(attrs={"type": "date"})
     )
-    customer = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    customer = forms.IntegerField(required=False, min_value=1, max_value=bounds.MAX_ID,
+                                  widget=forms.HiddenInput)
 
     EXACT = {"status": "status", "channel": "channel", "store": "store", "customer": "customer_id"}
 

@@ -5,5 +5,5 @@ from . import views
 app_name = "sales"
 urlpatterns = [
     path("orders/", views.order_list, name="orders"),
-    path("orders/<int:pk>/", views.order_detail, name="order"),
+    path("orders/<id:pk>/", views.order_detail, name="order"),
 ]

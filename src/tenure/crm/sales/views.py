@@ -39,7 +39,7 @@ def order_list(request):
         "form": form, "page": page, "rows": _page_rows(page), "query": query.urlencode(),
         "customer": customer,
         "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2),
-    })
+    }, status=400 if form.is_bound and not form.is_valid() else 200)
 
 
 @login_required

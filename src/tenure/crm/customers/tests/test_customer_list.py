@@ -146,8 +146,11 @@ class CustomerListTestCase(TenureTestCase):
         self.assertContains(r, "No customer matches these filters")
         self.assertContains(r, "Clear filters")
 
-    def test_it_ignores_a_filter_it_cannot_read(self):
-        self.assertEqual(len(self.names("bought_within=soon")), 3)
+    def test_it_answers_400_to_a_filter_it_cannot_read_and_says_which(self):
+        self.login(self.marketer)
+        r = self.client.get("/customers/?bought_within=soon", headers={"accept-language": "en"})
+        self.assertContains(r, "Bought in the last N days: Enter a whole number.", status_code=400)
+        self.assertEqual(len(r.context["rows"]), 3)  # the filter is ignored, not guessed at
 
     def test_it_computes_the_page_figures_in_a_constant_number_of_queries(self):
         # 10 for the list, and the unread count under the notifications bell.

@@ -272,7 +272,7 @@ class ServiceTestCase(TenureTestCase):
         self.assertGreater(low, 0)
 
     def test_it_leaves_no_survey_for_the_worker_to_send_again(self):
-        self.assertEqual(queue_due_surveys(now=NOW), 0)
+        self.assertEqual(queue_due_surveys(now=NOW).done, 0)
 
 
 class BuildTimeTestCase(TenureTestCase):

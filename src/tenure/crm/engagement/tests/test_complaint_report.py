@@ -113,4 +113,4 @@ class ComplaintReportTestCase(TenureTestCase):
         r = self.report(self.admin, "?since=2027-01-01&until=2027-02-01")
         self.assertContains(r, "No complaints in this period")
         r = self.report(self.admin, "?since=2026-02-01&until=2026-01-01")
-        self.assertContains(r, "The period ends before it starts.")
+        self.assertContains(r, "The period ends before it starts.", status_code=400)

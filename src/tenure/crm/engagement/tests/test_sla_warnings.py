@@ -30,10 +30,10 @@ class SlaWarningTestCase(TenureTestCase):
         self.register(assignee=self.manager)
         Notification.objects.all().delete()  # the note about the assignment
         with time_machine.travel(OPENED + timedelta(hours=23), tick=False):
-            self.assertEqual(warn_of_breaches(), 0)
+            self.assertEqual(warn_of_breaches().done, 0)
         with time_machine.travel(OPENED + timedelta(hours=25), tick=False):
-            self.assertEqual(warn_of_breaches(), 1)
-            self.assertEqual(warn_of_breaches(), 0)
+            self.assertEqual(warn_of_breaches().done, 1)
+            self.assertEqual(warn_of_breaches().done, 0)
         note = Notification.objects.get(user=self.manager)
         self.assertIn("is past its SLA", note.text)
         email = Message.objects.get(template="complaint_breached")
@@ -53,4 +53,4 @@ class SlaWarningTestCase(TenureTestCase):
         with time_machine.travel(OPENED + timedelta(hours=2), tick=False):
             complaint.set_status("resolved", self.manager, note="Refunded.")
         with time_machine.travel(OPENED + timedelta(days=3), tick=False):
-            self.assertEqual(warn_of_breaches(), 0)
+            self.assertEqual(warn_of_breaches().done, 0)

@@ -21,6 +21,14 @@
   };
   var PALETTE = ["#2459d6", "#067647", "#b54708", "#b42318", "#7a5af8", "#0e9384"];
 
+  // Tooltips are HTML: every name in them (a user's, a store's, a segment's) is text.
+  var ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"};
+  function esc(text) {
+    return String(text === null || text === undefined ? "" : text).replace(/[&<>"']/g, function (c) {
+      return ENTITIES[c];
+    });
+  }
+
   function fmt(value, kind, precise) {
     if (value === null || value === undefined || isNaN(value)) { return "—"; }
     if (kind === "money" && precise) { return formats.money2.format(value); }
@@ -57,12 +65,12 @@
       return {
         color: PALETTE,
         tooltip: {trigger: "axis", formatter: function (items) {
-          var lines = [items[0].axisValueLabel];
+          var lines = [esc(items[0].axisValueLabel)];
           items.forEach(function (item) {
             var s = spec.series[item.seriesIndex];
             var v = item.value;
             if (spec.stack && s.type === "bar" && v < 0) { v = -v; }
-            lines.push(item.marker + s.name + ": <b>" + fmt(v, s.format, true) + "</b>");
+            lines.push(item.marker + esc(s.name) + ": <b>" + fmt(v, s.format, true) + "</b>");
           });
           return lines.join("<br>");
         }},
@@ -120,15 +128,15 @@
       }
       return {
         tooltip: {trigger: "axis", formatter: function (items) {
-          var i = items[0].dataIndex, lines = [items[0].axisValueLabel];
-          if (spec.actual[i] !== null) { lines.push(spec.names.actual + ": <b>" + fmt(spec.actual[i], kind, true) + "</b>"); }
+          var i = items[0].dataIndex, lines = [esc(items[0].axisValueLabel)], names = spec.names;
+          if (spec.actual[i] !== null) { lines.push(esc(names.actual) + ": <b>" + fmt(spec.actual[i], kind, true) + "</b>"); }
           if (spec.mean[i] !== null) {
-            lines.push(spec.names.mean + ": <b>" + fmt(spec.mean[i], kind, true) + "</b>");
-            lines.push(spec.names.band80 + ": " + fmt(spec.lo_80[i], kind) + " – " + fmt(spec.hi_80[i], kind));
-            lines.push(spec.names.band95 + ": " + fmt(spec.lo_95[i], kind) + " – " + fmt(spec.hi_95[i], kind));
+            lines.push(esc(names.mean) + ": <b>" + fmt(spec.mean[i], kind, true) + "</b>");
+            lines.push(esc(names.band80) + ": " + fmt(spec.lo_80[i], kind) + " – " + fmt(spec.hi_80[i], kind));
+            lines.push(esc(names.band95) + ": " + fmt(spec.lo_95[i], kind) + " – " + fmt(spec.hi_95[i], kind));
           }
           if (spec.bottom_up && spec.bottom_up[i] !== null) {
-            lines.push(spec.names.bottom_up + ": " + fmt(spec.bottom_up[i], kind, true));
+            lines.push(esc(names.bottom_up) + ": " + fmt(spec.bottom_up[i], kind, true));
           }
           return lines.join("<br>");
         }},
@@ -162,7 +170,7 @@
         tooltip: {trigger: "axis", axisPointer: {type: "shadow"}, formatter: function (items) {
           var step = spec.steps[items[0].dataIndex];
           var sign = !step.total && step.value > 0 ? "+" : "";
-          return step.name + ": <b>" + sign + fmt(step.value, spec.format, true) + "</b>";
+          return esc(step.name) + ": <b>" + sign + fmt(step.value, spec.format, true) + "</b>";
         }},
         grid: {left: 8, right: 8, top: 24, bottom: 8, containLabel: true},
         xAxis: {type: "category", data: spec.steps.map(function (s) { return s.name; }),
@@ -187,9 +195,9 @@
       return {
         tooltip: {formatter: function (p) {
           var row = spec.y[p.value[1]];
-          var text = row + " · " + spec.x_name + ": " + spec.x[p.value[0]] +
-            "<br>" + spec.value_name + ": <b>" + fmt(p.value[2], spec.format, true) + "</b>";
-          if (p.value.length > 3) { text += "<br>" + spec.amount_name + ": " + fmt(p.value[3], "money", true); }
+          var text = esc(row) + " · " + esc(spec.x_name) + ": " + esc(spec.x[p.value[0]]) +
+            "<br>" + esc(spec.value_name) + ": <b>" + fmt(p.value[2], spec.format, true) + "</b>";
+          if (p.value.length > 3) { text += "<br>" + esc(spec.amount_name) + ": " + fmt(p.value[3], "money", true); }
           return text;
         }},
         grid: {left: 8, right: 16, top: 8, bottom: 64, containLabel: true},
@@ -219,8 +227,8 @@
       return {
         tooltip: {formatter: function (p) {
           var d = p.data;
-          return "<b>" + d.name + "</b><br>" + fmt(d.value, "number") + " · " + spec.share_name +
-            " " + fmt(d.share, "percent") + "<br>" + spec.revenue_name + ": " + fmt(d.revenue, "money");
+          return "<b>" + esc(d.name) + "</b><br>" + fmt(d.value, "number") + " · " + esc(spec.share_name) +
+            " " + fmt(d.share, "percent") + "<br>" + esc(spec.revenue_name) + ": " + fmt(d.revenue, "money");
         }},
         series: [{type: "treemap", roam: false, nodeClick: false, breadcrumb: {show: false},
                   width: "100%", height: "100%", top: 0, left: 0,
