@@ -184,6 +184,8 @@ TENURE_PROXY_COUNT = _int("TENURE_PROXY_COUNT", 0)
 
 # Two-factor sign-in (django-otp), which administrators may turn on for themselves.
 OTP_TOTP_ISSUER = os.environ.get("TENURE_OTP_ISSUER", "Tenure")
+# Admin never shows a user's secret or its QR code: only its owner sees it, once, on enrolment.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # A session lasts this long after sign-in, and ends sooner after this long without a request.
 SESSION_COOKIE_AGE = _int("TENURE_SESSION_HOURS", 12, minimum=1) * 3600

@@ -1,16 +1,12 @@
 from django.contrib import admin
-from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy as _
-
-from tenure.crm.lib.admin import BoundedAdminMixin
 
 from .models import User
 
 
 @admin.register(User)
-class UserAdmin(BoundedAdminMixin, BaseUserAdmin):
+class UserAdmin(BaseUserAdmin):
     """Users with their roles: a role is a group of the same name."""
 
     list_display = ["username", "first_name", "last_name", "email", "roles", "is_active",
@@ -27,11 +23,3 @@ class UserAdmin(BoundedAdminMixin, BaseUserAdmin):
     @admin.display(description=_("roles"))
     def roles(self, obj) -> str:
         return ", ".join(sorted(group.name for group in obj.groups.all()))
-
-
-admin.site.unregister(Group)
-
-
-@admin.register(Group)
-class GroupAdmin(BoundedAdminMixin, BaseGroupAdmin):
-    """Roles: Django's group admin, safe against any query string like the others."""

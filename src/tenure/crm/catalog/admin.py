@@ -1,12 +1,10 @@
 from django.contrib import admin
 
-from tenure.crm.lib.admin import TenureModelAdmin
-
 from .models import Category, Product
 
 
 @admin.register(Category)
-class CategoryAdmin(TenureModelAdmin):
+class CategoryAdmin(admin.ModelAdmin):
     list_display = ["__str__", "parent"]
     search_fields = ["name"]
     autocomplete_fields = ["parent"]
@@ -14,7 +12,7 @@ class CategoryAdmin(TenureModelAdmin):
 
 
 @admin.register(Product)
-class ProductAdmin(TenureModelAdmin):
+class ProductAdmin(admin.ModelAdmin):
     list_display = ["sku", "name", "category", "price", "cost", "currency", "is_active"]
     list_filter = ["is_active", "currency", "category"]
     search_fields = ["sku", "name"]

@@ -3,7 +3,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from tenure.crm.lib.admin import ReadOnlyAdmin, TenureModelAdmin
+from tenure.crm.lib.admin import ReadOnlyAdmin
 
 from .models import ConsentChange, Customer, CustomerMerge, Tag
 
@@ -33,7 +33,7 @@ class ConsentChangeInline(admin.TabularInline):
 
 
 @admin.register(Customer)
-class CustomerAdmin(TenureModelAdmin):
+class CustomerAdmin(admin.ModelAdmin):
     """Customers; consent is shown, and changed only on the customer's consent form,
     which records how it was given."""
 
@@ -57,7 +57,7 @@ class CustomerAdmin(TenureModelAdmin):
 
 
 @admin.register(Tag)
-class TagAdmin(TenureModelAdmin):
+class TagAdmin(admin.ModelAdmin):
     list_display = ["name"]
     search_fields = ["name"]
 

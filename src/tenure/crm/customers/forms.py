@@ -191,6 +191,10 @@ class CustomerForm(forms.ModelForm):
             "name", "email", "phone", "birth_date", "gender", "city",
             "acquisition_channel", "acquired_on", "manager", "tags", "language", "notes",
         ]
+        field_classes = {
+            "birth_date": bounds.BoundedDateField, "acquired_on": bounds.BoundedDateField,
+            "tags": bounds.BoundedModelMultipleChoiceField,
+        }
         widgets = {
             "birth_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "acquired_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),

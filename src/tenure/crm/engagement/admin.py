@@ -1,12 +1,12 @@
 from django.contrib import admin
 
-from tenure.crm.lib.admin import ReadOnlyAdmin, TenureModelAdmin
+from tenure.crm.lib.admin import ReadOnlyAdmin
 
 from .models import Activity, CalendarFeed, Complaint, ComplaintEvent, ComplaintSla, Interaction
 
 
 @admin.register(Interaction)
-class InteractionAdmin(TenureModelAdmin):
+class InteractionAdmin(admin.ModelAdmin):
     list_display = ["occurred_at", "kind", "customer", "direction", "outcome", "manager",
                     "source"]
     list_filter = ["kind", "direction", "outcome", "source"]
@@ -18,7 +18,7 @@ class InteractionAdmin(TenureModelAdmin):
 
 
 @admin.register(Activity)
-class ActivityAdmin(TenureModelAdmin):
+class ActivityAdmin(admin.ModelAdmin):
     list_display = ["due_at", "subject", "kind", "customer", "assignee", "status",
                     "reminded_at", "reschedules"]
     list_filter = ["status", "kind", "assignee"]
@@ -42,7 +42,7 @@ class ComplaintEventInline(admin.TabularInline):
 
 
 @admin.register(Complaint)
-class ComplaintAdmin(TenureModelAdmin):
+class ComplaintAdmin(admin.ModelAdmin):
     """Complaints, with the status and its times read-only.
 
     Status changes belong on the complaint page, which records them and tells the customer.
@@ -60,7 +60,7 @@ class ComplaintAdmin(TenureModelAdmin):
 
 
 @admin.register(ComplaintSla)
-class ComplaintSlaAdmin(TenureModelAdmin):
+class ComplaintSlaAdmin(admin.ModelAdmin):
     list_display = ["severity", "resolve_within_hours"]
     list_editable = ["resolve_within_hours"]
 

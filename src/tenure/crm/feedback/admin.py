@@ -1,12 +1,12 @@
 from django.contrib import admin
 
-from tenure.crm.lib.admin import ReadOnlyAdmin, TenureModelAdmin
+from tenure.crm.lib.admin import ReadOnlyAdmin
 
 from .models import Answer, Invitation, Survey
 
 
 @admin.register(Survey)
-class SurveyAdmin(TenureModelAdmin):
+class SurveyAdmin(admin.ModelAdmin):
     """Surveys: the pages under /feedback/ are the usual place to edit them."""
 
     list_display = ["name", "kind", "trigger", "stage", "delay_days", "min_interval_days",

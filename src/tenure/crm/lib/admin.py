@@ -30,7 +30,11 @@ class BoundedChangeList(ChangeList):
 
 
 class BoundedAdminMixin:
-    """What every admin of Tenure needs so that no query string makes it answer 500."""
+    """What every model admin needs so that no query string makes it answer 500.
+
+    Tenure's admin site (``accounts.admin_site.AdminSite``) mixes it into every admin it
+    registers, the libraries' too.
+    """
 
     def get_changelist(self, request, **kwargs):
         return BoundedChangeList
@@ -40,11 +44,7 @@ class BoundedAdminMixin:
         return super().get_object(request, object_id, from_field or None)
 
 
-class TenureModelAdmin(BoundedAdminMixin, admin.ModelAdmin):
-    """The base of Tenure's model admins."""
-
-
-class ReadOnlyAdmin(TenureModelAdmin):
+class ReadOnlyAdmin(admin.ModelAdmin):
     """An admin for records written only by Tenure itself (imports, merges)."""
 
     def has_add_permission(self, request):

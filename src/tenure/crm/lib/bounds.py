@@ -110,3 +110,22 @@ class BoundedDateTimeField(forms.DateTimeField):
             attrs.update(min=f"{EARLIEST_DATE.isoformat()}T00:00",
                          max=f"{LATEST_DATE.isoformat()}T23:59")
         return attrs
+
+
+class BoundedModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """A choice of several records that refuses an id beyond the largest key as invalid.
+
+    Django's own field looks every posted id up with ``pk__in``, which SQLite cannot even
+    bind for an integer past 2^63 - 1 (an OverflowError, so a 500).
+    """
+
+    def _check_values(self, value):
+        for pk in value if isinstance(value, list | tuple) else []:
+            try:
+                number = int(str(pk))
+            except ValueError:
+                continue  # Django's own check names it
+            if not -MAX_ID <= number <= MAX_ID:
+                raise ValidationError(self.error_messages["invalid_pk_value"],
+                                      code="invalid_pk_value", params={"pk": pk})
+        return super()._check_values(value)

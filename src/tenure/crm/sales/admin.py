@@ -1,7 +1,5 @@
 from django.contrib import admin
 
-from tenure.crm.lib.admin import TenureModelAdmin
-
 from .models import Order, OrderLine, Return, ReturnLine
 
 
@@ -18,7 +16,7 @@ class ReturnLineInline(admin.TabularInline):
 
 
 @admin.register(Order)
-class OrderAdmin(TenureModelAdmin):
+class OrderAdmin(admin.ModelAdmin):
     list_display = ["external_id", "customer", "ordered_at", "status", "channel", "store",
                     "total", "currency"]
     list_filter = ["status", "channel", "store", "source"]
@@ -33,7 +31,7 @@ class OrderAdmin(TenureModelAdmin):
 
 
 @admin.register(Return)
-class ReturnAdmin(TenureModelAdmin):
+class ReturnAdmin(admin.ModelAdmin):
     list_display = ["external_id", "order", "returned_at", "amount", "currency", "reason"]
     list_filter = ["source"]
     search_fields = ["=external_id", "=order__external_id", "reason"]
