@@ -16,6 +16,9 @@
   beside the lifetimes library's fit of the same saved data (lifetimes runs in its own venv,
   ``bench/out/lifetimes-venv``, created the first time), and the scoring of every customer:
   P(alive), expected purchases, CLV (``bench/clv_bench.py``).
+- ``upload``: an XLSX zip bomb refused (time and peak memory), and a workbook of 100,000
+  rows read once at upload beside one full parse (what each preview used to cost), then its
+  preview served from the table read once (``bench/upload_bench.py``).
 
 PostgreSQL pieces create and drop their own databases on ``--postgres`` (default
 ``postgres://postgres@127.0.0.1:5432``). Timings on a shared machine are pessimistic.
@@ -37,12 +40,13 @@ from pathlib import Path
 import analyze_bench
 import clv_bench
 import datagen
+import upload_bench
 from rows import Row
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 PIECES = ["import-sqlite", "import-postgres", "pages-sqlite", "pages-postgres", "analyze",
-          "clv", "engagement-sqlite", "engagement-postgres"]
+          "clv", "engagement-sqlite", "engagement-postgres", "upload"]
 IMPORT_TARGET_S = 60.0
 PAGE_TARGET_MS = 100.0
 TIMELINE_TARGET_MS = 150.0
@@ -302,6 +306,8 @@ def main() -> int:
                         help="clv bench: Tenure's figures only")
     parser.add_argument("--surveys", type=int, default=10_000,
                         help="engagement bench: survey emails sent")
+    parser.add_argument("--upload-rows", type=int, default=100_000,
+                        help="upload bench: rows of the workbook")
     parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--workdir", help="keep files here instead of a temporary directory")
@@ -318,10 +324,13 @@ def main() -> int:
         rows: list[Row] = []
         files = None
         for piece in pieces:
-            if piece in ("analyze", "clv"):
+            if piece in ("analyze", "clv", "upload"):
                 print(f"== {piece}", flush=True)
                 piece_started = time.perf_counter()
-                rows += (bench_analyze if piece == "analyze" else bench_clv)(args, workdir)
+                if piece == "upload":
+                    rows += upload_bench.bench_uploads(args.upload_rows, workdir)
+                else:
+                    rows += (bench_analyze if piece == "analyze" else bench_clv)(args, workdir)
                 print(f"   ({time.perf_counter() - piece_started:.0f} s)", flush=True)
                 continue
             what, kind = piece.split("-")
