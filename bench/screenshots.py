@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -82,7 +83,9 @@ def main() -> int:
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="tenure-shots-") as tmp:
+        # A key of its own: the server refuses to run with DEBUG off on the public one.
         env = {**os.environ, "TENURE_VAR_DIR": tmp, "TENURE_DEBUG": "0",
+               "TENURE_SECRET_KEY": secrets.token_urlsafe(50),
                "TENURE_DATABASE_URL": f"sqlite:///{tmp}/demo.sqlite3"}
         tenure("migrate", "--no-input", "-v", "0", env=env)
         tenure("demo-data", "--customers", str(args.customers), "--seed", str(args.seed),
