@@ -18,11 +18,11 @@ from auditlog.registry import auditlog
 from auditlog.signals import pre_log
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist
-from django.db.models import CharField, JSONField, Q, TextField
+from django.db.models import BooleanField, CharField, JSONField, Q, TextField
 from django.db.models.signals import pre_save
 from django.utils.text import capfirst
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from tenure.crm.customers.models import ConsentChange, Customer, CustomerMerge
 from tenure.crm.engagement.models import Activity, Complaint, ComplaintEvent, Interaction
@@ -215,7 +215,7 @@ def describe(entry: LogEntry) -> AuditRow:
     data = entry.additional_data if isinstance(entry.additional_data, dict) else {}
     model = entry.content_type.model_class()
     name = model._meta.verbose_name if model else entry.content_type.model
-    subject = f"{capfirst(name)} {entry.object_repr}".strip()
+    subject = f"{capfirst(name)} {_shown(entry.object_repr, empty='')}".strip()
     detail = ""
     if "erasure" in data:
         action = _("Erased")
@@ -237,18 +237,29 @@ def _changes(model, changes) -> list[tuple[str, str, str]]:
     if not isinstance(changes, dict):
         return []
     rows = []
-    for field, values in changes.items():
+    for name, values in changes.items():
         try:
-            label = str(capfirst(model._meta.get_field(field).verbose_name))
+            field = model._meta.get_field(name)
+            label = str(capfirst(field.verbose_name))
         except (AttributeError, FieldDoesNotExist):
-            label = field
+            field, label = None, name
         if isinstance(values, dict):  # many-to-many: {"operation": "add", "objects": [...]}
             sign = "+" if values.get("operation") == "add" else "−"
-            rows.append((label, "", f"{sign} {', '.join(map(str, values.get('objects', [])))}"))
+            objects = ", ".join(_shown(obj) for obj in values.get("objects", []))
+            rows.append((label, "", f"{sign} {objects}"))
         elif isinstance(values, list) and len(values) == 2:
-            rows.append((label, _shown(values[0]), _shown(values[1])))
+            yes_no = isinstance(field, BooleanField)
+            rows.append((label, _shown(values[0], yes_no), _shown(values[1], yes_no)))
     return rows
 
 
-def _shown(value) -> str:
-    return "—" if value in (None, "", "None") else str(value)
+def _shown(value, yes_no: bool = False, empty: str = "—") -> str:
+    """Return a value as auditlog stored it (as text), in the words of the page's language."""
+    if value in (None, "", "None"):
+        return empty
+    text = str(value)
+    if text == ERASED:  # an erasure's marker, stored in English
+        return gettext("[erased]")
+    if yes_no and text in ("True", "False"):  # auditlog stores booleans as text
+        return gettext("yes") if text == "True" else gettext("no")
+    return text

@@ -41,7 +41,11 @@ def counts_summary(counts: dict) -> str:
     described = describe_counts(counts)
     if not described:
         return gettext("no record besides the profile")
-    return ", ".join(f"{number} {label}" for label, number in described)
+    # Translators: one count of an erasure, "3 messages". The label is a plural noun that
+    # does not agree with the number, so a language with more plural forms may put it first
+    # ("messages: 3").
+    count = gettext("%(number)d %(label)s")
+    return ", ".join(count % {"number": number, "label": label} for label, number in described)
 
 
 class ErasureQuerySet(models.QuerySet):
