@@ -179,6 +179,12 @@ class ShopTestCase(TenureTestCase):
         self.assertLessEqual(sources, set(ConsentSource.values))
         # Every grant keeps the words the customer agreed to; a withdrawal needs none.
         self.assertFalse(ConsentChange.objects.filter(granted=True, wording="").exists())
+        # ... in the customer's own language.
+        words = {c.customer.language: c.wording for c in ConsentChange.objects.filter(
+            granted=True, channel="email").select_related("customer")}
+        self.assertIn("Даю згоду", words["uk"])
+        self.assertIn("Даю согласие", words["ru"])
+        self.assertIn("I agree", words["en"])
 
     def test_it_builds_a_two_level_catalog(self):
         products = Product.objects.filter(sku__startswith="DEMO-").select_related(
