@@ -22,9 +22,12 @@ class TempFiles:
         self.root = Path(folder.name)
 
     def text(self, name: str, content: str, encoding: str = "utf-8") -> Path:
+        return self.bytes(name, content.encode(encoding))
+
+    def bytes(self, name: str, content: bytes) -> Path:
         path = self.root / name
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(content.encode(encoding))
+        path.write_bytes(content)
         return path
 
     def path(self, name: str) -> Path:

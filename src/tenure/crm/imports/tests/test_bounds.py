@@ -78,13 +78,8 @@ class LimitsTestCase(TenureTestCase):
     def setUp(self):
         self.files = TempFiles(self)
 
-    def write(self, name: str, content: bytes):
-        path = self.files.path(name)
-        path.write_bytes(content)
-        return path
-
     def csv(self, rows: list[list[str]], name="orders.csv") -> bytes:
-        return self.write(name, "\n".join(",".join(r) for r in rows).encode())
+        return self.files.bytes(name, "\n".join(",".join(r) for r in rows).encode())
 
     def assertRefused(self, path, *fragments: str):
         with self.assertRaises(ImportFileError) as caught:
@@ -94,8 +89,8 @@ class LimitsTestCase(TenureTestCase):
 
     def test_it_reads_a_file_at_the_limits(self):
         for path in (self.csv(ROWS[:6]),
-                     self.write("orders.xlsx", xlsx_bytes(ROWS[:6])),
-                     self.write("orders.parquet", parquet_bytes(
+                     self.files.bytes("orders.xlsx", xlsx_bytes(ROWS[:6])),
+                     self.files.bytes("orders.parquet", parquet_bytes(
                          {h: [r[i] for r in ROWS[1:6]] for i, h in enumerate(ROWS[0])}))):
             with self.subTest(path.name):
                 self.assertEqual(read_table(path).num_rows, 5)
@@ -105,9 +100,9 @@ class LimitsTestCase(TenureTestCase):
         ragged = [*ROWS, ["c9", "2024-03-05", "10", "extra"]]
         for path in (self.csv(ROWS),
                      self.csv(ragged, "ragged.csv"),  # the careful reader counts too
-                     self.write("orders.tsv", b"customer date amount\n" + b"c1 d 1\n" * 6),
-                     self.write("orders.xlsx", xlsx_bytes(ROWS)),
-                     self.write("orders.parquet", parquet_bytes(
+                     self.files.bytes("orders.tsv", b"customer date amount\n" + b"c1 d 1\n" * 6),
+                     self.files.bytes("orders.xlsx", xlsx_bytes(ROWS)),
+                     self.files.bytes("orders.parquet", parquet_bytes(
                          {h: [r[i] for r in ROWS[1:]] for i, h in enumerate(ROWS[0])}))):
             with self.subTest(path.name):
                 self.assertRefused(path, f"{path.name}: ", *too_many)
@@ -117,8 +112,8 @@ class LimitsTestCase(TenureTestCase):
         message = ("the file has 4 columns, more than the 3 one import takes "
                    "(TENURE_IMPORT_MAX_COLUMNS)")
         for path in (self.csv(wide),
-                     self.write("orders.xlsx", xlsx_bytes(wide)),
-                     self.write("orders.parquet", parquet_bytes(
+                     self.files.bytes("orders.xlsx", xlsx_bytes(wide)),
+                     self.files.bytes("orders.parquet", parquet_bytes(
                          {h: [wide[1][i]] for i, h in enumerate(wide[0])}))):
             with self.subTest(path.name):
                 self.assertRefused(path, f"{path.name}: {message}")
@@ -146,7 +141,8 @@ class LimitsTestCase(TenureTestCase):
 
     @override_settings(TENURE_IMPORT_MAX_MB=1)
     def test_it_refuses_a_csv_past_the_size_limit_before_reading_it(self):
-        path = self.write("big.csv", b"customer,date,amount\n" + b"c1,2024-03-05,10\n" * 70_000)
+        path = self.files.bytes("big.csv",
+                                b"customer,date,amount\n" + b"c1,2024-03-05,10\n" * 70_000)
 
         self.assertRefused(path, "big.csv: the file holds 2 MB of data, more than the 1 MB",
                            "TENURE_IMPORT_MAX_MB")
@@ -170,11 +166,6 @@ class DamagedFilesTestCase(TenureTestCase):
     def setUp(self):
         self.files = TempFiles(self)
 
-    def write(self, name: str, content: bytes):
-        path = self.files.path(name)
-        path.write_bytes(content)
-        return path
-
     def damaged(self) -> dict[str, tuple]:
         workbook = xlsx_bytes(ROWS)
         parquet = parquet_bytes({"customer": ["c1"], "amount": [1.5]})
@@ -184,14 +175,14 @@ class DamagedFilesTestCase(TenureTestCase):
                 [b'<worksheet xmlns="x"><sheetData><row r="1"><c r="A1" t="s"><v>7</v></c>'
                  b"</row><row r=\"2\"><c r=\"B2\"><v>1</v></c></sheetData></worksheet>"]
             ), "the spreadsheet cannot be read"),
-            "truncated.xlsx": (self.write("truncated.xlsx", workbook[:len(workbook) // 2]),
+            "truncated.xlsx": (self.files.bytes("truncated.xlsx", workbook[:len(workbook) // 2]),
                                "the spreadsheet cannot be read"),
-            "bad-footer.parquet": (self.write("bad-footer.parquet",
+            "bad-footer.parquet": (self.files.bytes("bad-footer.parquet",
                                               parquet[:-12] + b"\xff" * 8 + parquet[-4:]),
                                    "the Parquet file cannot be read"),
-            "random.bin": (self.write("random.bin", bytes(range(256)) * 40),
+            "random.bin": (self.files.bytes("random.bin", bytes(range(256)) * 40),
                            "the file is not a CSV, XLSX or Parquet file"),
-            "nul.csv": (self.write("nul.csv", b"customer,amount\nc1,1\x00\n"),
+            "nul.csv": (self.files.bytes("nul.csv", b"customer,amount\nc1,1\x00\n"),
                         "the file is not a CSV, XLSX or Parquet file"),
         }
 

@@ -17,11 +17,6 @@ class EncodingsTestCase(TenureTestCase):
     def setUp(self):
         self.files = TempFiles(self)
 
-    def write(self, name: str, content: bytes):
-        path = self.files.path(name)
-        path.write_bytes(content)
-        return path
-
     def almost_utf8(self) -> tuple[bytes, int]:
         """Return a UTF-8 file with one Latin-1 "é" on line 4, and that byte's offset."""
         good = (HEADER + "c1;Café Olena;Київ\nc2;Олена Коваленко;Львів\n").encode()
@@ -30,7 +25,7 @@ class EncodingsTestCase(TenureTestCase):
 
     def test_it_refuses_utf8_with_a_few_invalid_bytes_naming_line_and_offset(self):
         data, offset = self.almost_utf8()
-        path = self.write("customers.csv", data)
+        path = self.files.bytes("customers.csv", data)
 
         with self.assertRaises(ImportFileError) as caught:
             read_table(path)
@@ -41,7 +36,7 @@ class EncodingsTestCase(TenureTestCase):
 
     def test_it_finds_the_first_bad_byte_past_the_first_megabyte(self):
         rows = "".join(f"c{i};Café {i};Київ\n" for i in range(60_000)).encode()
-        path = self.write("big.csv", HEADER.encode() + rows + b"c9;\xff;x\n")
+        path = self.files.bytes("big.csv", HEADER.encode() + rows + b"c9;\xff;x\n")
 
         with self.assertRaisesMessage(ImportFileError, f"line {60_002}, at byte offset "
                                                        f"{len(HEADER) + len(rows) + 3}."):
@@ -62,7 +57,7 @@ class EncodingsTestCase(TenureTestCase):
         # Capitals before "І" make a few byte pairs that happen to be valid UTF-8.
         text = (HEADER.replace("name", "Назва") + "c1;ВІДДІЛ ПРОДАЖІВ;Київ\n"
                 "c2;Олена Коваленко;Біла Церква\n")
-        path = self.write("customers.csv", text.encode("cp1251"))
+        path = self.files.bytes("customers.csv", text.encode("cp1251"))
 
         table = read_table(path)
 
@@ -71,7 +66,7 @@ class EncodingsTestCase(TenureTestCase):
                                          ["c2", "Олена Коваленко", "Біла Церква"]])
 
     def test_it_reads_utf8_with_a_byte_order_mark(self):
-        path = self.write("customers.csv", ("\ufeff" + HEADER + "c1;Café;Київ\n").encode())
+        path = self.files.bytes("customers.csv", ("\ufeff" + HEADER + "c1;Café;Київ\n").encode())
 
         table = read_table(path)
 
