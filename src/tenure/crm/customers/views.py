@@ -66,10 +66,11 @@ def customer_list(request):
     form = CustomerFilterForm(request.GET or None, user=request.user)
     # A filter out of range is refused, not ignored: an export must not widen to everyone.
     refused = form.is_bound and not form.is_valid()
+    customers = form.filter(customers)
     if request.GET.get("format") in exporting.FORMATS and not refused:
-        log_list_export(form.filter(customers), request.GET["format"], request.GET)
-        return _export(form.filter(customers), form.sort_key(), request.GET["format"])
-    customers = _sorted(form.filter(customers), form.sort_key())
+        log_list_export(customers, request.GET["format"], request.GET)
+        return _export(customers, form.sort_key(), request.GET["format"])
+    customers = _sorted(customers, form.sort_key())
     page = Paginator(customers, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)

@@ -47,15 +47,19 @@ class Identifiers:
         found |= {n for n in self.names if len(n.split()) >= MIN_NAME_WORDS}
         return sorted(found, key=lambda term: (-len(term), term))
 
+    def _term_parts(self) -> list[str]:
+        """Return a pattern per term: any spacing inside a name."""
+        return [r"\s+".join(re.escape(word) for word in term.split()) for term in self.terms()]
+
     def text_pattern(self) -> re.Pattern | None:
         """Return a pattern of :meth:`terms` (any case, any spacing inside a name)."""
-        parts = [r"\s+".join(re.escape(word) for word in term.split()) for term in self.terms()]
+        parts = self._term_parts()
         return re.compile("|".join(parts), re.IGNORECASE) if parts else None
 
     def line_pattern(self) -> re.Pattern | None:
         """Return a pattern for a line of a file: the terms, a phone however it is written,
         and an external id standing as a field of its own."""
-        parts = [r"\s+".join(re.escape(word) for word in term.split()) for term in self.terms()]
+        parts = self._term_parts()
         parts += [_phone_pattern(phone) for phone in self.phones]
         parts += [_DELIMITED_BEFORE + re.escape(ext) + _DELIMITED_AFTER
                   for ext in self.external_ids
