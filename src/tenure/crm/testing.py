@@ -5,6 +5,11 @@ Each persona holds one role, so a permission can be tested from both sides.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 from django.contrib.auth.models import Group
 from django.test import TestCase
 
@@ -19,6 +24,17 @@ def make_user(username: str, *roles: str, **fields) -> User:
     for role in roles:
         user.groups.add(Group.objects.get(name=role))
     return user
+
+
+def run_tenure(*args: str, var_dir: Path, answer: str = "") -> subprocess.CompletedProcess:
+    """Run the real ``tenure`` command line in a child process, on a SQLite database of its
+    own in ``var_dir``; ``answer`` is what it reads from standard input."""
+    env = {**os.environ, "TENURE_VAR_DIR": str(var_dir),
+           "TENURE_DATABASE_URL": f"sqlite:///{var_dir / 'cli.sqlite3'}"}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    tenure = Path(sys.executable).with_name("tenure")
+    return subprocess.run([str(tenure), *args], env=env, input=answer, capture_output=True,
+                          text=True, timeout=120, check=False)
 
 
 class TenureTestCase(TestCase):

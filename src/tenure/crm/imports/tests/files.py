@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import io
-import os
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
@@ -56,13 +53,3 @@ def run_command(*args: str) -> tuple[int, str, str]:
     except CommandError as exc:
         return exc.returncode, out.getvalue(), str(exc)
     return 0, out.getvalue(), err.getvalue()
-
-
-def run_tenure(*args: str, var_dir: Path) -> subprocess.CompletedProcess:
-    """Run the real ``tenure`` command line in a child process on its own database."""
-    env = {**os.environ, "TENURE_VAR_DIR": str(var_dir), "DJANGO_SETTINGS_MODULE": "",
-           "TENURE_DATABASE_URL": f"sqlite:///{var_dir / 'cli.sqlite3'}"}
-    env.pop("DJANGO_SETTINGS_MODULE")
-    tenure = Path(sys.executable).with_name("tenure")
-    return subprocess.run([str(tenure), *args], env=env, capture_output=True, text=True,
-                          timeout=120, check=False)

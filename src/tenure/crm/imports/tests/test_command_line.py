@@ -4,9 +4,7 @@ import sqlite3
 import tempfile
 from pathlib import Path
 
-from tenure.crm.testing import TenureTestCase
-
-from .files import run_tenure
+from tenure.crm.testing import TenureTestCase, run_tenure
 
 
 class CommandLineTestCase(TenureTestCase):

@@ -1,23 +1,10 @@
 from __future__ import annotations
 
-import os
 import sqlite3
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
-from tenure.crm.testing import TenureTestCase
-
-
-def run_tenure(*args: str, var_dir: Path, answer: str = "") -> subprocess.CompletedProcess:
-    """Run the real ``tenure`` command line in a child process on its own SQLite database."""
-    env = {**os.environ, "TENURE_VAR_DIR": str(var_dir),
-           "TENURE_DATABASE_URL": f"sqlite:///{var_dir / 'cli.sqlite3'}"}
-    env.pop("DJANGO_SETTINGS_MODULE", None)
-    tenure = Path(sys.executable).with_name("tenure")
-    return subprocess.run([str(tenure), *args], env=env, input=answer, capture_output=True,
-                          text=True, timeout=120, check=False)
+from tenure.crm.testing import TenureTestCase, run_tenure
 
 
 class PrivacyCommandLineTestCase(TenureTestCase):
