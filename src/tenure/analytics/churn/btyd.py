@@ -1,9 +1,22 @@
-"""The BTYD features of a snapshot: BG/NBD's P(alive) and expected purchases in H.
+"""The BTYD features of a snapshot: MBG/NBD's P(alive) and expected purchases in H.
 
-BG/NBD (`tenure.analytics.clv.BetaGeo`, in days) is fitted on the snapshot's own summary:
-every customer who bought by the snapshot, with frequency x (repeat purchase days),
-recency :math:`t_x` = tenure - days since the last purchase, and T = tenure. Nothing
-after the snapshot enters the fit.
+MBG/NBD (`tenure.analytics.clv.ModifiedBetaGeo`, in days; Batislam, Denizel & Filiztekin
+2007) is fitted on the snapshot's own summary: every customer who bought by the snapshot,
+with frequency x (repeat purchase days), recency :math:`t_x` = tenure - days since the
+last purchase, and T = tenure. Nothing after the snapshot enters the fit.
+
+Why MBG/NBD and not BG/NBD: BG/NBD lets a customer drop out only *after a repeat*
+purchase, so a customer with x = 0 is alive for sure, :math:`P(\text{alive}) = 1`, be
+their only order a week or thirteen months old. Among a shop's active customers the
+one-time buyers are many, and their P(alive) of 100 % ranked them as the safest. MBG/NBD
+lets a customer leave after any purchase, the first included:
+
+.. math::
+
+    P(\\text{alive} \\mid x, t_x, T) = \\Big(1 + \\frac{a}{b + x}
+    \\Big(\\frac{\\alpha + T}{\\alpha + t_x}\\Big)^{r + x}\\Big)^{-1},
+
+which at x = 0 falls with the days since that one purchase, as it should.
 """
 
 from __future__ import annotations
@@ -14,10 +27,10 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from ..clv import BetaGeo
+from ..clv import ModifiedBetaGeo
 from ..exceptions import AnalyticsError
 
-#: Above this many customers, BG/NBD is fitted on a deterministic sample of them (the
+#: Above this many customers, MBG/NBD is fitted on a deterministic sample of them (the
 #: estimates of four parameters settle long before; every customer is still predicted).
 BTYD_FIT_ROWS = 50_000
 #: Distinct horizons above which expected purchases are interpolated on a grid of this
@@ -29,10 +42,11 @@ HORIZON_GRID = 10
 def add_btyd(frame: pd.DataFrame, snapshot: date) -> list[str]:
     """Add ``p_alive`` and ``expected_purchases`` to ``frame`` in place; return notes.
 
-    BG/NBD (`tenure.analytics.clv.BetaGeo`, in days) is fitted on every customer of the
-    frame with a purchase (frequency, recency = tenure - recency_days, T = tenure), at
-    most `BTYD_FIT_ROWS` of them (a deterministic sample), and predicts every one of them;
-    customers without a purchase get NaN. A fit that fails or warns leaves a note.
+    MBG/NBD (`tenure.analytics.clv.ModifiedBetaGeo`, in days) is fitted on every
+    customer of the frame with a purchase (frequency, recency = tenure - recency_days,
+    T = tenure), at most `BTYD_FIT_ROWS` of them (a deterministic sample), and predicts
+    every one of them; customers without a purchase get NaN. A fit that fails or warns
+    leaves a note.
     """
     frame["p_alive"] = np.nan
     frame["expected_purchases"] = np.nan
@@ -47,7 +61,7 @@ def add_btyd(frame: pd.DataFrame, snapshot: date) -> list[str]:
         "T": frame.loc[bought, "tenure_days"].to_numpy(dtype=float),
     })
     if (rft["frequency"] > 0).sum() < 2:
-        notes.append(f"{snapshot}: fewer than two repeat buyers; BG/NBD was not fitted "
+        notes.append(f"{snapshot}: fewer than two repeat buyers; MBG/NBD was not fitted "
                      "(p_alive and expected_purchases are missing).")
         return notes
     sample = rft
@@ -57,18 +71,18 @@ def add_btyd(frame: pd.DataFrame, snapshot: date) -> list[str]:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            model = BetaGeo(time_unit="day").fit(sample)
+            model = ModifiedBetaGeo(time_unit="day").fit(sample)
         except AnalyticsError as exc:
-            notes.append(f"{snapshot}: BG/NBD could not be fitted ({exc}).")
+            notes.append(f"{snapshot}: MBG/NBD could not be fitted ({exc}).")
             return notes
-    notes += [f"{snapshot}: BG/NBD: {w.message}" for w in caught]
+    notes += [f"{snapshot}: {w.message}" for w in caught]
     horizons = frame.loc[bought, "horizon_days"].to_numpy(dtype=float)
     with np.errstate(all="ignore"):  # a poor fit yields NaN, noted below, not a warning
         p_alive = model.probability_alive(rft)
         expected = expected_purchases(model, rft, horizons)
     bad = ~(np.isfinite(p_alive) & np.isfinite(expected))
     if bad.any():
-        notes.append(f"{snapshot}: BG/NBD gave no prediction for {int(bad.sum())} "
+        notes.append(f"{snapshot}: MBG/NBD gave no prediction for {int(bad.sum())} "
                      "customers (left missing).")
         p_alive[bad], expected[bad] = np.nan, np.nan
     frame.loc[bought, "p_alive"] = p_alive
@@ -76,7 +90,7 @@ def add_btyd(frame: pd.DataFrame, snapshot: date) -> list[str]:
     return notes
 
 
-def expected_purchases(model: BetaGeo, rft: pd.DataFrame, horizons: np.ndarray
+def expected_purchases(model: ModifiedBetaGeo, rft: pd.DataFrame, horizons: np.ndarray
                        ) -> np.ndarray:
     """Return each row's expected purchases within its own horizon (days).
 

@@ -6,14 +6,19 @@
 2. lays out monthly snapshots with complete labels (`schedule.make_schedule`) and computes
    each one's features and labels in the engine (`features`, `labels`);
 3. **validation**: fits a `ChurnModel` on early snapshots, calibrates it on later ones and
-   measures it on the latest labelled snapshot beside two baselines calibrated the same
-   way: days since the last purchase alone, and BG/NBD's 1 - P(alive) (`metrics`);
+   measures it on the latest labelled snapshot beside three baselines calibrated the same
+   way: days since the last purchase alone, MBG/NBD's 1 - P(alive), and MBG/NBD's
+   expected purchases within the horizon (fewer: riskier) (`metrics`);
 4. **final model**: refits on every labelled snapshot and scores every active customer as
    of the last day, with up to three reasons each from the model's own contributions
    (`reasons`; `sentences.describe` words them).
 
+The churn horizon is one number of days for the whole shop, chosen from the shop's own
+rhythm by default (``horizon="auto"``, `tenure.analytics.churn.horizon`), so that the
+risks of two customers are probabilities of the same event and rank.
+
 Large data: the training and calibration snapshots use a deterministic sample of the
-customers (their BG/NBD is fitted on the sample too), so that customers x snapshots stays
+customers (their MBG/NBD is fitted on the sample too), so that customers x snapshots stays
 under ``max_training_rows``; the test snapshot and the scoring use every customer. A
 million customers with 30 snapshots so train on some 13,000 of them, in seconds; what
 grows with the customers is the scoring, whose reasons (TreeSHAP) cost about 0.1 ms a
@@ -36,8 +41,8 @@ import pandas as pd
 
 from ..exceptions import InputError
 from .calibration import PlattCalibrator
-from .features import FEATURES, check_window_days, compute_snapshots
-from .horizon import Horizon, as_horizon
+from .features import FEATURES, check_window_days, compute_snapshots, shop_gap
+from .horizon import READABLE_DAYS, Horizon, as_horizon, choose_horizon
 from .inputs import Prepared, prepare
 from .labels import label_snapshots
 from .metrics import METRIC_COLUMNS, metric_table
@@ -78,7 +83,9 @@ class ChurnResult:
         empty when nothing raises the risk above the average customer's), and the
         features `SCORE_FEATURES`.
     metrics : pandas.DataFrame
-        Rows ``model`` (the churn model), ``recency`` and ``p_alive`` (the baselines);
+        Rows ``model`` (the churn model), ``recency``, ``p_alive`` and
+        ``expected_purchases`` (the baselines: days since the last purchase, MBG/NBD's
+        1 - P(alive), MBG/NBD's expected purchases within the horizon, fewer = riskier);
         columns `tenure.analytics.churn.metrics.METRIC_COLUMNS`: ``roc_auc, pr_auc,
         lift_top_decile, brier, n, churn_rate``, all on ``test_snapshot``.
     importance : pandas.DataFrame
@@ -92,10 +99,14 @@ class ChurnResult:
         The day the customers are scored as of.
     test_snapshot : date
     horizon : Horizon
+        The churn horizon: ``horizon.days`` the days (one for the whole shop unless
+        ``horizon="rhythm"`` was asked), ``horizon.describe()`` it in words ("no
+        purchase within 90 days"), ``horizon.reasoning()`` how "auto" chose it.
     model : ChurnModel
         The final model (it scores feature rows of `churn_features`).
     notes : list of str
-        What deserves a look: BG/NBD fits that warned, the sample used, weak metrics.
+        How the horizon was chosen, then what deserves a look: MBG/NBD fits that
+        warned, the sample used, weak metrics.
     timings : dict
         Seconds per step.
     """
@@ -112,11 +123,11 @@ class ChurnResult:
     timings: dict[str, float] = field(default_factory=dict)
 
 
-#: What ``horizon="auto"`` tries, in turn: each customer's rhythm, then fixed days.
-AUTO_HORIZONS: tuple[str | int, ...] = ("rhythm", 180, 90, 60, 30)
+#: The horizons, in days, ``horizon="auto"`` chooses from (`horizon.READABLE_DAYS`).
+AUTO_HORIZONS: tuple[int, ...] = READABLE_DAYS
 
 
-def predict_churn(tx: Any, *, as_of: Any = None, horizon: Any = "rhythm",
+def predict_churn(tx: Any, *, as_of: Any = None, horizon: Any = "auto",
                   window_days: int = 365, feedback: Any = None, complaints: Any = None,
                   interactions: Any = None, messages: Any = None, subscriptions: Any = None,
                   con: Any = None, progress: Progress | None = None, step_days: int = 30,
@@ -130,11 +141,14 @@ def predict_churn(tx: Any, *, as_of: Any = None, horizon: Any = "rhythm",
         Canonical transactions (`tenure.analytics.frames.transactions`).
     as_of : date, datetime or ISO string, optional
         Score as of this day; later data are ignored. Default: the last transaction's day.
-    horizon : "rhythm", "auto", int or Horizon
-        Churn = no purchase within this many days after a snapshot; "rhythm" (default):
-        2 x the customer's typical gap, 30 to 365 days (`tenure.analytics.churn.horizon`);
-        "auto": the first of `AUTO_HORIZONS` the history is long enough for (the rhythm
-        needs about 2.6 years), said in the notes when it is not the rhythm.
+    horizon : "auto", int, "rhythm" or Horizon
+        Churn = no purchase within this many days after a snapshot. "auto" (default):
+        one horizon for the whole shop, about 2 x the shop's typical gap between
+        purchases rounded to one of `AUTO_HORIZONS` (30, 60, 90, 120, 180, 270, 365),
+        shortened when the history is too short to learn and test it
+        (`tenure.analytics.churn.horizon.choose_horizon`; the first note says how it was
+        chosen); an int: that many days; "rhythm": each customer's own, 2 x their typical
+        gap, 30 to 365 days (their risks are then of different events and do not rank).
     window_days : int
         Customers who bought within this many days (or hold an active contract) are
         scored and learnt from.
@@ -171,20 +185,21 @@ def predict_churn(tx: Any, *, as_of: Any = None, horizon: Any = "rhythm",
         The model does not rank better than recency alone on the test snapshot, or the
         test snapshot has too few churners or stayers for its metrics to mean much.
     """
-    if isinstance(horizon, str) and horizon == "auto":
-        options = {k: v for k, v in locals().items() if k not in ("tx", "horizon")}
-        return _first_that_fits(tx, options)
-    spec = as_horizon(horizon)
+    auto = isinstance(horizon, str) and horizon == "auto"
+    spec = None if auto else as_horizon(horizon)
     window = check_window_days(window_days)
     clock = _Clock(progress)
     data = prepare(tx, con=con, as_of=as_of, feedback=feedback, complaints=complaints,
                    interactions=interactions, messages=messages, subscriptions=subscriptions)
     try:
         end = data.day_of(as_of, "as_of") if as_of is not None else data.last_day
+        if spec is None:
+            spec = shop_horizon(data, end, step_days=step_days)
         plan = make_schedule(data.first_day, end, spec, step_days=step_days)
         clock.total = 5
         labelled, notes = _labelled_snapshots(data, plan, spec, window, max_training_rows,
                                               seed, clock)
+        notes[:0] = [spec.reasoning()] if spec.reasoning() else []
         clock.step("validation")
         validation = _fit(labelled, plan.validation_train, plan.validation_calibration,
                           seed, threads)
@@ -209,21 +224,21 @@ def predict_churn(tx: Any, *, as_of: Any = None, horizon: Any = "rhythm",
         timings=clock.timings)
 
 
-def _first_that_fits(tx: Any, options: dict[str, Any]) -> ChurnResult:
-    """Return the result with the first of `AUTO_HORIZONS` the history is long enough for."""
-    refusal: HistoryTooShort | None = None
-    for horizon in AUTO_HORIZONS:
+def shop_horizon(data: Prepared, end: date, *, step_days: int = 30) -> Horizon:
+    """Return the shop-wide horizon ``"auto"`` means for these data as of ``end``.
+
+    About 2 x the shop's typical gap between purchases (`features.shop_gap`), rounded
+    to a readable number of days, or the longest shorter one whose snapshots the history
+    holds (`tenure.analytics.churn.horizon.choose_horizon`).
+    """
+    def fits(days: int) -> bool:
         try:
-            result = predict_churn(tx, horizon=horizon, **options)
-        except HistoryTooShort as exc:
-            refusal = refusal or exc
-            continue
-        if refusal is not None:
-            result.notes.insert(0, f"Churn uses a fixed horizon of {horizon} days: the history "
-                                   f"is too short for the customers' own rhythm ({refusal})")
-        return result
-    assert refusal is not None
-    raise refusal
+            make_schedule(data.first_day, end, Horizon(days=days), step_days=step_days)
+        except HistoryTooShort:
+            return False
+        return True
+
+    return choose_horizon(shop_gap(data.days, end), fits)
 
 
 # -- snapshots ------------------------------------------------------------------------------
@@ -313,8 +328,15 @@ def _p_alive_score(rows: pd.DataFrame) -> np.ndarray:
     return np.log(gone / (1 - gone))
 
 
+def _expected_purchases_score(rows: pd.DataFrame) -> np.ndarray:
+    # A Poisson count with mean E is 0 with probability exp(-E): log-odds -log(e^E - 1).
+    expected = np.clip(rows["expected_purchases"].to_numpy(dtype=float), 1e-9, 50.0)
+    return -np.log(np.expm1(expected))
+
+
 #: The baselines, each a score on a scale where Platt's logistic curve is plausible.
-_BASELINES = {"recency": _recency_score, "p_alive": _p_alive_score}
+_BASELINES = {"recency": _recency_score, "p_alive": _p_alive_score,
+              "expected_purchases": _expected_purchases_score}
 
 
 def _suspicions(metrics: pd.DataFrame) -> list[str]:
