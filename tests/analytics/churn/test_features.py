@@ -115,20 +115,32 @@ def test_purchase_features_worked_by_hand(table):
     assert a.revenue_365d == pytest.approx(260.0)
     assert a.average_check == pytest.approx(260 / 5)
     assert a.trend_90d == pytest.approx((4 - 1) / (4 + 1))
-    # Gaps between purchase days: 40, 30, 21 -> median 30.
-    assert a.typical_gap_days == 30
-    assert a.overdue_ratio == pytest.approx(1.0)
+    # Gaps between purchase days: 40, 30, 21 -> median 30, over n = 3 gaps. The shop's
+    # typical gap is the median over its repeat buyers, a (30) and c (10): 20. Shrunk with
+    # m = 3: (3 x 30 + 3 x 20) / 6 = 25.
+    assert a.typical_gap_days == pytest.approx(25.0)
+    assert a.overdue_ratio == pytest.approx(30 / 25)
+    c = table.loc["c"]  # one gap of 10 days: (10 + 3 x 20) / 4
+    assert c.typical_gap_days == pytest.approx(17.5)
     assert (a.returns_365d, a.returned_amount_365d) == (1, 20.0)
     assert a.return_share_365d == pytest.approx(20 / 280)
 
 
-def test_rhythm_horizon_and_the_shops_median_for_one_time_buyers(table):
+def test_the_auto_horizon_is_one_for_the_shop_from_its_rhythm(table):
+    # The shop's typical gap is 20 days (a: 30, c: 10); 2 x 20 = 40 days, and the readable
+    # horizon nearest by ratio is 30 (40/30 = 1.33 < 60/40 = 1.5), for everybody.
+    assert set(table.horizon_days) == {30}
+    # A one-time buyer has no rhythm of their own: theirs is the shop's.
+    b = table.loc["b"]
+    assert b.frequency == 0 and b.typical_gap_days == 20 and b.overdue_ratio == 45 / 20
+
+
+def test_rhythm_horizon_and_the_shops_median_for_one_time_buyers():
     # a: 2 x 30 = 60. c: 2 x 10 = 20, raised to the 30-day floor. The shop's typical gap
     # is the median over its repeat buyers, a (30) and c (10): 20, so the one-time buyers
     # b and f get 2 x 20 = 40. g never bought: the longest horizon.
-    assert table.horizon_days.to_dict() == {"a": 60, "b": 40, "c": 30, "f": 40, "g": 365}
-    b = table.loc["b"]
-    assert b.frequency == 0 and math.isnan(b.typical_gap_days) and math.isnan(b.overdue_ratio)
+    out = features(shop(), horizon="rhythm")
+    assert out.horizon_days.to_dict() == {"a": 60, "b": 40, "c": 30, "f": 40, "g": 365}
 
 
 def test_a_fixed_horizon_is_the_same_for_everyone():

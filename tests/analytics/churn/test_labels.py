@@ -1,4 +1,4 @@
-"""Churn labels: no purchase in (s, s + H], H fixed or the customer's rhythm; contracts."""
+"""Churn labels: no purchase in (s, s + H], H the shop's, fixed or the customer's; contracts."""
 
 from __future__ import annotations
 
@@ -43,7 +43,7 @@ def test_rhythm_horizons_and_the_purchase_window_edges():
         ("f", "2024-04-01", -10.0),  # a return is not a purchase: f churned
         ("z", "2025-06-01", 1.0),  # data reach past every window
     ]
-    out = labels(HISTORY + later)
+    out = labels(HISTORY + later, horizon="rhythm")
     assert out.horizon_days.to_dict() == {"a": 60, "b": 40, "c": 30, "f": 40}
     assert out.churned.to_dict() == {"a": False, "b": True, "c": False, "f": True}
     assert out.days_to_next_purchase.to_dict() == pytest.approx(
@@ -82,6 +82,18 @@ def test_subscribers_churn_when_no_contract_covers_the_horizons_end():
 def test_labels_past_the_end_of_the_data_are_refused():
     rows = HISTORY + [("a", "2024-05-15", 10.0)]  # data end 45 days after the snapshot
     with pytest.raises(InputError, match=r"need data up to 2024-05-30 .* end on 2024-05-15"):
-        labels(rows)
+        labels(rows, horizon="rhythm")
     assert labels(rows, horizon=45).churned.to_dict() == {
         "a": False, "b": True, "c": True, "f": True}
+
+
+def test_the_auto_horizon_is_the_shops_and_fits_the_data():
+    # The shop's typical gap is the median of a's (30) and c's (10): 20 days; 2 x 20 = 40
+    # reads as 30 days, and the data reach 45 days past the snapshot: 30 for everybody.
+    rows = HISTORY + [("a", "2024-05-15", 10.0)]
+    out = labels(rows)
+    assert set(out.horizon_days) == {30}
+    assert out.churned.to_dict() == {"a": True, "b": True, "c": True, "f": True}
+    # Data 20 days past the snapshot hold no readable horizon: the refusal says so.
+    with pytest.raises(InputError, match=r"need data up to 2024-04-30"):
+        labels(HISTORY + [("a", "2024-04-20", 10.0)])

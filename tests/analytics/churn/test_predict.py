@@ -17,7 +17,6 @@ from tenure.analytics.churn import (
     SCORE_COLUMNS,
     SNAPSHOT_COLUMNS,
     ChurnWarning,
-    Horizon,
     churn_features,
     describe,
     predict_churn,
@@ -25,8 +24,6 @@ from tenure.analytics.churn import (
 from tenure.analytics.exceptions import InputError
 
 from .shop import DAYS, START, simulate
-
-HORIZON = Horizon(max_days=180)
 
 
 @pytest.fixture(scope="module")
@@ -38,16 +35,29 @@ def shop():
 def result(shop):
     with warnings.catch_warnings():
         warnings.simplefilter("error", ChurnWarning)  # a weak model must not pass quietly
-        return predict_churn(shop["transactions"], complaints=shop["complaints"],
-                             horizon=HORIZON)
+        return predict_churn(shop["transactions"], complaints=shop["complaints"])
 
 
-def test_the_model_beats_recency_alone_on_every_metric(result):
+def test_one_horizon_for_the_shop_from_its_rhythm(result, shop):
+    # The shop's customers buy every 30 days on average (a Gamma(2, 1/60) rate): the
+    # median typical gap of its repeat buyers, doubled, reads as 60 days.
+    horizon = result.horizon
+    assert horizon.days == 60 and horizon.rhythm and not horizon.per_customer
+    assert 20 <= horizon.shop_gap <= 40
+    assert horizon.describe() == "no purchase within 60 days"
+    assert result.notes[0].startswith("Churn = no purchase within 60 days: about 2 x the "
+                                      "shop's typical gap between purchases")
+    assert set(result.scores["horizon_days"]) == {60}
+
+
+def test_the_model_beats_every_baseline(result):
     m = result.metrics.set_index("model")
     assert list(result.metrics.columns) == METRIC_COLUMNS
-    assert list(m.index) == ["model", "recency", "p_alive"]
-    for metric in ("roc_auc", "pr_auc", "lift_top_decile"):
-        assert m.loc["model", metric] > m.loc["recency", metric], metric
+    assert list(m.index) == ["model", "recency", "p_alive", "expected_purchases"]
+    for baseline in ("recency", "p_alive", "expected_purchases"):
+        for metric in ("roc_auc", "pr_auc"):
+            assert m.loc["model", metric] > m.loc[baseline, metric], (baseline, metric)
+    assert m.loc["model", "lift_top_decile"] > m.loc["recency", "lift_top_decile"]
     assert m.loc["model", "brier"] < m.loc["recency", "brier"]
     assert m.loc["model", "roc_auc"] > 0.8
     # Every score is judged on the same customers of the same snapshot.
@@ -94,11 +104,12 @@ def test_snapshots_respect_time(result):
     snaps = result.snapshots
     assert list(snaps.columns) == SNAPSHOT_COLUMNS
     test = pd.Timestamp(result.test_snapshot)
-    assert result.test_snapshot == result.as_of - timedelta(days=180)
+    days = result.horizon.days
+    assert result.test_snapshot == result.as_of - timedelta(days=days)
     validation = snaps[snaps["stage"] == "validation"]
     learning = validation[validation["role"] != "test"]["snapshot"]
     # Nothing the validation learns from has a label window past the test snapshot.
-    assert (learning + pd.Timedelta(days=180) <= test).all()
+    assert (learning + pd.Timedelta(days=days) <= test).all()
     assert (validation[validation["role"] == "train"]["snapshot"].max()
             < validation[validation["role"] == "calibration"]["snapshot"].min())
     final = snaps[snaps["stage"] == "final"]
@@ -109,7 +120,7 @@ def test_snapshots_respect_time(result):
 def test_a_model_trained_with_complaints_scores_a_shop_without_them(result, shop):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        rows = churn_features(shop["transactions"], result.as_of, horizon=HORIZON)
+        rows = churn_features(shop["transactions"], result.as_of, horizon=result.horizon)
     risk = result.model.predict_proba(rows)
     assert len(risk) == len(rows) and np.all((risk > 0) & (risk < 1))
 
@@ -176,14 +187,21 @@ def test_it_is_deterministic_samples_large_data_and_reads_every_source(shop):
 def test_too_short_a_history_is_refused_with_what_is_needed(shop):
     tx = shop["transactions"]
     early = tx[tx["time"] < pd.Timestamp(START) + pd.Timedelta(days=DAYS // 2)]
-    with pytest.raises(InputError, match=r"needs 965 days .* horizon=90 needs 390 days"):
-        predict_churn(early)
+    with pytest.raises(InputError, match=r"needs 965 days .* horizon=120 needs 450 days"):
+        predict_churn(early, horizon="rhythm")
+    # "auto" on 340 days: the first customers' gap (about 19 days) asks for 30 days,
+    # which the history holds.
+    result = predict_churn(early[early["time"] < pd.Timestamp(START) + pd.Timedelta(days=340)])
+    assert result.horizon.days == 30 and result.horizon.rhythm
+    assert result.notes[0].startswith("Churn = no purchase within 30 days")
+    with pytest.raises(InputError, match=r"Even a 30-day horizon needs 270 days"):
+        predict_churn(early[early["time"] < pd.Timestamp(START) + pd.Timedelta(days=250)])
 
 
 def test_an_engine_table_is_read_where_it_lies_and_left_clean(shop):
     con = ibis.duckdb.connect()
     tx = con.create_table("tx", frames.transactions(shop["transactions"], con=con))
     with pytest.raises(InputError, match=r"purchases span 364 days"):
-        predict_churn(tx, as_of=START + timedelta(days=364), con=con)
+        predict_churn(tx, as_of=START + timedelta(days=364), horizon=365, con=con)
     tables = con.raw_sql("SELECT table_name FROM duckdb_tables()").fetchall()
     assert tables == [("tx",)]  # the materialised customer-days are gone

@@ -119,3 +119,20 @@ def test_a_customer_without_a_reason_is_told_the_shops_rate():
 
     assert found[0] == [{"code": "returns", "count": 2, "impact": 0.3}]
     assert found[1] == [{"code": "like_most", "percent": 72, "days": 45, "impact": 0.0}]
+
+
+def test_a_rhythm_is_claimed_only_with_enough_gaps_and_never_below_a_week():
+    recency = contributions(recency_days=0.5)
+    cases = [
+        # Four purchase days (three gaps), a 30-day gap: a rhythm to be overdue against.
+        (row(frequency=3.0, recency_days=94.0, typical_gap_days=30.0),
+         {"code": "overdue", "days": 94, "usual_gap": 30}),
+        # Two gaps are the shop's rhythm more than the customer's: no "usually buys".
+        (row(frequency=2.0, recency_days=94.0, typical_gap_days=30.0),
+         {"code": "no_recent_purchase", "days": 94}),
+        # Buying every other day is no rhythm to be overdue against after 5 days.
+        (row(frequency=20.0, recency_days=5.0, typical_gap_days=2.4),
+         {"code": "no_recent_purchase", "days": 5}),
+    ]
+    for features, expected in cases:
+        assert reasons([features], [recency])[0] == [{**expected, "impact": 0.5}]

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 import pytest
 
 from tenure.analytics.churn import Horizon
+from tenure.analytics.churn.horizon import choose_horizon, readable_days
 from tenure.analytics.churn.schedule import make_schedule, required_days
 from tenure.analytics.exceptions import InputError
 
@@ -64,3 +65,22 @@ def test_settings_are_checked():
         Horizon(days=0)
     with pytest.raises(InputError, match="min_days <= max_days"):
         Horizon(min_days=90, max_days=30)
+
+
+def test_the_shop_horizon_is_a_readable_multiple_of_its_typical_gap():
+    # 2 x the shop's gap, nearest readable number by ratio.
+    assert [readable_days(2 * g) for g in (10, 20, 26, 45, 53, 70, 100, 150, 400)] == [
+        30, 30, 60, 90, 120, 120, 180, 270, 365]
+    chosen = choose_horizon(53.0, lambda days: True)
+    assert (chosen.days, chosen.wanted_days, chosen.shop_gap) == (120, 120, 53.0)
+    assert chosen.rhythm and not chosen.per_customer
+    assert chosen.describe() == "no purchase within 120 days"
+    # The history holds up to 60 days: the longest readable horizon it holds.
+    short = choose_horizon(53.0, lambda days: days <= 60)
+    assert (short.days, short.wanted_days) == (60, 120) and not short.rhythm
+    assert "the rhythm asks for 120 days" in short.reasoning()
+    # Nobody bought twice: no rhythm to read, the longest horizon that fits.
+    unknown = choose_horizon(None, lambda days: days <= 180)
+    assert unknown.days == 180 and unknown.shop_gap is None and unknown.reasoning() is None
+    # Nothing fits: the shortest, for the schedule to refuse with what it needs.
+    assert choose_horizon(53.0, lambda days: False).days == 30

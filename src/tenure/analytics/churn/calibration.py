@@ -47,12 +47,16 @@ class PlattCalibrator:
         self.slope_, self.intercept_ = _newton(x, target, positives, negatives)
         return self
 
-    def predict(self, score: np.ndarray) -> np.ndarray:
-        """Return the calibrated probability of each score."""
+    def log_odds(self, score: np.ndarray) -> np.ndarray:
+        """Return the calibrated log-odds of each score, :math:`a z + b`."""
         if not hasattr(self, "slope_"):
             raise NotFittedError("this PlattCalibrator is not fitted yet: call fit first.")
         x = (np.asarray(score, dtype=float) - self.center_) / self.scale_
-        return _sigmoid(self.slope_ * x + self.intercept_)
+        return self.slope_ * x + self.intercept_
+
+    def predict(self, score: np.ndarray) -> np.ndarray:
+        """Return the calibrated probability of each score."""
+        return _sigmoid(self.log_odds(score))
 
 
 def _newton(x: np.ndarray, t: np.ndarray, positives: int, negatives: int

@@ -65,7 +65,7 @@ ignored).
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -77,7 +77,7 @@ import pyarrow as pa
 
 from ..exceptions import InputError
 from .btyd import add_btyd
-from .horizon import Horizon, as_horizon
+from .horizon import Horizon, as_horizon, choose_horizon
 from .sources import INBOUND
 
 #: Every model input, in order, with its meaning (see the module docstring).
@@ -300,6 +300,7 @@ def _purchase_features(days: ir.Table, snaps: ir.Table, horizon: Horizon) -> ir.
         trend_90d=ibis.ifelse(recent + before > 0,
                               (recent - before).cast("float64") / (recent + before), 0.0),
         typical_gap_days=gap,
+        horizon_days=_horizon_days(own, shop, horizon),
         overdue_ratio=recency.cast("float64") / gap.nullif(0.0),
         return_share_365d=ibis.ifelse(
             bought_value > 0, ibis.least(returned / bought_value, 1.0),
@@ -308,7 +309,6 @@ def _purchase_features(days: ir.Table, snaps: ir.Table, horizon: Horizon) -> ir.
         revenue_90d=per.revenue_90d.fill_null(0.0),
         revenue_365d=per.revenue_365d.fill_null(0.0),
     )
-    per = per.mutate(horizon_days=_horizon_days(own, shop, horizon))
     return per.select(*_KEYS, *[c for c in FEATURES if c in per.columns])
 
 
@@ -461,7 +461,7 @@ def _snapshot(frame: pd.DataFrame, snapshot: date) -> Snapshot:
     return Snapshot(snapshot, out, notes)
 
 
-def churn_features(tx: Any, snapshot: Any, *, horizon: Any = "rhythm",
+def churn_features(tx: Any, snapshot: Any, *, horizon: Any = "auto",
                    window_days: int = 365, feedback: Any = None, complaints: Any = None,
                    interactions: Any = None, messages: Any = None,
                    subscriptions: Any = None, con: Any = None) -> pd.DataFrame:
@@ -473,8 +473,9 @@ def churn_features(tx: Any, snapshot: Any, *, horizon: Any = "rhythm",
         Canonical transactions (`tenure.analytics.frames.transactions`).
     snapshot : date, datetime or ISO string
         The day the features are computed as of; nothing after it is read.
-    horizon : "rhythm", int or Horizon
+    horizon : "auto", int, "rhythm" or Horizon
         The churn horizon (`tenure.analytics.churn.horizon`); it is a feature itself.
+        "auto": the shop's rhythm as of the snapshot (`snapshot_horizon`).
     window_days : int
         A customer is in the population when they bought within this many days up to the
         snapshot (or hold an active contract).
@@ -495,7 +496,8 @@ def churn_features(tx: Any, snapshot: Any, *, horizon: Any = "rhythm",
                    interactions=interactions, messages=messages, subscriptions=subscriptions)
     try:
         day = data.day_of(snapshot, "snapshot")
-        result = compute_snapshots(data.days, [day], horizon=as_horizon(horizon),
+        result = compute_snapshots(data.days, [day],
+                                   horizon=snapshot_horizon(horizon, data.days, day),
                                    window_days=check_window_days(window_days),
                                    sources=data.sources)[day]
     finally:
@@ -503,6 +505,18 @@ def churn_features(tx: Any, snapshot: Any, *, horizon: Any = "rhythm",
     for note in result.notes:
         warnings.warn(note, stacklevel=2)
     return result.frame
+
+
+def snapshot_horizon(horizon: Any, days: ir.Table, snapshot: date,
+                     fits: Callable[[int], bool] = lambda _: True) -> Horizon:
+    """Return the `Horizon` meant by ``horizon`` at one snapshot.
+
+    "auto" is the shop's rhythm as of the snapshot (`choose_horizon` on `shop_gap`),
+    among the horizons ``fits`` accepts; anything else is `as_horizon`'s.
+    """
+    if isinstance(horizon, str) and horizon == "auto":
+        return choose_horizon(shop_gap(days, snapshot), fits)
+    return as_horizon(horizon)
 
 
 def check_window_days(window_days: Any) -> int:

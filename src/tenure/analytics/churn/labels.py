@@ -24,8 +24,13 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import InputError
-from .features import Sources, check_window_days, compute_snapshots, snapshot_dates
-from .horizon import as_horizon
+from .features import (
+    Sources,
+    check_window_days,
+    compute_snapshots,
+    snapshot_dates,
+    snapshot_horizon,
+)
 from .inputs import prepare
 
 
@@ -115,7 +120,7 @@ def _covered(subscriptions: ir.Table, subscribers: dict[date, pd.DataFrame], lon
     return out
 
 
-def churn_labels(tx: Any, snapshot: Any, *, horizon: Any = "rhythm", window_days: int = 365,
+def churn_labels(tx: Any, snapshot: Any, *, horizon: Any = "auto", window_days: int = 365,
                  subscriptions: Any = None, con: Any = None) -> pd.DataFrame:
     """Return who of the customers active at ``snapshot`` churned within their horizon.
 
@@ -124,8 +129,9 @@ def churn_labels(tx: Any, snapshot: Any, *, horizon: Any = "rhythm", window_days
     tx : ibis.Table, pandas.DataFrame or pyarrow.Table
         Canonical transactions.
     snapshot : date, datetime or ISO string
-    horizon : "rhythm", int or Horizon
-        See `tenure.analytics.churn.horizon`.
+    horizon : "auto", int, "rhythm" or Horizon
+        See `tenure.analytics.churn.horizon`; "auto": the shop's rhythm as of the
+        snapshot, shortened to what the data after it hold.
     window_days : int
         The activity window that defines the snapshot's population.
     subscriptions : table, optional
@@ -148,7 +154,8 @@ def churn_labels(tx: Any, snapshot: Any, *, horizon: Any = "rhythm", window_days
     data = prepare(tx, con=con, subscriptions=subscriptions)
     try:
         day = data.day_of(snapshot, "snapshot")
-        spec = as_horizon(horizon)
+        spec = snapshot_horizon(horizon, data.days, day,
+                                fits=lambda d: day + timedelta(days=d) <= data.last_day)
         frame = compute_snapshots(data.days, [day], horizon=spec,
                                   window_days=check_window_days(window_days),
                                   sources=data.sources)[day].frame

@@ -1,12 +1,31 @@
 """The churn classifier: gradient-boosted trees (LightGBM) with Platt-calibrated output.
 
-`ChurnModel` learns P(churn | features) from labelled snapshot rows. The booster's number
-of trees is chosen by early stopping on its own latest training snapshots (time-ordered:
-the trees are judged on rows later than those they learn from), then the booster is
-refitted on every training row with that many trees. Its log-odds are calibrated by Platt
-scaling (`tenure.analytics.churn.calibration`) on a *held-out* set of rows, later
-snapshots the booster never saw, so the probabilities are honest about the future rather
-than about the training rows.
+`ChurnModel` learns P(churn | features) from labelled snapshot rows in two parts:
+
+1. **a BTYD start**: the booster does not start from the average churn rate but from the
+   log-odds MBG/NBD gives: with :math:`E_i` the customer's expected purchases within
+   the horizon (`tenure.analytics.churn.btyd`), a Poisson count is 0 with probability
+   :math:`e^{-E_i}`, whose log-odds are :math:`z_i = -\\ln(e^{E_i} - 1)`; a logistic
+   curve :math:`a z_i + b` fitted on the training rows (`PlattCalibrator`) is each
+   row's starting margin (LightGBM's ``init_score``);
+2. **trees that correct it**: the boosted trees learn what the purchase model cannot
+   see (complaints, answers, returns, a season, a slowing trend) as additions to that
+   margin.
+
+Why: recency and frequency, through a BTYD model, are most of what a shop's purchase
+history says about churn; trees that must rediscover that smooth surface from a few
+snapshots spend their splits on it and rank worse than the BTYD expectation alone (on
+CDNOW's first nine months, 0.777 against 0.783 ROC AUC on the 30-day test snapshot). Started
+from it, early stopping decides how many corrections the later snapshots support, down
+to few when there is nothing to add.
+
+The booster's number of trees is chosen by early stopping on its own latest training
+snapshots (time-ordered: the trees are judged on rows later than those they learn from),
+then the booster is refitted on every training row with that many trees. Its log-odds
+(start plus trees) are calibrated by Platt scaling
+(`tenure.analytics.churn.calibration`) on a *held-out* set of rows, later snapshots the
+booster never saw, so the probabilities are honest about the future rather than about
+the training rows.
 
 Everything is seeded and deterministic (LightGBM's ``deterministic`` mode, row-wise
 histograms, a fixed thread count): the same rows give the same model and the same scores.
@@ -50,6 +69,11 @@ class ChurnModel:
     ----------
     booster_ : lightgbm.Booster
         The trees, refitted on every training row.
+    start_ : PlattCalibrator
+        The BTYD start: the training rows' churn against the log-odds of no purchase in
+        the horizon under MBG/NBD (`btyd_score`).
+    start_fill_ : float
+        The score of a row without BTYD prediction (the training rows' median).
     calibrator_ : PlattCalibrator
         Log-odds to probability, fitted on the held-out rows.
     trees_ : int
@@ -95,26 +119,37 @@ class ChurnModel:
         _check_labels(y, "training")
         _check_labels(np.asarray(calibration_churned, dtype=bool), "calibration")
         self.features_ = list(FEATURES)
-        self.trees_ = self._trees(x, y, np.asarray(snapshots))
+        z = btyd_score(train)
+        self.start_fill_ = float(np.nanmedian(z)) if np.isfinite(z).any() else 0.0
+        self.start_ = PlattCalibrator().fit(np.nan_to_num(z, nan=self.start_fill_), y)
+        start = self._start(train)
+        self.trees_ = self._trees(x, y, start, np.asarray(snapshots))
         data = lgb.Dataset(x, label=y.astype(float), feature_name=self.features_,
-                           free_raw_data=True)
+                           init_score=start, free_raw_data=True)
         self.booster_ = lgb.train(self._params(), data, num_boost_round=self.trees_)
         held_out = self.log_odds(calibration)
         self.calibrator_ = PlattCalibrator().fit(held_out, calibration_churned)
         return self
 
-    def _trees(self, x: np.ndarray, y: np.ndarray, snapshots: np.ndarray) -> int:
+    def _start(self, rows: pd.DataFrame) -> np.ndarray:
+        """Return each row's starting margin: the BTYD log-odds, calibrated on training."""
+        z = np.nan_to_num(btyd_score(rows), nan=self.start_fill_)
+        return self.start_.log_odds(z)
+
+    def _trees(self, x: np.ndarray, y: np.ndarray, start: np.ndarray,
+               snapshots: np.ndarray) -> int:
         """Return the number of trees that predicts the latest training snapshots best."""
         late = _late_rows(snapshots, self.seed)
         if late.all() or not late.any() or len(np.unique(y[late])) < 2:
             return min(200, self.max_trees)
         fit = lgb.Dataset(x[~late], label=y[~late].astype(float),
-                          feature_name=list(FEATURES))
-        valid = lgb.Dataset(x[late], label=y[late].astype(float), reference=fit)
+                          feature_name=list(FEATURES), init_score=start[~late])
+        valid = lgb.Dataset(x[late], label=y[late].astype(float), reference=fit,
+                            init_score=start[late])
         booster = lgb.train(
             self._params(), fit, num_boost_round=self.max_trees, valid_sets=[valid],
             callbacks=[lgb.early_stopping(PATIENCE, verbose=False)])
-        return max(int(booster.best_iteration or self.max_trees), 10)
+        return max(int(booster.best_iteration or self.max_trees), 1)
 
     def _params(self) -> dict[str, Any]:
         # Strong regularisation (100 rows a leaf, L2 = 10): a small shop's validation model
@@ -138,9 +173,10 @@ class ChurnModel:
             raise NotFittedError("this ChurnModel is not fitted yet: call fit first.")
 
     def log_odds(self, rows: pd.DataFrame) -> np.ndarray:
-        """Return the booster's uncalibrated log-odds of churn for each row."""
+        """Return the uncalibrated log-odds of churn for each row: start plus trees."""
         self._check_fitted()
-        return np.asarray(self.booster_.predict(_matrix(rows), raw_score=True), dtype=float)
+        trees = np.asarray(self.booster_.predict(_matrix(rows), raw_score=True), dtype=float)
+        return self._start(rows) + trees
 
     def predict_proba(self, rows: pd.DataFrame) -> np.ndarray:
         """Return the calibrated probability of churn within the horizon for each row."""
@@ -151,12 +187,18 @@ class ChurnModel:
 
         One column per feature plus ``bias``; a row sums to its `log_odds`. Positive
         values raise the risk (Platt scaling is increasing, so they raise the calibrated
-        probability too).
+        probability too). The BTYD start is linear in one score, so its part is exact:
+        its distance from the training rows' mean start goes to ``expected_purchases``,
+        the mean to ``bias``.
         """
         self._check_fitted()
-        values = self.booster_.predict(_matrix(rows), pred_contrib=True)
-        return pd.DataFrame(np.asarray(values), columns=[*self.features_, "bias"],
-                            index=rows.index)
+        values = np.asarray(self.booster_.predict(_matrix(rows), pred_contrib=True))
+        table = pd.DataFrame(values, columns=[*self.features_, "bias"], index=rows.index)
+        start = self._start(rows)
+        middle = self.start_.log_odds(np.array([self.start_.center_]))[0]
+        table["expected_purchases"] += start - middle
+        table["bias"] += middle
+        return table
 
     def importance(self) -> pd.DataFrame:
         """Return ``feature`` and ``gain_share`` (its share of the trees' total gain)."""
@@ -165,6 +207,17 @@ class ChurnModel:
                           dtype=float)
         share = gain / gain.sum() if gain.sum() > 0 else gain
         return pd.DataFrame({"feature": self.features_, "gain_share": share})
+
+
+def btyd_score(rows: pd.DataFrame) -> np.ndarray:
+    """Return the log-odds of no purchase within the horizon under the BTYD model.
+
+    A Poisson count with mean :math:`E` (``expected_purchases``) is 0 with probability
+    :math:`e^{-E}`, whose log-odds are :math:`-\\ln(e^{E} - 1)`. NaN where the BTYD
+    model gave no prediction.
+    """
+    expected = np.clip(rows["expected_purchases"].to_numpy(dtype=float), 1e-9, 50.0)
+    return -np.log(np.expm1(expected))
 
 
 def _matrix(rows: pd.DataFrame) -> np.ndarray:

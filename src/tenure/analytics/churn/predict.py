@@ -46,7 +46,7 @@ from .horizon import READABLE_DAYS, Horizon, as_horizon, choose_horizon
 from .inputs import Prepared, prepare
 from .labels import label_snapshots
 from .metrics import METRIC_COLUMNS, metric_table
-from .model import ChurnModel
+from .model import ChurnModel, btyd_score
 from .reasons import FAMILY_OF, like_most, reasons_for
 from .schedule import HistoryTooShort, Schedule, make_schedule
 
@@ -328,15 +328,9 @@ def _p_alive_score(rows: pd.DataFrame) -> np.ndarray:
     return np.log(gone / (1 - gone))
 
 
-def _expected_purchases_score(rows: pd.DataFrame) -> np.ndarray:
-    # A Poisson count with mean E is 0 with probability exp(-E): log-odds -log(e^E - 1).
-    expected = np.clip(rows["expected_purchases"].to_numpy(dtype=float), 1e-9, 50.0)
-    return -np.log(np.expm1(expected))
-
-
 #: The baselines, each a score on a scale where Platt's logistic curve is plausible.
 _BASELINES = {"recency": _recency_score, "p_alive": _p_alive_score,
-              "expected_purchases": _expected_purchases_score}
+              "expected_purchases": btyd_score}
 
 
 def _suspicions(metrics: pd.DataFrame) -> list[str]:

@@ -25,7 +25,7 @@ Codes and their numbers:
 ====================== =========================================================
 code                   numbers
 ====================== =========================================================
-overdue                days (since the last purchase), usual_gap (typical gap)
+overdue                days (since the last purchase), usual_gap (typical gap, shrunk)
 no_recent_purchase     days
 fewer_orders           recent (orders in the last 90 days), before (the 90 before)
 one_purchase           days (since that purchase)
@@ -47,6 +47,13 @@ low_p_alive            percent
 few_expected_purchases expected, days
 like_most              percent (of customers who churn), days (the horizon)
 ====================== =========================================================
+
+A rhythm is claimed ("usually buys every 30 days", ``overdue``) only for a customer with
+at least `MIN_RHYTHM_GAPS` gaps between purchase days, and a typical gap of at least
+`MIN_RHYTHM_DAYS`; the gap said is ``typical_gap_days``, the customer's own shrunk toward
+the shop's (`tenure.analytics.churn.features`). Below that, the recency family says
+only how long since the last purchase (``no_recent_purchase``): two orders a day apart
+are no rhythm.
 
 ``like_most`` is the one reason that does not come from a family: a customer with none
 (nothing raises their risk above the average, as in a shop where most customers churn)
@@ -83,6 +90,14 @@ FAMILY_OF: dict[str, str] = {f: family for family, fs in FAMILIES.items() for f 
 MAX_REASONS = 3
 #: A family must raise the log-odds by at least this much to be a reason.
 MIN_IMPACT = 0.02
+
+#: Gaps between purchase days a customer needs before a reason speaks of their rhythm.
+#: With the shrinkage's prior weight of 3 gaps (`features.RHYTHM_PRIOR_GAPS`), from the
+#: third gap on the customer's own rhythm weighs at least half of the gap said.
+MIN_RHYTHM_GAPS = 3
+#: No rhythm below a week: purchases are counted by day, and a few days between orders
+#: is a basket completed, not a habit to be overdue against.
+MIN_RHYTHM_DAYS = 7
 
 Reason = dict[str, Any]
 
@@ -146,7 +161,9 @@ def _recency(row: dict[str, Any]) -> Reason | None:
     days, gap = row["recency_days"], row["typical_gap_days"]
     if not _known(days):
         return None
-    if _known(gap) and gap > 0 and days > gap:
+    rhythm = (row["frequency"] >= MIN_RHYTHM_GAPS and _known(gap)
+              and gap >= MIN_RHYTHM_DAYS)
+    if rhythm and days > gap:
         return {"code": "overdue", "days": _int(days), "usual_gap": _int(gap)}
     return {"code": "no_recent_purchase", "days": _int(days)}
 

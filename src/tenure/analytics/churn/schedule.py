@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from ..exceptions import InputError
-from .horizon import Horizon
+from .horizon import READABLE_DAYS, Horizon
 
 
 class HistoryTooShort(InputError):
@@ -116,7 +116,8 @@ def _too_short(first_day: date, last_day: date, horizon: Horizon, step_days: int
 
     span = (last_day - first_day).days
     longest = horizon.longest
-    shorter = [d for d in (180, 90, 60, 30) if d < longest and need(Horizon(days=d)) <= span]
+    shorter = [d for d in reversed(READABLE_DAYS)
+               if d < longest and need(Horizon(days=d)) <= span]
     hint = (f"A shorter horizon fits these data: horizon={shorter[0]} needs "
             f"{need(Horizon(days=shorter[0]))} days."
             if shorter else "Even a 30-day horizon needs "
