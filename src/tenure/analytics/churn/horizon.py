@@ -171,12 +171,12 @@ def choose_horizon(shop_gap: float | None, fits: Callable[[int], bool]) -> Horiz
     HistoryTooShort
         Not even the shortest readable horizon fits (raised by the caller's check).
     """
-    known = shop_gap is not None and math.isfinite(shop_gap) and shop_gap > 0
-    wanted = readable_days(SHOP_GAPS * shop_gap) if known else READABLE_DAYS[-1]
+    gap = float(shop_gap) if shop_gap is not None else math.nan
+    known = math.isfinite(gap) and gap > 0
+    wanted = readable_days(SHOP_GAPS * gap) if known else READABLE_DAYS[-1]
     candidates = [d for d in READABLE_DAYS if d <= wanted]
     days = next((d for d in reversed(candidates) if fits(d)), candidates[0])
-    return Horizon(days=days, shop_gap=round(float(shop_gap), 1) if known else None,
-                   wanted_days=wanted)
+    return Horizon(days=days, shop_gap=round(gap, 1) if known else None, wanted_days=wanted)
 
 
 def as_horizon(value: Any) -> Horizon:

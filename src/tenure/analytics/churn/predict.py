@@ -199,7 +199,8 @@ def predict_churn(tx: Any, *, as_of: Any = None, horizon: Any = "auto",
         clock.total = 5
         labelled, notes = _labelled_snapshots(data, plan, spec, window, max_training_rows,
                                               seed, clock)
-        notes[:0] = [spec.reasoning()] if spec.reasoning() else []
+        reasoning = spec.reasoning()
+        notes[:0] = [reasoning] if reasoning else []
         clock.step("validation")
         validation = _fit(labelled, plan.validation_train, plan.validation_calibration,
                           seed, threads)
