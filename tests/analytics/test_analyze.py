@@ -131,9 +131,10 @@ def test_report_html_is_self_contained(cdnow_report):
     # The value and churn section's data: the models' estimates and the churn metrics.
     assert '"value":{"models":[{"name":"BG/NBD"' in html
     assert '"metrics":[{"model":"model"' in html
-    # 18 months are too short for each customer's own rhythm: the longest fixed horizon
-    # that fits is used, and the report says so.
-    assert "Churn uses a fixed horizon of 90 days" in html
+    # One horizon for the whole shop, from its rhythm: 2 x the repeat buyers' median
+    # typical gap (65 days) reads as 120 days, which 18 months of history hold.
+    assert '"horizon":"no purchase within 120 days"' in html
+    assert "Churn uses a fixed horizon" not in html
 
 
 def test_as_of_leaves_later_purchases_out(tmp_path):

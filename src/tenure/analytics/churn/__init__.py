@@ -1,8 +1,9 @@
 """Churn risk with plain-language reasons (DESIGN.md, "Prediction").
 
-- `predict_churn`: the entry point: features and labels at monthly snapshots, LightGBM
-  with time-based validation and Platt calibration, metrics beside two baselines, risk and
-  reasons for every active customer (`ChurnResult`);
+- `predict_churn`: the entry point: one churn horizon for the whole shop chosen from its
+  rhythm (`horizon`), features and labels at monthly snapshots, LightGBM started from
+  MBG/NBD's expectation with time-based validation and Platt calibration, metrics beside
+  three baselines, risk and reasons for every active customer (`ChurnResult`);
 - `churn_features` and `churn_labels`: one snapshot's features and labels
   (`features`, `labels`, `horizon`);
 - `ChurnModel`: the calibrated classifier (`model`);

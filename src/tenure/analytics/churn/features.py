@@ -51,9 +51,9 @@ direction in `tenure.analytics.churn.sources.INBOUND`), ``days_since_interaction
 or none). ``end`` is read as the term agreed when the contract was signed: a table that
 records the day a customer actually cancelled would tell the model the future.
 
-**BTYD** (`tenure.analytics.churn.btyd`: `tenure.analytics.clv.BetaGeo` fitted in days on
-the summary of every customer who bought by s): ``p_alive`` and ``expected_purchases`` in
-the customer's own horizon H.
+**BTYD** (`tenure.analytics.churn.btyd`: `tenure.analytics.clv.ModifiedBetaGeo` fitted in
+days on the summary of every customer who bought by s): ``p_alive`` and
+``expected_purchases`` within the horizon H.
 
 A source that is not given, or a customer without such events, gets the neutral value:
 0 for counts, NaN ("no answer", "never") for the rest, which LightGBM reads as missing.
@@ -116,8 +116,8 @@ FEATURES: dict[str, str] = {
     "response_rate_365d": "responses / messages in the last 365 days",
     "subscribed": "1 when a contract is active at the snapshot",
     "contract_days_left": "days until the active contract ends",
-    "p_alive": "BG/NBD probability that the customer is still active",
-    "expected_purchases": "BG/NBD expected purchases within the horizon",
+    "p_alive": "MBG/NBD probability that the customer is still active",
+    "expected_purchases": "MBG/NBD expected purchases within the horizon",
 }
 
 #: m of the shrunk typical gap: the shop's rhythm counts as this many of the customer's
@@ -436,7 +436,7 @@ def compute_snapshots(days: ir.Table, snapshots: Iterable[date], *, horizon: Hor
     """Return the features of the customers active at each snapshot, as pandas frames.
 
     Each frame has ``customer_id``, then `FEATURES` (float64), sorted by customer. The
-    engine computes every snapshot in one query; BG/NBD adds the BTYD features from the
+    engine computes every snapshot in one query; MBG/NBD adds the BTYD features from the
     same rows (`add_btyd`), fitted on each snapshot's own customers.
     """
     dates = sorted(set(snapshots))
@@ -444,7 +444,7 @@ def compute_snapshots(days: ir.Table, snapshots: Iterable[date], *, horizon: Hor
                            sources=sources)
     panel = table.to_pandas()
     panel["snapshot"] = pd.to_datetime(panel["snapshot"]).dt.date
-    # The engine returns rows in any order; BG/NBD's fit sums over them, so a fixed order
+    # The engine returns rows in any order; MBG/NBD's fit sums over them, so a fixed order
     # keeps the results identical from run to run.
     panel = panel.sort_values(["snapshot", "customer_id"], kind="stable", ignore_index=True)
     groups = dict(tuple(panel.groupby("snapshot", sort=False)))
