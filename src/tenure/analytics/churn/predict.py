@@ -182,7 +182,7 @@ def predict_churn(tx: Any, *, as_of: Any = None, horizon: Any = "auto",
     Warns
     -----
     ChurnWarning
-        The model does not rank better than recency alone on the test snapshot, or the
+        The model does not rank better than a baseline on the test snapshot, or the
         test snapshot has too few churners or stayers for its metrics to mean much.
     """
     auto = isinstance(horizon, str) and horizon == "auto"
@@ -334,6 +334,12 @@ _BASELINES = {"recency": _recency_score, "p_alive": _p_alive_score,
               "expected_purchases": btyd_score}
 
 
+#: The baselines in the words of a note.
+_BASELINE_WORDS = {"recency": "days since the last purchase",
+                   "p_alive": "MBG/NBD's P(alive)",
+                   "expected_purchases": "MBG/NBD's expected purchases"}
+
+
 def _suspicions(metrics: pd.DataFrame) -> list[str]:
     by = metrics.set_index("model")
     notes = []
@@ -342,12 +348,13 @@ def _suspicions(metrics: pd.DataFrame) -> list[str]:
     if min(churners, stayers) < MIN_TEST_CLASS:
         notes.append(f"The test snapshot has {churners} churners and {stayers} stayers: "
                      f"its metrics rest on few customers.")
-    if not by.loc["model", "roc_auc"] > by.loc["recency", "roc_auc"]:
-        notes.append("The churn model does not rank customers better than days since the "
-                     "last purchase alone on the test snapshot (ROC AUC "
-                     f"{by.loc['model', 'roc_auc']:.3f} against "
-                     f"{by.loc['recency', 'roc_auc']:.3f}); its risks and reasons may "
-                     "mislead.")
+    for baseline, words in _BASELINE_WORDS.items():
+        if not by.loc["model", "roc_auc"] > by.loc[baseline, "roc_auc"]:
+            notes.append(f"The churn model does not rank customers better than {words} "
+                         "alone on the test snapshot (ROC AUC "
+                         f"{by.loc['model', 'roc_auc']:.3f} against "
+                         f"{by.loc[baseline, 'roc_auc']:.3f}); its risks and reasons may "
+                         "mislead.")
     for note in notes:
         warnings.warn(note, ChurnWarning, stacklevel=3)
     return notes
