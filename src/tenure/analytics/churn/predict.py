@@ -95,7 +95,9 @@ class ChurnResult:
     importance : pandas.DataFrame
         ``feature, family, gain_share`` (share of the final trees' gain),
         ``mean_abs_contribution`` (mean |log-odds contribution| over the scored
-        customers), most important first.
+        customers, the BTYD start counted in ``expected_purchases``), most important
+        first by the contribution: the trees' gain does not see the BTYD start the
+        booster learns from (`ChurnModel`), so it alone would hide the strongest input.
     snapshots : pandas.DataFrame
         ``snapshot, stage`` ("validation" / "final"), ``role`` ("train", "calibration",
         "test", "score"), ``customers``, ``churned``, ``churn_rate`` (NaN when scoring).
@@ -389,7 +391,8 @@ def _importance(fitted: _Fitted, contributions: pd.DataFrame) -> pd.DataFrame:
     table["mean_abs_contribution"] = (
         contributions[list(FEATURES)].abs().mean().to_numpy() if len(contributions)
         else np.zeros(len(FEATURES)))
-    table = table.sort_values(["gain_share", "feature"], ascending=[False, True])
+    table = table.sort_values(["mean_abs_contribution", "gain_share", "feature"],
+                              ascending=[False, False, True])
     return table[IMPORTANCE_COLUMNS].reset_index(drop=True)
 
 
