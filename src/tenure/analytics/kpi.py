@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import ibis
@@ -31,6 +31,7 @@ import pandas as pd
 
 from .exceptions import InputError
 from .frames import as_transactions, check_period
+from .periods import period_index, start_of_index
 from .summary import _as_of
 
 KPI_COLUMNS = [
@@ -40,7 +41,6 @@ KPI_COLUMNS = [
 ]
 BY_COLUMNS = ("segment", "channel", "store", "manager")
 BRIDGE_COLUMNS = ["period", "revenue_change", "n_effect", "v_effect", "l_effect"]
-_WEEK_ORIGIN = date(1900, 1, 1)  # a Monday: weeks are counted from it
 
 
 def period_kpis(tx: ir.Table, *, period: str = "month", window_days: int = 365,
@@ -89,7 +89,7 @@ def period_kpis(tx: ir.Table, *, period: str = "month", window_days: int = 365,
     keys = _by_keys(tx, by)
     if keys and by is not None:
         tx = tx.mutate(**{by: tx[by].cast("string").fill_null("(none)")})
-    tx = tx.mutate(p=_period_index(tx.time, period))
+    tx = tx.mutate(p=period_index(tx.time, period))
     money = _period_money(tx, keys).to_pandas()
     if money.empty:
         return pd.DataFrame(columns=[*keys, *KPI_COLUMNS])
@@ -189,29 +189,6 @@ def _by_keys(tx: ir.Table, by: str | None) -> list[str]:
     return [by]
 
 
-def _period_index(time: ir.TimestampValue, period: str) -> ir.IntegerValue:
-    """Return a consecutive integer per period (month 2024-01 -> 2024 * 12 + 0)."""
-    if period == "week":
-        index = time.cast("date").delta(ibis.literal(_WEEK_ORIGIN), unit="day") // 7
-    elif period == "month":
-        index = time.year() * 12 + time.month() - 1
-    elif period == "quarter":
-        index = time.year() * 4 + time.quarter() - 1
-    else:
-        index = time.year()
-    return index.cast("int64")
-
-
-def _period_start(index: int, period: str) -> date:
-    if period == "week":
-        return _WEEK_ORIGIN + timedelta(days=7 * index)
-    if period == "month":
-        return date(index // 12, index % 12 + 1, 1)
-    if period == "quarter":
-        return date(index // 4, index % 4 * 3 + 1, 1)
-    return date(index, 1, 1)
-
-
 def _period_money(tx: ir.Table, keys: list[str]) -> ir.Table:
     """Per period: revenue (returns included) and, for order lines, distinct orders.
 
@@ -237,7 +214,7 @@ def _activity_ranges(tx: ir.Table, keys: list[str], period: str, window_days: in
     bought = tx.filter(tx.amount >= 0)
     cp = bought.group_by([*keys, "customer_id", "p"]).aggregate(
         last_order=bought.time.max(), order_rows=bought.count())
-    cp = cp.mutate(reach=_period_index(cp.last_order + ibis.interval(days=window_days), period))
+    cp = cp.mutate(reach=period_index(cp.last_order + ibis.interval(days=window_days), period))
     w = ibis.window(group_by=[*keys, cp.customer_id], order_by=cp.p)
     cp = cp.mutate(prev_p=cp.p.lag().over(w), next_p=cp.p.lead().over(w),
                    prev_reach=cp.reach.lag().over(w), next_reach=cp.reach.lead().over(w))
@@ -318,7 +295,7 @@ def _rates(df: pd.DataFrame, keys: list[str], period: str) -> pd.DataFrame:
     df["avg_check"] = _ratio(df.revenue, df.orders)
     df["orders_per_buyer"] = _ratio(df.orders, df.buyers)
     df["repeat_rate"] = _ratio(df.buyers - n, df.buyers)
-    df["period"] = pd.to_datetime([_period_start(int(p), period) for p in df.p])
+    df["period"] = start_of_index(df.p.to_numpy(), period)
     return df[[*keys, *KPI_COLUMNS]].reset_index(drop=True)
 
 

@@ -17,6 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 
+from tenure.analytics import periods
 from tenure.analytics.analyze import CUSTOMER_COLUMNS, SEGMENT_COLUMNS, Analysis
 from tenure.analytics.textfiles import neutralise_column
 
@@ -226,14 +227,7 @@ def _period_text(table: pd.DataFrame, period: str) -> pd.DataFrame:
 def _period_label(value: Any, period: str) -> str:
     if isinstance(value, str):
         return value
-    stamp = pd.Timestamp(value)
-    if period == "month":
-        return stamp.strftime("%Y-%m")
-    if period == "quarter":
-        return f"{stamp.year} Q{stamp.quarter}"
-    if period == "year":
-        return str(stamp.year)
-    return stamp.strftime("%Y-%m-%d")
+    return periods.period_label(value, period)
 
 
 def _records(table: pd.DataFrame) -> list[dict[str, Any]]:
