@@ -8,7 +8,7 @@ browser by ``static/insights/charts.js``.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from django.db.models import Count
 from django.db.models.functions import TruncMonth
@@ -17,6 +17,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from tenure.analytics import periods
 from tenure.crm.customers.models import Gender
 
 from .models import CustomerSnapshot, Segment
@@ -60,15 +61,6 @@ def rows(table: dict | None) -> list[dict]:
 
 # -- periods ------------------------------------------------------------------------------
 
-def period_end(start: date, period: str) -> date:
-    """Return the first day after the period that begins on ``start``."""
-    if period == "week":
-        return start + timedelta(days=7)
-    months = {"month": 1, "quarter": 3, "year": 12}[period]
-    month = start.month - 1 + months
-    return date(start.year + month // 12, month % 12 + 1, 1)
-
-
 def period_label(start: date, period: str) -> str:
     """Return a short, localized name of the period beginning on ``start``."""
     if period == "week":
@@ -86,7 +78,7 @@ def _with_dates(kpis: list[dict], period: str, as_of: date) -> list[dict]:
     for row in kpis:
         start = date.fromisoformat(row["period"][:10])
         row["start"] = start
-        row["partial"] = period_end(start, period) > as_of + timedelta(days=1)
+        row["partial"] = periods.is_unfinished(start, period, as_of)
         row["label"] = period_label(start, period)
         row["title"] = (_("Week of %(date)s") % {"date": row["label"]}
                         if period == "week" else row["label"])
@@ -237,7 +229,7 @@ def _customers_in_or_after(table: list[dict], taken_on: date) -> list[dict]:
     by_cohort: dict[date, dict[int, int]] = {}
     for pair in pairs:
         first, last = pair["first"], pair["last"]
-        age = (last.year - first.year) * 12 + last.month - first.month
+        age = periods.period_index(last, "month") - periods.period_index(first, "month")
         by_cohort.setdefault(first, {})[age] = pair["n"]
     result = []
     for row in table:

@@ -29,6 +29,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from tenure.analytics import periods
 from tenure.analytics.exceptions import AnalyticsError
 from tenure.crm.accounts.models import Role, User
 from tenure.crm.customers.models import Customer
@@ -45,8 +46,6 @@ from .loading import (
 from .refreshing import WINDOW_DAYS
 
 TREND_PERIODS = 12
-_MONTHS = {"month": 1, "quarter": 3, "year": 12}
-_PANDAS_FREQ = {"month": "M", "quarter": "Q", "year": "Y"}
 # The library's figures taken as they come; a manager without a row in a period gets None.
 KPI_FIGURES = ("customers_start", "customers_end", "new", "reactivated", "retained", "lost",
                "crr", "crr_seed", "churn_rate", "buyers", "orders", "revenue",
@@ -77,17 +76,9 @@ def managers_for_user(user) -> list[User]:
 
 # -- periods ------------------------------------------------------------------------------
 
-def shift(start: date, period: str, k: int) -> date:
-    """Return the start of the period ``k`` periods after the one beginning on ``start``."""
-    months = start.year * 12 + start.month - 1 + k * _MONTHS[period]
-    return date(months // 12, months % 12 + 1, 1)
-
-
 def period_starts(period: str, today: date, count: int = TREND_PERIODS) -> list[date]:
     """Return the starts of the last ``count`` periods, oldest first, ending with today's."""
-    months = (today.month - 1) // _MONTHS[period] * _MONTHS[period]
-    current = date(today.year, months + 1, 1)
-    return [shift(current, period, k) for k in range(1 - count, 1)]
+    return periods.starts_between(periods.next_start(today, period, 1 - count), today, period)
 
 
 def period_names(starts: list[date], period: str) -> dict[date, str]:
@@ -99,7 +90,7 @@ def period_names(starts: list[date], period: str) -> dict[date, str]:
 
 def _starts_of(times: pd.Series, period: str) -> pd.Series:
     """Return the start date of the period holding each (naive, local) time."""
-    return times.dt.to_period(_PANDAS_FREQ[period]).dt.start_time.dt.date
+    return periods.period_start(times, period).dt.date
 
 
 # -- figures ------------------------------------------------------------------------------

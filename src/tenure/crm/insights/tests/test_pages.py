@@ -11,7 +11,6 @@ import time_machine
 from django.urls import reverse
 
 from tenure.crm.customers.models import Customer
-from tenure.crm.insights import dashboards
 from tenure.crm.insights.models import CustomerSnapshot, InsightsRun
 from tenure.crm.sales.models import Order
 from tenure.crm.testing import TenureTestCase
@@ -435,9 +434,3 @@ class RefreshButtonTestCase(TenureTestCase):
         self.assertRedirects(response, "/insights/", fetch_redirect_response=False)
 
 
-class PeriodsTestCase(TenureTestCase):
-    def test_it_knows_where_each_period_ends(self):
-        self.assertEqual(dashboards.period_end(date(2026, 11, 30), "week"), date(2026, 12, 7))
-        self.assertEqual(dashboards.period_end(date(2026, 12, 1), "month"), date(2027, 1, 1))
-        self.assertEqual(dashboards.period_end(date(2026, 10, 1), "quarter"), date(2027, 1, 1))
-        self.assertEqual(dashboards.period_end(date(2026, 1, 1), "year"), date(2027, 1, 1))
