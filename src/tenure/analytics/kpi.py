@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import ibis
@@ -29,6 +29,7 @@ import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
+from . import periods
 from .exceptions import InputError
 from .frames import as_transactions, check_period
 from .periods import period_index, start_of_index
@@ -38,13 +39,15 @@ KPI_COLUMNS = [
     "period", "customers_start", "customers_end", "new", "reactivated", "retained", "lost",
     "crr", "crr_seed", "churn_rate", "retention_rate", "buyers", "orders", "revenue",
     "revenue_per_customer", "avg_check", "orders_per_buyer", "repeat_rate",
+    "window_covered", "unfinished",
 ]
+_FLAGS = ("window_covered", "unfinished")
 BY_COLUMNS = ("segment", "channel", "store", "manager")
 BRIDGE_COLUMNS = ["period", "revenue_change", "n_effect", "v_effect", "l_effect"]
 
 
 def period_kpis(tx: ir.Table, *, period: str = "month", window_days: int = 365,
-                by: str | None = None) -> pd.DataFrame:
+                by: str | None = None, as_of: Any = None) -> pd.DataFrame:
     """Return the retention and revenue metrics of every period.
 
     With S = customers active at the period start, E = active at its end (active = ordered
@@ -62,6 +65,16 @@ def period_kpis(tx: ir.Table, *, period: str = "month", window_days: int = 365,
 
     Rates are fractions; a rate over zero customers is NaN.
 
+    Two flags say which figures can be trusted:
+
+    - ``window_covered`` is True when the period starts at least ``window_days`` after the
+      first purchase in the data (of its ``by`` group). Before that nobody can have been
+      inactive for a whole window, so every customer who ever bought is "active": ``crr``
+      is 1 and ``churn_rate`` 0 by construction, not by measurement. Show CRR, churn and
+      ``lost`` only where it is True (on a 9-month history with a 365-day window: nowhere).
+    - ``unfinished`` is True for a period still running on ``as_of``
+      (`tenure.analytics.periods.is_unfinished`): its counts are "so far", not a drop.
+
     Parameters
     ----------
     tx : ibis.Table
@@ -75,6 +88,9 @@ def period_kpis(tx: ir.Table, *, period: str = "month", window_days: int = 365,
         Compute every metric within each value of this column, as if each were a business of
         its own (a customer's first order in a store is new to that store). The column comes
         first in the result; missing values form the group "(none)".
+    as_of : date, datetime or ISO string, optional
+        The last day the data covers (inclusive), for ``unfinished``; by default the day of
+        the last transaction. It does not filter the transactions.
 
     Returns
     -------
@@ -95,7 +111,9 @@ def period_kpis(tx: ir.Table, *, period: str = "month", window_days: int = 365,
         return pd.DataFrame(columns=[*keys, *KPI_COLUMNS])
     first, last = int(money.p.min()), int(money.p.max())
     ranges = _activity_ranges(tx, keys, period, window_days, last).to_pandas()
-    return _assemble(money, ranges, keys, first, last, period)
+    kpis = _assemble(money, ranges, keys, first, last, period)
+    end = _as_of(tx, as_of) if as_of is not None else _day(money.last_time.max())
+    return _flag(kpis, money, keys, period, window_days, end)
 
 
 def nvl_bridge(kpis: pd.DataFrame) -> pd.DataFrame:
@@ -195,7 +213,8 @@ def _period_money(tx: ir.Table, keys: list[str]) -> ir.Table:
     Orders are counted here, over a few period groups, because a COUNT(DISTINCT) per
     customer and period costs several times more.
     """
-    metrics = {"revenue": tx.amount.sum()}
+    metrics = {"revenue": tx.amount.sum(), "first_order": tx.time.min(where=tx.amount >= 0),
+               "last_time": tx.time.max()}
     if "order_id" in tx.columns:
         metrics["orders"] = tx.order_id.nunique(where=tx.amount >= 0)
     return tx.group_by([*keys, "p"]).aggregate(**metrics)
@@ -276,6 +295,21 @@ def _assemble(money: pd.DataFrame, ranges: pd.DataFrame, keys: list[str], first:
     return _rates(full, keys, period)
 
 
+def _flag(kpis: pd.DataFrame, money: pd.DataFrame, keys: list[str], period: str,
+          window_days: int, as_of: date) -> pd.DataFrame:
+    """Add ``window_covered`` and ``unfinished`` (see `period_kpis`)."""
+    firsts = money.groupby(keys).first_order.min() if keys else money.first_order.min()
+    first = kpis[keys[0]].map(firsts) if keys else pd.Series(firsts, index=kpis.index)
+    covered_from = pd.to_datetime(first).dt.normalize() + pd.Timedelta(days=window_days)
+    kpis["window_covered"] = (kpis.period >= covered_from).fillna(False).astype(bool)
+    kpis["unfinished"] = [periods.is_unfinished(p, period, as_of) for p in kpis.period]
+    return kpis
+
+
+def _day(value: Any) -> date:
+    return pd.Timestamp(value).date()
+
+
 def _keys(frame: pd.DataFrame, keys: list[str]) -> dict:
     return {k: frame[k].to_numpy() for k in keys}
 
@@ -296,7 +330,8 @@ def _rates(df: pd.DataFrame, keys: list[str], period: str) -> pd.DataFrame:
     df["orders_per_buyer"] = _ratio(df.orders, df.buyers)
     df["repeat_rate"] = _ratio(df.buyers - n, df.buyers)
     df["period"] = start_of_index(df.p.to_numpy(), period)
-    return df[[*keys, *KPI_COLUMNS]].reset_index(drop=True)
+    figures = [c for c in KPI_COLUMNS if c not in _FLAGS]
+    return df[[*keys, *figures]].reset_index(drop=True)
 
 
 def _ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
