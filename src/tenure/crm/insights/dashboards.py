@@ -34,6 +34,11 @@ METRICS = [
     ("repeat_rate", gettext_lazy("Repeat rate"), "percent", True),
 ]
 SPARK_PERIODS = 12
+#: Figures that measure nothing until the history covers the activity window: before that,
+#: everyone who ever bought is "active", so CRR is 100 % and churn 0 % by definition.
+WINDOW_FIGURES = ("crr", "crr_seed", "churn_rate", "lost")
+#: The activity window when a stored refresh does not say (refreshing.WINDOW_DAYS).
+DEFAULT_WINDOW_DAYS = 365
 SEGMENT_COLORS = {
     "champions": "#1a7f37", "loyal": "#2da44e", "potential_loyalist": "#8ddb8c",
     "new": "#218bff", "promising": "#80ccff", "need_attention": "#d4a72c",
@@ -73,18 +78,34 @@ def period_label(start: date, period: str) -> str:
     return str(start.year)
 
 
-def _with_dates(kpis: list[dict], period: str, as_of: date) -> list[dict]:
-    """Add each period's start date, label and whether it is still running on ``as_of``."""
+def _with_dates(kpis: list[dict], period: str, as_of: date, window_days: int) -> list[dict]:
+    """Add each period's start date, label, whether it is still running on ``as_of`` and
+    whether its retention is measured (``covered``).
+
+    ``covered`` is the library's ``window_covered``; a refresh stored before it existed
+    gets an estimate from the first period's start (the history cannot begin later).
+    """
+    first = date.fromisoformat(kpis[0]["period"][:10]) if kpis else None
     for row in kpis:
         start = date.fromisoformat(row["period"][:10])
         row["start"] = start
         row["partial"] = periods.is_unfinished(start, period, as_of)
+        covered = row.get("window_covered")
+        row["covered"] = bool(covered) if covered is not None else (
+            first is not None and (start - first).days >= window_days)
         row["label"] = period_label(start, period)
         row["title"] = (_("Week of %(date)s") % {"date": row["label"]}
                         if period == "week" else row["label"])
         if row["partial"]:
-            row["label"] = _("%(period)s (to date)") % {"period": row["label"]}
+            row["label"] = _("%(period)s (so far)") % {"period": row["label"]}
     return kpis
+
+
+def _measured(row: dict, key: str):
+    """Return the row's figure, or None where the period cannot measure it."""
+    if key in WINDOW_FIGURES and not row["covered"]:
+        return None
+    return row[key]
 
 
 # -- overview ------------------------------------------------------------------------------
@@ -98,8 +119,13 @@ def _change(now, before, fmt: str) -> float | None:
     return (now - before) / before if before else None
 
 
-def kpi_tiles(kpis: list[dict]) -> tuple[list[dict], dict | None, dict | None]:
-    """Return the KPI tiles of the latest complete period, its row and the previous one."""
+def kpi_tiles(kpis: list[dict], window_days: int = DEFAULT_WINDOW_DAYS,
+              ) -> tuple[list[dict], dict | None, dict | None]:
+    """Return the KPI tiles of the latest complete period, its row and the previous one.
+
+    A figure the period cannot measure (CRR and churn before the history covers the
+    activity window) has no value, no change and a ``reason`` instead.
+    """
     complete = [row for row in kpis if not row["partial"]]
     if not complete:
         return [], None, None
@@ -107,30 +133,42 @@ def kpi_tiles(kpis: list[dict]) -> tuple[list[dict], dict | None, dict | None]:
     previous = complete[-2] if len(complete) > 1 else None
     tiles = []
     for key, label, fmt, rise_is_good in METRICS:
-        change = _change(current[key], previous[key] if previous else None, fmt)
+        now = _measured(current, key)
+        change = _change(now, _measured(previous, key) if previous else None, fmt)
+        reason = None
+        if now is None and key in WINDOW_FIGURES and not current["covered"]:
+            reason = _("Not measured yet: the history is shorter than the %(days)s-day "
+                       "activity window, so every customer still counts as active.") % {
+                           "days": window_days}
         tiles.append({
-            "key": key, "label": label, "value": current[key], "format": fmt,
+            "key": key, "label": label, "value": now, "format": fmt, "reason": reason,
             "change": change, "change_format": "points" if fmt == "percent" else "relative",
             "good": None if not change else (change > 0) == rise_is_good,
-            "spark": [row[key] for row in complete[-SPARK_PERIODS:]],
+            "spark": [_measured(row, key) for row in complete[-SPARK_PERIODS:]],
         })
     return tiles, current, previous
 
 
 def overview(results: dict, as_of: date, period: str) -> dict:
     """Return the overview page's tiles and charts for ``period``."""
-    kpis = _with_dates(rows((results.get("kpis") or {}).get(period)), period, as_of)
-    tiles, current, previous = kpi_tiles(kpis)
+    window_days = results.get("window_days") or DEFAULT_WINDOW_DAYS
+    kpis = _with_dates(rows((results.get("kpis") or {}).get(period)), period, as_of,
+                       window_days)
+    tiles, current, previous = kpi_tiles(kpis, window_days)
     labels = [row["label"] for row in kpis]
+    # The running period is drawn apart (lighter bars, a dashed last step, shaded and
+    # named "so far") so that its partial counts do not read as a drop.
+    so_far = {"so_far": len(kpis) - 1, "so_far_name": _("so far")} \
+        if kpis and kpis[-1]["partial"] else {}
     charts = {f"spark-{tile['key']}": {"kind": "spark", "values": tile["spark"],
                                         "format": tile["format"]} for tile in tiles}
-    charts["revenue"] = {"kind": "trend", "x": labels, "series": [
+    charts["revenue"] = {"kind": "trend", "x": labels, **so_far, "series": [
         {"name": _("Revenue"), "type": "bar", "format": "money",
          "values": [row["revenue"] for row in kpis]},
         {"name": _("Buyers"), "type": "line", "format": "number", "axis": 1,
          "values": [row["buyers"] for row in kpis]},
     ]}
-    charts["customers"] = {"kind": "trend", "x": labels, "stack": True, "series": [
+    charts["customers"] = {"kind": "trend", "x": labels, "stack": True, **so_far, "series": [
         {"name": _("Active customers"), "type": "line", "format": "number", "axis": 1,
          "values": [row["customers_end"] for row in kpis]},
         {"name": _("New"), "type": "bar", "format": "number",
@@ -138,11 +176,12 @@ def overview(results: dict, as_of: date, period: str) -> dict:
         {"name": _("Reactivated"), "type": "bar", "format": "number",
          "values": [row["reactivated"] for row in kpis]},
         {"name": _("Lost"), "type": "bar", "format": "number",
-         "values": [-row["lost"] if row["lost"] is not None else None for row in kpis]},
+         "values": [-lost if (lost := _measured(row, "lost")) is not None else None
+                    for row in kpis]},
     ]}
-    charts["rates"] = {"kind": "trend", "x": labels, "series": [
+    charts["rates"] = {"kind": "trend", "x": labels, **so_far, "series": [
         {"name": label, "type": "line", "format": "percent", "color": color,
-         "values": [row[key] for row in kpis]}
+         "values": [_measured(row, key) for row in kpis]}
         for key, label, color in [
             ("crr", _("Customer retention rate"), "#2459d6"),
             ("churn_rate", _("Churn rate"), "#b42318"),
@@ -156,6 +195,8 @@ def overview(results: dict, as_of: date, period: str) -> dict:
     return {
         "tiles": tiles, "current": current, "previous": previous, "charts": charts,
         "has_kpis": bool(kpis), "bridge_row": bridge and bridge["row"],
+        "window_days": window_days,
+        "retention_measured": any(row["covered"] for row in kpis),
     }
 
 
