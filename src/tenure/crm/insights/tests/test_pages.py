@@ -299,7 +299,8 @@ class OverviewPageTestCase(TenureTestCase):
         kpis["columns"] = kpis["columns"][:-2]
         InsightsRun.objects.all().delete()
         store_run(results)
-        tiles = {t["key"]: t for t in self.client.get(reverse("insights:overview")).context["tiles"]}
+        response = self.client.get(reverse("insights:overview"))
+        tiles = {t["key"]: t for t in response.context["tiles"]}
         self.assertIsNone(tiles["crr"]["value"])
         self.assertIsNotNone(tiles["crr"]["reason"])
 
