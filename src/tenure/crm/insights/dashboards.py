@@ -13,9 +13,9 @@ from datetime import date
 from django.db.models import Count
 from django.db.models.functions import TruncMonth
 from django.urls import reverse
-from django.utils.formats import date_format
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from tenure.analytics import periods
 from tenure.crm.customers.models import Gender
@@ -427,3 +427,44 @@ def attribute_label(key: str) -> str:
         "channel": _("Channel"), "store": _("Store"),
     }
     return names.get(key, key.replace("_", " ").capitalize())
+
+
+# -- at risk -------------------------------------------------------------------------------
+
+def risk_model(results: dict | None) -> dict:
+    """Return what the at-risk page says about its scores: the churn horizon in words, the
+    model's ranking quality beside recency alone, and the model giving P(alive).
+
+    Every part is optional (a refresh whose churn or value step failed, or one stored
+    before a field existed): a missing part is None and the page leaves its sentence out.
+    """
+    churn = (results or {}).get("churn") or {}
+    value = (results or {}).get("value") or {}
+    days = churn.get("horizon_days")
+    if isinstance(days, int) and days > 0:
+        horizon = ngettext(
+            "Risk is the chance of no purchase within %(days)d day.",
+            "Risk is the chance of no purchase within %(days)d days.", days) % {"days": days}
+    elif churn.get("horizon"):
+        horizon = _("Risk is the chance of %(horizon)s.") % {"horizon": churn["horizon"]}
+    else:
+        horizon = None
+    return {"horizon": horizon, "quality": _quality(rows(churn.get("metrics"))),
+            "p_alive_model": value.get("p_alive_model")}
+
+
+def _quality(metrics: list[dict]) -> dict | None:
+    """Return the model's ROC AUC beside days-since-last-purchase's, and whether it is better."""
+    auc = {row.get("model"): row.get("roc_auc") for row in metrics}
+    model, recency = auc.get("model"), auc.get("recency")
+    if model is None or recency is None:
+        return None
+    better = model > recency
+    words = (_("ranks leavers better than days-since-last-purchase alone: %(model)s vs "
+               "%(recency)s (ROC AUC, 0.5 is chance)") if better else
+             _("does not rank leavers better than days-since-last-purchase alone: %(model)s "
+               "vs %(recency)s (ROC AUC, 0.5 is chance). Treat the order with care; "
+               "the days since the last purchase say as much."))
+    return {"model": model, "recency": recency, "better": better,
+            "words": words % {"model": number_format(model, 2),
+                              "recency": number_format(recency, 2)}}

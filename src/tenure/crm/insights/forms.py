@@ -73,6 +73,8 @@ class ForecastForm(_SwitchForm):
 
 RISK_LEVELS = [
     # xgettext:no-python-format
+    ("0.1", _("10% or more")),
+    # xgettext:no-python-format
     ("0.3", _("30% or more")),
     # xgettext:no-python-format
     ("0.5", _("50% or more")),
