@@ -35,7 +35,7 @@ from tenure.crm.accounts.models import Role, User
 from tenure.crm.customers.models import Customer
 from tenure.crm.engagement.models import ActivityStatus
 
-from .dashboards import period_label
+from .dashboards import WINDOW_FIGURES, period_label
 from .loading import (
     load_activities,
     load_complaints,
@@ -84,7 +84,7 @@ def period_starts(period: str, today: date, count: int = TREND_PERIODS) -> list[
 def period_names(starts: list[date], period: str) -> dict[date, str]:
     """Return each period's name; the last, still running, says so."""
     names = {s: period_label(s, period) for s in starts}
-    names[starts[-1]] = _("%(period)s (to date)") % {"period": names[starts[-1]]}
+    names[starts[-1]] = _("%(period)s (so far)") % {"period": names[starts[-1]]}
     return names
 
 
@@ -178,6 +178,10 @@ def _add_kpis(result: Performance, window_days: int) -> None:
     # Already canonical (loading.py); every order counts for the customer's manager now.
     tx = con.create_table("transactions", load_transactions())
     kpis = kpi.period_kpis(tx, period=result.period, window_days=window_days, by="manager")
+    # Before a whole window has passed since the portfolio's first purchase, everyone is
+    # still "active": CRR 100 % and churn 0 % would be the definition, not the customers.
+    if len(kpis):
+        kpis.loc[~kpis.window_covered, list(WINDOW_FIGURES)] = np.nan
     bridge = kpi.nvl_bridge(kpis) if len(kpis) else kpis.iloc[0:0]
     for df, columns in ((kpis, KPI_FIGURES), (bridge, BRIDGE_FIGURES)):
         if len(df):
