@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 
 from tenure.crm.customers.models import Customer
 from tenure.crm.engagement.models import Complaint, ComplaintCategory, ComplaintStatus
+from tenure.crm.feedback.models import Answer, Invitation, Survey, SurveyKind, SurveyTrigger
 from tenure.crm.insights.models import CustomerSnapshot, InsightsRun
 from tenure.crm.testing import TenureTestCase
 
@@ -171,6 +172,23 @@ class RankingRuleTestCase(TenureTestCase):
 
     def test_a_resolved_complaint_does_not(self):
         self.complain(self.zoe, ComplaintStatus.RESOLVED)
+        self.assertEqual(self.ranked(), [("Mia", 560), ("Zoe", 474)])
+
+    def answer(self, customer, kind, score, day):
+        survey = Survey.objects.create(name=kind, kind=kind, trigger=SurveyTrigger.AFTER_PURCHASE)
+        invitation = Invitation.objects.create(
+            survey=survey, customer=customer, occasion="test",
+            expires_at=datetime(2026, 6, 30, tzinfo=UTC))
+        Answer.objects.create(invitation=invitation, customer=customer, kind=kind, score=score,
+                              answered_at=datetime.combine(day, datetime.min.time(), UTC))
+
+    def test_a_recent_detractor_answer_raises_it_too(self):
+        self.answer(self.zoe, SurveyKind.NPS, 4, date(2026, 5, 1))
+        self.assertEqual(self.ranked()[0], ("Zoe", 1579))
+
+    def test_a_happy_or_an_old_answer_does_not(self):
+        self.answer(self.zoe, SurveyKind.NPS, 9, date(2026, 5, 1))
+        self.answer(self.zoe, SurveyKind.NPS, 2, date(2025, 12, 1))  # > 90 days before
         self.assertEqual(self.ranked(), [("Mia", 560), ("Zoe", 474)])
 
     def test_the_page_says_why_a_signal_put_someone_on_the_list(self):
