@@ -29,8 +29,6 @@ HISTORY_COLUMNS = ["by", "group", "period", "revenue", "orders", "complete"]
 ALL = "all"
 #: The group of transactions without a value in the ``by`` column.
 NONE = "(none)"
-#: pandas frequency of each period, for the calendar of period starts.
-FREQUENCIES = {"day": "D", "week": "W-MON", "month": "MS"}
 
 
 def sales_history(tx: Any, *, period: str = "month", by: str | Sequence[str] = (),
@@ -177,8 +175,8 @@ def _fill(counted: pd.DataFrame, period: str, end: date) -> pd.DataFrame:
     frames = []
     order = {name: i for i, name in enumerate([ALL, *BY_COLUMNS])}
     for (by, group), rows in counted.groupby(["by", "group"], sort=False):
-        calendar = pd.date_range(rows.period.min(), pd.Timestamp(last),
-                                 freq=FREQUENCIES[period], name="period")
+        calendar = pd.DatetimeIndex(periods.starts_between(rows.period.min(), last, period),
+                                    name="period")
         filled = rows.set_index("period")[["revenue", "orders"]].reindex(calendar,
                                                                           fill_value=0)
         frames.append(filled.reset_index().assign(by=by, group=group))
