@@ -58,3 +58,23 @@ def test_a_young_shops_overview_on_a_phone(page, admin_user):
     assert errors == []
     width = page.evaluate("() => document.documentElement.scrollWidth")
     assert width <= PHONE["width"], f"the page is {width} px wide on a 390 px phone"
+
+
+def test_the_running_month_of_each_cohort_is_drawn_lighter(page, admin_user):
+    from tenure.crm.insights.models import InsightsRun
+    from tenure.crm.insights.tests.test_pages import results_fixture
+
+    InsightsRun.objects.create(as_of=date(2026, 4, 20), status=InsightsRun.Status.DONE,
+                               finished_at=datetime(2026, 4, 21, tzinfo=UTC),
+                               results=results_fixture())
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    sign_in(page, admin_user.username)
+    page.goto("/insights/cohorts/")
+
+    expect(page.locator("[data-chart=cohorts] canvas")).to_have_count(1)
+    lighter = page.evaluate("""() => echarts.getInstanceByDom(
+            document.querySelector("[data-chart=cohorts]")).getOption().series[0].data
+        .filter(d => d.itemStyle).map(d => d.value.slice(0, 2))""")
+    assert lighter == [[2, 0], [1, 1]]
+    assert errors == []

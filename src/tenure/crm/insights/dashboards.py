@@ -242,12 +242,29 @@ def cohorts(results: dict, measure: str, counting: str, taken_on: date | None) -
     later = sorted(c[2] for c in cells if c[0] > 0)
     high = later[int(len(later) * 0.95)] if later else 1
     labels = [period_label(date.fromisoformat(row["cohort"][:10]), "month") for row in table]
+    running = _running_cells(table, taken_on, {(c[0], c[1]) for c in cells})
     return {"charts": {"cohorts": {
         "kind": "heatmap", "x": [str(x) for x in range(ages)], "y": labels, "cells": cells,
+        "so_far": running, "so_far_name": _("so far"),
         "format": fmt, "max": high, "sizes": [row["size"] for row in table],
         "x_name": _("Months since the first purchase"),
         "value_name": dict(_measure_names())[measure], "amount_name": _("Revenue"),
-    }}, "cohort_count": len(table)}
+    }}, "cohort_count": len(table), "charts_so_far": bool(running)}
+
+
+def _running_cells(table: list[dict], taken_on: date | None,
+                   drawn: set[tuple[int, int]]) -> list[list[int]]:
+    """Return the [age, row] of each cohort's cell in the month still running on
+    ``taken_on``: its figures are so far, drawn lighter rather than read as a drop."""
+    if taken_on is None or not periods.is_unfinished(taken_on, "month", taken_on):
+        return []
+    now = periods.period_index(taken_on, "month")
+    running = []
+    for y, row in enumerate(table):
+        age = now - periods.period_index(date.fromisoformat(row["cohort"][:10]), "month")
+        if (age, y) in drawn:
+            running.append([age, y])
+    return running
 
 
 def _measure_names() -> list[tuple[str, str]]:

@@ -359,6 +359,17 @@ class CohortsPageTestCase(TenureTestCase):
         self.assertIn([1, 0, 0.5], chart["cells"])
         self.assertNotIn(2, [c[0] for c in chart["cells"] if c[1] == 1])  # not reached yet
 
+    def test_it_marks_the_month_still_running_in_each_cohort(self):
+        self.assertEqual(self.heatmap()["so_far"], [])  # May: no cohort has reached it
+        InsightsRun.objects.all().delete()
+        store_run(as_of=date(2026, 4, 20))
+        response = self.client.get(reverse("insights:cohorts"))
+        self.assertEqual(charts(response)["cohorts"]["so_far"], [[2, 0], [1, 1]])
+        self.assertContains(response, "Lighter cells are the month still running")
+        InsightsRun.objects.all().delete()
+        store_run(as_of=date(2026, 4, 30))  # April's last day: April is complete
+        self.assertEqual(self.heatmap()["so_far"], [])
+
     def test_it_shows_revenue_as_a_share_of_the_first_month(self):
         chart = self.heatmap(measure="revenue")
         self.assertIn([2, 0, 0.25, 300.0], chart["cells"])

@@ -218,10 +218,17 @@
 
     heatmap: function (spec, el) {
       el.style.height = Math.max(240, spec.y.length * 22 + 110) + "px";
+      // Cells of the month still running: lighter, and named "so far" in the tooltip.
+      var running = {};
+      (spec.so_far || []).forEach(function (c) { running[c[0] + ":" + c[1]] = true; });
+      var data = spec.cells.map(function (c) {
+        return running[c[0] + ":" + c[1]] ? {value: c, itemStyle: {opacity: 0.45}} : c;
+      });
       return {
         tooltip: {formatter: function (p) {
           var row = spec.y[p.value[1]];
           var text = esc(row) + " · " + esc(spec.x_name) + ": " + esc(spec.x[p.value[0]]) +
+            (running[p.value[0] + ":" + p.value[1]] ? " (" + esc(spec.so_far_name) + ")" : "") +
             "<br>" + esc(spec.value_name) + ": <b>" + fmt(p.value[2], spec.format, true) + "</b>";
           if (p.value.length > 3) { text += "<br>" + esc(spec.amount_name) + ": " + fmt(p.value[3], "money", true); }
           return text;
@@ -238,7 +245,7 @@
                     left: "center", bottom: 0, itemHeight: 160, precision: 2,
                     formatter: function (v) { return fmt(v, spec.format); },
                     inRange: {color: ["#f2f6fe", "#8fb0ef", "#2459d6", "#10307a"]}},
-        series: [{type: "heatmap", data: spec.cells, progressive: 0,
+        series: [{type: "heatmap", data: data, progressive: 0,
                   label: {show: spec.x.length <= 24, fontSize: 9, formatter: function (p) {
                     return spec.format === "percent" ? Math.round(p.value[2] * 100) + "%" : formats.compact.format(p.value[2]);
                   }},
