@@ -286,6 +286,15 @@ class AtRiskPageTestCase(AtRiskTestCase):
                             {"format": "csv", "manager": self.other_manager.pk})
         self.assertNotIn("Cleo", b"".join(r.streaming_content).decode("utf-8-sig"))
 
+    def test_an_empty_list_says_what_to_do(self):
+        self.login(self.admin)
+        r = self.client.get(reverse("insights:at_risk"), {"risk": "0.7", "segment": "lost"})
+        self.assertContains(r, "No customer matches these filters. Choose a lower chance")
+        self.assertNotContains(r, "format=csv")  # nothing to export
+        CustomerSnapshot.objects.filter(taken_on=TAKEN).update(churn_risk=0.05)
+        r = self.client.get(reverse("insights:at_risk"))
+        self.assertContains(r, "Choose a lower level to see who comes next")
+
     def test_who_may_not_see_customers_may_not_export_them(self):
         self.login(self.nobody)
         r = self.client.get(reverse("insights:at_risk"), {"format": "csv"})
