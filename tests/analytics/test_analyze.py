@@ -20,7 +20,7 @@ from tenure.analytics.analyze import (
     abc_xyz_table,
     segment_table,
 )
-from tenure.analytics.report import KPI_COLUMNS, write_report
+from tenure.analytics.report import KPI_COLUMNS, report_data, write_report
 
 CDNOW = Path("/work/shared/data/cdnow/CDNOW_master.txt")
 TENURE = Path(sys.executable).parent / "tenure"
@@ -263,3 +263,36 @@ def test_write_report_from_stand_in_tables(tmp_path):
     html = files["report"].read_text(encoding="utf-8")
     assert "Clusters were not computed: too few." in html
     assert '"from":"2024-02","to":"2024-03"' in html
+
+
+def tile(data: dict, label: str) -> dict:
+    return next(t for t in data["tiles"] if t["label"] == label)
+
+
+def test_retention_tiles_say_when_the_history_is_shorter_than_the_window():
+    analysis = stand_in_analysis()  # three months of history, a 365-day window
+    analysis.kpis["window_covered"] = False
+    data = report_data(analysis)
+    crr = tile(data, "Customer retention rate")
+    assert crr["value"] is None
+    assert "shorter than the 365-day activity window" in crr["note"]
+    assert tile(data, "Churn rate")["value"] is None
+    assert [row["crr"] for row in data["kpis"]] == [None, None, None]
+
+
+def test_retention_tiles_show_the_figures_once_the_window_is_covered():
+    analysis = stand_in_analysis()
+    analysis.kpis["window_covered"] = True
+    data = report_data(analysis)
+    assert tile(data, "Customer retention rate")["value"] == 0.5
+    assert "not measured" not in tile(data, "Churn rate")["note"]
+
+
+def test_the_unfinished_period_is_labelled_so_far_and_left_out_of_the_tiles():
+    analysis = stand_in_analysis()
+    analysis.kpis["window_covered"] = True
+    analysis.kpis["unfinished"] = [False, False, True]
+    data = report_data(analysis)
+    assert [row["period"] for row in data["kpis"]] == ["2024-01", "2024-02", "2024-03 (so far)"]
+    assert tile(data, "Customer retention rate")["value"] == 1.0  # February's
+    assert tile(data, "Average check")["note"].startswith("2024-02:")

@@ -337,3 +337,61 @@ def test_no_transactions_give_an_empty_table_and_no_ror(con):
     assert period_kpis(nothing).empty
     with pytest.warns(UserWarning, match="nobody ordered in the 12 months before 2025-06-30"):
         assert math.isnan(return_on_relationship(tx, as_of="2025-06-30"))
+
+
+# -- which figures can be trusted ---------------------------------------------------------
+
+
+def monthly_shop(months: int, last_day: int = 28) -> list[tuple[str, str, float]]:
+    """Ten customers from 2022-01, each buying in alternate months; the last month ends on
+    ``last_day``."""
+    records = []
+    for m in range(months):
+        year, month = 2022 + m // 12, m % 12 + 1
+        day = last_day if m == months - 1 else 15
+        records += [(f"c{i}", f"{year}-{month:02d}-{day:02d}", 10.0)
+                    for i in range(10) if (i + m) % 2 == 0 or m == 0]
+    return records
+
+
+def test_a_history_shorter_than_the_window_measures_no_retention(con):
+    # Nine months with a 365-day window: everyone who ever bought is still "active", so
+    # CRR 100 % and churn 0 % would be the definition speaking, not the customers.
+    kpis = period_kpis(tx_of(con, monthly_shop(9)))
+
+    assert len(kpis) == 9
+    assert not kpis.window_covered.any()
+    assert (kpis.crr.dropna() == 1.0).all()
+
+
+def test_a_three_year_history_measures_retention_from_a_window_after_the_first_purchase(con):
+    kpis = period_kpis(tx_of(con, monthly_shop(36)))
+
+    # First purchase 2022-01-15; 365 days later is 2023-01-15, so February 2023 is the
+    # first month starting a whole window after it.
+    covered = kpis[kpis.window_covered].period
+    assert covered.min() == pd.Timestamp("2023-02-01")
+    assert len(covered) == 36 - 13
+    assert row(kpis, "2023-01-01").window_covered == False  # noqa: E712 (numpy bool)
+
+
+def test_the_window_is_counted_from_each_groups_first_purchase(con):
+    records = [("a", "2022-01-10", 5.0, "old"), ("a", "2023-06-10", 5.0, "old"),
+               ("b", "2023-05-10", 5.0, "new"), ("b", "2023-06-10", 5.0, "new")]
+    kpis = period_kpis(tx_of(con, records, ("customer_id", "time", "amount", "store")),
+                       by="store")
+
+    assert row(kpis, "2023-06-01", store="old").window_covered
+    assert not row(kpis, "2023-06-01", store="new").window_covered
+
+
+def test_the_running_period_is_marked_unfinished(con):
+    tx = tx_of(con, monthly_shop(9, last_day=20))  # data up to 2022-09-20
+
+    kpis = period_kpis(tx)
+    assert kpis.unfinished.tolist() == [False] * 8 + [True]
+    # On the month's last day (or later) it is finished.
+    assert not period_kpis(tx, as_of="2022-09-30").unfinished.any()
+    quarters = period_kpis(tx, period="quarter", as_of="2022-09-30")
+    assert quarters.unfinished.tolist() == [False, False, False]
+    assert period_kpis(tx, period="quarter").unfinished.tolist() == [False, False, True]

@@ -21,15 +21,14 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import ibis
-import numpy as np
 import pandas as pd
 
 from tenure.analytics.exceptions import InputError
 from tenure.analytics.frames import check_period
+from tenure.analytics.periods import period_index, start_of_index
 
 MEASURES = ("customers", "revenue", "revenue_per_customer")
 COUNTINGS = ("in_period", "in_or_after", "cumulative")
-_MONDAY_EPOCH_DAY = 4  # 1970-01-05, the first Monday after the Unix epoch
 
 
 class _Parts(NamedTuple):
@@ -156,37 +155,6 @@ def retention_curves(
     return RetentionCurves(cohorts=long, average=average)
 
 
-def period_index(time: ibis.TimestampValue, period: str) -> ibis.IntegerValue:
-    """Whole-period number of a timestamp, so that ages are differences of two indexes.
-
-    Months count ``year * 12 + month - 1``, quarters ``year * 4 + quarter - 1``, years the
-    year, weeks the Mondays since 1970-01-05.
-    """
-    check_period(period)
-    if period == "month":
-        return time.year() * 12 + time.month() - 1
-    if period == "quarter":
-        return time.year() * 4 + time.quarter() - 1
-    if period == "year":
-        return time.year()
-    return (time.date().epoch_days() - _MONDAY_EPOCH_DAY) // 7
-
-
-def period_start_of_index(index: np.ndarray | pd.Series, period: str) -> pd.DatetimeIndex:
-    """Inverse of :func:`period_index`: the first instant of each numbered period."""
-    idx = np.asarray(index, dtype="int64")
-    if period == "month":
-        years, months = idx // 12, idx % 12 + 1
-    elif period == "quarter":
-        years, months = idx // 4, (idx % 4) * 3 + 1
-    elif period == "year":
-        years, months = idx, np.ones_like(idx)
-    else:
-        monday = pd.Timestamp("1970-01-05")
-        return pd.DatetimeIndex(monday + pd.to_timedelta(idx * 7, unit="D"))
-    return pd.DatetimeIndex(pd.to_datetime({"year": years, "month": months, "day": 1}))
-
-
 def _table_parts(
     tx: ibis.Table, period: str, measure: str, counting: str, as_share: bool
 ) -> _Parts:
@@ -224,7 +192,7 @@ def _table_parts(
     observed = pd.DataFrame(
         ages.to_numpy()[None, :] <= reached[:, None], index=numerator.index, columns=ages
     )
-    starts = period_start_of_index(numerator.index.to_numpy(), period)
+    starts = start_of_index(numerator.index.to_numpy(), period)
     for frame in (numerator, observed):
         frame.index = pd.Index(starts, name="cohort")
     denominator = pd.Series(denominator.to_numpy(), index=numerator.index)

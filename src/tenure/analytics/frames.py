@@ -39,7 +39,10 @@ import ibis.expr.types as ir
 import pyarrow as pa
 
 from . import columns as synonyms
+from . import periods
 from .exceptions import InputError
+from .periods import PERIODS as PERIODS  # re-exported: readers of frames.PERIODS
+from .periods import check_period
 from .textfiles import (
     LEGACY_ENCODINGS,
     PARQUET_MAGIC,
@@ -48,8 +51,6 @@ from .textfiles import (
     unique_headers,
 )
 
-PERIODS = ("week", "month", "quarter", "year")
-_TRUNCATE = {"week": "W", "month": "M", "quarter": "Q", "year": "Y"}
 # Formats tried after DuckDB's own ISO parsing, in order (day first: the exports we read
 # come from Europe; yyyymmdd is CDNOW's).
 TIME_FORMATS = ("%d.%m.%Y", "%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%d.%m.%y", "%Y%m%d",
@@ -160,19 +161,15 @@ def as_transactions(tx: Any) -> ir.Table:
 def period_start(time_col: ir.Value, period: str) -> ir.DateValue:
     """Return the first day of the ``period`` holding each time (weeks start on Monday).
 
+    The calendar is `tenure.analytics.periods`; this spelling refuses days.
+
     Parameters
     ----------
     time_col : ibis timestamp or date column
     period : {"week", "month", "quarter", "year"}
     """
     check_period(period)
-    return time_col.truncate(_TRUNCATE[period]).cast("date")
-
-
-def check_period(period: str) -> None:
-    """Raise InputError unless ``period`` is one of ``PERIODS``."""
-    if period not in PERIODS:
-        raise InputError(f"period must be one of {', '.join(PERIODS)}; got {period!r}.")
+    return periods.period_start(time_col, period)
 
 
 # -- sources ---------------------------------------------------------------------------------

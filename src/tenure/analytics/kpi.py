@@ -29,22 +29,25 @@ import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
+from . import periods
 from .exceptions import InputError
 from .frames import as_transactions, check_period
+from .periods import period_index, start_of_index
 from .summary import _as_of
 
 KPI_COLUMNS = [
     "period", "customers_start", "customers_end", "new", "reactivated", "retained", "lost",
     "crr", "crr_seed", "churn_rate", "retention_rate", "buyers", "orders", "revenue",
     "revenue_per_customer", "avg_check", "orders_per_buyer", "repeat_rate",
+    "window_covered", "unfinished",
 ]
+_FLAGS = ("window_covered", "unfinished")
 BY_COLUMNS = ("segment", "channel", "store", "manager")
 BRIDGE_COLUMNS = ["period", "revenue_change", "n_effect", "v_effect", "l_effect"]
-_WEEK_ORIGIN = date(1900, 1, 1)  # a Monday: weeks are counted from it
 
 
 def period_kpis(tx: ir.Table, *, period: str = "month", window_days: int = 365,
-                by: str | None = None) -> pd.DataFrame:
+                by: str | None = None, as_of: Any = None) -> pd.DataFrame:
     """Return the retention and revenue metrics of every period.
 
     With S = customers active at the period start, E = active at its end (active = ordered
@@ -62,6 +65,16 @@ def period_kpis(tx: ir.Table, *, period: str = "month", window_days: int = 365,
 
     Rates are fractions; a rate over zero customers is NaN.
 
+    Two flags say which figures can be trusted:
+
+    - ``window_covered`` is True when the period starts at least ``window_days`` after the
+      first purchase in the data (of its ``by`` group). Before that nobody can have been
+      inactive for a whole window, so every customer who ever bought is "active": ``crr``
+      is 1 and ``churn_rate`` 0 by construction, not by measurement. Show CRR, churn and
+      ``lost`` only where it is True (on a 9-month history with a 365-day window: nowhere).
+    - ``unfinished`` is True for a period still running on ``as_of``
+      (`tenure.analytics.periods.is_unfinished`): its counts are "so far", not a drop.
+
     Parameters
     ----------
     tx : ibis.Table
@@ -75,6 +88,9 @@ def period_kpis(tx: ir.Table, *, period: str = "month", window_days: int = 365,
         Compute every metric within each value of this column, as if each were a business of
         its own (a customer's first order in a store is new to that store). The column comes
         first in the result; missing values form the group "(none)".
+    as_of : date, datetime or ISO string, optional
+        The last day the data covers (inclusive), for ``unfinished``; by default the day of
+        the last transaction. It does not filter the transactions.
 
     Returns
     -------
@@ -89,13 +105,15 @@ def period_kpis(tx: ir.Table, *, period: str = "month", window_days: int = 365,
     keys = _by_keys(tx, by)
     if keys and by is not None:
         tx = tx.mutate(**{by: tx[by].cast("string").fill_null("(none)")})
-    tx = tx.mutate(p=_period_index(tx.time, period))
+    tx = tx.mutate(p=period_index(tx.time, period))
     money = _period_money(tx, keys).to_pandas()
     if money.empty:
         return pd.DataFrame(columns=[*keys, *KPI_COLUMNS])
     first, last = int(money.p.min()), int(money.p.max())
     ranges = _activity_ranges(tx, keys, period, window_days, last).to_pandas()
-    return _assemble(money, ranges, keys, first, last, period)
+    kpis = _assemble(money, ranges, keys, first, last, period)
+    end = _as_of(tx, as_of) if as_of is not None else _day(money.last_time.max())
+    return _flag(kpis, money, keys, period, window_days, end)
 
 
 def nvl_bridge(kpis: pd.DataFrame) -> pd.DataFrame:
@@ -189,36 +207,14 @@ def _by_keys(tx: ir.Table, by: str | None) -> list[str]:
     return [by]
 
 
-def _period_index(time: ir.TimestampValue, period: str) -> ir.IntegerValue:
-    """Return a consecutive integer per period (month 2024-01 -> 2024 * 12 + 0)."""
-    if period == "week":
-        index = time.cast("date").delta(ibis.literal(_WEEK_ORIGIN), unit="day") // 7
-    elif period == "month":
-        index = time.year() * 12 + time.month() - 1
-    elif period == "quarter":
-        index = time.year() * 4 + time.quarter() - 1
-    else:
-        index = time.year()
-    return index.cast("int64")
-
-
-def _period_start(index: int, period: str) -> date:
-    if period == "week":
-        return _WEEK_ORIGIN + timedelta(days=7 * index)
-    if period == "month":
-        return date(index // 12, index % 12 + 1, 1)
-    if period == "quarter":
-        return date(index // 4, index % 4 * 3 + 1, 1)
-    return date(index, 1, 1)
-
-
 def _period_money(tx: ir.Table, keys: list[str]) -> ir.Table:
     """Per period: revenue (returns included) and, for order lines, distinct orders.
 
     Orders are counted here, over a few period groups, because a COUNT(DISTINCT) per
     customer and period costs several times more.
     """
-    metrics = {"revenue": tx.amount.sum()}
+    metrics = {"revenue": tx.amount.sum(), "first_order": tx.time.min(where=tx.amount >= 0),
+               "last_time": tx.time.max()}
     if "order_id" in tx.columns:
         metrics["orders"] = tx.order_id.nunique(where=tx.amount >= 0)
     return tx.group_by([*keys, "p"]).aggregate(**metrics)
@@ -237,7 +233,7 @@ def _activity_ranges(tx: ir.Table, keys: list[str], period: str, window_days: in
     bought = tx.filter(tx.amount >= 0)
     cp = bought.group_by([*keys, "customer_id", "p"]).aggregate(
         last_order=bought.time.max(), order_rows=bought.count())
-    cp = cp.mutate(reach=_period_index(cp.last_order + ibis.interval(days=window_days), period))
+    cp = cp.mutate(reach=period_index(cp.last_order + ibis.interval(days=window_days), period))
     w = ibis.window(group_by=[*keys, cp.customer_id], order_by=cp.p)
     cp = cp.mutate(prev_p=cp.p.lag().over(w), next_p=cp.p.lead().over(w),
                    prev_reach=cp.reach.lag().over(w), next_reach=cp.reach.lead().over(w))
@@ -299,6 +295,21 @@ def _assemble(money: pd.DataFrame, ranges: pd.DataFrame, keys: list[str], first:
     return _rates(full, keys, period)
 
 
+def _flag(kpis: pd.DataFrame, money: pd.DataFrame, keys: list[str], period: str,
+          window_days: int, as_of: date) -> pd.DataFrame:
+    """Add ``window_covered`` and ``unfinished`` (see `period_kpis`)."""
+    firsts = money.groupby(keys).first_order.min() if keys else money.first_order.min()
+    first = kpis[keys[0]].map(firsts) if keys else pd.Series(firsts, index=kpis.index)
+    covered_from = pd.to_datetime(first).dt.normalize() + pd.Timedelta(days=window_days)
+    kpis["window_covered"] = (kpis.period >= covered_from).fillna(False).astype(bool)
+    kpis["unfinished"] = [periods.is_unfinished(p, period, as_of) for p in kpis.period]
+    return kpis
+
+
+def _day(value: Any) -> date:
+    return pd.Timestamp(value).date()
+
+
 def _keys(frame: pd.DataFrame, keys: list[str]) -> dict:
     return {k: frame[k].to_numpy() for k in keys}
 
@@ -318,8 +329,9 @@ def _rates(df: pd.DataFrame, keys: list[str], period: str) -> pd.DataFrame:
     df["avg_check"] = _ratio(df.revenue, df.orders)
     df["orders_per_buyer"] = _ratio(df.orders, df.buyers)
     df["repeat_rate"] = _ratio(df.buyers - n, df.buyers)
-    df["period"] = pd.to_datetime([_period_start(int(p), period) for p in df.p])
-    return df[[*keys, *KPI_COLUMNS]].reset_index(drop=True)
+    df["period"] = start_of_index(df.p.to_numpy(), period)
+    figures = [c for c in KPI_COLUMNS if c not in _FLAGS]
+    return df[[*keys, *figures]].reset_index(drop=True)
 
 
 def _ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:

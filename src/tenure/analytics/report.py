@@ -17,6 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 
+from tenure.analytics import periods
 from tenure.analytics.analyze import CUSTOMER_COLUMNS, SEGMENT_COLUMNS, Analysis
 from tenure.analytics.textfiles import neutralise_column
 
@@ -29,7 +30,10 @@ KPI_COLUMNS = [
     "period", "customers_start", "customers_end", "new", "reactivated", "retained", "lost",
     "crr", "crr_seed", "churn_rate", "retention_rate", "buyers", "orders", "revenue",
     "revenue_per_customer", "avg_check", "orders_per_buyer", "repeat_rate",
+    "window_covered", "unfinished",
 ]
+#: Figures that measure nothing before the activity window is covered (``window_covered``).
+WINDOW_FIGURES = ("crr", "crr_seed", "churn_rate", "lost")
 SEGMENT_LABELS = {
     "champions": "Champions", "loyal": "Loyal", "potential_loyalist": "Potential loyalist",
     "new": "New", "promising": "Promising", "need_attention": "Need attention",
@@ -94,7 +98,7 @@ def report_data(analysis: Analysis) -> dict[str, Any]:
     return {
         "meta": _meta(analysis),
         "tiles": _tiles(analysis),
-        "kpis": _records(kpis[KPI_COLUMNS]),
+        "kpis": _records(_honest(kpis)[KPI_COLUMNS]),
         "cohorts": _cohort_data(analysis.cohorts, analysis.period),
         "segments": [{**r, "label": SEGMENT_LABELS.get(r["segment"], str(r["segment"]))}
                      for r in _records(analysis.segments[SEGMENT_COLUMNS])],
@@ -117,10 +121,31 @@ def _meta(analysis: Analysis) -> dict[str, Any]:
     }
 
 
+def _honest(kpis: pd.DataFrame) -> pd.DataFrame:
+    """Blank the figures a period cannot measure; name the unfinished period "so far"."""
+    kpis = kpis.copy()
+    if "window_covered" in kpis:
+        uncovered = ~kpis.window_covered.astype(bool)
+        for column in WINDOW_FIGURES:
+            kpis[column] = kpis[column].astype("float64").mask(uncovered)
+    if "unfinished" in kpis:
+        kpis["period"] = [f"{p} (so far)" if u else p
+                          for p, u in zip(kpis.period, kpis.unfinished.astype(bool), strict=True)]
+    return kpis
+
+
 def _tiles(analysis: Analysis) -> list[dict[str, Any]]:
-    kpis = analysis.kpis
+    # The tiles show the last finished period: a running month is not a drop.
+    kpis = _period_text(analysis.kpis, analysis.period)
+    if "unfinished" in kpis and (~kpis.unfinished.astype(bool)).any():
+        kpis = kpis[~kpis.unfinished.astype(bool)]
     last = kpis.iloc[-1] if len(kpis) else None
-    label = _period_text(kpis, analysis.period)["period"].iloc[-1] if len(kpis) else ""
+    label = kpis["period"].iloc[-1] if len(kpis) else ""
+    retention_note = None
+    if last is not None and "window_covered" in kpis and not bool(last["window_covered"]):
+        retention_note = (f"not measured: the history is shorter than the "
+                          f"{analysis.window_days}-day activity window, so every customer "
+                          f"still counts as active")
     tiles = [
         {"label": "Customers", "value": analysis.n_customers, "kind": "int",
          "note": f"bought at least once, {_day(analysis.first_purchase)} to "
@@ -132,10 +157,14 @@ def _tiles(analysis: Analysis) -> list[dict[str, Any]]:
         tiles += [
             {"label": "Active customers", "value": last["customers_end"], "kind": "int",
              "note": f"bought in the {analysis.window_days} days before the end of {label}"},
-            {"label": "Customer retention rate", "value": last["crr"], "kind": "pct",
-             "note": f"{label}: share of customers active at its start still active at its end"},
-            {"label": "Churn rate", "value": last["churn_rate"], "kind": "pct",
-             "note": f"{label}: share of customers active at its start who lapsed"},
+            {"label": "Customer retention rate", "kind": "pct",
+             "value": None if retention_note else last["crr"],
+             "note": retention_note or
+             f"{label}: share of customers active at its start still active at its end"},
+            {"label": "Churn rate", "kind": "pct",
+             "value": None if retention_note else last["churn_rate"],
+             "note": retention_note
+             or f"{label}: share of customers active at its start who lapsed"},
             {"label": "Repeat rate", "value": last["repeat_rate"], "kind": "pct",
              "note": f"{label}: share of buyers who had bought before"},
             {"label": "Average check", "value": last["avg_check"], "kind": "money",
@@ -226,14 +255,7 @@ def _period_text(table: pd.DataFrame, period: str) -> pd.DataFrame:
 def _period_label(value: Any, period: str) -> str:
     if isinstance(value, str):
         return value
-    stamp = pd.Timestamp(value)
-    if period == "month":
-        return stamp.strftime("%Y-%m")
-    if period == "quarter":
-        return f"{stamp.year} Q{stamp.quarter}"
-    if period == "year":
-        return str(stamp.year)
-    return stamp.strftime("%Y-%m-%d")
+    return periods.period_label(value, period)
 
 
 def _records(table: pd.DataFrame) -> list[dict[str, Any]]:

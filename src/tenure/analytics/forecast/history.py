@@ -15,8 +15,9 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
+from .. import periods
 from ..exceptions import InputError
-from ..frames import as_transactions, period_start
+from ..frames import as_transactions
 from ..kpi import BY_COLUMNS
 from ..summary import _as_of
 
@@ -28,8 +29,6 @@ HISTORY_COLUMNS = ["by", "group", "period", "revenue", "orders", "complete"]
 ALL = "all"
 #: The group of transactions without a value in the ``by`` column.
 NONE = "(none)"
-#: pandas frequency of each period, for the calendar of period starts.
-FREQUENCIES = {"day": "D", "week": "W-MON", "month": "MS"}
 
 
 def sales_history(tx: Any, *, period: str = "month", by: str | Sequence[str] = (),
@@ -52,7 +51,7 @@ def sales_history(tx: Any, *, period: str = "month", by: str | Sequence[str] = (
         Canonical transactions (`tenure.analytics.frames.transactions`); a frame is read by
         `tenure.analytics.frames.as_transactions` first.
     period : {"day", "week", "month"}
-        Periods start as `tenure.analytics.frames.period_start` starts them (weeks on Monday),
+        Periods start as `tenure.analytics.periods.period_start` starts them (weeks on Monday),
         so they match the KPI tables.
     by : str or sequence of {"store", "segment", "channel", "manager"}
         Groupings besides the whole shop (``by = group = "all"``). Transactions without a
@@ -107,18 +106,12 @@ def check_forecast_period(period: str) -> None:
 
 def period_of(day: date, period: str) -> date:
     """Return the first day of the ``period`` holding ``day`` (weeks start on Monday)."""
-    if period == "week":
-        return day - timedelta(days=day.weekday())
-    if period == "month":
-        return day.replace(day=1)
-    return day
+    return periods.period_start(day, period)
 
 
 def next_period(start: date, period: str) -> date:
     """Return the first day of the period after the one starting on ``start``."""
-    if period == "month":
-        return date(start.year + start.month // 12, start.month % 12 + 1, 1)
-    return start + timedelta(days=7 if period == "week" else 1)
+    return periods.next_start(start, period)
 
 
 def _groupings(tx: ir.Table, by: str | Sequence[str], segments: Any) -> list[str]:
@@ -156,7 +149,7 @@ def _with_segments(tx: ir.Table, segments: Any) -> ir.Table:
 
 def _counted(tx: ir.Table, period: str, groupings: list[str]) -> ir.Table:
     """Return one query: (by, group, period, revenue, orders) for every grouping."""
-    start = tx.time.cast("date") if period == "day" else period_start(tx.time, period)
+    start = periods.period_start(tx.time, period)
     tx = tx.mutate(_period=start)
     metrics: dict[str, Any] = {"revenue": tx.amount.sum().cast("float64")}
     if "order_id" in tx.columns:
@@ -176,14 +169,14 @@ def _counted(tx: ir.Table, period: str, groupings: list[str]) -> ir.Table:
 def _fill(counted: pd.DataFrame, period: str, end: date) -> pd.DataFrame:
     """Give every group a row per period from its first one to the period of ``end``."""
     last = period_of(end, period)
-    complete_until = last if next_period(last, period) - timedelta(days=1) == end \
+    complete_until = last if not periods.is_unfinished(last, period, end) \
         else last - timedelta(days=1)
     counted["period"] = pd.to_datetime(counted.period)
     frames = []
     order = {name: i for i, name in enumerate([ALL, *BY_COLUMNS])}
     for (by, group), rows in counted.groupby(["by", "group"], sort=False):
-        calendar = pd.date_range(rows.period.min(), pd.Timestamp(last),
-                                 freq=FREQUENCIES[period], name="period")
+        calendar = pd.DatetimeIndex(periods.starts_between(rows.period.min(), last, period),
+                                    name="period")
         filled = rows.set_index("period")[["revenue", "orders"]].reindex(calendar,
                                                                           fill_value=0)
         frames.append(filled.reset_index().assign(by=by, group=group))

@@ -12,8 +12,9 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import InputError
+from ..periods import next_start
 from . import selection
-from .history import ALL, FREQUENCIES, check_forecast_period, counted_history
+from .history import ALL, check_forecast_period, counted_history
 
 #: What is forecast: revenue (net of returns) and orders.
 MEASURES = ("revenue", "orders")
@@ -205,7 +206,8 @@ class _Run:
         self.rows["chosen"].append({**key, "model": chosen.name,
                                     "season_length": backtest_plan.season_length,
                                     "mase": chosen.mase})
-        periods = pd.date_range(last, periods=self.h + 1, freq=FREQUENCIES[self.period])[1:]
+        periods = pd.DatetimeIndex([next_start(last, self.period, k)
+                                    for k in range(1, self.h + 1)])
         for i, start in enumerate(periods):
             self.rows["forecast"].append({**key, "period": start, "model": chosen.name,
                                           **{k: float(v[i]) for k, v in values.items()}})

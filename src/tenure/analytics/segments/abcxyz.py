@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from tenure.analytics.exceptions import InputError
-from tenure.analytics.frames import PERIODS, period_start
+from tenure.analytics.periods import PERIODS, period_index, period_start
 
 #: The XYZ class of a customer with too little history.
 NEW = "new"
@@ -157,7 +157,7 @@ def abc_xyz(tx: Any, *, period: str = "month", abc: tuple[float, float] = (0.8, 
         raise InputError(f"the transactions lack {', '.join(sorted(missing))}")
     per_customer, snapshot = _aggregate(tx, period, as_of)
     first = pd.to_datetime(per_customer["first_period"])
-    periods = _period_index(pd.Series([snapshot]), period)[0] - _period_index(first, period) + 1
+    periods = period_index(snapshot, period) - period_index(first, period) + 1
     revenue = per_customer["revenue"].to_numpy(float)
     xyz_cls, cv = xyz_classes(revenue, per_customer["revenue_sq"].to_numpy(float), periods,
                               thresholds=xyz, min_periods=min_periods)
@@ -229,20 +229,6 @@ def _snapshot(tx: Any, as_of: Any) -> date:
     except (TypeError, ValueError) as exc:
         raise InputError(f"as_of must be a date (2024-03-31); got {as_of!r}") from exc
     return ts.date()
-
-
-def _period_index(starts: pd.Series, period: str) -> np.ndarray:
-    """Number each period consecutively (month: year * 12 + month, ...)."""
-    s = pd.to_datetime(starts)
-    if period == "week":
-        monday = s.dt.normalize() - pd.to_timedelta(s.dt.day_of_week, unit="D")
-        return ((monday - pd.Timestamp("1970-01-05")).dt.days // 7).to_numpy()
-    year = s.dt.year.to_numpy()
-    if period == "year":
-        return year
-    if period == "quarter":
-        return year * 4 + (s.dt.month.to_numpy() - 1) // 3
-    return year * 12 + s.dt.month.to_numpy() - 1
 
 
 def _check_pair(values: tuple[float, float], name: str, upper: float = 1.0) -> tuple[float, float]:

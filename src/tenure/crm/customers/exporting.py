@@ -1,10 +1,14 @@
-"""Export a customer list, every row matching its filters, as CSV or Excel."""
+"""Export a customer list, every row matching its filters, as CSV or Excel.
+
+The writers take the header and the row function, so another list of customers (the
+at-risk list) exports through the same code: formulas neutralised, rows streamed.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 
 from django.db.models import OuterRef, QuerySet, Subquery
@@ -63,18 +67,22 @@ def segment_label(key: str | None) -> str:
     return str(Segment(key).label) if key in Segment.values else key or ""
 
 
-def filename(extension: str) -> str:
-    return f"customers-{timezone.localdate().isoformat()}.{extension}"
+def filename(extension: str, name: str = "customers") -> str:
+    return f"{name}-{timezone.localdate().isoformat()}.{extension}"
 
 
-def csv_response(rows: QuerySet) -> StreamingHttpResponse:
+def csv_response(rows: QuerySet, *, header: Callable[[], list[str]] = header,
+                 values: Callable[[object], list] = values,
+                 name: str = "customers") -> StreamingHttpResponse:
     """Stream the rows as UTF-8 CSV (with a BOM, so spreadsheet programs read it as UTF-8)."""
-    response = StreamingHttpResponse(_csv_lines(rows), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename("csv")}"'
+    response = StreamingHttpResponse(_csv_lines(rows, header, values),
+                                     content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename("csv", name)}"'
     return response
 
 
-def _csv_lines(rows: QuerySet) -> Iterator[str]:
+def _csv_lines(rows: QuerySet, header: Callable[[], list[str]],
+               values: Callable[[object], list]) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     yield "\ufeff"
@@ -88,17 +96,19 @@ def _csv_lines(rows: QuerySet) -> Iterator[str]:
     yield buffer.getvalue()
 
 
-def xlsx_response(rows: QuerySet) -> HttpResponse:
+def xlsx_response(rows: QuerySet, *, header: Callable[[], list[str]] = header,
+                  values: Callable[[object], list] = values, name: str = "customers",
+                  sheet_name: str | None = None) -> HttpResponse:
     """Return the rows as an Excel workbook, written row by row (openpyxl write-only)."""
     book = Workbook(write_only=True)
-    sheet = book.create_sheet(_("Customers"))
+    sheet = book.create_sheet(sheet_name or _("Customers"))
     sheet.append([_xlsx_cell(sheet, v) for v in header()])
     for customer in rows.iterator(chunk_size=CHUNK):
         sheet.append([_xlsx_cell(sheet, v) for v in values(customer)])
     content = io.BytesIO()
     book.save(content)
     response = HttpResponse(content.getvalue(), content_type=XLSX_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{filename("xlsx")}"'
+    response["Content-Disposition"] = f'attachment; filename="{filename("xlsx", name)}"'
     return response
 
 

@@ -8,15 +8,16 @@ browser by ``static/insights/charts.js``.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from django.db.models import Count
 from django.db.models.functions import TruncMonth
 from django.urls import reverse
-from django.utils.formats import date_format
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
+from tenure.analytics import periods
 from tenure.crm.customers.models import Gender
 
 from .models import CustomerSnapshot, Segment
@@ -33,6 +34,11 @@ METRICS = [
     ("repeat_rate", gettext_lazy("Repeat rate"), "percent", True),
 ]
 SPARK_PERIODS = 12
+#: Figures that measure nothing until the history covers the activity window: before that,
+#: everyone who ever bought is "active", so CRR is 100 % and churn 0 % by definition.
+WINDOW_FIGURES = ("crr", "crr_seed", "churn_rate", "lost")
+#: The activity window when a stored refresh does not say (refreshing.WINDOW_DAYS).
+DEFAULT_WINDOW_DAYS = 365
 SEGMENT_COLORS = {
     "champions": "#1a7f37", "loyal": "#2da44e", "potential_loyalist": "#8ddb8c",
     "new": "#218bff", "promising": "#80ccff", "need_attention": "#d4a72c",
@@ -60,15 +66,6 @@ def rows(table: dict | None) -> list[dict]:
 
 # -- periods ------------------------------------------------------------------------------
 
-def period_end(start: date, period: str) -> date:
-    """Return the first day after the period that begins on ``start``."""
-    if period == "week":
-        return start + timedelta(days=7)
-    months = {"month": 1, "quarter": 3, "year": 12}[period]
-    month = start.month - 1 + months
-    return date(start.year + month // 12, month % 12 + 1, 1)
-
-
 def period_label(start: date, period: str) -> str:
     """Return a short, localized name of the period beginning on ``start``."""
     if period == "week":
@@ -81,18 +78,34 @@ def period_label(start: date, period: str) -> str:
     return str(start.year)
 
 
-def _with_dates(kpis: list[dict], period: str, as_of: date) -> list[dict]:
-    """Add each period's start date, label and whether it is still running on ``as_of``."""
+def _with_dates(kpis: list[dict], period: str, as_of: date, window_days: int) -> list[dict]:
+    """Add each period's start date, label, whether it is still running on ``as_of`` and
+    whether its retention is measured (``covered``).
+
+    ``covered`` is the library's ``window_covered``; a refresh stored before it existed
+    gets an estimate from the first period's start (the history cannot begin later).
+    """
+    first = date.fromisoformat(kpis[0]["period"][:10]) if kpis else None
     for row in kpis:
         start = date.fromisoformat(row["period"][:10])
         row["start"] = start
-        row["partial"] = period_end(start, period) > as_of + timedelta(days=1)
+        row["partial"] = periods.is_unfinished(start, period, as_of)
+        covered = row.get("window_covered")
+        row["covered"] = bool(covered) if covered is not None else (
+            first is not None and (start - first).days >= window_days)
         row["label"] = period_label(start, period)
         row["title"] = (_("Week of %(date)s") % {"date": row["label"]}
                         if period == "week" else row["label"])
         if row["partial"]:
-            row["label"] = _("%(period)s (to date)") % {"period": row["label"]}
+            row["label"] = _("%(period)s (so far)") % {"period": row["label"]}
     return kpis
+
+
+def _measured(row: dict, key: str):
+    """Return the row's figure, or None where the period cannot measure it."""
+    if key in WINDOW_FIGURES and not row["covered"]:
+        return None
+    return row[key]
 
 
 # -- overview ------------------------------------------------------------------------------
@@ -106,8 +119,13 @@ def _change(now, before, fmt: str) -> float | None:
     return (now - before) / before if before else None
 
 
-def kpi_tiles(kpis: list[dict]) -> tuple[list[dict], dict | None, dict | None]:
-    """Return the KPI tiles of the latest complete period, its row and the previous one."""
+def kpi_tiles(kpis: list[dict], window_days: int = DEFAULT_WINDOW_DAYS,
+              ) -> tuple[list[dict], dict | None, dict | None]:
+    """Return the KPI tiles of the latest complete period, its row and the previous one.
+
+    A figure the period cannot measure (CRR and churn before the history covers the
+    activity window) has no value, no change and a ``reason`` instead.
+    """
     complete = [row for row in kpis if not row["partial"]]
     if not complete:
         return [], None, None
@@ -115,30 +133,42 @@ def kpi_tiles(kpis: list[dict]) -> tuple[list[dict], dict | None, dict | None]:
     previous = complete[-2] if len(complete) > 1 else None
     tiles = []
     for key, label, fmt, rise_is_good in METRICS:
-        change = _change(current[key], previous[key] if previous else None, fmt)
+        now = _measured(current, key)
+        change = _change(now, _measured(previous, key) if previous else None, fmt)
+        reason = None
+        if now is None and key in WINDOW_FIGURES and not current["covered"]:
+            reason = _("Not measured yet: the history is shorter than the %(days)s-day "
+                       "activity window, so every customer still counts as active.") % {
+                           "days": window_days}
         tiles.append({
-            "key": key, "label": label, "value": current[key], "format": fmt,
+            "key": key, "label": label, "value": now, "format": fmt, "reason": reason,
             "change": change, "change_format": "points" if fmt == "percent" else "relative",
             "good": None if not change else (change > 0) == rise_is_good,
-            "spark": [row[key] for row in complete[-SPARK_PERIODS:]],
+            "spark": [_measured(row, key) for row in complete[-SPARK_PERIODS:]],
         })
     return tiles, current, previous
 
 
 def overview(results: dict, as_of: date, period: str) -> dict:
     """Return the overview page's tiles and charts for ``period``."""
-    kpis = _with_dates(rows((results.get("kpis") or {}).get(period)), period, as_of)
-    tiles, current, previous = kpi_tiles(kpis)
+    window_days = results.get("window_days") or DEFAULT_WINDOW_DAYS
+    kpis = _with_dates(rows((results.get("kpis") or {}).get(period)), period, as_of,
+                       window_days)
+    tiles, current, previous = kpi_tiles(kpis, window_days)
     labels = [row["label"] for row in kpis]
+    # The running period is drawn apart (lighter bars, a dashed last step, shaded and
+    # named "so far") so that its partial counts do not read as a drop.
+    so_far = {"so_far": len(kpis) - 1, "so_far_name": _("so far")} \
+        if kpis and kpis[-1]["partial"] else {}
     charts = {f"spark-{tile['key']}": {"kind": "spark", "values": tile["spark"],
                                         "format": tile["format"]} for tile in tiles}
-    charts["revenue"] = {"kind": "trend", "x": labels, "series": [
+    charts["revenue"] = {"kind": "trend", "x": labels, **so_far, "series": [
         {"name": _("Revenue"), "type": "bar", "format": "money",
          "values": [row["revenue"] for row in kpis]},
         {"name": _("Buyers"), "type": "line", "format": "number", "axis": 1,
          "values": [row["buyers"] for row in kpis]},
     ]}
-    charts["customers"] = {"kind": "trend", "x": labels, "stack": True, "series": [
+    charts["customers"] = {"kind": "trend", "x": labels, "stack": True, **so_far, "series": [
         {"name": _("Active customers"), "type": "line", "format": "number", "axis": 1,
          "values": [row["customers_end"] for row in kpis]},
         {"name": _("New"), "type": "bar", "format": "number",
@@ -146,11 +176,12 @@ def overview(results: dict, as_of: date, period: str) -> dict:
         {"name": _("Reactivated"), "type": "bar", "format": "number",
          "values": [row["reactivated"] for row in kpis]},
         {"name": _("Lost"), "type": "bar", "format": "number",
-         "values": [-row["lost"] if row["lost"] is not None else None for row in kpis]},
+         "values": [-lost if (lost := _measured(row, "lost")) is not None else None
+                    for row in kpis]},
     ]}
-    charts["rates"] = {"kind": "trend", "x": labels, "series": [
+    charts["rates"] = {"kind": "trend", "x": labels, **so_far, "series": [
         {"name": label, "type": "line", "format": "percent", "color": color,
-         "values": [row[key] for row in kpis]}
+         "values": [_measured(row, key) for row in kpis]}
         for key, label, color in [
             ("crr", _("Customer retention rate"), "#2459d6"),
             ("churn_rate", _("Churn rate"), "#b42318"),
@@ -164,6 +195,8 @@ def overview(results: dict, as_of: date, period: str) -> dict:
     return {
         "tiles": tiles, "current": current, "previous": previous, "charts": charts,
         "has_kpis": bool(kpis), "bridge_row": bridge and bridge["row"],
+        "window_days": window_days,
+        "retention_measured": any(row["covered"] for row in kpis),
     }
 
 
@@ -209,12 +242,29 @@ def cohorts(results: dict, measure: str, counting: str, taken_on: date | None) -
     later = sorted(c[2] for c in cells if c[0] > 0)
     high = later[int(len(later) * 0.95)] if later else 1
     labels = [period_label(date.fromisoformat(row["cohort"][:10]), "month") for row in table]
+    running = _running_cells(table, taken_on, {(c[0], c[1]) for c in cells})
     return {"charts": {"cohorts": {
         "kind": "heatmap", "x": [str(x) for x in range(ages)], "y": labels, "cells": cells,
+        "so_far": running, "so_far_name": _("so far"),
         "format": fmt, "max": high, "sizes": [row["size"] for row in table],
         "x_name": _("Months since the first purchase"),
         "value_name": dict(_measure_names())[measure], "amount_name": _("Revenue"),
-    }}, "cohort_count": len(table)}
+    }}, "cohort_count": len(table), "charts_so_far": bool(running)}
+
+
+def _running_cells(table: list[dict], taken_on: date | None,
+                   drawn: set[tuple[int, int]]) -> list[list[int]]:
+    """Return the [age, row] of each cohort's cell in the month still running on
+    ``taken_on``: its figures are so far, drawn lighter rather than read as a drop."""
+    if taken_on is None or not periods.is_unfinished(taken_on, "month", taken_on):
+        return []
+    now = periods.period_index(taken_on, "month")
+    running = []
+    for y, row in enumerate(table):
+        age = now - periods.period_index(date.fromisoformat(row["cohort"][:10]), "month")
+        if (age, y) in drawn:
+            running.append([age, y])
+    return running
 
 
 def _measure_names() -> list[tuple[str, str]]:
@@ -237,7 +287,7 @@ def _customers_in_or_after(table: list[dict], taken_on: date) -> list[dict]:
     by_cohort: dict[date, dict[int, int]] = {}
     for pair in pairs:
         first, last = pair["first"], pair["last"]
-        age = (last.year - first.year) * 12 + last.month - first.month
+        age = periods.period_index(last, "month") - periods.period_index(first, "month")
         by_cohort.setdefault(first, {})[age] = pair["n"]
     result = []
     for row in table:
@@ -394,3 +444,44 @@ def attribute_label(key: str) -> str:
         "channel": _("Channel"), "store": _("Store"),
     }
     return names.get(key, key.replace("_", " ").capitalize())
+
+
+# -- at risk -------------------------------------------------------------------------------
+
+def risk_model(results: dict | None) -> dict:
+    """Return what the at-risk page says about its scores: the churn horizon in words, the
+    model's ranking quality beside recency alone, and the model giving P(alive).
+
+    Every part is optional (a refresh whose churn or value step failed, or one stored
+    before a field existed): a missing part is None and the page leaves its sentence out.
+    """
+    churn = (results or {}).get("churn") or {}
+    value = (results or {}).get("value") or {}
+    days = churn.get("horizon_days")
+    if isinstance(days, int) and days > 0:
+        horizon = ngettext(
+            "Risk is the chance of no purchase within %(days)d day.",
+            "Risk is the chance of no purchase within %(days)d days.", days) % {"days": days}
+    elif churn.get("horizon"):
+        horizon = _("Risk is the chance of %(horizon)s.") % {"horizon": churn["horizon"]}
+    else:
+        horizon = None
+    return {"horizon": horizon, "quality": _quality(rows(churn.get("metrics"))),
+            "p_alive_model": value.get("p_alive_model")}
+
+
+def _quality(metrics: list[dict]) -> dict | None:
+    """Return the model's ROC AUC beside days-since-last-purchase's, and whether it is better."""
+    auc = {row.get("model"): row.get("roc_auc") for row in metrics}
+    model, recency = auc.get("model"), auc.get("recency")
+    if model is None or recency is None:
+        return None
+    better = model > recency
+    words = (_("ranks leavers better than days-since-last-purchase alone: %(model)s vs "
+               "%(recency)s (ROC AUC, 0.5 is chance)") if better else
+             _("does not rank leavers better than days-since-last-purchase alone: %(model)s "
+               "vs %(recency)s (ROC AUC, 0.5 is chance). Treat the order with care; "
+               "the days since the last purchase say as much."))
+    return {"model": model, "recency": recency, "better": better,
+            "words": words % {"model": number_format(model, 2),
+                              "recency": number_format(recency, 2)}}

@@ -73,6 +73,8 @@ class ForecastForm(_SwitchForm):
 
 RISK_LEVELS = [
     # xgettext:no-python-format
+    ("0.1", _("10% or more")),
+    # xgettext:no-python-format
     ("0.3", _("30% or more")),
     # xgettext:no-python-format
     ("0.5", _("50% or more")),
@@ -85,7 +87,7 @@ class AtRiskForm(_SwitchForm):
     """The at-risk list's filters: how risky, which segment, whose customers."""
 
     risk = forms.ChoiceField(choices=RISK_LEVELS, required=False, initial="0.5",
-                             label=_("Churn risk"))
+                             label=_("Chance of leaving"))
     segment = forms.ChoiceField(required=False, initial="", label=_("Segment"))
     manager = forms.ChoiceField(required=False, initial="", label=_("Manager"))
 

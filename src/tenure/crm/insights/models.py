@@ -6,12 +6,17 @@ loads tables in bulk, calls the library, and keeps the results here.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
-from django.db.models import F
-from django.db.models.functions import Cast
+from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
+from django.db.models.functions import Cast, Coalesce, Greatest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from tenure.crm.engagement.models import OPEN_STATUSES, Complaint
+from tenure.crm.feedback.models import Answer
 
 
 class Segment(models.TextChoices):
@@ -72,6 +77,14 @@ class InsightsRun(models.Model):
         return f"{self.as_of} ({self.get_status_display()})"
 
 
+#: The least P(alive) CLV is divided by to estimate the value of a customer who stays.
+P_ALIVE_FLOOR = 0.1
+#: The least chance of leaving of a customer with an open complaint or an unhappy answer.
+SIGNAL_RISK = 0.5
+#: How recent an unhappy survey answer must be to count as a signal.
+SIGNAL_DAYS = 90
+
+
 class CustomerSnapshotQuerySet(models.QuerySet):
     def latest_date(self):
         """Return the date of the latest snapshot, or None when there is none."""
@@ -81,13 +94,47 @@ class CustomerSnapshotQuerySet(models.QuerySet):
         """Return the snapshots of the latest snapshot date (none when there is none)."""
         return self.filter(taken_on=self.latest_date())
 
-    def at_risk(self, threshold: float) -> CustomerSnapshotQuerySet:
-        """Return the latest customers whose churn risk reaches ``threshold``, most value
-        at risk (CLV x churn risk) first."""
-        value_at_risk = Cast("clv", models.FloatField()) * F("churn_risk")
-        return (self.of_latest_date().filter(churn_risk__gte=threshold)
-                .annotate(value_at_risk=value_at_risk)
-                .order_by(F("value_at_risk").desc(nulls_last=True), "-churn_risk", "pk"))
+    def at_risk(self, threshold: float, now=None) -> CustomerSnapshotQuerySet:
+        """Return the latest customers whose chance of leaving reaches ``threshold``, most
+        expected value lost first.
+
+        The rule, so a manager acts where acting is worth most:
+
+        - **value if they stay** (``value_if_stay``) = CLV / P(alive). The stored CLV is
+          the purchase model's expected margin, and a BTYD model's expected purchases are
+          P(alive) x the purchases of a customer still active; CLV is therefore already
+          discounted by the chance the customer has gone. Multiplying it by the churn
+          risk would count leaving twice and push every safe, big customer (a champion
+          who bought last week) above the ones actually slipping away. P(alive) is
+          floored at ``P_ALIVE_FLOOR`` so that a tiny CLV of someone almost surely gone is
+          not blown up by a division by almost nothing; without P(alive) the CLV is used.
+        - **chance of leaving** (``leaving``) = the churn risk, raised to at least
+          ``SIGNAL_RISK`` when something real says so now: a complaint still open or an
+          unhappy survey answer (NPS 0-6, CSAT 1-2, CES 4-5) in the last
+          ``SIGNAL_DAYS`` days (``signal``). The nightly model may not have seen them yet
+          (they came in today), and one unheard complaint is reason enough to call. A
+          broken buying rhythm is the churn model's own strongest reason ("overdue"), so
+          it is already in the risk.
+        - **expected value lost** (``value_at_risk``) = value if they stay x chance of
+          leaving; the list is ordered by it, then by the chance of leaving.
+        """
+        since = (now or timezone.now()) - timedelta(days=SIGNAL_DAYS)
+        customer = OuterRef("customer_id")
+        complaint = Complaint.objects.filter(customer=customer, status__in=OPEN_STATUSES)
+        unhappy = Answer.objects.filter(customer=customer, answered_at__gte=since).filter(
+            Q(kind="nps", score__lte=6) | Q(kind="csat", score__lte=2)
+            | Q(kind="ces", score__gte=4))
+        signal = Exists(complaint) | Exists(unhappy)
+        risk = Coalesce(F("churn_risk"), Value(0.0))
+        leaving = Case(When(signal, then=Greatest(risk, Value(SIGNAL_RISK))), default=risk,
+                       output_field=models.FloatField())
+        p_alive = Greatest(Coalesce(F("p_alive"), Value(1.0)), Value(P_ALIVE_FLOOR))
+        value_if_stay = Cast("clv", models.FloatField()) / p_alive
+        return (self.of_latest_date().filter(churn_risk__isnull=False)
+                .annotate(signal=signal, leaving=leaving, value_if_stay=value_if_stay)
+                .filter(leaving__gte=threshold)
+                .annotate(value_at_risk=F("value_if_stay") * F("leaving"))
+                .order_by(F("value_at_risk").desc(nulls_last=True), "-leaving", "pk"))
 
 
 class CustomerSnapshot(models.Model):

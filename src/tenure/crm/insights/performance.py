@@ -29,12 +29,13 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from tenure.analytics import periods
 from tenure.analytics.exceptions import AnalyticsError
 from tenure.crm.accounts.models import Role, User
 from tenure.crm.customers.models import Customer
 from tenure.crm.engagement.models import ActivityStatus
 
-from .dashboards import period_label
+from .dashboards import WINDOW_FIGURES, period_label
 from .loading import (
     load_activities,
     load_complaints,
@@ -45,8 +46,6 @@ from .loading import (
 from .refreshing import WINDOW_DAYS
 
 TREND_PERIODS = 12
-_MONTHS = {"month": 1, "quarter": 3, "year": 12}
-_PANDAS_FREQ = {"month": "M", "quarter": "Q", "year": "Y"}
 # The library's figures taken as they come; a manager without a row in a period gets None.
 KPI_FIGURES = ("customers_start", "customers_end", "new", "reactivated", "retained", "lost",
                "crr", "crr_seed", "churn_rate", "buyers", "orders", "revenue",
@@ -77,29 +76,21 @@ def managers_for_user(user) -> list[User]:
 
 # -- periods ------------------------------------------------------------------------------
 
-def shift(start: date, period: str, k: int) -> date:
-    """Return the start of the period ``k`` periods after the one beginning on ``start``."""
-    months = start.year * 12 + start.month - 1 + k * _MONTHS[period]
-    return date(months // 12, months % 12 + 1, 1)
-
-
 def period_starts(period: str, today: date, count: int = TREND_PERIODS) -> list[date]:
     """Return the starts of the last ``count`` periods, oldest first, ending with today's."""
-    months = (today.month - 1) // _MONTHS[period] * _MONTHS[period]
-    current = date(today.year, months + 1, 1)
-    return [shift(current, period, k) for k in range(1 - count, 1)]
+    return periods.starts_between(periods.next_start(today, period, 1 - count), today, period)
 
 
 def period_names(starts: list[date], period: str) -> dict[date, str]:
     """Return each period's name; the last, still running, says so."""
     names = {s: period_label(s, period) for s in starts}
-    names[starts[-1]] = _("%(period)s (to date)") % {"period": names[starts[-1]]}
+    names[starts[-1]] = _("%(period)s (so far)") % {"period": names[starts[-1]]}
     return names
 
 
 def _starts_of(times: pd.Series, period: str) -> pd.Series:
     """Return the start date of the period holding each (naive, local) time."""
-    return times.dt.to_period(_PANDAS_FREQ[period]).dt.start_time.dt.date
+    return periods.period_start(times, period).dt.date
 
 
 # -- figures ------------------------------------------------------------------------------
@@ -187,6 +178,10 @@ def _add_kpis(result: Performance, window_days: int) -> None:
     # Already canonical (loading.py); every order counts for the customer's manager now.
     tx = con.create_table("transactions", load_transactions())
     kpis = kpi.period_kpis(tx, period=result.period, window_days=window_days, by="manager")
+    # Before a whole window has passed since the portfolio's first purchase, everyone is
+    # still "active": CRR 100 % and churn 0 % would be the definition, not the customers.
+    if len(kpis):
+        kpis.loc[~kpis.window_covered, list(WINDOW_FIGURES)] = np.nan
     bridge = kpi.nvl_bridge(kpis) if len(kpis) else kpis.iloc[0:0]
     for df, columns in ((kpis, KPI_FIGURES), (bridge, BRIDGE_FIGURES)):
         if len(df):

@@ -19,7 +19,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Sum
-from django.http import HttpResponseRedirect
+from django.http import HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -29,10 +29,13 @@ from django.views.decorators.http import require_POST
 
 from tenure.crm.accounts.access import customers_for_user
 from tenure.crm.accounts.models import User
+from tenure.crm.customers import exporting
 from tenure.crm.customers.models import Customer
 from tenure.crm.jobs.models import PeriodicJob
+from tenure.crm.privacy.auditing import log_list_export
 
 from . import dashboards, performance, predictive, refreshing
+from . import exporting as at_risk_exporting
 from .forms import AtRiskForm, CohortForm, ForecastForm, PerformanceForm, PeriodForm
 from .models import CustomerSnapshot, InsightsRun
 
@@ -117,7 +120,8 @@ def models(request):
 
 @login_required
 def at_risk(request):
-    """List the user's customers likely to leave, most value at risk first, with reasons."""
+    """List the user's customers likely to leave, most expected value lost first, with
+    reasons; with ``format=csv`` or ``xlsx``, export every one of them."""
     customers = customers_for_user(request.user)
     own = request.user.sees_only_own_customers
     managers = None if own else [
@@ -130,17 +134,27 @@ def at_risk(request):
         snapshots = snapshots.filter(segment=form.value("segment"))
     if not own and form.value("manager"):
         snapshots = snapshots.filter(customer__manager_id=form.value("manager"))
+    kind = request.GET.get("format")
+    if kind in exporting.FORMATS:
+        # A filter out of range is refused, not ignored: an export must not widen.
+        if form.errors:
+            return HttpResponseBadRequest(_("Choose the filters again: one is not valid."))
+        log_list_export(snapshots, kind, request.GET, what="at-risk list")
+        return at_risk_exporting.response(snapshots, kind)
     page = Paginator(snapshots, AT_RISK_PAGE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     run = InsightsRun.objects.latest_done()
+    results = run.results if run is not None else {}
     return render(request, "insights/at_risk.html", {
         "form": form, "chosen": {f: form.value(f) for f in form.fields}, "page": page,
         "query": query.urlencode(), "run": run,
-        "scored": run is not None and bool((run.results.get("churn") or {}).get("scored")),
+        "scored": bool((results.get("churn") or {}).get("scored")),
         "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2),
         "totals": snapshots.order_by().aggregate(
             customers=Count("pk"), value=Sum("value_at_risk")),
+        "can_refresh": request.user.has_perm("insights.add_insightsrun"),
+        **dashboards.risk_model(results),
     })
 
 

@@ -113,12 +113,13 @@ def log_export(customer: Customer, *, actor=None, via: str = "web") -> LogEntry:
     )
 
 
-def log_list_export(customers, file_format: str, query) -> LogEntry:
-    """Record an export of a customer list: its format, its size and its filters."""
+def log_list_export(customers, file_format: str, query, *,
+                    what: str = "customer list") -> LogEntry:
+    """Record an export of a customer list: which list, its format, size and filters."""
     filters = {key: query.getlist(key) for key in query if key not in ("format", "page")}
     return LogEntry.objects.create(
         content_type=ContentType.objects.get_for_model(Customer), object_pk="",
-        object_repr="customer list", action=LogEntry.Action.ACCESS, cid=get_cid(),
+        object_repr=what, action=LogEntry.Action.ACCESS, cid=get_cid(),
         additional_data={"access": "export", "format": file_format,
                          "rows": customers.count(), "filters": filters},
     )

@@ -11,7 +11,6 @@ import time_machine
 from django.urls import reverse
 
 from tenure.crm.customers.models import Customer
-from tenure.crm.insights import dashboards
 from tenure.crm.insights.models import CustomerSnapshot, InsightsRun
 from tenure.crm.sales.models import Order
 from tenure.crm.testing import TenureTestCase
@@ -25,6 +24,7 @@ KPI_COLUMNS = [
     "period", "customers_start", "customers_end", "new", "reactivated", "retained", "lost",
     "crr", "crr_seed", "churn_rate", "retention_rate", "buyers", "orders", "revenue",
     "revenue_per_customer", "avg_check", "orders_per_buyer", "repeat_rate",
+    "window_covered", "unfinished",
 ]
 
 
@@ -32,25 +32,29 @@ def table(columns, rows):
     return {"columns": columns, "rows": rows}
 
 
-def kpi_row(period, start, end, new, retained, buyers, orders, revenue, repeaters):
+def kpi_row(period, start, end, new, retained, buyers, orders, revenue, repeaters,
+            covered=True, unfinished=False):
     lost = start - retained
     return [period, start, end, new, end - new - retained, retained, lost,
             retained / start if start else None, (end - new) / start if start else None,
             lost / start if start else None, None, buyers, orders, revenue,
-            revenue / buyers, revenue / orders, orders / buyers, repeaters / buyers]
+            revenue / buyers, revenue / orders, orders / buyers, repeaters / buyers,
+            covered, unfinished]
 
 
 def results_fixture() -> dict:
     """Return stored results as the refresh writes them (format of ``refreshing.py``).
 
-    As of 2026-05-20, so May is still running: the tiles show April against March.
+    As of 2026-05-20, so May is still running: the tiles show April against March. The
+    activity window is 28 days, so retention is measured from March (the first purchases
+    were on 1 February).
     """
     months = table(KPI_COLUMNS, [
-        kpi_row("2026-02-01", 0, 10, 10, 0, 10, 12, 1200.0, 0),
+        kpi_row("2026-02-01", 0, 10, 10, 0, 10, 12, 1200.0, 0, covered=False),
         kpi_row("2026-03-01", 10, 18, 9, 8, 12, 15, 1500.0, 4),
         # April: 16 buyers, 20 orders, 2400 revenue; March: 12 buyers, 15 orders, 1500.
         kpi_row("2026-04-01", 18, 25, 8, 16, 16, 20, 2400.0, 8),
-        kpi_row("2026-05-01", 25, 26, 2, 24, 5, 5, 300.0, 3),
+        kpi_row("2026-05-01", 25, 26, 2, 24, 5, 5, 300.0, 3, unfinished=True),
     ])
     bridge = table(["period", "revenue_change", "n_effect", "v_effect", "l_effect"], [
         ["2026-03-01", 300.0, 200.0, 50.0, 50.0],
@@ -67,7 +71,7 @@ def results_fixture() -> dict:
     transitions_rows[0][10] = 1    # champions -> hibernating
     transitions_rows[11][10] = 4   # new buyers -> hibernating
     return {
-        "version": 1, "as_of": "2026-05-20", "window_days": 365,
+        "version": 1, "as_of": "2026-05-20", "window_days": 28,
         "previous_as_of": "2026-04-20",
         "totals": {"customers": 12, "buyers": 10, "orders": 52, "revenue": 5400.0,
                    "transactions": 54, "return_on_relationship": 0.4},
@@ -111,8 +115,9 @@ def results_fixture() -> dict:
 
 
 def store_run(results: dict | None = None, **fields) -> InsightsRun:
+    fields.setdefault("as_of", date(2026, 5, 20))
     return InsightsRun.objects.create(
-        as_of=date(2026, 5, 20), status=InsightsRun.Status.DONE,
+        status=InsightsRun.Status.DONE,
         finished_at=datetime(2026, 5, 21, 2, 0, tzinfo=UTC),
         results=results_fixture() if results is None else results, **fields,
     )
@@ -225,7 +230,79 @@ class OverviewPageTestCase(TenureTestCase):
 
     def test_it_marks_the_running_period_in_the_trends(self):
         response = self.client.get(reverse("insights:overview"))
-        self.assertEqual(charts(response)["revenue"]["x"][-1], "May 2026 (to date)")
+        found = charts(response)
+        self.assertEqual(found["revenue"]["x"][-1], "May 2026 (so far)")
+        for chart in ("revenue", "customers", "rates"):
+            self.assertEqual(found[chart]["so_far"], 3, chart)  # drawn apart, not as a drop
+            self.assertEqual(found[chart]["so_far_name"], "so far")
+
+    def test_it_draws_no_running_period_apart_when_the_last_one_is_complete(self):
+        results = results_fixture()
+        results["as_of"] = "2026-05-31"
+        results["kpis"]["month"]["rows"][-1][-1] = False  # unfinished
+        InsightsRun.objects.all().delete()
+        store_run(results, as_of=date(2026, 5, 31))
+        found = charts(self.client.get(reverse("insights:overview")))
+        self.assertEqual(found["revenue"]["x"][-1], "May 2026")
+        self.assertNotIn("so_far", found["revenue"])
+
+    def monthly_shop(self, months: int) -> dict:
+        """Stored results of a shop with ``months`` months of history up to 2026-05-20 and
+        a 365-day window: CRR is 100 % by definition until a year after the first month."""
+        first = 2026 * 12 + 4 - months + 1
+        rows = []
+        for k in range(months):
+            start = date((first + k) // 12, (first + k) % 12 + 1, 1).isoformat()
+            kept = 20 + k if k < 12 else 18 + k  # everyone stays until the window is covered
+            rows.append(kpi_row(start, 20 + k, 21 + k, 1, kept, 10, 12, 1000.0, 7,
+                                covered=k >= 12, unfinished=k == months - 1))
+        results = results_fixture()
+        results["window_days"] = 365
+        results["kpis"]["month"] = table(KPI_COLUMNS, rows)
+        results["bridge"] = {}
+        InsightsRun.objects.all().delete()
+        store_run(results)
+        return results
+
+    def test_a_nine_month_shop_shows_no_retention_it_cannot_measure(self):
+        self.monthly_shop(9)
+        response = self.client.get(reverse("insights:overview"))
+        tiles = {tile["key"]: tile for tile in response.context["tiles"]}
+        for key in ("crr", "churn_rate"):
+            self.assertIsNone(tiles[key]["value"], key)
+            self.assertIsNone(tiles[key]["change"], key)
+            self.assertIn("shorter than the 365-day activity window", tiles[key]["reason"])
+        self.assertNotContains(response, "100.0%")
+        self.assertContains(response, "the history is shorter than the 365-day activity window")
+        rates = {s["name"]: s["values"] for s in charts(response)["rates"]["series"]}
+        self.assertEqual(set(rates["Customer retention rate"]), {None})
+        self.assertEqual(set(rates["Churn rate"]), {None})
+
+    def test_a_three_year_shop_shows_its_retention(self):
+        self.monthly_shop(36)
+        response = self.client.get(reverse("insights:overview"))
+        tiles = {tile["key"]: tile for tile in response.context["tiles"]}
+        # April 2026, the 35th month: 18 + 34 of 20 + 34 customers stayed.
+        self.assertAlmostEqual(tiles["crr"]["value"], 52 / 54)
+        self.assertAlmostEqual(tiles["churn_rate"]["value"], 2 / 54)
+        self.assertIsNone(tiles["crr"]["reason"])
+        self.assertContains(response, "96.3%")
+        self.assertNotContains(response, "activity window, so every customer")
+        rates = {s["name"]: s["values"] for s in charts(response)["rates"]["series"]}
+        self.assertEqual(rates["Customer retention rate"][:12], [None] * 12)
+        self.assertAlmostEqual(rates["Customer retention rate"][12], 30 / 32)
+
+    def test_a_refresh_stored_before_the_flags_is_judged_from_its_first_period(self):
+        results = self.monthly_shop(9)
+        kpis = results["kpis"]["month"]
+        kpis["rows"] = [row[:-2] for row in kpis["rows"]]
+        kpis["columns"] = kpis["columns"][:-2]
+        InsightsRun.objects.all().delete()
+        store_run(results)
+        response = self.client.get(reverse("insights:overview"))
+        tiles = {t["key"]: t for t in response.context["tiles"]}
+        self.assertIsNone(tiles["crr"]["value"])
+        self.assertIsNotNone(tiles["crr"]["reason"])
 
     def test_it_explains_the_revenue_change_with_a_waterfall_that_adds_up(self):
         response = self.client.get(reverse("insights:overview"))
@@ -281,6 +358,17 @@ class CohortsPageTestCase(TenureTestCase):
         self.assertEqual(chart["sizes"], [10, 9])
         self.assertIn([1, 0, 0.5], chart["cells"])
         self.assertNotIn(2, [c[0] for c in chart["cells"] if c[1] == 1])  # not reached yet
+
+    def test_it_marks_the_month_still_running_in_each_cohort(self):
+        self.assertEqual(self.heatmap()["so_far"], [])  # May: no cohort has reached it
+        InsightsRun.objects.all().delete()
+        store_run(as_of=date(2026, 4, 20))
+        response = self.client.get(reverse("insights:cohorts"))
+        self.assertEqual(charts(response)["cohorts"]["so_far"], [[2, 0], [1, 1]])
+        self.assertContains(response, "Lighter cells are the month still running")
+        InsightsRun.objects.all().delete()
+        store_run(as_of=date(2026, 4, 30))  # April's last day: April is complete
+        self.assertEqual(self.heatmap()["so_far"], [])
 
     def test_it_shows_revenue_as_a_share_of_the_first_month(self):
         chart = self.heatmap(measure="revenue")
@@ -435,9 +523,3 @@ class RefreshButtonTestCase(TenureTestCase):
         self.assertRedirects(response, "/insights/", fetch_redirect_response=False)
 
 
-class PeriodsTestCase(TenureTestCase):
-    def test_it_knows_where_each_period_ends(self):
-        self.assertEqual(dashboards.period_end(date(2026, 11, 30), "week"), date(2026, 12, 7))
-        self.assertEqual(dashboards.period_end(date(2026, 12, 1), "month"), date(2027, 1, 1))
-        self.assertEqual(dashboards.period_end(date(2026, 10, 1), "quarter"), date(2027, 1, 1))
-        self.assertEqual(dashboards.period_end(date(2026, 1, 1), "year"), date(2027, 1, 1))

@@ -60,6 +60,18 @@
     },
 
     trend: function (spec) {
+      // Each line's last step into the running period, dashed, after the real series.
+      function soFarSteps(spec) {
+        var last = spec.so_far;
+        if (last === null || last === undefined || last < 1) { return []; }
+        return spec.series.map(function (s, i) {
+          if (s.type !== "line") { return null; }
+          var data = s.values.map(function (v, k) { return k === last || k === last - 1 ? v : null; });
+          return {name: s.name, type: "line", data: data, yAxisIndex: s.axis || 0, symbol: "none",
+                  color: s.color || PALETTE[i % PALETTE.length], connectNulls: false,
+                  lineStyle: {width: 2, type: "dashed", opacity: 0.7}, tooltip: {show: false}};
+        }).filter(function (s) { return s !== null; });
+      }
       var kinds = [], long = spec.x.length > 40 && spec.zoom !== false;
       spec.series.forEach(function (s) { kinds[s.axis || 0] = kinds[s.axis || 0] || s.format; });
       return {
@@ -68,6 +80,7 @@
           var lines = [esc(items[0].axisValueLabel)];
           items.forEach(function (item) {
             var s = spec.series[item.seriesIndex];
+            if (!s) { return; }  // the dashed "so far" step repeats a line's value
             var v = item.value;
             if (spec.stack && s.type === "bar" && v < 0) { v = -v; }
             lines.push(item.marker + esc(s.name) + ": <b>" + fmt(v, s.format, true) + "</b>");
@@ -84,7 +97,15 @@
           return {type: "value", axisLabel: axisLabel(kind), splitLine: {show: i === 0}};
         }),
         series: spec.series.map(function (s, i) {
-          var out = {name: s.name, type: s.type, color: s.color, data: s.values, yAxisIndex: s.axis || 0,
+          var data = s.values, last = spec.so_far;
+          if (last !== null && last !== undefined) {
+            // The running period: lighter bars; a line stops before it (a dashed step follows).
+            data = s.values.map(function (v, k) {
+              if (k !== last) { return v; }
+              return s.type === "bar" ? {value: v, itemStyle: {opacity: 0.4}} : null;
+            });
+          }
+          var out = {name: s.name, type: s.type, color: s.color, data: data, yAxisIndex: s.axis || 0,
                      stack: spec.stack && s.type === "bar" ? "flow" : undefined,
                      symbol: "none", smooth: false, connectNulls: false,
                      barMaxWidth: 28, lineStyle: {width: 2}};
@@ -94,8 +115,13 @@
                             label: {formatter: spec.mark_name, position: "insideEndTop"},
                             data: [{xAxis: spec.x[spec.mark]}]};
           }
+          if (i === 0 && spec.so_far !== null && spec.so_far !== undefined) {
+            out.markArea = {silent: true, itemStyle: {color: "rgba(152, 162, 179, 0.12)"},
+                            label: {formatter: spec.so_far_name, position: "insideTop", color: "#667085"},
+                            data: [[{xAxis: spec.x[spec.so_far]}, {xAxis: spec.x[spec.so_far]}]]};
+          }
           return out;
-        })
+        }).concat(soFarSteps(spec))
       };
     },
 
@@ -192,10 +218,17 @@
 
     heatmap: function (spec, el) {
       el.style.height = Math.max(240, spec.y.length * 22 + 110) + "px";
+      // Cells of the month still running: lighter, and named "so far" in the tooltip.
+      var running = {};
+      (spec.so_far || []).forEach(function (c) { running[c[0] + ":" + c[1]] = true; });
+      var data = spec.cells.map(function (c) {
+        return running[c[0] + ":" + c[1]] ? {value: c, itemStyle: {opacity: 0.45}} : c;
+      });
       return {
         tooltip: {formatter: function (p) {
           var row = spec.y[p.value[1]];
           var text = esc(row) + " · " + esc(spec.x_name) + ": " + esc(spec.x[p.value[0]]) +
+            (running[p.value[0] + ":" + p.value[1]] ? " (" + esc(spec.so_far_name) + ")" : "") +
             "<br>" + esc(spec.value_name) + ": <b>" + fmt(p.value[2], spec.format, true) + "</b>";
           if (p.value.length > 3) { text += "<br>" + esc(spec.amount_name) + ": " + fmt(p.value[3], "money", true); }
           return text;
@@ -212,7 +245,7 @@
                     left: "center", bottom: 0, itemHeight: 160, precision: 2,
                     formatter: function (v) { return fmt(v, spec.format); },
                     inRange: {color: ["#f2f6fe", "#8fb0ef", "#2459d6", "#10307a"]}},
-        series: [{type: "heatmap", data: spec.cells, progressive: 0,
+        series: [{type: "heatmap", data: data, progressive: 0,
                   label: {show: spec.x.length <= 24, fontSize: 9, formatter: function (p) {
                     return spec.format === "percent" ? Math.round(p.value[2] * 100) + "%" : formats.compact.format(p.value[2]);
                   }},
