@@ -41,7 +41,7 @@ WINDOW = 365 * DAY
 # Chances of each score: NPS 0-10, CSAT 1-5 (first the happier customers).
 NPS = [1.5, 1, 1.5, 2, 2.5, 4, 5.5, 12, 18, 24, 28]
 NPS_AFTER_COMPLAINT = [5, 3, 4, 5, 6, 8, 9, 14, 15, 14, 17]
-NPS_WENT_WRONG = [14, 10, 12, 12, 11, 10, 9, 8, 6, 4, 4]
+NPS_WENT_WRONG = [16, 11, 13, 13, 11, 10, 8, 7, 5, 3, 3]
 CSAT_ON_TIME = [4, 6, 15, 35, 40]
 CSAT_LATE = [14, 16, 25, 27, 18]
 COMMENT_SHARES = {"low": 0.6, "mid": 0.3, "high": 0.35}
