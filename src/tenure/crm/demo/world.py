@@ -2,7 +2,8 @@
 and the everyday work with the customers (complaints, activities, contacts, surveys).
 
 ``simulate_shop`` is pure: the same arguments give the same shop, and nothing
-reads the clock or the database. Times are seconds of shop-local time since
+reads the clock or the database. It simulates the year after the end too, and keeps
+of it only the truth (``Shop.truth``): what each customer then really does. Times are seconds of shop-local time since
 midnight of ``Shop.start``; money is in integer cents.
 """
 
@@ -75,7 +76,8 @@ def simulate_shop(customers: int, seed: int, end_date: date,
     """Return a three-year shop of ``customers`` customers ending as ``end_date`` begins.
 
     The last orders fall on the day before ``end_date``, so a shop built today
-    has no order in the future. ``present`` (shop-local, naive; the end when
+    has no order in the future; the purchases of the 365 days from ``end_date`` are
+    simulated for ``Shop.truth`` only. ``present`` (shop-local, naive; the end when
     earlier or None) divides the activities done from those planned;
     ``sla_hours`` are the hours to resolve a complaint per severity.
     """
