@@ -3,8 +3,8 @@ and the everyday work with the customers (complaints, activities, contacts, surv
 
 ``simulate_shop`` is pure: the same arguments give the same shop, and nothing
 reads the clock or the database. It simulates the year after the end too, and keeps
-of it only the truth (``Shop.truth``): what each customer then really does. Times are seconds of shop-local time since
-midnight of ``Shop.start``; money is in integer cents.
+of it only the truth (``Shop.truth``): what each customer then really does. Times are
+seconds of shop-local time since midnight of ``Shop.start``; money is in integer cents.
 """
 
 from __future__ import annotations
