@@ -24,8 +24,10 @@ $(SECRET_KEY_FILE): | $(BIN)/tenure
 demo: export TENURE_SECRET_KEY_FILE = $(SECRET_KEY_FILE)
 demo: $(BIN)/tenure $(SECRET_KEY_FILE)
 	$(BIN)/tenure migrate --no-input -v 0
-	$(BIN)/tenure demo-data --customers $(DEMO_CUSTOMERS) --seed 1 --keep-existing
+	$(BIN)/tenure demo-data --customers $(DEMO_CUSTOMERS) --seed 1 --keep-existing \
+		--truth $(TENURE_VAR_DIR)/demo-truth.csv
 	-$(BIN)/tenure insights refresh
+	-$(BIN)/tenure insights truth $(TENURE_VAR_DIR)/demo-truth.csv
 	@echo
 	@echo "  Tenure demo shop: http://127.0.0.1:$(PORT)/"
 	@echo "  Sign in as  demo / tenure-demo  (administrator)"

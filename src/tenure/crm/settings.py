@@ -215,6 +215,10 @@ STORAGES = {
 # Serve straight from the app folders: no collectstatic step in `make demo`.
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = VAR_DIR / "media"
+# The demo shop's truth (`tenure demo-data --truth`): the Models page sets the scores
+# against it when the file can be read.
+TENURE_DEMO_TRUTH = Path(os.environ.get("TENURE_DEMO_TRUTH", "").strip()
+                         or VAR_DIR / "demo-truth.csv")
 
 EMAIL_URL = os.environ.get("TENURE_EMAIL_URL", "")
 if EMAIL_URL.startswith("file://"):

@@ -6,7 +6,7 @@ since the start of the simulated period.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 
@@ -51,6 +51,11 @@ class Orders:
     total: np.ndarray
     discount: np.ndarray
     cost: np.ndarray
+    experience: np.ndarray  # simulation.FINE, PUT_RIGHT or UNRESOLVED
+
+    def rows(self, part: slice) -> Orders:
+        """Return the orders in ``part``."""
+        return Orders(*(getattr(self, f.name)[part] for f in fields(self)))
 
 
 @dataclass
@@ -66,6 +71,11 @@ class Lines:
     @property
     def amount(self) -> np.ndarray:
         return self.quantity * self.price - self.discount
+
+    def of_first(self, n: int) -> Lines:
+        """Return the lines of the first ``n`` orders (lines are sorted by order)."""
+        count = int(np.searchsorted(self.order, n))
+        return Lines(*(getattr(self, f.name)[:count] for f in fields(self)))
 
 
 @dataclass

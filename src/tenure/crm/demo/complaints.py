@@ -1,9 +1,11 @@
 """Complaints about orders, with every change of their status: who and when.
 
-About 3 % of orders bring a complaint: far more often when goods came back faulty, and
-more often on a customer's last order, so that customers who complained buy again less.
-Most are resolved within their severity's SLA, some late; a few reopen, many are closed
-a few days after, and the newest are still open.
+Every purchase that went wrong (``Orders.experience``) brings a complaint, and a few
+others do, more often when goods came back faulty: about 3 % of orders in all. Most are
+resolved within their severity's SLA, some late; a few reopen, many are closed a few
+days after, and the newest are still open. The complaints the shop left unresolved (the
+simulation decided it with the purchase, and whether the customer left over it) are
+never resolved, or only long after their due time.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import numpy as np
 
 from . import baskets, phrases
 from .desk import DAY, HOUR, SUPPORT, Clientele
+from .simulation import FINE, UNRESOLVED
 
 CATEGORIES = ["product", "delivery", "service", "billing", "return", "other"]
 CATEGORY_SHARES = [0.22, 0.36, 0.2, 0.1, 0.04, 0.08]
@@ -27,6 +30,8 @@ NEW, IN_PROGRESS, RESOLVED, CLOSED = "new", "in_progress", "resolved", "closed"
 # Return reasons (baskets.RETURN_REASONS) that were the shop's fault, and what they are about.
 FAULTS = {1: "product", 2: "product", 3: "delivery", 4: "delivery"}
 RECENT = 30 * DAY
+# Share of the complaints the shop leaves unresolved that are never resolved at all.
+ABANDONED = 0.55
 
 
 @dataclass
@@ -89,22 +94,21 @@ def draw_complaints(rng, orders: baskets.Orders, returns: baskets.Returns, peopl
                                      numbers),
         resolution=[],
     )
+    neglected = orders.experience[order] == UNRESOLVED
     return complaints, play_out(rng, complaints, managed, people.server(customer), locale,
-                                present)
+                                present, neglected)
 
 
 def choose_orders(rng, orders: baskets.Orders, returns: baskets.Returns):
     """Return the orders complained about, the category (index) and the time of each."""
     n = len(orders.at)
-    last = np.zeros(n, dtype=bool)
-    _, from_end = np.unique(orders.customer[::-1], return_index=True)
-    last[n - 1 - from_end] = True
     cancelled = orders.status == baskets.CANCELLED
-    chance = np.where(cancelled, 0.01, np.where(last, 0.045, 0.02))
+    chance = np.where(cancelled, 0.01, 0.008)
     returned_at, reason = np.full(n, -1), np.full(n, -1)
     returned_at[returns.order], reason[returns.order] = returns.at, returns.reason
     fault = np.isin(reason, list(FAULTS))
     chance[fault] = 0.4
+    chance[orders.experience != FINE] = 1.0
     category = rng.choice(len(CATEGORIES), n, p=CATEGORY_SHARES)
     index = CATEGORIES.index
     category[(category == index("return")) & (returned_at < 0)] = index("service")
@@ -138,14 +142,20 @@ def draw_channels(rng, order_channel: np.ndarray, phone: np.ndarray, email: np.n
 
 
 def play_out(rng, c: Complaints, managed: np.ndarray, manager: np.ndarray, locale: list[str],
-             present: int) -> ComplaintEvents:
-    """Draw each complaint's changes, keep those before ``present`` and set its state."""
+             present: int, neglected: np.ndarray) -> ComplaintEvents:
+    """Draw each complaint's changes, keep those before ``present`` and set its state.
+
+    The ``neglected`` ones are resolved long after their due time, or never.
+    """
     n = len(c.at)
     sla = c.due - c.at
     respond = c.at + (sla * rng.uniform(0.03, 0.3, n)).astype(np.int64)
     took = (sla * rng.lognormal(np.log(0.5), 0.65, n)).astype(np.int64)
+    late = (sla + rng.uniform(3, 20, n) * DAY).astype(np.int64)
+    abandoned = neglected & (rng.random(n) < ABANDONED)
+    took = np.where(neglected, late, took)
     # Some of the newest are stuck: still unresolved now, and most of them overdue.
-    stuck = (c.at > present - RECENT) & (rng.random(n) < 0.2)
+    stuck = ((c.at > present - RECENT) & (rng.random(n) < 0.2)) | abandoned
     waiting = present - c.at + (rng.uniform(1, 10, n) * DAY).astype(np.int64)
     resolve = np.maximum(c.at + np.where(stuck, waiting, took), respond + 600)
     took_again = (sla * rng.lognormal(np.log(0.4), 0.6, n)).astype(np.int64)

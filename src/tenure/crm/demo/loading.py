@@ -28,6 +28,11 @@ SOURCE = "demo"
 MODELS = [Customer, ConsentChange, Customer.tags.through, Order, OrderLine, Return, ReturnLine]
 
 
+def customer_number(index: int) -> str:
+    """Return the external id the demo gives its ``index``-th customer, e.g. "C-000001"."""
+    return f"C-{index + 1:06d}"
+
+
 def row_count(shop: Shop) -> int:
     """Return how many rows ``load_shop`` writes, for the progress bar."""
     return (len(shop.customers.joined) + len(shop.consents.customer) + len(shop.customers.tag)
@@ -71,7 +76,7 @@ def load_customers(shop: Shop, clock: Clock, first: dict, managers: list, progre
     insert(Customer, {
         "id": ids(first[Customer], np.arange(len(people.joined))),
         "source": constant(SOURCE),
-        "external_id": lambda part: [f"C-{i + 1:06d}" for i in range(part.start, part.stop)],
+        "external_id": lambda part: [customer_number(i) for i in range(part.start, part.stop)],
         "name": values(profiles.name), "email": values(profiles.email),
         "phone": values(profiles.phone), "birth_date": values(profiles.birth_date),
         "gender": values(profiles.gender), "city": values(profiles.city),

@@ -1,4 +1,8 @@
-"""Goods brought back: about 4 % of completed orders, within 30 days, never after the end."""
+"""Goods brought back: about 4 % of completed orders, within 30 days, never after the end.
+
+A purchase that went wrong (``Orders.experience``) comes back far more often, and then
+for the shop's fault: faulty, not as described, damaged or the wrong item.
+"""
 
 from __future__ import annotations
 
@@ -16,12 +20,16 @@ from .baskets import (
     Returns,
     line_starts,
 )
+from .simulation import FINE
+
+FAULTY = slice(1, 5)  # RETURN_REASONS the shop is to blame for
 
 
 def draw_returns(rng, orders: Orders, lines: Lines, end: int) -> Returns:
     """Return the returns and mark their orders returned or partially returned."""
     delay = np.minimum(1 + rng.gamma(2.0, 3.5, len(orders.at)), 30) * DAY
-    chosen = (orders.status == COMPLETED) & (rng.random(len(orders.at)) < 0.042)
+    chance = np.where(orders.experience == FINE, 0.035, 0.25)
+    chosen = (orders.status == COMPLETED) & (rng.random(len(orders.at)) < chance)
     chosen &= orders.at + delay <= end
     returned_orders = np.flatnonzero(chosen)
     line, quantity = returned_lines(rng, lines, returned_orders, len(orders.at))
@@ -34,10 +42,18 @@ def draw_returns(rng, orders: Orders, lines: Lines, end: int) -> Returns:
         order=returned_orders,
         at=(orders.at[returned_orders] + delay[returned_orders]).astype(np.int64),
         amount=np.bincount(ret, weights=amount, minlength=len(returned_orders)).astype(np.int64),
-        reason=rng.choice(len(RETURN_REASONS), len(returned_orders), p=REASON_SHARES),
+        reason=draw_reasons(rng, orders.experience[returned_orders] != FINE),
         line_return=ret, line_product=lines.product[line], line_quantity=quantity,
         line_amount=amount,
     )
+
+
+def draw_reasons(rng, went_wrong: np.ndarray) -> np.ndarray:
+    """Return why each order came back: the shop's fault when the purchase went wrong."""
+    reason = rng.choice(len(RETURN_REASONS), len(went_wrong), p=REASON_SHARES)
+    faults = np.array(REASON_SHARES[FAULTY], dtype=float)
+    fault = FAULTY.start + rng.choice(len(faults), len(went_wrong), p=faults / faults.sum())
+    return np.where(went_wrong, fault, reason)
 
 
 def returned_lines(rng, lines: Lines, returned_orders: np.ndarray, n_orders: int):

@@ -36,7 +36,8 @@ from .assortment import SKU_PREFIX, TREE
 from .loading import SOURCE, load_shop, row_count
 from .logins import DEMO_USERS, MANAGERS, PASSWORD, SUPPORT, ensure_demo_users
 from .service_loading import load_service
-from .world import simulate_shop
+from .truth import Truth
+from .world import Shop, simulate_shop
 
 
 @dataclass
@@ -59,6 +60,7 @@ class ShopSummary:
     logins: list[str] = field(default_factory=lambda: list(DEMO_USERS))
     password: str = PASSWORD
     currency: str = field(default_factory=default_currency)
+    truth: Truth | None = None  # what the simulation knows; None when the data was kept
 
 
 def build_demo_shop(customers: int = 5000, seed: int = 1, end_date: date | None = None,
@@ -74,6 +76,7 @@ def build_demo_shop(customers: int = 5000, seed: int = 1, end_date: date | None 
     started = time.perf_counter()
     now = now or timezone.now()
     end_date = end_date or timezone.localdate(now)
+    shop: Shop | None = None
     with transaction.atomic(), large_cache():
         users = ensure_demo_users()
         kept = keep_existing and Customer.objects.filter(source=SOURCE).exists()
@@ -89,6 +92,7 @@ def build_demo_shop(customers: int = 5000, seed: int = 1, end_date: date | None 
                 load_service(shop, first, [*managers, users[SUPPORT]], bar)
     summary = summarize()
     summary.kept_existing, summary.seconds = kept, time.perf_counter() - started
+    summary.truth = shop.truth if shop is not None else None
     return summary
 
 

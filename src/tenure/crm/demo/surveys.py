@@ -4,7 +4,8 @@
 (CSAT) a day after its resolution, to customers who agree to emails, as
 ``feedback.sending`` sends them: not to a customer asked any survey in the last 90
 days (7 days for the complaint survey). About a third answer, within hours mostly; customers who
-complained score lower, and slow resolutions lower still.
+complained score lower, and slow resolutions lower still. A purchase that went wrong
+(``Orders.experience``) is scored as a detractor mostly.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from tenure.crm.feedback.models import score_tone
 from . import baskets, phrases
 from .complaints import CLOSED, RESOLVED, Complaints
 from .desk import DAY, HOUR, Clientele
+from .simulation import FINE
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,7 @@ WINDOW = 365 * DAY
 # Chances of each score: NPS 0-10, CSAT 1-5 (first the happier customers).
 NPS = [1.5, 1, 1.5, 2, 2.5, 4, 5.5, 12, 18, 24, 28]
 NPS_AFTER_COMPLAINT = [5, 3, 4, 5, 6, 8, 9, 14, 15, 14, 17]
+NPS_WENT_WRONG = [16, 11, 13, 13, 11, 10, 8, 7, 5, 3, 3]
 CSAT_ON_TIME = [4, 6, 15, 35, 40]
 CSAT_LATE = [14, 16, 25, 27, 18]
 COMMENT_SHARES = {"low": 0.6, "mid": 0.3, "high": 0.35}
@@ -72,7 +75,7 @@ def draw_surveys(rng, orders: baskets.Orders, complaints: Complaints, people: Cl
                  present: int) -> tuple[Invitations, Answers]:
     """Return the invitations sent in the year before ``present`` and their answers."""
     invitations = invite(rng, orders, complaints, people, present)
-    return invitations, draw_answers(rng, invitations, complaints, people, present)
+    return invitations, draw_answers(rng, invitations, orders, complaints, people, present)
 
 
 def invite(rng, orders: baskets.Orders, complaints: Complaints, people: Clientele,
@@ -112,8 +115,8 @@ def space_out(survey: np.ndarray, customer: np.ndarray, at: np.ndarray) -> np.nd
     return np.array(kept, dtype=np.int64)
 
 
-def draw_answers(rng, invitations: Invitations, complaints: Complaints, people: Clientele,
-                 present: int) -> Answers:
+def draw_answers(rng, invitations: Invitations, orders: baskets.Orders, complaints: Complaints,
+                 people: Clientele, present: int) -> Answers:
     """Return the answers given before ``present``: a score and sometimes why."""
     n = len(invitations.at)
     share = np.array([p.answer_share for p in SURVEYS])[invitations.survey]
@@ -121,7 +124,8 @@ def draw_answers(rng, invitations: Invitations, complaints: Complaints, people: 
                       VALID_DAYS * DAY - HOUR).astype(np.int64)
     answered = np.flatnonzero((rng.random(n) < share) & (invitations.at + wait < present))
     customer = invitations.customer[answered]
-    score = draw_scores(rng, invitations, answered, complaints, len(people.manager))
+    score = draw_scores(rng, invitations, answered, orders.experience, complaints,
+                        len(people.manager))
     kinds = [SURVEYS[s].kind for s in invitations.survey[answered].tolist()]
     tones = [score_tone(k, s) for k, s in zip(kinds, score.tolist(), strict=True)]
     roll = rng.random((2, len(answered))).tolist()
@@ -134,9 +138,10 @@ def draw_answers(rng, invitations: Invitations, complaints: Complaints, people: 
                    comment)
 
 
-def draw_scores(rng, invitations: Invitations, answered: np.ndarray, complaints: Complaints,
-                customers: int) -> np.ndarray:
-    """Return the scores: lower after a complaint, lower still when it was resolved late."""
+def draw_scores(rng, invitations: Invitations, answered: np.ndarray, experience: np.ndarray,
+                complaints: Complaints, customers: int) -> np.ndarray:
+    """Return the scores: lower after a complaint, lower still when it was resolved late,
+    and mostly a detractor's for a purchase that went wrong."""
     first_complaint = np.full(customers, np.iinfo(np.int64).max)
     np.minimum.at(first_complaint, complaints.customer, complaints.at)
     survey, at = invitations.survey[answered], invitations.at[answered]
@@ -145,10 +150,14 @@ def draw_scores(rng, invitations: Invitations, answered: np.ndarray, complaints:
     late = np.zeros(len(answered), dtype=bool)
     about = survey == COMPLAINT
     late[about] = complaints.resolved[occasion[about]] > complaints.due[occasion[about]]
+    purchase = survey == PURCHASE
+    wrong = np.zeros(len(answered), dtype=bool)
+    wrong[purchase] = experience[occasion[purchase]] != FINE
     score = np.empty(len(answered), dtype=np.int64)
     for mask, shares, low in [
-        ((survey == PURCHASE) & ~complained, NPS, 0),
-        ((survey == PURCHASE) & complained, NPS_AFTER_COMPLAINT, 0),
+        (purchase & ~complained & ~wrong, NPS, 0),
+        (purchase & complained & ~wrong, NPS_AFTER_COMPLAINT, 0),
+        (wrong, NPS_WENT_WRONG, 0),
         (about & ~late, CSAT_ON_TIME, 1),
         (about & late, CSAT_LATE, 1),
     ]:

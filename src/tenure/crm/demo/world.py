@@ -2,8 +2,9 @@
 and the everyday work with the customers (complaints, activities, contacts, surveys).
 
 ``simulate_shop`` is pure: the same arguments give the same shop, and nothing
-reads the clock or the database. Times are seconds of shop-local time since
-midnight of ``Shop.start``; money is in integer cents.
+reads the clock or the database. It simulates the year after the end too, and keeps
+of it only the truth (``Shop.truth``): what each customer then really does. Times are
+seconds of shop-local time since midnight of ``Shop.start``; money is in integer cents.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from .desk import Clientele, draw_messengers
 from .returns import draw_returns
 from .service import Service, draw_service
 from .simulation import (
+    AHEAD,
     Behaviour,
     Purchases,
     draw_population,
@@ -29,6 +31,7 @@ from .simulation import (
     season_by_day,
     simulate_purchases,
 )
+from .truth import Truth, tell_truth
 
 YEARS = 3
 DAY = baskets.DAY
@@ -57,6 +60,7 @@ class Shop:
     lines: baskets.Lines
     returns: baskets.Returns
     service: Service
+    truth: Truth
 
     @property
     def revenue(self) -> int:
@@ -72,21 +76,29 @@ def simulate_shop(customers: int, seed: int, end_date: date,
     """Return a three-year shop of ``customers`` customers ending as ``end_date`` begins.
 
     The last orders fall on the day before ``end_date``, so a shop built today
-    has no order in the future. ``present`` (shop-local, naive; the end when
+    has no order in the future; the purchases of the 365 days from ``end_date`` are
+    simulated for ``Shop.truth`` only. ``present`` (shop-local, naive; the end when
     earlier or None) divides the activities done from those planned;
     ``sla_hours`` are the hours to resolve a complaint per severity.
     """
     rng = np.random.default_rng(seed)
+    behaviour = behaviour or Behaviour()
     start = end_date - timedelta(days=365 * YEARS)
     days = (end_date - start).days
-    season = season_by_day(start, days)
-    population = draw_population(rng, customers, season, behaviour or Behaviour())
+    season = season_by_day(start, days, ahead=AHEAD)
+    population = draw_population(rng, customers, season[:days], behaviour)
     if orders_per_customer is not None:
         scale_to_mean(population, days, orders_per_customer)
-    purchases = simulate_purchases(rng, population, season)
+    timeline = simulate_purchases(rng, population, season, behaviour)
     assortment = draw_assortment(rng)
     tastes = baskets.draw_tastes(rng, customers, assortment)
-    orders, lines = draw_orders(rng, purchases, tastes, assortment, start, days * DAY)
+    # The orders after the end are the truth only: the history stops the day before it.
+    everything, all_lines = draw_orders(rng, timeline.purchases, tastes, assortment, start,
+                                        days * DAY)
+    past = int(np.searchsorted(everything.at, days * DAY))
+    orders, lines = everything.rows(slice(past)), all_lines.of_first(past)
+    truth = tell_truth(population, timeline.left, everything.rows(slice(past, None)),
+                       days * DAY)
     returns = draw_returns(rng, orders, lines, days * DAY)
     people_part = draw_customers(rng, population, orders, returns, seed, end_date)
     contact = reachable(people_part.profiles)
@@ -98,7 +110,7 @@ def simulate_shop(customers: int, seed: int, end_date: date,
     service = draw_service(rng, orders, returns, clientele(rng, people_part, contact, consents),
                            now, start.weekday(), sla_hours or DEFAULT_SLA_HOURS)
     return Shop(start, end_date, assortment, people_part, consents, orders, lines, returns,
-                service)
+                service, truth)
 
 
 def clientele(rng, customers: Customers, contact: np.ndarray, consents: Consents) -> Clientele:
@@ -117,7 +129,8 @@ def draw_orders(rng, purchases: Purchases, tastes: baskets.Tastes, assortment: A
     in_store = channel == baskets.CHANNELS.index("store")
     at = day * DAY + baskets.time_of_day(rng, in_store)
     order = np.argsort(at, kind="stable")
-    purchases = Purchases(purchases.customer[order], at[order] / DAY)
+    purchases = Purchases(purchases.customer[order], at[order] / DAY,
+                          purchases.experience[order])
     at, channel, store = at[order], channel[order], store[order]
     lines = baskets.draw_lines(rng, purchases, tastes, assortment)
     dates = np.datetime64(start) + (at // DAY).astype("timedelta64[D]")
@@ -127,7 +140,7 @@ def draw_orders(rng, purchases: Purchases, tastes: baskets.Tastes, assortment: A
     total, discount, cost = baskets.totals(lines, len(at))
     status = baskets.draw_statuses(rng, at, channel, end)
     return baskets.Orders(purchases.customer, at, channel, store, status, total, discount,
-                          cost), lines
+                          cost, purchases.experience), lines
 
 
 def first_in_store(orders: baskets.Orders, n: int) -> np.ndarray:

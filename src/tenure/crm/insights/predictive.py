@@ -3,7 +3,8 @@
 ``forecast_page`` turns ``results["forecast"]`` into the chart with its intervals, the
 table of the coming periods and the backtest; ``models_page`` turns ``results["value"]``
 and ``results["churn"]`` into the model-quality figures beside their baselines and the
-standard charts of the purchase models. Formats in ``valuation.py``, ``risk.py`` and
+standard charts of the purchase models, and, on the demo shop, the scores against the
+simulation's truth (``truth.py``). Formats in ``valuation.py``, ``risk.py`` and
 ``forecasting.py``.
 """
 
@@ -15,8 +16,9 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
+from . import truth
 from .dashboards import period_label, rows
-from .models import Segment
+from .models import InsightsRun, Segment
 
 FORECAST_PERIODS = [("day", pgettext_lazy("forecast by", "Day")),
                     ("week", pgettext_lazy("forecast by", "Week")),
@@ -121,9 +123,11 @@ def _label(start: date, period: str) -> str:
 
 # -- models --------------------------------------------------------------------------------
 
-def models_page(results: dict) -> dict:
-    """Return the churn model's figures beside its baselines and the value models' charts."""
-    return {**_churn(results.get("churn")), **_value(results.get("value"))}
+def models_page(results: dict, run: InsightsRun | None = None) -> dict:
+    """Return the churn model's figures beside its baselines and the value models' charts;
+    with ``run``, its scores against the demo's truth when there is one to read."""
+    return {**_churn(results.get("churn")), **_value(results.get("value")),
+            "truth": truth.demo_truth(run) if run is not None else None}
 
 
 def _churn(churn: dict | None) -> dict:

@@ -115,7 +115,7 @@ def forecast(request):
 @login_required
 def models(request):
     """Show how good the churn and value models are, beside their baselines."""
-    return _render(request, "models", lambda run: predictive.models_page(run.results))
+    return _render(request, "models", lambda run: predictive.models_page(run.results, run))
 
 
 @login_required

@@ -7,6 +7,7 @@ import numpy as np
 
 from tenure.crm.demo.complaints import CLOSED, RESOLVED
 from tenure.crm.demo.desk import DAY
+from tenure.crm.demo.simulation import UNRESOLVED
 from tenure.crm.demo.surveys import PURCHASE
 from tenure.crm.demo.world import Shop, simulate_shop
 from tenure.crm.testing import TenureTestCase
@@ -70,14 +71,18 @@ class ServiceSimulationTestCase(TenureTestCase):
         self.assertLess(bought_again(shop, complaints.order[old], complaints.at[old]) + 0.05,
                         bought_again(shop, sample, orders.at[sample]))
 
-    def test_it_leaves_a_few_of_the_newest_complaints_open(self):
-        service = big_shop().service
-        c = service.complaints
+    def test_it_leaves_the_newest_and_the_neglected_complaints_open(self):
+        shop = big_shop()
+        service, c = shop.service, shop.service.complaints
         open_ = np.array([s not in (RESOLVED, CLOSED) for s in c.status])
-        self.assertTrue(1 < open_.sum() < 0.05 * len(c.at))
-        self.assertTrue(np.all(c.at[open_] > service.present - 40 * DAY))
+        neglected = shop.orders.experience[c.order] == UNRESOLVED
+        recent = c.at > service.present - 40 * DAY
+        self.assertTrue(np.all(recent[open_] | neglected[open_]))
+        self.assertTrue(1 < (open_ & ~neglected).sum() < 0.05 * len(c.at))
+        self.assertTrue(0.3 < open_[neglected].mean() < 0.8)
         self.assertGreater((c.due[open_] < service.present).sum(), 0)
         late = (c.resolved > c.due) & ~open_
+        self.assertTrue(np.all(late[neglected & ~open_]))
         self.assertTrue(0.05 * len(c.at) < late.sum() < 0.35 * len(c.at))
 
     def test_it_scores_lower_after_a_complaint(self):

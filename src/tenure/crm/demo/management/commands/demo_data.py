@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import argparse
+import csv
+from decimal import Decimal
+from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 from django.utils.translation import gettext as _
 
+from tenure.crm.demo.loading import customer_number
 from tenure.crm.demo.shop import ShopSummary, build_demo_shop
+from tenure.crm.demo.truth import Truth
 from tenure.crm.lib.arguments import iso_date
+
+TRUTH_COLUMNS = ["external_id", "alive_at_end", "purchase_rate", "dropout_probability",
+                 "purchases_next_90d", "purchases_next_365d", "spend_next_365d"]
 
 
 def positive_int(text: str) -> int:
@@ -59,6 +67,10 @@ class Command(BaseCommand):
             "Do nothing if demo data is already there (the demo users are still ensured)."))
         parser.add_argument("--no-progress", action="store_true", help=_(
             "Do not show the progress bar."))
+        parser.add_argument("--truth", type=Path, metavar="FILE", default=None, help=_(
+            "Also write what the simulation knows of each customer to this CSV file: whether "
+            "they were still a customer at the end, their true purchase rate and dropout "
+            "probability, and what they buy in the 90 and 365 days after the end."))
 
     def handle(self, *args, **options):
         try:
@@ -74,6 +86,23 @@ class Command(BaseCommand):
             ) from exc
         if options["verbosity"] > 0:
             self.report(summary)
+        if options["truth"] is not None:
+            self.write_truth(options["truth"], summary, options["verbosity"])
+
+    def write_truth(self, path: Path, summary: ShopSummary, verbosity: int) -> None:
+        """Write the truth of a shop just built to ``path``; leave it when the data was kept."""
+        if summary.truth is None:
+            if verbosity > 0:
+                self.stdout.write(_("The demo data was kept: %s is left as it is.") % path)
+            return
+        try:
+            with path.open("w", newline="", encoding="utf-8") as file:
+                write_truth_csv(file, summary.truth)
+        except OSError as exc:
+            raise CommandError(_("Could not write the truth to %(path)s (%(error)s).") % {
+                "path": path, "error": exc.strerror or exc}) from exc
+        if verbosity > 0:
+            self.stdout.write(_("The demo's truth is in %s.") % path)
 
     def report(self, summary: ShopSummary) -> None:
         """Print what the demo database holds and how to sign in."""
@@ -97,3 +126,16 @@ class Command(BaseCommand):
             (_("Sign in as"), ", ".join(summary.logins)), (_("Password"), summary.password),
         ]:
             self.stdout.write(f"  {label:<24} {value}")
+
+
+def write_truth_csv(file, truth: Truth) -> None:
+    """Write one row per demo customer; money in the shop currency with 2 decimals."""
+    writer = csv.writer(file)
+    writer.writerow(TRUTH_COLUMNS)
+    columns = zip(truth.alive_at_end.tolist(), truth.purchase_rate.tolist(),
+                  truth.dropout_probability.tolist(), truth.purchases_next_90d.tolist(),
+                  truth.purchases_next_365d.tolist(), truth.spend_next_365d.tolist(),
+                  strict=True)
+    for i, (alive, rate, dropout, next_90, next_365, spend) in enumerate(columns):
+        writer.writerow([customer_number(i), "true" if alive else "false", f"{rate:.8g}",
+                         f"{dropout:.8g}", next_90, next_365, Decimal(spend).scaleb(-2)])

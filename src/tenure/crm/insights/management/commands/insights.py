@@ -1,10 +1,15 @@
-"""``tenure insights refresh [--as-of DATE]``: recompute the analytics (the nightly job)."""
+"""``tenure insights refresh [--as-of DATE]``: recompute the analytics (the nightly job);
+``tenure insights truth FILE``: set the latest refresh against the demo shop's truth."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from tenure.analytics.exceptions import InputError
+from tenure.crm.insights import truth
 from tenure.crm.insights.models import InsightsRun
 from tenure.crm.insights.refreshing import STEPS, refresh_insights
 from tenure.crm.lib.arguments import iso_date
@@ -22,7 +27,8 @@ class Command(BaseCommand):
         )
 
     def add_arguments(self, parser):
-        actions = parser.add_subparsers(dest="action", required=True, metavar="refresh")
+        actions = parser.add_subparsers(dest="action", required=True,
+                                        metavar="{refresh,truth}")
         refresh = actions.add_parser(
             "refresh", help=_("recompute the analytics and store today's snapshot"),
             description=self.help,
@@ -31,8 +37,20 @@ class Command(BaseCommand):
         refresh.add_argument("--as-of", type=iso_date, default=None, help=_(
             "Snapshot date, YYYY-MM-DD: orders up to the end of that day count (default today)."))
         refresh.add_argument("--no-progress", action="store_true", help=_("no progress bar"))
+        against = actions.add_parser(
+            "truth", help=_("set the latest refresh's scores against the demo shop's truth"),
+            description=_(
+                "Set the latest refresh's churn risk, P(alive) and customer value against what "
+                "the demo shop really does next (the file 'tenure demo-data --truth FILE' "
+                "wrote), each beside the simple rule it has to beat."),
+            called_from_command_line=getattr(parser, "called_from_command_line", None),
+        )
+        against.add_argument("file", type=Path, metavar="FILE", help=_("the truth CSV file"))
 
     def handle(self, *args, **options):
+        if options["action"] == "truth":
+            self.stdout.write(self.against_truth(options["file"]))
+            return
         progress = _Progress(enabled=options["verbosity"] > 0 and not options["no_progress"])
         with progress:
             run = refresh_insights(as_of=options["as_of"], progress=progress.step)
@@ -40,6 +58,44 @@ class Command(BaseCommand):
             raise CommandError(_("The refresh failed: %(error)s") % {"error": run.error})
         if options["verbosity"] > 0:
             self.stdout.write(summary(run))
+
+
+    def against_truth(self, path: Path) -> str:
+        """Return the latest refresh's figures against the truth in ``path``, as text."""
+        run = InsightsRun.objects.latest_done()
+        if run is None:
+            raise CommandError(_("No refresh yet: run 'tenure insights refresh' first."))
+        try:
+            rows = truth.comparisons(run, path)
+        except OSError as exc:
+            raise CommandError(_("Could not read %(path)s (%(error)s).") % {
+                "path": path, "error": exc.strerror or exc}) from exc
+        except InputError as exc:
+            raise CommandError(str(exc)) from exc
+        return truth_table(run, truth.labelled(rows))
+
+
+def truth_table(run: InsightsRun, rows: list[dict]) -> str:
+    """Return the comparisons as a plain-text table with a verdict per row."""
+    measure, score, baseline, beats = _("Measure"), _("Score"), _("Baseline"), _("Beats it")
+    lines = [_("Against the demo's truth, refresh as of %(date)s:") % {
+        "date": run.as_of.isoformat()},
+        f"  {measure:<42} {score:<22} {'':>7}  {baseline:<30} {'':>7}  {beats}"]
+    for r in rows:
+        verdict = _("yes") if r["beats"] else _("no")
+        lines.append(f"  {r['metric_name']!s:<42} {r['score_name']!s:<22} "
+                     f"{_fixed(r['value']):>7}  {r['baseline_name']!s:<30} "
+                     f"{_fixed(r['baseline_value']):>7}  {verdict}")
+    n = {r["metric"]: r["n"] for r in rows}
+    lines.append(_("  Customers judged: %(churn)s with a churn risk, %(alive)s with a "
+                   "P(alive), %(value)s with a customer value.") % {
+        "churn": f"{n.get('roc_auc', 0):,}", "alive": f"{n.get('brier', 0):,}",
+        "value": f"{n.get('spearman', 0):,}"})
+    return "\n".join(lines)
+
+
+def _fixed(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"
 
 
 def summary(run: InsightsRun) -> str:
