@@ -20,7 +20,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from tenure.crm.customers.models import Customer
-from tenure.crm.engagement.models import Complaint, ComplaintStatus
+from tenure.crm.engagement.models import Complaint
 from tenure.crm.insights.models import CustomerSnapshot
 from tenure.crm.jobs.report import JobReport
 from tenure.crm.lib import bulk
@@ -152,11 +152,10 @@ def _purchases(survey: Survey, now: datetime) -> QuerySet:
 def _resolved_complaints(survey: Survey, now: datetime) -> QuerySet:
     start, end = _event_window(survey, now)
     return (
-        # A reopened complaint keeps its old resolution time but is not resolved.
-        Complaint.objects.filter(status__in=[ComplaintStatus.RESOLVED, ComplaintStatus.CLOSED],
-                                 resolved_at__gt=start, resolved_at__lte=end)
+        Complaint.objects.with_resolved_time()
+        .filter(resolved_time__gt=start, resolved_time__lte=end)
         .annotate(occasion=Concat(Value("complaint:"), Cast("pk", CharField())))
-        .order_by("-resolved_at", "-pk")
+        .order_by("-resolved_time", "-pk")
     )
 
 
