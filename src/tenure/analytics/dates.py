@@ -128,8 +128,25 @@ def time_expression(text: ir.StringValue) -> ir.TimestampValue:
         time stays, as in a file without offsets); null where the text is not a date.
     """
     text = text.re_replace(_ENGINE_SPACE, "")
-    readings = [_reading(text, pattern) for pattern in _COMPILED]
-    return ibis.coalesce(*readings)
+    general = ibis.coalesce(*[_reading(text, pattern) for pattern in _COMPILED])
+    return ibis.cases(
+        (text.re_search(_FAST_ISO), text.try_cast("timestamp")),
+        (text.re_search(_FAST_DOTTED), _try_strptime(text, "%d.%m.%Y")),
+        else_=general,
+    )
+
+
+# The two shapes most files use take a short cut (the general reading extracts every part
+# with its own regex: twenty times slower). On these shapes DuckDB's cast and strptime read
+# exactly what PATTERNS read; the tests hold both to parse_time.
+_FAST_ISO = ("^" + _YEAR4 + "-[0-9]{2}-[0-9]{2}"
+             + "(?:[ T](?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9])?)?$")
+_FAST_DOTTED = r"^[0-9]{2}\.[0-9]{2}\." + _YEAR4 + "$"
+
+
+@ibis.udf.scalar.builtin(name="try_strptime", signature=(("string", "string"), "timestamp"))
+def _try_strptime(text, fmt):  # DuckDB's try_strptime: NULL where the text does not parse
+    ...
 
 
 def _reading(text: ir.StringValue, pattern: re.Pattern) -> ir.TimestampValue:
