@@ -14,12 +14,12 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from tenure.crm.accounts.access import customers_for_user, get_customer_for_user
 from tenure.crm.lib import bounds
 from tenure.crm.privacy.auditing import log_list_export
 from tenure.crm.sales.models import Order
 
 from . import exporting, timeline
+from .access import customers_for_user, get_customer_for_user
 from .forms import SORTS, ConsentForm, CustomerFilterForm, CustomerForm
 from .models import Channel, Customer
 

@@ -27,8 +27,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from tenure.crm.accounts.access import customers_for_user
 from tenure.crm.accounts.models import User
+from tenure.crm.customers.access import customers_for_user
 from tenure.crm.customers.models import Customer
 from tenure.crm.jobs.models import PeriodicJob
 
