@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import timedelta
 
 from django import forms
 from django.db.models import F, Q, QuerySet
@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from tenure.crm.accounts.models import Role, User
 from tenure.crm.insights.models import CustomerSnapshot, Segment
 from tenure.crm.lib import bounds
+from tenure.crm.lib.days import start_of_day
 from tenure.crm.lib.phone import InvalidPhone, normalize_phone, search_digits, search_phone
 
 from .models import Channel, ConsentSource, Customer, Tag
@@ -151,11 +152,6 @@ class CustomerFilterForm(forms.Form):
         elif data["abc_xyz"]:
             snapshots = snapshots.filter(abc=data["abc_xyz"][0], xyz=data["abc_xyz"][1])
         return snapshots
-
-
-def start_of_day(day: date) -> datetime:
-    """Return the first moment of ``day`` in the current time zone."""
-    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 def search_q(text: str) -> Q:
