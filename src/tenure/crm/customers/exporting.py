@@ -19,8 +19,8 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from tenure.analytics.textfiles import neutralise
-from tenure.crm.insights.models import CustomerSnapshot, Segment
 
+from . import segments
 from .models import Customer
 
 FORMATS = ("csv", "xlsx")
@@ -36,8 +36,8 @@ COLUMNS = ["external_id", "name", "email", "phone", "city", "manager__first_name
 
 def export_rows(customers: QuerySet, ordering: list) -> QuerySet:
     """Return the exported fields of ``customers`` as tuples, in ``ordering``."""
-    latest = CustomerSnapshot.objects.latest_date()
-    segment = CustomerSnapshot.objects.filter(customer=OuterRef("pk"), taken_on=latest)
+    latest = segments.snapshots().latest_date()
+    segment = segments.snapshots().filter(customer=OuterRef("pk"), taken_on=latest)
     return (
         customers.with_order_stats("orders_count", "revenue", "last_purchase")
         .annotate(segment=Subquery(segment.values("segment")[:1]))
@@ -65,7 +65,7 @@ def values(row: tuple) -> list:
 
 def segment_label(key: str | None) -> str:
     """Return the segment's name (a segment of a custom grid keeps its key)."""
-    return str(Segment(key).label) if key in Segment.values else key or ""
+    return segments.label(key)
 
 
 def filename(extension: str) -> str:

@@ -11,11 +11,11 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from tenure.crm.accounts.models import Role, User
-from tenure.crm.insights.models import CustomerSnapshot, Segment
 from tenure.crm.lib import bounds
 from tenure.crm.lib.days import start_of_day
 from tenure.crm.lib.phone import InvalidPhone, normalize_phone, search_digits, search_phone
 
+from . import segments
 from .models import Channel, ConsentSource, Customer, Tag
 
 # sort key -> (annotation it needs or None, ordering)
@@ -93,7 +93,8 @@ class CustomerFilterForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     segment = forms.ChoiceField(
-        choices=[("", _("Any segment")), *Segment.choices], required=False, label=_("Segment")
+        choices=lambda: [("", _("Any segment")), *segments.choices()], required=False,
+        label=_("Segment")
     )
     abc_xyz = forms.ChoiceField(choices=ABC_XYZ_CHOICES, required=False, label=_("ABC/XYZ"))
     sort = forms.ChoiceField(choices=SORT_CHOICES, required=False, label=_("Sort"))
@@ -144,7 +145,7 @@ class CustomerFilterForm(forms.Form):
     @staticmethod
     def _snapshots(data: dict) -> QuerySet:
         """Return the latest snapshots in the chosen segment and ABC/XYZ class."""
-        snapshots = CustomerSnapshot.objects.of_latest_date()
+        snapshots = segments.snapshots().of_latest_date()
         if data["segment"]:
             snapshots = snapshots.filter(segment=data["segment"])
         if data["abc_xyz"] == "new":

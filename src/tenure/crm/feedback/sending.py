@@ -19,9 +19,9 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from tenure.crm.customers import segments
 from tenure.crm.customers.models import Customer
 from tenure.crm.engagement.models import Complaint
-from tenure.crm.insights.models import CustomerSnapshot
 from tenure.crm.jobs.report import JobReport
 from tenure.crm.lib import bulk
 from tenure.crm.messaging.outbox import queue_email
@@ -161,11 +161,11 @@ def _resolved_complaints(survey: Survey, now: datetime) -> QuerySet:
 
 def _stage_reached(survey: Survey, now: datetime) -> QuerySet | None:
     """Return the latest snapshots in the survey's segment, or None when they are stale."""
-    taken_on = CustomerSnapshot.objects.latest_date()
+    taken_on = segments.snapshots().latest_date()
     if not survey.stage or taken_on is None or taken_on < (now - CATCH_UP).date():
         return None
     return (
-        CustomerSnapshot.objects.filter(taken_on=taken_on, segment=survey.stage)
+        segments.snapshots().filter(taken_on=taken_on, segment=survey.stage)
         .annotate(occasion=Value(f"stage:{survey.stage}:{taken_on.isoformat()}"))
         .order_by("customer_id")
     )
