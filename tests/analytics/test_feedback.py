@@ -9,7 +9,16 @@ import pandas as pd
 import pytest
 
 from tenure.analytics.exceptions import InputError
-from tenure.analytics.feedback import ces, csat, feedback_scores, nps, nps_margin_of_error
+from tenure.analytics.feedback import (
+    BANDS,
+    ces,
+    csat,
+    feedback_scores,
+    nps,
+    nps_margin_of_error,
+    score_from_counts,
+    tone,
+)
 
 # 5 promoters (9, 9, 9, 10, 10), 3 passives (7, 8, 8), 2 detractors (3, 6).
 TEN_ANSWERS = [10, 9, 9, 10, 9, 8, 7, 8, 3, 6]
@@ -139,3 +148,28 @@ def test_feedback_scores_check_their_arguments(con):
         feedback_scores(fb, period="day")
     with pytest.raises(InputError, match="lacks column"):
         feedback_scores(fb, by="store")
+
+
+def test_scores_from_counts_are_the_scores_of_the_answers():
+    # NPS: 3 promoters, 2 detractors of 8: 100 * 1 / 8; CSAT: 2 of 5 at 4-5; CES: 2 easy, 1 hard.
+    counts = {"nps": {10: 2, 9: 1, 8: 2, 7: 1, 6: 1, 3: 1}, "csat": {5: 1, 4: 1, 3: 2, 1: 1},
+              "ces": {1: 1, 2: 1, 3: 2, 5: 1}}
+    assert score_from_counts("nps", counts["nps"]) == pytest.approx(12.5)
+    assert score_from_counts("csat", counts["csat"]) == pytest.approx(40.0)
+    assert score_from_counts("ces", counts["ces"]) == pytest.approx(20.0)
+    for kind, score in (("nps", lambda a: nps(a).score), ("csat", csat), ("ces", ces)):
+        answers = [s for s, n in counts[kind].items() for _ in range(n)]
+        assert score_from_counts(kind, counts[kind]) == pytest.approx(score(answers))
+    assert math.isnan(score_from_counts("nps", {}))
+
+
+def test_the_bands_decide_every_score(monkeypatch):
+    monkeypatch.setitem(BANDS, "csat", {"low": (1, 1), "high": (5, 5)})
+    assert csat([5, 4, 3]) == pytest.approx(100 / 3)
+    assert score_from_counts("csat", {5: 1, 4: 1, 3: 1}) == pytest.approx(100 / 3)
+    assert (tone("csat", 2), tone("csat", 1)) == ("mid", "low")
+    con = ibis.duckdb.connect()
+    fb = con.create_table("fb", pd.DataFrame({
+        "customer_id": [1, 2, 3], "time": pd.to_datetime(["2024-01-02"] * 3),
+        "kind": ["csat"] * 3, "score": [5, 4, 3]}))
+    assert feedback_scores(fb)["csat"].iloc[0] == pytest.approx(100 / 3)

@@ -14,7 +14,7 @@ guess.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import NamedTuple
 
 import ibis
@@ -25,7 +25,67 @@ from tenure.analytics.exceptions import InputError
 from tenure.analytics.frames import check_period, period_start
 
 SCALES: dict[str, tuple[int, int]] = {"nps": (0, 10), "csat": (1, 5), "ces": (1, 5)}
+# kind -> tone -> (lowest, highest) answer of the band. "high" is the good end (promoter,
+# satisfied, easy), "low" the bad one (detractor, dissatisfied, hard); the rest is "mid".
+# CSAT's "low" band (1-2) scores nothing; it marks the answers worth a follow-up call.
+# Every score here and in the CRM is counted through these bands, so they live only here.
+BANDS: dict[str, dict[str, tuple[int, int]]] = {
+    "nps": {"low": (0, 6), "high": (9, 10)},
+    "csat": {"low": (1, 2), "high": (4, 5)},
+    "ces": {"low": (4, 5), "high": (1, 2)},
+}
 Z_95 = 1.96
+
+
+def tone(kind: str, score: float) -> str:
+    """Return the band of an answer: "low", "mid" or "high" (see ``BANDS``).
+
+    Examples
+    --------
+    >>> tone("nps", 9), tone("nps", 7), tone("ces", 5)
+    ('high', 'mid', 'low')
+    """
+    for name in ("low", "high"):
+        low, high = BANDS[kind][name]
+        if low <= score <= high:
+            return name
+    return "mid"
+
+
+def score_from_counts(kind: str, counts: Mapping[int, int]) -> float:
+    """NPS or CES (-100..100), or CSAT (%), from the number of answers per score.
+
+    Parameters
+    ----------
+    kind : {"nps", "csat", "ces"}
+    counts : mapping of int to int
+        Answers per score, e.g. ``{10: 3, 7: 1, 2: 1}``; the database can count them.
+
+    Returns
+    -------
+    float
+        ``100 * (high - low) / n`` for NPS and CES, ``100 * high / n`` for CSAT, where high
+        and low count the answers in the kind's ``BANDS``; NaN without answers.
+
+    Examples
+    --------
+    >>> score_from_counts("nps", {10: 2, 9: 1, 8: 2, 7: 1, 6: 1, 3: 1})
+    12.5
+    """
+    n = sum(counts.values())
+    if not n:
+        return math.nan
+    by_tone = {"low": 0, "mid": 0, "high": 0}
+    for score, answers in counts.items():
+        by_tone[tone(kind, score)] += answers
+    if kind == "csat":
+        return 100.0 * by_tone["high"] / n
+    return 100.0 * (by_tone["high"] - by_tone["low"]) / n
+
+
+def _in_band(values: np.ndarray, kind: str, name: str) -> np.ndarray:
+    low, high = BANDS[kind][name]
+    return (values >= low) & (values <= high)
 
 
 class NPSResult(NamedTuple):
@@ -76,8 +136,8 @@ def nps(scores: Iterable[float]) -> NPSResult:
     """
     values = _answers(scores, "nps")
     n = len(values)
-    promoters = int(np.count_nonzero(values >= 9))
-    detractors = int(np.count_nonzero(values <= 6))
+    promoters = int(np.count_nonzero(_in_band(values, "nps", "high")))
+    detractors = int(np.count_nonzero(_in_band(values, "nps", "low")))
     return NPSResult(
         score=100.0 * (promoters - detractors) / n,
         promoters=promoters,
@@ -119,7 +179,7 @@ def csat(scores: Iterable[float]) -> float:
     50.0
     """
     values = _answers(scores, "csat")
-    return float(100.0 * np.count_nonzero(values >= 4) / len(values))
+    return float(100.0 * np.count_nonzero(_in_band(values, "csat", "high")) / len(values))
 
 
 def ces(scores: Iterable[float]) -> float:
@@ -142,8 +202,8 @@ def ces(scores: Iterable[float]) -> float:
     40.0
     """
     values = _answers(scores, "ces")
-    easy = np.count_nonzero(values <= 2)
-    hard = np.count_nonzero(values >= 4)
+    easy = np.count_nonzero(_in_band(values, "ces", "high"))
+    hard = np.count_nonzero(_in_band(values, "ces", "low"))
     return float(100.0 * (easy - hard) / len(values))
 
 
@@ -186,18 +246,22 @@ def feedback_scores(
         period=period_start(answered.time, period),
         kind=answered.kind.lower().strip(),
     )
-    is_nps = rows.kind == "nps"
-    is_csat = rows.kind == "csat"
-    is_ces = rows.kind == "ces"
+    def answers(kind: str, band: str | None = None) -> ibis.Value:
+        """Count the rows of ``kind`` (in ``band`` when given) in the engine."""
+        rule = rows.kind == kind
+        if band:
+            rule = rule & rows.score.between(*BANDS[kind][band])
+        return rule.sum()
+
     counts = rows.group_by(keys).aggregate(
-        promoters=(is_nps & (rows.score >= 9)).sum(),
-        detractors=(is_nps & (rows.score <= 6)).sum(),
-        nps_answers=is_nps.sum(),
-        satisfied=(is_csat & (rows.score >= 4)).sum(),
-        csat_answers=is_csat.sum(),
-        easy=(is_ces & (rows.score <= 2)).sum(),
-        hard=(is_ces & (rows.score >= 4)).sum(),
-        ces_answers=is_ces.sum(),
+        promoters=answers("nps", "high"),
+        detractors=answers("nps", "low"),
+        nps_answers=answers("nps"),
+        satisfied=answers("csat", "high"),
+        csat_answers=answers("csat"),
+        easy=answers("ces", "high"),
+        hard=answers("ces", "low"),
+        ces_answers=answers("ces"),
     )
     df = counts.order_by(keys).execute()
     # Timestamps, like the ``period`` of ``kpi.period_kpis``, so the tables join.

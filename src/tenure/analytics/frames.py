@@ -12,10 +12,11 @@ of the contract:
 
 Headers are recognised by the importer's synonyms (``tenure.analytics.columns``) unless
 ``columns`` maps them. Text files are UTF-8 or Windows-1251, separated by ``,`` ``;`` tab or
-runs of spaces (CDNOW); amounts may use decimal commas; dates are ISO, ``dd.mm.yyyy`` or
-``yyyymmdd``. Values that do not parse raise ``InputError`` with their count and an example:
-nothing is dropped silently. Parquet stays lazy (DuckDB reads it where it lies); text and
-spreadsheets are parsed once into a temporary DuckDB table.
+runs of spaces (CDNOW); amounts may use decimal commas; dates follow the importer's grammar,
+``tenure.analytics.dates`` (ISO, ``dd.mm.yyyy``, ``dd/mm/yyyy``, ``yyyymmdd``). Values that
+do not parse raise ``InputError`` with their count and an example: nothing is dropped
+silently. Parquet stays lazy (DuckDB reads it where it lies); text and spreadsheets are
+parsed once into a temporary DuckDB table.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ import ibis.expr.types as ir
 import pyarrow as pa
 
 from . import columns as synonyms
-from . import periods
+from . import dates, periods
 from .exceptions import InputError
 from .periods import PERIODS as PERIODS  # re-exported: readers of frames.PERIODS
 from .periods import check_period
@@ -51,16 +52,7 @@ from .textfiles import (
     unique_headers,
 )
 
-# Formats tried after DuckDB's own ISO parsing, in order (day first: the exports we read
-# come from Europe; yyyymmdd is CDNOW's).
-TIME_FORMATS = ("%d.%m.%Y", "%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%d.%m.%y", "%Y%m%d",
-                "%Y.%m.%d", "%d/%m/%Y", "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M")
 _DELIMITER_NAMES = {"\t": "tabs", ";": "semicolons", ",": "commas"}
-
-
-@ibis.udf.scalar.builtin(name="try_strptime", signature=(("string", "string"), "timestamp"))
-def _try_strptime(text, fmt):  # DuckDB's try_strptime: NULL where the text does not parse
-    ...
 
 
 @dataclass(frozen=True)
@@ -477,10 +469,7 @@ def _to_time(col: ir.Value) -> ir.TimestampValue:
         return col.cast("timestamp")
     if dtype.is_integer():  # 19970101
         col = col.cast("string")
-    text = col.cast("string").strip()
-    parsed = [text.try_cast("timestamp")]
-    parsed += [_try_strptime(text, fmt) for fmt in TIME_FORMATS]
-    return ibis.coalesce(*parsed)
+    return dates.time_expression(col.cast("string"))
 
 
 def _to_float(text: ir.StringValue) -> ir.FloatingValue:
@@ -533,8 +522,8 @@ def _validate(raw: ir.Table, checks, spec: _Spec, name: str) -> None:
 
 
 _HINTS = {
-    "time": "Dates must be ISO (2024-03-31), dd.mm.yyyy or yyyymmdd.",
-    "date": "Dates must be ISO (2024-03-31), dd.mm.yyyy or yyyymmdd.",
+    "time": dates.HINT,
+    "date": dates.HINT,
     "float": "Amounts must be numbers (1234.56 or 1234,56).",
     "int": "Scores must be whole numbers.",
     "string": "",

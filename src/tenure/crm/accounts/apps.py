@@ -4,6 +4,8 @@ from django.contrib.auth.signals import user_logged_in
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
+from tenure.crm import deployment  # noqa: F401  registers the deployment checks
+
 
 def _sync_roles(sender, **kwargs):
     from django.contrib.auth.management import create_permissions
@@ -25,8 +27,6 @@ class AccountsConfig(AppConfig):
         # Permissions exist only after migrate has created them, so the role
         # groups are brought up to date after every migrate.
         post_migrate.connect(_sync_roles, dispatch_uid="tenure_sync_roles")
-        from tenure.crm import deployment  # noqa: F401  registers the deployment checks
-
         from .middleware import stamp_sign_in
 
         user_logged_in.connect(stamp_sign_in, dispatch_uid="tenure_stamp_sign_in")

@@ -11,6 +11,9 @@ import io
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 
+from auditlog.cid import get_cid
+from auditlog.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone
@@ -20,7 +23,9 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from tenure.analytics.textfiles import neutralise
-from tenure.crm.insights.models import CustomerSnapshot, Segment
+
+from . import segments
+from .models import Customer
 
 FORMATS = ("csv", "xlsx")
 CHUNK = 2000
@@ -35,8 +40,8 @@ COLUMNS = ["external_id", "name", "email", "phone", "city", "manager__first_name
 
 def export_rows(customers: QuerySet, ordering: list) -> QuerySet:
     """Return the exported fields of ``customers`` as tuples, in ``ordering``."""
-    latest = CustomerSnapshot.objects.latest_date()
-    segment = CustomerSnapshot.objects.filter(customer=OuterRef("pk"), taken_on=latest)
+    latest = segments.snapshots().latest_date()
+    segment = segments.snapshots().filter(customer=OuterRef("pk"), taken_on=latest)
     return (
         customers.with_order_stats("orders_count", "revenue", "last_purchase")
         .annotate(segment=Subquery(segment.values("segment")[:1]))
@@ -64,7 +69,7 @@ def values(row: tuple) -> list:
 
 def segment_label(key: str | None) -> str:
     """Return the segment's name (a segment of a custom grid keeps its key)."""
-    return str(Segment(key).label) if key in Segment.values else key or ""
+    return segments.label(key)
 
 
 def filename(extension: str, name: str = "customers") -> str:
@@ -122,3 +127,18 @@ def _xlsx_cell(sheet, value):
     # openpyxl turns text that starts with "=" into a formula; say what the cell is.
     cell.data_type = "s"
     return cell
+
+
+def log_list_export(customers, file_format: str, query, *,
+                    what: str = "customer list") -> LogEntry:
+    """Record an export of a customer list in the audit log: its format, size and filters.
+
+    An access entry like the ones privacy writes for a page view, so its audit page lists it.
+    """
+    filters = {key: query.getlist(key) for key in query if key not in ("format", "page")}
+    return LogEntry.objects.create(
+        content_type=ContentType.objects.get_for_model(Customer), object_pk="",
+        object_repr=what, action=LogEntry.Action.ACCESS, cid=get_cid(),
+        additional_data={"access": "export", "format": file_format,
+                         "rows": customers.count(), "filters": filters},
+    )

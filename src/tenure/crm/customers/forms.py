@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import timedelta
 
 from django import forms
 from django.db.models import F, Q, QuerySet
@@ -11,10 +11,11 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from tenure.crm.accounts.models import Role, User
-from tenure.crm.insights.models import CustomerSnapshot, Segment
 from tenure.crm.lib import bounds
+from tenure.crm.lib.days import start_of_day
 from tenure.crm.lib.phone import InvalidPhone, normalize_phone, search_digits, search_phone
 
+from . import segments
 from .models import Channel, ConsentSource, Customer, Tag
 
 # sort key -> (annotation it needs or None, ordering)
@@ -92,7 +93,8 @@ class CustomerFilterForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     segment = forms.ChoiceField(
-        choices=[("", _("Any segment")), *Segment.choices], required=False, label=_("Segment")
+        choices=lambda: [("", _("Any segment")), *segments.choices()], required=False,
+        label=_("Segment")
     )
     abc_xyz = forms.ChoiceField(choices=ABC_XYZ_CHOICES, required=False, label=_("ABC/XYZ"))
     sort = forms.ChoiceField(choices=SORT_CHOICES, required=False, label=_("Sort"))
@@ -143,7 +145,7 @@ class CustomerFilterForm(forms.Form):
     @staticmethod
     def _snapshots(data: dict) -> QuerySet:
         """Return the latest snapshots in the chosen segment and ABC/XYZ class."""
-        snapshots = CustomerSnapshot.objects.of_latest_date()
+        snapshots = segments.snapshots().of_latest_date()
         if data["segment"]:
             snapshots = snapshots.filter(segment=data["segment"])
         if data["abc_xyz"] == "new":
@@ -151,11 +153,6 @@ class CustomerFilterForm(forms.Form):
         elif data["abc_xyz"]:
             snapshots = snapshots.filter(abc=data["abc_xyz"][0], xyz=data["abc_xyz"][1])
         return snapshots
-
-
-def start_of_day(day: date) -> datetime:
-    """Return the first moment of ``day`` in the current time zone."""
-    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 def search_q(text: str) -> Q:

@@ -13,8 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from tenure.crm.accounts.access import customers_for_user, get_customer_for_user
-
+from .access import customers_for_user, get_customer_for_user
 from .duplicates import possible_duplicates
 from .merging import MergeError, merge_customers, moved_rows, undo_merge
 from .models import Customer, CustomerMerge

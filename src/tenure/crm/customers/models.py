@@ -13,6 +13,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from tenure.crm.sales.models import Order, OrderStatus, Return
+
 
 class Gender(models.TextChoices):
     UNKNOWN = "", _("Unknown")
@@ -95,8 +97,6 @@ class Tag(models.Model):
 
 def _order_stat_expressions() -> dict:
     """Return correlated subqueries of a customer's purchases (cancelled orders left out)."""
-    from tenure.crm.sales.models import Order, OrderStatus, Return
-
     # Each subquery walks the (customer, -ordered_at) index of one customer only.
     orders = (
         Order.objects.filter(customer=OuterRef("pk")).exclude(status=OrderStatus.CANCELLED)
@@ -141,8 +141,6 @@ class CustomerQuerySet(models.QuerySet):
 
     @staticmethod
     def _purchase_since(since) -> models.Exists:
-        from tenure.crm.sales.models import Order, OrderStatus
-
         return models.Exists(
             Order.objects.filter(customer=OuterRef("pk"), ordered_at__gte=since)
             .exclude(status=OrderStatus.CANCELLED)

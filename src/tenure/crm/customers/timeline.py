@@ -4,29 +4,44 @@ survey answers and messages, newest first.
 Each source is read through its (customer, -time) index for one page only
 and the pages are merged, so a customer with thousands of events costs the
 same as one with fifty. Older pages are asked for with a time cursor.
+
+Orders and messages are read here (sales and messaging stand below customers); the apps
+above customers add their own sources with ``register`` from their ``AppConfig.ready``:
+engagement its interactions, activities and complaints, feedback its answers.
 """
 
 from __future__ import annotations
 
 import heapq
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from tenure.crm.messaging.models import Message
+from tenure.crm.sales.models import Order
+
 from .templatetags.tenure_format import money
 
 PAGE = 30
 
-KINDS = {
-    "order": gettext_lazy("Orders"),
-    "interaction": gettext_lazy("Interactions"),
-    "activity": gettext_lazy("Activities"),
-    "complaint": gettext_lazy("Complaints"),
-    "answer": gettext_lazy("Survey answers"),
-    "message": gettext_lazy("Messages"),
-}
+# The order of the kinds on the page; a kind registered but not named here comes last.
+ORDER = ("order", "interaction", "activity", "complaint", "answer", "message")
+# kind -> its name on the page, and kind -> its source: (customer, before, limit) -> events.
+KINDS: dict[str, str] = {}
+SOURCES: dict[str, Callable[..., Iterator[Event]]] = {}
+
+
+def register(kind: str, label, source: Callable[..., Iterator[Event]]) -> None:
+    """Add a source of events to every timeline, under ``kind`` named ``label``."""
+    SOURCES[kind] = source
+    KINDS[kind] = label
+    rank = {name: i for i, name in enumerate(ORDER)}
+    ordered = sorted(KINDS.items(), key=lambda item: rank.get(item[0], len(ORDER)))
+    KINDS.clear()
+    KINDS.update(ordered)
 
 
 @dataclass(frozen=True)
@@ -51,16 +66,15 @@ def timeline(customer, *, kinds: set[str] | None = None, before: datetime | None
     return [event for _, event in zip(range(limit), merged, strict=False)]
 
 
-def _window(queryset, field: str, before, limit: int):
+def window(queryset, field: str, before, limit: int):
+    """Return one page of ``queryset`` newest first by ``field``, older than ``before``."""
     if before is not None:
         queryset = queryset.filter(**{f"{field}__lt": before})
     return queryset.order_by(f"-{field}", "-id")[:limit]
 
 
 def _orders(customer, before, limit):
-    from tenure.crm.sales.models import Order
-
-    for order in _window(Order.objects.filter(customer=customer), "ordered_at", before, limit):
+    for order in window(Order.objects.filter(customer=customer), "ordered_at", before, limit):
         yield Event(
             "order", order.ordered_at,
             _("Order %(number)s, %(total)s") % {
@@ -71,75 +85,9 @@ def _orders(customer, before, limit):
         )
 
 
-def _interactions(customer, before, limit):
-    from tenure.crm.engagement.models import Interaction
-
-    rows = _window(Interaction.objects.filter(customer=customer).select_related("manager"),
-                   "occurred_at", before, limit)
-    for item in rows:
-        who = item.manager.get_full_name() or item.manager.username if item.manager else ""
-        title = " · ".join(filter(None, [
-            str(item.get_kind_display()),
-            str(item.get_direction_display()) if item.direction else "", item.channel, who]))
-        yield Event("interaction", item.occurred_at, title, detail=item.summary,
-                    badge=item.get_outcome_display() if item.outcome else "", order=item.pk)
-
-
-def _activities(customer, before, limit):
-    from tenure.crm.engagement.models import Activity
-
-    rows = _window(Activity.objects.filter(customer=customer).select_related("assignee"),
-                   "due_at", before, limit)
-    for activity in rows:
-        assignee = activity.assignee.get_full_name() or activity.assignee.username
-        yield Event(
-            "activity", activity.due_at,
-            f"{activity.get_kind_display()}: {activity.subject} · {assignee}",
-            detail=activity.outcome or activity.notes, url=activity.get_absolute_url(),
-            badge=_("Overdue") if activity.is_overdue else activity.get_status_display(),
-            badge_class="overdue" if activity.is_overdue else f"status-{activity.status}",
-            order=activity.pk,
-        )
-
-
-def _complaints(customer, before, limit):
-    from tenure.crm.engagement.models import Complaint
-
-    for complaint in _window(Complaint.objects.filter(customer=customer), "opened_at",
-                             before, limit):
-        yield Event(
-            "complaint", complaint.opened_at,
-            _("Complaint #%(number)s: %(category)s, %(severity)s") % {
-                "number": complaint.pk, "category": complaint.get_category_display(),
-                "severity": complaint.get_severity_display()},
-            detail=complaint.resolution or complaint.description,
-            url=complaint.get_absolute_url(), badge=complaint.get_status_display(),
-            badge_class="overdue" if complaint.is_open and complaint.is_breached
-            else f"status-{complaint.status}",
-            order=complaint.pk,
-        )
-
-
-def _answers(customer, before, limit):
-    from tenure.crm.feedback.models import Answer
-
-    rows = _window(Answer.objects.filter(customer=customer).select_related("invitation__survey"),
-                   "answered_at", before, limit)
-    for answer in rows:
-        yield Event(
-            "answer", answer.answered_at,
-            _("%(survey)s: %(score)s") % {
-                "survey": answer.invitation.survey.name, "score": answer.score},
-            detail=answer.comment, url=answer.invitation.survey.get_absolute_url(),
-            badge=answer.kind.upper(), badge_class=f"score-{answer.tone}", order=answer.pk,
-        )
-
-
 def _messages(customer, before, limit):
-    from tenure.crm.messaging.models import Message
-
     # Ordered by creation (the indexed column); a message is shown at its sending time.
-    for message in _window(Message.objects.filter(customer=customer), "created_at",
+    for message in window(Message.objects.filter(customer=customer), "created_at",
                            before, limit):
         yield Event(
             "message", message.created_at, message.subject,
@@ -149,11 +97,5 @@ def _messages(customer, before, limit):
         )
 
 
-SOURCES = {
-    "order": _orders,
-    "interaction": _interactions,
-    "activity": _activities,
-    "complaint": _complaints,
-    "answer": _answers,
-    "message": _messages,
-}
+register("order", gettext_lazy("Orders"), _orders)
+register("message", gettext_lazy("Messages"), _messages)

@@ -14,12 +14,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from tenure.crm.accounts.access import customers_for_user, get_customer_for_user
 from tenure.crm.lib import bounds
-from tenure.crm.privacy.auditing import log_list_export
 from tenure.crm.sales.models import Order
 
 from . import exporting, timeline
+from .access import customers_for_user, get_customer_for_user
 from .forms import SORTS, ConsentForm, CustomerFilterForm, CustomerForm
 from .models import Channel, Customer
 
@@ -68,7 +67,7 @@ def customer_list(request):
     refused = form.is_bound and not form.is_valid()
     customers = form.filter(customers)
     if request.GET.get("format") in exporting.FORMATS and not refused:
-        log_list_export(customers, request.GET["format"], request.GET)
+        exporting.log_list_export(customers, request.GET["format"], request.GET)
         return _export(customers, form.sort_key(), request.GET["format"])
     customers = _sorted(customers, form.sort_key())
     page = Paginator(customers, PAGE_SIZE).get_page(request.GET.get("page"))

@@ -1,6 +1,6 @@
 """Which interactions, activities and complaints a user may see: those of their customers.
 
-Built on ``accounts.access``, so a sales manager's limit to their own portfolio applies
+Built on ``customers.access``, so a sales manager's limit to their own portfolio applies
 to everything recorded about those customers, and no view can forget it.
 """
 
@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
 
-from tenure.crm.accounts.access import customers_for_user
+from tenure.crm.customers.access import customers_for_user
 
 from .models import Activity, Complaint, Interaction
 

@@ -6,3 +6,9 @@ class EngagementConfig(AppConfig):
     name = "tenure.crm.engagement"
     label = "engagement"
     verbose_name = _("Engagement")
+
+    def ready(self):
+        # customers stands below this app: it shows our events once we hand it their source.
+        from .timeline import register_sources
+
+        register_sources()

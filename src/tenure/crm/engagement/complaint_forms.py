@@ -11,8 +11,9 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from tenure.crm.customers.forms import ManagerChoiceField, start_of_day
+from tenure.crm.customers.forms import ManagerChoiceField
 from tenure.crm.lib.bounds import BoundedDateField
+from tenure.crm.lib.days import start_of_day
 from tenure.crm.sales.models import Order
 
 from .forms import people_field

@@ -13,7 +13,7 @@ from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from tenure.crm.accounts.access import get_customer_for_user
+from tenure.crm.customers.access import get_customer_for_user
 
 from . import reporting
 from .access import complaints_for_user, get_complaint_for_user, require

@@ -14,7 +14,8 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
-from django.db.models import F, Q
+from django.db.models import Case, DateTimeField, F, Q, When
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext, pgettext_lazy
@@ -371,11 +372,27 @@ class MissingResolution(InvalidComplaintStatus):
 
 
 OPEN_STATUSES = (ComplaintStatus.NEW, ComplaintStatus.IN_PROGRESS)
+# The one rule of "resolved": the status says so. Its time is resolved_at, or closed_at for
+# one closed without a recorded resolution; a reopened complaint is open whatever it kept.
+RESOLVED_STATUSES = (ComplaintStatus.RESOLVED, ComplaintStatus.CLOSED)
+
+
+def resolved_time() -> Case:
+    """Return the expression of a complaint's resolution time: null while it is open."""
+    return Case(When(status__in=RESOLVED_STATUSES, then=Coalesce("resolved_at", "closed_at")),
+                default=None, output_field=DateTimeField())
 
 
 class ComplaintQuerySet(models.QuerySet):
     def open(self) -> ComplaintQuerySet:
         return self.filter(status__in=OPEN_STATUSES)
+
+    def resolved(self) -> ComplaintQuerySet:
+        return self.filter(status__in=RESOLVED_STATUSES)
+
+    def with_resolved_time(self) -> ComplaintQuerySet:
+        """Annotate ``resolved_time`` (see :func:`resolved_time`)."""
+        return self.annotate(resolved_time=resolved_time())
 
     def overdue(self, now=None) -> ComplaintQuerySet:
         """Return the open complaints past their due time."""
@@ -383,7 +400,7 @@ class ComplaintQuerySet(models.QuerySet):
 
     def breached(self, now=None) -> ComplaintQuerySet:
         """Return the complaints resolved late or still unresolved past their due time."""
-        return self.filter(breached_q(now or timezone.now()))
+        return self.with_resolved_time().filter(breached_q(now or timezone.now()))
 
     @transaction.atomic
     def register(self, customer, *, category: str, description: str,
@@ -406,9 +423,12 @@ class ComplaintQuerySet(models.QuerySet):
 
 
 def breached_q(now) -> Q:
-    """Return the condition of a complaint that missed its due time by ``now``."""
-    return (Q(resolved_at__isnull=False, resolved_at__gt=F("due_at"))
-            | Q(resolved_at__isnull=True, due_at__lt=now))
+    """Return the condition of a complaint that missed its due time by ``now``.
+
+    It reads the ``resolved_time`` of ``ComplaintQuerySet.with_resolved_time``.
+    """
+    return (Q(resolved_time__isnull=False, resolved_time__gt=F("due_at"))
+            | Q(resolved_time__isnull=True, due_at__lt=now))
 
 
 class Complaint(models.Model):
@@ -476,13 +496,20 @@ class Complaint(models.Model):
 
     @property
     def is_open(self) -> bool:
-        return self.status in (ComplaintStatus.NEW, ComplaintStatus.IN_PROGRESS)
+        return self.status in OPEN_STATUSES
+
+    @property
+    def is_resolved(self) -> bool:
+        return self.status in RESOLVED_STATUSES
+
+    def resolution_time(self):
+        """Return when the complaint was resolved, by :func:`resolved_time`'s rule, or None."""
+        return (self.resolved_at or self.closed_at) if self.is_resolved else None
 
     @property
     def is_breached(self) -> bool:
         """Return whether the complaint was, or still is, unresolved past its due time."""
-        end = self.resolved_at if self.resolved_at and not self.is_open else timezone.now()
-        return end > self.due_at
+        return (self.resolution_time() or timezone.now()) > self.due_at
 
     def schedule_problems(self) -> list[str]:
         """Return what is wrong with the stored opening and due times (none: [])."""

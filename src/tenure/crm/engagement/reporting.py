@@ -81,8 +81,8 @@ def by_category(complaints: QuerySet) -> dict:
 
 def resolution_hours(complaints: QuerySet) -> dict:
     """Return how many were resolved, and the median and mean hours they took."""
-    took = ExpressionWrapper(F("resolved_at") - F("opened_at"), output_field=DurationField())
-    resolved = complaints.filter(resolved_at__isnull=False).annotate(took=took)
+    took = ExpressionWrapper(F("resolved_time") - F("opened_at"), output_field=DurationField())
+    resolved = complaints.resolved().with_resolved_time().annotate(took=took)
     count = resolved.count()
     if not count:
         return {"count": 0, "median": None, "mean": None}
@@ -101,7 +101,7 @@ def repurchase(complaints: QuerySet, now) -> dict:
     after it was opened if it is not resolved; cancelled orders do not count. Only the
     complaints whose window has ended by ``now`` are counted.
     """
-    start = Coalesce("resolved_at", "opened_at")
+    start = Coalesce("resolved_time", "opened_at")
     end = ExpressionWrapper(start + timedelta(days=REPURCHASE_DAYS),
                             output_field=DateTimeField())
     bought = Exists(
@@ -110,8 +110,9 @@ def repurchase(complaints: QuerySet, now) -> dict:
                              ordered_at__lte=OuterRef("window_end"))
         .exclude(status=OrderStatus.CANCELLED)
     )
-    ended = complaints.annotate(window_start=start, window_end=end).filter(window_end__lte=now)
-    resolved = Q(resolved_at__isnull=False)
+    ended = (complaints.with_resolved_time().annotate(window_start=start, window_end=end)
+             .filter(window_end__lte=now))
+    resolved = Q(resolved_time__isnull=False)
     figures = ended.annotate(bought=bought).aggregate(
         resolved=Count("pk", filter=resolved),
         resolved_bought=Count("pk", filter=resolved & Q(bought=True)),

@@ -16,7 +16,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from tenure.crm.accounts.access import get_customer_for_user
+from tenure.crm.customers.access import get_customer_for_user
 
 from . import calendar_feed as ical
 from .access import activities_for_user, get_activity_for_user, require

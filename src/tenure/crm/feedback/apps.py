@@ -6,3 +6,9 @@ class FeedbackConfig(AppConfig):
     name = "tenure.crm.feedback"
     label = "feedback"
     verbose_name = _("Feedback")
+
+    def ready(self):
+        # customers stands below this app: it shows our events once we hand it their source.
+        from .timeline import register_sources
+
+        register_sources()

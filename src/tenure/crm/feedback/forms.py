@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from tenure.crm.accounts.models import Role, User
-from tenure.crm.insights.models import Segment
+from tenure.crm.customers import segments
 from tenure.crm.lib.bounds import MAX_DAYS
 
 from .models import Survey, SurveyTrigger
@@ -34,7 +34,7 @@ class SurveyForm(forms.ModelForm):
     """A survey's question, who is asked it and when, and who calls back after a low score."""
 
     stage = forms.ChoiceField(
-        choices=[("", "—"), *Segment.choices], required=False, label=_("Segment"),
+        choices=lambda: [("", "—"), *segments.choices()], required=False, label=_("Segment"),
         help_text=_("For surveys sent when a customer reaches a segment: the RFM segment."),
     )
     follow_up_assignee = UserChoiceField(

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from tenure.analytics import feedback as scoring
 from tenure.crm.lib import bounds
 
 
@@ -19,8 +20,8 @@ class SurveyKind(models.TextChoices):
     CES = "ces", _("CES (1–5: how easy was it? 1 is very easy)")
 
 
-# kind -> (lowest, highest) score on its scale
-SCALES = {SurveyKind.NPS: (0, 10), SurveyKind.CSAT: (1, 5), SurveyKind.CES: (1, 5)}
+# kind -> (lowest, highest) score on its scale; the library owns the scales and the bands
+SCALES = scoring.SCALES
 
 # kind -> the question asked when the survey sets none
 STANDARD_QUESTIONS = {
@@ -46,13 +47,9 @@ class SurveyTrigger(models.TextChoices):
 def score_tone(kind: str, score: int) -> str:
     """Return "low" (detractor, unhappy, hard), "high" (promoter, satisfied, easy) or "mid".
 
-    The bands are DESIGN.md's: NPS 0-6 / 9-10, CSAT 1-2 / 4-5, CES 4-5 / 1-2 (1 is easy).
+    The bands are the analytics library's (``tenure.analytics.feedback.BANDS``).
     """
-    if kind == SurveyKind.NPS:
-        return "low" if score <= 6 else "high" if score >= 9 else "mid"
-    if kind == SurveyKind.CSAT:
-        return "low" if score <= 2 else "high" if score >= 4 else "mid"
-    return "low" if score >= 4 else "high" if score <= 2 else "mid"
+    return scoring.tone(kind, score)
 
 
 class SurveyQuerySet(models.QuerySet):

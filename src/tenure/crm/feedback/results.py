@@ -1,8 +1,8 @@
 """Survey results: invitations, answers, response rate and the NPS, CSAT or CES.
 
-The database counts the answers per survey and score in one grouped query; the scores
-follow DESIGN.md's definitions from those counts, and the NPS margin of error is the
-analytics library's, so the formula lives in one place.
+The database counts the answers per survey and score in one grouped query; the analytics
+library turns those counts into the scores and the NPS margin of error, so the scales, the
+bands and the formulas live in one place.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, QuerySet
 
-from tenure.analytics.feedback import nps_margin_of_error
+from tenure.analytics.feedback import nps_margin_of_error, score_from_counts
 
 from .models import SCALES, SurveyKind, score_tone
 
@@ -41,12 +41,9 @@ class SurveyResults:
     @property
     def score(self) -> float | None:
         """Return the NPS or CES (-100..100), or the CSAT (%); None without answers."""
-        n = self.answered
-        if not n:
+        if not self.answered:
             return None
-        if self.kind == SurveyKind.CSAT:
-            return 100.0 * self.count("high") / n
-        return 100.0 * (self.count("high") - self.count("low")) / n
+        return score_from_counts(self.kind, self.answers)
 
     @property
     def margin_of_error(self) -> float | None:

@@ -19,9 +19,9 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from tenure.crm.customers import segments
 from tenure.crm.customers.models import Customer
-from tenure.crm.engagement.models import Complaint, ComplaintStatus
-from tenure.crm.insights.models import CustomerSnapshot
+from tenure.crm.engagement.models import Complaint
 from tenure.crm.jobs.report import JobReport
 from tenure.crm.lib import bulk
 from tenure.crm.messaging.outbox import queue_email
@@ -152,21 +152,20 @@ def _purchases(survey: Survey, now: datetime) -> QuerySet:
 def _resolved_complaints(survey: Survey, now: datetime) -> QuerySet:
     start, end = _event_window(survey, now)
     return (
-        # A reopened complaint keeps its old resolution time but is not resolved.
-        Complaint.objects.filter(status__in=[ComplaintStatus.RESOLVED, ComplaintStatus.CLOSED],
-                                 resolved_at__gt=start, resolved_at__lte=end)
+        Complaint.objects.with_resolved_time()
+        .filter(resolved_time__gt=start, resolved_time__lte=end)
         .annotate(occasion=Concat(Value("complaint:"), Cast("pk", CharField())))
-        .order_by("-resolved_at", "-pk")
+        .order_by("-resolved_time", "-pk")
     )
 
 
 def _stage_reached(survey: Survey, now: datetime) -> QuerySet | None:
     """Return the latest snapshots in the survey's segment, or None when they are stale."""
-    taken_on = CustomerSnapshot.objects.latest_date()
+    taken_on = segments.snapshots().latest_date()
     if not survey.stage or taken_on is None or taken_on < (now - CATCH_UP).date():
         return None
     return (
-        CustomerSnapshot.objects.filter(taken_on=taken_on, segment=survey.stage)
+        segments.snapshots().filter(taken_on=taken_on, segment=survey.stage)
         .annotate(occasion=Value(f"stage:{survey.stage}:{taken_on.isoformat()}"))
         .order_by("customer_id")
     )

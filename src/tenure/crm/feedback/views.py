@@ -15,7 +15,7 @@ from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
-from tenure.crm.accounts.access import customers_for_user, get_customer_for_user
+from tenure.crm.customers.access import customers_for_user, get_customer_for_user
 
 from .forms import SendSurveyForm, SurveyForm
 from .models import Answer, Invitation, Survey

@@ -14,6 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from tenure.analytics.dates import parse_time
 from tenure.crm.customers.models import Gender
 from tenure.crm.lib import bounds
 from tenure.crm.sales.models import OrderStatus
@@ -26,8 +27,6 @@ MONEY_LIMIT = bounds.MONEY_LIMIT
 QUANTITY_LIMIT = Decimal("1e9")
 # Thousands separators shops write: spaces, no-break spaces, thin spaces, apostrophes.
 _GROUPING = re.compile(r"[\s\u00a0\u2009\u202f'’]")
-_DOTTED = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?")
-_COMPACT = re.compile(r"(\d{4})(\d{2})(\d{2})")
 
 _TRUE = {"yes", "y", "1", "true", "t", "on", "да", "д", "так", "+", "x", "✓"}
 _FALSE = {"no", "n", "0", "false", "f", "off", "нет", "н", "ні", "-"}
@@ -121,47 +120,30 @@ def parse_positive_int(text: str) -> int:
 def parse_datetime(text: str) -> datetime:
     """Return an aware datetime; a date or a naive time is read in the configured time zone.
 
-    Accepted: ISO 8601 ("2024-03-05", "2024-03-05 14:30", with or without offset),
-    "05.03.2024" with an optional " 14:30[:15]", and "20240305"; from 1900 to 2100
-    (``lib.bounds``), as a date outside them is a placeholder or a typing mistake.
+    The grammar is the analytics library's (``tenure.analytics.dates``), so a file
+    ``tenure analyze`` reads, ``tenure import`` reads too: ISO 8601 with or without offset,
+    "05.03.2024" or "05/03/2024" with an optional " 14:30[:15]", "2024.03.05" and "20240305";
+    from 1900 to 2100 (``lib.bounds``), as a date outside them is a placeholder or a typing
+    mistake.
     """
-    value = _naive_or_aware(text)
-    if value is None:
-        raise ValueError(_("not a date"))
-    # Before the time zone: 0001-01-01 in UTC+2 is a day Python cannot hold.
-    bounds.check_date(value)
+    value = _time(text)
     if timezone.is_naive(value):
         value = timezone.make_aware(value)
     return value
 
 
-def _naive_or_aware(text: str) -> datetime | None:
-    if match := _COMPACT.fullmatch(text):
-        return _build(match.group(1), match.group(2), match.group(3))
-    if match := _DOTTED.fullmatch(text):
-        day, month, year, hour, minute, second = match.groups()
-        return _build(year, month, day, hour, minute, second)
-    try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-
-
-def _build(year, month, day, hour=None, minute=None, second=None) -> datetime | None:
-    try:
-        return datetime(int(year), int(month), int(day), int(hour or 0), int(minute or 0),
-                        int(second or 0))
-    except ValueError:
-        return None
-
-
 def parse_date(text: str) -> date:
     """Return a calendar date in any of the formats ``parse_datetime`` reads."""
-    value = _naive_or_aware(text)
+    return _time(text).date()
+
+
+def _time(text: str) -> datetime:
+    value = parse_time(text)
     if value is None:
         raise ValueError(_("not a date"))
+    # Before the time zone: 0001-01-01 in UTC+2 is a day Python cannot hold.
     bounds.check_date(value)
-    return value.date()
+    return value
 
 
 def parse_bool(text: str) -> bool:

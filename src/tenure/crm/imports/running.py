@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from tqdm import tqdm
 
+from tenure.crm.customers.duplicates import count_possible_duplicates
 from tenure.crm.lib import bulk
 
 from . import rejects
@@ -128,8 +129,6 @@ def _require_fields(run: ImportRun, headers: list[str]) -> None:
 
 
 def _duplicates() -> int:
-    from tenure.crm.customers.duplicates import count_possible_duplicates
-
     return count_possible_duplicates()
 
 

@@ -31,9 +31,9 @@ from tenure.crm.customers.models import Customer
 from tenure.crm.engagement.models import (
     Activity,
     Complaint,
-    ComplaintStatus,
     Interaction,
     InteractionKind,
+    resolved_time,
 )
 from tenure.crm.feedback.models import Answer, Invitation
 from tenure.crm.lib import bounds
@@ -379,12 +379,23 @@ def _feedback_sql() -> str:
 
 def _complaints_sql() -> str:
     n = _names()
-    still_open = _quoted([ComplaintStatus.NEW, ComplaintStatus.IN_PROGRESS])
-    resolved = (f"CASE WHEN c.status IN ({still_open}) THEN NULL "
-                "ELSE COALESCE(c.resolved_at, c.closed_at) END")
-    return (f"SELECT c.id, c.customer_id, {_epoch('c.opened_at')}, {_epoch(resolved)}, "
-            "c.category, "
-            f"c.severity FROM {n['complaint']} c")
+    # engagement's own rule of "resolved", compiled, so the dashboards count what it counts.
+    resolved = _sql_of(Complaint.objects.all(), resolved_time())
+    return (f"SELECT id, customer_id, {_epoch('opened_at')}, {_epoch(resolved)}, category, "
+            f"severity FROM {n['complaint']}")
+
+
+def _sql_of(queryset, expression) -> str:
+    """Return ``expression`` over ``queryset``'s table as SQL, with its parameters inlined.
+
+    ``_fetch`` runs SQL without parameters; these are the model's own choice values.
+    """
+    query = queryset.query
+    sql, params = query.get_compiler(connection=connection).compile(
+        expression.resolve_expression(query))
+    if not all(isinstance(p, str) and p.isidentifier() for p in params):
+        raise ValueError(f"not a choice value to inline: {params!r}")
+    return sql % tuple(f"'{p}'" for p in params)
 
 
 def _interactions_sql() -> str:

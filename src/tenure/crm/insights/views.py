@@ -27,12 +27,11 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from tenure.crm.accounts.access import customers_for_user
 from tenure.crm.accounts.models import User
 from tenure.crm.customers import exporting
+from tenure.crm.customers.access import customers_for_user
 from tenure.crm.customers.models import Customer
 from tenure.crm.jobs.models import PeriodicJob
-from tenure.crm.privacy.auditing import log_list_export
 
 from . import dashboards, performance, predictive, refreshing
 from . import exporting as at_risk_exporting
@@ -139,7 +138,7 @@ def at_risk(request):
         # A filter out of range is refused, not ignored: an export must not widen.
         if form.errors:
             return HttpResponseBadRequest(_("Choose the filters again: one is not valid."))
-        log_list_export(snapshots, kind, request.GET, what="at-risk list")
+        exporting.log_list_export(snapshots, kind, request.GET, what="at-risk list")
         return at_risk_exporting.response(snapshots, kind)
     page = Paginator(snapshots, AT_RISK_PAGE).get_page(request.GET.get("page"))
     query = request.GET.copy()

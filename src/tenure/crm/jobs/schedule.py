@@ -37,7 +37,7 @@ SCHEDULE = [
         every=timedelta(minutes=5)),
     Job("surveys", "tenure.crm.feedback.sending.queue_due_surveys",
         every=timedelta(minutes=15)),
-    Job("insights", "tenure.crm.jobs.nightly.refresh_insights", daily_at=time(2, 0)),
+    Job("insights", "tenure.crm.insights.nightly.refresh_insights", daily_at=time(2, 0)),
     Job("import files", "tenure.crm.imports.retention.remove_expired", every=timedelta(hours=1)),
     Job("old logs", "tenure.crm.privacy.retention.remove_expired_logs", daily_at=time(3, 0)),
 ]

@@ -113,18 +113,6 @@ def log_export(customer: Customer, *, actor=None, via: str = "web") -> LogEntry:
     )
 
 
-def log_list_export(customers, file_format: str, query, *,
-                    what: str = "customer list") -> LogEntry:
-    """Record an export of a customer list: which list, its format, size and filters."""
-    filters = {key: query.getlist(key) for key in query if key not in ("format", "page")}
-    return LogEntry.objects.create(
-        content_type=ContentType.objects.get_for_model(Customer), object_pk="",
-        object_repr=what, action=LogEntry.Action.ACCESS, cid=get_cid(),
-        additional_data={"access": "export", "format": file_format,
-                         "rows": customers.count(), "filters": filters},
-    )
-
-
 def log_erasure(customer_id: int, counts: dict, *, actor=None) -> LogEntry:
     """Record an erasure in the audit log too: who, when, which customer, how many rows."""
     return LogEntry.objects.create(

@@ -24,6 +24,8 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connections
 
+from tenure.crm.imports.models import ImportRun
+
 from .identifiers import Identifiers
 
 # The file mail backend ends every message with a line of 79 dashes.
@@ -128,8 +130,6 @@ def _change_for(path: Path, head: bytes, pattern: re.Pattern, raw_terms: list[by
 def _candidate_files() -> Iterator[Path]:
     """Yield every regular file under the var folder and the mail folder, and every
     rejects file an import wrote elsewhere; the live database files excepted."""
-    from tenure.crm.imports.models import ImportRun
-
     skip = _database_files()
     seen: set[Path] = set()
     roots = [Path(settings.VAR_DIR), *_mail_dirs()]

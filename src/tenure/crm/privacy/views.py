@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from tenure.crm.accounts.access import get_customer_for_user
+from tenure.crm.customers.access import get_customer_for_user
 
 from . import auditing, erasing, exporting
 from .forms import AuditFilterForm, ErasureForm

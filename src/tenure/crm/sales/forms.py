@@ -8,8 +8,8 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from tenure.crm.customers.forms import start_of_day
 from tenure.crm.lib import bounds
+from tenure.crm.lib.days import start_of_day
 
 from .models import OrderStatus
 

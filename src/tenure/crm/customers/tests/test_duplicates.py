@@ -5,7 +5,7 @@ from io import StringIO
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from tenure.crm.accounts.access import customers_for_user
+from tenure.crm.customers.access import customers_for_user
 from tenure.crm.customers.duplicates import count_possible_duplicates, possible_duplicates
 from tenure.crm.customers.models import Customer, CustomerMerge
 from tenure.crm.testing import TenureTestCase

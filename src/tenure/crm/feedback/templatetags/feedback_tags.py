@@ -8,7 +8,7 @@ from django.conf import settings
 from django.utils.translation import get_language, to_locale
 from django.utils.translation import gettext as _
 
-from tenure.crm.insights.models import Segment
+from tenure.crm.customers import segments
 
 register = template.Library()
 
@@ -58,4 +58,4 @@ def tone_count(results, tone: str) -> int:
 @register.filter
 def segment_name(key: str) -> str:
     """Write an RFM segment's name ("champions" -> "Champions")."""
-    return dict(Segment.choices).get(key, key) or "—"
+    return dict(segments.choices()).get(key, key) or "—"

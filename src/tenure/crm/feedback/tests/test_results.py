@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from unittest import mock
+
+from tenure.analytics import feedback as scoring
 from tenure.analytics.feedback import ces, csat, nps
-from tenure.crm.feedback.models import Answer, Invitation, SurveyKind
+from tenure.crm.feedback.models import Answer, Invitation, SurveyKind, score_tone
 from tenure.crm.feedback.results import SurveyResults, results_by_survey
 
 from .base import FeedbackTestCase
@@ -35,6 +38,27 @@ class ResultsTestCase(FeedbackTestCase):
         self.assertAlmostEqual(results.margin_of_error, expected.margin_of_error)
         self.assertEqual([results.count(t) for t in ("high", "mid", "low")],
                          [expected.promoters, expected.passives, expected.detractors])
+
+    def test_it_scores_the_nps_from_the_counts(self):
+        # 3 promoters (10, 10, 9), 2 passives (8, 7), 3 detractors (6, 2, 0) of 8:
+        # 100 * (3 - 3) / 8 = 0; the 95 % margin is 1.96 * sqrt(6/8 / 8) * 100.
+        results = self.results(self.survey_with(SurveyKind.NPS, [10, 10, 9, 8, 7, 6, 2, 0]))
+        self.assertEqual(results.answers, {10: 2, 9: 1, 8: 1, 7: 1, 6: 1, 2: 1, 0: 1})
+        self.assertEqual(results.score, 0.0)
+        self.assertAlmostEqual(results.margin_of_error, 1.96 * (0.75 / 8) ** 0.5 * 100)
+
+    def test_a_band_moved_in_the_library_moves_in_the_crm(self):
+        scores = [10, 9, 8, 7, 6, 0]
+        survey = self.survey_with(SurveyKind.NPS, scores)
+        self.assertEqual(self.results(survey).score, 0.0)  # (2 - 2) / 6
+        stricter = {"low": (0, 7), "high": (9, 10)}
+        with mock.patch.dict(scoring.BANDS, nps=stricter):
+            results = self.results(survey)
+            self.assertAlmostEqual(results.score, 100 * (2 - 3) / 6)
+            self.assertEqual(results.count("mid"), 1)
+            self.assertAlmostEqual(results.score, nps(scores).score)
+            self.assertTrue(survey.is_low(7))
+            self.assertEqual(score_tone(SurveyKind.NPS, 7), "low")
 
     def test_csat_and_ces_are_the_librarys(self):
         csat_scores, ces_scores = [5, 4, 3, 2, 1, 4], [1, 2, 2, 3, 5]

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 
 from tenure.crm.engagement.models import (
     OPEN_STATUSES,
+    RESOLVED_STATUSES,
     Complaint,
     ComplaintCategory,
     ComplaintEvent,
@@ -69,7 +70,6 @@ parse_status = parse_choice(
 
 FIELDS = ["customer", "order", "category", "severity", "channel", "description", "status",
           "opened_at", "due_at", "resolved_at", "closed_at", "resolution"]
-DONE = (ComplaintStatus.RESOLVED, ComplaintStatus.CLOSED)
 
 
 def load(rows: Rows, ctx: Context) -> Counts:
@@ -133,7 +133,7 @@ def _check_resolution(rows: Rows, cols: dict) -> None:
             status = cols["status"][index] = (
                 ComplaintStatus.RESOLVED if resolved else ComplaintStatus.NEW)
         opened = cols["opened_at"][index]
-        if status in DONE and resolved is None:
+        if status in RESOLVED_STATUSES and resolved is None:
             rows.reject(index, "resolved_at",
                         _("a resolved or closed complaint needs its resolution date"))
         elif status in OPEN_STATUSES and resolved is not None:

@@ -175,6 +175,11 @@ class EngagementLoadingTestCase(TenureTestCase):
         ])
         self.assertEqual({(r["opened_at"], r["category"], r["severity"]) for r in rows},
                          {(datetime(2025, 4, 1, 8), "delivery", "high")})
+        # engagement's rule, read through its queryset, resolves the same complaints.
+        times = (Complaint.objects.with_resolved_time().exclude(resolved_time=None)
+                 .values_list("resolved_time", flat=True))
+        self.assertEqual(sorted(t.replace(tzinfo=None) for t in times),
+                         [r["resolved_at"] for r in rows if r["resolved_at"]])
 
     def test_it_loads_contacts_but_not_notes(self):
         when = datetime(2025, 5, 1, 10, tzinfo=UTC)

@@ -9,10 +9,10 @@ from decimal import Decimal
 from django.db import connection
 
 from tenure.crm.customers.models import Customer
+from tenure.crm.insights import nightly
 from tenure.crm.insights.loading import load_customers, load_transactions
 from tenure.crm.insights.models import CustomerSnapshot, InsightsRun
 from tenure.crm.insights.refreshing import refresh_insights
-from tenure.crm.jobs import nightly
 from tenure.crm.sales.models import Order
 from tenure.crm.testing import TenureTestCase
 

@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from tenure.crm.customers.models import Customer
 from tenure.crm.insights.models import CustomerSnapshot, InsightsRun
+from tenure.crm.jobs.models import PeriodicJob, WorkerProcess
 from tenure.crm.sales.models import Order
 from tenure.crm.testing import TenureTestCase
 
@@ -486,8 +487,6 @@ class RefreshButtonTestCase(TenureTestCase):
         self.assertEqual(response.context["total"]["revenue"], 1200.0)  # 12 orders of 100
 
     def test_it_hands_the_refresh_to_a_running_worker(self):
-        from tenure.crm.jobs.models import PeriodicJob, WorkerProcess
-
         WorkerProcess.start()  # alive: it beat its heart just now
         PeriodicJob.objects.create(name="insights", next_run_at=datetime(2030, 1, 1, tzinfo=UTC))
         self.login(self.admin)
@@ -498,8 +497,6 @@ class RefreshButtonTestCase(TenureTestCase):
                         datetime(2030, 1, 1, tzinfo=UTC))
 
     def test_it_refreshes_in_the_request_when_the_worker_is_silent(self):
-        from tenure.crm.jobs.models import WorkerProcess
-
         WorkerProcess.objects.create(hostname="elsewhere", pid=1,
                                      heartbeat_at=datetime(2020, 1, 1, tzinfo=UTC))
         self.login(self.admin)

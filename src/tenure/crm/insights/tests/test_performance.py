@@ -15,6 +15,7 @@ from tenure.crm.customers.models import Customer
 from tenure.crm.engagement.models import Activity, Complaint
 from tenure.crm.feedback.models import Answer, Invitation, Survey
 from tenure.crm.insights import performance
+from tenure.crm.insights.models import InsightsRun
 from tenure.crm.insights.performance import manager_performance, period_starts
 from tenure.crm.sales.models import Order, OrderStatus, Return
 from tenure.crm.testing import TenureTestCase
@@ -333,8 +334,6 @@ class ManagerPerformanceTestCase(TenureTestCase):
         self.assertNotIn("rows", r.context)
 
     def test_the_other_insights_pages_link_to_it(self):
-        from tenure.crm.insights.models import InsightsRun
-
         InsightsRun.objects.create(as_of=date(2026, 4, 9), status=InsightsRun.Status.DONE,
                                    results={"kpis": {}, "warnings": []})
         r = self.get(self.admin)

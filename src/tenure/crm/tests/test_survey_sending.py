@@ -11,11 +11,10 @@ from django.test.utils import override_settings
 from tenure.crm.engagement.models import Complaint, ComplaintCategory, ComplaintStatus
 from tenure.crm.feedback.models import Invitation, SurveyKind, SurveyTrigger
 from tenure.crm.feedback.sending import SurveyNotSent, queue_due_surveys, send_survey_now
+from tenure.crm.feedback.tests.base import NOW, FeedbackTestCase
 from tenure.crm.insights.models import CustomerSnapshot
 from tenure.crm.messaging.models import Message
 from tenure.crm.sales.models import OrderStatus
-
-from .base import NOW, FeedbackTestCase
 
 
 @time_machine.travel(NOW, tick=False)

@@ -1,6 +1,9 @@
-"""The nightly job: refresh the Insights figures as of today."""
+"""The nightly job: refresh the Insights figures as of today (the worker's schedule names it)."""
 
 from __future__ import annotations
+
+from .models import InsightsRun
+from .refreshing import refresh_insights as refresh
 
 
 class RefreshFailed(Exception):
@@ -9,9 +12,6 @@ class RefreshFailed(Exception):
 
 def refresh_insights() -> str:
     """Refresh Insights as of today; raise when the run failed."""
-    from tenure.crm.insights.models import InsightsRun
-    from tenure.crm.insights.refreshing import refresh_insights as refresh
-
     run = refresh()
     if run.status != InsightsRun.Status.DONE:
         raise RefreshFailed(run.error)

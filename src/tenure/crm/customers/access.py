@@ -10,11 +10,11 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
 
+from .models import Customer
+
 
 def customers_for_user(user) -> QuerySet:
     """Return the customers ``user`` may see."""
-    from tenure.crm.customers.models import Customer
-
     if not user.has_perm("customers.view_customer"):
         raise PermissionDenied
     customers = Customer.objects.all()
@@ -32,15 +32,3 @@ def get_customer_for_user(user, pk: int, *, edit: bool = False):
         return customers.get(pk=pk)
     except (ValueError, TypeError, customers.model.DoesNotExist):
         raise Http404 from None
-
-
-def orders_for_user(user) -> QuerySet:
-    """Return the orders ``user`` may see."""
-    from tenure.crm.sales.models import Order
-
-    if not user.has_perm("sales.view_order"):
-        raise PermissionDenied
-    orders = Order.objects.all()
-    if user.sees_only_own_customers:
-        orders = orders.filter(customer__manager=user)
-    return orders

@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from email.utils import make_msgid
 
+from tenure.crm.customers import timeline as timeline_module
 from tenure.crm.customers.models import Customer
 from tenure.crm.customers.timeline import timeline
 from tenure.crm.engagement.models import Activity, Complaint, Interaction
@@ -88,3 +89,10 @@ class TimelineTestCase(TenureTestCase):
             before = page[-1].time
         self.assertEqual(len(seen), 126)
         self.assertEqual(len({(e.kind, e.order) for e in seen}), 126)
+
+
+class TimelineSourcesTestCase(TenureTestCase):
+    def test_the_apps_above_customers_register_their_sources_in_the_page_order(self):
+        # engagement and feedback hand theirs over from AppConfig.ready.
+        self.assertEqual(list(timeline_module.KINDS), list(timeline_module.ORDER))
+        self.assertEqual(set(timeline_module.SOURCES), set(timeline_module.ORDER))
