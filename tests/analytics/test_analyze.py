@@ -128,8 +128,11 @@ def test_report_html_is_self_contained(cdnow_report):
     assert "echarts" in html and 'id="report-data"' in html
     for remote in ('src="http', "src='http", 'href="http', "@import", "url(http"):
         assert remote not in html
-    # The value and churn section's data: the models' estimates and the churn metrics.
-    assert '"value":{"models":[{"name":"BG/NBD"' in html
+    # The value and churn section's data: the estimates of the purchase model the holdout
+    # comparison chose (never BG/NBD, whose P(alive) is 1 for every one-time buyer).
+    assert ('"value":{"models":[{"name":"MBG/NBD"' in html
+            or '"value":{"models":[{"name":"Pareto/NBD"' in html)
+    assert "BG/NBD is shown for reference but not chosen" in html
     assert '"metrics":[{"model":"model"' in html
     # 18 months are too short for each customer's own rhythm: the longest fixed horizon
     # that fits is used, and the report says so.
