@@ -166,7 +166,14 @@ def select_purchase_model(
     comparison = holdout.compare_models(models, data)
     metrics = comparison.metrics
     labels = [m(time_unit=unit).label for m in candidates]
-    best = str(metrics.loc[labels, "mae"].idxmin())
+    # A fit that did not converge may predict the holdout well by chance; it is chosen
+    # only when no candidate converged.
+    converged = [label for label in labels if comparison.models[label].converged_]
+    best = str(metrics.loc[converged or labels, "mae"].idxmin())
+    for label in labels:
+        if label not in converged:
+            notes.append(f"{label} did not converge on the calibration period; "
+                         f"{'it is not chosen' if converged else 'no candidate did'}.")
     calibrated = comparison.models[best]
     model = type(calibrated)(time_unit=unit).fit(summary)
     for cls in reference:

@@ -36,9 +36,10 @@ def simulate_orders(customers: list[Customer], seed: int = 7) -> list[Order]:
         first = rng.uniform(0, DAYS - 30)
         rate = rng.gamma(0.8, 1 / 25)  # purchases per day
         life = rng.exponential(400)
+        spend = rng.gamma(4, 15)  # the customer's mean order value
         day, k = first, 0
         while day < min(first + life, DAYS):
-            total = Decimal(f"{rng.gamma(3, 20):.2f}")
+            total = Decimal(f"{rng.gamma(6, spend / 6):.2f}")
             orders.append(Order(
                 external_id=f"{person.pk}-{k}", customer=person, total=total,
                 cost=(total * Decimal("0.6")).quantize(Decimal("0.01")) if k % 3 else None,
