@@ -26,17 +26,18 @@ import pandas as pd
 from ..exceptions import InputError
 from ..summary import customer_summary
 from . import holdout
-from .base import MaximumLikelihoodModel
 from .bgnbd import BetaGeo
 from .mbgnbd import ModifiedBetaGeo
 from .pnbd import ParetoNBD
 
+#: The continuous-time purchase models (MBG/NBD is a BetaGeo).
+PurchaseModel = BetaGeo | ParetoNBD
 #: Models that may be chosen: their P(alive) falls for one-time buyers as time passes.
-CANDIDATES: tuple[type[MaximumLikelihoodModel], ...] = (ParetoNBD, ModifiedBetaGeo)
+CANDIDATES: tuple[type[PurchaseModel], ...] = (ParetoNBD, ModifiedBetaGeo)
 #: Models compared for reference only (BG/NBD: P(alive) = 1 at frequency 0).
-REFERENCE: tuple[type[MaximumLikelihoodModel], ...] = (BetaGeo,)
+REFERENCE: tuple[type[PurchaseModel], ...] = (BetaGeo,)
 #: The model used when there is too little history to compare on a holdout.
-FALLBACK: type[MaximumLikelihoodModel] = ModifiedBetaGeo
+FALLBACK: type[PurchaseModel] = ModifiedBetaGeo
 HOLDOUT_DAYS = 180
 MIN_REPEAT_BUYERS = 30
 #: Above this many customers the comparison is fitted on a deterministic sample of them.
@@ -49,7 +50,7 @@ class Selection:
 
     Attributes
     ----------
-    model : MaximumLikelihoodModel
+    model : BetaGeo or ParetoNBD
         The chosen model, fitted on every customer's whole history up to ``as_of``.
     label : str
         Its name (``model.label``: "Pareto/NBD", "MBG/NBD").
@@ -59,7 +60,7 @@ class Selection:
         comparison.
     by_frequency : pandas.DataFrame or None
         Mean actual and predicted holdout purchases by calibration frequency.
-    calibrated : MaximumLikelihoodModel or None
+    calibrated : BetaGeo or ParetoNBD, or None
         The chosen model as fitted on the calibration period (for the tracking chart).
     calibration_end : date
         Last day of the calibration period.
@@ -71,11 +72,11 @@ class Selection:
         Why a model was or was not chosen, the sample used.
     """
 
-    model: MaximumLikelihoodModel
+    model: PurchaseModel
     label: str
     comparison: pd.DataFrame | None
     by_frequency: pd.DataFrame | None
-    calibrated: MaximumLikelihoodModel | None
+    calibrated: PurchaseModel | None
     calibration_end: date
     holdout_days: int
     compared_customers: int = 0
@@ -87,8 +88,8 @@ def select_purchase_model(
     as_of: Any,
     *,
     holdout_days: int = HOLDOUT_DAYS,
-    candidates: Sequence[type[MaximumLikelihoodModel]] = CANDIDATES,
-    reference: Sequence[type[MaximumLikelihoodModel]] = REFERENCE,
+    candidates: Sequence[type[PurchaseModel]] = CANDIDATES,
+    reference: Sequence[type[PurchaseModel]] = REFERENCE,
     min_repeat_buyers: int = MIN_REPEAT_BUYERS,
     max_customers: int = MAX_CUSTOMERS,
     unit: str = "day",
@@ -162,19 +163,20 @@ def select_purchase_model(
                      f"({repeat}): {model.label} is used without a holdout comparison.")
         return Selection(model, model.label, None, None, None, calibration_end, days, 0, notes)
     data = _sample(data, max_customers, notes)
-    models = [m(time_unit=unit) for m in (*candidates, *reference)]
+    models: list[PurchaseModel] = [m(time_unit=unit) for m in (*candidates, *reference)]
     comparison = holdout.compare_models(models, data)
     metrics = comparison.metrics
     labels = [m(time_unit=unit).label for m in candidates]
     # A fit that did not converge may predict the holdout well by chance; it is chosen
     # only when no candidate converged.
-    converged = [label for label in labels if comparison.models[label].converged_]
+    by_label = {m.label: m for m in models}  # fitted in place by compare_models
+    converged = [label for label in labels if by_label[label].converged_]
     best = str(metrics.loc[converged or labels, "mae"].idxmin())
     for label in labels:
         if label not in converged:
             notes.append(f"{label} did not converge on the calibration period; "
                          f"{'it is not chosen' if converged else 'no candidate did'}.")
-    calibrated = comparison.models[best]
+    calibrated = by_label[best]
     model = type(calibrated)(time_unit=unit).fit(summary)
     for cls in reference:
         label = cls(time_unit=unit).label

@@ -1,7 +1,11 @@
 """The refresh of the analytics: load the CRM's tables, call the library, store the results.
 
 ``refresh_insights()`` is the whole workflow; the nightly command and the pages' "Refresh
-now" button call it. It never raises for a failure of the analytics: the run is recorded
+now" button call it. It is load (``loading.py``) -> `tenure.analytics.analyze.analyze` (the
+one analysis, the same as ``tenure analyze``'s: same purchase-model selection, same churn
+model, so a file export of the orders gives the same scores) -> store: this module,
+``valuation.py`` and ``risk.py`` only convert the analysis into the stored format below;
+the transitions (they need the previous snapshot) and the sales forecasts are added here. It never raises for a failure of the analytics: the run is recorded
 as failed with the error message (STYLE.md: catch at the boundary).
 
 The format of ``InsightsRun.results`` (version 1)
@@ -57,9 +61,11 @@ A **table** is ``{"columns": [name, ...], "rows": [[value, ...], ...]}``; read i
 ``typical_customer``: the library's dict (attribute -> value), values JSON-safe.
 ``feedback``: null (survey scores are not part of the refresh yet; the churn model reads the
     answers).
-``value``: the purchase-model comparison, the chosen model and the spend model, the P(alive)
-    matrix and the tracking chart (``valuation.py`` documents it); null when it failed.
-``churn``: the churn model's quality beside its baselines (``risk.py`` documents it).
+``value``: the purchase-model comparison, the chosen model (``chosen``; ``p_alive_model`` names
+    the model P(alive) comes from) and the spend model, the P(alive) matrix and the tracking
+    chart (``valuation.py`` documents it); null when it failed.
+``churn``: the churn model's quality beside its baselines, its horizon in words and in days
+    (``horizon_days``) (``risk.py`` documents it).
 ``forecast``: ``{"day"|"week"|"month": ...}`` sales forecasts (``forecasting.py``).
 ``timings``: ``{step: seconds}`` of this run.
 ``skipped``: one sentence per table whose out-of-range rows the refresh left out (an order
