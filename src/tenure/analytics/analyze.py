@@ -290,7 +290,7 @@ def analyze(
 
         step("KPIs")
         kpis_by_period, bridges = _kpis(tx, (*periods, period), window_days)
-        kpis_by = _kpis_by(tx, rfm, con, dimensions, periods, window_days)
+        kpis_by = _kpis_by(tx, rfm, dimensions, periods, window_days)
 
         step("cohorts")
         cohort_tables = cohort_tables_of(tx, "month", (*cohort_measures, "customers"))
@@ -316,7 +316,7 @@ def analyze(
         )
         if customers is not None:
             step("profiles")
-            _profiles(analysis, tx, customers, con)
+            _profiles(analysis, tx, customers)
 
         step("value")
         analysis.value = _values(tx, summary_df, as_of, notes, tracking=tracking)
@@ -409,14 +409,14 @@ def _kpis(tx: Any, periods: Sequence[str], window_days: int
     return kpis, bridges
 
 
-def _kpis_by(tx: Any, rfm: pd.DataFrame, con: Any, dimensions: Sequence[str],
+def _kpis_by(tx: Any, rfm: pd.DataFrame, dimensions: Sequence[str],
              periods: Sequence[str], window_days: int) -> dict[str, dict[str, pd.DataFrame]]:
     """Return the KPIs of each period split by each dimension that has a value somewhere."""
     from tenure.analytics import kpi
 
     tables: dict[str, dict[str, pd.DataFrame]] = {}
     for dimension in dimensions:
-        source = _with_segment(tx, rfm, con) if dimension == "segment" else tx
+        source = _with_segment(tx, rfm) if dimension == "segment" else tx
         if not _has_values(source, dimension):
             continue
         tables[dimension] = {
@@ -426,15 +426,13 @@ def _kpis_by(tx: Any, rfm: pd.DataFrame, con: Any, dimensions: Sequence[str],
     return tables
 
 
-def _with_segment(tx: Any, rfm: pd.DataFrame, con: Any) -> Any:
+def _with_segment(tx: Any, rfm: pd.DataFrame) -> Any:
     """Return the transactions with each customer's segment on the snapshot date."""
-    labels = con.create_table(
-        "customer_segments",
+    # A memtable joins on whichever backend holds the transactions.
+    labels = ibis.memtable(
         pa.table({"customer_id": rfm["customer_id"].astype(str).tolist(),
                   "segment_now": rfm["segment"].astype(str).tolist()},
-                 schema=pa.schema([("customer_id", pa.string()), ("segment_now", pa.string())])),
-        overwrite=True,
-    )
+                 schema=pa.schema([("customer_id", pa.string()), ("segment_now", pa.string())])))
     if "segment" in tx.columns:
         tx = tx.drop("segment")
     joined = tx.left_join(labels, tx.customer_id == labels.customer_id)
@@ -490,7 +488,7 @@ def _cohort_frame(table: pd.DataFrame) -> pd.DataFrame:
     return table.sort_index()
 
 
-def _profiles(analysis: Analysis, tx: Any, customers: Any, con: Any) -> None:
+def _profiles(analysis: Analysis, tx: Any, customers: Any) -> None:
     """Add the return on relationship and the best and typical customers' profiles."""
     from tenure.analytics import kpi
     from tenure.analytics import segments as seg
