@@ -5,8 +5,9 @@ now" button call it. It is load (``loading.py``) -> `tenure.analytics.analyze.an
 one analysis, the same as ``tenure analyze``'s: same purchase-model selection, same churn
 model, so a file export of the orders gives the same scores) -> store: this module,
 ``valuation.py`` and ``risk.py`` only convert the analysis into the stored format below;
-the transitions (they need the previous snapshot) and the sales forecasts are added here. It never raises for a failure of the analytics: the run is recorded
-as failed with the error message (STYLE.md: catch at the boundary).
+the transitions (they need the previous snapshot) and the sales forecasts are added here.
+It never raises for a failure of the analytics: the run is recorded as failed with the
+error message (STYLE.md: catch at the boundary).
 
 The format of ``InsightsRun.results`` (version 1)
 -------------------------------------------------
@@ -234,7 +235,9 @@ def _compute(as_of: date, progress: Callable[[str], None]) -> tuple[dict, pd.Dat
             sources=_churn_sources(tables), tracking=True,
             on_step=lambda step: progress(step) if step in STEPS else None)
         _store_timings(results, analysis.timings)
-        results["warnings"] += analysis.notes
+        # The model selection's notes are not failures: the models page shows them.
+        chosen = set(analysis.value.selection.notes) if analysis.value is not None else set()
+        results["warnings"] += [n for n in analysis.notes if n not in chosen]
         _store(results, analysis, tables)
         value = analysis.value
         progress("forecast")
