@@ -10,6 +10,7 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -20,6 +21,7 @@ from tenure.analytics.analyze import (
     abc_xyz_table,
     segment_table,
 )
+from tenure.analytics.exceptions import InputError
 from tenure.analytics.report import KPI_COLUMNS, report_data, write_report
 
 CDNOW = Path("/work/shared/data/cdnow/CDNOW_master.txt")
@@ -128,8 +130,11 @@ def test_report_html_is_self_contained(cdnow_report):
     assert "echarts" in html and 'id="report-data"' in html
     for remote in ('src="http', "src='http", 'href="http', "@import", "url(http"):
         assert remote not in html
-    # The value and churn section's data: the models' estimates and the churn metrics.
-    assert '"value":{"models":[{"name":"BG/NBD"' in html
+    # The value and churn section's data: the estimates of the purchase model the holdout
+    # comparison chose (never BG/NBD, whose P(alive) is 1 for every one-time buyer).
+    assert ('"value":{"models":[{"name":"MBG/NBD"' in html
+            or '"value":{"models":[{"name":"Pareto/NBD"' in html)
+    assert "BG/NBD is shown for reference but not chosen" in html
     assert '"metrics":[{"model":"model"' in html
     # One horizon for the whole shop, from its rhythm: 2 x the repeat buyers' median
     # typical gap (65 days) reads as 120 days, which 18 months of history hold.
@@ -296,3 +301,59 @@ def test_the_unfinished_period_is_labelled_so_far_and_left_out_of_the_tiles():
     assert [row["period"] for row in data["kpis"]] == ["2024-01", "2024-02", "2024-03 (so far)"]
     assert tile(data, "Customer retention rate")["value"] == 1.0  # February's
     assert tile(data, "Average check")["note"].startswith("2024-02:")
+
+
+# --- the parameters the CRM's refresh uses ------------------------------------------------
+
+@pytest.fixture(scope="module")
+def cdnow_sample_analysis():
+    sample = CDNOW.with_name("CDNOW_sample.txt")
+    if not sample.exists():
+        pytest.skip(f"{sample} is missing")
+    from tenure.analytics.analyze import analyze
+
+    people = pd.DataFrame({"customer_id": [f"{i}" for i in range(1, 2358)]})
+    return analyze(sample, columns=[None, "customer_id", "time", None, "amount"],
+                   as_of="1998-06-30", churn=False, periods=("week", "month"),
+                   dimensions=("segment", "store"), customers=people, tracking=True,
+                   cohort_measures=("customers", "revenue", "revenue_per_customer"))
+
+
+def test_it_computes_every_period_and_dimension_asked(cdnow_sample_analysis):
+    a = cdnow_sample_analysis
+    assert set(a.kpis_by_period) == set(a.bridges) == {"week", "month"}
+    assert a.kpis.equals(a.kpis_by_period["month"])
+    # No store column in the file: that dimension is left out, not an empty table.
+    assert set(a.kpis_by) == {"segment"}
+    by_segment = a.kpis_by["segment"]["month"]
+    assert set(by_segment["segment"]) <= set(a.rfm["segment"])
+
+
+def test_its_cohort_tables_share_their_sizes(cdnow_sample_analysis):
+    tables = cdnow_sample_analysis.cohort_tables
+    assert set(tables) == {"customers", "revenue", "revenue_per_customer"}
+    sizes = tables["customers"]["size"]
+    assert (tables["revenue"]["size"] == sizes).all() and sizes.sum() == 2357
+    ratio = tables["revenue"]["0"] / sizes
+    assert np.allclose(tables["revenue_per_customer"]["0"], ratio)
+    assert (cdnow_sample_analysis.cohorts["customers"] == sizes).all()
+
+
+def test_its_value_comes_from_the_selected_model(cdnow_sample_analysis):
+    value = cdnow_sample_analysis.value
+    assert value.purchase is value.selection.model
+    assert value.selection.label in {"Pareto/NBD", "MBG/NBD"}
+    customers = cdnow_sample_analysis.customers
+    one_timers = customers[(customers["frequency"] == 0) & (customers["T"] > 365)]
+    assert len(one_timers) and one_timers["p_alive"].max() < 1
+    assert value.tracking is not None and set(value.tracking["period"]) == {
+        "calibration", "holdout"}
+
+
+def test_it_refuses_an_unknown_period_or_dimension():
+    from tenure.analytics.analyze import analyze
+
+    with pytest.raises(InputError, match="periods"):
+        analyze(pd.DataFrame(), periods=("fortnight",))
+    with pytest.raises(InputError, match="dimensions"):
+        analyze(pd.DataFrame(), dimensions=("colour",))

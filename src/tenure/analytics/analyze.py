@@ -1,18 +1,24 @@
-"""One call from a transactions file to every retention table: ``tenure analyze``.
+"""The one analysis of a transactions source: ``tenure analyze`` and the CRM's refresh.
 
 :func:`analyze` reads the transactions once, materialises them in DuckDB, and runs the
-library's steps over that one table: the per-customer summary, period KPIs and the
-N x V x L bridge, the cohort table, RFM segments, ABC/XYZ classes and behavioural
-clusters, and each customer's value and churn risk (BG/NBD and Gamma-Gamma for CLV, P(alive)
-and expected purchases; the churn model with its reasons). The per-customer summary is
-computed once and handed to every step that needs it.
+library's steps over that one table: the per-customer summary, RFM segments, period KPIs
+(for each period asked, by dimension when asked) and the N x V x L bridge, cohort tables,
+ABC/XYZ classes, behavioural clusters, the profiles of the best and the typical customer
+(given a customers table), and each customer's value and churn risk. Value comes from the
+purchase model `tenure.analytics.clv.selection.select_purchase_model` chooses on a holdout,
+with Gamma-Gamma spend; churn from `tenure.analytics.churn.predict_churn` with its optional
+sources. The per-customer summary is computed once and handed to every step that needs it.
+
+The CRM's refresh (``tenure.crm.insights.refreshing``) loads its tables, calls
+:func:`analyze` and stores the result, so the CRM and ``tenure analyze`` give the same CLV,
+P(alive), churn risk and segment for the same data.
 :func:`tenure.analytics.report.write_report` turns the result into files.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -27,10 +33,17 @@ import pyarrow.compute as pc
 from tenure.analytics.exceptions import AnalyticsError, InputError
 
 PERIODS = ("week", "month", "quarter", "year")
-STEPS = ("read", "summary", "KPIs", "cohorts", "segments", "ABC/XYZ", "clusters", "value",
-         "churn", "report")
+#: Columns the KPIs can be split by (``segment``: each customer's segment on ``as_of``).
+DIMENSIONS = ("channel", "store", "manager", "segment")
+COHORT_MEASURES = ("customers", "revenue", "revenue_per_customer")
+STEPS = ("read", "summary", "segments", "KPIs", "cohorts", "ABC/XYZ", "clusters", "profiles",
+         "value", "churn", "report")
 #: Horizons of the per-customer value columns.
 EXPECTED_DAYS = 90
+#: Share of customers (by revenue) whose profile is "the best customers".
+BEST_SHARE = 0.10
+#: Churn sources `predict_churn` reads besides the transactions.
+CHURN_SOURCES = ("feedback", "complaints", "interactions", "messages")
 
 #: The columns of ``customers.csv``, in order.
 CUSTOMER_COLUMNS = [
@@ -48,6 +61,38 @@ SEGMENT_COLUMNS = [
 
 
 @dataclass
+class Value:
+    """Customer value: the chosen purchase model, the spend model and every buyer's scores.
+
+    Attributes
+    ----------
+    selection : Selection
+        `tenure.analytics.clv.selection.select_purchase_model`'s result: the chosen model
+        (``selection.model``), the holdout comparison and its notes.
+    spend : GammaGamma
+        The spend model, fitted in days.
+    scores : DataFrame
+        One row per customer of the summary, in its order: ``customer_id``, ``clv``
+        (expected margin of the next 12 months, discounted 1 % a month; revenue when the
+        data has no margin), ``p_alive``, ``expected_purchases`` (next ``EXPECTED_DAYS``
+        days), ``expected_spend``; unrounded.
+    tracking : DataFrame or None
+        Cumulative repeat purchases, actual and expected by the calibrated model, per week
+        (`tenure.analytics.clv.holdout.cumulative_purchases`), when asked for.
+    """
+
+    selection: Any
+    spend: Any
+    scores: pd.DataFrame
+    tracking: pd.DataFrame | None = None
+
+    @property
+    def purchase(self) -> Any:
+        """The chosen purchase model, fitted on the whole history."""
+        return self.selection.model
+
+
+@dataclass
 class Analysis:
     """Every table of one analysis; :func:`analyze` builds it.
 
@@ -62,7 +107,7 @@ class Analysis:
     summary : DataFrame
         One row per customer (:func:`tenure.analytics.summary.customer_summary`).
     kpis : DataFrame
-        One row per period (:func:`tenure.analytics.kpi.period_kpis`).
+        One row per ``period`` (:func:`tenure.analytics.kpi.period_kpis`).
     bridge : DataFrame
         Revenue change between consecutive periods split into N, V and L effects.
     cohorts : DataFrame
@@ -71,7 +116,7 @@ class Analysis:
     rfm : DataFrame
         ``customer_id, r, f, m, rfm, segment``.
     segments : DataFrame
-        One row per RFM segment (the ``segments.csv`` columns).
+        One row per RFM segment (the ``segments.csv`` columns), every named segment.
     abc_xyz : DataFrame
         ``customer_id, abc, xyz, abc_xyz``.
     abc_xyz_table : DataFrame
@@ -80,16 +125,31 @@ class Analysis:
         Behavioural clusters, None when they could not be computed (see ``notes``).
     customers : DataFrame
         One row per customer with every score (the ``customers.csv`` columns): besides the
-        summary and segments, ``clv`` (expected margin of the next 12 months, discounted
-        1 % a month; revenue when the file has no margin), ``p_alive``,
-        ``expected_purchases_90d`` (BG/NBD and Gamma-Gamma fitted in days), ``churn_risk``
-        (probability of no purchase within the customer's rhythm) and ``churn_reasons``
-        (the model's reasons as sentences joined by "; "); empty where not computed.
+        summary and segments, ``clv``, ``p_alive`` and ``expected_purchases_90d`` (from
+        ``value``, rounded), ``churn_risk`` and ``churn_reasons`` (the model's reasons as
+        sentences joined by "; "); empty where not computed.
     value_models : dict or None
-        The fitted ``purchase`` (BG/NBD) and ``spend`` (Gamma-Gamma) models.
+        The fitted ``purchase`` (the chosen model) and ``spend`` (Gamma-Gamma) models.
+    value : Value or None
+        The model selection and the unrounded value scores.
     churn : ChurnResult or None
         The churn model's result (`tenure.analytics.churn.predict_churn`), with its
-        metrics beside the baselines.
+        metrics beside the baselines and the structured reasons.
+    kpis_by_period, bridges : dict
+        The KPI and bridge tables of every period asked for (``periods``), by period.
+    kpis_by : dict
+        ``{dimension: {period: table}}``: the KPIs with the dimension's column first, for
+        each dimension asked for that has a value somewhere.
+    cohort_tables : dict
+        ``{measure: table}``: monthly cohorts (``period``) with ``cohort``, ``size``, then
+        ``0`` .. ``n``; ``customers`` as shares, ``revenue`` and ``revenue_per_customer``
+        as amounts.
+    return_on_relationship : float or None
+        ROR as of ``as_of`` (needs the customers table).
+    best_customers : DataFrame or None
+        The profile of the top ``BEST_SHARE`` by revenue (needs the customers table).
+    typical_customer : dict or None
+        The typical customer (needs the customers table).
     notes : list of str
         What was left out and why.
     """
@@ -111,7 +171,15 @@ class Analysis:
     clusters: Any
     customers: pd.DataFrame
     value_models: dict | None = None
+    value: Value | None = None
     churn: Any = None
+    kpis_by_period: dict[str, pd.DataFrame] = field(default_factory=dict)
+    bridges: dict[str, pd.DataFrame] = field(default_factory=dict)
+    kpis_by: dict[str, dict[str, pd.DataFrame]] = field(default_factory=dict)
+    cohort_tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    return_on_relationship: float | None = None
+    best_customers: pd.DataFrame | None = None
+    typical_customer: dict | None = None
     notes: list[str] = field(default_factory=list)
     files: dict[str, Path] = field(default_factory=dict)
     #: Wall seconds of each step, in order.
@@ -135,6 +203,13 @@ def analyze(
     progress: bool = False,
     language: str = "en",
     churn: bool = True,
+    periods: Sequence[str] | None = None,
+    dimensions: Sequence[str] = (),
+    cohort_measures: Sequence[str] = ("customers",),
+    customers: Any = None,
+    sources: Mapping[str, Any] | None = None,
+    tracking: bool = False,
+    on_step: Callable[[str], None] | None = None,
 ) -> Analysis:
     """Compute every retention table of a transactions source.
 
@@ -149,7 +224,7 @@ def analyze(
         headers not given are matched automatically as the importer does. For a text file
         without a header line, the canonical name of each column in order (None skips).
     period : {"week", "month", "quarter", "year"}
-        Length of the KPI and cohort periods.
+        Length of the KPI and cohort periods of ``kpis``, ``bridge`` and ``cohorts``.
     window_days : int
         Activity window W: a customer is active at t when they bought within W days.
     as_of : datetime or str, optional
@@ -164,6 +239,22 @@ def analyze(
     churn : bool
         Fit the churn model (on a million customers it takes a couple of minutes); without
         it ``churn_risk`` and ``churn_reasons`` stay empty.
+    periods : sequence of str, optional
+        Periods of ``kpis_by_period`` and ``bridges`` (default: ``period`` alone).
+    dimensions : sequence of str
+        Columns of ``DIMENSIONS`` to split the KPIs of every period by (``kpis_by``).
+    cohort_measures : sequence of str
+        Measures of ``cohort_tables`` (``COHORT_MEASURES``), monthly cohorts.
+    customers : table, optional
+        The canonical customers table (`tenure.analytics.frames.customers`): with it, the
+        return on relationship and the profiles of the best and the typical customer.
+    sources : mapping, optional
+        The churn model's optional sources by name (``CHURN_SOURCES``); empty ones are
+        left out.
+    tracking : bool
+        Compute the tracking chart of the chosen purchase model (``value.tracking``).
+    on_step : callable, optional
+        Called with each step's name (``STEPS``) as it starts.
 
     Returns
     -------
@@ -174,12 +265,15 @@ def analyze(
     InputError
         The source cannot be read or lacks a required column; a setting is invalid.
     """
+    periods = tuple(periods or (period,))
     _check_settings(period, window_days, language)
+    _check_choices(periods, dimensions, cohort_measures)
     if as_of is not None:
         as_of = _parse_as_of(as_of)
     con = ibis.duckdb.connect() if con is None else con
-    steps = [s for s in STEPS if out is not None or s != "report"]
-    with _Progress(steps, enabled=progress) as step:
+    steps = [s for s in STEPS if (out is not None or s != "report")
+             and (customers is not None or s != "profiles")]
+    with _Progress(steps, enabled=progress, on_step=on_step) as step:
         step("read")
         tx = _read(source, con=con, columns=columns, as_of=as_of)
         purchases, first, last = _extent(tx)
@@ -188,20 +282,20 @@ def analyze(
         step("summary")
         summary_df = _customer_summary(tx, as_of)
 
-        step("KPIs")
-        from tenure.analytics import kpi
-
-        kpis = kpi.period_kpis(tx, period=period, window_days=window_days)
-        bridge = kpi.nvl_bridge(kpis)
-
-        step("cohorts")
-        cohorts = _cohorts(tx, period)
-
         step("segments")
         from tenure.analytics import segments as seg
 
         rfm = seg.rfm(summary_df)
         segments_df = segment_table(summary_df, rfm, order=list(getattr(seg, "SEGMENTS", [])))
+
+        step("KPIs")
+        kpis_by_period, bridges = _kpis(tx, (*periods, period), window_days)
+        kpis_by = _kpis_by(tx, rfm, dimensions, periods, window_days)
+
+        step("cohorts")
+        cohort_tables = cohort_tables_of(tx, "month", (*cohort_measures, "customers"))
+        cohorts = _share_table(cohort_tables["customers"]) if period == "month" else \
+            _share_table(cohort_tables_of(tx, period, ("customers",))["customers"])
 
         step("ABC/XYZ")
         abc = seg.abc_xyz(tx, period=period, as_of=as_of)
@@ -210,21 +304,32 @@ def analyze(
         step("clusters")
         notes: list[str] = []
         clusters = _clusters(seg, summary_df, notes)
-
-        step("value")
-        models, values = _values(tx, summary_df, notes)
-
-        step("churn")
-        result, risks = _churn(tx, as_of, language, notes) if churn else (None, None)
-
-        customers = customer_table(summary_df, rfm, abc, clusters, values, risks)
         analysis = Analysis(
             period=period, window_days=window_days, as_of=as_of, purchases=purchases,
-            first_purchase=first, last_purchase=last, summary=summary_df, kpis=kpis,
-            bridge=bridge, cohorts=cohorts, rfm=rfm, segments=segments_df, abc_xyz=abc,
-            abc_xyz_table=abc_table, clusters=clusters, customers=customers,
-            value_models=models, churn=result, notes=notes,
+            first_purchase=first, last_purchase=last, summary=summary_df,
+            kpis=kpis_by_period[period], bridge=bridges[period], cohorts=cohorts, rfm=rfm,
+            segments=segments_df, abc_xyz=abc, abc_xyz_table=abc_table, clusters=clusters,
+            customers=pd.DataFrame(), notes=notes,
+            kpis_by_period={p: kpis_by_period[p] for p in periods},
+            bridges={p: bridges[p] for p in periods}, kpis_by=kpis_by,
+            cohort_tables={m: cohort_tables[m] for m in cohort_measures},
         )
+        if customers is not None:
+            step("profiles")
+            _profiles(analysis, tx, customers)
+
+        step("value")
+        analysis.value = _values(tx, summary_df, as_of, notes, tracking=tracking)
+        if analysis.value is not None:
+            analysis.value_models = {"purchase": analysis.value.purchase,
+                                     "spend": analysis.value.spend}
+
+        step("churn")
+        analysis.churn, risks = _churn(tx, as_of, language, notes, sources) if churn \
+            else (None, None)
+
+        analysis.customers = customer_table(summary_df, rfm, abc, clusters,
+                                            _value_columns(analysis.value), risks)
         if out is not None:
             step("report")
             from tenure.analytics.report import write_report
@@ -283,28 +388,124 @@ def _customer_summary(tx: Any, as_of: datetime) -> pd.DataFrame:
     return summary.customer_summary(tx, as_of=as_of).to_pandas()
 
 
-def _cohorts(tx: Any, period: str) -> pd.DataFrame:
+def _check_choices(periods: Sequence[str], dimensions: Sequence[str],
+                   measures: Sequence[str]) -> None:
+    for name, given, allowed in (("periods", periods, PERIODS),
+                                 ("dimensions", dimensions, DIMENSIONS),
+                                 ("cohort_measures", measures, COHORT_MEASURES)):
+        wrong = [g for g in given if g not in allowed]
+        if wrong:
+            raise InputError(f"{name} must be among {', '.join(allowed)}, not {wrong[0]!r}")
+
+
+def _kpis(tx: Any, periods: Sequence[str], window_days: int
+          ) -> tuple[dict[str, pd.DataFrame], dict[str, pd.DataFrame]]:
+    from tenure.analytics import kpi
+
+    kpis, bridges = {}, {}
+    for period in dict.fromkeys(periods):
+        kpis[period] = kpi.period_kpis(tx, period=period, window_days=window_days)
+        bridges[period] = kpi.nvl_bridge(kpis[period])
+    return kpis, bridges
+
+
+def _kpis_by(tx: Any, rfm: pd.DataFrame, dimensions: Sequence[str],
+             periods: Sequence[str], window_days: int) -> dict[str, dict[str, pd.DataFrame]]:
+    """Return the KPIs of each period split by each dimension that has a value somewhere."""
+    from tenure.analytics import kpi
+
+    tables: dict[str, dict[str, pd.DataFrame]] = {}
+    for dimension in dimensions:
+        source = _with_segment(tx, rfm) if dimension == "segment" else tx
+        if not _has_values(source, dimension):
+            continue
+        tables[dimension] = {
+            period: kpi.period_kpis(source, period=period, window_days=window_days,
+                                    by=dimension)
+            for period in periods}
+    return tables
+
+
+def _with_segment(tx: Any, rfm: pd.DataFrame) -> Any:
+    """Return the transactions with each customer's segment on the snapshot date."""
+    # A memtable joins on whichever backend holds the transactions.
+    labels = ibis.memtable(
+        pa.table({"customer_id": rfm["customer_id"].astype(str).tolist(),
+                  "segment_now": rfm["segment"].astype(str).tolist()},
+                 schema=pa.schema([("customer_id", pa.string()), ("segment_now", pa.string())])))
+    if "segment" in tx.columns:
+        tx = tx.drop("segment")
+    joined = tx.left_join(labels, tx.customer_id == labels.customer_id)
+    return joined.select(*[joined[c] for c in tx.columns], segment=joined.segment_now).cache()
+
+
+def _has_values(tx: Any, column: str) -> bool:
+    if column not in tx.columns:
+        return False
+    return bool(tx[column].count().to_pyarrow().as_py())
+
+
+def cohort_tables_of(tx: Any, period: str, measures: Sequence[str]) -> dict[str, pd.DataFrame]:
+    """Return one cohort table per measure: ``cohort``, ``size``, then ``"0"`` .. ``"n"``.
+
+    ``customers`` is the share of the cohort buying k periods after acquisition, ``revenue``
+    the cohort's revenue then, ``revenue_per_customer`` that divided by the cohort's size;
+    cells not reached yet are NaN.
+    """
     from tenure.analytics import cohorts
 
-    # One pass: the counts give the sizes (age 0) and the shares (count / size).
+    # One pass gives the sizes (age 0) and the shares (count / size).
     counts = _cohort_frame(cohorts.cohort_table(tx, period=period, measure="customers",
                                                 as_share=False))
     sizes = counts[0] if 0 in counts.columns else pd.Series(0, index=counts.index)
-    table = counts.div(sizes.where(sizes > 0), axis=0).astype(float)
-    table.insert(0, "customers", sizes.fillna(0).astype("int64").to_numpy())
-    table.insert(0, "cohort", counts.index)
-    table.columns = [str(c) for c in table.columns]
-    return table.reset_index(drop=True)
+    tables = {}
+    for measure in dict.fromkeys(measures):
+        if measure == "customers":
+            table = counts.div(sizes.where(sizes > 0), axis=0)
+        else:
+            table = _cohort_frame(cohorts.cohort_table(tx, period=period, measure=measure,
+                                                       as_share=False))
+        table = table.astype(float)
+        table.columns = [str(c) for c in table.columns]
+        table.insert(0, "size", sizes.reindex(table.index).fillna(0).astype("int64"))
+        table.insert(0, "cohort", table.index)
+        tables[measure] = table.reset_index(drop=True)
+    return tables
+
+
+def _share_table(table: pd.DataFrame) -> pd.DataFrame:
+    """Return the ``cohorts.csv`` table: the cohort's size is named ``customers``."""
+    return table.rename(columns={"size": "customers"})
 
 
 def _cohort_frame(table: pd.DataFrame) -> pd.DataFrame:
     """Return the cohort table indexed by cohort with only the 0..n offset columns."""
     if "cohort" in table.columns:
         table = table.set_index("cohort")
-    offsets = [c for c in table.columns if str(c).lstrip("-").isdigit()]
+    offsets = [c for c in table.columns if str(c).isdigit()]
     table = table[offsets]
     table.columns = [int(c) for c in offsets]
     return table.sort_index()
+
+
+def _profiles(analysis: Analysis, tx: Any, customers: Any) -> None:
+    """Add the return on relationship and the best and typical customers' profiles."""
+    from tenure.analytics import kpi
+    from tenure.analytics import segments as seg
+
+    people = customers.to_pandas() if hasattr(customers, "to_pandas") else customers
+    summary_df, as_of, notes = analysis.summary, analysis.as_of, analysis.notes
+    for name, compute in (
+        ("return_on_relationship",
+         lambda: kpi.return_on_relationship(tx, as_of=as_of, customers=people)),
+        ("best_customers", lambda: seg.best_customers_profile(
+            summary_df, people, top=BEST_SHARE, as_of=as_of)),
+        ("typical_customer", lambda: seg.typical_customer(summary_df, people, as_of=as_of)),
+    ):
+        try:
+            setattr(analysis, name, compute())
+        except AnalyticsError as exc:
+            notes.append(f"{name}: {exc}")
 
 
 def _clusters(seg: Any, summary_df: pd.DataFrame, notes: list[str]) -> Any:
@@ -317,43 +518,68 @@ def _clusters(seg: Any, summary_df: pd.DataFrame, notes: list[str]) -> Any:
         return None
 
 
-def _values(tx: Any, summary_df: pd.DataFrame, notes: list[str]
-            ) -> tuple[dict | None, pd.DataFrame | None]:
-    """Fit BG/NBD and Gamma-Gamma in days; return them and the value columns per customer."""
+def _values(tx: Any, summary_df: pd.DataFrame, as_of: datetime, notes: list[str], *,
+            tracking: bool = False) -> Value | None:
+    """Choose the purchase model, fit Gamma-Gamma in days, and score every customer."""
     from tenure.analytics import clv
+    from tenure.analytics.clv import holdout
+    from tenure.analytics.clv.selection import select_purchase_model
     from tenure.analytics.value import margin_rates
 
     try:
-        purchase = clv.BetaGeo(time_unit="day").fit(summary_df)
+        selection = select_purchase_model(tx, as_of, summary=summary_df, unit="day")
         spend = clv.GammaGamma(time_unit="day").fit(summary_df)
     except AnalyticsError as exc:
         notes.append(f"Customer value was not computed: {exc}")
-        return None, None
-    margin: Any = 1.0  # revenue, when the file records no margin
+        return None
+    notes.extend(selection.notes)
+    purchase = selection.model
+    margin: Any = 1.0  # revenue, when the data records no margin
     if "margin" in tx.columns:
         margin = margin_rates(tx).set_index("customer_id")["margin"].reindex(
-            summary_df["customer_id"]).fillna(1.0).to_numpy()
-    values = pd.DataFrame({
+            summary_df["customer_id"].astype(str)).fillna(1.0).to_numpy()
+    scores = pd.DataFrame({
         "customer_id": summary_df["customer_id"].to_numpy(),
-        "clv": clv.customer_lifetime_value(purchase, spend, summary_df, margin=margin).round(2),
-        "p_alive": purchase.probability_alive(summary_df).round(4),
-        "expected_purchases_90d": purchase.expected_purchases(summary_df, EXPECTED_DAYS).round(4),
+        "clv": clv.customer_lifetime_value(purchase, spend, summary_df, margin=margin),
+        "p_alive": purchase.probability_alive(summary_df),
+        "expected_purchases": purchase.expected_purchases(summary_df, EXPECTED_DAYS),
+        "expected_spend": spend.expected_spend(summary_df),
     })
-    return {"purchase": purchase, "spend": spend}, values
+    chart = None
+    if tracking:
+        chart = holdout.cumulative_purchases(tx, selection.calibrated or purchase,
+                                             selection.calibration_end, as_of, step="week")
+    return Value(selection, spend, scores, chart)
 
 
-def _churn(tx: Any, as_of: datetime, language: str, notes: list[str]
-           ) -> tuple[Any, pd.DataFrame | None]:
-    """Score churn risk with reasons as sentences; a history too short is a note."""
+def _value_columns(value: Value | None) -> pd.DataFrame | None:
+    """Return the ``customers.csv`` value columns, rounded as written."""
+    if value is None:
+        return None
+    scores = value.scores
+    return pd.DataFrame({
+        "customer_id": scores["customer_id"].to_numpy(),
+        "clv": scores["clv"].round(2), "p_alive": scores["p_alive"].round(4),
+        "expected_purchases_90d": scores["expected_purchases"].round(4)})
+
+
+def _churn(tx: Any, as_of: datetime, language: str, notes: list[str],
+           sources: Mapping[str, Any] | None = None) -> tuple[Any, pd.DataFrame | None]:
+    """Score churn risk with reasons as sentences; a history too short is a note.
+
+    An empty source is not passed: the library reads a missing source as none.
+    """
     from tenure.analytics.churn import predict_churn
     from tenure.analytics.churn.sentences import describe
 
+    given = {name: table for name, table in (sources or {}).items()
+             if table is not None and len(table)}
     try:
-        result = predict_churn(tx, as_of=as_of, horizon="auto")
-    except InputError as exc:
+        result = predict_churn(tx, as_of=as_of, horizon="auto", **given)
+    except AnalyticsError as exc:
         notes.append(f"Churn risk was not computed: {exc}")
         return None, None
-    if not result.horizon.rhythm:  # "auto" fell back: the history is short
+    if getattr(result.horizon, "rhythm", True) is False:  # "auto" fell back: the history is short
         notes.append(f"Churn uses a fixed horizon of {result.horizon.days} days: the history "
                      f"is too short for the customers' own rhythm (about 2.6 years).")
     scores = result.scores
@@ -452,8 +678,9 @@ class _Progress:
     ``step(None)`` ends the last step; ``step.timings`` then holds each step's seconds.
     """
 
-    def __init__(self, steps: list[str], *, enabled: bool):
-        self.steps, self.enabled, self.bar = steps, enabled, None
+    def __init__(self, steps: list[str], *, enabled: bool,
+                 on_step: Callable[[str], None] | None = None):
+        self.steps, self.enabled, self.bar, self.on_step = steps, enabled, None, on_step
         self.timings: dict[str, float] = {}
         self._current: str | None = None
         self._started = 0.0
@@ -471,6 +698,8 @@ class _Progress:
         if self._current is not None:
             self.timings[self._current] = now - self._started
         self._current, self._started = name, now
+        if name is not None and self.on_step is not None:
+            self.on_step(name)
         if self.bar is not None:
             done = self.steps.index(name) if name is not None else len(self.steps)
             self.bar.update(done - self.bar.n)

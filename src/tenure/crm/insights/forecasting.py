@@ -24,13 +24,14 @@ HISTORY = {"day": 120, "week": 104, "month": 36}
 BY = {"day": (), "week": (), "month": ("store", "segment")}
 
 
-def sales_forecasts(tx, as_of, summary_df: pd.DataFrame, segments: pd.DataFrame, valuation,
+def sales_forecasts(tx, as_of, summary_df: pd.DataFrame, segments: pd.DataFrame, value,
                     warn) -> dict:
     """Return the forecast results of every period; a period that fails is null with a note.
 
     ``summary_df`` is the customer summary in days as of ``as_of``; ``segments`` maps
-    customer_id to today's RFM segment; ``valuation`` holds the fitted value models for the
-    bottom-up forecast (or None); ``warn(message)`` records a note.
+    customer_id to today's RFM segment; ``value`` is the analysis's `Value` (its fitted
+    purchase and spend models give the bottom-up forecast) or None; ``warn(message)``
+    records a note.
     """
     from tenure.analytics import forecast
     from tenure.analytics.exceptions import AnalyticsError
@@ -48,9 +49,9 @@ def sales_forecasts(tx, as_of, summary_df: pd.DataFrame, segments: pd.DataFrame,
         history = result.history
         starts = sorted(history["period"].unique())[-HISTORY[period]:]
         bottom_up = None
-        if valuation is not None and valuation.purchase_model is not None:
+        if value is not None:
             bottom_up = table(forecast.bottom_up_forecast(
-                valuation.purchase_model, valuation.spend_model, summary_df, as_of=as_of,
+                value.purchase, value.spend, summary_df, as_of=as_of,
                 period=period, h=result.h)[["period", "days", "orders", "revenue"]])
         out[period] = {
             "h": int(result.h),

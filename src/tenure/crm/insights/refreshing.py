@@ -1,8 +1,13 @@
 """The refresh of the analytics: load the CRM's tables, call the library, store the results.
 
 ``refresh_insights()`` is the whole workflow; the nightly command and the pages' "Refresh
-now" button call it. It never raises for a failure of the analytics: the run is recorded
-as failed with the error message (STYLE.md: catch at the boundary).
+now" button call it. It is load (``loading.py``) -> `tenure.analytics.analyze.analyze` (the
+one analysis, the same as ``tenure analyze``'s: same purchase-model selection, same churn
+model, so a file export of the orders gives the same scores) -> store: this module,
+``valuation.py`` and ``risk.py`` only convert the analysis into the stored format below;
+the transitions (they need the previous snapshot) and the sales forecasts are added here.
+It never raises for a failure of the analytics: the run is recorded as failed with the
+error message (STYLE.md: catch at the boundary).
 
 The format of ``InsightsRun.results`` (version 1)
 -------------------------------------------------
@@ -57,9 +62,11 @@ A **table** is ``{"columns": [name, ...], "rows": [[value, ...], ...]}``; read i
 ``typical_customer``: the library's dict (attribute -> value), values JSON-safe.
 ``feedback``: null (survey scores are not part of the refresh yet; the churn model reads the
     answers).
-``value``: the purchase-model comparison, the chosen model and the spend model, the P(alive)
-    matrix and the tracking chart (``valuation.py`` documents it); null when it failed.
-``churn``: the churn model's quality beside its baselines (``risk.py`` documents it).
+``value``: the purchase-model comparison, the chosen model (``chosen``; ``p_alive_model`` names
+    the model P(alive) comes from) and the spend model, the P(alive) matrix and the tracking
+    chart (``valuation.py`` documents it); null when it failed.
+``churn``: the churn model's quality beside its baselines, its horizon in words and in days
+    (``horizon_days``) (``risk.py`` documents it).
 ``forecast``: ``{"day"|"week"|"month": ...}`` sales forecasts (``forecasting.py``).
 ``timings``: ``{step: seconds}`` of this run.
 ``skipped``: one sentence per table whose out-of-range rows the refresh left out (an order
@@ -94,6 +101,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from tenure.analytics.analyze import COHORT_MEASURES, DIMENSIONS, analyze
 from tenure.analytics.exceptions import AnalyticsError
 from tenure.crm.lib import bulk
 
@@ -105,8 +113,6 @@ logger = logging.getLogger(__name__)
 
 VERSION = 2
 PERIODS = ("week", "month", "quarter", "year")
-DIMENSIONS = ("channel", "store", "manager", "segment")
-COHORT_MEASURES = ("customers", "revenue", "revenue_per_customer")
 WINDOW_DAYS = 365
 XYZ_CLASSES = ("X", "Y", "Z", "new")
 NONE = "none"
@@ -206,9 +212,7 @@ class _Results(dict):
 
 
 def _compute(as_of: date, progress: Callable[[str], None]) -> tuple[dict, pd.DataFrame]:
-    """Return the results and the per-customer snapshot table."""
-    from tenure.analytics import kpi, segments, summary
-
+    """Return the results and the per-customer snapshot table: load, analyse, convert."""
     results = _Results(as_of)
     end = datetime.combine(as_of + timedelta(days=1), datetime.min.time())
     con = ibis.duckdb.connect()
@@ -218,59 +222,34 @@ def _compute(as_of: date, progress: Callable[[str], None]) -> tuple[dict, pd.Dat
         with results.step("load", progress):
             tables = load_tables()
             results["skipped"] = tables.skipped
-            # Already canonical (loading.py): frames.transactions() would only parse and
-            # check every row again. Held by our connection so later joins find it.
-            tx = con.create_table("transactions", _before(tables.transactions, end))
-            customers_df = tables.customers.to_pandas()
-        with results.step("summary", progress):
-            summary_df = summary.customer_summary(tx, as_of=as_of).to_pandas()
-            if summary_df.empty:
+            before = _before(tables.transactions, end)
+            if not before.num_rows:
                 raise NothingToAnalyse(
                     _("No orders up to %(date)s yet: import or enter orders first.")
                     % {"date": as_of.isoformat()})
-            results["totals"] = _totals(tables, summary_df)
-            results["totals"]["return_on_relationship"] = results.optional(
-                "return_on_relationship", lambda: stored.number(
-                    kpi.return_on_relationship(tx, as_of=as_of, customers=customers_df)))
-        with results.step("segments", progress):
-            rfm = segments.rfm(summary_df)
-            results["segments"] = stored.table(_segment_table(summary_df, rfm, segments))
-            previous = _previous_segments(as_of)
-            if previous is not None:
-                results["previous_as_of"] = previous[0].isoformat()
-            results["transitions"] = results.optional(
-                "transitions", lambda: _transitions(previous, rfm, segments))
-        with results.step("KPIs", progress):
-            _kpis(results, tx, rfm, con, kpi)
-        with results.step("cohorts", progress):
-            _cohorts(results, tx)
-        with results.step("ABC/XYZ", progress):
-            abc = segments.abc_xyz(tx, period="month", as_of=as_of)
-            _abc_tables(results, summary_df, abc)
-        with results.step("clusters", progress):
-            clusters = _clusters(results, summary_df, segments)
-        with results.step("profiles", progress):
-            results["best_customers"] = results.optional("best_customers", lambda: stored.table(
-                segments.best_customers_profile(summary_df, customers_df, top=0.10, as_of=as_of)))
-            results["typical_customer"] = results.optional(
-                "typical_customer", lambda: stored.jsonable(
-                    segments.typical_customer(summary_df, customers_df, as_of=as_of)))
-        results["feedback"] = None
-        with results.step("value", progress):
-            value = results.optional("value", lambda: valuation.value_customers(
-                tx, summary_df, as_of))
-            results["value"] = stored.jsonable(value.results) if value else None
-        with results.step("churn", progress):
-            found = results.optional("churn", lambda: risk.churn_risks(
-                tx, as_of, _churn_sources(tables)))
-            results["churn"] = stored.jsonable(found[0]) if found else None
-            churn = found[1] if found else None
-        with results.step("forecast", progress):
-            results["forecast"] = stored.jsonable(forecasting.sales_forecasts(
-                tx, as_of, summary_df, rfm[["customer_id", "segment"]], value,
-                results["warnings"].append))
+            # Held by our connection so the library's joins and caches find it.
+            tx = con.create_table("transactions", before)
+        analysis = analyze(
+            tx, con=con, as_of=as_of, window_days=WINDOW_DAYS, periods=PERIODS,
+            dimensions=DIMENSIONS, cohort_measures=COHORT_MEASURES, customers=tables.customers,
+            sources=_churn_sources(tables), tracking=True,
+            on_step=lambda step: progress(step) if step in STEPS else None)
+        _store_timings(results, analysis.timings)
+        # The model selection's notes are not failures: the models page shows them.
+        chosen = set(analysis.value.selection.notes) if analysis.value is not None else set()
+        results["warnings"] += [n for n in analysis.notes if n not in chosen]
+        _store(results, analysis, tables)
+        value = analysis.value
+        progress("forecast")
+        started = time.perf_counter()
+        results["forecast"] = stored.jsonable(forecasting.sales_forecasts(
+            tx, as_of, analysis.summary, analysis.rfm[["customer_id", "segment"]],
+            value, results["warnings"].append))
+        results["timings"]["forecast"] = round(time.perf_counter() - started, 3)
     results["warnings"] += _library_warnings(caught)
-    snapshots = _snapshots(summary_df, rfm, abc, clusters, value, churn)
+    churn = risk.churn_results(analysis.churn)[1] if analysis.churn is not None else None
+    snapshots = _snapshots(analysis.summary, analysis.rfm, analysis.abc_xyz, analysis.clusters,
+                           value, churn)
     return dict(results), snapshots
 
 
@@ -281,12 +260,50 @@ def _library_warnings(caught: list[warnings.WarningMessage]) -> list[str]:
     return list(dict.fromkeys(messages))
 
 
-# --- steps -------------------------------------------------------------------------------------
+# --- conversions ---------------------------------------------------------------------------
 
 def _before(transactions: pa.Table, end: datetime) -> pa.Table:
     import pyarrow.compute as pc
 
     return transactions.filter(pc.less(transactions["time"], pa.scalar(end, pa.timestamp("us"))))
+
+
+def _store_timings(results: _Results, timings: dict[str, float]) -> None:
+    """Keep the analysis's step timings; reading the loaded table counts as loading."""
+    for name, seconds in timings.items():
+        key = "load" if name == "read" else name
+        results["timings"][key] = round(results["timings"].get(key, 0.0) + seconds, 3)
+
+
+def _store(results: _Results, analysis, tables: Tables) -> None:
+    """Convert every part of the analysis into the stored results."""
+    from tenure.analytics import segments
+
+    summary_df, as_of = analysis.summary, analysis.as_of.date()
+    results["totals"] = _totals(tables, summary_df)
+    results["totals"]["return_on_relationship"] = stored.number(
+        analysis.return_on_relationship)
+    results["segments"] = stored.table(analysis.segments)
+    previous = _previous_segments(as_of)
+    if previous is not None:
+        results["previous_as_of"] = previous[0].isoformat()
+    results["transitions"] = results.optional(
+        "transitions", lambda: _transitions(previous, analysis.rfm, segments))
+    results["kpis"] = {p: stored.table(t) for p, t in analysis.kpis_by_period.items()}
+    results["bridge"] = {p: stored.table(t) for p, t in analysis.bridges.items()}
+    results["kpis_by"] = {d: {p: stored.table(t) for p, t in by_period.items()}
+                          for d, by_period in analysis.kpis_by.items()}
+    results["cohorts"] = {m: stored.table(t) for m, t in analysis.cohort_tables.items()}
+    _abc_tables(results, summary_df, analysis.abc_xyz)
+    results["clusters"] = _cluster_results(summary_df, analysis.clusters)
+    results["best_customers"] = (stored.table(analysis.best_customers)
+                                 if analysis.best_customers is not None else None)
+    results["typical_customer"] = stored.jsonable(analysis.typical_customer)
+    results["feedback"] = None
+    results["value"] = (stored.jsonable(valuation.value_results(analysis.value, summary_df))
+                        if analysis.value is not None else None)
+    results["churn"] = (stored.jsonable(risk.churn_results(analysis.churn)[0])
+                        if analysis.churn is not None else None)
 
 
 def _churn_sources(tables: Tables) -> dict[str, pa.Table]:
@@ -303,19 +320,6 @@ def _totals(tables: Tables, summary_df: pd.DataFrame) -> dict:
         "revenue": stored.number(summary_df["revenue"].sum()),
         "transactions": tables.transactions.num_rows,
     }
-
-
-def _segment_table(summary_df: pd.DataFrame, rfm: pd.DataFrame, segments) -> pd.DataFrame:
-    """Return one row per segment, every segment of the grid included."""
-    from tenure.analytics.analyze import SEGMENT_COLUMNS, segment_table
-
-    order = list(segments.SEGMENTS)
-    table = segment_table(summary_df, rfm, order=order).set_index("segment")
-    table = table.reindex(order)
-    table[["customers", "share", "revenue", "revenue_share"]] = table[
-        ["customers", "share", "revenue", "revenue_share"]].fillna(0)
-    table["customers"] = table["customers"].astype("int64")
-    return table.reset_index()[SEGMENT_COLUMNS]
 
 
 def _previous_segments(as_of: date) -> tuple[date, pd.DataFrame] | None:
@@ -342,73 +346,6 @@ def _transitions(previous, rfm: pd.DataFrame, segments) -> dict | None:
     return stored.table(matrix.reset_index())
 
 
-def _kpis(results: _Results, tx, rfm: pd.DataFrame, con, kpi) -> None:
-    results["kpis"], results["bridge"], results["kpis_by"] = {}, {}, {}
-    for period in PERIODS:
-        kpis = kpi.period_kpis(tx, period=period, window_days=WINDOW_DAYS)
-        results["kpis"][period] = stored.table(kpis)
-        results["bridge"][period] = stored.table(kpi.nvl_bridge(kpis))
-    tx_segment = _with_segment(tx, rfm, con)
-    for dimension in DIMENSIONS:
-        source = tx_segment if dimension == "segment" else tx
-        if not _has_values(source, dimension):
-            continue
-        results["kpis_by"][dimension] = {
-            period: stored.table(kpi.period_kpis(source, period=period, window_days=WINDOW_DAYS,
-                                           by=dimension))
-            for period in PERIODS
-        }
-
-
-def _with_segment(tx, rfm: pd.DataFrame, con):
-    """Return the transactions with each customer's segment on the snapshot date."""
-    labels = con.create_table(
-        "customer_segments",
-        pa.table({"customer_id": rfm["customer_id"].astype(str).tolist(),
-                  "segment_now": rfm["segment"].astype(str).tolist()},
-                 schema=pa.schema([("customer_id", pa.string()), ("segment_now", pa.string())])),
-        overwrite=True,
-    )
-    if "segment" in tx.columns:
-        tx = tx.drop("segment")
-    joined = tx.left_join(labels, tx.customer_id == labels.customer_id)
-    columns = [joined[c] for c in tx.columns]
-    return joined.select(*columns, segment=joined.segment_now).cache()
-
-
-def _has_values(tx, column: str) -> bool:
-    if column not in tx.columns:
-        return False
-    return bool(tx[column].count().to_pyarrow().as_py())
-
-
-def _cohorts(results: _Results, tx) -> None:
-    from tenure.analytics import cohorts
-
-    counts = _cohort_frame(cohorts.cohort_table(
-        tx, period="month", measure="customers", as_share=False))
-    sizes = counts[0] if 0 in counts.columns else pd.Series(0, index=counts.index)
-    results["cohorts"] = {}
-    for measure in COHORT_MEASURES:
-        table = _cohort_frame(cohorts.cohort_table(
-            tx, period="month", measure=measure, as_share=measure == "customers"))
-        table = table.astype(float)
-        table.columns = [str(c) for c in table.columns]
-        table.insert(0, "size", sizes.reindex(table.index).fillna(0).astype("int64"))
-        table.insert(0, "cohort", table.index)
-        results["cohorts"][measure] = stored.table(table.reset_index(drop=True))
-
-
-def _cohort_frame(table: pd.DataFrame) -> pd.DataFrame:
-    """Return a cohort table indexed by cohort with only the 0..n offset columns."""
-    if "cohort" in table.columns:
-        table = table.set_index("cohort")
-    offsets = [c for c in table.columns if str(c).isdigit()]
-    table = table[offsets]
-    table.columns = [int(c) for c in offsets]
-    return table.sort_index()
-
-
 def _abc_tables(results: _Results, summary_df: pd.DataFrame, abc: pd.DataFrame) -> None:
     merged = summary_df[["customer_id", "revenue"]].merge(
         abc[["customer_id", "abc", "xyz"]], on="customer_id", how="inner")
@@ -423,13 +360,9 @@ def _abc_tables(results: _Results, summary_df: pd.DataFrame, abc: pd.DataFrame) 
         results[key] = stored.table(grid.reset_index())
 
 
-def _clusters(results: _Results, summary_df: pd.DataFrame, segments):
-    """Store the cluster table; return the ClusterResult or None."""
-    try:
-        found = segments.clusters(summary_df, seed=0)
-    except AnalyticsError as exc:
-        results["clusters"] = None
-        results["warnings"].append(f"clusters: {exc}")
+def _cluster_results(summary_df: pd.DataFrame, found) -> dict | None:
+    """Return the stored clusters: sizes, means and descriptions; None without clusters."""
+    if found is None:
         return None
     merged = summary_df.merge(found.labels[["customer_id", "cluster"]], on="customer_id")
     table = merged.groupby("cluster").agg(
@@ -440,11 +373,10 @@ def _clusters(results: _Results, summary_df: pd.DataFrame, segments):
     table["monetary"] = table["revenue"] / table["orders"].where(table["orders"] > 0)
     table = table[["cluster", "customers", "share", "recency_days", "orders", "revenue",
                    "monetary"]]
-    results["clusters"] = {
+    return {
         "k": int(found.k), "silhouette": stored.number(found.silhouette),
         "descriptions": [str(d) for d in found.descriptions], "table": stored.table(table),
     }
-    return found
 
 
 # --- snapshots ---------------------------------------------------------------------------------
@@ -464,8 +396,9 @@ def _snapshots(summary_df: pd.DataFrame, rfm: pd.DataFrame, abc: pd.DataFrame,
         table["cluster"] = None
     table["customer_id"] = table["customer_id"].astype(str)
     if value is not None:
-        table = table.merge(value.scores[["customer_id", "clv", "p_alive",
-                                          "expected_purchases"]], on="customer_id", how="left")
+        scores = value.scores[["customer_id", "clv", "p_alive", "expected_purchases"]]
+        table = table.merge(scores.assign(customer_id=scores["customer_id"].astype(str)),
+                            on="customer_id", how="left")
     else:
         table[["clv", "p_alive", "expected_purchases"]] = np.nan
     if churn is not None:

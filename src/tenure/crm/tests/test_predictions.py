@@ -74,13 +74,19 @@ class DemoShopPredictionsTestCase(TenureTestCase):
         self.assertGreater(recent["p"], lapsed["p"] + 0.2)
         self.assertLess(recent["risk"], lapsed["risk"])
 
-    def test_the_chosen_purchase_model_predicted_the_holdout_best(self):
+    def test_the_chosen_purchase_model_predicted_the_holdout_best_of_the_candidates(self):
         value = self.refreshed.results["value"]
         comparison = rows(value["comparison"])
         self.assertEqual({r["model"] for r in comparison}, {"BG/NBD", "Pareto/NBD", "MBG/NBD"})
-        best = min(comparison, key=lambda r: r["mae"])
+        # BG/NBD is there for reference only (P(alive) = 1 for every one-time buyer); a
+        # candidate whose calibration fit did not converge is named in the notes.
+        failed = {n.split(" did not converge")[0] for n in value["notes"]
+                  if " did not converge" in n}
+        candidates = [r for r in comparison if r["model"] in {"Pareto/NBD", "MBG/NBD"} - failed]
+        best = min(candidates, key=lambda r: r["mae"])
         self.assertEqual(value["chosen"], best["model"])
         self.assertEqual(value["purchase"]["name"], best["model"])
+        self.assertEqual(value["p_alive_model"], best["model"])
         actual = {r["actual"] for r in comparison}
         self.assertEqual(len(actual), 1)  # every model is judged on the same holdout
 

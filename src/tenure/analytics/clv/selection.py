@@ -1,0 +1,208 @@
+"""Choose the purchase model of a shop on a holdout, as Fader & Hardie compare theirs.
+
+Each candidate is fitted on the history up to a calibration end and asked what each customer
+buys in the holdout period after it (`tenure.analytics.clv.holdout`); the one with the smallest
+mean absolute error per customer is refitted on the whole history. The CRM's refresh and
+``tenure analyze`` both call `select_purchase_model`, so both score customers with the same
+model.
+
+Only models whose P(alive) means something for a customer without a repeat purchase are
+candidates: BG/NBD assumes a customer can only drop out just after a purchase, so it gives
+P(alive) = 1 to everyone with frequency 0, however long ago their one order was (Fader,
+Hardie & Lee 2005, section 5). Pareto/NBD and MBG/NBD let a customer leave before buying
+again. BG/NBD stays in the comparison for reference.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+import pandas as pd
+
+from ..exceptions import InputError
+from ..summary import customer_summary
+from . import holdout
+from .bgnbd import BetaGeo
+from .mbgnbd import ModifiedBetaGeo
+from .pnbd import ParetoNBD
+
+#: The continuous-time purchase models (MBG/NBD is a BetaGeo).
+PurchaseModel = BetaGeo | ParetoNBD
+#: Models that may be chosen: their P(alive) falls for one-time buyers as time passes.
+CANDIDATES: tuple[type[PurchaseModel], ...] = (ParetoNBD, ModifiedBetaGeo)
+#: Models compared for reference only (BG/NBD: P(alive) = 1 at frequency 0).
+REFERENCE: tuple[type[PurchaseModel], ...] = (BetaGeo,)
+#: The model used when there is too little history to compare on a holdout.
+FALLBACK: type[PurchaseModel] = ModifiedBetaGeo
+HOLDOUT_DAYS = 180
+MIN_REPEAT_BUYERS = 30
+#: Above this many customers the comparison is fitted on a deterministic sample of them.
+MAX_CUSTOMERS = 20_000
+
+
+@dataclass
+class Selection:
+    """What `select_purchase_model` returns.
+
+    Attributes
+    ----------
+    model : BetaGeo or ParetoNBD
+        The chosen model, fitted on every customer's whole history up to ``as_of``.
+    label : str
+        Its name (``model.label``: "Pareto/NBD", "MBG/NBD").
+    comparison : pandas.DataFrame or None
+        One row per compared model (`tenure.analytics.clv.holdout.ModelComparison.metrics`
+        with ``model`` as a column), candidates and reference alike; None when there was no
+        comparison.
+    by_frequency : pandas.DataFrame or None
+        Mean actual and predicted holdout purchases by calibration frequency.
+    calibrated : BetaGeo or ParetoNBD, or None
+        The chosen model as fitted on the calibration period (for the tracking chart).
+    calibration_end : date
+        Last day of the calibration period.
+    holdout_days : int
+        Length of the holdout period.
+    compared_customers : int
+        Customers the comparison was fitted on (a sample when there are many).
+    notes : list of str
+        Why a model was or was not chosen, the sample used.
+    """
+
+    model: PurchaseModel
+    label: str
+    comparison: pd.DataFrame | None
+    by_frequency: pd.DataFrame | None
+    calibrated: PurchaseModel | None
+    calibration_end: date
+    holdout_days: int
+    compared_customers: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+def select_purchase_model(
+    tx: Any,
+    as_of: Any,
+    *,
+    holdout_days: int = HOLDOUT_DAYS,
+    candidates: Sequence[type[PurchaseModel]] = CANDIDATES,
+    reference: Sequence[type[PurchaseModel]] = REFERENCE,
+    min_repeat_buyers: int = MIN_REPEAT_BUYERS,
+    max_customers: int = MAX_CUSTOMERS,
+    unit: str = "day",
+    summary: pd.DataFrame | None = None,
+) -> Selection:
+    """Compare purchase models on a holdout and fit the best one on the whole history.
+
+    The holdout is the last ``holdout_days`` days before ``as_of``, or the last third of
+    the history when that is shorter. Every model in ``candidates`` and ``reference`` is
+    fitted on the calibration period and predicts each customer's holdout purchases; the
+    candidate with the smallest mean absolute error is chosen (Fader, Hardie & Lee 2005,
+    "Counting your customers the easy way", section 6) and refitted on the summary at
+    ``as_of``. A reference model is shown in the comparison, never chosen.
+
+    Parameters
+    ----------
+    tx : ibis.Table
+        Canonical transactions (`tenure.analytics.frames.transactions`).
+    as_of : date, datetime or ISO string
+        The snapshot date: the end of the holdout and of the final fit.
+    holdout_days : int
+        Longest holdout period, in days.
+    candidates : sequence of model classes
+        Models that may be chosen (default Pareto/NBD and MBG/NBD).
+    reference : sequence of model classes
+        Models compared for reference only (default BG/NBD).
+    min_repeat_buyers : int
+        Fewer repeat buyers than this in the calibration period: no comparison, the first
+        candidate (MBG/NBD by default) is used, with a note.
+    max_customers : int
+        Above this many customers, the comparison is fitted on a deterministic sample of
+        this size (chosen by a hash of the customer id); the chosen model is still fitted
+        on everyone.
+    unit : {"day", "week", "month"}
+        Time unit of the models.
+    summary : pandas.DataFrame, optional
+        `tenure.analytics.summary.customer_summary` at ``as_of`` in ``unit``, when the
+        caller has it already.
+
+    Returns
+    -------
+    Selection
+
+    Raises
+    ------
+    InputError
+        ``holdout_days`` is not positive, or no candidate is given.
+
+    Examples
+    --------
+    >>> selection = select_purchase_model(tx, "2026-11-30")  # doctest: +SKIP
+    >>> selection.label, selection.model.probability_alive(summary)  # doctest: +SKIP
+    """
+    if not candidates:
+        raise InputError("select_purchase_model needs at least one candidate model.")
+    if not isinstance(holdout_days, int) or holdout_days <= 0:
+        raise InputError(f"holdout_days must be a positive number of days, not {holdout_days!r}")
+    as_of = pd.Timestamp(as_of).date()
+    if summary is None:
+        summary = customer_summary(tx, as_of=as_of, unit=unit).to_pandas()
+    first = pd.Timestamp(summary["first_purchase"].min()).date()
+    days = min(holdout_days, max((as_of - first).days // 3, 1))
+    calibration_end = as_of - timedelta(days=days)
+    table = holdout.calibration_holdout(tx, calibration_end, as_of, unit=unit).cache()
+    counts = table.aggregate(customers=table.count(),
+                             repeat=(table.frequency > 0).sum()).to_pyarrow().to_pylist()[0]
+    notes: list[str] = []
+    repeat = int(counts["repeat"] or 0)
+    if repeat < min_repeat_buyers:
+        chosen = FALLBACK if FALLBACK in candidates else candidates[0]
+        model = chosen(time_unit=unit).fit(summary)
+        notes.append(f"Fewer than {min_repeat_buyers} repeat buyers before {calibration_end} "
+                     f"({repeat}): {model.label} is used without a holdout comparison.")
+        return Selection(model, model.label, None, None, None, calibration_end, days, 0, notes)
+    data = _sample(table, int(counts["customers"]), max_customers, notes)
+    models: list[PurchaseModel] = [m(time_unit=unit) for m in (*candidates, *reference)]
+    comparison = holdout.compare_models(models, data)
+    metrics = comparison.metrics
+    labels = [m(time_unit=unit).label for m in candidates]
+    # A fit that did not converge may predict the holdout well by chance; it is chosen
+    # only when no candidate converged.
+    by_label = {m.label: m for m in models}  # fitted in place by compare_models
+    converged = [label for label in labels if by_label[label].converged_]
+    best = str(metrics.loc[converged or labels, "mae"].idxmin())
+    for label in labels:
+        if label not in converged:
+            notes.append(f"{label} did not converge on the calibration period; "
+                         f"{'it is not chosen' if converged else 'no candidate did'}.")
+    calibrated = by_label[best]
+    model = type(calibrated)(time_unit=unit).fit(summary)
+    for cls in reference:
+        label = cls(time_unit=unit).label
+        if label in metrics.index:
+            notes.append(_reference_note(label, metrics, best))
+    return Selection(model, model.label, metrics.reset_index(),
+                     comparison.by_frequency.reset_index(), calibrated, calibration_end, days,
+                     len(data), notes)
+
+
+def _sample(table: Any, customers: int, size: int, notes: list[str]) -> pd.DataFrame:
+    """Return ``size`` customers chosen by a hash of their id: the same ones every run.
+
+    The sample is drawn in the engine, so a million customers never reach pandas.
+    """
+    if customers <= size:
+        return table.to_pandas()
+    picked = table.order_by([table.customer_id.hash(), table.customer_id]).limit(size)
+    notes.append(f"The models were compared on {size:,} of {customers:,} customers (a fixed "
+                 f"sample); the chosen one is fitted on all of them.")
+    return picked.to_pandas()
+
+
+def _reference_note(label: str, metrics: pd.DataFrame, best: str) -> str:
+    better = metrics.loc[label, "mae"] < metrics.loc[best, "mae"]
+    return (f"{label} is shown for reference{' (its holdout error is lower)' if better else ''} "
+            f"but not chosen: it gives P(alive) = 100 % to every customer without a repeat "
+            f"purchase, however long ago they bought.")
