@@ -10,6 +10,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from tenure.analytics.columns import SUMMARY_ALIASES
+
 from .arguments import add_column_options, columns_of, day, library_warnings, parse
 
 DESCRIPTION = """\
@@ -51,9 +53,8 @@ MODELS = {
     "bgbb": ("BetaGeoBetaBinom", ("frequency", "recency", "n_periods")),
     "gg": ("GammaGamma", ("frequency", "monetary_value")),
 }
-#: Other names of the summary columns (Fader & Hardie's, lifetimes').
-SYNONYMS = {"x": "frequency", "t_x": "recency", "zbar": "monetary_value", "m_x": "monetary_value",
-            "periods": "n_periods", "n": "n_periods", "weights": "weight", "count": "weight"}
+#: Other names of the summary columns (Fader & Hardie's, lifetimes'): the models' own table.
+SYNONYMS = SUMMARY_ALIASES
 
 
 def parser() -> argparse.ArgumentParser:
