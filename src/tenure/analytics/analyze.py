@@ -335,9 +335,12 @@ def _values(tx: Any, summary_df: pd.DataFrame, notes: list[str]
             summary_df["customer_id"]).fillna(1.0).to_numpy()
     values = pd.DataFrame({
         "customer_id": summary_df["customer_id"].to_numpy(),
-        "clv": clv.customer_lifetime_value(purchase, spend, summary_df, margin=margin).round(2),
-        "p_alive": purchase.probability_alive(summary_df).round(4),
-        "expected_purchases_90d": purchase.expected_purchases(summary_df, EXPECTED_DAYS).round(4),
+        # Positional values: the predictions are Series indexed by customer_id.
+        "clv": np.asarray(clv.customer_lifetime_value(
+            purchase, spend, summary_df, margin=margin)).round(2),
+        "p_alive": np.asarray(purchase.probability_alive(summary_df)).round(4),
+        "expected_purchases_90d": np.asarray(
+            purchase.expected_purchases(summary_df, EXPECTED_DAYS)).round(4),
     })
     return {"purchase": purchase, "spend": spend}, values
 

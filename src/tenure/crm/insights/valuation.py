@@ -78,10 +78,12 @@ def value_customers(tx, summary_df: pd.DataFrame, as_of: date) -> Valuation:
     margin = _margins(tx, summary_df)
     scores = pd.DataFrame({
         "customer_id": summary_df["customer_id"].astype(str).to_numpy(),
-        "p_alive": purchase.probability_alive(summary_df),
-        "expected_purchases": purchase.expected_purchases(summary_df, EXPECTED_DAYS),
-        "expected_spend": spend.expected_spend(summary_df),
-        "clv": clv.customer_lifetime_value(purchase, spend, summary_df, margin=margin),
+        # Positional values: the predictions are Series indexed by customer_id.
+        "p_alive": np.asarray(purchase.probability_alive(summary_df)),
+        "expected_purchases": np.asarray(purchase.expected_purchases(summary_df, EXPECTED_DAYS)),
+        "expected_spend": np.asarray(spend.expected_spend(summary_df)),
+        "clv": np.asarray(clv.customer_lifetime_value(purchase, spend, summary_df,
+                                                      margin=margin)),
     })
     results["totals"] = {"clv": float(np.nansum(scores["clv"])),
                          "expected_purchases": float(scores["expected_purchases"].sum())}
