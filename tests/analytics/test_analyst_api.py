@@ -81,10 +81,11 @@ def test_rfm_takes_the_summary_as_the_library_returns_it(weekly, weekly_df, kind
 @pytest.mark.parametrize("kind", KINDS)
 def test_clusters_take_the_summary_as_the_library_returns_it(weekly, kind):
     # k-means samples rows by position: the same rows in the same order, whatever the type.
+    # An Ibis table has no order of its own: it is read sorted by customer_id.
     ordered = weekly.order_by("customer_id")
     expected = segments.clusters(ordered.to_pandas(), k=3)
 
-    got = segments.clusters(as_type(ordered, kind), k=3)
+    got = segments.clusters(weekly if kind == "ibis" else as_type(ordered, kind), k=3)
 
     pd.testing.assert_frame_equal(got.labels, expected.labels)
     assert got.descriptions == expected.descriptions

@@ -21,7 +21,9 @@ def summary_frame(table: Any, required: Sequence[str]) -> pd.DataFrame:
     Parameters
     ----------
     table : pandas.DataFrame, polars.DataFrame, pyarrow.Table or ibis.Table
-        The per-customer summary. A pandas frame is returned as it is (all its columns).
+        The per-customer summary. A pandas frame is returned as it is (all its columns);
+        an Ibis table is computed sorted by ``customer_id``, so that results which depend
+        on row order (a seeded sample) do not change from one run to the next.
     required : sequence of str
         Columns the caller needs.
 
@@ -50,4 +52,8 @@ def summary_frame(table: Any, required: Sequence[str]) -> pd.DataFrame:
         return table
     if hasattr(table, "column_names"):
         return table.select(list(required)).to_pandas()
+    if hasattr(table, "to_pyarrow") and "customer_id" in required:  # Ibis
+        # An engine returns rows in no fixed order, and k-means samples rows by position:
+        # sorted, the same table always gives the same clusters.
+        return table.select(*required).order_by("customer_id").to_pandas()
     return table.select(*required).to_pandas()
