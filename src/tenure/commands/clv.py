@@ -24,7 +24,7 @@ customers with a weight column) or a purchases file:
   summary    columns frequency, recency, T (BG/BB: frequency, recency, n_periods;
              Gamma-Gamma: frequency, monetary_value) and optionally weight. Fader &
              Hardie's names x, t_x, zbar, periods and weights are understood too. Times are
-             in --unit.
+             in --unit, or in the unit of its time_unit column when it has one.
   purchases  one row per purchase, columns recognised as by `tenure analyze` (or named
              with --*-col). The summary is built up to --as-of: same-day purchases are one,
              frequency counts repeat purchase days, times are in --unit (BG/BB: whole
@@ -92,6 +92,8 @@ def clv(argv: list[str]) -> int:
     try:
         with library_warnings():
             data, kind = read_summary(Path(options.file), options, unit)
+            if options.unit is None and "time_unit" in data.columns:
+                unit = None  # the summary says (customer_summary writes it): the model reads it
             model = model_class(options.model)(time_unit=unit).fit(data)
     except (AnalyticsError, OSError) as exc:
         print(f"tenure clv: {exc}", file=sys.stderr)
