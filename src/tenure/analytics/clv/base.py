@@ -107,8 +107,8 @@ class MaximumLikelihoodModel:
     Predictions return one value per input row, in input order: a pandas Series indexed by
     ``customer_id`` when the input has that column, else a numpy array. Columns may go by
     Fader & Hardie's names (``x``, ``t_x``, ``zbar``; `tenure.analytics.columns.SUMMARY`).
-    A horizon ``t`` is a number of the model's time unit, or a duration converted into it:
-    ``"12 weeks"``, ``"3 months"``, ``pandas.Timedelta(days=90)``.
+    A horizon ``t`` is a number of the model's time unit, or (continuous-time models) a
+    duration converted into it: ``"12 weeks"``, ``"3 months"``, ``pandas.Timedelta(days=90)``.
     """
 
     #: Parameter names, in the order of the kernels' arrays.

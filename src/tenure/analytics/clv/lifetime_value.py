@@ -25,7 +25,8 @@ MONTHLY_DISCOUNT_RATE = 0.01
 class PurchaseModel(Protocol):
     """A fitted BTYD model: expected purchases in the next t of its time unit."""
 
-    time_unit: str
+    @property
+    def time_unit(self) -> str: ...
 
     def expected_purchases(self, data: Any, t: Any) -> Any: ...
 
