@@ -176,6 +176,9 @@ def test_a_model_refuses_data_in_another_unit(tx, weekly_df, models):
         clv.customer_lifetime_value(purchase, spend, daily)
     with pytest.raises(InputError, match="in weeks .* the model works in days.*unit='day'"):
         clv.BetaGeo(time_unit="day").fit(weekly_df)
+    mixed = pd.concat([daily.head(5), weekly_df.head(5)])
+    with pytest.raises(InputError, match="one unit for every row; it holds 'day', 'week'"):
+        clv.BetaGeo().fit(mixed)
     # Spend has no time in it: any unit will do.
     assert len(spend.expected_spend(daily)) == len(daily)
 

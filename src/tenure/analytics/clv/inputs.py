@@ -289,7 +289,11 @@ def _materialise(data: Any, names: list[str]) -> Any:
 
 
 def _unit(values: Any, what: str) -> str:
-    found = pd.unique(pd.Series(np.asarray(values, dtype=object)).dropna())
+    values = np.asarray(values, dtype=object)
+    first = values[0] if len(values) else None
+    if isinstance(first, str) and not (values != first).any():  # the usual case, fast
+        return units.check_unit(first)
+    found = pd.unique(pd.Series(values).dropna())
     if len(found) != 1:
         raise InputError(
             f"{what}: the time_unit column must hold one unit for every row; it holds "
