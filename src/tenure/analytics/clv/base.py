@@ -174,7 +174,7 @@ class MaximumLikelihoodModel:
         """
         if self.requested_time_unit is not None:
             check_unit(self.requested_time_unit)
-        read = self._read(data, self.requested_time_unit)
+        read = self._read(data, self.requested_time_unit, ids=False)
         unit = read.time_unit if self.timed else None
         rows = self._fit_rows(read)
         distinct = inputs.compress(rows, self.columns).rows
@@ -217,10 +217,10 @@ class MaximumLikelihoodModel:
             iterations += more + steps
         return theta, iterations
 
-    def _read(self, data: Any, unit: str | None = None) -> inputs.Rows:
+    def _read(self, data: Any, unit: str | None = None, *, ids: bool = True) -> inputs.Rows:
         """Return the validated input; InputError when it records another time unit."""
         what = f"{self.label} input"
-        rows = inputs.read(data, self.columns, what=what)
+        rows = inputs.read(data, self.columns, ids=ids, what=what)
         if self.timed and unit is not None:
             inputs.check_time_unit(rows, unit, what)
         self._validate(rows)

@@ -85,7 +85,7 @@ def by_customer(values: np.ndarray, index: pd.Index | None) -> Any:
     return values if index is None else pd.Series(values, index=index, copy=False)
 
 
-def read(data: Any, required: Sequence[str], *, weights: bool = True,
+def read(data: Any, required: Sequence[str], *, weights: bool = True, ids: bool = True,
          what: str = "the data") -> Rows:
     """Return the ``required`` columns of ``data`` as float64 arrays and the row weights.
 
@@ -99,6 +99,8 @@ def read(data: Any, required: Sequence[str], *, weights: bool = True,
         (`tenure.analytics.columns.SUMMARY`: ``x`` for ``frequency``...).
     weights : bool
         Read the optional ``weight`` column (else every row weighs 1).
+    ids : bool
+        Read the optional ``customer_id`` column into ``Rows.index`` (a fit needs no ids).
     what : str
         How messages name the table.
 
@@ -110,7 +112,8 @@ def read(data: Any, required: Sequence[str], *, weights: bool = True,
         and the first bad row (counted from 1).
     """
     names = _column_names(data)
-    wanted = (*required, *((WEIGHT,) if weights else ()), CUSTOMER_ID, TIME_UNIT)
+    wanted = (*required, *((WEIGHT,) if weights else ()), *((CUSTOMER_ID,) if ids else ()),
+              TIME_UNIT)
     found = {c: name for c in wanted if (name := _find(c, names)) is not None}
     missing = [c for c in required if c not in found]
     if missing:
