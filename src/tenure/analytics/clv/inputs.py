@@ -122,7 +122,7 @@ def read(data: Any, required: Sequence[str], *, weights: bool = True, ids: bool 
             f"it has {', '.join(repr(c) for c in names) or 'no columns'}. "
             f"Rename the columns or build the table with "
             f"tenure.analytics.summary.customer_summary.")
-    data = _materialise(data, list(found.values()))
+    data = in_memory(data, list(found.values()))
     columns = {c: _floats(_column(data, found[c]), c, what) for c in required}
     n = len(next(iter(columns.values()))) if columns else 0
     if WEIGHT in found:
@@ -280,14 +280,15 @@ def _wanted(column: str) -> str:
     return repr(column) + (f" (or {' or '.join(map(repr, aliases))})" if aliases else "")
 
 
-def _materialise(data: Any, names: list[str]) -> Any:
-    """Return an Ibis table's ``names`` computed once, as Arrow; other tables unchanged.
+def in_memory(data: Any, names: Sequence[str] | None = None) -> Any:
+    """Return an Ibis table (its ``names``, or all columns) computed once, as Arrow; other
+    tables unchanged.
 
-    Reading an Ibis table column by column would run one query per column, and an engine
-    returns rows in no fixed order: the columns would not line up.
+    Reading an Ibis table column by column, or twice, would run a query each time, and an
+    engine returns rows in no fixed order: the columns, or two readings, would not line up.
     """
     if hasattr(data, "to_pyarrow") and not hasattr(data, "to_numpy"):
-        return data.select(*names).to_pyarrow()
+        return (data if names is None else data.select(*names)).to_pyarrow()
     return data
 
 

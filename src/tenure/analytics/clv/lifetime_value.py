@@ -110,6 +110,7 @@ def customer_lifetime_value(purchase_model: PurchaseModel, spend_model: SpendMod
     else:
         times = convert(np.arange(1, int(months) + 1, dtype=float), "month", unit)
         discount = (1 + monthly_discount_rate) ** np.arange(1, int(months) + 1)
+    data = inputs.in_memory(data)  # spend and purchases must read the same rows in one order
     spend = np.asarray(spend_model.expected_spend(data), dtype=np.float64)
     # Read and fold the purchase histories once: each month then costs one pass over the
     # distinct histories, not over every customer.
