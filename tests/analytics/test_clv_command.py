@@ -42,6 +42,22 @@ def test_it_builds_the_summary_from_a_purchases_file_without_a_header():
         {"p": 6.25, "q": 3.74, "v": 15.44}
 
 
+def test_a_summary_that_records_its_unit_is_fitted_in_it(tmp_path):
+    weekly = tmp_path / "weekly.csv"
+    weekly.write_text("".join(
+        line.rstrip("\n") + (",time_unit\n" if i == 0 else ",week\n")
+        for i, line in enumerate(SUMMARY.open())))
+
+    result = run("fit", str(weekly), "--json")
+    refused = run("fit", str(weekly), "--unit", "day")
+
+    assert result.returncode == 0, result.stderr
+    fit = json.loads(result.stdout)
+    assert fit["time_unit"] == "week" and round(fit["log_likelihood"], 1) == -9582.4
+    assert refused.returncode == 1
+    assert "in weeks (its time_unit column) but the model works in days" in refused.stderr
+
+
 def test_the_text_output_is_a_table():
     result = run("fit", str(SUMMARY), "--unit", "week")
 

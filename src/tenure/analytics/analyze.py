@@ -540,10 +540,13 @@ def _values(tx: Any, summary_df: pd.DataFrame, as_of: datetime, notes: list[str]
             summary_df["customer_id"].astype(str)).fillna(1.0).to_numpy()
     scores = pd.DataFrame({
         "customer_id": summary_df["customer_id"].to_numpy(),
-        "clv": clv.customer_lifetime_value(purchase, spend, summary_df, margin=margin),
-        "p_alive": purchase.probability_alive(summary_df),
-        "expected_purchases": purchase.expected_purchases(summary_df, EXPECTED_DAYS),
-        "expected_spend": spend.expected_spend(summary_df),
+        # Positional values: the predictions are Series indexed by customer_id.
+        "clv": np.asarray(clv.customer_lifetime_value(purchase, spend, summary_df,
+                                                      margin=margin)),
+        "p_alive": np.asarray(purchase.probability_alive(summary_df)),
+        "expected_purchases": np.asarray(purchase.expected_purchases(summary_df,
+                                                                     EXPECTED_DAYS)),
+        "expected_spend": np.asarray(spend.expected_spend(summary_df)),
     })
     chart = None
     if tracking:

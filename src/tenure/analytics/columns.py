@@ -159,6 +159,22 @@ FEEDBACK: dict[str, tuple[str, ...]] = {
 }
 
 
+#: The model summaries' columns (`tenure.analytics.clv`): column -> other names it goes by,
+#: Fader & Hardie's (x, t_x, zbar) and the lifetimes library's. Matched exactly, not after
+#: `normalize_header`: ``T`` and ``t`` or ``n`` and ``N`` would otherwise collide. The models
+#: and ``tenure clv`` both read their inputs through this table.
+SUMMARY: dict[str, tuple[str, ...]] = {
+    "frequency": ("x",),
+    "recency": ("t_x",),
+    "monetary_value": ("zbar", "m_x"),
+    "n_periods": ("periods", "n"),
+    "weight": ("weights", "count"),
+}
+#: alias -> column, from `SUMMARY`.
+SUMMARY_ALIASES: dict[str, str] = {
+    alias: column for column, aliases in SUMMARY.items() for alias in aliases}
+
+
 def normalize_header(text: str) -> str:
     """Return ``text`` without case, spacing or punctuation ("Order date" -> "orderdate")."""
     return re.sub(r"[\W_]+", "", text.casefold().replace("ё", "е"))

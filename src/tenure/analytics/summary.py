@@ -50,7 +50,10 @@ def customer_summary(tx: ir.Table, *, as_of: Any = None, unit: str = "day") -> i
         ``customer_id, first_purchase, last_purchase`` (dates), ``orders`` (distinct
         ``order_id`` when present, else order rows), ``revenue`` (net of returns),
         ``frequency, recency, T, monetary_value`` (BTYD, in ``unit``), ``recency_days``
-        (as_of - last purchase) and ``tenure_days`` (as_of - first purchase).
+        (as_of - last purchase), ``tenure_days`` (as_of - first purchase) and
+        ``time_unit`` (``unit``, the same on every row: the models of
+        `tenure.analytics.clv` read it, learn their unit from it and refuse data in
+        another unit than the one they were fitted in).
 
     Examples
     --------
@@ -95,7 +98,7 @@ def customer_summary(tx: ir.Table, *, as_of: Any = None, unit: str = "day") -> i
         recency_days=end_date.delta(per.last_purchase, unit="day"),
         tenure_days=age,
     )
-    return out
+    return out.mutate(time_unit=ibis.literal(unit))
 
 
 def opportunity_summary(tx: ir.Table, *, as_of: Any = None, unit: str = "year") -> ir.Table:
@@ -119,7 +122,8 @@ def opportunity_summary(tx: ir.Table, *, as_of: Any = None, unit: str = "year") 
     Returns
     -------
     ibis.Table
-        ``customer_id, first_purchase, frequency, recency, n_periods``.
+        ``customer_id, first_purchase, frequency, recency, n_periods`` and ``time_unit``
+        (``unit``, the length of one opportunity, on every row).
     """
     tx = as_transactions(tx)
     length = units.days(unit)
@@ -138,7 +142,7 @@ def opportunity_summary(tx: ir.Table, *, as_of: Any = None, unit: str = "year") 
         frequency=opportunity.nunique(where=counted).cast("int64"),
         recency=opportunity.max(where=counted).fill_null(0).cast("int64"),
         n_periods=periods.max().cast("int64"),
-    )
+    ).mutate(time_unit=ibis.literal(unit))
 
 
 def _as_of(tx: ir.Table, as_of: Any) -> date:

@@ -10,6 +10,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from tenure.analytics.columns import SUMMARY_ALIASES
+
 from .arguments import add_column_options, columns_of, day, library_warnings, parse
 
 DESCRIPTION = """\
@@ -22,7 +24,7 @@ customers with a weight column) or a purchases file:
   summary    columns frequency, recency, T (BG/BB: frequency, recency, n_periods;
              Gamma-Gamma: frequency, monetary_value) and optionally weight. Fader &
              Hardie's names x, t_x, zbar, periods and weights are understood too. Times are
-             in --unit.
+             in --unit, or in the unit of its time_unit column when it has one.
   purchases  one row per purchase, columns recognised as by `tenure analyze` (or named
              with --*-col). The summary is built up to --as-of: same-day purchases are one,
              frequency counts repeat purchase days, times are in --unit (BG/BB: whole
@@ -51,9 +53,8 @@ MODELS = {
     "bgbb": ("BetaGeoBetaBinom", ("frequency", "recency", "n_periods")),
     "gg": ("GammaGamma", ("frequency", "monetary_value")),
 }
-#: Other names of the summary columns (Fader & Hardie's, lifetimes').
-SYNONYMS = {"x": "frequency", "t_x": "recency", "zbar": "monetary_value", "m_x": "monetary_value",
-            "periods": "n_periods", "n": "n_periods", "weights": "weight", "count": "weight"}
+#: Other names of the summary columns (Fader & Hardie's, lifetimes'): the models' own table.
+SYNONYMS = SUMMARY_ALIASES
 
 
 def parser() -> argparse.ArgumentParser:
@@ -91,6 +92,8 @@ def clv(argv: list[str]) -> int:
     try:
         with library_warnings():
             data, kind = read_summary(Path(options.file), options, unit)
+            if options.unit is None and "time_unit" in data.columns:
+                unit = None  # the summary says (customer_summary writes it): the model reads it
             model = model_class(options.model)(time_unit=unit).fit(data)
     except (AnalyticsError, OSError) as exc:
         print(f"tenure clv: {exc}", file=sys.stderr)

@@ -2,8 +2,12 @@
 
 Scikit-learn style estimators (DESIGN.md, "BTYD conventions"): ``fit(data)`` takes a table
 with ``frequency``, ``recency``, ``T`` (BG/BB: ``n_periods``; Gamma-Gamma: ``frequency``,
-``monetary_value``) and an optional ``weight``; the predictions return one value per input
-row, in input order.
+``monetary_value``) and an optional ``weight`` (Fader & Hardie's ``x``, ``t_x``, ``zbar``...
+too: `tenure.analytics.columns.SUMMARY`); the predictions return one value per input row, in
+input order: a pandas Series indexed by ``customer_id`` when the input has that column, else
+a numpy array. A model takes its time unit from the summary's ``time_unit`` column
+(`tenure.analytics.summary.customer_summary` writes it), refuses data in another unit, and
+takes horizons as numbers of its unit or as durations (``"12 weeks"``, ``pandas.Timedelta``).
 
 - `BetaGeo` (BG/NBD, Fader, Hardie & Lee 2005)
 - `ParetoNBD` (Pareto/NBD, Schmittlein, Morrison & Colombo 1987)

@@ -74,9 +74,14 @@ class MaximumLikelihoodModel:
 
     Parameters
     ----------
-    time_unit : {"day", "week", "month", "quarter", "year"}
-        The unit of the data's time columns (recency, T) and so of every horizon ``t`` the
-        predictions take; `customer_lifetime_value` converts months into it.
+    time_unit : {"day", "week", "month", "quarter", "year"}, optional
+        The unit of the data's time columns (recency, T) and so of a horizon ``t`` given as
+        a plain number; `customer_lifetime_value` converts months into it. By default the
+        unit the data records in its ``time_unit`` column (as
+        `tenure.analytics.summary.customer_summary` does), else ``"day"``. A model given a
+        unit refuses data that records another one (InputError), and a fitted model
+        refuses to predict on data recorded in another unit than the one it was fitted in:
+        times in the wrong unit would give wrong answers, not an error.
 
     Attributes
     ----------
@@ -94,6 +99,16 @@ class MaximumLikelihoodModel:
         Customers fitted (the sum of the weights).
     converged_ : bool
         Whether the optimiser reached a point where the gradient vanishes.
+    time_unit_ : str
+        The unit the model was fitted in (read also as ``time_unit`` once fitted).
+
+    Notes
+    -----
+    Predictions return one value per input row, in input order: a pandas Series indexed by
+    ``customer_id`` when the input has that column, else a numpy array. Columns may go by
+    Fader & Hardie's names (``x``, ``t_x``, ``zbar``; `tenure.analytics.columns.SUMMARY`).
+    A horizon ``t`` is a number of the model's time unit, or (continuous-time models) a
+    duration converted into it: ``"12 weeks"``, ``"3 months"``, ``pandas.Timedelta(days=90)``.
     """
 
     #: Parameter names, in the order of the kernels' arrays.
@@ -102,12 +117,20 @@ class MaximumLikelihoodModel:
     columns: ClassVar[tuple[str, ...]] = ()
     #: Name used in messages.
     label: ClassVar[str] = "model"
+    #: Whether the inputs hold times (recency, T), whose unit must match the model's.
+    timed: ClassVar[bool] = True
 
-    def __init__(self, *, time_unit: str = "day") -> None:
-        self.time_unit = time_unit
+    def __init__(self, *, time_unit: str | None = None) -> None:
+        self.requested_time_unit = time_unit
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(time_unit={self.time_unit!r})"
+        return f"{type(self).__name__}(time_unit={self.requested_time_unit!r})"
+
+    @property
+    def time_unit(self) -> str:
+        """The unit of recency, T and horizons: the fitted one, else the one asked for, else
+        day."""
+        return getattr(self, "time_unit_", None) or self.requested_time_unit or "day"
 
     # --- the model supplies these -------------------------------------------------------
 
@@ -149,8 +172,11 @@ class MaximumLikelihoodModel:
         -------
         self
         """
-        check_unit(self.time_unit)
-        rows = self._fit_rows(self._read(data))
+        if self.requested_time_unit is not None:
+            check_unit(self.requested_time_unit)
+        read = self._read(data, self.requested_time_unit, ids=False)
+        unit = read.time_unit if self.timed else None
+        rows = self._fit_rows(read)
         distinct = inputs.compress(rows, self.columns).rows
         f = self._objective(distinct)
         start = np.log(self._start(distinct))
@@ -161,6 +187,7 @@ class MaximumLikelihoodModel:
             theta, steps, _ = _newton(f, theta)
             iterations += steps
         self._store(theta, f, float(distinct.weight.sum()), iterations)
+        self.time_unit_ = unit or self.requested_time_unit or "day"
         return self
 
     def _fit_large(self, distinct: inputs.Rows, f, start: np.ndarray
@@ -190,8 +217,12 @@ class MaximumLikelihoodModel:
             iterations += more + steps
         return theta, iterations
 
-    def _read(self, data: Any) -> inputs.Rows:
-        rows = inputs.read(data, self.columns, what=f"{self.label} input")
+    def _read(self, data: Any, unit: str | None = None, *, ids: bool = True) -> inputs.Rows:
+        """Return the validated input; InputError when it records another time unit."""
+        what = f"{self.label} input"
+        rows = inputs.read(data, self.columns, ids=ids, what=what)
+        if self.timed and unit is not None:
+            inputs.check_time_unit(rows, unit, what)
         self._validate(rows)
         return rows
 
@@ -258,7 +289,7 @@ class MaximumLikelihoodModel:
         from ..exceptions import InputError
 
         model = cls(time_unit=time_unit)
-        check_unit(time_unit)
+        model.time_unit_ = check_unit(time_unit)
         missing = [n for n in cls.parameter_names if n not in params]
         if missing:
             raise InputError(f"{cls.label} needs the parameters {', '.join(missing)}.")
@@ -299,7 +330,7 @@ class MaximumLikelihoodModel:
                   ) -> inputs.Compressed:
         """Return the validated, compressed prediction input."""
         self._check_fitted()
-        return inputs.compress(self._read(data), columns or self.columns)
+        return inputs.compress(self._read(data, self.time_unit), columns or self.columns)
 
 
 def _minimise(f, start: np.ndarray) -> tuple[np.ndarray, int]:

@@ -115,7 +115,7 @@ class BetaGeo(MaximumLikelihoodModel):
         return d.expand(_p_alive(r, alpha, a, b, x, tx, t_cal, self.modified))
 
     @one_blas_thread
-    def expected_purchases(self, data: Any, t: float) -> np.ndarray:
+    def expected_purchases(self, data: Any, t: Any) -> np.ndarray:
         """Return the expected number of purchases in the next ``t`` time units, per row.
 
         :math:`E[Y(t) | x, t_x, T] = P(\\text{alive}) \\cdot
@@ -128,7 +128,7 @@ class BetaGeo(MaximumLikelihoodModel):
         term finite for heavy buyers and long horizons.
         """
         r, alpha, a, b = self._params()
-        t = inputs.horizon(t)
+        t = inputs.horizon(t, self.time_unit)
         d = self._distinct(data)
         x, tx, t_cal = d.rows["frequency"], d.rows["recency"], d.rows["T"]
         alive = _p_alive(r, alpha, a, b, x, tx, t_cal, self.modified)
@@ -140,7 +140,7 @@ class BetaGeo(MaximumLikelihoodModel):
         return d.expand(alive * given_alive)
 
     @one_blas_thread
-    def purchase_count_probability(self, data: Any, n: int, t: float) -> np.ndarray:
+    def purchase_count_probability(self, data: Any, n: int, t: Any) -> np.ndarray:
         """Return P(exactly ``n`` purchases in the next ``t`` time units), per row.
 
         Alive customers (posterior :math:`Gamma(r+x, \\alpha+T)`, :math:`Beta(a, b+x)`)
@@ -149,7 +149,7 @@ class BetaGeo(MaximumLikelihoodModel):
         :math:`P = P(\\text{alive})\\,P_{post}(n) + (1 - P(\\text{alive}))\\,\\delta_{n0}`.
         """
         r, alpha, a, b = self._params()
-        n, t = inputs.purchase_count(n), inputs.horizon(t)
+        n, t = inputs.purchase_count(n), inputs.horizon(t, self.time_unit)
         d = self._distinct(data)
         x, tx, t_cal = d.rows["frequency"], d.rows["recency"], d.rows["T"]
         alive = _p_alive(r, alpha, a, b, x, tx, t_cal, self.modified)

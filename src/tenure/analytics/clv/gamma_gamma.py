@@ -49,6 +49,7 @@ class GammaGamma(MaximumLikelihoodModel):
     parameter_names = ("p", "q", "v")
     columns = ("frequency", "monetary_value")
     label = "Gamma-Gamma"
+    timed = False  # frequency and spend only: any time unit will do
 
     def _validate(self, rows: inputs.Rows) -> None:
         x, z = rows["frequency"], rows["monetary_value"]

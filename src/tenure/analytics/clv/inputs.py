@@ -5,29 +5,49 @@ named columns. :func:`read` turns it into float arrays once, checks every value 
 first bad row in its message. :func:`compress` then folds equal rows into one with a weight,
 so work shared by customers with the same history is done once (STYLE.md: one canonical
 input, pure kernels).
+
+Columns go by their own names or by the aliases of `tenure.analytics.columns.SUMMARY`
+(Fader & Hardie's ``x``, ``t_x``, ``zbar``...), the table ``tenure clv`` reads files with.
+Two optional columns say more about the rows: ``customer_id`` (predictions then come back
+as a pandas Series indexed by it) and ``time_unit`` (the unit of recency and T, which
+`tenure.analytics.summary.customer_summary` records; a model checks it against its own).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from .. import units
+from ..columns import SUMMARY
 from ..exceptions import InputError
 
 #: The optional column saying how many customers share a row.
 WEIGHT = "weight"
+#: The optional column naming each row's customer: predictions are indexed by it.
+CUSTOMER_ID = "customer_id"
+#: The optional column holding the unit of the time columns (one value for all rows).
+TIME_UNIT = "time_unit"
 
 
 @dataclass(frozen=True)
 class Rows:
-    """Validated input columns (float64 arrays of equal length) and each row's weight."""
+    """Validated input columns (float64 arrays of equal length) and each row's weight.
+
+    ``index`` holds the rows' ``customer_id`` when the input had one; ``time_unit`` the
+    input's ``time_unit`` column, when it had one.
+    """
 
     columns: dict[str, np.ndarray]
     weight: np.ndarray
+    index: pd.Index | None = None
+    time_unit: str | None = None
 
     def __len__(self) -> int:
         return len(self.weight)
@@ -40,29 +60,47 @@ class Rows:
 class Compressed:
     """The distinct rows of a `Rows`, their summed weights and the map back to input rows.
 
-    ``rows.columns[c][inverse]`` gives back the input column ``c``.
+    ``rows.columns[c][inverse]`` gives back the input column ``c``; ``index`` is the input
+    rows' ``customer_id`` (or None).
     """
 
     rows: Rows
     inverse: np.ndarray
+    index: pd.Index | None = None
 
-    def expand(self, values: np.ndarray) -> np.ndarray:
-        """Return per-distinct-row ``values`` as one value per input row, in input order."""
-        return np.asarray(values)[self.inverse]
+    def expand(self, values: np.ndarray) -> Any:
+        """Return per-distinct-row ``values`` as one value per input row, in input order.
+
+        A pandas Series indexed by ``customer_id`` when the input had that column, else a
+        numpy array.
+        """
+        return by_customer(np.asarray(values)[self.inverse], self.index)
 
 
-def read(data: Any, required: Sequence[str], *, weights: bool = True,
+def by_customer(values: np.ndarray, index: pd.Index | None) -> Any:
+    """Return ``values`` (one per input row) as a Series indexed by ``index``, if there is one.
+
+    Positional callers are unaffected: ``np.asarray`` of the Series gives ``values`` back.
+    """
+    return values if index is None else pd.Series(values, index=index, copy=False)
+
+
+def read(data: Any, required: Sequence[str], *, weights: bool = True, ids: bool = True,
          what: str = "the data") -> Rows:
     """Return the ``required`` columns of ``data`` as float64 arrays and the row weights.
 
     Parameters
     ----------
     data : pandas.DataFrame, polars.DataFrame, pyarrow.Table, ibis.Table or mapping
-        One row per customer (or per group of identical customers with a ``weight``).
+        One row per customer (or per group of identical customers with a ``weight``). An
+        Ibis table is computed once (its row order is the engine's).
     required : sequence of str
-        Column names that must be present.
+        Column names that must be present, by their name or an alias
+        (`tenure.analytics.columns.SUMMARY`: ``x`` for ``frequency``...).
     weights : bool
         Read the optional ``weight`` column (else every row weighs 1).
+    ids : bool
+        Read the optional ``customer_id`` column into ``Rows.index`` (a fit needs no ids).
     what : str
         How messages name the table.
 
@@ -70,37 +108,86 @@ def read(data: Any, required: Sequence[str], *, weights: bool = True,
     ------
     InputError
         A column is missing, or a value is empty, not a number, infinite, or a weight is not
-        positive; the message names the column and the first bad row (counted from 1).
+        positive, or ``time_unit`` holds more than one unit; the message names the column
+        and the first bad row (counted from 1).
     """
     names = _column_names(data)
-    missing = [c for c in required if c not in names]
+    wanted = (*required, *((WEIGHT,) if weights else ()), *((CUSTOMER_ID,) if ids else ()),
+              TIME_UNIT)
+    found = {c: name for c in wanted if (name := _find(c, names)) is not None}
+    missing = [c for c in required if c not in found]
     if missing:
         raise InputError(
-            f"{what} has no column {', '.join(repr(c) for c in missing)}; "
+            f"{what} has no column {', '.join(_wanted(c) for c in missing)}; "
             f"it has {', '.join(repr(c) for c in names) or 'no columns'}. "
             f"Rename the columns or build the table with "
             f"tenure.analytics.summary.customer_summary.")
-    columns = {c: _floats(_column(data, c), c, what) for c in required}
+    data = in_memory(data, list(found.values()))
+    columns = {c: _floats(_column(data, found[c]), c, what) for c in required}
     n = len(next(iter(columns.values()))) if columns else 0
-    if weights and WEIGHT in names:
-        weight = _floats(_column(data, WEIGHT), WEIGHT, what)
+    if WEIGHT in found:
+        weight = _floats(_column(data, found[WEIGHT]), WEIGHT, what)
         check(weight > 0, WEIGHT, weight, "a weight must be positive", what)
     else:
         weight = np.ones(n)
     if n == 0:
         raise InputError(f"{what} has no rows.")
-    return Rows(columns, weight)
+    index = None
+    if CUSTOMER_ID in found:
+        index = pd.Index(_column(data, found[CUSTOMER_ID]), name=CUSTOMER_ID)
+    unit = _unit(_column(data, found[TIME_UNIT]), what) if TIME_UNIT in found else None
+    return Rows(columns, weight, index, unit)
 
 
-def horizon(t: Any) -> float:
-    """Return a prediction horizon ``t`` as a float; InputError unless it is a number >= 0."""
+def check_time_unit(rows: Rows, unit: str, what: str = "the data") -> None:
+    """Raise InputError when ``rows`` say their times are in another unit than ``unit``.
+
+    Rows without a ``time_unit`` column are taken to be in ``unit``.
+    """
+    if rows.time_unit is not None and rows.time_unit != unit:
+        raise InputError(
+            f"{what} is in {rows.time_unit}s (its time_unit column) but the model works "
+            f"in {unit}s, so its recency and T would be misread. Build the summary with "
+            f"unit={unit!r}, or fit a model on this one.")
+
+
+def horizon(t: Any, unit: str | None = None) -> float:
+    """Return a prediction horizon ``t`` as a number of ``unit``; InputError unless it is >= 0.
+
+    ``t`` is a number, already in ``unit`` (the model's time unit); or, when ``unit`` is
+    given, a duration converted into it (`tenure.analytics.units`): a ``pandas.Timedelta``,
+    ``datetime.timedelta`` or ``numpy.timedelta64``, or a text such as ``"12 weeks"`` or
+    ``"3 months"`` (a month is 30.4375 days).
+
+    Examples
+    --------
+    >>> horizon("2 weeks", "day"), horizon(pd.Timedelta(days=14), "week")
+    (14.0, 2.0)
+    """
+    if unit is not None:
+        t = _duration(t, unit)
     try:
         value = float(t)
     except (TypeError, ValueError):
         value = float("nan")
     if not np.isfinite(value) or value < 0:
-        raise InputError(f"the horizon t must be a non-negative number; got {t!r}.")
+        also = "" if unit is None else " (in the model's unit) or a duration such as '12 weeks'"
+        raise InputError(f"the horizon t must be a non-negative number{also}; got {t!r}.")
     return value
+
+
+def _duration(t: Any, unit: str) -> Any:
+    """Return a duration ``t`` in ``unit``; anything else unchanged (``horizon`` judges it)."""
+    if isinstance(t, timedelta | np.timedelta64):
+        return units.convert(pd.Timedelta(t) / pd.Timedelta(days=1), "day", unit)
+    if isinstance(t, str) and not _is_number(t):
+        match = re.fullmatch(r"\s*([0-9]*\.?[0-9]+)\s*([a-z]+?)s?\s*", t.casefold())
+        if match is None or match[2] not in units.UNITS:
+            raise InputError(
+                f"the horizon {t!r} is not a duration: write a number and a unit, e.g. "
+                f"'12 weeks' ({', '.join(units.UNITS)}).")
+        return units.convert(float(match[1]), match[2], unit)
+    return t
 
 
 def purchase_count(n: Any) -> int:
@@ -135,7 +222,7 @@ def compress(rows: Rows, keys: Sequence[str]) -> Compressed:
     first, codes = groups(*(rows[k] for k in keys))
     weight = np.bincount(codes, weights=rows.weight, minlength=len(first))
     columns = {k: rows[k][first] for k in keys}
-    return Compressed(Rows(columns, weight), codes)
+    return Compressed(Rows(columns, weight, time_unit=rows.time_unit), codes, rows.index)
 
 
 def distinct(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -173,6 +260,51 @@ def _row_codes(arrays: Sequence[np.ndarray]) -> np.ndarray:
     return codes.astype(np.int64, copy=False)
 
 
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _find(column: str, names: list[str]) -> str | None:
+    """Return the name ``column`` goes by in ``names`` (its own first, then an alias)."""
+    if column in names:
+        return column
+    return next((a for a in SUMMARY.get(column, ()) if a in names), None)
+
+
+def _wanted(column: str) -> str:
+    aliases = SUMMARY.get(column, ())
+    return repr(column) + (f" (or {' or '.join(map(repr, aliases))})" if aliases else "")
+
+
+def in_memory(data: Any, names: Sequence[str] | None = None) -> Any:
+    """Return an Ibis table (its ``names``, or all columns) computed once, as Arrow; other
+    tables unchanged.
+
+    Reading an Ibis table column by column, or twice, would run a query each time, and an
+    engine returns rows in no fixed order: the columns, or two readings, would not line up.
+    """
+    if hasattr(data, "to_pyarrow") and not hasattr(data, "to_numpy"):
+        return (data if names is None else data.select(*names)).to_pyarrow()
+    return data
+
+
+def _unit(values: Any, what: str) -> str:
+    values = np.asarray(values, dtype=object)
+    first = values[0] if len(values) else None
+    if isinstance(first, str) and not (values != first).any():  # the usual case, fast
+        return units.check_unit(first)
+    found = pd.unique(pd.Series(values).dropna())
+    if len(found) != 1:
+        raise InputError(
+            f"{what}: the time_unit column must hold one unit for every row; it holds "
+            f"{', '.join(map(repr, found)) or 'nothing'}.")
+    return units.check_unit(str(found[0]))
+
+
 def _column_names(data: Any) -> list[str]:
     if hasattr(data, "column_names"):  # pyarrow
         return list(data.column_names)
@@ -186,9 +318,7 @@ def _column_names(data: Any) -> list[str]:
 
 
 def _column(data: Any, name: str) -> Any:
-    if hasattr(data, "to_pyarrow") and not hasattr(data, "to_numpy"):  # an Ibis table
-        data = data.select(name).to_pyarrow()
-    if hasattr(data, "column_names"):
+    if hasattr(data, "column_names"):  # Arrow
         return data.column(name).to_numpy()
     column = data[name]
     return column.to_numpy() if hasattr(column, "to_numpy") else column

@@ -25,15 +25,16 @@ MONTHLY_DISCOUNT_RATE = 0.01
 class PurchaseModel(Protocol):
     """A fitted BTYD model: expected purchases in the next t of its time unit."""
 
-    time_unit: str
+    @property
+    def time_unit(self) -> str: ...
 
-    def expected_purchases(self, data: Any, t: float) -> np.ndarray: ...
+    def expected_purchases(self, data: Any, t: Any) -> Any: ...
 
 
 class SpendModel(Protocol):
     """A fitted spend model: expected value per purchase."""
 
-    def expected_spend(self, data: Any) -> np.ndarray: ...
+    def expected_spend(self, data: Any) -> Any: ...
 
 
 @one_blas_thread
@@ -41,7 +42,7 @@ def customer_lifetime_value(purchase_model: PurchaseModel, spend_model: SpendMod
                             data: Any, *,
                             months: int = MONTHS,
                             monthly_discount_rate: float = MONTHLY_DISCOUNT_RATE,
-                            margin: Any = 1.0) -> np.ndarray:
+                            margin: Any = 1.0) -> Any:
     """Return each customer's discounted expected value over the next ``months``.
 
     .. math::
@@ -66,7 +67,9 @@ def customer_lifetime_value(purchase_model: PurchaseModel, spend_model: SpendMod
     purchase_model : fitted BetaGeo, ModifiedBetaGeo, ParetoNBD or BetaGeoBetaBinom
     spend_model : fitted GammaGamma
     data : table
-        One row per customer with the purchase model's columns and ``monetary_value``.
+        One row per customer with the purchase model's columns and ``monetary_value`` (or
+        their aliases, `tenure.analytics.columns.SUMMARY`). When it records a
+        ``time_unit``, it must be the purchase model's.
     months : int
         Horizon in months (12 = the next year).
     monthly_discount_rate : float
@@ -76,8 +79,15 @@ def customer_lifetime_value(purchase_model: PurchaseModel, spend_model: SpendMod
 
     Returns
     -------
-    numpy.ndarray
-        CLV per input row, in the currency of ``monetary_value``.
+    pandas.Series or numpy.ndarray
+        CLV per input row, in input order and in the currency of ``monetary_value``: a
+        Series indexed by ``customer_id`` when ``data`` has that column, else an array.
+
+    Raises
+    ------
+    InputError
+        A bad horizon, rate or margin; unusable data; data recorded in another time unit
+        than the purchase model's.
     """
     if isinstance(months, bool) or int(months) != months or months < 1:
         raise InputError(f"months must be a whole number of months, 1 or more; got {months!r}.")
@@ -100,12 +110,15 @@ def customer_lifetime_value(purchase_model: PurchaseModel, spend_model: SpendMod
     else:
         times = convert(np.arange(1, int(months) + 1, dtype=float), "month", unit)
         discount = (1 + monthly_discount_rate) ** np.arange(1, int(months) + 1)
+    data = inputs.in_memory(data)  # spend and purchases must read the same rows in one order
     spend = np.asarray(spend_model.expected_spend(data), dtype=np.float64)
     # Read and fold the purchase histories once: each month then costs one pass over the
     # distinct histories, not over every customer.
     columns = tuple(getattr(purchase_model, "columns", ()))
-    distinct = inputs.compress(inputs.read(data, columns, weights=False,
-                                           what="customer_lifetime_value input"), columns)
+    what = "customer_lifetime_value input"
+    rows = inputs.read(data, columns, weights=False, what=what)
+    inputs.check_time_unit(rows, unit, what)
+    distinct = inputs.compress(rows, columns)
     histories = distinct.rows.columns
     total = np.zeros(len(distinct.rows))
     before = np.zeros(len(distinct.rows))
@@ -114,4 +127,5 @@ def customer_lifetime_value(purchase_model: PurchaseModel, spend_model: SpendMod
                               dtype=np.float64)
         total += (expected - before) / factor
         before = expected
-    return margin * spend * distinct.expand(total)
+    values = margin * spend * np.asarray(distinct.expand(total))
+    return inputs.by_customer(values, distinct.index)

@@ -157,7 +157,7 @@ class ParetoNBD(MaximumLikelihoodModel):
         return d.expand(_alive(params, d.rows))
 
     @one_blas_thread
-    def expected_purchases(self, data: Any, t: float) -> np.ndarray:
+    def expected_purchases(self, data: Any, t: Any) -> np.ndarray:
         """Return the expected number of purchases in the next ``t`` time units, per row.
 
         Fader & Hardie 2005, section 6:
@@ -173,7 +173,7 @@ class ParetoNBD(MaximumLikelihoodModel):
         """
         params = self._params()
         r, alpha, s, beta = params
-        t = inputs.horizon(t)
+        t = inputs.horizon(t, self.time_unit)
         d = self._distinct(data)
         x, t_cal = d.rows["frequency"], d.rows["T"]
         alive = _alive(params, d.rows)
@@ -181,7 +181,7 @@ class ParetoNBD(MaximumLikelihoodModel):
         return d.expand(alive * given_alive)
 
     @one_blas_thread
-    def purchase_count_probability(self, data: Any, n: int, t: float) -> np.ndarray:
+    def purchase_count_probability(self, data: Any, n: int, t: Any) -> np.ndarray:
         """Return P(exactly ``n`` purchases in the next ``t`` time units), per row.
 
         A customer alive now has the posterior :math:`\\lambda \\sim Gamma(r+x, \\alpha+T)`,
@@ -192,7 +192,7 @@ class ParetoNBD(MaximumLikelihoodModel):
         """
         params = self._params()
         r, alpha, s, beta = params
-        n, t = inputs.purchase_count(n), inputs.horizon(t)
+        n, t = inputs.purchase_count(n), inputs.horizon(t, self.time_unit)
         d = self._distinct(data)
         x, t_cal = d.rows["frequency"], d.rows["T"]
         alive = _alive(params, d.rows)

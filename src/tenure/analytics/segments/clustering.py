@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from tenure.analytics.exceptions import InputError
+from tenure.analytics.segments.tables import summary_frame
 
 #: Features, in order: summary column (or derived), transformed with log1p.
 FEATURES = ("recency_days", "orders", "avg_check", "tenure_days")
@@ -85,7 +86,7 @@ class ClusterResult:
     seconds: float = 0.0
 
 
-def clusters(summary_df: pd.DataFrame, *, k: int | None = None, seed: int = 0,
+def clusters(summary_df: Any, *, k: int | None = None, seed: int = 0,
              sample_size: int = SAMPLE_SIZE) -> ClusterResult:
     """Group customers by behaviour with k-means and describe each group.
 
@@ -103,9 +104,9 @@ def clusters(summary_df: pd.DataFrame, *, k: int | None = None, seed: int = 0,
 
     Parameters
     ----------
-    summary_df : DataFrame
-        The per-customer summary: ``customer_id, recency_days, orders, revenue,
-        tenure_days``.
+    summary_df : pandas.DataFrame, polars.DataFrame, pyarrow.Table or ibis.Table
+        The per-customer summary as `tenure.analytics.summary.customer_summary` returns it
+        (any of these types): ``customer_id, recency_days, orders, revenue, tenure_days``.
     k : int, optional
         Number of clusters; chosen by silhouette when omitted.
     seed : int
@@ -124,6 +125,7 @@ def clusters(summary_df: pd.DataFrame, *, k: int | None = None, seed: int = 0,
         customers for two clusters.
     """
     started = time.perf_counter()
+    summary_df = summary_frame(summary_df, _REQUIRED)
     raw = _features(summary_df)
     z = _standardise(np.log1p(raw))
     rng = np.random.default_rng(seed)
@@ -166,9 +168,6 @@ def clusters(summary_df: pd.DataFrame, *, k: int | None = None, seed: int = 0,
 
 
 def _features(df: pd.DataFrame) -> np.ndarray:
-    missing = [c for c in _REQUIRED if c not in df.columns]
-    if missing:
-        raise InputError(f"the customer summary lacks {', '.join(missing)}")
     if len(df) < MIN_CUSTOMERS:
         raise InputError(f"too few customers to cluster: {len(df)} (need {MIN_CUSTOMERS})")
     orders = df["orders"].to_numpy(float)

@@ -7,11 +7,13 @@ together) is :func:`quintile_scores`; the grid of named segments is :data:`DEFAU
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from tenure.analytics.exceptions import InputError
+from tenure.analytics.segments.tables import summary_frame
 
 #: The named segments in display order, with their English names (DESIGN.md, "Segments").
 SEGMENTS: dict[str, str] = {
@@ -123,7 +125,7 @@ def validate_grid(grid: Mapping[str, Iterable[Cell]]) -> dict[Cell, str]:
     return lookup
 
 
-def rfm(summary_df: pd.DataFrame, *,
+def rfm(summary_df: Any, *,
         grid: Mapping[str, Iterable[Cell]] | None = None) -> pd.DataFrame:
     """Score every customer on R, F and M and name their segment.
 
@@ -138,9 +140,10 @@ def rfm(summary_df: pd.DataFrame, *,
 
     Parameters
     ----------
-    summary_df : DataFrame
-        The per-customer summary (``customer_summary(...).to_pandas()``): at least
-        ``customer_id``, ``recency_days``, ``orders`` and ``revenue``.
+    summary_df : pandas.DataFrame, polars.DataFrame, pyarrow.Table or ibis.Table
+        The per-customer summary as `tenure.analytics.summary.customer_summary` returns it
+        (any of these types): at least ``customer_id``, ``recency_days``, ``orders`` and
+        ``revenue``.
     grid : mapping of segment -> iterable of (r, f) cells, optional
         A custom grid; it must cover each of the 25 cells exactly once.
         :data:`DEFAULT_GRID` when omitted.
@@ -152,6 +155,7 @@ def rfm(summary_df: pd.DataFrame, *,
         digits as a string (``"545"``).
     """
     lookup = validate_grid(DEFAULT_GRID if grid is None else grid)
+    summary_df = summary_frame(summary_df, _SUMMARY_COLUMNS)
     _check_summary(summary_df)
     r = quintile_scores(summary_df["recency_days"].to_numpy(float), higher_is_better=False)
     f = quintile_scores(summary_df["orders"].to_numpy(float))
@@ -169,11 +173,6 @@ def rfm(summary_df: pd.DataFrame, *,
 
 
 def _check_summary(df: pd.DataFrame) -> None:
-    missing = [c for c in _SUMMARY_COLUMNS if c not in df.columns]
-    if missing:
-        raise InputError(
-            f"the customer summary lacks {', '.join(missing)}; pass "
-            "customer_summary(tx).to_pandas()")
     for column in _SUMMARY_COLUMNS[1:]:
         if df[column].isna().any():
             raise InputError(f"{column} has missing values; every customer needs a purchase")
