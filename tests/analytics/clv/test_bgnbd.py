@@ -351,3 +351,16 @@ def test_the_kernel_equals_the_plain_likelihood_and_its_derivative(model_class, 
                        - _plain_bg_log_likelihood(params - h, x, tx, T, model_class.modified)
                        ).sum() / (2 * h[i])
             assert grad[i] == pytest.approx(numeric, rel=1e-6), (point, i)
+
+
+@pytest.mark.parametrize("model_class", [BetaGeo, ModifiedBetaGeo])
+def test_the_expectation_path_is_the_expectation_at_each_horizon(model_class):
+    model = model_class.from_params({"r": 0.55, "alpha": 45.0, "a": 0.8, "b": 2.6})
+    data = rows(*CASES)
+    times = [0.0, 30.4375, 365.0]
+
+    path = model.expected_purchases_path(data, times)
+
+    assert path.shape == (len(times), len(CASES))
+    for row, t in zip(path, times, strict=True):
+        np.testing.assert_array_equal(row, model.expected_purchases(data, t))

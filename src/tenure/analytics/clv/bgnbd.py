@@ -92,8 +92,18 @@ class BetaGeo(MaximumLikelihoodModel):
         :math:`u = \\ln(1 + p k) / \\ln(1 + k)`, :math:`k = t/(\\alpha+T)`, which keeps every
         term finite for heavy buyers and long horizons.
         """
+        return self.expected_purchases_path(data, [t])[0]
+
+    @one_blas_thread
+    def expected_purchases_path(self, data: Any, times: Any) -> np.ndarray:
+        """Return the expected purchases in the next ``t`` for each of several horizons.
+
+        Row k holds `expected_purchases` (data, times[k]), one value per input row. The
+        histories are read, folded and scored for P(alive) once for all horizons, which is
+        what CLV's month-by-month sum needs.
+        """
         r, alpha, a, b = self._params()
-        t = inputs.horizon(t)
+        times = [inputs.horizon(t) for t in np.atleast_1d(np.asarray(times, dtype=float))]
         d = self._distinct(data)
         x, tx, t_cal = d.rows["frequency"], d.rows["recency"], d.rows["T"]
         alive = _p_alive(r, alpha, a, b, x, tx, t_cal, self.modified)
@@ -101,8 +111,9 @@ class BetaGeo(MaximumLikelihoodModel):
         first, codes = inputs.groups(x, t_cal)
         x1, t1 = x[first], t_cal[first]
         m = 1.0 if self.modified else 0.0
-        given_alive = expected_bg(t, r + x1, alpha + t1, a, b + x1 + m)[codes]
-        return d.expand(alive * given_alive)
+        return np.array([
+            d.expand(alive * expected_bg(t, r + x1, alpha + t1, a, b + x1 + m)[codes])
+            for t in times])
 
     @one_blas_thread
     def purchase_count_probability(self, data: Any, n: int, t: float) -> np.ndarray:
