@@ -150,15 +150,13 @@ class BetaGeo(MaximumLikelihoodModel):
 
 
 class _Prepared:
-    """The distinct rows as the likelihood reads them, built once per fit; the kernel.
+    """The distinct rows as the likelihood reads them, built once per fit.
 
-    Customers without repeat purchases only need their T. Repeat buyers keep a row each;
-    a time column whose values repeat (whole days) is mapped to its distinct values, so
-    each logarithm is taken once per value; with continuous times nothing repeats and the
-    column is used as it is. Terms that depend on alpha alone (the logarithms and
-    reciprocals of alpha + T and alpha + t_x) are kept for the last alpha: the Hessian's
-    differences move one parameter at a time, so six of its eight gradients reuse them.
-    Work arrays are allocated once, not per evaluation.
+    Customers without repeat purchases only need their T. Repeat buyers keep a row each,
+    cut into blocks of `_Block.ROWS` so that every work array of a block stays in the CPU
+    cache while the kernel makes its passes over it. A time column whose values repeat
+    (whole days) is mapped to its distinct values, so each logarithm is taken once per
+    value; with continuous times nothing repeats and the column is used as it is.
     """
 
     def __init__(self, rows: inputs.Rows, modified: bool):
@@ -176,17 +174,17 @@ class _Prepared:
         if t0.index is not None:
             self.w0 = np.bincount(t0.index, weights=self.w0, minlength=len(t0.values))
         repeat = ~zero
-        self.x = x[repeat]
-        w = w[repeat]
+        x, w = x[repeat], w[repeat]
+        self.x_values, x_index = inputs.distinct(x)
+        t, t_x = _Column(t_cal[repeat]), _Column(tx[repeat])
         # Unit weights (continuous times: no two customers alike) are left out of the sums.
-        self.w = None if np.all(w == 1.0) else w
-        self.wx_row = self.x if self.w is None else self.w * self.x
-        self.x_values, self.x_index = inputs.distinct(self.x)
-        self.t = _Column(t_cal[repeat])
-        self.tx = _Column(tx[repeat])
-        n = len(self.x)
-        self._a, self._b, self._c, self._s = (np.empty(n) for _ in range(4))
-        self._positive = np.empty(n, dtype=bool)
+        unit = bool(np.all(w == 1.0))
+        self.blocks = [
+            _Block(x[i:i + _Block.ROWS], x_index[i:i + _Block.ROWS],
+                   None if unit else w[i:i + _Block.ROWS], t.part(i, _Block.ROWS),
+                   t_x.part(i, _Block.ROWS), len(self.x_values))
+            for i in range(0, len(x), _Block.ROWS)]
+        self._t, self._tx = t, t_x
         self._alpha = np.nan
         self._last: tuple[np.ndarray, tuple[float, np.ndarray]] | None = None
 
@@ -208,19 +206,70 @@ class _Prepared:
         ab_x = digamma(a + b + xs + m)
         g_a = n * (digamma(a + b) - digamma(a)) + wx @ (digamma(a) - ab_x)
         g_b = n * (digamma(a + b) - digamma(b)) + wx @ (digamma(b + xs + m) - ab_x)
+        # -(r + x) log(alpha + T) of the customers without repeat purchases, by their T.
         if alpha != self._alpha:
-            self._per_alpha(alpha)
-        # -(r + x) log(alpha + T), summed: customers without repeat purchases by their T,
-        # then the repeat buyers.
-        ll -= r * (self.log_t0 + self.log_t_w) + self.log_t_wx
-        g_r -= self.log_t0 + self.log_t_w
-        g_alpha -= r * (self.inv_t0 + self.inv_t_w) + self.inv_t_wx
-        if len(self.x) == 0:
-            return float(ll), np.array([g_r, g_alpha, g_a, g_b])
-        # + log(1 + e^A) per repeat buyer (MBG/NBD: everyone), a softplus, with
-        # A = log(a / (b + x - 1 + m)) + (r + x) log((alpha + T) / (alpha + t_x)).
-        big_a, e, tmp, s = self._a, self._b, self._c, self._s
+            self._log_t0 = self.w0 @ np.log(alpha + self.t0)
+            self._inv_t0 = self.w0 @ (1.0 / (alpha + self.t0))
+            # Distinct time values (whole days): their logarithms once for every block.
+            self._t.shift(alpha)
+            self._tx.shift(alpha)
+            self._alpha = alpha
+        ll -= r * self._log_t0
+        g_r -= self._log_t0
+        g_alpha -= r * self._inv_t0
+        # The repeat buyers (MBG/NBD: everyone), block by block.
         log_ratio = np.log(a) - np.log(b + self.x_values - 1 + m)
+        sums = np.zeros(5)
+        per_x = np.zeros(len(self.x_values))
+        for block in self.blocks:
+            block.add(r, alpha, log_ratio, self._t, self._tx, sums, per_x)
+        ll += sums[0]
+        g_r += sums[1]
+        g_alpha += sums[2]
+        g_a += sums[3] / a
+        g_b -= per_x @ (1.0 / (b + self.x_values - 1 + m))
+        return float(ll), np.array([g_r, g_alpha, g_a, g_b])
+
+
+class _Block:
+    """Repeat buyers' rows of one cache-sized block and the kernel over them.
+
+    Terms that depend on alpha alone (the logarithms and reciprocals of alpha + T and
+    alpha + t_x, summed or per row) are kept for the last alpha: the Hessian's differences
+    move one parameter at a time, so six of its eight gradients reuse them. Work arrays
+    are allocated once, not per evaluation.
+    """
+
+    #: Rows per block: a dozen work arrays of this many float64 fit in a 2 MiB cache.
+    ROWS = 16_384
+
+    def __init__(self, x: np.ndarray, x_index: np.ndarray, w: np.ndarray | None,
+                 t: tuple[np.ndarray, np.ndarray | None],
+                 tx: tuple[np.ndarray, np.ndarray | None], n_x: int):
+        self.x, self.x_index, self.w, self.t, self.tx, self.n_x = x, x_index, w, t, tx, n_x
+        self.wx = x if w is None else w * x
+        n = len(x)
+        self.gap, self.inv_gap, self.x_gap, self.x_inv_gap = (np.empty(n) for _ in range(4))
+        self._a, self._e, self._tmp, self._s = (np.empty(n) for _ in range(4))
+        self._positive = np.empty(n, dtype=bool)
+        self._alpha = np.nan
+        self.terms = np.zeros(4)
+
+    def add(self, r: float, alpha: float, log_ratio: np.ndarray, t: _Column, tx: _Column,
+            sums: np.ndarray, per_x: np.ndarray) -> None:
+        """Add this block's -(r + x) log(alpha + T) + log(1 + e^A) and their gradient.
+
+        ``sums`` gets the log-likelihood, d/dr, d/dalpha and the sum of sigmoid(A) (d/da
+        times a); ``per_x`` the sums of sigmoid(A) per distinct x (for d/db).
+        """
+        if alpha != self._alpha:
+            self._per_alpha(alpha, t, tx)
+        s_log_t, s_log_t_x, s_inv_t, s_inv_t_x = self.terms
+        sums[0] -= r * s_log_t + s_log_t_x
+        sums[1] -= s_log_t
+        sums[2] -= r * s_inv_t + s_inv_t_x
+        # A = log(a / (b + x - 1 + m)) + (r + x) log((alpha + T) / (alpha + t_x)).
+        big_a, e, tmp, s = self._a, self._e, self._tmp, self._s
         np.take(log_ratio, self.x_index, out=big_a)
         np.multiply(self.gap, r, out=tmp)
         big_a += tmp
@@ -238,38 +287,32 @@ class _Prepared:
         np.log(e, out=e)
         e += tmp
         if self.w is None:
-            ll += e.sum()
+            sums[0] += e.sum()
         else:
-            ll += self.w @ e
+            sums[0] += self.w @ e
             s *= self.w
-        g_r += s @ self.gap
-        g_alpha += r * (s @ self.inv_gap) + s @ self.x_inv_gap
-        g_a += s.sum() / a
-        per_x = np.bincount(self.x_index, weights=s, minlength=len(self.x_values))
-        g_b -= per_x @ (1.0 / (b + self.x_values - 1 + m))
-        return float(ll), np.array([g_r, g_alpha, g_a, g_b])
+        sums[1] += s @ self.gap
+        sums[2] += r * (s @ self.inv_gap) + s @ self.x_inv_gap
+        sums[3] += s.sum()
+        per_x += np.bincount(self.x_index, weights=s, minlength=self.n_x)
 
-    def _per_alpha(self, alpha: float) -> None:
-        """Compute the terms that depend on alpha alone (and the data)."""
-        log_t, inv_t = self.t.log_and_inverse(alpha)
-        log_tx, inv_tx = self.tx.log_and_inverse(alpha)
+    def _per_alpha(self, alpha: float, t: _Column, tx: _Column) -> None:
+        log_t, inv_t = t.at(self.t, alpha, self._a, self._e)
+        log_tx, inv_tx = tx.at(self.tx, alpha, self._tmp, self._s)
         w = self.w
-        ones = (lambda v: v.sum()) if w is None else (lambda v: w @ v)
-        self.log_t_w, self.log_t_wx = ones(log_t), self.wx_row @ log_t
-        self.inv_t_w, self.inv_t_wx = ones(inv_t), self.wx_row @ inv_t
+        self.terms[:] = (log_t.sum() if w is None else w @ log_t, self.wx @ log_t,
+                         inv_t.sum() if w is None else w @ inv_t, self.wx @ inv_t)
         # log((alpha + T) / (alpha + t_x)) and 1 / (alpha + T) - 1 / (alpha + t_x), and
         # each times x: (r + x) g = r g + x g, so the per-row products are made once.
-        np.subtract(log_t, log_tx, out=log_t)
-        np.subtract(inv_t, inv_tx, out=inv_t)
-        self.gap, self.inv_gap = log_t, inv_t
-        self.x_gap, self.x_inv_gap = self.x * log_t, self.x * inv_t
-        self.log_t0 = self.w0 @ np.log(alpha + self.t0)
-        self.inv_t0 = self.w0 @ (1.0 / (alpha + self.t0))
+        np.subtract(log_t, log_tx, out=self.gap)
+        np.subtract(inv_t, inv_tx, out=self.inv_gap)
+        np.multiply(self.x, self.gap, out=self.x_gap)
+        np.multiply(self.x, self.inv_gap, out=self.x_inv_gap)
         self._alpha = alpha
 
 
 class _Column:
-    """One time column of the repeat buyers: its distinct values when they repeat enough."""
+    """One time column: its distinct values when they repeat enough, else the values."""
 
     #: Rows sampled to decide; more than half of them distinct means continuous times.
     SAMPLE = 10_000
@@ -277,18 +320,37 @@ class _Column:
     def __init__(self, values: np.ndarray):
         step = max(len(values) // self.SAMPLE, 1)
         sample = values[::step]
+        self.index: np.ndarray | None
         if len(values) > self.SAMPLE and len(pd.unique(sample)) > len(sample) // 2:
             self.values, self.index = values, None
         else:
             self.values, self.index = inputs.distinct(values)
+        self._log = self._inverse = np.empty(0)
 
-    def log_and_inverse(self, alpha: float) -> tuple[np.ndarray, np.ndarray]:
-        """Return log(alpha + v) and 1 / (alpha + v), one per row (new arrays)."""
-        shifted = alpha + self.values
-        log, inverse = np.log(shifted), np.divide(1.0, shifted, out=shifted)
+    def part(self, start: int, size: int) -> tuple[np.ndarray, np.ndarray | None]:
+        """Return rows ``start`` .. ``start + size``: (their values, None) or (None, index)."""
         if self.index is None:
-            return log, inverse
-        return log[self.index], inverse[self.index]
+            return self.values[start:start + size], None
+        return np.empty(0), self.index[start:start + size]
+
+    def shift(self, alpha: float) -> None:
+        """Take log(alpha + v) and 1 / (alpha + v) of the distinct values (when indexed)."""
+        if self.index is not None:
+            shifted = alpha + self.values
+            self._log, self._inverse = np.log(shifted), 1.0 / shifted
+
+    def at(self, part: tuple[np.ndarray, np.ndarray | None], alpha: float,
+           log_out: np.ndarray, inverse_out: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Return log(alpha + v) and 1 / (alpha + v) of a part's rows, in the given arrays."""
+        values, index = part
+        if index is None:
+            np.add(values, alpha, out=inverse_out)
+            np.log(inverse_out, out=log_out)
+            np.divide(1.0, inverse_out, out=inverse_out)
+        else:  # shift(alpha) came first
+            np.take(self._log, index, out=log_out)
+            np.take(self._inverse, index, out=inverse_out)
+        return log_out, inverse_out
 
 
 def validate_rft(rows: inputs.Rows, label: str) -> None:
