@@ -297,3 +297,70 @@ def test_a_second_optimiser_finds_the_same_mbg_nbd_optimum(fh_summary):
     np.testing.assert_allclose([model.params_[n] for n in ModifiedBetaGeo.parameter_names],
                                np.exp(found.x), rtol=1e-5)
     assert model.log_likelihood_ == pytest.approx(-found.fun, rel=1e-10)
+
+
+# --- the optimised kernel against a plain one ------------------------------------------------
+
+def _plain_bg_log_likelihood(params, x, tx, T, modified):
+    """BG/NBD's (MBG/NBD's) log-likelihood per customer, written out from FHL 2005 eq. 6
+    (Batislam et al. 2007), with none of the kernel's grouping, caching or softplus."""
+    from scipy.special import betaln, gammaln
+
+    r, alpha, a, b = params
+    m = 1 if modified else 0
+    head = (gammaln(r + x) - gammaln(r) + r * np.log(alpha)
+            + betaln(a, b + x + m) - betaln(a, b) - (r + x) * np.log(alpha + T))
+    dropout = (x > 0) if not modified else np.ones(len(x), dtype=bool)
+    with np.errstate(divide="ignore"):
+        odds = np.where(dropout, a / np.where(dropout, b + x - 1 + m, 1.0)
+                        * ((alpha + T) / (alpha + tx)) ** (r + x), 0.0)
+    return head + np.log1p(odds)
+
+
+def _kernel_rows(model_class, n, seed, whole_days):
+    T = np.random.default_rng(seed).uniform(1, 730, n)
+    data = simulation.bg_nbd(n, 0.55, 45.0, 0.8, 2.6, T=T, seed=seed,
+                             modified=model_class.modified)[["frequency", "recency", "T"]]
+    if whole_days:  # day-level data: many customers share a row, the times repeat
+        data["T"] = np.ceil(data["T"])
+        data["recency"] = np.minimum(np.round(data["recency"]), data["T"])
+    return data
+
+
+@pytest.mark.parametrize("model_class", [BetaGeo, ModifiedBetaGeo])
+@pytest.mark.parametrize("whole_days", [False, True])
+def test_the_kernel_equals_the_plain_likelihood_and_its_derivative(model_class, whole_days):
+    # 30,000 rows: continuous times take the kernel's per-row path, whole days its
+    # distinct-value path with weights.
+    data = _kernel_rows(model_class, 30_000, 11, whole_days)
+    x, tx, T = (data[c].to_numpy(dtype=float) for c in ("frequency", "recency", "T"))
+    model = model_class()
+    prepared = model._prepare(_distinct_rows(data))
+    # Moving one parameter at a time reuses the kernel's terms of alpha: the same numbers.
+    points = [[0.55, 45.0, 0.8, 2.6], [0.6, 45.0, 0.8, 2.6], [0.6, 45.0, 1.1, 2.6],
+              [0.6, 45.0, 1.1, 3.0], [0.3, 12.0, 2.0, 0.7], [0.55, 45.0, 0.8, 2.6]]
+    for point in points:
+        params = np.array(point)
+        ll, grad = model._log_likelihood(params, prepared)
+        plain = _plain_bg_log_likelihood(params, x, tx, T, model_class.modified)
+        assert ll == pytest.approx(plain.sum(), rel=1e-12), point
+        for i in range(4):
+            h = np.zeros(4)
+            h[i] = 1e-5 * params[i]
+            numeric = (_plain_bg_log_likelihood(params + h, x, tx, T, model_class.modified)
+                       - _plain_bg_log_likelihood(params - h, x, tx, T, model_class.modified)
+                       ).sum() / (2 * h[i])
+            assert grad[i] == pytest.approx(numeric, rel=1e-6), (point, i)
+
+
+@pytest.mark.parametrize("model_class", [BetaGeo, ModifiedBetaGeo])
+def test_the_expectation_path_is_the_expectation_at_each_horizon(model_class):
+    model = model_class.from_params({"r": 0.55, "alpha": 45.0, "a": 0.8, "b": 2.6})
+    data = rows(*CASES)
+    times = [0.0, 30.4375, 365.0]
+
+    path = model.expected_purchases_path(data, times)
+
+    assert path.shape == (len(times), len(CASES))
+    for row, t in zip(path, times, strict=True):
+        np.testing.assert_array_equal(row, model.expected_purchases(data, t))

@@ -106,7 +106,7 @@ def expected_purchases(model: ModifiedBetaGeo, rft: pd.DataFrame, horizons: np.n
             out[rows] = model.expected_purchases(rft[rows], float(h))
         return out
     grid = np.unique(np.geomspace(values[0], values[-1], HORIZON_GRID))
-    at = np.column_stack([model.expected_purchases(rft, float(h)) for h in grid])
+    at = model.expected_purchases_path(rft, np.asarray(grid, dtype=float)).T
     upper = np.clip(np.searchsorted(grid, horizons), 1, len(grid) - 1)
     lower = upper - 1
     weight = (horizons - grid[lower]) / (grid[upper] - grid[lower])

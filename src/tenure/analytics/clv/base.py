@@ -26,7 +26,7 @@ from typing import Any, ClassVar, Self, TypeVar
 import numpy as np
 import pandas as pd
 from scipy import optimize, stats
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from ..exceptions import ConvergenceWarning, IdentificationWarning, NotFittedError
 from ..units import check_unit
@@ -47,6 +47,17 @@ F = TypeVar("F", bound=Callable[..., Any])
 _limited = threading.local()
 
 
+@functools.cache
+def _blas_controller() -> ThreadpoolController:
+    """Return the process's thread-pool controller, found once.
+
+    Finding the loaded BLAS libraries walks every shared object of the process: tens of
+    milliseconds, which a new `threadpool_limits` per call paid again (the churn features
+    score every snapshot and horizon). numpy's BLAS is loaded with numpy, before any call.
+    """
+    return ThreadpoolController()
+
+
 def one_blas_thread(method: F) -> F:
     """Run ``method`` with BLAS on one thread.
 
@@ -59,7 +70,7 @@ def one_blas_thread(method: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         if getattr(_limited, "active", False):
             return method(*args, **kwargs)
-        with threadpool_limits(limits=1, user_api="blas"):
+        with _blas_controller().limit(limits=1, user_api="blas"):
             _limited.active = True
             try:
                 return method(*args, **kwargs)

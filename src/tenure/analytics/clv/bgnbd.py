@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 import numpy as np
+import pandas as pd
 from scipy.special import betainc, betaln, digamma, expit, gammaln
 
 from . import inputs
@@ -61,44 +62,8 @@ class BetaGeo(MaximumLikelihoodModel):
         return _Prepared(rows, self.modified)
 
     def _log_likelihood(self, params: np.ndarray, data: Any) -> tuple[float, np.ndarray]:
-        r, alpha, a, b = params
         d: _Prepared = data
-        # Survived dropout chances after x purchases: x (BG/NBD) or x + 1 (MBG/NBD).
-        m = 1.0 if self.modified else 0.0
-        # Terms of x alone, summed over the distinct frequencies.
-        xs, wx, n = d.xs, d.wx, d.w_total
-        ll = wx @ (gammaln(r + xs) + betaln(a, b + xs + m)) + n * (
-            r * np.log(alpha) - gammaln(r) - betaln(a, b))
-        g_r = wx @ digamma(r + xs) + n * (np.log(alpha) - digamma(r))
-        g_alpha = n * r / alpha
-        ab_x = digamma(a + b + xs + m)
-        g_a = n * (digamma(a + b) - digamma(a)) + wx @ (digamma(a) - ab_x)
-        g_b = n * (digamma(a + b) - digamma(b)) + wx @ (digamma(b + xs + m) - ab_x)
-        # -(r + x) log(alpha + T): customers without repeat purchases, by their T.
-        log_t0 = np.log(alpha + d.t0)
-        ll -= r * (d.w0 @ log_t0)
-        g_r -= d.w0 @ log_t0
-        g_alpha -= r * (d.w0 @ (1.0 / (alpha + d.t0)))
-        # Repeat buyers (MBG/NBD: everyone): -(r + x) log(alpha + T) + log(1 + e^A) with
-        # A = log(a / (b + x - 1 + m)) + (r + x) log((alpha + T) / (alpha + t_x)), a softplus.
-        log_t = np.log(alpha + d.t_values)[d.t_index]
-        log_tx = np.log(alpha + d.tx_values)[d.tx_index]
-        inv_t = (1.0 / (alpha + d.t_values))[d.t_index]
-        inv_tx = (1.0 / (alpha + d.tx_values))[d.tx_index]
-        rx = r + d.x
-        gap = log_t - log_tx
-        big_a = (np.log(a) - np.log(b + d.x_values - 1 + m))[d.x_index] + rx * gap
-        e = np.exp(-np.abs(big_a))
-        softplus = np.maximum(big_a, 0.0) + np.log1p(e)
-        sigmoid = np.where(big_a >= 0, 1.0, e) / (1.0 + e)
-        w = d.w
-        ll += w @ (softplus - rx * log_t)
-        s = sigmoid * w
-        g_r += s @ gap - w @ log_t
-        g_alpha += (s * rx) @ (inv_t - inv_tx) - (w * rx) @ inv_t
-        g_a += s.sum() / a
-        g_b -= s @ (1.0 / (b + d.x - 1 + m))
-        return float(ll), np.array([g_r, g_alpha, g_a, g_b])
+        return d.log_likelihood(params)
 
     # --- predictions ----------------------------------------------------------------------
 
@@ -127,17 +92,35 @@ class BetaGeo(MaximumLikelihoodModel):
         :math:`u = \\ln(1 + p k) / \\ln(1 + k)`, :math:`k = t/(\\alpha+T)`, which keeps every
         term finite for heavy buyers and long horizons.
         """
-        r, alpha, a, b = self._params()
         t = inputs.horizon(t, self.time_unit)
         d = self._distinct(data)
+        return d.expand(self._expected_given_rows(d, [t])[0])
+
+    @one_blas_thread
+    def expected_purchases_path(self, data: Any, times: Any) -> np.ndarray:
+        """Return the expected purchases in the next ``t`` for each of several horizons.
+
+        Row k holds `expected_purchases` (data, times[k]), one value per input row in input
+        order. The histories are read, folded and scored for P(alive) once for all
+        horizons, which is what CLV's month-by-month sum needs.
+        """
+        many = times if isinstance(times, list | tuple | np.ndarray) else [times]
+        horizons = [inputs.horizon(t, self.time_unit) for t in many]
+        d = self._distinct(data)
+        return np.array([np.asarray(d.expand(row), dtype=np.float64)
+                         for row in self._expected_given_rows(d, horizons)])
+
+    def _expected_given_rows(self, d: Any, times: list[float]) -> list[np.ndarray]:
+        """Return the expected purchases of each distinct history, one array per horizon."""
+        r, alpha, a, b = self._params()
         x, tx, t_cal = d.rows["frequency"], d.rows["recency"], d.rows["T"]
         alive = _p_alive(r, alpha, a, b, x, tx, t_cal, self.modified)
         # The expectation given alive depends on x and T only: once per distinct pair.
         first, codes = inputs.groups(x, t_cal)
         x1, t1 = x[first], t_cal[first]
         m = 1.0 if self.modified else 0.0
-        given_alive = expected_bg(t, r + x1, alpha + t1, a, b + x1 + m)[codes]
-        return d.expand(alive * given_alive)
+        return [alive * expected_bg(t, r + x1, alpha + t1, a, b + x1 + m)[codes]
+                for t in times]
 
     @one_blas_thread
     def purchase_count_probability(self, data: Any, n: int, t: Any) -> np.ndarray:
@@ -176,25 +159,205 @@ class BetaGeo(MaximumLikelihoodModel):
 class _Prepared:
     """The distinct rows as the likelihood reads them, built once per fit.
 
-    Customers without repeat purchases only need their T, so they are summed by T; repeat
-    buyers keep a row each, with T, t_x and x mapped to their (few) distinct values so each
-    logarithm is taken once per value rather than once per customer.
+    Customers without repeat purchases only need their T. Repeat buyers keep a row each,
+    cut into blocks of `_Block.ROWS` so that every work array of a block stays in the CPU
+    cache while the kernel makes its passes over it. A time column whose values repeat
+    (whole days) is mapped to its distinct values, so each logarithm is taken once per
+    value; with continuous times nothing repeats and the column is used as it is.
     """
 
     def __init__(self, rows: inputs.Rows, modified: bool):
         x, tx, t_cal, w = rows["frequency"], rows["recency"], rows["T"], rows.weight
+        # Survived dropout chances after x purchases: x (BG/NBD) or x + 1 (MBG/NBD).
+        self.m = 1.0 if modified else 0.0
+        # Terms of x alone, summed over the distinct frequencies.
         self.xs, codes = inputs.distinct(x)
-        self.wx = np.bincount(codes, weights=w)
+        self.wx = np.bincount(codes, weights=w, minlength=len(self.xs))
         self.w_total = float(w.sum())
         # MBG/NBD's customers without repeat purchases have the dropout term too.
         zero = np.zeros(len(x), dtype=bool) if modified else x == 0
-        self.t0, codes = inputs.distinct(t_cal[zero])
-        self.w0 = np.bincount(codes, weights=w[zero], minlength=len(self.t0))
+        t0 = _Column(t_cal[zero])
+        self.t0, self.w0 = t0.values, w[zero]
+        if t0.index is not None:
+            self.w0 = np.bincount(t0.index, weights=self.w0, minlength=len(t0.values))
         repeat = ~zero
-        self.x, self.w = x[repeat], w[repeat]
-        self.x_values, self.x_index = inputs.distinct(self.x)
-        self.t_values, self.t_index = inputs.distinct(t_cal[repeat])
-        self.tx_values, self.tx_index = inputs.distinct(tx[repeat])
+        x, w = x[repeat], w[repeat]
+        self.x_values, x_index = inputs.distinct(x)
+        t, t_x = _Column(t_cal[repeat]), _Column(tx[repeat])
+        # Unit weights (continuous times: no two customers alike) are left out of the sums.
+        unit = bool(np.all(w == 1.0))
+        self.blocks = [
+            _Block(x[i:i + _Block.ROWS], x_index[i:i + _Block.ROWS],
+                   None if unit else w[i:i + _Block.ROWS], t.part(i, _Block.ROWS),
+                   t_x.part(i, _Block.ROWS), len(self.x_values))
+            for i in range(0, len(x), _Block.ROWS)]
+        self._t, self._tx = t, t_x
+        self._alpha = np.nan
+        self._last: tuple[np.ndarray, tuple[float, np.ndarray]] | None = None
+
+    def log_likelihood(self, params: np.ndarray) -> tuple[float, np.ndarray]:
+        """Return the weighted log-likelihood and its gradient in (r, alpha, a, b)."""
+        if self._last is not None and np.array_equal(self._last[0], params):
+            return self._last[1]  # the optimiser's last point, asked again by the caller
+        out = self._evaluate(*(float(v) for v in params))
+        self._last = (params.copy(), out)
+        return out
+
+    def _evaluate(self, r: float, alpha: float, a: float, b: float
+                  ) -> tuple[float, np.ndarray]:
+        xs, wx, n, m = self.xs, self.wx, self.w_total, self.m
+        ll = wx @ (gammaln(r + xs) + betaln(a, b + xs + m)) + n * (
+            r * np.log(alpha) - gammaln(r) - betaln(a, b))
+        g_r = wx @ digamma(r + xs) + n * (np.log(alpha) - digamma(r))
+        g_alpha = n * r / alpha
+        ab_x = digamma(a + b + xs + m)
+        g_a = n * (digamma(a + b) - digamma(a)) + wx @ (digamma(a) - ab_x)
+        g_b = n * (digamma(a + b) - digamma(b)) + wx @ (digamma(b + xs + m) - ab_x)
+        # -(r + x) log(alpha + T) of the customers without repeat purchases, by their T.
+        if alpha != self._alpha:
+            self._log_t0 = self.w0 @ np.log(alpha + self.t0)
+            self._inv_t0 = self.w0 @ (1.0 / (alpha + self.t0))
+            # Distinct time values (whole days): their logarithms once for every block.
+            self._t.shift(alpha)
+            self._tx.shift(alpha)
+            self._alpha = alpha
+        ll -= r * self._log_t0
+        g_r -= self._log_t0
+        g_alpha -= r * self._inv_t0
+        # The repeat buyers (MBG/NBD: everyone), block by block.
+        log_ratio = np.log(a) - np.log(b + self.x_values - 1 + m)
+        sums = np.zeros(5)
+        per_x = np.zeros(len(self.x_values))
+        for block in self.blocks:
+            block.add(r, alpha, log_ratio, self._t, self._tx, sums, per_x)
+        ll += sums[0]
+        g_r += sums[1]
+        g_alpha += sums[2]
+        g_a += sums[3] / a
+        g_b -= per_x @ (1.0 / (b + self.x_values - 1 + m))
+        return float(ll), np.array([g_r, g_alpha, g_a, g_b])
+
+
+class _Block:
+    """Repeat buyers' rows of one cache-sized block and the kernel over them.
+
+    Terms that depend on alpha alone (the logarithms and reciprocals of alpha + T and
+    alpha + t_x, summed or per row) are kept for the last alpha: the Hessian's differences
+    move one parameter at a time, so six of its eight gradients reuse them. Work arrays
+    are allocated once, not per evaluation.
+    """
+
+    #: Rows per block: a dozen work arrays of this many float64 fit in a 2 MiB cache.
+    ROWS = 16_384
+
+    def __init__(self, x: np.ndarray, x_index: np.ndarray, w: np.ndarray | None,
+                 t: tuple[np.ndarray, np.ndarray | None],
+                 tx: tuple[np.ndarray, np.ndarray | None], n_x: int):
+        self.x, self.x_index, self.w, self.t, self.tx, self.n_x = x, x_index, w, t, tx, n_x
+        self.wx = x if w is None else w * x
+        n = len(x)
+        self.gap, self.inv_gap, self.x_gap, self.x_inv_gap = (np.empty(n) for _ in range(4))
+        self._a, self._e, self._tmp, self._s = (np.empty(n) for _ in range(4))
+        self._positive = np.empty(n, dtype=bool)
+        self._alpha = np.nan
+        self.terms = np.zeros(4)
+
+    def add(self, r: float, alpha: float, log_ratio: np.ndarray, t: _Column, tx: _Column,
+            sums: np.ndarray, per_x: np.ndarray) -> None:
+        """Add this block's -(r + x) log(alpha + T) + log(1 + e^A) and their gradient.
+
+        ``sums`` gets the log-likelihood, d/dr, d/dalpha and the sum of sigmoid(A) (d/da
+        times a); ``per_x`` the sums of sigmoid(A) per distinct x (for d/db).
+        """
+        if alpha != self._alpha:
+            self._per_alpha(alpha, t, tx)
+        s_log_t, s_log_t_x, s_inv_t, s_inv_t_x = self.terms
+        sums[0] -= r * s_log_t + s_log_t_x
+        sums[1] -= s_log_t
+        sums[2] -= r * s_inv_t + s_inv_t_x
+        # A = log(a / (b + x - 1 + m)) + (r + x) log((alpha + T) / (alpha + t_x)).
+        big_a, e, tmp, s = self._a, self._e, self._tmp, self._s
+        np.take(log_ratio, self.x_index, out=big_a)
+        np.multiply(self.gap, r, out=tmp)
+        big_a += tmp
+        big_a += self.x_gap
+        # e = exp(-|A|) <= 1: softplus(A) = max(A, 0) + log(1 + e) and
+        # sigmoid(A) = (1 if A >= 0 else e) / (1 + e), neither overflowing.
+        np.abs(big_a, out=e)
+        np.negative(e, out=e)
+        np.exp(e, out=e)
+        np.maximum(big_a, 0.0, out=tmp)
+        np.greater_equal(big_a, 0.0, out=self._positive)
+        np.maximum(e, self._positive, out=s)
+        np.add(e, 1.0, out=e)
+        np.divide(s, e, out=s)
+        np.log(e, out=e)
+        e += tmp
+        if self.w is None:
+            sums[0] += e.sum()
+        else:
+            sums[0] += self.w @ e
+            s *= self.w
+        sums[1] += s @ self.gap
+        sums[2] += r * (s @ self.inv_gap) + s @ self.x_inv_gap
+        sums[3] += s.sum()
+        per_x += np.bincount(self.x_index, weights=s, minlength=self.n_x)
+
+    def _per_alpha(self, alpha: float, t: _Column, tx: _Column) -> None:
+        log_t, inv_t = t.at(self.t, alpha, self._a, self._e)
+        log_tx, inv_tx = tx.at(self.tx, alpha, self._tmp, self._s)
+        w = self.w
+        self.terms[:] = (log_t.sum() if w is None else w @ log_t, self.wx @ log_t,
+                         inv_t.sum() if w is None else w @ inv_t, self.wx @ inv_t)
+        # log((alpha + T) / (alpha + t_x)) and 1 / (alpha + T) - 1 / (alpha + t_x), and
+        # each times x: (r + x) g = r g + x g, so the per-row products are made once.
+        np.subtract(log_t, log_tx, out=self.gap)
+        np.subtract(inv_t, inv_tx, out=self.inv_gap)
+        np.multiply(self.x, self.gap, out=self.x_gap)
+        np.multiply(self.x, self.inv_gap, out=self.x_inv_gap)
+        self._alpha = alpha
+
+
+class _Column:
+    """One time column: its distinct values when they repeat enough, else the values."""
+
+    #: Rows sampled to decide; more than half of them distinct means continuous times.
+    SAMPLE = 10_000
+
+    def __init__(self, values: np.ndarray):
+        step = max(len(values) // self.SAMPLE, 1)
+        sample = values[::step]
+        self.index: np.ndarray | None
+        if len(values) > self.SAMPLE and len(pd.unique(sample)) > len(sample) // 2:
+            self.values, self.index = values, None
+        else:
+            self.values, self.index = inputs.distinct(values)
+        self._log = self._inverse = np.empty(0)
+
+    def part(self, start: int, size: int) -> tuple[np.ndarray, np.ndarray | None]:
+        """Return rows ``start`` .. ``start + size``: (their values, None) or (None, index)."""
+        if self.index is None:
+            return self.values[start:start + size], None
+        return np.empty(0), self.index[start:start + size]
+
+    def shift(self, alpha: float) -> None:
+        """Take log(alpha + v) and 1 / (alpha + v) of the distinct values (when indexed)."""
+        if self.index is not None:
+            shifted = alpha + self.values
+            self._log, self._inverse = np.log(shifted), 1.0 / shifted
+
+    def at(self, part: tuple[np.ndarray, np.ndarray | None], alpha: float,
+           log_out: np.ndarray, inverse_out: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Return log(alpha + v) and 1 / (alpha + v) of a part's rows, in the given arrays."""
+        values, index = part
+        if index is None:
+            np.add(values, alpha, out=inverse_out)
+            np.log(inverse_out, out=log_out)
+            np.divide(1.0, inverse_out, out=inverse_out)
+        else:  # shift(alpha) came first
+            np.take(self._log, index, out=log_out)
+            np.take(self._inverse, index, out=inverse_out)
+        return log_out, inverse_out
 
 
 def validate_rft(rows: inputs.Rows, label: str) -> None:

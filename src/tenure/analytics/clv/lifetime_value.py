@@ -122,10 +122,24 @@ def customer_lifetime_value(purchase_model: PurchaseModel, spend_model: SpendMod
     histories = distinct.rows.columns
     total = np.zeros(len(distinct.rows))
     before = np.zeros(len(distinct.rows))
-    for t, factor in zip(times, discount, strict=True):
-        expected = np.asarray(purchase_model.expected_purchases(histories, float(t)),
-                              dtype=np.float64)
+    for expected, factor in zip(_expected_path(purchase_model, histories, times), discount,
+                                strict=True):
         total += (expected - before) / factor
         before = expected
     values = margin * spend * np.asarray(distinct.expand(total))
     return inputs.by_customer(values, distinct.index)
+
+
+def _expected_path(purchase_model: PurchaseModel, histories: Any, times: np.ndarray):
+    """Yield the expected purchases by each horizon of ``times``, per history.
+
+    A model with ``expected_purchases_path`` (BG/NBD, MBG/NBD) reads and scores the
+    histories once for every horizon; others are asked horizon by horizon.
+    """
+    path = getattr(purchase_model, "expected_purchases_path", None)
+    if path is not None:
+        yield from np.asarray(path(histories, times), dtype=np.float64)
+        return
+    for t in times:
+        yield np.asarray(purchase_model.expected_purchases(histories, float(t)),
+                         dtype=np.float64)

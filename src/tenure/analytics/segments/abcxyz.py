@@ -63,13 +63,19 @@ def abc_classes(revenue: np.ndarray, thresholds: tuple[float, float] = (0.8, 0.9
     out = np.full(len(rev), "C", dtype=object)
     if total <= 0:
         return out
-    ordered = np.sort(positive)[::-1]
+    # One sort, largest first. The customers with strictly larger revenue are those before
+    # the first of the customer's run of equal values; their revenue is the cumulative sum
+    # up to that run's start.
+    order = np.argsort(-positive, kind="stable")
+    ordered = positive[order]
     cumulative = np.concatenate([[0.0], np.cumsum(ordered)])
-    # Number of customers with strictly larger revenue = first index of the value in the
-    # descending order; their revenue is the cumulative sum up to that index.
-    larger = len(ordered) - np.searchsorted(np.sort(positive), positive, side="right")
+    starts = np.zeros(len(ordered), dtype=np.intp)
+    new_run = np.flatnonzero(ordered[1:] != ordered[:-1]) + 1
+    starts[new_run] = new_run
+    np.maximum.accumulate(starts, out=starts)
     # The tolerance keeps a share of exactly 80 % (summed in floating point) out of A.
-    before = cumulative[larger] / total + 1e-12
+    before = np.empty(len(ordered))
+    before[order] = cumulative[starts] / total + 1e-12
     out[(rev > 0) & (before < b)] = "B"
     out[(rev > 0) & (before < a)] = "A"
     return out
@@ -162,20 +168,32 @@ def abc_xyz(tx: Any, *, period: str = "month", abc: tuple[float, float] = (0.8, 
     xyz_cls, cv = xyz_classes(revenue, per_customer["revenue_sq"].to_numpy(float), periods,
                               thresholds=xyz, min_periods=min_periods)
     abc_cls = abc_classes(revenue, abc)
-    out = pd.DataFrame({
-        "customer_id": per_customer["customer_id"].to_numpy(),
+    ids = per_customer["customer_id"].to_numpy()
+    # Arrow sorts a million text ids in a fraction of pandas' time (object strings); the
+    # columns are built in that order rather than taken from a frame afterwards.
+    keys = pa.table({"revenue": revenue, "customer_id": pa.array(ids, pa.string())})
+    order = pc.sort_indices(keys, sort_keys=[("revenue", "descending"),
+                                             ("customer_id", "ascending")]).to_numpy()
+    abc_cls, xyz_cls = abc_cls[order], xyz_cls[order]
+    return pd.DataFrame({
+        "customer_id": ids[order],
         "abc": abc_cls,
         "xyz": xyz_cls,
-        "abc_xyz": np.where(xyz_cls == NEW, NEW, abc_cls + xyz_cls),
-        "revenue": revenue,
-        "periods": periods.astype("int64"),
-        "cv": cv,
+        "abc_xyz": _combined(abc_cls, xyz_cls),
+        "revenue": revenue[order],
+        "periods": periods.astype("int64")[order],
+        "cv": cv[order],
     })
-    # Arrow sorts a million text ids in a fraction of pandas' time (object strings).
-    keys = pa.table({"revenue": revenue, "customer_id": pa.array(out["customer_id"], pa.string())})
-    order = pc.sort_indices(keys, sort_keys=[("revenue", "descending"),
-                                             ("customer_id", "ascending")])
-    return out.take(order.to_numpy()).reset_index(drop=True)
+
+
+def _combined(abc_cls: np.ndarray, xyz_cls: np.ndarray) -> np.ndarray:
+    """Return "AX" .. "CZ" per customer, or "new" when the XYZ class is: by table lookup,
+    not a million string concatenations."""
+    names = np.array([NEW if y == NEW else a + y for a in ABC_CLASSES for y in XYZ_CLASSES],
+                     dtype=object)
+    row = pd.Categorical(abc_cls, categories=ABC_CLASSES).codes
+    column = pd.Categorical(xyz_cls, categories=XYZ_CLASSES).codes
+    return names[row * len(XYZ_CLASSES) + column]
 
 
 def abc_xyz_matrix(df: pd.DataFrame) -> pd.DataFrame:
