@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date
 
-import pytest
 from django.db.models import Avg, Q
 from django.urls import reverse
 
@@ -31,10 +30,6 @@ class DemoShopPredictionsTestCase(TenureTestCase):
         self.assertEqual((self.refreshed.status, self.refreshed.error),
                          (InsightsRun.Status.DONE, ""))
 
-    # The demo's world of issue 11 gives churn causes (unresolved complaints): on it the
-    # model still wins on ROC AUC, PR AUC and lift, but its Brier score is level with
-    # recency's (0.196 vs 0.194) until the churn model of issue 11 lands.
-    @pytest.mark.xfail(strict=False, reason="until the churn model of issue 11 lands")
     def test_the_churn_model_beats_recency_alone_on_every_reported_metric(self):
         metrics = {r["model"]: r for r in rows(self.refreshed.results["churn"]["metrics"])}
         for name, higher_is_better in METRICS.items():
@@ -42,7 +37,6 @@ class DemoShopPredictionsTestCase(TenureTestCase):
             self.assertTrue(ours > recency if higher_is_better else ours < recency,
                             f"{name}: model {ours} vs recency {recency}")
 
-    @pytest.mark.xfail(strict=False, reason="until the churn model of issue 11 lands")
     def test_the_models_page_shows_those_figures_beside_the_baselines(self):
         self.login(self.analyst)
         r = self.client.get(reverse("insights:models"))

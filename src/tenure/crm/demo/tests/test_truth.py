@@ -13,7 +13,6 @@ from functools import cache
 from pathlib import Path
 
 import numpy as np
-import pytest
 from django.core.management import CommandError, call_command
 from django.test import override_settings
 from django.urls import reverse
@@ -185,12 +184,10 @@ class RefreshAgainstTruthTestCase(TenureTestCase):
         churn = self.figures[self.figures.metric == "roc_auc"]
         self.assertGreater(churn.n.min(), 500)
 
-    @pytest.mark.xfail(strict=False, reason="until the churn model of issue 11 lands")
     def test_churn_risk_beats_recency_alone(self):
         self.assertBeats("roc_auc", "recency")
         self.assertBeats("pr_auc", "recency")
 
-    @pytest.mark.xfail(strict=False, reason="until the churn model of issue 11 lands")
     def test_churn_risk_beats_one_minus_p_alive(self):
         self.assertBeats("roc_auc", "one_minus_p_alive")
         self.assertBeats("pr_auc", "one_minus_p_alive")
