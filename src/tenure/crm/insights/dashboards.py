@@ -457,17 +457,23 @@ def risk_model(results: dict | None) -> dict:
     """
     churn = (results or {}).get("churn") or {}
     value = (results or {}).get("value") or {}
-    days = churn.get("horizon_days")
-    if isinstance(days, int) and days > 0:
-        horizon = ngettext(
-            "Risk is the chance of no purchase within %(days)d day.",
-            "Risk is the chance of no purchase within %(days)d days.", days) % {"days": days}
-    elif churn.get("horizon"):
-        horizon = _("Risk is the chance of %(horizon)s.") % {"horizon": churn["horizon"]}
-    else:
-        horizon = None
+    words = horizon_words(churn)
+    horizon = _("Risk is the chance of %(horizon)s.") % {"horizon": words} if words else None
     return {"horizon": horizon, "quality": _quality(rows(churn.get("metrics"))),
             "p_alive_model": value.get("p_alive_model")}
+
+
+def horizon_words(churn: dict) -> str | None:
+    """Return what churn means in the user's language ("no purchase within 90 days").
+
+    The library's own words (``horizon``) are English; they are shown only for a refresh
+    stored before the horizon's days were kept.
+    """
+    days = churn.get("horizon_days")
+    if isinstance(days, int) and days > 0:
+        return ngettext("no purchase within %(days)d day", "no purchase within %(days)d days",
+                        days) % {"days": days}
+    return churn.get("horizon") or None
 
 
 def _quality(metrics: list[dict]) -> dict | None:
@@ -481,7 +487,7 @@ def _quality(metrics: list[dict]) -> dict | None:
                "%(recency)s (ROC AUC, 0.5 is chance)") if better else
              _("does not rank leavers better than days-since-last-purchase alone: %(model)s "
                "vs %(recency)s (ROC AUC, 0.5 is chance). Treat the order with care; "
-               "the days since the last purchase say as much."))
+               "the days since the last purchase say as much"))
     return {"model": model, "recency": recency, "better": better,
             "words": words % {"model": number_format(model, 2),
                               "recency": number_format(recency, 2)}}

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from . import truth
-from .dashboards import period_label, rows
+from .dashboards import horizon_words, period_label, rows
 from .models import InsightsRun, Segment
 
 FORECAST_PERIODS = [("day", pgettext_lazy("forecast by", "Day")),
@@ -39,7 +39,8 @@ CHURN_METRICS = [
 ]
 CHURN_MODELS = {"model": gettext_lazy("Churn model"),
                 "recency": gettext_lazy("Recency alone"),
-                "p_alive": gettext_lazy("BTYD P(alive)")}
+                "p_alive": gettext_lazy("BTYD P(alive)"),
+                "expected_purchases": gettext_lazy("BTYD expected purchases")}
 
 
 # -- forecast ------------------------------------------------------------------------------
@@ -135,9 +136,11 @@ def _churn(churn: dict | None) -> dict:
         return {"churn": None}
     by_model = {r["model"]: r for r in rows(churn["metrics"])}
     model = by_model.get("model", {})
+    # A refresh stored before a baseline existed shows the ones it has.
+    models = [m for m in CHURN_MODELS if m in by_model]
     table = []
     for key, label, higher in CHURN_METRICS:
-        values = [by_model.get(m, {}).get(key) for m in CHURN_MODELS]
+        values = [by_model.get(m, {}).get(key) for m in models]
         best = _best([v for v in values if v is not None], higher)
         table.append({"label": label, "higher": higher, "key": key, "cells": [
             {"value": v, "best": v is not None and v == best} for v in values]})
@@ -147,9 +150,9 @@ def _churn(churn: dict | None) -> dict:
     p_alive_auc = by_model.get("p_alive", {}).get("roc_auc")
     return {"churn": {
         "p_alive_inverted": p_alive_auc is not None and p_alive_auc < 0.5,
-        "table": table, "models": list(CHURN_MODELS.values()), "beats_recency": beats,
+        "table": table, "models": [CHURN_MODELS[m] for m in models], "beats_recency": beats,
         "test_snapshot": date.fromisoformat(churn["test_snapshot"]),
-        "horizon": churn["horizon"], "n": model.get("n"), "churn_rate": model.get("churn_rate"),
+        "horizon": horizon_words(churn), "n": model.get("n"), "churn_rate": model.get("churn_rate"),
         "importance": importance, "notes": churn.get("notes") or [],
         "snapshots": rows(churn["snapshots"]), "scored": churn.get("scored"),
     }}

@@ -46,7 +46,8 @@ class DemoShopPredictionsTestCase(TenureTestCase):
         metrics = {m["model"]: m for m in rows(self.refreshed.results["churn"]["metrics"])}
         for row in table:
             self.assertEqual([c["value"] for c in row["cells"]],
-                             [metrics[m][row["key"]] for m in ("model", "recency", "p_alive")])
+                             [metrics[m][row["key"]] for m in ("model", "recency", "p_alive",
+                                                              "expected_purchases")])
 
     def test_every_buyer_gets_a_value_and_every_active_customer_a_risk(self):
         latest = CustomerSnapshot.objects.filter(taken_on=END)
