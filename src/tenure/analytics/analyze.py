@@ -31,6 +31,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from tenure.analytics.exceptions import AnalyticsError, InputError
+from tenure.analytics.languages import LANGUAGES
 
 PERIODS = ("week", "month", "quarter", "year")
 #: Columns the KPIs can be split by (``segment``: each customer's segment on ``as_of``).
@@ -341,8 +342,6 @@ def analyze(
 
 
 def _check_settings(period: str, window_days: int, language: str = "en") -> None:
-    from tenure.analytics.churn.sentences import LANGUAGES
-
     if language not in LANGUAGES:
         raise InputError(f"language must be one of {', '.join(LANGUAGES)}, not {language!r}")
     if period not in PERIODS:
