@@ -17,6 +17,7 @@ P(alive), churn risk and segment for the same data.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -577,7 +578,8 @@ def _churn(tx: Any, as_of: datetime, language: str, notes: list[str],
     given = {name: table for name, table in (sources or {}).items()
              if table is not None and len(table)}
     try:
-        result = predict_churn(tx, as_of=as_of, horizon="auto", **given)
+        result = predict_churn(tx, as_of=as_of, horizon="auto",
+                               scoring_threads=os.cpu_count() or 1, **given)
     except AnalyticsError as exc:
         notes.append(f"Churn risk was not computed: {exc}")
         return None, None
