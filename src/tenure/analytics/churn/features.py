@@ -447,6 +447,8 @@ def compute_snapshots(days: ir.Table, snapshots: Iterable[date], *, horizon: Hor
     # The engine returns rows in any order; MBG/NBD's fit sums over them, so a fixed order
     # keeps the results identical from run to run.
     panel = panel.sort_values(["snapshot", "customer_id"], kind="stable", ignore_index=True)
+    if len(dates) == 1:  # the scoring snapshot: a million customers, split and copied for nothing
+        return {dates[0]: _snapshot(panel, dates[0])}
     groups = dict(tuple(panel.groupby("snapshot", sort=False)))
     return {s: _snapshot(groups.get(s, panel.iloc[:0]).copy(), s) for s in dates}
 
