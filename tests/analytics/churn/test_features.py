@@ -276,3 +276,19 @@ def test_one_snapshot_alone_has_the_features_it_has_among_others():
     assert len(alone.frame) > 0 and len(among[earlier].frame) > 0
     pd.testing.assert_frame_equal(alone.frame, among[day].frame)
     assert alone.notes == among[day].notes
+
+
+def test_feature_columns_become_the_floats_pandas_would_parse():
+    from tenure.analytics.churn.features import _floats
+
+    names = list(FEATURES)
+    rng = np.random.default_rng(0)
+    rows = pd.DataFrame({c: rng.random(7) for c in names})
+    rows[names[0]] = pd.array([1, None, 3, 4, 5, 6, 7], dtype="Int64")
+    rows[names[1]] = [True, False] * 3 + [True]
+    rows[names[2]] = pd.Series(["1.5", None, "x", "2", None, "3", "4"], dtype=object)
+    rows[names[3]] = np.arange(7)
+    rows[names[4]] = pd.array([1.5, None, 3, 4, 5, 6, 7], dtype="Float64")
+    rows[names[5]] = pd.Series([1, 2, None, 4, 5, 6, 7], dtype=object)
+    reference = rows[names].apply(pd.to_numeric, errors="coerce").astype("float64")
+    np.testing.assert_array_equal(_floats(rows), reference.to_numpy())
