@@ -256,6 +256,19 @@ def test_segment_table_by_hand():
     assert table.loc["potential_loyalist", "avg_frequency"] == 2
 
 
+def test_segment_and_abc_tables_do_not_depend_on_the_scores_order():
+    # In the summary's order the scores are joined by position, shuffled by a merge.
+    analysis = stand_in_analysis()
+    summary, rfm, abc = analysis.summary, analysis.rfm, analysis.abc_xyz
+    shuffled_rfm, shuffled_abc = rfm.iloc[[2, 0, 1]], abc.iloc[[1, 2, 0]]
+    order = ["champions", "loyal", "lost"]
+    pd.testing.assert_frame_equal(segment_table(summary, rfm, order=order),
+                                  segment_table(summary, shuffled_rfm, order=order))
+    pd.testing.assert_frame_equal(abc_xyz_table(summary, abc),
+                                  abc_xyz_table(summary, shuffled_abc))
+    assert segment_table(summary, rfm.iloc[:2]).customers.sum() == 2
+
+
 def test_write_report_from_stand_in_tables(tmp_path):
     files = write_report(stand_in_analysis(), tmp_path / "out")
     assert set(files) == {"report", "kpi", "cohorts", "segments", "customers"}

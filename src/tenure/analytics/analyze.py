@@ -17,6 +17,7 @@ P(alive), churn risk and segment for the same data.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from tenure.analytics.exceptions import AnalyticsError, InputError
+from tenure.analytics.languages import LANGUAGES
 
 PERIODS = ("week", "month", "quarter", "year")
 #: Columns the KPIs can be split by (``segment``: each customer's segment on ``as_of``).
@@ -341,8 +343,6 @@ def analyze(
 
 
 def _check_settings(period: str, window_days: int, language: str = "en") -> None:
-    from tenure.analytics.churn.sentences import LANGUAGES
-
     if language not in LANGUAGES:
         raise InputError(f"language must be one of {', '.join(LANGUAGES)}, not {language!r}")
     if period not in PERIODS:
@@ -578,7 +578,8 @@ def _churn(tx: Any, as_of: datetime, language: str, notes: list[str],
     given = {name: table for name, table in (sources or {}).items()
              if table is not None and len(table)}
     try:
-        result = predict_churn(tx, as_of=as_of, horizon="auto", **given)
+        result = predict_churn(tx, as_of=as_of, horizon="auto",
+                               scoring_threads=os.cpu_count() or 1, **given)
     except AnalyticsError as exc:
         notes.append(f"Churn risk was not computed: {exc}")
         return None, None
@@ -603,8 +604,8 @@ def segment_table(summary_df: pd.DataFrame, rfm: pd.DataFrame,
     ``avg_frequency`` the mean number of orders and ``avg_monetary`` the mean revenue
     per customer: the plain-language R, F and M, not the BTYD quantities.
     """
-    merged = summary_df[["customer_id", "recency_days", "orders", "revenue"]].merge(
-        rfm[["customer_id", "segment"]], on="customer_id", how="inner")
+    merged = _joined(summary_df[["customer_id", "recency_days", "orders", "revenue"]],
+                     rfm[["customer_id", "segment"]])
     grouped = merged.groupby("segment", observed=True).agg(
         customers=("customer_id", "size"), revenue=("revenue", "sum"),
         avg_recency=("recency_days", "mean"), avg_frequency=("orders", "mean"),
@@ -625,14 +626,24 @@ def segment_table(summary_df: pd.DataFrame, rfm: pd.DataFrame,
 
 def abc_xyz_table(summary_df: pd.DataFrame, abc: pd.DataFrame) -> pd.DataFrame:
     """Return customers, revenue and their shares for each ABC x XYZ class."""
-    merged = summary_df[["customer_id", "revenue"]].merge(
-        abc[["customer_id", "abc", "xyz"]], on="customer_id", how="inner")
+    merged = _joined(summary_df[["customer_id", "revenue"]], abc[["customer_id", "abc", "xyz"]])
     table = merged.groupby(["abc", "xyz"], observed=True).agg(
         customers=("customer_id", "size"), revenue=("revenue", "sum")).reset_index()
     table["share"] = table["customers"] / max(table["customers"].sum(), 1)
     total = table["revenue"].sum()
     table["revenue_share"] = table["revenue"] / total if total else 0.0
     return table.sort_values(["abc", "xyz"]).reset_index(drop=True)
+
+
+def _joined(left: pd.DataFrame, right: pd.DataFrame) -> pd.DataFrame:
+    """Inner-join ``right`` to ``left`` on ``customer_id``; by position when ``right`` holds
+    the same ids in the same order (it was built from the summary): the same rows as the
+    merge, without hashing a million text ids."""
+    theirs = right["customer_id"].to_numpy()
+    if len(theirs) == len(left) and np.array_equal(theirs, left["customer_id"].to_numpy()):
+        return left.assign(**{c: right[c].to_numpy() for c in right.columns
+                              if c != "customer_id"})
+    return left.merge(right, on="customer_id", how="inner")
 
 
 def customer_table(summary_df: pd.DataFrame, rfm: pd.DataFrame, abc: pd.DataFrame,

@@ -252,3 +252,43 @@ def test_expected_purchases_between_grid_horizons_stay_close_to_exact():
     exact = np.array([model.expected_purchases(rft.iloc[[i]], horizons[i])[0]
                       for i in range(0, len(rft), 30)])
     assert np.allclose(approx[::30], exact, rtol=5e-3, atol=1e-9)
+
+
+def test_one_snapshot_alone_has_the_features_it_has_among_others():
+    from datetime import timedelta
+
+    from tenure.analytics.churn.features import compute_snapshots
+    from tenure.analytics.churn.inputs import prepare
+
+    data = shop()
+    prepared = prepare(data["tx"], con=ibis.duckdb.connect(),
+                       **{k: v for k, v in data.items() if k != "tx"})
+    try:
+        day = prepared.day_of(SNAPSHOT, "snapshot")
+        earlier = day - timedelta(days=30)
+        kwargs = dict(horizon=Horizon(days=90), window_days=365, sources=prepared.sources)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # five customers: BG/NBD says they are too few
+            alone = compute_snapshots(prepared.days, [day], **kwargs)[day]
+            among = compute_snapshots(prepared.days, [earlier, day], **kwargs)
+    finally:
+        prepared.close()
+    assert len(alone.frame) > 0 and len(among[earlier].frame) > 0
+    pd.testing.assert_frame_equal(alone.frame, among[day].frame)
+    assert alone.notes == among[day].notes
+
+
+def test_feature_columns_become_the_floats_pandas_would_parse():
+    from tenure.analytics.churn.features import _floats
+
+    names = list(FEATURES)
+    rng = np.random.default_rng(0)
+    rows = pd.DataFrame({c: rng.random(7) for c in names})
+    rows[names[0]] = pd.array([1, None, 3, 4, 5, 6, 7], dtype="Int64")
+    rows[names[1]] = [True, False] * 3 + [True]
+    rows[names[2]] = pd.Series(["1.5", None, "x", "2", None, "3", "4"], dtype=object)
+    rows[names[3]] = np.arange(7)
+    rows[names[4]] = pd.array([1.5, None, 3, 4, 5, 6, 7], dtype="Float64")
+    rows[names[5]] = pd.Series([1, 2, None, 4, 5, 6, 7], dtype=object)
+    reference = rows[names].apply(pd.to_numeric, errors="coerce").astype("float64")
+    np.testing.assert_array_equal(_floats(rows), reference.to_numpy())

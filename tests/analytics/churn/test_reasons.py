@@ -136,3 +136,18 @@ def test_a_rhythm_is_claimed_only_with_enough_gaps_and_never_below_a_week():
     ]
     for features, expected in cases:
         assert reasons([features], [recency])[0] == [{**expected, "impact": 0.5}]
+
+
+def test_rows_read_in_chunks_are_the_rows_read_at_once():
+    from tenure.analytics.churn.reasons import _records
+
+    table = pd.DataFrame({"a": [1, 2, 3, 4, 5], "b": [0.5, np.nan, 2.0, 3.5, 4.0],
+                          "c": ["x", "y", None, "z", "w"]})
+    whole = table.to_dict("records")
+    chunked = list(_records(table, chunk_rows=2))
+    assert len(chunked) == 5
+    for got, want in zip(chunked, whole, strict=True):
+        assert got.keys() == want.keys()
+        for key in want:
+            assert type(got[key]) is type(want[key])
+            assert got[key] == want[key] or (want[key] != want[key] and got[key] != got[key])

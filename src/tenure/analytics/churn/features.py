@@ -72,6 +72,7 @@ from typing import Any
 
 import ibis
 import ibis.expr.types as ir
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -447,6 +448,8 @@ def compute_snapshots(days: ir.Table, snapshots: Iterable[date], *, horizon: Hor
     # The engine returns rows in any order; MBG/NBD's fit sums over them, so a fixed order
     # keeps the results identical from run to run.
     panel = panel.sort_values(["snapshot", "customer_id"], kind="stable", ignore_index=True)
+    if len(dates) == 1:  # the scoring snapshot: a million customers, split and copied for nothing
+        return {dates[0]: _snapshot(panel, dates[0])}
     groups = dict(tuple(panel.groupby("snapshot", sort=False)))
     return {s: _snapshot(groups.get(s, panel.iloc[:0]).copy(), s) for s in dates}
 
@@ -455,10 +458,25 @@ def _snapshot(frame: pd.DataFrame, snapshot: date) -> Snapshot:
     notes = add_btyd(frame, snapshot)
     frame = frame[frame["active"].astype(bool)]
     out = frame[["customer_id"]].astype({"customer_id": "string"})
-    features = frame[list(FEATURES)].apply(pd.to_numeric, errors="coerce").astype("float64")
+    features = pd.DataFrame(_floats(frame), columns=list(FEATURES), index=frame.index)
     out = pd.concat([out, features], axis=1)
     out = out.sort_values("customer_id", kind="stable").reset_index(drop=True)
     return Snapshot(snapshot, out, notes)
+
+
+def _floats(frame: pd.DataFrame) -> np.ndarray:
+    """Return the `FEATURES` columns as one float64 matrix, NaN where missing.
+
+    Column by column into one array: ``DataFrame.apply(pd.to_numeric)`` built a frame of a
+    million rows twice over. Numeric columns are only cast; the rest are parsed.
+    """
+    out = np.empty((len(frame), len(FEATURES)))
+    for j, name in enumerate(FEATURES):
+        column = frame[name]
+        if not pd.api.types.is_numeric_dtype(column):
+            column = pd.to_numeric(column, errors="coerce")
+        out[:, j] = column.to_numpy(dtype="float64", na_value=np.nan)
+    return out
 
 
 def churn_features(tx: Any, snapshot: Any, *, horizon: Any = "auto",

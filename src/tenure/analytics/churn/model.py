@@ -33,6 +33,7 @@ histograms, a fixed thread count): the same rows give the same model and the sam
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import lightgbm as lgb
@@ -47,6 +48,8 @@ from .features import FEATURES
 EARLY_STOPPING_SHARE = 0.25
 #: Trees without improvement before early stopping gives up.
 PATIENCE = 40
+#: Rows of one TreeSHAP call in `ChurnModel.contributions`.
+CONTRIBUTION_CHUNK_ROWS = 50_000
 
 
 class ChurnModel:
@@ -182,7 +185,8 @@ class ChurnModel:
         """Return the calibrated probability of churn within the horizon for each row."""
         return self.calibrator_.predict(self.log_odds(rows))
 
-    def contributions(self, rows: pd.DataFrame) -> pd.DataFrame:
+    def contributions(self, rows: pd.DataFrame, *, threads: int | None = None
+                      ) -> pd.DataFrame:
         """Return each feature's contribution to each row's log-odds (TreeSHAP).
 
         One column per feature plus ``bias``; a row sums to its `log_odds`. Positive
@@ -190,15 +194,40 @@ class ChurnModel:
         probability too). The BTYD start is linear in one score, so its part is exact:
         its distance from the training rows' mean start goes to ``expected_purchases``,
         the mean to ``bias``.
+
+        ``threads`` (default: the model's) compute chunks of `CONTRIBUTION_CHUNK_ROWS`
+        rows side by side. Each row's values are computed alone, so they do not depend
+        on the number of threads or the chunks.
         """
         self._check_fitted()
-        values = np.asarray(self.booster_.predict(_matrix(rows), pred_contrib=True))
+        values = self._tree_shap(_matrix(rows), threads or self.threads)
         table = pd.DataFrame(values, columns=[*self.features_, "bias"], index=rows.index)
         start = self._start(rows)
         middle = self.start_.log_odds(np.array([self.start_.center_]))[0]
         table["expected_purchases"] += start - middle
         table["bias"] += middle
         return table
+
+    def _tree_shap(self, x: np.ndarray, threads: int) -> np.ndarray:
+        # Python threads over chunks, each calling LightGBM with one OpenMP thread (the
+        # call releases the GIL): a busy core slows one chunk, not every step of an OpenMP
+        # loop whose threads spin waiting for each other (see `threads`). The chunks also
+        # bound LightGBM's own buffers to a chunk instead of the whole matrix.
+        out = np.empty((len(x), len(self.features_) + 1))
+        starts = range(0, len(x), CONTRIBUTION_CHUNK_ROWS)
+
+        def chunk(start: int) -> None:
+            part = x[start:start + CONTRIBUTION_CHUNK_ROWS]
+            out[start:start + len(part)] = self.booster_.predict(
+                part, pred_contrib=True, num_threads=1)
+
+        if threads <= 1 or len(starts) <= 1:
+            for start in starts:
+                chunk(start)
+        else:
+            with ThreadPoolExecutor(max_workers=threads) as pool:
+                list(pool.map(chunk, starts))
+        return out
 
     def importance(self) -> pd.DataFrame:
         """Return ``feature`` and ``gain_share`` (its share of the trees' total gain)."""

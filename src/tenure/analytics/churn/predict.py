@@ -138,7 +138,7 @@ def predict_churn(tx: Any, *, as_of: Any = None, horizon: Any = "auto",
                   interactions: Any = None, messages: Any = None, subscriptions: Any = None,
                   con: Any = None, progress: Progress | None = None, step_days: int = 30,
                   max_training_rows: int = 400_000, seed: int = 0,
-                  threads: int = 1) -> ChurnResult:
+                  threads: int = 1, scoring_threads: int | None = None) -> ChurnResult:
     """Fit, validate and apply the churn model; return risks with reasons and metrics.
 
     Parameters
@@ -173,7 +173,11 @@ def predict_churn(tx: Any, *, as_of: Any = None, horizon: Any = "auto",
     seed : int
         Seeds the sample and LightGBM.
     threads : int
-        LightGBM threads.
+        LightGBM threads for the fits (their results may depend on it).
+    scoring_threads : int, optional
+        Threads that compute the scored customers' contributions, each on its own chunk
+        of customers (`ChurnModel.contributions`; the results do not depend on it).
+        Default: ``threads``.
 
     Returns
     -------
@@ -219,7 +223,8 @@ def predict_churn(tx: Any, *, as_of: Any = None, horizon: Any = "auto",
         notes += scoring.notes
         trained = [*plan.final_train, *plan.final_calibration]
         churn_rate = float(np.mean(np.concatenate([labelled[d].churned for d in trained])))
-        scores, contributions = _scores(final, scoring.frame, churn_rate)
+        scores, contributions = _scores(final, scoring.frame, churn_rate,
+                                        scoring_threads or threads)
         clock.step(None)
     finally:
         data.close()
@@ -369,10 +374,10 @@ def _suspicions(metrics: pd.DataFrame) -> list[str]:
 # -- scores ---------------------------------------------------------------------------------
 
 
-def _scores(fitted: _Fitted, frame: pd.DataFrame, churn_rate: float
+def _scores(fitted: _Fitted, frame: pd.DataFrame, churn_rate: float, threads: int
             ) -> tuple[pd.DataFrame, pd.DataFrame]:
     model = fitted.model
-    contributions = model.contributions(frame)
+    contributions = model.contributions(frame, threads=threads)
     table = frame[["customer_id"]].copy()
     table["churn_risk"] = model.predict_proba(frame)
     table["horizon_days"] = frame["horizon_days"].astype("int64")

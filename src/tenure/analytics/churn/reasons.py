@@ -63,7 +63,7 @@ is told the shop's own churn rate, so every scored customer gets a sentence.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -124,9 +124,8 @@ def reasons_for(features: pd.DataFrame, contributions: pd.DataFrame, *,
     impact = np.column_stack([
         contributions[list(FAMILIES[f])].to_numpy(dtype=float).sum(axis=1) for f in names])
     order = np.argsort(-impact, axis=1, kind="stable")
-    records = features.to_dict("records")
     out: list[list[Reason]] = []
-    for i, row in enumerate(records):
+    for i, row in enumerate(_records(features)):
         found: list[Reason] = []
         for j in order[i]:
             if impact[i, j] < MIN_IMPACT or len(found) == limit:
@@ -137,6 +136,13 @@ def reasons_for(features: pd.DataFrame, contributions: pd.DataFrame, *,
                 found.append(reason)
         out.append(found)
     return out
+
+
+def _records(features: pd.DataFrame, chunk_rows: int = 50_000) -> Iterator[dict[str, Any]]:
+    """Yield the rows as dicts, a chunk of rows at a time: a million rows' dicts at once
+    took gigabytes."""
+    for start in range(0, len(features), chunk_rows):
+        yield from features.iloc[start:start + chunk_rows].to_dict("records")
 
 
 def like_most(reasons: list[list[Reason]], churn_rate: float,

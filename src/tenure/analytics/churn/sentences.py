@@ -24,11 +24,10 @@ from typing import Any
 from babel.numbers import format_decimal, format_percent
 
 from ..exceptions import InputError
+from ..languages import LANGUAGES
 
 DOMAIN = "tenure_analytics"
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
-#: The languages a reason can be described in.
-LANGUAGES = ("en", "ru", "uk")
 
 
 def describe(reason: Mapping[str, Any], language: str = "en") -> str:
