@@ -584,8 +584,8 @@ def _churn(tx: Any, as_of: datetime, language: str, notes: list[str],
         notes.append(f"Churn risk was not computed: {exc}")
         return None, None
     if getattr(result.horizon, "rhythm", True) is False:  # "auto" fell back: the history is short
-        notes.append(f"Churn uses a fixed horizon of {result.horizon.days} days: the history "
-                     f"is too short for the customers' own rhythm (about 2.6 years).")
+        # The horizon says how it was chosen; a sentence of its own here went stale once.
+        notes.append(result.horizon.reasoning() or f"Churn = {result.horizon.describe()}.")
     scores = result.scores
     risks = pd.DataFrame({
         "customer_id": scores["customer_id"].to_numpy(),
