@@ -95,7 +95,7 @@ class OnePipelineTestCase(TenureTestCase):
         value = self.refreshed.results["value"]
         self.assertIn(value["p_alive_model"], {"Pareto/NBD", "MBG/NBD"})
         self.assertEqual(value["chosen"], value["p_alive_model"])
-        self.assertIsInstance(self.refreshed.results["churn"]["horizon_days"], int | None)
+        self.assertIsInstance(self.refreshed.results["churn"]["horizon_days"], int)
 
     def test_a_one_time_buyer_of_long_ago_is_not_certainly_alive(self):
         lapsed = CustomerSnapshot.objects.filter(taken_on=AS_OF, frequency=0,
