@@ -31,6 +31,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from tenure.analytics import frames
 from tenure.analytics.exceptions import AnalyticsError, InputError
 from tenure.analytics.languages import LANGUAGES
 
@@ -277,9 +278,11 @@ def analyze(
              and (customers is not None or s != "profiles")]
     with _Progress(steps, enabled=progress, on_step=on_step) as step:
         step("read")
-        tx = _read(source, con=con, columns=columns, as_of=as_of)
-        purchases, first, last = _extent(tx)
+        raw = _read(source, con=con, columns=columns, as_of=as_of)
+        purchases, first, last = _extent(raw)
         as_of = as_of or last
+        ids = _Ids(raw)
+        tx = ids.keyed(raw)
 
         step("summary")
         summary_df = _customer_summary(tx, as_of)
@@ -318,19 +321,26 @@ def analyze(
         )
         if customers is not None:
             step("profiles")
-            _profiles(analysis, tx, customers)
+            _profiles(analysis, raw, ids.named(summary_df), customers)
 
         step("value")
         analysis.value = _values(tx, summary_df, as_of, notes, tracking=tracking)
         if analysis.value is not None:
             analysis.value_models = {"purchase": analysis.value.purchase,
                                      "spend": analysis.value.spend}
+            analysis.value.scores = ids.named(analysis.value.scores)
+        # Every table of the analysis speaks of customers by their own ids from here on.
+        summary_df = analysis.summary = ids.named(summary_df)
+        analysis.rfm, analysis.abc_xyz = ids.named(rfm), ids.named(abc)
+        if clusters is not None:
+            clusters.labels = ids.named(clusters.labels)
+        ids.release(tx)
 
         step("churn")
-        analysis.churn, risks = _churn(tx, as_of, language, notes, sources) if churn \
+        analysis.churn, risks = _churn(raw, as_of, language, notes, sources) if churn \
             else (None, None)
 
-        analysis.customers = customer_table(summary_df, rfm, abc, clusters,
+        analysis.customers = customer_table(summary_df, analysis.rfm, analysis.abc_xyz, clusters,
                                             _value_columns(analysis.value), risks)
         if out is not None:
             step("report")
@@ -360,8 +370,6 @@ def _parse_as_of(value: datetime | str) -> datetime:
 
 def _read(source: Any, *, con: Any, columns: Mapping[str, str] | Sequence[str | None] | None,
           as_of: datetime | None = None) -> Any:
-    from tenure.analytics import frames
-
     if isinstance(source, str | Path) and not Path(source).exists():
         raise InputError(f"{source}: no such file")
     tx = frames.transactions(source, con=con, columns=columns)
@@ -371,6 +379,40 @@ def _read(source: Any, *, con: Any, columns: Mapping[str, str] | Sequence[str | 
         tx = tx.filter(tx.time < end.to_pydatetime())
     # Materialise once: every later step scans this table instead of re-reading the file.
     return tx.cache()
+
+
+class _Ids:
+    """The customers' own ids behind whole-number keys (a 64-bit hash of the id).
+
+    The engine groups and pandas aligns a million numbers several times faster than a
+    million text ids, so the tables are computed on the keys; ``named`` puts the ids back.
+    Two ids with one hash (about one chance in 30 million for a million customers) keep
+    the text ids throughout: slower, never wrong.
+    """
+
+    def __init__(self, tx: Any):
+        key = tx.customer_id.hash()
+        found = tx.group_by(key=key).aggregate(
+            low=tx.customer_id.min(), high=tx.customer_id.max()).order_by("key").to_pyarrow()
+        self.unique = bool(pc.all(pc.equal(found["low"], found["high"])).as_py())
+        self.keys = found["key"].to_numpy()
+        self.names = found["low"].to_numpy(zero_copy_only=False)
+
+    def keyed(self, tx: Any) -> Any:
+        """Return ``tx`` with each ``customer_id`` replaced by its key (materialised)."""
+        return tx.mutate(customer_id=tx.customer_id.hash()).cache() if self.unique else tx
+
+    def named(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """Return ``frame`` with its keys in ``customer_id`` replaced by the ids."""
+        if not self.unique:
+            return frame
+        at = np.searchsorted(self.keys, frame["customer_id"].to_numpy())
+        return frame.assign(customer_id=self.names[at])
+
+    def release(self, tx: Any) -> None:
+        """Free the keyed transactions (the churn step reads the ids)."""
+        if self.unique:
+            tx.release()
 
 
 def _extent(tx: Any) -> tuple[int, datetime, datetime]:
@@ -385,7 +427,8 @@ def _extent(tx: Any) -> tuple[int, datetime, datetime]:
 def _customer_summary(tx: Any, as_of: datetime) -> pd.DataFrame:
     from tenure.analytics import summary
 
-    return summary.customer_summary(tx, as_of=as_of).to_pandas()
+    # In key order: the same rows in the same order every run.
+    return frames.to_frame(summary.customer_summary(tx, as_of=as_of).order_by("customer_id"))
 
 
 def _check_choices(periods: Sequence[str], dimensions: Sequence[str],
@@ -429,10 +472,8 @@ def _kpis_by(tx: Any, rfm: pd.DataFrame, dimensions: Sequence[str],
 def _with_segment(tx: Any, rfm: pd.DataFrame) -> Any:
     """Return the transactions with each customer's segment on the snapshot date."""
     # A memtable joins on whichever backend holds the transactions.
-    labels = ibis.memtable(
-        pa.table({"customer_id": rfm["customer_id"].astype(str).tolist(),
-                  "segment_now": rfm["segment"].astype(str).tolist()},
-                 schema=pa.schema([("customer_id", pa.string()), ("segment_now", pa.string())])))
+    labels = ibis.memtable(pa.table({"customer_id": rfm["customer_id"].to_numpy(),
+                                     "segment_now": rfm["segment"].astype(str).to_numpy()}))
     if "segment" in tx.columns:
         tx = tx.drop("segment")
     joined = tx.left_join(labels, tx.customer_id == labels.customer_id)
@@ -488,13 +529,13 @@ def _cohort_frame(table: pd.DataFrame) -> pd.DataFrame:
     return table.sort_index()
 
 
-def _profiles(analysis: Analysis, tx: Any, customers: Any) -> None:
+def _profiles(analysis: Analysis, tx: Any, summary_df: pd.DataFrame, customers: Any) -> None:
     """Add the return on relationship and the best and typical customers' profiles."""
     from tenure.analytics import kpi
     from tenure.analytics import segments as seg
 
     people = customers.to_pandas() if hasattr(customers, "to_pandas") else customers
-    summary_df, as_of, notes = analysis.summary, analysis.as_of, analysis.notes
+    as_of, notes = analysis.as_of, analysis.notes
     for name, compute in (
         ("return_on_relationship",
          lambda: kpi.return_on_relationship(tx, as_of=as_of, customers=people)),
@@ -537,7 +578,7 @@ def _values(tx: Any, summary_df: pd.DataFrame, as_of: datetime, notes: list[str]
     margin: Any = 1.0  # revenue, when the data records no margin
     if "margin" in tx.columns:
         margin = margin_rates(tx).set_index("customer_id")["margin"].reindex(
-            summary_df["customer_id"].astype(str)).fillna(1.0).to_numpy()
+            summary_df["customer_id"].to_numpy()).fillna(1.0).to_numpy()
     scores = pd.DataFrame({
         "customer_id": summary_df["customer_id"].to_numpy(),
         # Positional values: the predictions are Series indexed by customer_id.

@@ -24,7 +24,7 @@ import ibis
 import pandas as pd
 
 from tenure.analytics.exceptions import InputError
-from tenure.analytics.frames import check_period
+from tenure.analytics.frames import check_period, to_frame
 from tenure.analytics.periods import period_index, start_of_index
 
 MEASURES = ("customers", "revenue", "revenue_per_customer")
@@ -160,7 +160,7 @@ def _table_parts(
 ) -> _Parts:
     """Return the numerator grid, per-cohort denominator, observed mask and cohort sizes."""
     _check(tx, period, measure, counting)
-    cells = _cells(tx, period).execute()
+    cells = to_frame(_cells(tx, period))
     if cells.empty:
         raise InputError("No purchases (non-negative amounts) to build cohorts from.")
     cells = cells.astype({"cohort": "int64", "age": "int64"})

@@ -31,7 +31,7 @@ import pandas as pd
 
 from . import periods
 from .exceptions import InputError
-from .frames import as_transactions, check_period
+from .frames import as_transactions, check_period, to_frame
 from .periods import period_index, start_of_index
 from .summary import _as_of
 
@@ -106,11 +106,11 @@ def period_kpis(tx: ir.Table, *, period: str = "month", window_days: int = 365,
     if keys and by is not None:
         tx = tx.mutate(**{by: tx[by].cast("string").fill_null("(none)")})
     tx = tx.mutate(p=period_index(tx.time, period))
-    money = _period_money(tx, keys).to_pandas()
+    money = to_frame(_period_money(tx, keys))
     if money.empty:
         return pd.DataFrame(columns=[*keys, *KPI_COLUMNS])
     first, last = int(money.p.min()), int(money.p.max())
-    ranges = _activity_ranges(tx, keys, period, window_days, last).to_pandas()
+    ranges = to_frame(_activity_ranges(tx, keys, period, window_days, last))
     kpis = _assemble(money, ranges, keys, first, last, period)
     end = _as_of(tx, as_of) if as_of is not None else _day(money.last_time.max())
     return _flag(kpis, money, keys, period, window_days, end)

@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from tenure.analytics.exceptions import InputError
+from tenure.analytics.frames import to_frame
 from tenure.analytics.periods import PERIODS, period_index, period_start
 
 #: The XYZ class of a customer with too little history.
@@ -171,7 +172,7 @@ def abc_xyz(tx: Any, *, period: str = "month", abc: tuple[float, float] = (0.8, 
     ids = per_customer["customer_id"].to_numpy()
     # Arrow sorts a million text ids in a fraction of pandas' time (object strings); the
     # columns are built in that order rather than taken from a frame afterwards.
-    keys = pa.table({"revenue": revenue, "customer_id": pa.array(ids, pa.string())})
+    keys = pa.table({"revenue": revenue, "customer_id": pa.array(ids)})
     order = pc.sort_indices(keys, sort_keys=[("revenue", "descending"),
                                              ("customer_id", "ascending")]).to_numpy()
     abc_cls, xyz_cls = abc_cls[order], xyz_cls[order]
@@ -232,7 +233,7 @@ def _aggregate(tx: Any, period: str, as_of: Any) -> tuple[pd.DataFrame, pd.Times
         revenue_sq=lambda s: (s.amount * s.amount).sum().cast("float64"),
         first_period=lambda s: s.period_start.min(),
     )
-    return per_customer.to_pandas(), pd.Timestamp(snapshot)
+    return to_frame(per_customer), pd.Timestamp(snapshot)
 
 
 def _snapshot(tx: Any, as_of: Any) -> date:

@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 
 from tenure.analytics.exceptions import InputError
+from tenure.analytics.frames import to_frame
 
 
 def summary_frame(table: Any, required: Sequence[str]) -> pd.DataFrame:
@@ -50,10 +51,10 @@ def summary_frame(table: Any, required: Sequence[str]) -> pd.DataFrame:
             f"tenure.analytics.summary.customer_summary(tx)")
     if isinstance(table, pd.DataFrame):
         return table
-    if hasattr(table, "column_names"):
+    if hasattr(table, "column_names"):  # Arrow
         return table.select(list(required)).to_pandas()
     if hasattr(table, "to_pyarrow") and "customer_id" in required:  # Ibis
         # An engine returns rows in no fixed order, and k-means samples rows by position:
         # sorted, the same table always gives the same clusters.
-        return table.select(*required).order_by("customer_id").to_pandas()
-    return table.select(*required).to_pandas()
+        return to_frame(table.select(*required).order_by("customer_id"))
+    return table.select(*required).to_pandas()  # polars
