@@ -325,13 +325,15 @@ def analyze(
 
         step("value")
         analysis.value = _values(tx, summary_df, as_of, notes, tracking=tracking)
+        customers_df = customer_table(summary_df, rfm, abc, clusters,
+                                      _value_columns(analysis.value))
+        # Every table of the analysis speaks of customers by their own ids from here on.
         if analysis.value is not None:
             analysis.value_models = {"purchase": analysis.value.purchase,
                                      "spend": analysis.value.spend}
             analysis.value.scores = ids.named(analysis.value.scores)
-        # Every table of the analysis speaks of customers by their own ids from here on.
-        summary_df = analysis.summary = ids.named(summary_df)
-        analysis.rfm, analysis.abc_xyz = ids.named(rfm), ids.named(abc)
+        analysis.summary, analysis.rfm = ids.named(summary_df), ids.named(rfm)
+        analysis.abc_xyz, customers_df = ids.named(abc), ids.named(customers_df)
         if clusters is not None:
             clusters.labels = ids.named(clusters.labels)
         ids.release(tx)
@@ -339,9 +341,7 @@ def analyze(
         step("churn")
         analysis.churn, risks = _churn(raw, as_of, language, notes, sources) if churn \
             else (None, None)
-
-        analysis.customers = customer_table(summary_df, analysis.rfm, analysis.abc_xyz, clusters,
-                                            _value_columns(analysis.value), risks)
+        analysis.customers = _aligned(customers_df, risks, CHURN_COLUMNS)
         if out is not None:
             step("report")
             from tenure.analytics.report import write_report
@@ -391,12 +391,13 @@ class _Ids:
     """
 
     def __init__(self, tx: Any):
-        key = tx.customer_id.hash()
-        found = tx.group_by(key=key).aggregate(
-            low=tx.customer_id.min(), high=tx.customer_id.max()).order_by("key").to_pyarrow()
-        self.unique = bool(pc.all(pc.equal(found["low"], found["high"])).as_py())
-        self.keys = found["key"].to_numpy()
-        self.names = found["low"].to_numpy(zero_copy_only=False)
+        ids = tx.select("customer_id").distinct()
+        found = ids.mutate(key=ids.customer_id.hash()).to_pyarrow()
+        keys = found["key"].to_numpy()
+        order = np.argsort(keys, kind="stable")
+        self.keys = keys[order]
+        self.unique = not bool((self.keys[1:] == self.keys[:-1]).any())
+        self.names = found["customer_id"].to_numpy(zero_copy_only=False)[order]
 
     def keyed(self, tx: Any) -> Any:
         """Return ``tx`` with each ``customer_id`` replaced by its key (materialised)."""
@@ -692,39 +693,47 @@ def customer_table(summary_df: pd.DataFrame, rfm: pd.DataFrame, abc: pd.DataFram
                    risks: pd.DataFrame | None = None) -> pd.DataFrame:
     """Join every per-customer score into one row per customer (``customers.csv``).
 
-    Each table is aligned to the summary's customers by an Arrow hash lookup of the ids, not
-    a pandas merge: on a million text ids that is ten times faster. Customers a table does
-    not hold get empty values.
+    Each table is aligned to the summary's customers by position when it holds the same ids
+    in the same order, else by an Arrow hash lookup of the ids, not a pandas merge: on a
+    million text ids that is ten times faster. Customers a table does not hold get empty
+    values.
     """
     table = summary_df[["customer_id", "frequency", "recency", "T", "monetary_value"]].copy()
-    own = table["customer_id"].to_numpy()
-    ids = None
     parts = [(rfm, ["r", "f", "m", "segment"]), (abc, ["abc", "xyz", "abc_xyz"]),
              (clusters.labels if clusters is not None else None, ["cluster"]),
              (values, VALUE_COLUMNS), (risks, CHURN_COLUMNS)]
     for extra, columns in parts:
-        if extra is None:
-            for column in columns:
-                table[column] = pd.NA
-            continue
-        theirs = extra["customer_id"].to_numpy()
-        if len(theirs) == len(own) and np.array_equal(theirs, own):
-            for column in columns:  # built from the summary itself: already in its order
-                table[column] = extra[column].to_numpy()
-            continue
-        if ids is None:
-            ids = pa.array(table["customer_id"].astype(str), pa.string())
-        rows = pc.index_in(ids, value_set=pa.array(pd.Series(theirs).astype(str), pa.string()))
-        found = rows.is_valid().to_numpy(zero_copy_only=False)
-        picked = rows.fill_null(0).to_numpy(zero_copy_only=False)
-        for column in columns:
-            source = extra[column]
-            if source.empty:
-                table[column] = pd.NA
-                continue
-            table[column] = source.iloc[picked].where(found).to_numpy() if not found.all() \
-                else source.iloc[picked].to_numpy()
+        table = _aligned(table, extra, columns)
     return table[CUSTOMER_COLUMNS]
+
+
+def _aligned(table: pd.DataFrame, extra: pd.DataFrame | None,
+             columns: Sequence[str]) -> pd.DataFrame:
+    """Set ``columns`` of ``table`` from ``extra``'s row of the same ``customer_id``."""
+    if extra is None:
+        for column in columns:
+            table[column] = pd.NA
+        return table
+    own, theirs = table["customer_id"].to_numpy(), extra["customer_id"].to_numpy()
+    if len(theirs) == len(own) and np.array_equal(theirs, own):
+        for column in columns:  # built from the summary itself: already in its order
+            table[column] = extra[column].to_numpy()
+        return table
+    left, right = pa.array(own), pa.array(theirs)
+    if left.type != right.type:  # ids read as numbers on one side: compare them as text
+        left, right = left.cast(pa.string()), right.cast(pa.string())
+    rows = pc.index_in(left, value_set=right)
+    found = rows.is_valid().to_numpy(zero_copy_only=False)
+    picked = rows.fill_null(0).to_numpy(zero_copy_only=False)
+    for column in columns:
+        source = extra[column]
+        if source.empty:
+            table[column] = pd.NA
+        elif found.all():
+            table[column] = source.iloc[picked].to_numpy()
+        else:
+            table[column] = source.iloc[picked].where(found).to_numpy()
+    return table
 
 
 class _Progress:
