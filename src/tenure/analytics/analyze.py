@@ -32,6 +32,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from tenure.analytics import frames
+from tenure.analytics.activity import customer_periods
 from tenure.analytics.exceptions import AnalyticsError, InputError
 from tenure.analytics.languages import LANGUAGES
 
@@ -294,16 +295,20 @@ def analyze(
         segments_df = segment_table(summary_df, rfm, order=list(getattr(seg, "SEGMENTS", [])))
 
         step("KPIs")
-        kpis_by_period, bridges = _kpis(tx, (*periods, period), window_days)
+        # Customers by month: the KPIs', cohorts' and ABC/XYZ's common first pass, done once.
+        months = customer_periods(tx, "month").cache()
+        kpis_by_period, bridges = _kpis(tx, (*periods, period), window_days, months)
         kpis_by = _kpis_by(tx, rfm, dimensions, periods, window_days)
 
         step("cohorts")
-        cohort_tables = cohort_tables_of(tx, "month", (*cohort_measures, "customers"))
+        cohort_tables = cohort_tables_of(tx, "month", (*cohort_measures, "customers"), months)
         cohorts = _share_table(cohort_tables["customers"]) if period == "month" else \
             _share_table(cohort_tables_of(tx, period, ("customers",))["customers"])
 
         step("ABC/XYZ")
-        abc = seg.abc_xyz(tx, period=period, as_of=as_of)
+        abc = seg.abc_xyz(tx, period=period, as_of=as_of,
+                          activity=months if period == "month" else None)
+        months.release()
         abc_table = abc_xyz_table(summary_df, abc)
 
         step("clusters")
@@ -442,13 +447,14 @@ def _check_choices(periods: Sequence[str], dimensions: Sequence[str],
             raise InputError(f"{name} must be among {', '.join(allowed)}, not {wrong[0]!r}")
 
 
-def _kpis(tx: Any, periods: Sequence[str], window_days: int
+def _kpis(tx: Any, periods: Sequence[str], window_days: int, months: Any
           ) -> tuple[dict[str, pd.DataFrame], dict[str, pd.DataFrame]]:
     from tenure.analytics import kpi
 
     kpis, bridges = {}, {}
     for period in dict.fromkeys(periods):
-        kpis[period] = kpi.period_kpis(tx, period=period, window_days=window_days)
+        kpis[period] = kpi.period_kpis(tx, period=period, window_days=window_days,
+                                       activity=months if period == "month" else None)
         bridges[period] = kpi.nvl_bridge(kpis[period])
     return kpis, bridges
 
@@ -487,18 +493,20 @@ def _has_values(tx: Any, column: str) -> bool:
     return bool(tx[column].count().to_pyarrow().as_py())
 
 
-def cohort_tables_of(tx: Any, period: str, measures: Sequence[str]) -> dict[str, pd.DataFrame]:
+def cohort_tables_of(tx: Any, period: str, measures: Sequence[str],
+                     activity: Any = None) -> dict[str, pd.DataFrame]:
     """Return one cohort table per measure: ``cohort``, ``size``, then ``"0"`` .. ``"n"``.
 
     ``customers`` is the share of the cohort buying k periods after acquisition, ``revenue``
     the cohort's revenue then, ``revenue_per_customer`` that divided by the cohort's size;
-    cells not reached yet are NaN.
+    cells not reached yet are NaN. ``activity``: `tenure.analytics.activity.customer_periods`
+    of ``tx`` by ``period``, when the caller has it.
     """
     from tenure.analytics import cohorts
 
     # One pass gives the sizes (age 0) and the shares (count / size).
     counts = _cohort_frame(cohorts.cohort_table(tx, period=period, measure="customers",
-                                                as_share=False))
+                                                as_share=False, activity=activity))
     sizes = counts[0] if 0 in counts.columns else pd.Series(0, index=counts.index)
     tables = {}
     for measure in dict.fromkeys(measures):
@@ -506,7 +514,7 @@ def cohort_tables_of(tx: Any, period: str, measures: Sequence[str]) -> dict[str,
             table = counts.div(sizes.where(sizes > 0), axis=0)
         else:
             table = _cohort_frame(cohorts.cohort_table(tx, period=period, measure=measure,
-                                                       as_share=False))
+                                                       as_share=False, activity=activity))
         table = table.astype(float)
         table.columns = [str(c) for c in table.columns]
         table.insert(0, "size", sizes.reindex(table.index).fillna(0).astype("int64"))

@@ -23,9 +23,10 @@ from typing import NamedTuple
 import ibis
 import pandas as pd
 
+from tenure.analytics.activity import check_activity, customer_periods
 from tenure.analytics.exceptions import InputError
 from tenure.analytics.frames import check_period, to_frame
-from tenure.analytics.periods import period_index, start_of_index
+from tenure.analytics.periods import start_of_index
 
 MEASURES = ("customers", "revenue", "revenue_per_customer")
 COUNTINGS = ("in_period", "in_or_after", "cumulative")
@@ -58,6 +59,7 @@ def cohort_table(
     measure: str = "customers",
     counting: str = "in_period",
     as_share: bool = True,
+    activity: ibis.Table | None = None,
 ) -> pd.DataFrame:
     """Cohort retention table: rows are acquisition cohorts, columns periods since acquisition.
 
@@ -80,6 +82,9 @@ def cohort_table(
         of age 0 counted the same way (in-period: period 0's revenue; in-or-after: the
         cohort's whole revenue; cumulative: period 0's revenue). Ignored for
         ``revenue_per_customer``, which is already per original customer.
+    activity : ibis.Table, optional
+        `tenure.analytics.activity.customer_periods` of ``tx`` by ``period``, when the
+        caller has it already (it is then not computed again).
 
     Returns
     -------
@@ -106,7 +111,7 @@ def cohort_table(
     2024-01-01  1.0  0.50  0.25
     2024-02-01  1.0  0.40   NaN
     """
-    parts = _table_parts(tx, period, measure, counting, as_share)
+    parts = _table_parts(tx, period, measure, counting, as_share, activity)
     return parts.numerator.div(parts.denominator, axis=0).where(parts.observed)
 
 
@@ -156,11 +161,13 @@ def retention_curves(
 
 
 def _table_parts(
-    tx: ibis.Table, period: str, measure: str, counting: str, as_share: bool
+    tx: ibis.Table, period: str, measure: str, counting: str, as_share: bool,
+    activity: ibis.Table | None = None,
 ) -> _Parts:
     """Return the numerator grid, per-cohort denominator, observed mask and cohort sizes."""
     _check(tx, period, measure, counting)
-    cells = to_frame(_cells(tx, period))
+    activity = customer_periods(tx, period) if activity is None else check_activity(activity)
+    cells = to_frame(_cells(activity))
     if cells.empty:
         raise InputError("No purchases (non-negative amounts) to build cohorts from.")
     cells = cells.astype({"cohort": "int64", "age": "int64"})
@@ -201,19 +208,12 @@ def _table_parts(
     return _Parts(numerator, denominator, observed, sizes)
 
 
-def _cells(tx: ibis.Table, period: str) -> ibis.Table:
-    """Per cohort and age: buyers, net revenue, and customers whose last purchase it was."""
-    rows = tx.select(
-        customer_id=tx.customer_id,
-        p=period_index(tx.time, period),
-        amount=tx.amount,
-    )
-    # One row per customer and period first: the later joins and distinct counts then work
-    # on (customers x active periods) rows instead of every transaction line.
-    per_period = rows.group_by(["customer_id", "p"]).aggregate(
-        revenue=rows.amount.sum(),
-        bought=(rows.amount >= 0).any(),
-    )
+def _cells(per_period: ibis.Table) -> ibis.Table:
+    """Per cohort and age: buyers, net revenue, and customers whose last purchase it was.
+
+    ``per_period`` is `tenure.analytics.activity.customer_periods`: the later joins and
+    distinct counts work on (customers x active periods) rows, not every transaction line.
+    """
     purchase_p = per_period.bought.ifelse(per_period.p, ibis.null("int64"))
     customers = per_period.group_by("customer_id").aggregate(
         cohort=purchase_p.min(), last=purchase_p.max()

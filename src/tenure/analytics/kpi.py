@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from . import periods
+from .activity import check_activity
 from .exceptions import InputError
 from .frames import as_transactions, check_period, to_frame
 from .periods import period_index, start_of_index
@@ -47,7 +48,8 @@ BRIDGE_COLUMNS = ["period", "revenue_change", "n_effect", "v_effect", "l_effect"
 
 
 def period_kpis(tx: ir.Table, *, period: str = "month", window_days: int = 365,
-                by: str | None = None, as_of: Any = None) -> pd.DataFrame:
+                by: str | None = None, as_of: Any = None,
+                activity: ir.Table | None = None) -> pd.DataFrame:
     """Return the retention and revenue metrics of every period.
 
     With S = customers active at the period start, E = active at its end (active = ordered
@@ -91,6 +93,9 @@ def period_kpis(tx: ir.Table, *, period: str = "month", window_days: int = 365,
     as_of : date, datetime or ISO string, optional
         The last day the data covers (inclusive), for ``unfinished``; by default the day of
         the last transaction. It does not filter the transactions.
+    activity : ibis.Table, optional
+        `tenure.analytics.activity.customer_periods` of ``tx`` by ``period``, when the
+        caller has it already (it is then not computed again); not with ``by``.
 
     Returns
     -------
@@ -103,6 +108,9 @@ def period_kpis(tx: ir.Table, *, period: str = "month", window_days: int = 365,
     if window_days <= 0:
         raise InputError(f"window_days must be positive; got {window_days!r}.")
     keys = _by_keys(tx, by)
+    if activity is not None and keys:
+        raise InputError("period_kpis: activity is the whole shop's; it cannot be split by "
+                         f"{by}.")
     if keys and by is not None:
         tx = tx.mutate(**{by: tx[by].cast("string").fill_null("(none)")})
     tx = tx.mutate(p=period_index(tx.time, period))
@@ -110,7 +118,15 @@ def period_kpis(tx: ir.Table, *, period: str = "month", window_days: int = 365,
     if money.empty:
         return pd.DataFrame(columns=[*keys, *KPI_COLUMNS])
     first, last = int(money.p.min()), int(money.p.max())
-    ranges = to_frame(_activity_ranges(tx, keys, period, window_days, last))
+    if activity is None:
+        bought = tx.filter(tx.amount >= 0)
+        orders = bought.group_by([*keys, "customer_id", "p"]).aggregate(
+            last_order=bought.time.max(), order_rows=bought.count())
+    else:
+        activity = check_activity(activity)
+        orders = activity.filter(activity.bought).select(
+            "customer_id", "p", "last_order", "order_rows")
+    ranges = to_frame(_activity_ranges(orders, keys, period, window_days, last))
     kpis = _assemble(money, ranges, keys, first, last, period)
     end = _as_of(tx, as_of) if as_of is not None else _day(money.last_time.max())
     return _flag(kpis, money, keys, period, window_days, end)
@@ -220,9 +236,12 @@ def _period_money(tx: ir.Table, keys: list[str]) -> ir.Table:
     return tx.group_by([*keys, "p"]).aggregate(**metrics)
 
 
-def _activity_ranges(tx: ir.Table, keys: list[str], period: str, window_days: int,
+def _activity_ranges(cp: ir.Table, keys: list[str], period: str, window_days: int,
                      last: int) -> ir.Table:
     """Customer-period order rows with their activity range, counted by kind.
+
+    ``cp`` holds one row per customer (and ``keys``) and period with an order: ``p``,
+    ``last_order`` (the time of the period's last order) and ``order_rows``.
 
     Row k (a customer's order period) keeps them active at boundaries p + 1 .. hi with
     hi = min(next order period, period of last order + W, last + 1). ``seam``: the next
@@ -230,9 +249,6 @@ def _activity_ranges(tx: ir.Table, keys: list[str], period: str, window_days: in
     not continue the previous row's, so the customer became active in period p. One window
     pass over customer-periods; the result has a few hundred rows.
     """
-    bought = tx.filter(tx.amount >= 0)
-    cp = bought.group_by([*keys, "customer_id", "p"]).aggregate(
-        last_order=bought.time.max(), order_rows=bought.count())
     cp = cp.mutate(reach=period_index(cp.last_order + ibis.interval(days=window_days), period))
     w = ibis.window(group_by=[*keys, cp.customer_id], order_by=cp.p)
     cp = cp.mutate(prev_p=cp.p.lag().over(w), next_p=cp.p.lead().over(w),

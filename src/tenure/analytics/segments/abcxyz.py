@@ -16,9 +16,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from tenure.analytics.activity import check_activity, customer_periods
 from tenure.analytics.exceptions import InputError
 from tenure.analytics.frames import to_frame
-from tenure.analytics.periods import PERIODS, period_index, period_start
+from tenure.analytics.periods import PERIODS, period_index
 
 #: The XYZ class of a customer with too little history.
 NEW = "new"
@@ -126,7 +127,7 @@ def xyz_classes(total: np.ndarray, total_sq: np.ndarray, periods: np.ndarray, *,
 
 def abc_xyz(tx: Any, *, period: str = "month", abc: tuple[float, float] = (0.8, 0.95),
             xyz: tuple[float, float] = (0.10, 0.25), min_periods: int = 3,
-            as_of: date | datetime | str | None = None) -> pd.DataFrame:
+            as_of: date | datetime | str | None = None, activity: Any = None) -> pd.DataFrame:
     """ABC and XYZ classes of every customer with a purchase up to the snapshot.
 
     Revenue per customer and period is summed in the engine (returns deducted); ABC
@@ -148,6 +149,9 @@ def abc_xyz(tx: Any, *, period: str = "month", abc: tuple[float, float] = (0.8, 
     as_of : date, optional
         Snapshot date: transactions after that day are ignored (as in
         ``customer_summary``). The day of the last transaction when omitted.
+    activity : ibis.Table, optional
+        `tenure.analytics.activity.customer_periods` of ``tx`` up to ``as_of`` by
+        ``period``, when the caller has it already (it is then not computed again).
 
     Returns
     -------
@@ -162,9 +166,8 @@ def abc_xyz(tx: Any, *, period: str = "month", abc: tuple[float, float] = (0.8, 
     missing = {"customer_id", "time", "amount"} - set(tx.columns)
     if missing:
         raise InputError(f"the transactions lack {', '.join(sorted(missing))}")
-    per_customer, snapshot = _aggregate(tx, period, as_of)
-    first = pd.to_datetime(per_customer["first_period"])
-    periods = period_index(snapshot, period) - period_index(first, period) + 1
+    per_customer, snapshot = _aggregate(tx, period, as_of, activity)
+    periods = period_index(snapshot, period) - per_customer["first_p"].to_numpy() + 1
     revenue = per_customer["revenue"].to_numpy(float)
     xyz_cls, cv = xyz_classes(revenue, per_customer["revenue_sq"].to_numpy(float), periods,
                               thresholds=xyz, min_periods=min_periods)
@@ -220,18 +223,19 @@ def abc_xyz_matrix(df: pd.DataFrame) -> pd.DataFrame:
     return grid.reindex(index=list(ABC_CLASSES), columns=list(XYZ_CLASSES)).astype("int64")
 
 
-def _aggregate(tx: Any, period: str, as_of: Any) -> tuple[pd.DataFrame, pd.Timestamp]:
-    """Return per customer: revenue, sum of squared period revenue, first period start."""
+def _aggregate(tx: Any, period: str, as_of: Any,
+               activity: Any = None) -> tuple[pd.DataFrame, pd.Timestamp]:
+    """Return per customer: revenue, sum of squared period revenue, first period's number."""
     snapshot = _snapshot(tx, as_of)
-    # As in customer_summary: the snapshot date is included whole.
-    t = tx.filter(tx.time < ibis.literal(snapshot + timedelta(days=1)).cast("timestamp"))
-    by_period = (t.mutate(period_start=period_start(t.time, period))
-                 .group_by(["customer_id", "period_start"])
-                 .aggregate(amount=lambda s: s.amount.sum()))
+    if activity is None:
+        # As in customer_summary: the snapshot date is included whole.
+        t = tx.filter(tx.time < ibis.literal(snapshot + timedelta(days=1)).cast("timestamp"))
+        activity = customer_periods(t, period)
+    by_period = check_activity(activity)
     per_customer = by_period.group_by("customer_id").aggregate(
-        revenue=lambda s: s.amount.sum().cast("float64"),
-        revenue_sq=lambda s: (s.amount * s.amount).sum().cast("float64"),
-        first_period=lambda s: s.period_start.min(),
+        revenue=by_period.revenue.sum().cast("float64"),
+        revenue_sq=(by_period.revenue * by_period.revenue).sum().cast("float64"),
+        first_p=by_period.p.min(),
     )
     return to_frame(per_customer), pd.Timestamp(snapshot)
 
