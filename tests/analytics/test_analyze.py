@@ -9,6 +9,7 @@ import subprocess
 import sys
 from datetime import datetime
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -370,3 +371,15 @@ def test_it_refuses_an_unknown_period_or_dimension():
         analyze(pd.DataFrame(), periods=("fortnight",))
     with pytest.raises(InputError, match="dimensions"):
         analyze(pd.DataFrame(), dimensions=("colour",))
+
+
+def test_the_report_lists_the_most_expected_value_lost_first():
+    # CLV / P(alive) x risk: a 120.5 / 0.9 x 0.2 = 26.78, b 3.2 / 0.1 x 0.95 = 30.40,
+    # c 40 / 0.6 x 0.5 = 33.33. CLV x risk would put a, the safe big customer, first.
+    analysis = stand_in_analysis()
+    horizon = SimpleNamespace(describe=lambda: "no purchase within 90 days")
+    analysis.churn = SimpleNamespace(test_snapshot=datetime(2024, 1, 31), horizon=horizon,
+                                     metrics=pd.DataFrame({"model": ["model"], "roc_auc": [0.7]}))
+    rows = report_data(analysis)["churn"]["at_risk"]
+    assert [r["customer_id"] for r in rows] == ["c", "b", "a"]
+    assert [round(r["at_risk"], 2) for r in rows] == [33.33, 30.4, 26.78]

@@ -9,7 +9,7 @@ import pytest
 
 from tenure.analytics import frames
 from tenure.analytics.exceptions import InputError
-from tenure.analytics.value import customer_ltv, ltv_formula, ltv_simple
+from tenure.analytics.value import customer_ltv, ltv_formula, ltv_simple, value_at_risk
 
 # X buys $50 every quarter for four years (16 orders); Y places two orders (one of two lines)
 # and returns $20. From 1 January 2020 to 1 January 2024 is 1,461 days = 48 months of 30.4375.
@@ -164,3 +164,19 @@ def test_margin_rates_are_each_customers_share_with_the_shops_rate_for_gaps():
     assert rates["a"] == pytest.approx(32 / 80)
     assert rates["b"] == pytest.approx(10 / 50)
     assert rates["c"] == pytest.approx(42 / 130)  # the shop's: (40 - 8 + 10) / (100 - 20 + 50)
+
+
+def test_value_at_risk_by_hand():
+    # CLV 1000 at P(alive) 0.4: 2500 if they stay, x 0.6 = 1500. P(alive) 0.05 is floored at
+    # 0.1: 100 / 0.1 = 1000, x 0.9 = 900. A signal lifts a 0.15 risk to 0.5: 3000 / 0.95 x
+    # 0.5 = 1578.95. No P(alive): the CLV itself, 200 x 0.3 = 60.
+    got = value_at_risk([1000.0, 100.0, 3000.0, 200.0], [0.4, 0.05, 0.95, np.nan],
+                        [0.6, 0.9, 0.15, 0.3], [False, False, True, False])
+    assert list(got.columns) == ["value_if_stay", "leaving", "value_at_risk"]
+    np.testing.assert_allclose(got["value_at_risk"], [1500.0, 900.0, 3000 / 0.95 * 0.5, 60.0])
+    np.testing.assert_allclose(got["leaving"], [0.6, 0.9, 0.5, 0.3])
+
+
+def test_value_at_risk_wants_one_value_per_customer():
+    with pytest.raises(InputError, match="one value per customer"):
+        value_at_risk([1.0, 2.0], [0.5], [0.1, 0.2])

@@ -20,6 +20,7 @@ import pyarrow.csv as pa_csv
 from tenure.analytics import periods
 from tenure.analytics.analyze import CUSTOMER_COLUMNS, SEGMENT_COLUMNS, Analysis
 from tenure.analytics.textfiles import neutralise_column
+from tenure.analytics.value import value_at_risk
 
 HERE = Path(__file__).resolve().parent
 TEMPLATE = HERE / "templates" / "report.html"
@@ -235,8 +236,13 @@ def _churn_data(analysis: Analysis) -> dict[str, Any] | None:
     if result is None:
         return None
     customers = analysis.customers.dropna(subset=["churn_risk"])
-    at_risk = customers.assign(at_risk=customers["clv"] * customers["churn_risk"])
-    top = at_risk.nlargest(AT_RISK_ROWS, "at_risk")
+    # The CRM's At risk rule: expected value lost, not CLV x risk (which counts leaving twice).
+    lost = value_at_risk(*(pd.to_numeric(customers[c], errors="coerce")
+                           for c in ("clv", "p_alive", "churn_risk")))
+    at_risk = customers.assign(at_risk=lost["value_at_risk"].to_numpy(),
+                               leaving=lost["leaving"].to_numpy())
+    top = at_risk.sort_values(["at_risk", "leaving"], ascending=False,
+                              kind="stable").head(AT_RISK_ROWS)
     return {
         "test_snapshot": _day(result.test_snapshot), "horizon": result.horizon.describe(),
         "metrics": _records(result.metrics),

@@ -25,6 +25,58 @@ from tenure.analytics.summary import customer_summary
 
 MONTH_DAYS = units.days("month")  # 30.4375, as every model counts a month
 COST_COLUMNS = ("acquisition_cost", "retention_cost")
+#: The least P(alive) CLV is divided by to estimate the value of a customer who stays.
+P_ALIVE_FLOOR = 0.1
+#: The least chance of leaving of a customer with a signal (an open complaint, an unhappy
+#: answer).
+SIGNAL_RISK = 0.5
+#: The columns of `value_at_risk`.
+AT_RISK_COLUMNS = ("value_if_stay", "leaving", "value_at_risk")
+
+
+def value_at_risk(clv: Any, p_alive: Any, churn_risk: Any, signal: Any = False) -> pd.DataFrame:
+    """Expected value lost per customer: what a manager should act on first.
+
+    - **value if they stay** = CLV / max(P(alive), ``P_ALIVE_FLOOR``). A BTYD model's
+      expected purchases are P(alive) x the purchases of a customer still active, so the
+      predictive CLV is already discounted by the chance the customer has gone;
+      multiplying it by the churn risk would count leaving twice and put every safe, big
+      customer (a champion who bought last week) above the ones slipping away. The floor
+      keeps a tiny CLV of someone almost surely gone from being blown up. Without P(alive)
+      (NaN) the CLV is used.
+    - **chance of leaving** = the churn risk, raised to at least ``SIGNAL_RISK`` where
+      ``signal`` is true (an open complaint or an unhappy answer the model may not have seen).
+    - **expected value lost** = value if they stay x chance of leaving.
+
+    The CRM's At risk list (``CustomerSnapshot.objects.at_risk``) orders by the same rule in
+    SQL, with these constants; a test holds the two together.
+
+    Parameters
+    ----------
+    clv, p_alive, churn_risk : array-like of float
+        Per customer, aligned. A missing churn risk counts as 0, a missing P(alive) as 1.
+    signal : bool or array-like of bool
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``value_if_stay, leaving, value_at_risk`` (`AT_RISK_COLUMNS`), one row per customer.
+
+    Examples
+    --------
+    >>> value_at_risk([100.0], [0.5], [0.2])["value_at_risk"].tolist()
+    [40.0]
+    """
+    clv = np.asarray(clv, dtype=float)
+    p_alive = np.nan_to_num(np.asarray(p_alive, dtype=float), nan=1.0)
+    risk = np.nan_to_num(np.asarray(churn_risk, dtype=float), nan=0.0)
+    if not clv.shape == p_alive.shape == risk.shape:
+        raise InputError("value_at_risk: clv, p_alive and churn_risk must have one value per "
+                         "customer each.")
+    leaving = np.where(np.asarray(signal, dtype=bool), np.maximum(risk, SIGNAL_RISK), risk)
+    value_if_stay = clv / np.maximum(p_alive, P_ALIVE_FLOOR)
+    return pd.DataFrame({"value_if_stay": value_if_stay, "leaving": leaving,
+                         "value_at_risk": value_if_stay * leaving})
 
 
 def ltv_simple(revenue: Any, acquisition_cost: Any = 0.0, retention_cost: Any = 0.0) -> Any:

@@ -15,6 +15,7 @@ from django.db.models.functions import Cast, Coalesce, Greatest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from tenure.analytics.value import P_ALIVE_FLOOR, SIGNAL_RISK
 from tenure.crm.engagement.models import OPEN_STATUSES, Complaint
 from tenure.crm.feedback.models import Answer
 
@@ -77,10 +78,6 @@ class InsightsRun(models.Model):
         return f"{self.as_of} ({self.get_status_display()})"
 
 
-#: The least P(alive) CLV is divided by to estimate the value of a customer who stays.
-P_ALIVE_FLOOR = 0.1
-#: The least chance of leaving of a customer with an open complaint or an unhappy answer.
-SIGNAL_RISK = 0.5
 #: How recent an unhappy survey answer must be to count as a signal.
 SIGNAL_DAYS = 90
 
@@ -117,6 +114,9 @@ class CustomerSnapshotQuerySet(models.QuerySet):
           it is already in the risk.
         - **expected value lost** (``value_at_risk``) = value if they stay x chance of
           leaving; the list is ordered by it, then by the chance of leaving.
+
+        The rule and its constants are the library's (`tenure.analytics.value.value_at_risk`,
+        which the offline report uses); this is its SQL, so the database orders the list.
         """
         since = (now or timezone.now()) - timedelta(days=SIGNAL_DAYS)
         customer = OuterRef("customer_id")

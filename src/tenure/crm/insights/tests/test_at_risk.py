@@ -11,6 +11,7 @@ from auditlog.models import LogEntry
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from tenure.analytics.value import value_at_risk
 from tenure.crm.customers.models import Customer
 from tenure.crm.engagement.models import Complaint, ComplaintCategory, ComplaintStatus
 from tenure.crm.feedback.models import Answer, Invitation, Survey, SurveyKind, SurveyTrigger
@@ -169,6 +170,16 @@ class RankingRuleTestCase(TenureTestCase):
         zoe = CustomerSnapshot.objects.at_risk(0.5).get(customer=self.zoe)
         self.assertTrue(zoe.signal)
         self.assertEqual(zoe.leaving, 0.5)
+
+    def test_the_database_orders_by_the_library_rule(self):
+        self.complain(self.zoe)
+        listed = list(CustomerSnapshot.objects.at_risk(0.0, now=datetime(2026, 5, 21, tzinfo=UTC)))
+        rule = value_at_risk([float(s.clv) for s in listed], [s.p_alive for s in listed],
+                             [s.churn_risk for s in listed], [s.signal for s in listed])
+        self.assertEqual([round(s.value_at_risk, 6) for s in listed],
+                         [round(v, 6) for v in rule["value_at_risk"]])
+        self.assertEqual(list(rule["value_at_risk"]),
+                         sorted(rule["value_at_risk"], reverse=True))
 
     def test_a_resolved_complaint_does_not(self):
         self.complain(self.zoe, ComplaintStatus.RESOLVED)
