@@ -37,6 +37,18 @@ CHURN_METRICS = [
     ("lift_top_decile", gettext_lazy("Lift in the top 10%"), True),
     ("brier", gettext_lazy("Brier score"), False),
 ]
+#: Each family of churn features (`tenure.analytics.churn.FAMILIES`) in a manager's words.
+FAMILY_LABELS = {
+    "recency": gettext_lazy("Time since the last purchase, against their usual rhythm"),
+    "activity": gettext_lazy("How much and how often they buy"),
+    "returns": gettext_lazy("Returns"),
+    "feedback": gettext_lazy("Survey answers"),
+    "complaints": gettext_lazy("Complaints"),
+    "interactions": gettext_lazy("Calls, meetings and other contacts"),
+    "campaigns": gettext_lazy("Campaign messages and responses"),
+    "subscription": gettext_lazy("Subscription"),
+    "btyd": gettext_lazy("The purchase model: chance still a customer, expected purchases"),
+}
 CHURN_MODELS = {"model": gettext_lazy("Churn model"),
                 "recency": gettext_lazy("Recency alone"),
                 "p_alive": gettext_lazy("BTYD P(alive)"),
@@ -146,7 +158,7 @@ def _churn(churn: dict | None) -> dict:
             {"value": v, "best": v is not None and v == best} for v in values]})
     beats = all(_beats(model.get(key), by_model.get("recency", {}).get(key), higher)
                 for key, _label_, higher in CHURN_METRICS)
-    importance = rows(churn["importance"])
+    importance = _influence(rows(churn["importance"]))
     p_alive_auc = by_model.get("p_alive", {}).get("roc_auc")
     return {"churn": {
         "p_alive_inverted": p_alive_auc is not None and p_alive_auc < 0.5,
@@ -220,3 +232,24 @@ def _value(value: dict | None) -> dict:
 def _params(model: dict) -> dict:
     return dict(model, rows=[{"name": n, "value": v, "se": model["standard_errors"].get(n)}
                              for n, v in model["params"].items()])
+
+
+def _influence(importance: list[dict]) -> list[dict]:
+    """Return each feature family's share of what moves the risk, largest first.
+
+    The share is of the mean absolute contribution (log-odds) over the scored customers,
+    not of the trees' gain: the gain does not see the purchase model's start the booster
+    learns from, so it would hide the strongest input. Older refreshes without
+    contributions fall back to the gain.
+    """
+    measure = "mean_abs_contribution" if all(
+        r.get("mean_abs_contribution") is not None for r in importance) else "gain_share"
+    families: dict[str, dict] = {}
+    for row in importance:
+        family = families.setdefault(row.get("family") or "", {"share": 0.0, "features": []})
+        family["share"] += float(row.get(measure) or 0.0)
+        family["features"].append(row["feature"])
+    total = sum(f["share"] for f in families.values()) or 1.0
+    return sorted(({"label": FAMILY_LABELS.get(name, name), "share": f["share"] / total,
+                    "features": ", ".join(f["features"])} for name, f in families.items()),
+                  key=lambda r: -r["share"])

@@ -60,7 +60,9 @@ def predictive_results() -> dict:
             ["recency", 0.76, 0.69, 1.9, 0.17, 400, 0.3],
             ["p_alive", 0.79, 0.7, 2.2, 0.16, 400, 0.3]]),
         "importance": table(["feature", "family", "gain_share", "mean_abs_contribution"],
-                            [["recency_days", "recency", 0.5, 0.3]]),
+                            [["recency_days", "recency", 0.5, 0.3],
+                             ["overdue_ratio", "recency", 0.4, 0.1],
+                             ["p_alive", "btyd", 0.1, 0.6]]),
         "snapshots": table(["snapshot", "stage", "role", "customers", "churned",
                             "churn_rate"], []),
         "notes": [],
@@ -137,6 +139,15 @@ class ModelPagesTestCase(TenureTestCase):
         charts = r.context["chart_data"]["charts"]
         self.assertEqual(set(charts), {"by_frequency", "tracking", "p_alive"})
         self.assertEqual(charts["tracking"]["mark"], 1)
+
+    def test_what_moves_the_risk_is_shown_by_family_and_by_contribution(self):
+        # Contributions: the purchase model 0.6 of 1.0, recency 0.3 + 0.1. By the trees'
+        # gain recency would hold 90 %: the gain does not see the booster's BTYD start.
+        influence = self.client.get(reverse("insights:models")).context["churn"]["importance"]
+        self.assertEqual([(str(r["label"]), round(r["share"], 3)) for r in influence], [
+            ("The purchase model: chance still a customer, expected purchases", 0.6),
+            ("Time since the last purchase, against their usual rhythm", 0.4)])
+        self.assertEqual(influence[1]["features"], "recency_days, overdue_ratio")
 
     def test_a_churn_model_worse_than_recency_is_flagged(self):
         results = predictive_results()
