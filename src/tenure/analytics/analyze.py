@@ -280,10 +280,10 @@ def analyze(
     with _Progress(steps, enabled=progress, on_step=on_step) as step:
         step("read")
         raw = _read(source, con=con, columns=columns, as_of=as_of)
-        purchases, first, last = _extent(raw)
-        as_of = as_of or last
         ids = _Ids(raw)
         tx = ids.keyed(raw)
+        purchases, first, last = _extent(tx)
+        as_of = as_of or last
 
         step("summary")
         summary_df = _customer_summary(tx, as_of)
@@ -382,8 +382,9 @@ def _read(source: Any, *, con: Any, columns: Mapping[str, str] | Sequence[str | 
         # A snapshot sees nothing after its day: KPIs and cohorts stop where segments do.
         end = pd.Timestamp(as_of).normalize() + pd.Timedelta(days=1)
         tx = tx.filter(tx.time < end.to_pydatetime())
-    # Materialise once: every later step scans this table instead of re-reading the file.
-    return tx.cache()
+    # Not materialised: the keyed copy (`_Ids.keyed`) is, and the churn step keeps its own
+    # customer-days; a second copy with the text ids would only take memory.
+    return tx
 
 
 class _Ids:
@@ -406,7 +407,7 @@ class _Ids:
 
     def keyed(self, tx: Any) -> Any:
         """Return ``tx`` with each ``customer_id`` replaced by its key (materialised)."""
-        return tx.mutate(customer_id=tx.customer_id.hash()).cache() if self.unique else tx
+        return (tx.mutate(customer_id=tx.customer_id.hash()) if self.unique else tx).cache()
 
     def named(self, frame: pd.DataFrame) -> pd.DataFrame:
         """Return ``frame`` with its keys in ``customer_id`` replaced by the ids."""
@@ -416,9 +417,8 @@ class _Ids:
         return frame.assign(customer_id=self.names[at])
 
     def release(self, tx: Any) -> None:
-        """Free the keyed transactions (the churn step reads the ids)."""
-        if self.unique:
-            tx.release()
+        """Free the keyed transactions (the churn step reads the source again)."""
+        tx.release()
 
 
 def _extent(tx: Any) -> tuple[int, datetime, datetime]:
