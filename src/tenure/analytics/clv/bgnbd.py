@@ -75,9 +75,10 @@ class BetaGeo(MaximumLikelihoodModel):
         1 for customers without repeat purchases (BG/NBD drops out only after a purchase).
         """
         r, alpha, a, b = self._params()
-        d = self._distinct(data)
-        x, tx, t_cal = d.rows["frequency"], d.rows["recency"], d.rows["T"]
-        return d.expand(_p_alive(r, alpha, a, b, x, tx, t_cal, self.modified))
+        rows = self._rows(data)
+        x, tx, t_cal = rows["frequency"], rows["recency"], rows["T"]
+        return inputs.by_customer(_p_alive(r, alpha, a, b, x, tx, t_cal, self.modified),
+                                  rows.index)
 
     @one_blas_thread
     def expected_purchases(self, data: Any, t: Any) -> np.ndarray:
@@ -93,34 +94,35 @@ class BetaGeo(MaximumLikelihoodModel):
         term finite for heavy buyers and long horizons.
         """
         t = inputs.horizon(t, self.time_unit)
-        d = self._distinct(data)
-        return d.expand(self._expected_given_rows(d, [t])[0])
+        rows = self._rows(data)
+        return inputs.by_customer(self._expected_given_rows(rows, [t])[0], rows.index)
 
     @one_blas_thread
     def expected_purchases_path(self, data: Any, times: Any) -> np.ndarray:
         """Return the expected purchases in the next ``t`` for each of several horizons.
 
         Row k holds `expected_purchases` (data, times[k]), one value per input row in input
-        order. The histories are read, folded and scored for P(alive) once for all
-        horizons, which is what CLV's month-by-month sum needs.
+        order. The histories are read and scored for P(alive) once for all horizons, which
+        is what CLV's month-by-month sum needs.
         """
         many = times if isinstance(times, list | tuple | np.ndarray) else [times]
         horizons = [inputs.horizon(t, self.time_unit) for t in many]
-        d = self._distinct(data)
-        return np.array([np.asarray(d.expand(row), dtype=np.float64)
-                         for row in self._expected_given_rows(d, horizons)])
+        return self._expected_given_rows(self._rows(data), horizons)
 
-    def _expected_given_rows(self, d: Any, times: list[float]) -> list[np.ndarray]:
-        """Return the expected purchases of each distinct history, one array per horizon."""
+    def _expected_given_rows(self, rows: inputs.Rows, times: list[float]) -> np.ndarray:
+        """Return the expected purchases of each row (columns) by each horizon (rows)."""
         r, alpha, a, b = self._params()
-        x, tx, t_cal = d.rows["frequency"], d.rows["recency"], d.rows["T"]
+        x, tx, t_cal = rows["frequency"], rows["recency"], rows["T"]
         alive = _p_alive(r, alpha, a, b, x, tx, t_cal, self.modified)
         # The expectation given alive depends on x and T only: once per distinct pair.
         first, codes = inputs.groups(x, t_cal)
         x1, t1 = x[first], t_cal[first]
         m = 1.0 if self.modified else 0.0
-        return [alive * expected_bg(t, r + x1, alpha + t1, a, b + x1 + m)[codes]
-                for t in times]
+        out = np.empty((len(times), len(x)))
+        for row, t in zip(out, times, strict=True):
+            np.multiply(alive, expected_bg(t, r + x1, alpha + t1, a, b + x1 + m)[codes],
+                        out=row)
+        return out
 
     @one_blas_thread
     def purchase_count_probability(self, data: Any, n: int, t: Any) -> np.ndarray:

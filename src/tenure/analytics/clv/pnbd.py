@@ -153,8 +153,8 @@ class ParetoNBD(MaximumLikelihoodModel):
         + s(F(t_x) - F(T))]`, computed in logs like the likelihood.
         """
         params = self._params()
-        d = self._distinct(data)
-        return d.expand(_alive(params, d.rows))
+        rows = self._rows(data)
+        return inputs.by_customer(_alive(params, rows), rows.index)
 
     @one_blas_thread
     def expected_purchases(self, data: Any, t: Any) -> np.ndarray:
@@ -171,14 +171,33 @@ class ParetoNBD(MaximumLikelihoodModel):
         :math:`-\\mathrm{expm1}(-(s-1)\\ln(1+t/(\\beta+T)))/(s-1)`, which stays exact as
         :math:`s \\to 1` (its limit :math:`\\ln(1+t/(\\beta+T))` at s = 1).
         """
+        t = inputs.horizon(t, self.time_unit)
+        rows = self._rows(data)
+        return inputs.by_customer(self._expected_given_rows(rows, [t])[0], rows.index)
+
+    @one_blas_thread
+    def expected_purchases_path(self, data: Any, times: Any) -> np.ndarray:
+        """Return the expected purchases in the next ``t`` for each of several horizons.
+
+        Row k holds `expected_purchases` (data, times[k]), one value per input row in input
+        order. P(alive), whose tail integrals are the costly part, is computed once for all
+        horizons, which is what CLV's month-by-month sum needs.
+        """
+        many = times if isinstance(times, list | tuple | np.ndarray) else [times]
+        horizons = [inputs.horizon(t, self.time_unit) for t in many]
+        return self._expected_given_rows(self._rows(data), horizons)
+
+    def _expected_given_rows(self, rows: inputs.Rows, times: list[float]) -> np.ndarray:
+        """Return the expected purchases of each row (columns) by each horizon (rows)."""
         params = self._params()
         r, alpha, s, beta = params
-        t = inputs.horizon(t, self.time_unit)
-        d = self._distinct(data)
-        x, t_cal = d.rows["frequency"], d.rows["T"]
-        alive = _alive(params, d.rows)
-        given_alive = (r + x) / (alpha + t_cal) * expected_lifetime(t, s, beta + t_cal)
-        return d.expand(alive * given_alive)
+        x, t_cal = rows["frequency"], rows["T"]
+        alive = _alive(params, rows)
+        out = np.empty((len(times), len(x)))
+        for row, t in zip(out, times, strict=True):
+            given_alive = (r + x) / (alpha + t_cal) * expected_lifetime(t, s, beta + t_cal)
+            np.multiply(alive, given_alive, out=row)
+        return out
 
     @one_blas_thread
     def purchase_count_probability(self, data: Any, n: int, t: Any) -> np.ndarray:
