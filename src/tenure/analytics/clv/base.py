@@ -217,7 +217,7 @@ class MaximumLikelihoodModel:
         theta, iterations = _minimise(f_sample, start)
         theta, steps, _ = _newton(f_sample, theta)
         iterations += steps
-        hessian = _hessian(lambda t: f_sample(t)[1], theta)
+        hessian = f_sample.hessian(theta)
         done = False
         if np.all(np.isfinite(hessian)) and np.linalg.eigvalsh(hessian).min() > 0:
             theta, steps, done = _newton(f, theta, hessian=hessian, max_steps=30)
@@ -237,20 +237,9 @@ class MaximumLikelihoodModel:
         self._validate(rows)
         return rows
 
-    def _objective(self, rows: inputs.Rows):
+    def _objective(self, rows: inputs.Rows) -> _Objective:
         """Return f(theta) = -mean log-likelihood over log-parameters, with its gradient."""
-        total = float(rows.weight.sum())
-        data = self._prepare(rows)
-
-        def f(theta: np.ndarray) -> tuple[float, np.ndarray]:
-            params = np.exp(theta)
-            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-                ll, grad = self._log_likelihood(params, data)
-            if not np.isfinite(ll) or not np.all(np.isfinite(grad)):
-                return np.inf, np.zeros_like(theta)
-            return -ll / total, -grad * params / total
-
-        return f
+        return _Objective(self, rows)
 
     def _store(self, theta: np.ndarray, f, total: float, iterations: int) -> None:
         names = self.parameter_names
@@ -258,7 +247,7 @@ class MaximumLikelihoodModel:
         value, grad = f(theta)
         # The Hessian of f in log-parameters; at the optimum, the covariance of the natural
         # parameters is diag(p) H^-1 diag(p) / n (the delta method, exact there).
-        hessian = _hessian(lambda t: f(t)[1], theta)
+        hessian = f.hessian(theta)
         converged = bool(np.isfinite(value)) and _newton_step(hessian, grad) < 10 * STEP_TOLERANCE
         covariance, problems = _covariance(hessian * total, names)
         covariance = covariance * np.outer(params, params)
@@ -353,6 +342,35 @@ class MaximumLikelihoodModel:
         return inputs.compress(self._read(data, self.time_unit), columns or self.columns)
 
 
+class _Objective:
+    """f(theta) = -mean log-likelihood over log-parameters, with its gradient.
+
+    Its Hessian (`hessian`) is kept for the last point asked: Newton's last step, the
+    sample's start of a large fit and the standard errors ask for the same one, at eight
+    gradients a time.
+    """
+
+    def __init__(self, model: MaximumLikelihoodModel, rows: inputs.Rows):
+        self.model = model
+        self.total = float(rows.weight.sum())
+        self.data = model._prepare(rows)
+        self._last_hessian: tuple[np.ndarray, np.ndarray] | None = None
+
+    def __call__(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
+        params = np.exp(theta)
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            ll, grad = self.model._log_likelihood(params, self.data)
+        if not np.isfinite(ll) or not np.all(np.isfinite(grad)):
+            return np.inf, np.zeros_like(theta)
+        return -ll / self.total, -grad * params / self.total
+
+    def hessian(self, theta: np.ndarray) -> np.ndarray:
+        """Return the Hessian of f at ``theta`` (`_hessian`, a copy of the one kept)."""
+        if self._last_hessian is None or not np.array_equal(self._last_hessian[0], theta):
+            self._last_hessian = (theta.copy(), _hessian(lambda t: self(t)[1], theta))
+        return self._last_hessian[1].copy()
+
+
 def _minimise(f, start: np.ndarray) -> tuple[np.ndarray, int]:
     """Minimise ``f`` (value and gradient) by L-BFGS within the log-parameter bounds."""
     bounds = [(-LOG_BOUND, LOG_BOUND)] * len(start)
@@ -377,7 +395,7 @@ def _newton(f, theta: np.ndarray, *, hessian: np.ndarray | None = None,
         if not np.isfinite(value):
             return theta, step, False
         if hessian is None:
-            current = _hessian(lambda t: f(t)[1], theta)
+            current = f.hessian(theta)
         try:
             if np.linalg.eigvalsh(current).min() <= 0:
                 return theta, step, False
