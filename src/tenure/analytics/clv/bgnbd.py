@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 import numpy as np
-import pandas as pd
 from scipy.special import betainc, betaln, digamma, expit, gammaln
 
 from . import inputs
@@ -323,14 +322,10 @@ class _Block:
 class _Column:
     """One time column: its distinct values when they repeat enough, else the values."""
 
-    #: Rows sampled to decide; more than half of them distinct means continuous times.
-    SAMPLE = 10_000
-
     def __init__(self, values: np.ndarray):
-        step = max(len(values) // self.SAMPLE, 1)
-        sample = values[::step]
         self.index: np.ndarray | None
-        if len(values) > self.SAMPLE and len(pd.unique(sample)) > len(sample) // 2:
+        # More than half of a sample distinct: continuous times, no logarithm to share.
+        if len(values) > inputs.SAMPLE and inputs.distinct_share(values) > 0.5:
             self.values, self.index = values, None
         else:
             self.values, self.index = inputs.distinct(values)
