@@ -40,6 +40,9 @@ LOG_BOUND = 30.0
 #: than this (a relative change of the parameter): a test of the estimate, not of a gradient
 #: that is small along a flat, badly identified direction.
 STEP_TOLERANCE = 1e-9
+#: An eigenvalue of the Hessian below this share of the largest marks a direction along
+#: which the likelihood is flat to rounding: the data cannot pin the parameters there.
+FLAT = 1e-12
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -397,7 +400,10 @@ def _newton(f, theta: np.ndarray, *, hessian: np.ndarray | None = None,
         if hessian is None:
             current = f.hessian(theta)
         try:
-            if np.linalg.eigvalsh(current).min() <= 0:
+            # A flat direction (the one `_covariance` reports as not identified): Newton
+            # steps along it only chase rounding, eight gradients a step.
+            eigenvalues = np.linalg.eigvalsh(current)
+            if eigenvalues.min() <= FLAT * np.max(np.abs(eigenvalues)):
                 return theta, step, False
             direction = -np.linalg.solve(current, grad)
         except np.linalg.LinAlgError:
@@ -465,7 +471,7 @@ def _covariance(information: np.ndarray, names: tuple[str, ...]
         return np.full((k, k), np.nan), list(names)
     eigenvalues, vectors = np.linalg.eigh(information)
     scale = max(np.max(np.abs(eigenvalues)), 1e-300)
-    weak = eigenvalues <= scale * 1e-12
+    weak = eigenvalues <= scale * FLAT
     if weak.any():
         # The parameters loading on the flat directions are the unidentified ones.
         loading = np.abs(vectors[:, weak]).max(axis=1)
