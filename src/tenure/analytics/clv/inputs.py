@@ -237,8 +237,9 @@ def compress(rows: Rows, keys: Sequence[str]) -> Compressed:
 
 
 def distinct_share(values: np.ndarray) -> float:
-    """Return the share of distinct values among `SAMPLE` values taken evenly from
-    ``values`` (all of them when there are fewer): near 1 for continuous times."""
+    """Return the share of distinct values in an even sample of ``values`` (every n-th,
+    `SAMPLE` to twice as many; all of them when there are fewer): near 1 for continuous
+    times."""
     sample = values[::max(len(values) // SAMPLE, 1)]
     return len(pd.unique(sample)) / max(len(sample), 1)
 
