@@ -50,6 +50,9 @@ class GammaGamma(MaximumLikelihoodModel):
     columns = ("frequency", "monetary_value")
     label = "Gamma-Gamma"
     timed = False  # frequency and spend only: any time unit will do
+    # A row costs one logarithm an evaluation: hashing a million (x, zbar) rows to fold
+    # them cost more than the evaluations it saved.
+    fold = False
 
     def _validate(self, rows: inputs.Rows) -> None:
         x, z = rows["frequency"], rows["monetary_value"]
