@@ -588,15 +588,19 @@ def _values(tx: Any, summary_df: pd.DataFrame, as_of: datetime, notes: list[str]
     if "margin" in tx.columns:
         margin = margin_rates(tx).set_index("customer_id")["margin"].reindex(
             summary_df["customer_id"].to_numpy()).fillna(1.0).to_numpy()
+    # The columns the models read, as arrays: without customer_id the predictions come
+    # back as arrays too, not as Series indexed by a million ids (whose index np.asarray
+    # would search for array attributes). The summary is in days, as the models are.
+    histories = {c: summary_df[c].to_numpy()
+                 for c in ("frequency", "recency", "T", "monetary_value")}
     scores = pd.DataFrame({
         "customer_id": summary_df["customer_id"].to_numpy(),
-        # Positional values: the predictions are Series indexed by customer_id.
-        "clv": np.asarray(clv.customer_lifetime_value(purchase, spend, summary_df,
+        "clv": np.asarray(clv.customer_lifetime_value(purchase, spend, histories,
                                                       margin=margin)),
-        "p_alive": np.asarray(purchase.probability_alive(summary_df)),
-        "expected_purchases": np.asarray(purchase.expected_purchases(summary_df,
+        "p_alive": np.asarray(purchase.probability_alive(histories)),
+        "expected_purchases": np.asarray(purchase.expected_purchases(histories,
                                                                      EXPECTED_DAYS)),
-        "expected_spend": np.asarray(spend.expected_spend(summary_df)),
+        "expected_spend": np.asarray(spend.expected_spend(histories)),
     })
     chart = None
     if tracking:

@@ -70,3 +70,19 @@ def test_standard_errors_match_a_hessian_of_the_likelihood_itself(model_class):
                              + ll(p0 - ei - ej)) / (4 * h[i] * h[j])
     se = np.sqrt(np.diag(np.linalg.inv(-hessian)))
     assert se == pytest.approx([fitted.standard_errors_[n] for n in names], rel=1e-3)
+
+
+def test_continuous_rows_are_kept_as_they_are_and_fit_as_folded_ones(monkeypatch):
+    # Fractional days: no two customers alike, so nothing is folded and no row is hashed.
+    data = simulation.bg_nbd(12_000, 0.55, 45.0, 0.8, 2.6,
+                             T=np.random.default_rng(2).uniform(1, 730, 12_000), seed=2)
+    kept = inputs.compress(inputs.read(data, BetaGeo.columns), BetaGeo.columns)
+    np.testing.assert_array_equal(kept.inverse, np.arange(len(data)))
+    np.testing.assert_array_equal(kept.rows["T"], data["T"].to_numpy())
+    as_they_are = BetaGeo().fit(data)
+
+    monkeypatch.setattr(inputs, "KEEP_SHARE", 2.0)  # fold whatever the rows look like
+    folded = BetaGeo().fit(data)
+
+    assert as_they_are.params_ == pytest.approx(folded.params_, rel=1e-12)
+    assert as_they_are.log_likelihood_ == pytest.approx(folded.log_likelihood_, rel=1e-12)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 from pathlib import Path
 
 import mpmath as mp
@@ -11,9 +12,9 @@ import pandas as pd
 import pytest
 from scipy import integrate, optimize, special
 
-from tenure.analytics.clv import NotFittedError, ParetoNBD, inputs, simulation
+from tenure.analytics.clv import NotFittedError, ParetoNBD, base, inputs, simulation
 from tenure.analytics.clv.pnbd import count_probability, log_tail
-from tenure.analytics.exceptions import InputError
+from tenure.analytics.exceptions import IdentificationWarning, InputError
 
 from .checks import assert_gradient_is_the_derivative
 
@@ -419,3 +420,26 @@ def test_bad_horizons_and_counts_are_refused():
 def test_it_must_be_fitted_first():
     with pytest.raises(NotFittedError, match="call fit"):
         ParetoNBD().probability_alive(rows((1, 2.0, 3.0)))
+
+
+def test_a_flat_likelihood_stops_the_newton_steps_at_once(monkeypatch):
+    # Customers who (almost) never leave: s -> 0 with s / beta -> 0 is a ridge along which
+    # the likelihood is flat to rounding. One Hessian shows it (and gives the standard
+    # errors); Newton steps along the ridge would only chase rounding.
+    T = np.random.default_rng(5).integers(30, 731, 5000).astype(float)
+    with np.errstate(divide="ignore"):  # lifetimes drawn with rate 0 are infinite
+        data = simulation.pareto_nbd(5000, 1.0, 70.0, 1e-6, 1e6, T=T, seed=5)
+    data["recency"] = data["recency"].round()
+    hessians = []
+    differenced = base._hessian
+    monkeypatch.setattr(base, "_hessian",
+                        lambda gradient, x: hessians.append(x) or differenced(gradient, x))
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fitted = ParetoNBD().fit(data)
+
+    assert not fitted.converged_
+    assert any(issubclass(w.category, IdentificationWarning) and "cannot identify s, beta"
+               in str(w.message) for w in caught)
+    assert len(hessians) == 1

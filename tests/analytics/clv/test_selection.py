@@ -11,7 +11,8 @@ import pandas as pd
 import pytest
 
 from tenure.analytics import frames
-from tenure.analytics.clv.holdout import calibration_holdout, holdout_predictions
+from tenure.analytics.clv import BetaGeo, ModifiedBetaGeo, ParetoNBD
+from tenure.analytics.clv.holdout import calibration_holdout, compare_models, holdout_predictions
 from tenure.analytics.clv.selection import select_purchase_model
 from tenure.analytics.exceptions import InputError
 from tenure.analytics.summary import customer_summary
@@ -79,3 +80,24 @@ def test_too_few_repeat_buyers_use_mbg_nbd_without_a_comparison(tx):
 def test_a_holdout_of_no_days_is_refused(tx):
     with pytest.raises(InputError, match="holdout_days"):
         select_purchase_model(tx, AS_OF, holdout_days=0)
+
+
+def _first_by_hash(tx, size):
+    """The calibration table's first ``size`` customers by a hash of their id."""
+    table = calibration_holdout(tx, date(1998, 1, 1), AS_OF)
+    return table.order_by([table.customer_id.hash(), table.customer_id]).limit(size)
+
+
+def test_the_sample_is_the_first_customers_by_a_hash_of_their_id(tx):
+    sampled = select_purchase_model(tx, AS_OF, max_customers=500)
+    expected = compare_models([ParetoNBD(), ModifiedBetaGeo(), BetaGeo()],
+                              _first_by_hash(tx, 500).to_pandas())
+    pd.testing.assert_frame_equal(sampled.comparison,
+                                  expected.metrics.reset_index(), check_exact=True)
+
+
+def test_a_sample_short_of_repeat_buyers_is_compared_when_all_customers_are_not(tx):
+    sample = _first_by_hash(tx, 50).to_pandas()
+    few = int((sample["frequency"] > 0).sum())
+    chosen = select_purchase_model(tx, AS_OF, max_customers=50, min_repeat_buyers=few + 1)
+    assert chosen.comparison is not None and chosen.compared_customers == 50

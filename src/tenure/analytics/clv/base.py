@@ -40,6 +40,9 @@ LOG_BOUND = 30.0
 #: than this (a relative change of the parameter): a test of the estimate, not of a gradient
 #: that is small along a flat, badly identified direction.
 STEP_TOLERANCE = 1e-9
+#: An eigenvalue of the Hessian below this share of the largest marks a direction along
+#: which the likelihood is flat to rounding: the data cannot pin the parameters there.
+FLAT = 1e-12
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -130,6 +133,9 @@ class MaximumLikelihoodModel:
     label: ClassVar[str] = "model"
     #: Whether the inputs hold times (recency, T), whose unit must match the model's.
     timed: ClassVar[bool] = True
+    #: Whether a fit folds equal rows first: worth it when a row costs more to evaluate
+    #: than to hash (the BTYD likelihoods), not when it costs one logarithm.
+    fold: ClassVar[bool] = True
 
     def __init__(self, *, time_unit: str | None = None) -> None:
         self.requested_time_unit = time_unit
@@ -188,7 +194,7 @@ class MaximumLikelihoodModel:
         read = self._read(data, self.requested_time_unit, ids=False)
         unit = read.time_unit if self.timed else None
         rows = self._fit_rows(read)
-        distinct = inputs.compress(rows, self.columns).rows
+        distinct = inputs.compress(rows, self.columns).rows if self.fold else rows
         f = self._objective(distinct)
         start = np.log(self._start(distinct))
         if len(distinct) > SAMPLE_ROWS:
@@ -217,7 +223,7 @@ class MaximumLikelihoodModel:
         theta, iterations = _minimise(f_sample, start)
         theta, steps, _ = _newton(f_sample, theta)
         iterations += steps
-        hessian = _hessian(lambda t: f_sample(t)[1], theta)
+        hessian = f_sample.hessian(theta)
         done = False
         if np.all(np.isfinite(hessian)) and np.linalg.eigvalsh(hessian).min() > 0:
             theta, steps, done = _newton(f, theta, hessian=hessian, max_steps=30)
@@ -237,20 +243,9 @@ class MaximumLikelihoodModel:
         self._validate(rows)
         return rows
 
-    def _objective(self, rows: inputs.Rows):
+    def _objective(self, rows: inputs.Rows) -> _Objective:
         """Return f(theta) = -mean log-likelihood over log-parameters, with its gradient."""
-        total = float(rows.weight.sum())
-        data = self._prepare(rows)
-
-        def f(theta: np.ndarray) -> tuple[float, np.ndarray]:
-            params = np.exp(theta)
-            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-                ll, grad = self._log_likelihood(params, data)
-            if not np.isfinite(ll) or not np.all(np.isfinite(grad)):
-                return np.inf, np.zeros_like(theta)
-            return -ll / total, -grad * params / total
-
-        return f
+        return _Objective(self, rows)
 
     def _store(self, theta: np.ndarray, f, total: float, iterations: int) -> None:
         names = self.parameter_names
@@ -258,7 +253,7 @@ class MaximumLikelihoodModel:
         value, grad = f(theta)
         # The Hessian of f in log-parameters; at the optimum, the covariance of the natural
         # parameters is diag(p) H^-1 diag(p) / n (the delta method, exact there).
-        hessian = _hessian(lambda t: f(t)[1], theta)
+        hessian = f.hessian(theta)
         converged = bool(np.isfinite(value)) and _newton_step(hessian, grad) < 10 * STEP_TOLERANCE
         covariance, problems = _covariance(hessian * total, names)
         covariance = covariance * np.outer(params, params)
@@ -337,11 +332,49 @@ class MaximumLikelihoodModel:
         return pd.DataFrame(rows, columns=["parameter", "estimate", "standard_error",
                                            "lower_95", "upper_95"]).set_index("parameter")
 
+    def _rows(self, data: Any) -> inputs.Rows:
+        """Return the validated prediction input, one row per input row.
+
+        For predictions that cost less per row than folding equal rows would (a few
+        logarithms), or that group the rows by fewer columns themselves.
+        """
+        self._check_fitted()
+        return self._read(data, self.time_unit)
+
     def _distinct(self, data: Any, columns: tuple[str, ...] | None = None
                   ) -> inputs.Compressed:
         """Return the validated, compressed prediction input."""
         self._check_fitted()
         return inputs.compress(self._read(data, self.time_unit), columns or self.columns)
+
+
+class _Objective:
+    """f(theta) = -mean log-likelihood over log-parameters, with its gradient.
+
+    Its Hessian (`hessian`) is kept for the last point asked: Newton's last step, the
+    sample's start of a large fit and the standard errors ask for the same one, at eight
+    gradients a time.
+    """
+
+    def __init__(self, model: MaximumLikelihoodModel, rows: inputs.Rows):
+        self.model = model
+        self.total = float(rows.weight.sum())
+        self.data = model._prepare(rows)
+        self._last_hessian: tuple[np.ndarray, np.ndarray] | None = None
+
+    def __call__(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
+        params = np.exp(theta)
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            ll, grad = self.model._log_likelihood(params, self.data)
+        if not np.isfinite(ll) or not np.all(np.isfinite(grad)):
+            return np.inf, np.zeros_like(theta)
+        return -ll / self.total, -grad * params / self.total
+
+    def hessian(self, theta: np.ndarray) -> np.ndarray:
+        """Return the Hessian of f at ``theta`` (`_hessian`, a copy of the one kept)."""
+        if self._last_hessian is None or not np.array_equal(self._last_hessian[0], theta):
+            self._last_hessian = (theta.copy(), _hessian(lambda t: self(t)[1], theta))
+        return self._last_hessian[1].copy()
 
 
 def _minimise(f, start: np.ndarray) -> tuple[np.ndarray, int]:
@@ -368,9 +401,12 @@ def _newton(f, theta: np.ndarray, *, hessian: np.ndarray | None = None,
         if not np.isfinite(value):
             return theta, step, False
         if hessian is None:
-            current = _hessian(lambda t: f(t)[1], theta)
+            current = f.hessian(theta)
         try:
-            if np.linalg.eigvalsh(current).min() <= 0:
+            # A flat direction (the one `_covariance` reports as not identified): Newton
+            # steps along it only chase rounding, eight gradients a step.
+            eigenvalues = np.linalg.eigvalsh(current)
+            if eigenvalues.min() <= FLAT * np.max(np.abs(eigenvalues)):
                 return theta, step, False
             direction = -np.linalg.solve(current, grad)
         except np.linalg.LinAlgError:
@@ -438,7 +474,7 @@ def _covariance(information: np.ndarray, names: tuple[str, ...]
         return np.full((k, k), np.nan), list(names)
     eigenvalues, vectors = np.linalg.eigh(information)
     scale = max(np.max(np.abs(eigenvalues)), 1e-300)
-    weak = eigenvalues <= scale * 1e-12
+    weak = eigenvalues <= scale * FLAT
     if weak.any():
         # The parameters loading on the flat directions are the unidentified ones.
         loading = np.abs(vectors[:, weak]).max(axis=1)

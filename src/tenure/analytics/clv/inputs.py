@@ -34,6 +34,10 @@ WEIGHT = "weight"
 CUSTOMER_ID = "customer_id"
 #: The optional column holding the unit of the time columns (one value for all rows).
 TIME_UNIT = "time_unit"
+#: Values sampled to judge whether a column repeats its values.
+SAMPLE = 10_000
+#: `compress` keeps rows as they are when this share of a sample of its last key differs.
+KEEP_SHARE = 0.99
 
 
 @dataclass(frozen=True)
@@ -218,11 +222,26 @@ def compress(rows: Rows, keys: Sequence[str]) -> Compressed:
     """Fold rows with equal ``keys`` into one row whose weight is the sum of theirs.
 
     Only the ``keys`` columns are kept. The order of the distinct rows is unspecified.
+    Rows whose last key (the most varied: times, amounts) differs in almost every row of a
+    sample are kept as they are: continuous times leave next to nothing to fold, and
+    folding would hash every row to find that out.
     """
+    if len(rows) > SAMPLE and distinct_share(rows[keys[-1]]) >= KEEP_SHARE:
+        columns = {k: rows[k] for k in keys}
+        return Compressed(Rows(columns, rows.weight, time_unit=rows.time_unit),
+                          np.arange(len(rows)), rows.index)
     first, codes = groups(*(rows[k] for k in keys))
     weight = np.bincount(codes, weights=rows.weight, minlength=len(first))
     columns = {k: rows[k][first] for k in keys}
     return Compressed(Rows(columns, weight, time_unit=rows.time_unit), codes, rows.index)
+
+
+def distinct_share(values: np.ndarray) -> float:
+    """Return the share of distinct values in an even sample of ``values`` (every n-th,
+    `SAMPLE` to twice as many; all of them when there are fewer): near 1 for continuous
+    times."""
+    sample = values[::max(len(values) // SAMPLE, 1)]
+    return len(pd.unique(sample)) / max(len(sample), 1)
 
 
 def distinct(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

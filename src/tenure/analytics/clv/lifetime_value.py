@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 import numpy as np
+import pandas as pd
 
 from ..exceptions import InputError
 from ..units import convert
@@ -111,35 +112,40 @@ def customer_lifetime_value(purchase_model: PurchaseModel, spend_model: SpendMod
         times = convert(np.arange(1, int(months) + 1, dtype=float), "month", unit)
         discount = (1 + monthly_discount_rate) ** np.arange(1, int(months) + 1)
     data = inputs.in_memory(data)  # spend and purchases must read the same rows in one order
-    spend = np.asarray(spend_model.expected_spend(data), dtype=np.float64)
-    # Read and fold the purchase histories once: each month then costs one pass over the
-    # distinct histories, not over every customer.
+    spend = _floats(spend_model.expected_spend(data))
     columns = tuple(getattr(purchase_model, "columns", ()))
     what = "customer_lifetime_value input"
     rows = inputs.read(data, columns, weights=False, what=what)
     inputs.check_time_unit(rows, unit, what)
-    distinct = inputs.compress(rows, columns)
-    histories = distinct.rows.columns
-    total = np.zeros(len(distinct.rows))
-    before = np.zeros(len(distinct.rows))
-    for expected, factor in zip(_expected_path(purchase_model, histories, times), discount,
+    total = np.zeros(len(rows))
+    before = np.zeros(len(rows))
+    for expected, factor in zip(_expected_path(purchase_model, rows, times), discount,
                                 strict=True):
         total += (expected - before) / factor
         before = expected
-    values = margin * spend * np.asarray(distinct.expand(total))
-    return inputs.by_customer(values, distinct.index)
+    return inputs.by_customer(margin * spend * total, rows.index)
 
 
-def _expected_path(purchase_model: PurchaseModel, histories: Any, times: np.ndarray):
-    """Yield the expected purchases by each horizon of ``times``, per history.
+def _expected_path(purchase_model: PurchaseModel, rows: inputs.Rows, times: np.ndarray
+                   ) -> np.ndarray:
+    """Return the expected purchases by each horizon of ``times`` (rows), per input row.
 
-    A model with ``expected_purchases_path`` (BG/NBD, MBG/NBD) reads and scores the
-    histories once for every horizon; others are asked horizon by horizon.
+    A model with ``expected_purchases_path`` (BG/NBD, MBG/NBD, Pareto/NBD) reads and
+    scores the histories once for every horizon. Others are asked horizon by horizon, on
+    the distinct histories, folded once here.
     """
     path = getattr(purchase_model, "expected_purchases_path", None)
     if path is not None:
-        yield from np.asarray(path(histories, times), dtype=np.float64)
-        return
-    for t in times:
-        yield np.asarray(purchase_model.expected_purchases(histories, float(t)),
-                         dtype=np.float64)
+        return np.asarray(path(rows.columns, times), dtype=np.float64)
+    distinct = inputs.compress(rows, tuple(rows.columns))
+    return np.array([
+        _floats(purchase_model.expected_purchases(distinct.rows.columns, float(t)))[
+            distinct.inverse] for t in times])
+
+
+def _floats(values: Any) -> np.ndarray:
+    """Return predictions as a float array; a Series by its values, without asking numpy
+    to look for array attributes on it (pandas answers those by a search of its index)."""
+    if isinstance(values, pd.Series):
+        return values.to_numpy(dtype=np.float64)
+    return np.asarray(values, dtype=np.float64)

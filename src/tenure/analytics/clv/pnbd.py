@@ -47,6 +47,16 @@ class _Rule:
         weights = step * np.pi * np.cosh(step * j) * np.exp(log_w - np.logaddexp(0.0, z))
         return cls(log_w, weights, np.where(j % 2 == 0, 2 * weights, 0.0))
 
+    def midpoints(self) -> _Rule:
+        """Return this rule's nodes between those of the rule with twice its step.
+
+        That rule's nodes are this one's even nodes, with twice their weights, so this
+        rule's sum is half the coarser one's plus the sum over these nodes: a refinement
+        evaluates only the new nodes. (``check`` is unused.)
+        """
+        odd = slice(1, None, 2)
+        return _Rule(self.log_nodes[odd], self.weights[odd], np.zeros(0))
+
 
 #: The rules of the tail integral, each with half the step of the one before. A pair moves
 #: on to the next rule while its integral by a rule and by that rule's check differ by
@@ -56,6 +66,8 @@ class _Rule:
 #: factor of 3 and whose k = p + q - 1 is above 1, as in realistic fits, stay with the
 #: first rule (41 nodes); wider ratios and smaller k take up to 321.
 RULES = tuple(_Rule.of_step(h) for h in (0.16, 0.08, 0.04, 0.02))
+#: The nodes each refinement adds (none for the first rule).
+NEW_NODES = (RULES[0], *(rule.midpoints() for rule in RULES[1:]))
 REFINE = 1e-8
 #: Gauss-Legendre rule of the count probabilities' integral: 96 nodes give 2e-12 (relative)
 #: against mpmath over random cases with n up to 1000 (the float64 floor of their lgammas).
@@ -153,8 +165,8 @@ class ParetoNBD(MaximumLikelihoodModel):
         + s(F(t_x) - F(T))]`, computed in logs like the likelihood.
         """
         params = self._params()
-        d = self._distinct(data)
-        return d.expand(_alive(params, d.rows))
+        rows = self._rows(data)
+        return inputs.by_customer(_alive(params, rows), rows.index)
 
     @one_blas_thread
     def expected_purchases(self, data: Any, t: Any) -> np.ndarray:
@@ -171,14 +183,33 @@ class ParetoNBD(MaximumLikelihoodModel):
         :math:`-\\mathrm{expm1}(-(s-1)\\ln(1+t/(\\beta+T)))/(s-1)`, which stays exact as
         :math:`s \\to 1` (its limit :math:`\\ln(1+t/(\\beta+T))` at s = 1).
         """
+        t = inputs.horizon(t, self.time_unit)
+        rows = self._rows(data)
+        return inputs.by_customer(self._expected_given_rows(rows, [t])[0], rows.index)
+
+    @one_blas_thread
+    def expected_purchases_path(self, data: Any, times: Any) -> np.ndarray:
+        """Return the expected purchases in the next ``t`` for each of several horizons.
+
+        Row k holds `expected_purchases` (data, times[k]), one value per input row in input
+        order. P(alive), whose tail integrals are the costly part, is computed once for all
+        horizons, which is what CLV's month-by-month sum needs.
+        """
+        many = times if isinstance(times, list | tuple | np.ndarray) else [times]
+        horizons = [inputs.horizon(t, self.time_unit) for t in many]
+        return self._expected_given_rows(self._rows(data), horizons)
+
+    def _expected_given_rows(self, rows: inputs.Rows, times: list[float]) -> np.ndarray:
+        """Return the expected purchases of each row (columns) by each horizon (rows)."""
         params = self._params()
         r, alpha, s, beta = params
-        t = inputs.horizon(t, self.time_unit)
-        d = self._distinct(data)
-        x, t_cal = d.rows["frequency"], d.rows["T"]
-        alive = _alive(params, d.rows)
-        given_alive = (r + x) / (alpha + t_cal) * expected_lifetime(t, s, beta + t_cal)
-        return d.expand(alive * given_alive)
+        x, t_cal = rows["frequency"], rows["T"]
+        alive = _alive(params, rows)
+        out = np.empty((len(times), len(x)))
+        for row, t in zip(out, times, strict=True):
+            given_alive = (r + x) / (alpha + t_cal) * expected_lifetime(t, s, beta + t_cal)
+            np.multiply(alive, given_alive, out=row)
+        return out
 
     @one_blas_thread
     def purchase_count_probability(self, data: Any, n: int, t: Any) -> np.ndarray:
@@ -324,31 +355,48 @@ def log_tail(p: Any, q: Any, a: Any, b: Any, *, gradient: bool = False
         With ``gradient``: :math:`\\partial/\\partial(p, a, q, b)` of ``log_f``.
     """
     p, q, a, b = (np.ravel(v).astype(float) for v in np.broadcast_arrays(p, q, a, b))
-    log_f = np.empty(len(p))
-    partials = np.empty((len(p), 4))
+    # Per element, sums over the nodes of w phi and (gradient) of w phi times ln w, ln va,
+    # ln vb, E/va, E/vb: each refinement halves them and adds its new nodes' sums.
+    sums = np.empty((len(p), 6 if gradient else 1))
     todo = np.arange(len(p))
-    for rule in RULES:
+    for level, nodes in enumerate(NEW_NODES):
         unsure = []
         for start in range(0, len(todo), BLOCK):
             rows = todo[start:start + BLOCK]
-            block_partials = np.empty((len(rows), 4)) if gradient else None
-            log_f[rows], error = _tail_block(rule, p[rows], q[rows], a[rows], b[rows],
-                                             block_partials)
-            if block_partials is not None:
-                partials[rows] = block_partials
-            unsure.append(rows[error > REFINE])
+            part, check = _tail_sums(nodes, p[rows], q[rows], a[rows], b[rows], gradient)
+            if level == 0:
+                sums[rows] = part
+            else:  # check: the integral by the coarser rule
+                check = sums[rows, 0].copy()
+                sums[rows] = sums[rows] / 2 + part
+            unsure.append(rows[np.abs(check / sums[rows, 0] - 1.0) > REFINE])
         todo = np.concatenate(unsure)
         if len(todo) == 0:
             break
-    return (log_f, partials) if gradient else log_f
+    log_a, log_b = np.log(a), np.log(b)
+    k = p + q - 1.0
+    log_m = (p * log_a + q * log_b) / (p + q)
+    integral = sums[:, 0]
+    log_f = -k * log_m - np.log(k) + np.log(integral)
+    if not gradient:
+        return log_f
+    means = sums[:, 1:] / integral[:, None]
+    mean_l = -means[:, 0] / k  # L = ln(1 + t/m) = -ln(w) / k
+    partials = np.empty((len(p), 4))
+    partials[:, 0] = -log_a - mean_l - means[:, 1]
+    partials[:, 2] = -log_b - mean_l - means[:, 2]
+    # 1 / (1 + t/a) = E / va
+    partials[:, 1] = -p / a * means[:, 3]
+    partials[:, 3] = -q / b * means[:, 4]
+    return log_f, partials
 
 
-def _tail_block(rule: _Rule, p: np.ndarray, q: np.ndarray, a: np.ndarray, b: np.ndarray,
-                partials: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-    """Return `log_tail` of one block of rows by ``rule`` and its estimated error.
+def _tail_sums(rule: _Rule, p: np.ndarray, q: np.ndarray, a: np.ndarray, b: np.ndarray,
+               gradient: bool) -> tuple[np.ndarray, np.ndarray | None]:
+    """Return one block's sums over ``rule``'s nodes (see `log_tail`) and by its check.
 
-    Fills ``partials`` if given. Arrays are (rows, nodes) and updated in place: the block
-    is sized to stay in cache, and each pass over it costs about a nanosecond an element.
+    Arrays are (rows, nodes) and updated in place: the block is sized to stay in cache,
+    and each pass over it costs about a nanosecond an element.
     """
     log_a, log_b = np.log(a), np.log(b)
     k = p + q - 1.0
@@ -368,17 +416,17 @@ def _tail_block(rule: _Rule, p: np.ndarray, q: np.ndarray, a: np.ndarray, b: np.
     phi = np.multiply(log_va, -p[:, None])
     phi -= q[:, None] * log_vb
     np.exp(np.maximum(phi, -700.0, out=phi), out=phi)
-    integral = phi @ rule.weights
-    error = np.abs(phi @ rule.check / integral - 1.0)
-    if partials is not None:
-        phi *= rule.weights / integral[:, None]  # now weights of a mean over the nodes
-        mean_l = -(phi @ rule.log_nodes) / k  # L = ln(1 + t/m) = -ln(w) / k
-        partials[:, 0] = -log_a - mean_l - np.einsum("ij,ij->i", phi, log_va)
-        partials[:, 2] = -log_b - mean_l - np.einsum("ij,ij->i", phi, log_vb)
-        # 1 / (1 + t/a) = E / va
-        partials[:, 1] = -p / a * np.einsum("ij,ij->i", phi, np.divide(e, va, out=va))
-        partials[:, 3] = -q / b * np.einsum("ij,ij->i", phi, np.divide(e, vb, out=vb))
-    return -k * log_m - np.log(k) + np.log(integral), error
+    sums = np.empty((len(p), 6 if gradient else 1))
+    sums[:, 0] = phi @ rule.weights
+    check = phi @ rule.check if len(rule.check) else None
+    if gradient:
+        phi *= rule.weights
+        sums[:, 1] = phi @ rule.log_nodes
+        sums[:, 2] = np.einsum("ij,ij->i", phi, log_va)
+        sums[:, 3] = np.einsum("ij,ij->i", phi, log_vb)
+        sums[:, 4] = np.einsum("ij,ij->i", phi, np.divide(e, va, out=va))
+        sums[:, 5] = np.einsum("ij,ij->i", phi, np.divide(e, vb, out=vb))
+    return sums, check
 
 
 def expected_lifetime(t: float, s: float, beta: np.ndarray) -> np.ndarray:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+import ibis
 import pandas as pd
 
 from ..exceptions import InputError
@@ -152,18 +153,23 @@ def select_purchase_model(
     first = pd.Timestamp(summary["first_purchase"].min()).date()
     days = min(holdout_days, max((as_of - first).days // 3, 1))
     calibration_end = as_of - timedelta(days=days)
-    table = holdout.calibration_holdout(tx, calibration_end, as_of, unit=unit).cache()
-    counts = table.aggregate(customers=table.count(),
-                             repeat=(table.frequency > 0).sum()).to_pyarrow().to_pylist()[0]
+    data, customers = _sample(tx, summary, calibration_end, as_of, unit, max_customers)
+    repeat = int((data["frequency"] > 0).sum())
+    if repeat < min_repeat_buyers and len(data) < customers:
+        # The sample is short of repeat buyers; all the customers together may not be.
+        table = holdout.calibration_holdout(tx, calibration_end, as_of, unit=unit)
+        repeat = int(table.aggregate(repeat=(table.frequency > 0).sum()).to_pyarrow()
+                     .to_pylist()[0]["repeat"] or 0)
     notes: list[str] = []
-    repeat = int(counts["repeat"] or 0)
     if repeat < min_repeat_buyers:
         chosen = FALLBACK if FALLBACK in candidates else candidates[0]
         model = chosen(time_unit=unit).fit(summary)
         notes.append(f"Fewer than {min_repeat_buyers} repeat buyers before {calibration_end} "
                      f"({repeat}): {model.label} is used without a holdout comparison.")
         return Selection(model, model.label, None, None, None, calibration_end, days, 0, notes)
-    data = _sample(table, int(counts["customers"]), max_customers, notes)
+    if len(data) < customers:
+        notes.append(f"The models were compared on {len(data):,} of {customers:,} customers "
+                     f"(a fixed sample); the chosen one is fitted on all of them.")
     models: list[PurchaseModel] = [m(time_unit=unit) for m in (*candidates, *reference)]
     comparison = holdout.compare_models(models, data)
     metrics = comparison.metrics
@@ -188,17 +194,30 @@ def select_purchase_model(
                      len(data), notes)
 
 
-def _sample(table: Any, customers: int, size: int, notes: list[str]) -> pd.DataFrame:
-    """Return ``size`` customers chosen by a hash of their id: the same ones every run.
+def _sample(tx: Any, summary: pd.DataFrame, calibration_end: date, as_of: date, unit: str,
+            size: int) -> tuple[pd.DataFrame, int]:
+    """Return the calibration / holdout table of at most ``size`` customers, and how many
+    customers the calibration period has.
 
-    The sample is drawn in the engine, so a million customers never reach pandas.
+    Those are the customers whose first purchase is on or before its end. When there are
+    more than ``size``, the sample is the ``size`` first by a hash of their id (the same
+    ones every run), chosen in the engine; the transactions are cut to the sample before
+    they are summarised, so only its purchases are aggregated and a million customers
+    never reach pandas.
     """
+    known = (pd.to_datetime(summary["first_purchase"]) <= pd.Timestamp(calibration_end))
+    customers = int(known.sum())
     if customers <= size:
-        return table.to_pandas()
-    picked = table.order_by([table.customer_id.hash(), table.customer_id]).limit(size)
-    notes.append(f"The models were compared on {size:,} of {customers:,} customers (a fixed "
-                 f"sample); the chosen one is fitted on all of them.")
-    return picked.to_pandas()
+        table = holdout.calibration_holdout(tx, calibration_end, as_of, unit=unit)
+        return table.to_pandas(), customers
+    ids = ibis.memtable(pd.DataFrame({"customer_id": summary["customer_id"].to_numpy()[
+        known.to_numpy()]}))
+    key = ids.customer_id.cast(tx.customer_id.type())
+    picked = ids.select(customer_id=key).order_by([key.hash(), key]).limit(size)
+    table = holdout.calibration_holdout(tx.filter(tx.customer_id.isin(picked.customer_id)),
+                                        calibration_end, as_of, unit=unit)
+    ordered = table.order_by([table.customer_id.hash(), table.customer_id])
+    return ordered.to_pandas(), customers
 
 
 def _reference_note(label: str, metrics: pd.DataFrame, best: str) -> str:
