@@ -414,7 +414,9 @@ class _Ids:
         if not self.unique:
             return frame
         at = np.searchsorted(self.keys, frame["customer_id"].to_numpy())
-        return frame.assign(customer_id=self.names[at])
+        named = frame.copy(deep=False)  # the other columns are shared, not copied
+        named["customer_id"] = self.names[at]
+        return named
 
     def release(self, tx: Any) -> None:
         """Free the keyed transactions (the churn step reads the source again)."""
