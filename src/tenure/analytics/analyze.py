@@ -573,7 +573,7 @@ def _churn(tx: Any, as_of: datetime, language: str, notes: list[str],
     An empty source is not passed: the library reads a missing source as none.
     """
     from tenure.analytics.churn import predict_churn
-    from tenure.analytics.churn.sentences import describe
+    from tenure.analytics.churn.sentences import describe_each
 
     given = {name: table for name, table in (sources or {}).items()
              if table is not None and len(table)}
@@ -590,8 +590,7 @@ def _churn(tx: Any, as_of: datetime, language: str, notes: list[str],
     risks = pd.DataFrame({
         "customer_id": scores["customer_id"].to_numpy(),
         "churn_risk": scores["churn_risk"].round(4).to_numpy(),
-        "churn_reasons": ["; ".join(describe(r, language) for r in reasons)
-                          for reasons in scores["reasons"]],
+        "churn_reasons": describe_each(scores["reasons"], language),
     })
     return result, risks
 
