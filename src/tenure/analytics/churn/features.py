@@ -460,31 +460,26 @@ def compute_snapshots(days: ir.Table, snapshots: Iterable[date], *, horizon: Hor
 
 def _snapshot(panel: pa.Table, snapshot: date) -> Snapshot:
     """Return one snapshot's active customers from its rows of the engine's panel."""
-    values = _floats(panel)
-    column = {name: j for j, name in enumerate(FEATURES)}
     p_alive, expected, notes = btyd_features(
-        *(values[:, column[c]] for c in ("frequency", "recency_days", "tenure_days",
-                                         "horizon_days")), snapshot=snapshot)
-    values[:, column["p_alive"]] = p_alive
-    values[:, column["expected_purchases"]] = expected
+        *(_column(panel, c) for c in ("frequency", "recency_days", "tenure_days",
+                                      "horizon_days")), snapshot=snapshot)
+    # MBG/NBD learns from every customer who bought; the frame keeps the active ones.
     active = panel["active"].to_numpy(zero_copy_only=False).astype(bool)
-    frame = pd.DataFrame(values[active], columns=list(FEATURES))
-    ids = panel["customer_id"].filter(pa.array(active)).to_pandas()
-    frame.insert(0, "customer_id", ids.astype("string"))
+    btyd = {"p_alive": p_alive[active], "expected_purchases": expected[active]}
+    panel = panel.filter(pa.array(active))
+    values = np.empty((panel.num_rows, len(FEATURES)), order="F")
+    for j, name in enumerate(FEATURES):
+        values[:, j] = btyd[name] if name in btyd else _column(panel, name)
+    frame = pd.DataFrame(values, columns=list(FEATURES))
+    frame.insert(0, "customer_id", panel["customer_id"].to_pandas().astype("string"))
     return Snapshot(snapshot, frame, notes)
 
 
-def _floats(panel: pa.Table) -> np.ndarray:
-    """Return the `FEATURES` columns of ``panel`` (float64 where present) as one matrix.
-
-    Missing values, and the columns ``panel`` lacks, are NaN. Column-major, so each
-    column is filled in one contiguous copy.
-    """
-    out = np.full((panel.num_rows, len(FEATURES)), np.nan, order="F")
-    for j, name in enumerate(FEATURES):
-        if name in panel.column_names:
-            out[:, j] = panel[name].to_numpy()
-    return out
+def _column(panel: pa.Table, name: str) -> np.ndarray:
+    """Return a float64 column of ``panel`` as numpy (NaN where missing or absent)."""
+    if name not in panel.column_names:
+        return np.full(panel.num_rows, np.nan)
+    return panel[name].to_numpy()
 
 
 def churn_features(tx: Any, snapshot: Any, *, horizon: Any = "auto",
