@@ -77,7 +77,9 @@ def describe_each(reasons: Iterable[Iterable[Mapping[str, Any]]], language: str 
     for customer in reasons:
         sentences = []
         for reason in customer:
-            key = tuple(item for item in reason.items() if item[0] != "impact")
+            items = tuple(reason.items())
+            key = items[:-1] if items and items[-1][0] == "impact" else tuple(  # last
+                item for item in items if item[0] != "impact")
             sentence = worded.get(key)
             if sentence is None:
                 sentence = worded[key] = describe(reason, language)
