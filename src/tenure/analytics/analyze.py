@@ -577,6 +577,11 @@ def _churn(tx: Any, as_of: datetime, language: str, notes: list[str],
 
     given = {name: table for name, table in (sources or {}).items()
              if table is not None and len(table)}
+    if getattr(tx, "get_backend", None) and tx.get_backend().name == "duckdb":
+        # DuckDB's allocator keeps what its queries freed (over a gigabyte once the
+        # churn step has built and dropped its tables) unless its background threads hand
+        # it back to the system.
+        tx.get_backend().raw_sql("SET allocator_background_threads = true")
     try:
         result = predict_churn(tx, as_of=as_of, horizon="auto",
                                scoring_threads=os.cpu_count() or 1, **given)
