@@ -261,11 +261,13 @@ def _keys(left: ir.Table, right: ir.Table) -> list[ir.BooleanValue]:
 
 def _purchase_features(days: ir.Table, snaps: ir.Table, horizon: Horizon) -> ir.Table:
     d = days.join(snaps, days.day <= snaps.snapshot)
-    s = d.snapshot
+    # Whole days before the snapshot, once a row: comparing each date with the snapshot
+    # minus an interval made a timestamp of both, in every one of the sums below.
+    d = d.mutate(age=d.snapshot.delta(d.day, unit="day"))
 
     def within(n: int, end: int = 0) -> ir.BooleanValue:
         # Days (s - n, s - end]: "the last n days", s included.
-        return (d.day > s - ibis.interval(days=n)) & (d.day <= s - ibis.interval(days=end))
+        return (d.age < n) & (d.age >= end)
 
     bought = d.orders > 0
     per = d.group_by(list(_KEYS)).aggregate(
