@@ -75,7 +75,8 @@ def contributions(booster: lgb.Booster, x: np.ndarray, trees: list[list[Split]] 
     # others do (NaN is zero).
     read = {"NaN": np.asfortranarray(np.where(np.abs(x) <= ZERO, 0.0, x))}
     read["None"] = read["Zero"] = np.nan_to_num(read["NaN"], nan=0.0)
-    out = np.zeros((len(x), x.shape[1] + 1))
+    # Feature by row: each feature's values of a chunk are one contiguous line to add to.
+    out = np.zeros((x.shape[1] + 1, len(x)))
     for t, splits in enumerate(trees):
         code = np.zeros(len(x), dtype=np.int64)
         for bit, split in enumerate(splits):
@@ -84,9 +85,9 @@ def contributions(booster: lgb.Booster, x: np.ndarray, trees: list[list[Split]] 
         rows, group = _groups(code, len(splits))
         values = np.asarray(booster.predict(x[rows], start_iteration=t, num_iteration=1,
                                             pred_contrib=True, num_threads=1))
-        used = np.unique([s.feature for s in splits] + [x.shape[1]])
-        out[:, used] += values[:, used][group]
-    return out
+        for j in {s.feature for s in splits} | {x.shape[1]}:
+            out[j] += values[:, j][group]
+    return out.T
 
 
 def _goes_left(values: np.ndarray, split: Split) -> np.ndarray:
