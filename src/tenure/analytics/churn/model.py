@@ -256,7 +256,12 @@ def _matrix(rows: pd.DataFrame) -> np.ndarray:
     if missing:
         raise InputError(f"the feature rows lack {', '.join(missing)}; build them with "
                          "tenure.analytics.churn.churn_features.")
-    return rows[list(FEATURES)].to_numpy(dtype=np.float64, na_value=np.nan)
+    # Column by column into one matrix: selecting the columns and then filling the
+    # missing values made two copies of a million rows' matrix on the way.
+    out = np.empty((len(rows), len(FEATURES)))
+    for j, name in enumerate(FEATURES):
+        out[:, j] = rows[name].to_numpy(dtype=np.float64, na_value=np.nan)
+    return out
 
 
 def _late_rows(snapshots: np.ndarray, seed: int) -> np.ndarray:
