@@ -468,13 +468,13 @@ def _snapshot(panel: pa.Table, snapshot: date) -> Snapshot:
                                       "horizon_days")), snapshot=snapshot)
     # MBG/NBD learns from every customer who bought; the frame keeps the active ones.
     active = panel["active"].to_numpy(zero_copy_only=False).astype(bool)
-    btyd = {"p_alive": p_alive[active], "expected_purchases": expected[active]}
-    panel = panel.filter(pa.array(active))
-    values = np.empty((panel.num_rows, len(FEATURES)), order="F")
-    for j, name in enumerate(FEATURES):
-        values[:, j] = btyd[name] if name in btyd else _column(panel, name)
+    btyd = {"p_alive": p_alive, "expected_purchases": expected}
+    values = np.empty((int(active.sum()), len(FEATURES)), order="F")
+    for j, name in enumerate(FEATURES):  # a column at a time: no copy of the whole panel
+        values[:, j] = (btyd[name] if name in btyd else _column(panel, name))[active]
     frame = pd.DataFrame(values, columns=list(FEATURES))
-    frame.insert(0, "customer_id", panel["customer_id"].to_pandas().astype("string"))
+    ids = panel["customer_id"].filter(pa.array(active))
+    frame.insert(0, "customer_id", ids.to_pandas().astype("string"))
     return Snapshot(snapshot, frame, notes)
 
 
