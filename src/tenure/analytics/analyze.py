@@ -629,10 +629,15 @@ def _churn(tx: Any, as_of: datetime, language: str, notes: list[str],
     An empty source is not passed: the library reads a missing source as none.
     """
     from tenure.analytics.churn import predict_churn
-    from tenure.analytics.churn.sentences import describe
+    from tenure.analytics.churn.sentences import describe_each
 
     given = {name: table for name, table in (sources or {}).items()
              if table is not None and len(table)}
+    if getattr(tx, "get_backend", None) and tx.get_backend().name == "duckdb":
+        # DuckDB's allocator keeps what its queries freed (over a gigabyte once the
+        # churn step has built and dropped its tables) unless its background threads hand
+        # it back to the system.
+        tx.get_backend().raw_sql("SET allocator_background_threads = true")
     try:
         result = predict_churn(tx, as_of=as_of, horizon="auto",
                                scoring_threads=os.cpu_count() or 1, **given)
@@ -646,8 +651,7 @@ def _churn(tx: Any, as_of: datetime, language: str, notes: list[str],
     risks = pd.DataFrame({
         "customer_id": scores["customer_id"].to_numpy(),
         "churn_risk": scores["churn_risk"].round(4).to_numpy(),
-        "churn_reasons": ["; ".join(describe(r, language) for r in reasons)
-                          for reasons in scores["reasons"]],
+        "churn_reasons": describe_each(scores["reasons"], language),
     })
     return result, risks
 

@@ -104,3 +104,20 @@ def test_platt_scaling_keeps_the_ranking_and_stays_finite_when_separated():
 def test_an_unfitted_calibrator_says_so():
     with pytest.raises(NotFittedError):
         PlattCalibrator().predict(np.array([1.0]))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_the_aucs_are_scikit_learns(seed):
+    from sklearn.metrics import average_precision_score, roc_auc_score
+
+    from tenure.analytics.churn.metrics import average_precision, roc_auc
+
+    rng = np.random.default_rng(seed)
+    n = 5000
+    churned = rng.random(n) < 0.3
+    # Ties on purpose: a coarse score (days) and an informative continuous one.
+    for score in (rng.integers(0, 40, n) + 10 * churned, rng.random(n) + 0.3 * churned):
+        assert roc_auc(churned, score) == pytest.approx(roc_auc_score(churned, score),
+                                                       rel=1e-12)
+        assert average_precision(churned, score) == pytest.approx(
+            average_precision_score(churned, score), rel=1e-12)

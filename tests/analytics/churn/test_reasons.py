@@ -138,16 +138,137 @@ def test_a_rhythm_is_claimed_only_with_enough_gaps_and_never_below_a_week():
         assert reasons([features], [recency])[0] == [{**expected, "impact": 0.5}]
 
 
-def test_rows_read_in_chunks_are_the_rows_read_at_once():
-    from tenure.analytics.churn.reasons import _records
+def test_the_reasons_are_those_of_the_plain_row_by_row_rules():
+    rng = np.random.default_rng(7)
+    n = 3000
+    features = pd.DataFrame({f: rng.integers(0, 8, n).astype(float) for f in FEATURES})
+    for f in ("recency_days", "typical_gap_days", "tenure_days", "days_since_interaction",
+              "contract_days_left", "horizon_days"):
+        features[f] = rng.uniform(0, 200, n).round(rng.integers(0, 3))
+    features["p_alive"] = rng.uniform(0, 1, n)
+    features["expected_purchases"] = rng.choice([0.05, 0.25, 0.35, 0.45, 1.15, 2.5], n)
+    for f in ("recency_days", "typical_gap_days", "tenure_days", "nps_last", "nps_previous",
+              "csat_last", "ces_last", "days_since_interaction", "contract_days_left",
+              "p_alive", "expected_purchases"):
+        features.loc[rng.random(n) < 0.3, f] = np.nan
+    contribs = pd.DataFrame(rng.normal(0, 0.1, (n, len(FEATURES))), columns=list(FEATURES))
+    contribs["bias"] = 0.0
+    for limit in (3, 1):
+        fast = reasons_for(features, contribs, limit=limit)
+        plain = plain_reasons(features, contribs, limit)
+        # The same reasons with their numbers in the same order (they are written as JSON).
+        assert [[list(r.items()) for r in rs] for rs in fast] == \
+            [[list(r.items()) for r in rs] for rs in plain]
+        assert sum(map(len, fast)) > n / 2
 
-    table = pd.DataFrame({"a": [1, 2, 3, 4, 5], "b": [0.5, np.nan, 2.0, 3.5, 4.0],
-                          "c": ["x", "y", None, "z", "w"]})
-    whole = table.to_dict("records")
-    chunked = list(_records(table, chunk_rows=2))
-    assert len(chunked) == 5
-    for got, want in zip(chunked, whole, strict=True):
-        assert got.keys() == want.keys()
-        for key in want:
-            assert type(got[key]) is type(want[key])
-            assert got[key] == want[key] or (want[key] != want[key] and got[key] != got[key])
+
+# -- the reference: each row's families in order, each rule read from the row's dict --------
+
+
+def plain_reasons(features, contribs, limit=3):
+    names = list(FAMILIES)
+    out = []
+    for (_, f), (_, c) in zip(features.iterrows(), contribs.iterrows(), strict=True):
+        impact = {n: sum(c[x] for x in FAMILIES[n]) for n in names}
+        found = []
+        for name in sorted(names, key=lambda n: -impact[n]):  # stable, as argsort's
+            if impact[name] < MIN_IMPACT or len(found) == limit:
+                break
+            reason = PLAIN[name](f.to_dict())
+            if reason is not None:
+                found.append({**reason, "impact": round(float(impact[name]), 3)})
+        out.append(found)
+    return out
+
+
+def known(value):
+    return value is not None and not math.isnan(value)
+
+
+def whole(value):
+    return int(round(float(value)))
+
+
+def plain_recency(r):
+    days, gap = r["recency_days"], r["typical_gap_days"]
+    if not known(days):
+        return None
+    if r["frequency"] >= 3 and known(gap) and gap >= 7 and days > gap:
+        return {"code": "overdue", "days": whole(days), "usual_gap": whole(gap)}
+    return {"code": "no_recent_purchase", "days": whole(days)}
+
+
+def plain_activity(r):
+    if r["orders_prev_90d"] > r["orders_90d"]:
+        return {"code": "fewer_orders", "recent": whole(r["orders_90d"]),
+                "before": whole(r["orders_prev_90d"])}
+    if r["frequency"] == 0 and known(r["tenure_days"]):
+        return {"code": "one_purchase", "days": whole(r["tenure_days"])}
+    if known(r["tenure_days"]):
+        return {"code": "few_orders", "orders": whole(r["orders_365d"])}
+    return None
+
+
+def plain_feedback(r):
+    last, previous = r["nps_last"], r["nps_previous"]
+    if known(last) and known(previous) and last < previous:
+        return {"code": "nps_fell", "before": whole(previous), "after": whole(last)}
+    if known(last) and last <= 6:
+        return {"code": "nps_detractor", "score": whole(last)}
+    if known(r["csat_last"]) and r["csat_last"] <= 2:
+        return {"code": "low_csat", "score": whole(r["csat_last"])}
+    if known(r["ces_last"]) and r["ces_last"] >= 4:
+        return {"code": "hard_effort", "score": whole(r["ces_last"])}
+    if r["detractor_answers_365d"] > 0:
+        return {"code": "detractor_answers", "count": whole(r["detractor_answers_365d"])}
+    return None
+
+
+def plain_complaints(r):
+    if r["complaints_open"] > 0:
+        return {"code": "complaints_open", "count": whole(r["complaints_open"])}
+    if r["complaints_365d"] > 0:
+        return {"code": "complaints", "count": whole(r["complaints_365d"])}
+    return None
+
+
+def plain_interactions(r):
+    if r["interactions_90d"] == 0:
+        since = r["days_since_interaction"]
+        return {"code": "no_contact", "days": whole(since) if known(since) else None}
+    if r["inbound_90d"] > 0:
+        return {"code": "inbound_contacts", "count": whole(r["inbound_90d"])}
+    return None
+
+
+def plain_campaigns(r):
+    messages, responses = r["messages_365d"], r["responses_365d"]
+    if messages > 0 and responses == 0:
+        return {"code": "no_response", "messages": whole(messages)}
+    if messages > 0 and responses < messages / 2:
+        return {"code": "few_responses", "responses": whole(responses),
+                "messages": whole(messages)}
+    return None
+
+
+def plain_btyd(r):
+    p_alive, expected = r["p_alive"], r["expected_purchases"]
+    if known(p_alive) and p_alive < 0.5:
+        return {"code": "low_p_alive", "percent": whole(100 * p_alive)}
+    if known(expected):
+        return {"code": "few_expected_purchases", "expected": round(float(expected), 1),
+                "days": whole(r["horizon_days"])}
+    return None
+
+
+PLAIN = {
+    "recency": plain_recency, "activity": plain_activity,
+    "returns": lambda r: ({"code": "returns", "count": whole(r["returns_365d"])}
+                          if r["returns_365d"] > 0 else None),
+    "feedback": plain_feedback, "complaints": plain_complaints,
+    "interactions": plain_interactions, "campaigns": plain_campaigns,
+    "subscription": lambda r: ({"code": "contract_ends", "days": whole(r["contract_days_left"])}
+                               if r["subscribed"] > 0 and known(r["contract_days_left"])
+                               else None),
+    "btyd": plain_btyd,
+}

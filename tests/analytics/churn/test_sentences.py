@@ -125,3 +125,21 @@ def test_every_message_the_code_uses_is_in_the_template():
     with (LOCALE_DIR / f"{DOMAIN}.pot").open("rb") as handle:
         template = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(handle) if m.id}
     assert used == template
+
+
+@pytest.mark.parametrize("language", ["en", "ru", "uk"])
+def test_each_customers_text_is_their_sentences_joined(language):
+    from tenure.analytics.churn.sentences import describe_each
+
+    customers = [
+        [{"code": "overdue", "days": 40, "usual_gap": 12, "impact": 0.4},
+         {"code": "returns", "count": 3, "impact": 0.1}],
+        [],
+        [{"code": "returns", "count": 3, "impact": 0.9}],  # worded once, said twice
+        [{"code": "returns", "count": 1, "impact": 0.2},
+         {"code": "few_expected_purchases", "expected": 0.3, "days": 45, "impact": 0.05},
+         {"code": "no_contact", "days": None, "impact": 0.03}],
+    ]
+    expected = ["; ".join(describe(r, language) for r in reasons) for reasons in customers]
+    assert describe_each(customers, language) == expected
+    assert expected[2] and expected[1] == ""

@@ -42,28 +42,44 @@ HORIZON_GRID = 10
 def add_btyd(frame: pd.DataFrame, snapshot: date) -> list[str]:
     """Add ``p_alive`` and ``expected_purchases`` to ``frame`` in place; return notes.
 
+    ``frame`` holds ``frequency``, ``recency_days``, ``tenure_days`` and ``horizon_days``
+    (`btyd_features`).
+    """
+    p_alive, expected, notes = btyd_features(
+        *(frame[c].to_numpy(dtype=float)
+          for c in ("frequency", "recency_days", "tenure_days", "horizon_days")),
+        snapshot=snapshot)
+    frame["p_alive"] = p_alive
+    frame["expected_purchases"] = expected
+    return notes
+
+
+def btyd_features(frequency: np.ndarray, recency_days: np.ndarray, tenure_days: np.ndarray,
+                  horizon_days: np.ndarray, *, snapshot: date
+                  ) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Return each customer's ``p_alive`` and ``expected_purchases``, and notes.
+
     MBG/NBD (`tenure.analytics.clv.ModifiedBetaGeo`, in days) is fitted on every
-    customer of the frame with a purchase (frequency, recency = tenure - recency_days,
+    customer with a purchase (a tenure: frequency, recency = tenure - recency_days,
     T = tenure), at most `BTYD_FIT_ROWS` of them (a deterministic sample), and predicts
     every one of them; customers without a purchase get NaN. A fit that fails or warns
     leaves a note.
     """
-    frame["p_alive"] = np.nan
-    frame["expected_purchases"] = np.nan
-    bought = frame["tenure_days"].notna().to_numpy()
+    p_alive = np.full(len(tenure_days), np.nan)
+    expected = np.full(len(tenure_days), np.nan)
+    bought = ~np.isnan(tenure_days)
     notes: list[str] = []
     if not bought.any():
-        return notes
+        return p_alive, expected, notes
     rft = pd.DataFrame({
-        "frequency": frame.loc[bought, "frequency"].to_numpy(dtype=float),
-        "recency": (frame.loc[bought, "tenure_days"]
-                    - frame.loc[bought, "recency_days"]).to_numpy(dtype=float),
-        "T": frame.loc[bought, "tenure_days"].to_numpy(dtype=float),
+        "frequency": frequency[bought],
+        "recency": tenure_days[bought] - recency_days[bought],
+        "T": tenure_days[bought],
     })
     if (rft["frequency"] > 0).sum() < 2:
         notes.append(f"{snapshot}: fewer than two repeat buyers; MBG/NBD was not fitted "
                      "(p_alive and expected_purchases are missing).")
-        return notes
+        return p_alive, expected, notes
     sample = rft
     if len(rft) > BTYD_FIT_ROWS:
         pick = np.random.default_rng(0).choice(len(rft), BTYD_FIT_ROWS, replace=False)
@@ -74,20 +90,18 @@ def add_btyd(frame: pd.DataFrame, snapshot: date) -> list[str]:
             model = ModifiedBetaGeo(time_unit="day").fit(sample)
         except AnalyticsError as exc:
             notes.append(f"{snapshot}: MBG/NBD could not be fitted ({exc}).")
-            return notes
+            return p_alive, expected, notes
     notes += [f"{snapshot}: {w.message}" for w in caught]
-    horizons = frame.loc[bought, "horizon_days"].to_numpy(dtype=float)
     with np.errstate(all="ignore"):  # a poor fit yields NaN, noted below, not a warning
-        p_alive = model.probability_alive(rft)
-        expected = expected_purchases(model, rft, horizons)
-    bad = ~(np.isfinite(p_alive) & np.isfinite(expected))
+        alive = np.asarray(model.probability_alive(rft), dtype=float)
+        purchases = expected_purchases(model, rft, horizon_days[bought])
+    bad = ~(np.isfinite(alive) & np.isfinite(purchases))
     if bad.any():
         notes.append(f"{snapshot}: MBG/NBD gave no prediction for {int(bad.sum())} "
                      "customers (left missing).")
-        p_alive[bad], expected[bad] = np.nan, np.nan
-    frame.loc[bought, "p_alive"] = p_alive
-    frame.loc[bought, "expected_purchases"] = expected
-    return notes
+        alive[bad], purchases[bad] = np.nan, np.nan
+    p_alive[bought], expected[bought] = alive, purchases
+    return p_alive, expected, notes
 
 
 def expected_purchases(model: ModifiedBetaGeo, rft: pd.DataFrame, horizons: np.ndarray

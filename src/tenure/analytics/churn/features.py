@@ -77,7 +77,7 @@ import pandas as pd
 import pyarrow as pa
 
 from ..exceptions import InputError
-from .btyd import add_btyd
+from .btyd import btyd_features
 from .horizon import Horizon, as_horizon, choose_horizon
 from .sources import INBOUND
 
@@ -173,8 +173,9 @@ def customer_days(tx: ir.Table) -> ir.Table:
         orders = tx.order_id.nunique(where=is_order)
         returns = tx.order_id.nunique(where=is_return)
     else:
-        orders = is_order.cast("int64").sum()
-        returns = is_return.cast("int64").sum()
+        # 64-bit: the engine sums into 128-bit integers, slower in every snapshot's sums.
+        orders = is_order.cast("int64").sum().cast("int64")
+        returns = is_return.cast("int64").sum().cast("int64")
     days = tx.group_by(customer_id=tx.customer_id, day=tx.time.cast("date")).aggregate(
         orders=orders, value=tx.amount.sum(where=is_order).fill_null(0.0),
         net=tx.amount.sum(), returns=returns,
@@ -260,11 +261,13 @@ def _keys(left: ir.Table, right: ir.Table) -> list[ir.BooleanValue]:
 
 def _purchase_features(days: ir.Table, snaps: ir.Table, horizon: Horizon) -> ir.Table:
     d = days.join(snaps, days.day <= snaps.snapshot)
-    s = d.snapshot
+    # Whole days before the snapshot, once a row: comparing each date with the snapshot
+    # minus an interval made a timestamp of both, in every one of the sums below.
+    d = d.mutate(age=d.snapshot.delta(d.day, unit="day"))
 
     def within(n: int, end: int = 0) -> ir.BooleanValue:
         # Days (s - n, s - end]: "the last n days", s included.
-        return (d.day > s - ibis.interval(days=n)) & (d.day <= s - ibis.interval(days=end))
+        return (d.age < n) & (d.age >= end)
 
     bought = d.orders > 0
     per = d.group_by(list(_KEYS)).aggregate(
@@ -438,45 +441,48 @@ def compute_snapshots(days: ir.Table, snapshots: Iterable[date], *, horizon: Hor
 
     Each frame has ``customer_id``, then `FEATURES` (float64), sorted by customer. The
     engine computes every snapshot in one query; MBG/NBD adds the BTYD features from the
-    same rows (`add_btyd`), fitted on each snapshot's own customers.
+    same rows (`btyd_features`), fitted on each snapshot's own customers.
     """
     dates = sorted(set(snapshots))
     table = snapshot_table(days, dates, horizon=horizon, window_days=window_days,
                            sources=sources)
-    panel = table.to_pandas()
-    panel["snapshot"] = pd.to_datetime(panel["snapshot"]).dt.date
-    # The engine returns rows in any order; MBG/NBD's fit sums over them, so a fixed order
-    # keeps the results identical from run to run.
-    panel = panel.sort_values(["snapshot", "customer_id"], kind="stable", ignore_index=True)
-    if len(dates) == 1:  # the scoring snapshot: a million customers, split and copied for nothing
-        return {dates[0]: _snapshot(panel, dates[0])}
-    groups = dict(tuple(panel.groupby("snapshot", sort=False)))
-    return {s: _snapshot(groups.get(s, panel.iloc[:0]).copy(), s) for s in dates}
+    # Floats from the engine: its sums of counts are 128-bit integers, which reach Python
+    # as Decimal objects a row at a time. Sorted by the engine: MBG/NBD's fit sums over
+    # the rows, so a fixed order keeps the results identical from run to run.
+    panel = table.select(
+        *_KEYS, "active",
+        **{c: table[c].cast("float64") for c in FEATURES if c in table.columns},
+    ).order_by(list(_KEYS)).to_pyarrow()
+    day = panel["snapshot"].to_numpy()
+    wanted = np.array(dates, dtype="datetime64[D]")
+    starts = np.searchsorted(day, wanted, side="left")
+    ends = np.searchsorted(day, wanted, side="right")
+    return {s: _snapshot(panel.slice(a, b - a), s)
+            for s, a, b in zip(dates, starts, ends, strict=True)}
 
 
-def _snapshot(frame: pd.DataFrame, snapshot: date) -> Snapshot:
-    notes = add_btyd(frame, snapshot)
-    frame = frame[frame["active"].astype(bool)]
-    out = frame[["customer_id"]].astype({"customer_id": "string"})
-    features = pd.DataFrame(_floats(frame), columns=list(FEATURES), index=frame.index)
-    out = pd.concat([out, features], axis=1)
-    out = out.sort_values("customer_id", kind="stable").reset_index(drop=True)
-    return Snapshot(snapshot, out, notes)
+def _snapshot(panel: pa.Table, snapshot: date) -> Snapshot:
+    """Return one snapshot's active customers from its rows of the engine's panel."""
+    p_alive, expected, notes = btyd_features(
+        *(_column(panel, c) for c in ("frequency", "recency_days", "tenure_days",
+                                      "horizon_days")), snapshot=snapshot)
+    # MBG/NBD learns from every customer who bought; the frame keeps the active ones.
+    active = panel["active"].to_numpy(zero_copy_only=False).astype(bool)
+    btyd = {"p_alive": p_alive, "expected_purchases": expected}
+    values = np.empty((int(active.sum()), len(FEATURES)), order="F")
+    for j, name in enumerate(FEATURES):  # a column at a time: no copy of the whole panel
+        values[:, j] = (btyd[name] if name in btyd else _column(panel, name))[active]
+    frame = pd.DataFrame(values, columns=list(FEATURES))
+    ids = panel["customer_id"].filter(pa.array(active))
+    frame.insert(0, "customer_id", ids.to_pandas().astype("string"))
+    return Snapshot(snapshot, frame, notes)
 
 
-def _floats(frame: pd.DataFrame) -> np.ndarray:
-    """Return the `FEATURES` columns as one float64 matrix, NaN where missing.
-
-    Column by column into one array: ``DataFrame.apply(pd.to_numeric)`` built a frame of a
-    million rows twice over. Numeric columns are only cast; the rest are parsed.
-    """
-    out = np.empty((len(frame), len(FEATURES)))
-    for j, name in enumerate(FEATURES):
-        column = frame[name]
-        if not pd.api.types.is_numeric_dtype(column):
-            column = pd.to_numeric(column, errors="coerce")
-        out[:, j] = column.to_numpy(dtype="float64", na_value=np.nan)
-    return out
+def _column(panel: pa.Table, name: str) -> np.ndarray:
+    """Return a float64 column of ``panel`` as numpy (NaN where missing or absent)."""
+    if name not in panel.column_names:
+        return np.full(panel.num_rows, np.nan)
+    return panel[name].to_numpy()
 
 
 def churn_features(tx: Any, snapshot: Any, *, horizon: Any = "auto",

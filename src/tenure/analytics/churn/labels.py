@@ -22,6 +22,8 @@ import ibis
 import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..exceptions import InputError
 from .features import (
@@ -81,16 +83,21 @@ def next_purchase_days(days: ir.Table, frames: dict[date, pd.DataFrame], longest
                       & (days.day <= snaps.snapshot + ibis.interval(days=longest))
                       & (days.orders > 0))
     nxt = after.group_by(["snapshot", "customer_id"]).aggregate(
-        next_purchase=after.day.min()).to_pandas()
-    nxt["snapshot"] = pd.to_datetime(nxt["snapshot"]).dt.date
-    nxt = nxt.astype({"customer_id": "string"})
-    groups = dict(tuple(nxt.groupby("snapshot", sort=False)))
+        next_purchase=after.day.min())
+    nxt = nxt.select(nxt.snapshot, nxt.next_purchase,
+                     customer_id=nxt.customer_id.cast("string")).to_pyarrow()
+    when = nxt["snapshot"].to_numpy()
     out = {}
     for s, frame in frames.items():
-        found = groups.get(s, nxt.iloc[:0])[["customer_id", "next_purchase"]]
-        merged = frame[["customer_id"]].merge(found, on="customer_id", how="left")
-        when = pd.to_datetime(merged["next_purchase"])
-        out[s] = (when - pd.Timestamp(s)).dt.days.to_numpy(dtype=float)
+        found = nxt.filter(pa.array(when == np.datetime64(s, "D")))
+        # Arrow looks each customer up in a hash table of the found ids.
+        at = pc.index_in(pa.array(frame["customer_id"].astype(str).to_numpy(dtype=object)),
+                         value_set=found["customer_id"])
+        days_after = (found["next_purchase"].to_numpy() - np.datetime64(s, "D")).astype(float)
+        gap = np.full(len(frame), np.nan)
+        hit = at.is_valid().to_numpy(zero_copy_only=False)
+        gap[hit] = days_after[at.filter(at.is_valid()).to_numpy()]
+        out[s] = gap
     return out
 
 

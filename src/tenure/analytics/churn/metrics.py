@@ -4,7 +4,9 @@ For labels :math:`y_i \\in \\{0, 1\\}` (1 = churned) and predicted probabilities
 :math:`p_i`:
 
 - **ROC AUC**: the chance that a random churner is ranked above a random stayer (ties
-  count half); 0.5 is a coin, 1 is perfect (scikit-learn's ``roc_auc_score``);
+  count half); 0.5 is a coin, 1 is perfect (scikit-learn's ``roc_auc_score``, computed
+  from the ranks as Mann and Whitney's U: the same number without its input checks,
+  which took seconds on a million customers);
 - **PR AUC**: average precision, :math:`\\sum_k (R_k - R_{k-1}) P_k` over the thresholds,
   whose no-skill level is the churn rate (scikit-learn's ``average_precision_score``);
 - **lift in the top decile**: churn rate among the 10 % riskiest / the overall churn
@@ -21,7 +23,7 @@ import math
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import average_precision_score, roc_auc_score
+from scipy.stats import rankdata
 
 from ..exceptions import InputError
 
@@ -58,6 +60,50 @@ def lift_top_decile(churned: np.ndarray, score: np.ndarray, *, share: float = 0.
     return (top_churned / k) / rate
 
 
+def roc_auc(churned: np.ndarray, score: np.ndarray) -> float:
+    """Return the share of (churner, stayer) pairs the score ranks right, ties counting half.
+
+    Mann-Whitney: :math:`(\\sum_{i: y_i = 1} \\text{rank}_i - n_1 (n_1 + 1) / 2) / (n_1 n_0)`
+    with tied scores given their average rank. NaN when the labels are all one class.
+
+    Examples
+    --------
+    >>> roc_auc(np.array([1, 0, 1, 0]), np.array([0.9, 0.2, 0.4, 0.4]))
+    0.875
+    """
+    y, s = _arrays(churned, score)
+    churners = y.sum()
+    stayers = len(y) - churners
+    if churners == 0 or stayers == 0:
+        return math.nan
+    ranks = rankdata(s)
+    return float((ranks[y == 1].sum() - churners * (churners + 1) / 2)
+                 / (churners * stayers))
+
+
+def average_precision(churned: np.ndarray, score: np.ndarray) -> float:
+    """Return :math:`\\sum_k (R_k - R_{k-1}) P_k` over the distinct scores, highest first.
+
+    :math:`P_k` and :math:`R_k` are the precision and recall of calling every customer
+    scored at least the k-th highest distinct score a churner. NaN without churners.
+
+    Examples
+    --------
+    >>> round(average_precision(np.array([1, 0, 1, 0]), np.array([0.9, 0.2, 0.4, 0.4])), 4)
+    0.8333
+    """
+    y, s = _arrays(churned, score)
+    if y.sum() == 0:
+        return math.nan
+    order = np.argsort(-s, kind="stable")
+    ranked = s[order]
+    last = np.r_[np.flatnonzero(np.diff(ranked)), len(ranked) - 1]  # of each tie group
+    hits = np.cumsum(y[order])[last]
+    precision = hits / (last + 1)
+    recall = hits / hits[-1]
+    return float(np.sum(np.diff(recall, prepend=0.0) * precision))
+
+
 def brier_score(churned: np.ndarray, probability: np.ndarray) -> float:
     """Return the mean squared difference between probabilities and 0/1 labels."""
     y, p = _arrays(churned, probability)
@@ -72,8 +118,8 @@ def evaluate(churned: np.ndarray, probability: np.ndarray) -> dict[str, float]:
     y, p = _arrays(churned, probability)
     both = 0 < y.sum() < len(y)
     return {
-        "roc_auc": float(roc_auc_score(y, p)) if both else math.nan,
-        "pr_auc": float(average_precision_score(y, p)) if both else math.nan,
+        "roc_auc": roc_auc(y, p) if both else math.nan,
+        "pr_auc": average_precision(y, p) if both else math.nan,
         "lift_top_decile": lift_top_decile(y, p),
         "brier": brier_score(y, p),
         "n": len(y),

@@ -41,6 +41,7 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import InputError, NotFittedError
+from . import treeshap
 from .calibration import PlattCalibrator
 from .features import FEATURES
 
@@ -48,7 +49,7 @@ from .features import FEATURES
 EARLY_STOPPING_SHARE = 0.25
 #: Trees without improvement before early stopping gives up.
 PATIENCE = 40
-#: Rows of one TreeSHAP call in `ChurnModel.contributions`.
+#: Rows of one chunk of `ChurnModel.contributions` (`tenure.analytics.churn.treeshap`).
 CONTRIBUTION_CHUNK_ROWS = 50_000
 
 
@@ -209,17 +210,18 @@ class ChurnModel:
         return table
 
     def _tree_shap(self, x: np.ndarray, threads: int) -> np.ndarray:
-        # Python threads over chunks, each calling LightGBM with one OpenMP thread (the
-        # call releases the GIL): a busy core slows one chunk, not every step of an OpenMP
-        # loop whose threads spin waiting for each other (see `threads`). The chunks also
-        # bound LightGBM's own buffers to a chunk instead of the whole matrix.
+        # Python threads over chunks (LightGBM and numpy release the GIL): a busy core
+        # slows one chunk, not every step of an OpenMP loop whose threads spin waiting for
+        # each other (see `threads`). The chunks also bound the buffers to a chunk.
         out = np.empty((len(x), len(self.features_) + 1))
         starts = range(0, len(x), CONTRIBUTION_CHUNK_ROWS)
+        trees = treeshap.tree_splits(self.booster_)
+        text = self.booster_.model_to_string()
 
         def chunk(start: int) -> None:
             part = x[start:start + CONTRIBUTION_CHUNK_ROWS]
-            out[start:start + len(part)] = self.booster_.predict(
-                part, pred_contrib=True, num_threads=1)
+            own = lgb.Booster(model_str=text)  # a booster per chunk: see `treeshap`
+            out[start:start + len(part)] = treeshap.contributions(own, part, trees)
 
         if threads <= 1 or len(starts) <= 1:
             for start in starts:
@@ -254,7 +256,12 @@ def _matrix(rows: pd.DataFrame) -> np.ndarray:
     if missing:
         raise InputError(f"the feature rows lack {', '.join(missing)}; build them with "
                          "tenure.analytics.churn.churn_features.")
-    return rows[list(FEATURES)].to_numpy(dtype=np.float64, na_value=np.nan)
+    # Column by column into one matrix: selecting the columns and then filling the
+    # missing values made two copies of a million rows' matrix on the way.
+    out = np.empty((len(rows), len(FEATURES)))
+    for j, name in enumerate(FEATURES):
+        out[:, j] = rows[name].to_numpy(dtype=np.float64, na_value=np.nan)
+    return out
 
 
 def _late_rows(snapshots: np.ndarray, seed: int) -> np.ndarray:

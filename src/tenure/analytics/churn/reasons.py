@@ -62,8 +62,8 @@ is told the shop's own churn rate, so every scored customer gets a sentence.
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+from itertools import islice, repeat
 from typing import Any
 
 import numpy as np
@@ -100,6 +100,9 @@ MIN_RHYTHM_GAPS = 3
 MIN_RHYTHM_DAYS = 7
 
 Reason = dict[str, Any]
+#: A family's reasons for every row: (code, whether it applies, its numbers), first
+#: applicable first.
+Rules = list[tuple[str, np.ndarray, dict[str, Any]]]
 
 
 def reasons_for(features: pd.DataFrame, contributions: pd.DataFrame, *,
@@ -123,26 +126,53 @@ def reasons_for(features: pd.DataFrame, contributions: pd.DataFrame, *,
     names = list(FAMILIES)
     impact = np.column_stack([
         contributions[list(FAMILIES[f])].to_numpy(dtype=float).sum(axis=1) for f in names])
+    columns = {c: features[c].to_numpy(dtype=float) for c in FAMILY_OF}
+    rules = [_RULES[f](columns) for f in names]
+    # A family is a reason where it raises the risk enough and has something true to say;
+    # the strongest `limit` of those, strongest first.
+    says = np.column_stack([np.logical_or.reduce([applies for _, applies, _ in r])
+                            for r in rules])
     order = np.argsort(-impact, axis=1, kind="stable")
-    out: list[list[Reason]] = []
-    for i, row in enumerate(_records(features)):
-        found: list[Reason] = []
-        for j in order[i]:
-            if impact[i, j] < MIN_IMPACT or len(found) == limit:
-                break
-            reason = _BUILDERS[names[j]](row)
-            if reason is not None:
-                reason["impact"] = round(float(impact[i, j]), 3)
-                found.append(reason)
-        out.append(found)
-    return out
+    valid = np.take_along_axis((impact >= MIN_IMPACT) & says, order, axis=1)
+    taken = valid & (np.cumsum(valid, axis=1) <= limit)
+    rows, rank = np.nonzero(taken)  # row by row, strongest first
+    family = order[rows, rank]
+    made = np.empty(len(rows), dtype=object)
+    for j, family_rules in enumerate(rules):
+        at = np.flatnonzero(family == j)
+        made[at] = _reasons(family_rules, rows[at], impact[rows[at], j])
+    found = iter(made.tolist())
+    return [list(islice(found, n)) for n in np.bincount(rows, minlength=len(impact)).tolist()]
 
 
-def _records(features: pd.DataFrame, chunk_rows: int = 50_000) -> Iterator[dict[str, Any]]:
-    """Yield the rows as dicts, a chunk of rows at a time: a million rows' dicts at once
-    took gigabytes."""
-    for start in range(0, len(features), chunk_rows):
-        yield from features.iloc[start:start + chunk_rows].to_dict("records")
+def _reasons(rules: Rules, rows: np.ndarray, impact: np.ndarray) -> list[Reason]:
+    """Return the reasons of one family at ``rows`` (each of which has one)."""
+    out: list[Reason | None] = [None] * len(rows)
+    left = np.ones(len(rows), dtype=bool)
+    for code, applies, numbers in rules:
+        here = np.flatnonzero(left & applies[rows])
+        left[here] = False
+        at = rows[here]
+        keys = ["code", *numbers, "impact"]
+        values = [_plain(v, at) for v in numbers.values()]
+        impacts = [round(x, 3) for x in impact[here].tolist()]
+        for i, reason in zip(here.tolist(), zip(repeat(code), *values, impacts), strict=True):
+            out[i] = dict(zip(keys, reason, strict=True))
+    return out  # type: ignore[return-value]
+
+
+def _plain(values: Any, rows: np.ndarray) -> list[Any]:
+    """Return ``values`` at ``rows`` as Python numbers."""
+    if isinstance(values, _Tenths):
+        return [round(x, 1) for x in values.values[rows].tolist()]
+    return values[rows].tolist()
+
+
+class _Tenths:
+    """Numbers said to one decimal, rounded as Python rounds (`round(x, 1)`)."""
+
+    def __init__(self, values: np.ndarray):
+        self.values = values
 
 
 def like_most(reasons: list[list[Reason]], churn_rate: float,
@@ -155,101 +185,92 @@ def like_most(reasons: list[list[Reason]], churn_rate: float,
             for found, days in zip(reasons, horizons, strict=True)]
 
 
-def _known(value: Any) -> bool:
-    return value is not None and not (isinstance(value, float) and math.isnan(value))
+def _known(values: np.ndarray) -> np.ndarray:
+    return ~np.isnan(values)
 
 
-def _int(value: Any) -> int:
-    return int(round(float(value)))
+def _int(values: np.ndarray) -> np.ndarray:
+    """Return whole numbers, rounded half to even as Python's ``round`` (NaN: 0, unused)."""
+    return np.rint(np.nan_to_num(values)).astype(np.int64)
 
 
-def _recency(row: dict[str, Any]) -> Reason | None:
-    days, gap = row["recency_days"], row["typical_gap_days"]
-    if not _known(days):
-        return None
-    rhythm = (row["frequency"] >= MIN_RHYTHM_GAPS and _known(gap)
-              and gap >= MIN_RHYTHM_DAYS)
-    if rhythm and days > gap:
-        return {"code": "overdue", "days": _int(days), "usual_gap": _int(gap)}
-    return {"code": "no_recent_purchase", "days": _int(days)}
+def _recency(c: dict[str, np.ndarray]) -> Rules:
+    days, gap = c["recency_days"], c["typical_gap_days"]
+    rhythm = (c["frequency"] >= MIN_RHYTHM_GAPS) & (gap >= MIN_RHYTHM_DAYS)
+    return [
+        ("overdue", _known(days) & rhythm & (days > gap),
+         {"days": _int(days), "usual_gap": _int(gap)}),
+        ("no_recent_purchase", _known(days), {"days": _int(days)}),
+    ]
 
 
-def _activity(row: dict[str, Any]) -> Reason | None:
-    recent, before = row["orders_90d"], row["orders_prev_90d"]
-    if before > recent:
-        return {"code": "fewer_orders", "recent": _int(recent), "before": _int(before)}
-    if row["frequency"] == 0 and _known(row["tenure_days"]):
-        return {"code": "one_purchase", "days": _int(row["tenure_days"])}
-    if _known(row["tenure_days"]):
-        return {"code": "few_orders", "orders": _int(row["orders_365d"])}
-    return None
+def _activity(c: dict[str, np.ndarray]) -> Rules:
+    recent, before, tenure = c["orders_90d"], c["orders_prev_90d"], c["tenure_days"]
+    return [
+        ("fewer_orders", before > recent, {"recent": _int(recent), "before": _int(before)}),
+        ("one_purchase", (c["frequency"] == 0) & _known(tenure), {"days": _int(tenure)}),
+        ("few_orders", _known(tenure), {"orders": _int(c["orders_365d"])}),
+    ]
 
 
-def _returns(row: dict[str, Any]) -> Reason | None:
-    if row["returns_365d"] > 0:
-        return {"code": "returns", "count": _int(row["returns_365d"])}
-    return None
+def _returns(c: dict[str, np.ndarray]) -> Rules:
+    return [("returns", c["returns_365d"] > 0, {"count": _int(c["returns_365d"])})]
 
 
-def _feedback(row: dict[str, Any]) -> Reason | None:
-    last, previous = row["nps_last"], row["nps_previous"]
-    if _known(last) and _known(previous) and last < previous:
-        return {"code": "nps_fell", "before": _int(previous), "after": _int(last)}
-    if _known(last) and last <= 6:
-        return {"code": "nps_detractor", "score": _int(last)}
-    if _known(row["csat_last"]) and row["csat_last"] <= 2:
-        return {"code": "low_csat", "score": _int(row["csat_last"])}
-    if _known(row["ces_last"]) and row["ces_last"] >= 4:
-        return {"code": "hard_effort", "score": _int(row["ces_last"])}
-    if row["detractor_answers_365d"] > 0:
-        return {"code": "detractor_answers", "count": _int(row["detractor_answers_365d"])}
-    return None
+def _feedback(c: dict[str, np.ndarray]) -> Rules:
+    last, previous = c["nps_last"], c["nps_previous"]
+    csat, ces, detractor = c["csat_last"], c["ces_last"], c["detractor_answers_365d"]
+    return [
+        ("nps_fell", last < previous, {"before": _int(previous), "after": _int(last)}),
+        ("nps_detractor", last <= 6, {"score": _int(last)}),
+        ("low_csat", csat <= 2, {"score": _int(csat)}),
+        ("hard_effort", ces >= 4, {"score": _int(ces)}),
+        ("detractor_answers", detractor > 0, {"count": _int(detractor)}),
+    ]
 
 
-def _complaints(row: dict[str, Any]) -> Reason | None:
-    if row["complaints_open"] > 0:
-        return {"code": "complaints_open", "count": _int(row["complaints_open"])}
-    if row["complaints_365d"] > 0:
-        return {"code": "complaints", "count": _int(row["complaints_365d"])}
-    return None
+def _complaints(c: dict[str, np.ndarray]) -> Rules:
+    return [
+        ("complaints_open", c["complaints_open"] > 0, {"count": _int(c["complaints_open"])}),
+        ("complaints", c["complaints_365d"] > 0, {"count": _int(c["complaints_365d"])}),
+    ]
 
 
-def _interactions(row: dict[str, Any]) -> Reason | None:
-    if row["interactions_90d"] == 0:
-        since = row["days_since_interaction"]
-        return {"code": "no_contact", "days": _int(since) if _known(since) else None}
-    if row["inbound_90d"] > 0:
-        return {"code": "inbound_contacts", "count": _int(row["inbound_90d"])}
-    return None
+def _interactions(c: dict[str, np.ndarray]) -> Rules:
+    since = c["days_since_interaction"]
+    never = _int(since).astype(object)
+    never[~_known(since)] = None  # never contacted
+    return [
+        ("no_contact", c["interactions_90d"] == 0, {"days": never}),
+        ("inbound_contacts", c["inbound_90d"] > 0, {"count": _int(c["inbound_90d"])}),
+    ]
 
 
-def _campaigns(row: dict[str, Any]) -> Reason | None:
-    messages, responses = row["messages_365d"], row["responses_365d"]
-    if messages > 0 and responses == 0:
-        return {"code": "no_response", "messages": _int(messages)}
-    if messages > 0 and responses < messages / 2:
-        return {"code": "few_responses", "responses": _int(responses),
-                "messages": _int(messages)}
-    return None
+def _campaigns(c: dict[str, np.ndarray]) -> Rules:
+    messages, responses = c["messages_365d"], c["responses_365d"]
+    return [
+        ("no_response", (messages > 0) & (responses == 0), {"messages": _int(messages)}),
+        ("few_responses", (messages > 0) & (responses < messages / 2),
+         {"responses": _int(responses), "messages": _int(messages)}),
+    ]
 
 
-def _subscription(row: dict[str, Any]) -> Reason | None:
-    if row["subscribed"] > 0 and _known(row["contract_days_left"]):
-        return {"code": "contract_ends", "days": _int(row["contract_days_left"])}
-    return None
+def _subscription(c: dict[str, np.ndarray]) -> Rules:
+    left = c["contract_days_left"]
+    return [("contract_ends", (c["subscribed"] > 0) & _known(left), {"days": _int(left)})]
 
 
-def _btyd(row: dict[str, Any]) -> Reason | None:
-    p_alive, expected = row["p_alive"], row["expected_purchases"]
-    if _known(p_alive) and p_alive < 0.5:
-        return {"code": "low_p_alive", "percent": _int(100 * p_alive)}
-    if _known(expected):
-        return {"code": "few_expected_purchases", "expected": round(float(expected), 1),
-                "days": _int(row["horizon_days"])}
-    return None
+def _btyd(c: dict[str, np.ndarray]) -> Rules:
+    p_alive, expected = c["p_alive"], c["expected_purchases"]
+    return [
+        ("low_p_alive", p_alive < 0.5, {"percent": _int(100 * p_alive)}),
+        ("few_expected_purchases", _known(expected),
+         {"expected": _Tenths(expected), "days": _int(c["horizon_days"])}),
+    ]
 
 
-_BUILDERS: dict[str, Callable[[dict[str, Any]], Reason | None]] = {
+#: Each family's rules. NaN compares False, so a rule on a missing value does not apply.
+_RULES: dict[str, Callable[[dict[str, np.ndarray]], Rules]] = {
     "recency": _recency, "activity": _activity, "returns": _returns, "feedback": _feedback,
     "complaints": _complaints, "interactions": _interactions, "campaigns": _campaigns,
     "subscription": _subscription, "btyd": _btyd,

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import functools
 import gettext
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +56,36 @@ def describe(reason: Mapping[str, Any], language: str = "en") -> str:
         return _SENTENCES[code](_translations(lang), _Numbers(lang), reason)
     except KeyError as exc:
         raise InputError(f"the churn reason {code!r} lacks its number {exc}.") from None
+
+
+def describe_each(reasons: Iterable[Iterable[Mapping[str, Any]]], language: str = "en",
+                  *, separator: str = "; ") -> list[str]:
+    """Return each customer's reasons as one text, their sentences joined by ``separator``.
+
+    The same as joining `describe` of each reason, but each distinct reason (its code and
+    numbers; ``impact`` is ignored) is worded once: a million customers' reasons repeat a
+    few thousand sentences.
+
+    Examples
+    --------
+    >>> describe_each([[{"code": "returns", "count": 2, "impact": 0.3},
+    ...                 {"code": "complaints_open", "count": 1, "impact": 0.1}], []])
+    ['2 returns in the last 12 months; 1 complaint not resolved', '']
+    """
+    worded: dict[tuple[Any, ...], str] = {}
+    out = []
+    for customer in reasons:
+        sentences = []
+        for reason in customer:
+            items = tuple(reason.items())
+            key = items[:-1] if items and items[-1][0] == "impact" else tuple(  # last
+                item for item in items if item[0] != "impact")
+            sentence = worded.get(key)
+            if sentence is None:
+                sentence = worded[key] = describe(reason, language)
+            sentences.append(sentence)
+        out.append(separator.join(sentences))
+    return out
 
 
 def _language(language: str) -> str:
