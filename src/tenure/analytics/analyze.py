@@ -275,6 +275,11 @@ def analyze(
     if as_of is not None:
         as_of = _parse_as_of(as_of)
     con = ibis.duckdb.connect() if con is None else con
+    if getattr(con, "name", None) == "duckdb":
+        # DuckDB's allocator keeps what its queries freed (over a gigabyte once the keyed
+        # copy and the churn step's tables are dropped) unless its background threads hand
+        # it back to the system.
+        con.raw_sql("SET allocator_background_threads = true")
     steps = [s for s in STEPS if (out is not None or s != "report")
              and (customers is not None or s != "profiles")]
     with _Progress(steps, enabled=progress, on_step=on_step) as step:
@@ -633,11 +638,6 @@ def _churn(tx: Any, as_of: datetime, language: str, notes: list[str],
 
     given = {name: table for name, table in (sources or {}).items()
              if table is not None and len(table)}
-    if getattr(tx, "get_backend", None) and tx.get_backend().name == "duckdb":
-        # DuckDB's allocator keeps what its queries freed (over a gigabyte once the
-        # churn step has built and dropped its tables) unless its background threads hand
-        # it back to the system.
-        tx.get_backend().raw_sql("SET allocator_background_threads = true")
     try:
         result = predict_churn(tx, as_of=as_of, horizon="auto",
                                scoring_threads=os.cpu_count() or 1, **given)

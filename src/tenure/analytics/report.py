@@ -43,6 +43,10 @@ SEGMENT_LABELS = {
 }
 
 
+#: Rows of a CSV file converted and written at a time.
+CSV_BLOCK_ROWS = 100_000
+
+
 def write_report(analysis: Analysis, out_dir: Path | str) -> dict[str, Path]:
     """Write ``report.html``, ``kpi.csv``, ``cohorts.csv``, ``segments.csv``, ``customers.csv``.
 
@@ -72,13 +76,27 @@ def write_report(analysis: Analysis, out_dir: Path | str) -> dict[str, Path]:
     return {"report": files.pop("report"), **files}
 
 
-def _write_csv(table: pd.DataFrame, path: Path) -> None:
-    # Arrow's writer is an order of magnitude faster than pandas' for a million customers.
-    arrow = pa.Table.from_pandas(table, preserve_index=False)
-    # Customer ids and reasons come from the user's file: none may reach a spreadsheet as a
-    # formula.
-    arrow = pa.table([neutralise_column(c) for c in arrow.columns], names=arrow.column_names)
-    pa_csv.write_csv(arrow, path, pa_csv.WriteOptions(quoting_style="needed"))
+def _write_csv(table: pd.DataFrame, path: Path, rows: int = CSV_BLOCK_ROWS) -> None:
+    # Arrow's writer is an order of magnitude faster than pandas' for a million customers;
+    # block by block, a million customers' text never sits in memory twice at once.
+    options = pa_csv.WriteOptions(quoting_style="needed")
+    # One schema for every block: a block of empty values alone would read as another type.
+    schema = pa.Schema.from_pandas(table, preserve_index=False)
+    writer = None
+    try:
+        for start in range(0, max(len(table), 1), rows):
+            arrow = pa.Table.from_pandas(table.iloc[start:start + rows], schema=schema,
+                                         preserve_index=False)
+            # Customer ids and reasons come from the user's file: none may reach a
+            # spreadsheet as a formula.
+            arrow = pa.table([neutralise_column(c) for c in arrow.columns],
+                             names=arrow.column_names)
+            if writer is None:
+                writer = pa_csv.CSVWriter(path, arrow.schema, write_options=options)
+            writer.write_table(arrow)
+    finally:
+        if writer is not None:
+            writer.close()
 
 
 def render_html(analysis: Analysis) -> str:
