@@ -40,8 +40,8 @@ PERIODS = ("week", "month", "quarter", "year")
 #: Columns the KPIs can be split by (``segment``: each customer's segment on ``as_of``).
 DIMENSIONS = ("channel", "store", "manager", "segment")
 COHORT_MEASURES = ("customers", "revenue", "revenue_per_customer")
-STEPS = ("read", "summary", "segments", "KPIs", "cohorts", "ABC/XYZ", "clusters", "profiles",
-         "value", "churn", "report")
+STEPS = ("read", "churn", "summary", "segments", "KPIs", "cohorts", "ABC/XYZ", "clusters",
+         "profiles", "value", "report")
 #: Horizons of the per-customer value columns.
 EXPECTED_DAYS = 90
 #: Share of customers (by revenue) whose profile is "the best customers".
@@ -285,12 +285,19 @@ def analyze(
     with _Progress(steps, enabled=progress, on_step=on_step) as step:
         step("read")
         raw = _read(source, con=con, columns=columns, as_of=as_of)
-        ids = _Ids(raw)
-        tx = ids.keyed(raw)
-        purchases, first, last = _extent(tx)
+        purchases, first, last = _extent(raw)
         as_of = as_of or last
+        notes: list[str] = []
+
+        # The churn model first, while nothing else is held: its peak of memory then does
+        # not stack on the other tables'.
+        step("churn")
+        churn_result, risks = _churn(raw, as_of, language, notes, sources) if churn \
+            else (None, None)
 
         step("summary")
+        ids = _Ids(raw)
+        tx = ids.keyed(raw)
         summary_df = _customer_summary(tx, as_of)
 
         step("segments")
@@ -317,7 +324,6 @@ def analyze(
         abc_table = abc_xyz_table(summary_df, abc)
 
         step("clusters")
-        notes: list[str] = []
         clusters = _clusters(seg, summary_df, notes)
         analysis = Analysis(
             period=period, window_days=window_days, as_of=as_of, purchases=purchases,
@@ -347,10 +353,7 @@ def analyze(
         if clusters is not None:
             clusters.labels = ids.named(clusters.labels)
         ids.release(tx)
-
-        step("churn")
-        analysis.churn, risks = _churn(raw, as_of, language, notes, sources) if churn \
-            else (None, None)
+        analysis.churn = churn_result
         analysis.customers = _aligned(customers_df, risks, CHURN_COLUMNS)
         if out is not None:
             step("report")

@@ -117,8 +117,8 @@ WINDOW_DAYS = 365
 XYZ_CLASSES = ("X", "Y", "Z", "new")
 NONE = "none"
 #: The steps a progress bar shows, in order.
-STEPS = ("load", "summary", "segments", "KPIs", "cohorts", "ABC/XYZ", "clusters", "profiles",
-         "value", "churn", "forecast", "save")
+STEPS = ("load", "churn", "summary", "segments", "KPIs", "cohorts", "ABC/XYZ", "clusters",
+         "profiles", "value", "forecast", "save")
 
 SNAPSHOT_FIELDS = [
     "customer", "taken_on", "orders", "revenue", "first_purchase", "last_purchase",
