@@ -257,3 +257,12 @@ def test_a_windows_1251_file_is_recognised_by_a_late_cyrillic_word(tmp_path, con
     tx = frames.transactions(path, con=con)
 
     assert tx.filter(tx.customer_id == "Оля").count().execute() == 1
+
+
+def test_nanosecond_times_of_a_data_frame_are_cut_to_microseconds():
+    # Arrow refused them ("would lose data"); the engine keeps microseconds.
+    frame = pd.DataFrame({
+        "customer_id": ["a", "b"], "amount": [1.0, 2.0],
+        "time": pd.to_datetime(["2024-01-01 10:00:00.123456789", "2024-01-02 00:00:00.000000001"])})
+    times = frames.transactions(frame).to_pandas()["time"].tolist()
+    assert times == [pd.Timestamp("2024-01-01 10:00:00.123456"), pd.Timestamp("2024-01-02")]

@@ -206,12 +206,25 @@ def _raw_table(source, con, columns) -> tuple[ir.Table, str, bool]:
         return _read_file(Path(source), con, columns)
     if isinstance(source, pa.Table):
         return ibis.memtable(source), "the Arrow table", False
-    if type(source).__module__.startswith(("pandas", "polars")):
+    if isinstance(source, pd.DataFrame):
+        return ibis.memtable(_in_microseconds(source)), "the data frame", False
+    if type(source).__module__.startswith("polars"):
         return ibis.memtable(source), "the data frame", False
     raise InputError(
         f"cannot read {type(source).__name__}: give a path to a CSV, XLSX or Parquet file, "
         "a pyarrow Table, a pandas DataFrame or an Ibis table."
     )
+
+
+def _in_microseconds(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return ``frame`` with its nanosecond times cut to microseconds, the engine's step.
+
+    Arrow refuses to drop the nanoseconds itself ("would lose data"); a billionth of a
+    second is no reason to refuse a customer's purchase.
+    """
+    nanos = {c: str(t).replace("[ns", "[us") for c, t in frame.dtypes.items()
+             if str(t).startswith("datetime64[ns")}
+    return frame.astype(nanos) if nanos else frame
 
 
 def _read_file(path: Path, con, columns) -> tuple[ir.Table, str, bool]:
