@@ -7,6 +7,7 @@ take its result (``activity=``) instead of doing it again.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import ibis.expr.types as ir
@@ -19,8 +20,8 @@ from .periods import check_period, period_index
 COLUMNS = ("customer_id", "p", "revenue", "order_rows", "bought", "last_order")
 
 
-def customer_periods(tx: Any, period: str) -> ir.Table:
-    """Return one row per customer and period with a transaction.
+def customer_periods(tx: Any, period: str, *, by: Sequence[str] = ()) -> ir.Table:
+    """Return one row per customer (and ``by`` value) and period with a transaction.
 
     Parameters
     ----------
@@ -29,11 +30,15 @@ def customer_periods(tx: Any, period: str) -> ir.Table:
         Arrow frame is read by it first.
     period : {"week", "month", "quarter", "year"}
         Weeks start on Monday (`tenure.analytics.periods`).
+    by : sequence of str
+        Columns of ``tx`` to keep apart as well (`tenure.analytics.kpi.period_kpis`'s
+        ``by``); they come first in the result.
 
     Returns
     -------
     ibis.Table
-        ``customer_id``; ``p``, the period's number (`tenure.analytics.periods.period_index`);
+        ``by`` columns, ``customer_id``; ``p``, the period's number
+        (`tenure.analytics.periods.period_index`);
         ``revenue``, the sum of every amount (returns, negative, subtract); ``order_rows``,
         the rows with a non-negative amount (orders); ``bought``, whether there was one;
         ``last_order``, the time of the latest of them (null when none).
@@ -46,12 +51,13 @@ def customer_periods(tx: Any, period: str) -> ir.Table:
     check_period(period)
     tx = as_transactions(tx)
     is_order = tx.amount >= 0
-    rows = tx.group_by(customer_id=tx.customer_id, p=period_index(tx.time, period)).aggregate(
+    rows = tx.group_by(*by, customer_id=tx.customer_id,
+                       p=period_index(tx.time, period)).aggregate(
         revenue=tx.amount.sum(),
         order_rows=is_order.cast("int64").sum(),
         last_order=tx.time.max(where=is_order),
     )
-    return rows.mutate(bought=rows.order_rows > 0).select(*COLUMNS)
+    return rows.mutate(bought=rows.order_rows > 0).select(*by, *COLUMNS)
 
 
 def check_activity(activity: Any) -> ir.Table:

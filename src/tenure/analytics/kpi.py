@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from . import periods
-from .activity import check_activity
+from .activity import check_activity, customer_periods
 from .exceptions import InputError
 from .frames import as_transactions, check_period, to_frame
 from .periods import period_index, start_of_index
@@ -118,14 +118,10 @@ def period_kpis(tx: ir.Table, *, period: str = "month", window_days: int = 365,
     if money.empty:
         return pd.DataFrame(columns=[*keys, *KPI_COLUMNS])
     first, last = int(money.p.min()), int(money.p.max())
-    if activity is None:
-        bought = tx.filter(tx.amount >= 0)
-        orders = bought.group_by([*keys, "customer_id", "p"]).aggregate(
-            last_order=bought.time.max(), order_rows=bought.count())
-    else:
-        activity = check_activity(activity)
-        orders = activity.filter(activity.bought).select(
-            "customer_id", "p", "last_order", "order_rows")
+    activity = customer_periods(tx, period, by=keys) if activity is None \
+        else check_activity(activity)
+    orders = activity.filter(activity.bought).select(
+        *keys, "customer_id", "p", "last_order", "order_rows")
     ranges = to_frame(_activity_ranges(orders, keys, period, window_days, last))
     kpis = _assemble(money, ranges, keys, first, last, period)
     end = _as_of(tx, as_of) if as_of is not None else _day(money.last_time.max())
