@@ -119,6 +119,17 @@ def test_snapshots_respect_time(result):
     assert (snaps.loc[snaps["role"] != "score", "churn_rate"].between(0.05, 0.95)).all()
 
 
+def test_the_scored_risk_is_the_models_prediction(result, shop):
+    # The scores take the risk from the contributions' sum; it must be what the trees say.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        rows = churn_features(shop["transactions"], result.as_of, horizon=result.horizon,
+                              complaints=shop["complaints"])
+    rows = rows.set_index("customer_id").loc[result.scores["customer_id"]].reset_index()
+    np.testing.assert_allclose(result.scores["churn_risk"], result.model.predict_proba(rows),
+                               rtol=0, atol=1e-12)
+
+
 def test_a_model_trained_with_complaints_scores_a_shop_without_them(result, shop):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

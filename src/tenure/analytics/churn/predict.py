@@ -396,7 +396,10 @@ def _scores(model: ChurnModel, frame: pd.DataFrame, churn_rate: float, threads: 
     for start in range(0, len(frame), SCORING_CHUNK_ROWS):
         part = frame.iloc[start:start + SCORING_CHUNK_ROWS]
         contributions = model.contributions(part, threads=threads)
-        risk[start:start + len(part)] = model.predict_proba(part)
+        # A row's contributions sum to its log-odds (TreeSHAP is exact): the risk needs no
+        # second pass through the trees.
+        risk[start:start + len(part)] = model.calibrator_.predict(
+            contributions.to_numpy().sum(axis=1))
         reasons += reasons_for(part, contributions)
         total += np.abs(contributions[list(FEATURES)].to_numpy()).sum(axis=0)
     horizons = frame["horizon_days"].to_numpy().astype("int64")
