@@ -17,9 +17,12 @@ P(alive), churn risk and segment for the same data.
 
 from __future__ import annotations
 
+import ctypes
+import importlib
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -57,6 +60,11 @@ CUSTOMER_COLUMNS = [
 ]
 VALUE_COLUMNS = ["clv", "p_alive", "expected_purchases_90d"]
 CHURN_COLUMNS = ["churn_risk", "churn_reasons"]
+#: Modules the later steps import, loaded in a thread while the engine reads the source
+#: and the interpreter would wait: scipy and scikit-learn alone take over a second.
+LATER_MODULES = ("tenure.analytics.clv.selection", "tenure.analytics.segments",
+                 "sklearn.cluster", "sklearn.metrics", "tenure.analytics.kpi",
+                 "tenure.analytics.cohorts", "tenure.analytics.report")
 #: The columns of ``segments.csv``, in order.
 SEGMENT_COLUMNS = [
     "segment", "customers", "share", "revenue", "revenue_share",
@@ -282,8 +290,10 @@ def analyze(
         con.raw_sql("SET allocator_background_threads = true")
     steps = [s for s in STEPS if (out is not None or s != "report")
              and (customers is not None or s != "profiles")]
-    with _Progress(steps, enabled=progress, on_step=on_step) as step:
+    with _Progress(steps, enabled=progress, on_step=on_step) as step, \
+            ThreadPoolExecutor(1, thread_name_prefix="tenure-value") as pool:
         step("read")
+        pool.submit(_import_modules, LATER_MODULES)
         raw = _read(source, con=con, columns=columns, as_of=as_of)
         purchases, first, last = _extent(raw)
         as_of = as_of or last
@@ -295,10 +305,14 @@ def analyze(
         churn_result, risks = _churn(raw, as_of, language, notes, sources) if churn \
             else (None, None)
 
+        _trim_memory()
         step("summary")
         ids = _Ids(raw)
         tx = ids.keyed(raw)
         summary_df = _customer_summary(tx, as_of)
+        # Customer value is numbers on the summary: it is computed in a thread while the
+        # engine, which leaves the interpreter free, computes the tables below.
+        valuing = pool.submit(_values, _value_inputs(tx, summary_df, as_of, notes), summary_df)
 
         step("segments")
         from tenure.analytics import segments as seg
@@ -340,7 +354,10 @@ def analyze(
             _profiles(analysis, raw, ids.named(summary_df), customers)
 
         step("value")
-        analysis.value = _values(tx, summary_df, as_of, notes, tracking=tracking)
+        analysis.value, value_notes = valuing.result()
+        notes.extend(value_notes)
+        if tracking and analysis.value is not None:
+            _tracking(tx, analysis.value, as_of)
         customers_df = customer_table(summary_df, rfm, abc, clusters,
                                       _value_columns(analysis.value))
         # Every table of the analysis speaks of customers by their own ids from here on.
@@ -363,6 +380,25 @@ def analyze(
         step(None)
     analysis.timings = step.timings
     return analysis
+
+
+def _trim_memory() -> None:
+    """Hand the memory the C heap keeps after a step's tables are freed back to the system.
+
+    glibc keeps freed blocks in its arenas for reuse; after the churn step that was a
+    gigabyte the next steps could not use, as the engine allocates its own.
+    """
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:  # not glibc: nothing to trim
+        return
+    libc.malloc_trim(0)
+
+
+def _import_modules(names: Sequence[str]) -> None:
+    """Import ``names`` (in a thread, while the engine reads the source)."""
+    for name in names:
+        importlib.import_module(name)
 
 
 def _check_settings(period: str, window_days: int, language: str = "en") -> None:
@@ -578,26 +614,50 @@ def _clusters(seg: Any, summary_df: pd.DataFrame, notes: list[str]) -> Any:
         return None
 
 
-def _values(tx: Any, summary_df: pd.DataFrame, as_of: datetime, notes: list[str], *,
-            tracking: bool = False) -> Value | None:
-    """Choose the purchase model, fit Gamma-Gamma in days, and score every customer."""
-    from tenure.analytics import clv
-    from tenure.analytics.clv import holdout
-    from tenure.analytics.clv.selection import select_purchase_model
+def _value_inputs(tx: Any, summary_df: pd.DataFrame, as_of: datetime,
+                  notes: list[str]) -> tuple[Any, Any] | None:
+    """Return what the value step needs from the engine: the models' comparison sample and
+    each customer's margin rate (1.0 when the data records no margin).
+
+    The rest of the step (`_values`) is numbers only and runs in a thread beside the engine.
+    """
+    from tenure.analytics.clv.selection import comparison_sample
     from tenure.analytics.value import margin_rates
 
     try:
-        selection = select_purchase_model(tx, as_of, summary=summary_df, unit="day")
-        spend = clv.GammaGamma(time_unit="day").fit(summary_df)
+        sample = comparison_sample(tx, as_of, summary=summary_df, unit="day")
     except AnalyticsError as exc:
         notes.append(f"Customer value was not computed: {exc}")
         return None
-    notes.extend(selection.notes)
-    purchase = selection.model
     margin: Any = 1.0  # revenue, when the data records no margin
     if "margin" in tx.columns:
         margin = margin_rates(tx).set_index("customer_id")["margin"].reindex(
             summary_df["customer_id"].to_numpy()).fillna(1.0).to_numpy()
+    return sample, margin
+
+
+def _values(inputs: tuple[Any, Any] | None, summary_df: pd.DataFrame
+            ) -> tuple[Value | None, list[str]]:
+    """Choose the purchase model, fit Gamma-Gamma in days, and score every customer.
+
+    Reads no engine (`_value_inputs` did): it runs in a thread while the engine computes
+    the KPIs, so it returns its notes instead of adding them to the shared list.
+    """
+    from tenure.analytics import clv
+    from tenure.analytics.clv.selection import choose_purchase_model
+
+    notes: list[str] = []
+    if inputs is None:
+        return None, notes
+    sample, margin = inputs
+    try:
+        selection = choose_purchase_model(sample)
+        spend = clv.GammaGamma(time_unit="day").fit(summary_df)
+    except AnalyticsError as exc:
+        notes.append(f"Customer value was not computed: {exc}")
+        return None, notes
+    notes.extend(selection.notes)
+    purchase = selection.model
     # The columns the models read, as arrays: without customer_id the predictions come
     # back as arrays too, not as Series indexed by a million ids (whose index np.asarray
     # would search for array attributes). The summary is in days, as the models are.
@@ -612,11 +672,17 @@ def _values(tx: Any, summary_df: pd.DataFrame, as_of: datetime, notes: list[str]
                                                                      EXPECTED_DAYS)),
         "expected_spend": np.asarray(spend.expected_spend(histories)),
     })
-    chart = None
-    if tracking:
-        chart = holdout.cumulative_purchases(tx, selection.calibrated or purchase,
-                                             selection.calibration_end, as_of, step="week")
-    return Value(selection, spend, scores, chart)
+    return Value(selection, spend, scores), notes
+
+
+def _tracking(tx: Any, value: Value, as_of: datetime) -> None:
+    """Add the calibrated model's weekly tracking chart to ``value`` (an engine query)."""
+    from tenure.analytics.clv import holdout
+
+    selection = value.selection
+    value.tracking = holdout.cumulative_purchases(
+        tx, selection.calibrated or value.purchase, selection.calibration_end, as_of,
+        step="week")
 
 
 def _value_columns(value: Value | None) -> pd.DataFrame | None:

@@ -145,6 +145,54 @@ def select_purchase_model(
     """
     if not candidates:
         raise InputError("select_purchase_model needs at least one candidate model.")
+    sample = comparison_sample(tx, as_of, holdout_days=holdout_days,
+                               min_repeat_buyers=min_repeat_buyers,
+                               max_customers=max_customers, unit=unit, summary=summary)
+    return choose_purchase_model(sample, candidates=candidates, reference=reference)
+
+
+@dataclass
+class ComparisonSample:
+    """What the engine gives the model comparison: `comparison_sample` returns it.
+
+    The comparison itself (`choose_purchase_model`) is numbers only, so it can run beside
+    other work on the engine.
+
+    Attributes
+    ----------
+    data : pandas.DataFrame
+        The calibration / holdout table (`tenure.analytics.clv.holdout.calibration_holdout`)
+        of at most ``max_customers`` customers.
+    customers : int
+        Customers of the calibration period (the sample's population).
+    repeat_buyers : int
+        Repeat buyers of the calibration period (of all of them when the sample had too few).
+    summary : pandas.DataFrame
+        The customer summary at ``as_of`` that the chosen model is fitted on.
+    calibration_end : date
+    holdout_days : int
+    min_repeat_buyers : int
+    unit : str
+    """
+
+    data: pd.DataFrame
+    customers: int
+    repeat_buyers: int
+    summary: pd.DataFrame
+    calibration_end: date
+    holdout_days: int
+    min_repeat_buyers: int
+    unit: str
+
+
+def comparison_sample(tx: Any, as_of: Any, *, holdout_days: int = HOLDOUT_DAYS,
+                      min_repeat_buyers: int = MIN_REPEAT_BUYERS,
+                      max_customers: int = MAX_CUSTOMERS, unit: str = "day",
+                      summary: pd.DataFrame | None = None) -> ComparisonSample:
+    """Return the data `choose_purchase_model` compares the models on (the engine's part).
+
+    Parameters are those of `select_purchase_model`.
+    """
     if not isinstance(holdout_days, int) or holdout_days <= 0:
         raise InputError(f"holdout_days must be a positive number of days, not {holdout_days!r}")
     as_of = pd.Timestamp(as_of).date()
@@ -160,6 +208,25 @@ def select_purchase_model(
         table = holdout.calibration_holdout(tx, calibration_end, as_of, unit=unit)
         repeat = int(table.aggregate(repeat=(table.frequency > 0).sum()).to_pyarrow()
                      .to_pylist()[0]["repeat"] or 0)
+    return ComparisonSample(data, customers, repeat, summary, calibration_end, days,
+                            min_repeat_buyers, unit)
+
+
+def choose_purchase_model(
+    sample: ComparisonSample, *,
+    candidates: Sequence[type[PurchaseModel]] = CANDIDATES,
+    reference: Sequence[type[PurchaseModel]] = REFERENCE,
+) -> Selection:
+    """Compare the models on ``sample`` and fit the chosen one on its summary.
+
+    The numbers' part of `select_purchase_model`: no engine is queried, so it may run in a
+    thread beside queries on the same connection.
+    """
+    if not candidates:
+        raise InputError("select_purchase_model needs at least one candidate model.")
+    data, customers, unit = sample.data, sample.customers, sample.unit
+    summary, calibration_end, days = sample.summary, sample.calibration_end, sample.holdout_days
+    repeat, min_repeat_buyers = sample.repeat_buyers, sample.min_repeat_buyers
     notes: list[str] = []
     if repeat < min_repeat_buyers:
         chosen = FALLBACK if FALLBACK in candidates else candidates[0]
