@@ -153,12 +153,32 @@ def _reasons(rules: Rules, rows: np.ndarray, impact: np.ndarray) -> list[Reason]
         here = np.flatnonzero(left & applies[rows])
         left[here] = False
         at = rows[here]
-        keys = ["code", *numbers, "impact"]
         values = [_plain(v, at) for v in numbers.values()]
         impacts = [round(x, 3) for x in impact[here].tolist()]
-        for i, reason in zip(here.tolist(), zip(repeat(code), *values, impacts), strict=True):
-            out[i] = dict(zip(keys, reason, strict=True))
+        for i, reason in zip(here.tolist(), _dicts(code, list(numbers), values, impacts),
+                             strict=True):
+            out[i] = reason
     return out  # type: ignore[return-value]
+
+
+def _dicts(code: str, names: list[str], values: list[list[Any]], impacts: list[float]
+           ) -> list[Reason]:
+    """Return one reason per row: ``{"code": code, <names>: <values>, "impact": ...}``.
+
+    A dict display is three times faster than ``dict(zip(...))``, a second on a million
+    customers; rules say one or two numbers.
+    """
+    if len(names) == 1:
+        (first,) = names
+        return [{"code": code, first: a, "impact": i}
+                for a, i in zip(values[0], impacts, strict=True)]
+    if len(names) == 2:
+        first, second = names
+        return [{"code": code, first: a, second: b, "impact": i}
+                for a, b, i in zip(values[0], values[1], impacts, strict=True)]
+    keys = ["code", *names, "impact"]
+    return [dict(zip(keys, reason, strict=True))
+            for reason in zip(repeat(code), *values, impacts, strict=True)]
 
 
 def _plain(values: Any, rows: np.ndarray) -> list[Any]:
