@@ -9,6 +9,10 @@ purchase model `tenure.analytics.clv.selection.select_purchase_model` chooses on
 with Gamma-Gamma spend; churn from `tenure.analytics.churn.predict_churn` with its optional
 sources. The per-customer summary is computed once and handed to every step that needs it.
 
+Two cores are kept busy: customer value, numbers on the summary alone, is computed in a
+thread while the engine (which leaves the interpreter free) computes the KPIs, cohorts and
+ABC/XYZ classes; the modules the later steps need are imported while the engine reads.
+
 The CRM's refresh (``tenure.crm.insights.refreshing``) loads its tables, calls
 :func:`analyze` and stores the result, so the CRM and ``tenure analyze`` give the same CLV,
 P(alive), churn risk and segment for the same data.
