@@ -40,10 +40,6 @@ LOG_BOUND = 30.0
 #: than this (a relative change of the parameter): a test of the estimate, not of a gradient
 #: that is small along a flat, badly identified direction.
 STEP_TOLERANCE = 1e-9
-#: L-BFGS stops when this many steps together lowered the objective by less than
-#: `STALLED_CHANGE` of it (`_minimise`).
-STALLED_STEPS = 5
-STALLED_CHANGE = 1e-9
 #: An eigenvalue of the Hessian below this share of the largest marks a direction along
 #: which the likelihood is flat to rounding: the data cannot pin the parameters there.
 FLAT = 1e-12
@@ -382,26 +378,10 @@ class _Objective:
 
 
 def _minimise(f, start: np.ndarray) -> tuple[np.ndarray, int]:
-    """Minimise ``f`` (value and gradient) by L-BFGS within the log-parameter bounds.
-
-    L-BFGS stops early when `STALLED_STEPS` steps together lowered ``f`` by less than
-    `STALLED_CHANGE` of it: either it is at the minimum, which the Newton polish
-    (`_newton`) then pins to `STEP_TOLERANCE`, or it is walking a ridge toward a bound (a
-    Pareto/NBD whose customers never leave: s to 0 and beta to infinity, dozens of steps
-    that change ``f`` in its tenth digit), which no amount of steps turns into an estimate.
-    """
+    """Minimise ``f`` (value and gradient) by L-BFGS within the log-parameter bounds."""
     bounds = [(-LOG_BOUND, LOG_BOUND)] * len(start)
-    values: list[float] = []
-
-    def stalled(intermediate_result: optimize.OptimizeResult) -> None:
-        values.append(float(intermediate_result.fun))
-        if len(values) > STALLED_STEPS:
-            change = values[-STALLED_STEPS - 1] - values[-1]
-            if change <= STALLED_CHANGE * max(1.0, abs(values[-1])):
-                raise StopIteration
-
     result = optimize.minimize(
-        f, start, jac=True, method="L-BFGS-B", bounds=bounds, callback=stalled,
+        f, start, jac=True, method="L-BFGS-B", bounds=bounds,
         options={"maxiter": 2000, "ftol": 1e-15, "gtol": 1e-11, "maxcor": 20})
     return result.x, int(result.nit)
 
