@@ -139,3 +139,16 @@ def test_opportunities_count_whole_units_after_each_first_purchase(con):
     assert s.index.tolist() == ["a", "b"]
     assert s.loc["a", ["frequency", "recency", "n_periods"]].tolist() == [2, 2, 3]
     assert s.loc["b", ["frequency", "recency", "n_periods"]].tolist() == [0, 0, 1]
+
+
+def test_money_is_summed_exactly_so_every_run_gives_the_same_sums(con):
+    # As floats, 0.1 + 0.2 + 0.3 is 0.6000000000000001 in this order and 0.6 in the
+    # reverse; which one the engine gives depends on its threads. Decimals give 0.6.
+    tx = tx_of(con, [("a", "2024-01-01", 10.0), ("a", "2024-01-02", 0.1),
+                     ("a", "2024-01-02", 0.2), ("a", "2024-01-03", 0.3),
+                     ("a", "2024-01-04", 0.1), ("a", "2024-01-05", 0.2)])
+    assert 0.1 + 0.2 + 0.3 != 0.6
+    row = by_customer(customer_summary(tx, as_of="2024-01-05")).loc["a"]
+    assert row["revenue"] == 10.9
+    # Repeat days 0.3, 0.3, 0.1, 0.2: 0.9 / 4 (0.9000000000000004 / 4 as floats).
+    assert row["frequency"] == 4 and row["monetary_value"] == 0.9 / 4

@@ -13,7 +13,7 @@ from typing import Any
 import ibis.expr.types as ir
 
 from .exceptions import InputError
-from .frames import as_transactions
+from .frames import as_transactions, money_sum
 from .periods import check_period, period_index
 
 #: The columns of `customer_periods`.
@@ -53,7 +53,7 @@ def customer_periods(tx: Any, period: str, *, by: Sequence[str] = ()) -> ir.Tabl
     is_order = tx.amount >= 0
     rows = tx.group_by(*by, customer_id=tx.customer_id,
                        p=period_index(tx.time, period)).aggregate(
-        revenue=tx.amount.sum(),
+        revenue=money_sum(tx.amount),
         order_rows=is_order.cast("int64").sum(),
         last_order=tx.time.max(where=is_order),
     )

@@ -15,7 +15,10 @@ and on the snapshots before 1997-09-30.
 
 Measured (ROC AUC on the 39 weeks): churn risk 0.766; BG/NBD expected purchases 0.763,
 MBG/NBD 0.765, recency 0.759. Pareto/NBD's expected purchases, a model the churn features
-do not use (its fit takes a minute on these customers), rank better still, 0.769.
+do not use, rank better still, 0.769: the churn model does not beat it yet. (Taking the
+churn features from the model the library selects does not change that: on this holdout,
+1997-07-02 to 09-30, the selection picks MBG/NBD, 0.378 purchases of mean absolute error
+against Pareto/NBD's 0.381.)
 """
 
 from __future__ import annotations

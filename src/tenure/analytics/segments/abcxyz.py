@@ -18,7 +18,7 @@ import pyarrow.compute as pc
 
 from tenure.analytics.activity import check_activity, customer_periods
 from tenure.analytics.exceptions import InputError
-from tenure.analytics.frames import to_frame
+from tenure.analytics.frames import money_sum, to_frame
 from tenure.analytics.periods import PERIODS, period_index
 
 #: The XYZ class of a customer with too little history.
@@ -233,7 +233,7 @@ def _aggregate(tx: Any, period: str, as_of: Any,
         activity = customer_periods(t, period)
     by_period = check_activity(activity)
     per_customer = by_period.group_by("customer_id").aggregate(
-        revenue=by_period.revenue.sum().cast("float64"),
+        revenue=money_sum(by_period.revenue),
         revenue_sq=(by_period.revenue * by_period.revenue).sum().cast("float64"),
         first_p=by_period.p.min(),
     )
