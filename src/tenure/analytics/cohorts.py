@@ -25,7 +25,7 @@ import pandas as pd
 
 from tenure.analytics.activity import check_activity, customer_periods
 from tenure.analytics.exceptions import InputError
-from tenure.analytics.frames import check_period, to_frame
+from tenure.analytics.frames import check_period, money_sum, to_frame
 from tenure.analytics.periods import start_of_index
 
 MEASURES = ("customers", "revenue", "revenue_per_customer")
@@ -226,7 +226,7 @@ def _cells(per_period: ibis.Table) -> ibis.Table:
     # customers who bought for the last time at that age without a second pass.
     return joined.group_by(["cohort", "age"]).aggregate(
         buyers=joined.bought.sum(),
-        revenue=joined.revenue.sum(),
+        revenue=money_sum(joined.revenue),
         leavers=(joined.p == joined["last"]).sum(),
     )
 

@@ -32,7 +32,7 @@ import pandas as pd
 from . import periods
 from .activity import check_activity, customer_periods
 from .exceptions import InputError
-from .frames import as_transactions, check_period, to_frame
+from .frames import as_transactions, check_period, money_sum, to_frame
 from .periods import period_index, start_of_index
 from .summary import _as_of
 
@@ -225,7 +225,7 @@ def _period_money(tx: ir.Table, keys: list[str]) -> ir.Table:
     Orders are counted here, over a few period groups, because a COUNT(DISTINCT) per
     customer and period costs several times more.
     """
-    metrics = {"revenue": tx.amount.sum(), "first_order": tx.time.min(where=tx.amount >= 0),
+    metrics = {"revenue": money_sum(tx.amount), "first_order": tx.time.min(where=tx.amount >= 0),
                "last_time": tx.time.max()}
     if "order_id" in tx.columns:
         metrics["orders"] = tx.order_id.nunique(where=tx.amount >= 0)
