@@ -268,12 +268,12 @@ def test_nanosecond_times_of_a_data_frame_are_cut_to_microseconds():
     assert times == [pd.Timestamp("2024-01-01 10:00:00.123456"), pd.Timestamp("2024-01-02")]
 
 
-@pytest.mark.parametrize("amount", ["1e20", "inf", "-2e15"])
+@pytest.mark.parametrize("amount", ["1e20", "inf", "-2e12"])
 def test_it_refuses_amounts_that_are_not_finite_or_astronomical(tmp_path, con, amount):
     path = tmp_path / "tx.csv"
     path.write_text(f"customer_id,date,amount\na,2024-01-01,10\nb,2024-01-02,{amount}\n")
     with pytest.raises(InputError, match=r"1 of 2 values of amount are not finite or not "
-                                         r"below 1e\+15 in size"):
+                                         r"below 1e\+12 in size"):
         frames.transactions(path, con=con)
 
 

@@ -226,7 +226,7 @@ def _cells(per_period: ibis.Table) -> ibis.Table:
     # customers who bought for the last time at that age without a second pass.
     return joined.group_by(["cohort", "age"]).aggregate(
         buyers=joined.bought.sum(),
-        revenue=money_sum(joined.revenue),
+        revenue=money_sum(joined.revenue, totals=True),
         leavers=(joined.p == joined["last"]).sum(),
     )
 

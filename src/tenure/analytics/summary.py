@@ -14,7 +14,7 @@ import ibis.expr.types as ir
 
 from . import units
 from .exceptions import InputError
-from .frames import MONEY_TYPE, as_transactions, money_sum
+from .frames import MONEY_TYPE, as_transactions
 
 
 def customer_summary(tx: ir.Table, *, as_of: Any = None, unit: str = "day") -> ir.Table:
@@ -67,8 +67,9 @@ def customer_summary(tx: ir.Table, *, as_of: Any = None, unit: str = "day") -> i
     # One pass to customer-days, one to customers: no window, no join (unless order ids).
     # Sums of money as exact decimals (`frames.money_sum`): the same to the last bit every
     # run, so customers tied on value stay tied.
+    amount = tx.amount.cast(MONEY_TYPE)
     days = tx.group_by(customer_id=tx.customer_id, day=tx.time.cast("date")).aggregate(
-        value=money_sum(tx.amount, where=is_order), net=money_sum(tx.amount),
+        value=amount.sum(where=is_order), net=amount.sum(),
         order_rows=is_order.cast("int64").sum(),
     )
     bought = days.order_rows > 0
@@ -76,13 +77,12 @@ def customer_summary(tx: ir.Table, *, as_of: Any = None, unit: str = "day") -> i
         first_purchase=days.day.min(where=bought),
         last_purchase=days.day.max(where=bought),
         purchase_days=bought.cast("int64").sum(),
-        all_value=money_sum(days.value, where=bought),
+        all_value=days.value.sum(where=bought),
         first_value=days.value.argmin(days.day, where=bought),
         orders=days.order_rows.sum(),
-        revenue=money_sum(days.net),
+        revenue=days.net.sum().cast("float64"),
     ).filter(lambda t: t.purchase_days > 0)
-    per = per.mutate(repeat_value=(per.all_value.cast(MONEY_TYPE)
-                                   - per.first_value.cast(MONEY_TYPE)).cast("float64"))
+    per = per.mutate(repeat_value=(per.all_value - per.first_value).cast("float64"))
     if "order_id" in tx.columns:
         orders = tx.group_by("customer_id").aggregate(
             order_ids=tx.order_id.nunique(where=is_order))

@@ -233,7 +233,7 @@ def _aggregate(tx: Any, period: str, as_of: Any,
         activity = customer_periods(t, period)
     by_period = check_activity(activity)
     per_customer = by_period.group_by("customer_id").aggregate(
-        revenue=money_sum(by_period.revenue),
+        revenue=money_sum(by_period.revenue, totals=True),
         revenue_sq=(by_period.revenue * by_period.revenue).sum().cast("float64"),
         first_p=by_period.p.min(),
     )
