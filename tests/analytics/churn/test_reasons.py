@@ -111,6 +111,22 @@ def test_rows_keep_their_order():
     assert np.allclose([r[0]["impact"] for r in out], [0.1, 0.2, 0.3])
 
 
+def test_equal_reasons_are_one_shared_dict_across_chunks():
+    features = [row(returns_365d=2.0), row(returns_365d=2.0), row(returns_365d=3.0)]
+    contribs = [contributions(returns_365d=0.3)] * 3
+    shared: dict = {}
+    first = reasons_for(pd.DataFrame(features[:2]), pd.DataFrame(contribs[:2]),
+                        shared=shared)
+    second = reasons_for(pd.DataFrame(features[2:] + features[:1]),
+                         pd.DataFrame(contribs[:2]), shared=shared)
+    assert first[0][0] == {"code": "returns", "count": 2, "impact": 0.3}
+    assert first[0][0] is first[1][0] is second[1][0]
+    assert second[0][0] == {"code": "returns", "count": 3, "impact": 0.3}
+    # Without a shared store the reasons are the same, made anew.
+    alone = reasons(features, contribs)
+    assert alone == first + second[:1]
+
+
 def test_a_customer_without_a_reason_is_told_the_shops_rate():
     from tenure.analytics.churn.reasons import like_most
 

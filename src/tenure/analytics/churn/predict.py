@@ -393,6 +393,7 @@ def _scores(model: ChurnModel, frame: pd.DataFrame, churn_rate: float, threads: 
     risk = np.empty(len(frame))
     reasons: list[list[dict[str, Any]]] = []
     total = np.zeros(len(FEATURES))
+    shared: dict[tuple[Any, ...], dict[str, Any]] = {}  # equal reasons, one dict
     for start in range(0, len(frame), SCORING_CHUNK_ROWS):
         part = frame.iloc[start:start + SCORING_CHUNK_ROWS]
         contributions = model.contributions(part, threads=threads)
@@ -400,7 +401,7 @@ def _scores(model: ChurnModel, frame: pd.DataFrame, churn_rate: float, threads: 
         # second pass through the trees.
         risk[start:start + len(part)] = model.calibrator_.predict(
             contributions.to_numpy().sum(axis=1))
-        reasons += reasons_for(part, contributions)
+        reasons += reasons_for(part, contributions, shared=shared)
         total += np.abs(contributions[list(FEATURES)].to_numpy()).sum(axis=0)
     horizons = frame["horizon_days"].to_numpy().astype("int64")
     reasons = like_most(reasons, churn_rate, horizons)
