@@ -305,17 +305,17 @@ def analyze(
         purchases, first, last = _extent(raw)
         as_of = as_of or last
         notes: list[str] = []
+        ids = _Ids(raw)
+        tx = ids.keyed(raw)
 
-        # The churn model first, while nothing else is held: its peak of memory then does
+        # The churn model first, while little else is held: its peak of memory then does
         # not stack on the other tables'.
         step("churn")
-        churn_result, risks = _churn(raw, as_of, language, notes, sources) if churn \
-            else (None, None)
+        churn_result, risks = _churn_keyed(ids, raw, tx, as_of, language, notes, sources) \
+            if churn else (None, None)
 
         _trim_memory()
         step("summary")
-        ids = _Ids(raw)
-        tx = ids.keyed(raw)
         summary_df = _customer_summary(tx, as_of)
         # Customer value is numbers on the summary: it is computed in a thread while the
         # engine, which leaves the interpreter free, computes the tables below.
@@ -701,6 +701,24 @@ def _value_columns(value: Value | None) -> pd.DataFrame | None:
         "customer_id": scores["customer_id"].to_numpy(),
         "clv": scores["clv"].round(2), "p_alive": scores["p_alive"].round(4),
         "expected_purchases_90d": scores["expected_purchases"].round(4)})
+
+
+def _churn_keyed(ids: _Ids, raw: Any, tx: Any, as_of: datetime, language: str,
+                 notes: list[str], sources: Mapping[str, Any] | None
+                 ) -> tuple[Any, pd.DataFrame | None]:
+    """`_churn` on the keyed transactions when they are all it reads, ids put back after.
+
+    Its customer-days and every snapshot's features then group whole numbers, not text.
+    The optional sources name customers by their own ids, so with any of them the churn
+    model reads the transactions as they came.
+    """
+    if not ids.unique or any(t is not None and len(t) for t in (sources or {}).values()):
+        return _churn(raw, as_of, language, notes, sources)
+    result, risks = _churn(tx, as_of, language, notes)
+    if result is not None:
+        result.scores = ids.named(result.scores)
+        risks = ids.named(risks)
+    return result, risks
 
 
 def _churn(tx: Any, as_of: datetime, language: str, notes: list[str],

@@ -474,7 +474,10 @@ def _snapshot(panel: pa.Table, snapshot: date) -> Snapshot:
         values[:, j] = (btyd[name] if name in btyd else _column(panel, name))[active]
     frame = pd.DataFrame(values, columns=list(FEATURES))
     ids = panel["customer_id"].filter(pa.array(active))
-    frame.insert(0, "customer_id", ids.to_pandas().astype("string"))
+    # Text ids as pandas strings; whole-number keys (`tenure.analytics.analyze`) as they are.
+    ids = ids.to_pandas()
+    frame.insert(0, "customer_id", ids if pd.api.types.is_integer_dtype(ids.dtype)
+                 else ids.astype("string"))
     return Snapshot(snapshot, frame, notes)
 
 

@@ -50,9 +50,9 @@ class Prepared:
         if fraction >= 1:
             return self.days
         # Sorted by the engine (its text order is Python's), kept as Arrow: a million ids
-        # as Python strings, sorted one comparison at a time, took seconds.
-        ids = self.days.select(
-            customer_id=self.days.customer_id.cast("string")).distinct().order_by(
+        # as Python strings, sorted one comparison at a time, took seconds. Ids keep their
+        # type (`tenure.analytics.analyze` hands whole-number keys).
+        ids = self.days.select("customer_id").distinct().order_by(
             "customer_id").to_pyarrow()["customer_id"]
         rng = np.random.default_rng(seed)
         chosen = ids.filter(pa.array(rng.random(len(ids)) < fraction))
