@@ -220,3 +220,15 @@ def test_an_engine_table_is_read_where_it_lies_and_left_clean(shop):
         predict_churn(tx, as_of=START + timedelta(days=364), horizon=365, con=con)
     tables = con.raw_sql("SELECT table_name FROM duckdb_tables()").fetchall()
     assert tables == [("tx",)]  # the materialised customer-days are gone
+
+
+def test_predictions_on_threads_are_those_on_one(result, shop, monkeypatch):
+    from tenure.analytics.churn import model as churn_model
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        rows = churn_features(shop["transactions"], result.as_of, horizon=result.horizon)
+    monkeypatch.setattr(churn_model, "PREDICTION_CHUNK_ROWS", 97)  # several chunks
+    one = result.model.log_odds(rows, threads=1)
+    two = result.model.log_odds(rows, threads=2)
+    assert len(rows) > 3 * 97 and np.array_equal(one, two)

@@ -180,8 +180,9 @@ def predict_churn(tx: Any, *, as_of: Any = None, horizon: Any = "auto",
     threads : int
         LightGBM threads for the fits (their results may depend on it).
     scoring_threads : int, optional
-        Threads that compute the scored customers' contributions, each on its own chunk
-        of customers (`ChurnModel.contributions`; the results do not depend on it).
+        Threads that compute the scored customers' contributions and the test snapshot's
+        predictions, each on its own chunk of customers (`ChurnModel.contributions`,
+        `ChurnModel.log_odds`; the results do not depend on it).
         Default: ``threads``.
 
     Returns
@@ -219,7 +220,7 @@ def predict_churn(tx: Any, *, as_of: Any = None, horizon: Any = "auto",
         clock.step("validation")
         validation = _fit(labelled, plan.validation_train, plan.validation_calibration,
                           seed, threads)
-        metrics = _metrics(validation, labelled, plan)
+        metrics = _metrics(validation, labelled, plan, scoring_threads or threads)
         clock.step("final model")
         model = _fit(labelled, plan.final_train, plan.final_calibration, seed, threads).model
         churned = {s: snap.churned for s, snap in labelled.items()}
@@ -322,15 +323,15 @@ def _fit(labelled: dict[date, _Labelled], train: list[date], calibration: list[d
 # -- validation -----------------------------------------------------------------------------
 
 
-def _metrics(fitted: _Fitted, labelled: dict[date, _Labelled], plan: Schedule
-             ) -> pd.DataFrame:
+def _metrics(fitted: _Fitted, labelled: dict[date, _Labelled], plan: Schedule,
+             threads: int = 1) -> pd.DataFrame:
     """Return the model's and the baselines' metrics on the test snapshot."""
     test = labelled[plan.test]
     if len(test.churned) == 0:
         raise InputError(f"no customer was active at the test snapshot {plan.test}: there "
                          "is nothing to measure the model on. Check the activity window.")
     cal, cy = fitted.calibration, fitted.calibration_churned
-    scores = {"model": fitted.model.predict_proba(test.frame)}
+    scores = {"model": fitted.model.predict_proba(test.frame, threads=threads)}
     for name, baseline in _BASELINES.items():
         z_cal, z_test = baseline(cal), baseline(test.frame)
         fill = float(np.nanmedian(z_cal)) if np.isfinite(z_cal).any() else 0.0
