@@ -433,8 +433,9 @@ def _read(source: Any, *, con: Any, columns: Mapping[str, str] | Sequence[str | 
         # A snapshot sees nothing after its day: KPIs and cohorts stop where segments do.
         end = pd.Timestamp(as_of).normalize() + pd.Timedelta(days=1)
         tx = tx.filter(tx.time < end.to_pydatetime())
-    # Not materialised: the keyed copy (`_Ids.keyed`) is, and the churn step keeps its own
-    # customer-days; a second copy with the text ids would only take memory.
+    # Not materialised: the keyed copy (`_Ids.keyed`) is, and the churn step reads that (or,
+    # with sources, keeps its own customer-days); a copy with the text ids would only take
+    # memory.
     return tx
 
 
@@ -470,7 +471,7 @@ class _Ids:
         return named
 
     def release(self, tx: Any) -> None:
-        """Free the keyed transactions (the churn step reads the source again)."""
+        """Free the keyed transactions."""
         tx.release()
 
 
