@@ -143,3 +143,15 @@ def test_each_customers_text_is_their_sentences_joined(language):
     expected = ["; ".join(describe(r, language) for r in reasons) for reasons in customers]
     assert describe_each(customers, language) == expected
     assert expected[2] and expected[1] == ""
+
+
+def test_describe_each_words_shared_and_fresh_reasons_alike():
+    from tenure.analytics.churn.sentences import describe_each
+
+    shared = {"code": "returns", "count": 2, "impact": 0.3}
+    # Fresh dicts made and freed one customer at a time: an object's id is reused by the
+    # next, and must not bring back the previous one's words.
+    fresh = ([{"code": "no_recent_purchase", "days": i, "impact": 0.1}] for i in range(50))
+    assert describe_each([[shared], [shared]]) == ["2 returns in the last 12 months"] * 2
+    assert describe_each(fresh) == [
+        f"no purchase for {i} day{'' if i == 1 else 's'}" for i in range(50)]

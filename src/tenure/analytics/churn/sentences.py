@@ -73,16 +73,25 @@ def describe_each(reasons: Iterable[Iterable[Mapping[str, Any]]], language: str 
     ['2 returns in the last 12 months; 1 complaint not resolved', '']
     """
     worded: dict[tuple[Any, ...], str] = {}
+    # The library's reasons are shared dicts (`reasons_for`): known by identity first, a
+    # dictionary lookup where building the key of its items took a microsecond each. The
+    # entry keeps the reason itself, so its id cannot pass to another object meanwhile.
+    by_object: dict[int, tuple[Mapping[str, Any], str]] = {}
     out = []
     for customer in reasons:
         sentences = []
         for reason in customer:
-            items = tuple(reason.items())
-            key = items[:-1] if items and items[-1][0] == "impact" else tuple(  # last
-                item for item in items if item[0] != "impact")
-            sentence = worded.get(key)
-            if sentence is None:
-                sentence = worded[key] = describe(reason, language)
+            known = by_object.get(id(reason))
+            if known is not None and known[0] is reason:
+                sentence = known[1]
+            else:
+                items = tuple(reason.items())
+                key = items[:-1] if items and items[-1][0] == "impact" else tuple(  # last
+                    item for item in items if item[0] != "impact")
+                if key not in worded:
+                    worded[key] = describe(reason, language)
+                sentence = worded[key]
+                by_object[id(reason)] = (reason, sentence)
             sentences.append(sentence)
         out.append(separator.join(sentences))
     return out
