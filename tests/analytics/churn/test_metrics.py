@@ -121,3 +121,12 @@ def test_the_aucs_are_scikit_learns(seed):
                                                        rel=1e-12)
         assert average_precision(churned, score) == pytest.approx(
             average_precision_score(churned, score), rel=1e-12)
+
+
+def test_the_documented_examples_hold():
+    import doctest
+
+    from tenure.analytics.churn import metrics
+
+    result = doctest.testmod(metrics)
+    assert result.attempted >= 1 and result.failed == 0

@@ -57,7 +57,7 @@ def lift_top_decile(churned: np.ndarray, score: np.ndarray, *, share: float = 0.
     churned_in = np.add.reduceat(y_sorted, starts)
     taken = np.clip(k - starts, 0, ends - starts)
     top_churned = float(np.sum(churned_in * taken / (ends - starts)))
-    return (top_churned / k) / rate
+    return float((top_churned / k) / rate)  # a Python float, as documented
 
 
 def roc_auc(churned: np.ndarray, score: np.ndarray) -> float:
