@@ -33,6 +33,7 @@ histograms, a fixed thread count): the same rows give the same model and the sam
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -186,20 +187,13 @@ class ChurnModel:
         """
         self._check_fitted()
         x = _matrix(rows)
-        threads = threads or self.threads
-        if threads <= 1 or len(x) <= PREDICTION_CHUNK_ROWS:
-            trees = np.asarray(self.booster_.predict(x, raw_score=True), dtype=float)
-        else:
-            trees = np.empty(len(x))
-            text = self.booster_.model_to_string()
+        trees = np.empty(len(x))
 
-            def chunk(start: int) -> None:
-                part = x[start:start + PREDICTION_CHUNK_ROWS]
-                own = lgb.Booster(model_str=text)  # one booster per thread
-                trees[start:start + len(part)] = own.predict(part, raw_score=True)
+        def chunk(start: int, booster: lgb.Booster) -> None:
+            part = x[start:start + PREDICTION_CHUNK_ROWS]
+            trees[start:start + len(part)] = booster.predict(part, raw_score=True)
 
-            with ThreadPoolExecutor(max_workers=threads) as pool:
-                list(pool.map(chunk, range(0, len(x), PREDICTION_CHUNK_ROWS)))
+        self._by_chunks(len(x), PREDICTION_CHUNK_ROWS, threads or self.threads, chunk)
         return self._start(rows) + trees
 
     def predict_proba(self, rows: pd.DataFrame, *, threads: int | None = None) -> np.ndarray:
@@ -230,26 +224,35 @@ class ChurnModel:
         return table
 
     def _tree_shap(self, x: np.ndarray, threads: int) -> np.ndarray:
-        # Python threads over chunks (LightGBM and numpy release the GIL): a busy core
-        # slows one chunk, not every step of an OpenMP loop whose threads spin waiting for
-        # each other (see `threads`). The chunks also bound the buffers to a chunk.
         out = np.empty((len(x), len(self.features_) + 1))
-        starts = range(0, len(x), CONTRIBUTION_CHUNK_ROWS)
         trees = treeshap.tree_splits(self.booster_)
-        text = self.booster_.model_to_string()
 
-        def chunk(start: int) -> None:
+        def chunk(start: int, booster: lgb.Booster) -> None:
             part = x[start:start + CONTRIBUTION_CHUNK_ROWS]
-            own = lgb.Booster(model_str=text)  # a booster per chunk: see `treeshap`
-            out[start:start + len(part)] = treeshap.contributions(own, part, trees)
+            out[start:start + len(part)] = treeshap.contributions(booster, part, trees)
 
+        self._by_chunks(len(x), CONTRIBUTION_CHUNK_ROWS, threads, chunk)
+        return out
+
+    def _by_chunks(self, rows: int, size: int, threads: int,
+                   work: Callable[[int, lgb.Booster], None]) -> None:
+        """Call ``work(start, booster)`` for each chunk of ``size`` rows.
+
+        On several threads, each chunk gets a booster of its own (`treeshap`: one booster
+        is not safe to share), and Python threads run the chunks side by side (LightGBM
+        and numpy release the GIL): a busy core slows one chunk, not every step of an
+        OpenMP loop whose threads spin waiting for each other (see `threads`). The chunks
+        also bound the buffers to a chunk. Each row is computed alone, so the results do
+        not depend on the threads or the chunks.
+        """
+        starts = range(0, rows, size)
         if threads <= 1 or len(starts) <= 1:
             for start in starts:
-                chunk(start)
-        else:
-            with ThreadPoolExecutor(max_workers=threads) as pool:
-                list(pool.map(chunk, starts))
-        return out
+                work(start, self.booster_)
+            return
+        text = self.booster_.model_to_string()
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            list(pool.map(lambda start: work(start, lgb.Booster(model_str=text)), starts))
 
     def importance(self) -> pd.DataFrame:
         """Return ``feature`` and ``gain_share`` (its share of the trees' total gain)."""
