@@ -713,13 +713,19 @@ def _churn_keyed(ids: _Ids, raw: Any, tx: Any, as_of: datetime, language: str,
     The optional sources name customers by their own ids, so with any of them the churn
     model reads the transactions as they came.
     """
-    if not ids.unique or any(t is not None and len(t) for t in (sources or {}).values()):
+    if not ids.unique or _given(sources):
         return _churn(raw, as_of, language, notes, sources)
     result, risks = _churn(tx, as_of, language, notes)
     if result is not None:
         result.scores = ids.named(result.scores)
         risks = ids.named(risks)
     return result, risks
+
+
+def _given(sources: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Return the churn sources that hold rows (the library reads a missing one as none)."""
+    return {name: table for name, table in (sources or {}).items()
+            if table is not None and len(table)}
 
 
 def _churn(tx: Any, as_of: datetime, language: str, notes: list[str],
@@ -731,8 +737,7 @@ def _churn(tx: Any, as_of: datetime, language: str, notes: list[str],
     from tenure.analytics.churn import predict_churn
     from tenure.analytics.churn.sentences import describe_each
 
-    given = {name: table for name, table in (sources or {}).items()
-             if table is not None and len(table)}
+    given = _given(sources)
     try:
         result = predict_churn(tx, as_of=as_of, horizon="auto",
                                scoring_threads=os.cpu_count() or 1, **given)
