@@ -75,14 +75,14 @@ def describe_each(reasons: Iterable[Iterable[Mapping[str, Any]]], language: str 
     worded: dict[tuple[Any, ...], str] = {}
     # The library's reasons are shared dicts (`reasons_for`): known by identity first, a
     # dictionary lookup where building the key of its items took a microsecond each. The
-    # entry keeps the reason itself, so its id cannot pass to another object meanwhile.
+    # entry keeps the reason itself alive, so its id cannot pass to another object.
     by_object: dict[int, tuple[Mapping[str, Any], str]] = {}
     out = []
     for customer in reasons:
         sentences = []
         for reason in customer:
             known = by_object.get(id(reason))
-            if known is not None and known[0] is reason:
+            if known is not None:
                 sentence = known[1]
             else:
                 items = tuple(reason.items())
