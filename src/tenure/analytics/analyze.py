@@ -465,9 +465,14 @@ class _Ids:
         """Return ``frame`` with its keys in ``customer_id`` replaced by the ids."""
         if not self.unique:
             return frame
-        at = np.searchsorted(self.keys, frame["customer_id"].to_numpy())
+        keys = frame["customer_id"].to_numpy()
         named = frame.copy(deep=False)  # the other columns are shared, not copied
-        named["customer_id"] = self.names[at]
+        if len(keys) == len(self.keys) and np.array_equal(keys, self.keys):
+            # Every customer in key order (the summary and the tables built from it): the
+            # ids are the sorted names themselves, no search and no copy.
+            named["customer_id"] = self.names
+        else:
+            named["customer_id"] = self.names[np.searchsorted(self.keys, keys)]
         return named
 
     def release(self, tx: Any) -> None:
