@@ -17,6 +17,13 @@ class ImportKind(models.TextChoices):
     COMPLAINTS = "complaints", _("Complaints")
 
 
+class ImportStatus(models.TextChoices):
+    QUEUED = "queued", _("Waiting for the worker")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
 class ImportRun(models.Model):
     kind = models.CharField(_("kind"), max_length=16, choices=ImportKind.choices)
     file_name = models.CharField(_("file"), max_length=255)
@@ -38,6 +45,15 @@ class ImportRun(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, verbose_name=_("user")
     )
+    status = models.CharField(_("status"), max_length=8, choices=ImportStatus.choices,
+                              default=ImportStatus.DONE)
+    # A run the upload page queued for the worker (`queue`): the upload's folder, the
+    # consent evidence the page was given, and the worker that took it.
+    upload = models.CharField(_("upload"), max_length=64, blank=True)
+    consent_source = models.CharField(_("consent source"), max_length=32, blank=True)
+    consent_wording = models.TextField(_("consent wording"), blank=True)
+    worker = models.ForeignKey("jobs.WorkerProcess", models.SET_NULL, null=True, blank=True,
+                               related_name="+", verbose_name=_("worker"))
 
     class Meta:
         ordering = ["-started_at"]
@@ -46,3 +62,8 @@ class ImportRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.file_name}"
+
+    @property
+    def waiting(self) -> bool:
+        """Whether the worker has yet to finish this run."""
+        return self.status in (ImportStatus.QUEUED, ImportStatus.RUNNING)

@@ -8,6 +8,7 @@ benchmark call; it checks the rights of every user it is given (``permissions``)
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,7 +27,7 @@ from .loaders import complaints, customers, interactions, order_lines, orders, p
 from .loaders.base import Context, Counts
 from .loaders.matching import Via, describe
 from .mapping import fields_for, missing_required, resolve_mapping
-from .models import ImportKind, ImportRun
+from .models import ImportKind, ImportRun, ImportStatus
 from .permissions import ImportNotAllowed, check_may_import
 from .reading import ImportFileError, SourceTable, read_table
 from .rows import Rows
@@ -63,7 +64,9 @@ class ImportResult:
 def run_import(kind: str, path, *, mapping: dict[str, str] | None = None,
                source: str = "import", user=None, rejects_path=None, progress: bool = False,
                dry_run: bool = False, file_name: str | None = None, consent_source: str = "",
-               consent_wording: str = "", table: SourceTable | None = None) -> ImportResult:
+               consent_wording: str = "", table: SourceTable | None = None,
+               run: ImportRun | None = None,
+               advance: Callable[[int], None] | None = None) -> ImportResult:
     """Import the file at ``path`` as ``kind`` and return what it did.
 
     ``mapping`` overrides the automatic column mapping ({header: field}, "" ignores a
@@ -71,41 +74,65 @@ def run_import(kind: str, path, *, mapping: dict[str, str] | None = None,
     (ImportNotAllowed otherwise); without one the import runs as the operator.
     A customers file that grants consent needs ``consent_source`` (how the customers
     gave it) and ``consent_wording`` (the words they agreed to). ``table`` is the file
-    already read (the upload page reads it once, at upload). Raises ImportFileError
-    (the run recorded, nothing changed) when the file cannot be imported at all.
+    already read (the upload page reads it once, at upload). ``run`` is the record of a
+    run queued for the worker (`queue`), filled in here; ``advance`` is told the rows
+    written as they are. Raises ImportFileError (the run recorded, nothing changed) when
+    the file cannot be imported at all.
     """
     if kind not in LOADERS:
         raise ValueError(f"unknown import kind {kind!r}")
     consent = customers.consent_evidence(kind, consent_source, consent_wording)
-    run = ImportRun(kind=kind, file_name=file_name or Path(path).name, source=source,
-                    user=user if getattr(user, "pk", None) else None)
+    if run is None:
+        run = ImportRun(kind=kind, file_name=file_name or Path(path).name, source=source,
+                        user=user if getattr(user, "pk", None) else None)
     try:
         result = _run(run, Path(path), mapping, rejects_path, progress, dry_run, user, consent,
-                      table)
+                      table, advance)
     except Exception as exc:
         known = ImportFileError | ImportNotAllowed | ValueError
         run.error = str(exc) if isinstance(exc, known) else repr(exc)
-        _finish(run)
+        _finish(run, ImportStatus.FAILED)
         raise
     if not dry_run:
-        _finish(run)
+        _finish(run, ImportStatus.DONE)
     return result
 
 
+def checked_mapping(kind: str, headers: list[str], overrides: dict[str, str] | None, user,
+                    file_name: str) -> dict[str, str]:
+    """Return the mapping an import of ``headers`` would use, once it is known to be allowed.
+
+    Raises ImportNotAllowed (``user`` may not write what the mapped columns hold) or
+    ImportFileError (a required field has no column): what the upload page says at once,
+    before the run is queued.
+    """
+    check_may_import(user, kind)
+    mapping = resolve_mapping(kind, headers, overrides)
+    check_may_import(user, kind, mapping)
+    _require_fields(kind, mapping, headers, file_name)
+    return mapping
+
+
 def _run(run: ImportRun, path: Path, overrides, rejects_path, progress, dry_run, user,
-         consent, table):
+         consent, table, advance):
     if user is not None:
         check_may_import(user, run.kind)  # before the file is even read
     table = table if table is not None else read_table(path, run.file_name)
     run.mapping = resolve_mapping(run.kind, table.headers, overrides)
     if user is not None:
         check_may_import(user, run.kind, run.mapping)
-    _require_fields(run, table.headers)
+    _require_fields(run.kind, run.mapping, table.headers, run.file_name)
     rows = Rows(table, run.mapping)
     bar = tqdm(desc=run.file_name, unit=" rows", file=sys.stderr, disable=not progress,
                leave=False)
+
+    def written(count: int) -> None:
+        bar.update(count)
+        if advance is not None:
+            advance(count)
+
     ctx = Context(source=run.source, file_name=run.file_name, currency=settings.TENURE_CURRENCY,
-                  user_id=run.user_id, advance=bar.update, consent=consent)
+                  user_id=run.user_id, advance=written, consent=consent)
     try:
         with bulk.large_cache(), transaction.atomic():
             counts = LOADERS[run.kind](rows, ctx)
@@ -117,15 +144,16 @@ def _run(run: ImportRun, path: Path, overrides, rejects_path, progress, dry_run,
     return _result(run, rows, counts, duplicates, _write_rejects(run, rows, rejects_path), dry_run)
 
 
-def _require_fields(run: ImportRun, headers: list[str]) -> None:
-    missing = missing_required(run.kind, run.mapping)
+def _require_fields(kind: str, mapping: dict[str, str], headers: list[str],
+                    file_name: str) -> None:
+    missing = missing_required(kind, mapping)
     if missing:
         raise ImportFileError(_(
             "%(name)s: no column for the required field(s) %(missing)s. The file's columns: "
             "%(columns)s. Fields of %(kind)s imports: %(fields)s. Name the column with "
             "--map \"Column=field\"."
-        ) % {"name": run.file_name, "missing": ", ".join(missing), "columns": ", ".join(headers),
-             "kind": run.kind, "fields": ", ".join(fields_for(run.kind))})
+        ) % {"name": file_name, "missing": ", ".join(missing), "columns": ", ".join(headers),
+             "kind": kind, "fields": ", ".join(fields_for(kind))})
 
 
 def _duplicates() -> int:
@@ -154,8 +182,9 @@ def _result(run, rows: Rows, counts: Counts, duplicates, rejects_path, dry_run) 
     return result
 
 
-def _finish(run: ImportRun) -> None:
+def _finish(run: ImportRun, status: str) -> None:
     run.finished_at = timezone.now()
+    run.status = status
     run.save()
 
 

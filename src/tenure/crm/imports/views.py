@@ -1,8 +1,10 @@
 """The import pages: upload a file, check its first rows and mapping, run, see the summary.
 
 The file is parsed once, at upload, into a canonical table in a private folder of its
-own; the preview and the import read that table. The folder goes when the import has
-run, or when ``tenure worker`` finds it abandoned (``retention``).
+own; the preview and the import read that table. When a worker is running, the import is
+queued for it (``queue``) and its page shows the progress; without one it runs in the
+request. The folder goes when the import has run, or when ``tenure worker`` finds it
+abandoned (``retention``).
 """
 
 from __future__ import annotations
@@ -17,28 +19,23 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
-from . import rejects, retention
+from . import queue, rejects, retention
 from .forms import MappingForm, UploadForm
 from .mapping import auto_mapping
 from .models import ImportRun
 from .permissions import ImportNotAllowed
 from .reading import ImportFileError, open_table, save_table
-from .running import matched_text, run_import
+from .running import checked_mapping, matched_text, run_import
 from .storage import private_folder, private_opener, uploads_dir
 
 PREVIEW_ROWS = 10
 RECENT_RUNS = 20
 SESSION_KEY = "imports_uploads"
-TABLE_FILE = "table.arrow"
 
 
 def importer_required(view):
     """Let only signed-in users who may import reach ``view`` (403 for the others)."""
     return login_required(permission_required("imports.add_importrun", raise_exception=True)(view))
-
-
-def _table_path(token) -> Path:
-    return uploads_dir() / str(token) / TABLE_FILE
 
 
 def _save_upload(upload) -> tuple[str, int]:
@@ -53,7 +50,7 @@ def _save_upload(upload) -> tuple[str, int]:
         with open(original, "wb", opener=private_opener) as out:
             for chunk in upload.chunks():
                 out.write(chunk)
-        rows = save_table(original, folder / TABLE_FILE, upload.name)
+        rows = save_table(original, folder / queue.TABLE_FILE, upload.name)
     except ImportFileError:
         retention.remove_upload(folder)
         raise
@@ -107,7 +104,7 @@ def _forget(request, token) -> None:
 def preview(request, token):
     """Show the first rows and the column mapping; run the import when the mapping is posted."""
     pending = _pending(request, token)
-    path = _table_path(token)
+    path = queue.table_path(token)
     table, form, error, status = None, None, "", 200
     try:
         table = open_table(path, pending["name"])
@@ -118,7 +115,18 @@ def preview(request, token):
     if table is not None:
         form = MappingForm(request.POST or None, kind=pending["kind"], headers=table.headers,
                            initial_mapping=auto_mapping(pending["kind"], table.headers))
-        if request.method == "POST" and form.is_valid():
+        if request.method == "POST" and form.is_valid() and queue.worker_running():
+            try:
+                run = _enqueue(request, token, pending, table, form.mapping())
+            except ImportFileError as exc:
+                error = str(exc)
+            except ImportNotAllowed as exc:
+                _forget(request, token)
+                form, error, status = None, str(exc), 403
+            else:
+                return redirect("imports:detail", pk=run.pk)
+        elif request.method == "POST" and form.is_valid():
+            # No worker is running: import inside the request (seconds for thousands of rows).
             try:
                 result = run_import(pending["kind"], path, mapping=form.mapping(),
                                     source=pending["source"], user=request.user,
@@ -142,6 +150,21 @@ def preview(request, token):
     }, status=status)
 
 
+def _enqueue(request, token, pending: dict, table, overrides: dict[str, str]) -> ImportRun:
+    """Check the mapping and the user's rights now, then queue the import for the worker."""
+    mapping = checked_mapping(pending["kind"], table.headers, overrides, request.user,
+                              pending["name"])
+    run = queue.enqueue(kind=pending["kind"], token=str(token), file_name=pending["name"],
+                        mapping=mapping, source=pending["source"], user=request.user,
+                        consent_source=pending.get("consent_source", ""),
+                        consent_wording=pending.get("consent_wording", ""))
+    # The worker removes the upload once imported; the page forgets it now.
+    uploads = request.session.get(SESSION_KEY, {})
+    uploads.pop(str(token), None)
+    request.session[SESSION_KEY] = uploads
+    return run
+
+
 @importer_required
 def detail(request, pk):
     """Show what one import did and the rows it rejected."""
@@ -149,7 +172,9 @@ def detail(request, pk):
     kept = bool(run.rejects_file) and Path(run.rejects_file).is_file()
     days = settings.TENURE_REJECTS_DAYS
     return render(request, "imports/detail.html", {
-        "run": run, "problems": rejects.read(run.rejects_file) if kept else [],
+        "run": run, "written": queue.rows_written(run) if run.waiting else 0,
+        "worker_running": queue.worker_running() if run.waiting else True,
+        "problems": rejects.read(run.rejects_file) if kept else [],
         "matched": matched_text(run.matched), "shown_limit": 500,
         "rejects_gone": bool(run.rejects_file) and not kept, "rejects_days": days,
         "rejects_until": (run.finished_at or run.started_at) + timedelta(days=days),

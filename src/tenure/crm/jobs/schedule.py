@@ -38,6 +38,8 @@ SCHEDULE = [
     Job("surveys", "tenure.crm.feedback.sending.queue_due_surveys",
         every=timedelta(minutes=15)),
     Job("insights", "tenure.crm.insights.nightly.refresh_insights", daily_at=time(2, 0)),
+    # The upload page also asks for this job at once (`PeriodicJob.run_soon`).
+    Job("imports", "tenure.crm.imports.queue.run_queued", every=timedelta(minutes=1)),
     Job("import files", "tenure.crm.imports.retention.remove_expired", every=timedelta(hours=1)),
     Job("old logs", "tenure.crm.privacy.retention.remove_expired_logs", daily_at=time(3, 0)),
 ]

@@ -19,7 +19,9 @@ CSV = (
 ).encode("cp1251")
 
 
-class UploadPageTestCase(TenureTestCase):
+class Uploading:
+    """Upload ``CSV`` through the page; return the preview's address."""
+
     def upload(self, content=CSV, kind="orders"):
         response = self.client.post(reverse("imports:upload"), {
             "kind": kind, "source": "shop",
@@ -28,6 +30,8 @@ class UploadPageTestCase(TenureTestCase):
         self.assertEqual(response.status_code, 302)
         return response["Location"]
 
+
+class UploadPageTestCase(Uploading, TenureTestCase):
     def selected(self, html: str, column: int) -> str:
         select = re.search(rf'<select name="col{column}"[^>]*>(.*?)</select>', html, re.S).group(1)
         found = re.search(r'<option value="([^"]*)" selected>', select)

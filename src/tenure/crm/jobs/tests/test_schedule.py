@@ -92,4 +92,4 @@ class ScheduleTestCase(TenureTestCase):
     def test_it_schedules_reminders_surveys_and_the_nightly_refresh(self):
         names = [job.name for job in SCHEDULE]
         self.assertEqual(names, ["reminders", "complaint SLA", "surveys", "insights",
-                                 "import files", "old logs"])
+                                 "imports", "import files", "old logs"])
