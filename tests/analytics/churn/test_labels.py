@@ -97,3 +97,19 @@ def test_the_auto_horizon_is_the_shops_and_fits_the_data():
     # Data 20 days past the snapshot hold no readable horizon: the refusal says so.
     with pytest.raises(InputError, match=r"need data up to 2024-04-30"):
         labels(HISTORY + [("a", "2024-04-20", 10.0)])
+
+
+def test_a_snapshot_that_holds_nobody_has_no_gaps():
+    # A CRM refresh of a small shop: the earliest training snapshot had no customer yet.
+    import ibis
+
+    from tenure.analytics.churn.labels import next_purchase_days
+
+    days = ibis.memtable(pd.DataFrame({
+        "customer_id": ["a", "a"], "day": pd.to_datetime(["2024-01-01", "2024-02-01"]).date,
+        "orders": [1, 1]}))
+    frames = {pd.Timestamp("2023-06-30").date(): pd.DataFrame({"customer_id": []}),
+              pd.Timestamp("2024-01-15").date(): pd.DataFrame({"customer_id": ["a"]})}
+    gaps = next_purchase_days(days, frames, longest=60)
+    assert list(gaps[pd.Timestamp("2023-06-30").date()]) == []
+    assert list(gaps[pd.Timestamp("2024-01-15").date()]) == [17.0]

@@ -91,7 +91,8 @@ def next_purchase_days(days: ir.Table, frames: dict[date, pd.DataFrame], longest
     for s, frame in frames.items():
         found = nxt.filter(pa.array(when == np.datetime64(s, "D")))
         # Arrow looks each customer up in a hash table of the found ids.
-        at = pc.index_in(pa.array(frame["customer_id"].astype(str).to_numpy(dtype=object)),
+        at = pc.index_in(pa.array(frame["customer_id"].astype(str).to_numpy(dtype=object),
+                                  type=pa.string()),  # typed: a snapshot may hold nobody
                          value_set=found["customer_id"])
         days_after = (found["next_purchase"].to_numpy() - np.datetime64(s, "D")).astype(float)
         gap = np.full(len(frame), np.nan)
