@@ -54,8 +54,8 @@ bench: $(BIN)/tenure
 
 messages: $(BIN)/tenure
 	cd src/tenure/crm && ../../../$(BIN)/tenure makemessages -l ru -l uk --no-obsolete && ../../../$(BIN)/tenure compilemessages
-	# The analytics library's own catalogue (churn reasons), kept free of Django.
-	$(BIN)/pybabel extract -o src/tenure/analytics/locale/tenure_analytics.pot --no-wrap src/tenure/analytics/churn/sentences.py
+	# The analytics library's own catalogue (churn reasons, notes, warnings), free of Django.
+	$(BIN)/pybabel extract -k N_ -o src/tenure/analytics/locale/tenure_analytics.pot --no-wrap src/tenure/analytics
 	$(BIN)/pybabel update -i src/tenure/analytics/locale/tenure_analytics.pot -d src/tenure/analytics/locale -D tenure_analytics --no-wrap
 	$(BIN)/pybabel compile -d src/tenure/analytics/locale -D tenure_analytics
 

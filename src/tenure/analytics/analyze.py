@@ -42,6 +42,7 @@ from tenure.analytics import frames
 from tenure.analytics.activity import customer_periods
 from tenure.analytics.exceptions import AnalyticsError, InputError
 from tenure.analytics.languages import LANGUAGES
+from tenure.analytics.messages import N_
 
 PERIODS = ("week", "month", "quarter", "year")
 #: Columns the KPIs can be split by (``segment``: each customer's segment on ``as_of``).
@@ -623,7 +624,7 @@ def _clusters(seg: Any, summary_df: pd.DataFrame, notes: list[str]) -> Any:
     except AnalyticsError as exc:
         # Clusters are one section of many: a data set too small to cluster still deserves
         # the rest of the report; the reason is kept in the notes and shown in it.
-        notes.append(f"Clusters were not computed: {exc}")
+        notes.append(N_("Clusters were not computed: {error}").format(error=exc))
         return None
 
 
@@ -640,7 +641,7 @@ def _value_inputs(tx: Any, summary_df: pd.DataFrame, as_of: datetime,
     try:
         sample = comparison_sample(tx, as_of, summary=summary_df, unit="day")
     except AnalyticsError as exc:
-        notes.append(f"Customer value was not computed: {exc}")
+        notes.append(N_("Customer value was not computed: {error}").format(error=exc))
         return None
     margin: Any = 1.0  # revenue, when the data records no margin
     if "margin" in tx.columns:
@@ -667,7 +668,7 @@ def _values(inputs: tuple[Any, Any] | None, summary_df: pd.DataFrame
         selection = choose_purchase_model(sample)
         spend = clv.GammaGamma(time_unit="day").fit(summary_df)
     except AnalyticsError as exc:
-        notes.append(f"Customer value was not computed: {exc}")
+        notes.append(N_("Customer value was not computed: {error}").format(error=exc))
         return None, notes
     notes.extend(selection.notes)
     purchase = selection.model
@@ -747,7 +748,7 @@ def _churn(tx: Any, as_of: datetime, language: str, notes: list[str],
         result = predict_churn(tx, as_of=as_of, horizon="auto",
                                scoring_threads=os.cpu_count() or 1, **given)
     except AnalyticsError as exc:
-        notes.append(f"Churn risk was not computed: {exc}")
+        notes.append(N_("Churn risk was not computed: {error}").format(error=exc))
         return None, None
     if getattr(result.horizon, "rhythm", True) is False:  # "auto" fell back: the history is short
         # The horizon says how it was chosen; a sentence of its own here went stale once.

@@ -29,6 +29,8 @@ import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
+from tenure.analytics.messages import N_
+
 from . import periods
 from .activity import check_activity, customer_periods
 from .exceptions import InputError
@@ -156,8 +158,8 @@ def nvl_bridge(kpis: pd.DataFrame) -> pd.DataFrame:
     if bridge.empty:
         return pd.DataFrame(columns=[*keys, *BRIDGE_COLUMNS])
     if bridge.n_effect.isna().any():
-        warnings.warn("N x V x L bridge: some periods have no revenue, buyers or orders on one "
-                      "side; their effects are NaN.", stacklevel=2)
+        warnings.warn(N_("N x V x L bridge: some periods have no revenue, buyers or orders on "
+                         "one side; their effects are NaN."), stacklevel=2)
     return bridge[[*keys, *BRIDGE_COLUMNS]]
 
 
@@ -199,8 +201,8 @@ def return_on_relationship(tx: ir.Table, *, as_of: Any, customers: Any = None) -
     result = per.aggregate(n=per.count(), came=came.cast("int64").sum()).to_pandas()
     n, back = int(result.n[0]), result.came[0]
     if n == 0:
-        warnings.warn("return on relationship: nobody ordered in the 12 months before "
-                      f"{end}.", stacklevel=2)
+        warnings.warn(N_("return on relationship: nobody ordered in the 12 months before "
+                         "{end}.").format(end=end), stacklevel=2)
         return math.nan
     return float(back) / n
 

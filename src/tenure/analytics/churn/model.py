@@ -41,6 +41,8 @@ import lightgbm as lgb
 import numpy as np
 import pandas as pd
 
+from tenure.analytics.messages import N_
+
 from ..exceptions import InputError, NotFittedError
 from . import treeshap
 from .calibration import PlattCalibrator
@@ -123,8 +125,8 @@ class ChurnModel:
             Their labels.
         """
         x, y = _matrix(train), np.asarray(churned, dtype=bool)
-        _check_labels(y, "training")
-        _check_labels(np.asarray(calibration_churned, dtype=bool), "calibration")
+        _check_labels(y, N_("training"))
+        _check_labels(np.asarray(calibration_churned, dtype=bool), N_("calibration"))
         self.features_ = list(FEATURES)
         z = btyd_score(train)
         self.start_fill_ = float(np.nanmedian(z)) if np.isfinite(z).any() else 0.0
@@ -298,9 +300,11 @@ def _late_rows(snapshots: np.ndarray, seed: int) -> np.ndarray:
 
 def _check_labels(y: np.ndarray, what: str) -> None:
     if len(y) == 0:
-        raise InputError(f"there are no {what} rows: no customer was active at the "
-                         f"{what} snapshots.")
+        raise InputError(N_("there are no {what} rows: no customer was active at the "
+                            "{what} snapshots.").format(what=what))
     if y.all() or not y.any():
-        state = "churned" if y.all() else "stayed"
-        raise InputError(f"every {what} customer {state}: the model has nothing to learn "
-                         f"from. Check the horizon and the activity window.")
+        message = N_("every {what} customer churned: the model has nothing to learn from. "
+                     "Check the horizon and the activity window.") if y.all() else N_(
+            "every {what} customer stayed: the model has nothing to learn from. Check the "
+            "horizon and the activity window.")
+        raise InputError(message.format(what=what))

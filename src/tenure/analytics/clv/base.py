@@ -28,6 +28,8 @@ import pandas as pd
 from scipy import optimize, stats
 from threadpoolctl import ThreadpoolController
 
+from tenure.analytics.messages import N_
+
 from ..exceptions import ConvergenceWarning, IdentificationWarning, NotFittedError
 from ..units import check_unit
 from . import inputs
@@ -270,18 +272,20 @@ class MaximumLikelihoodModel:
         self.converged_ = converged
         self.iterations_ = iterations
         if not converged:
-            warnings.warn(
-                f"{self.label} fit did not converge after {iterations} iterations: the "
-                f"estimates may be off. Check the data (are there repeat buyers?) or "
-                f"simplify the model.", ConvergenceWarning, stacklevel=3)
+            warnings.warn(N_(
+                "{model} fit did not converge after {iterations} iterations: the estimates "
+                "may be off. Check the data (are there repeat buyers?) or simplify the "
+                "model.").format(model=self.label, iterations=iterations),
+                ConvergenceWarning, stacklevel=3)
         runaway = [n for n, t in zip(names, theta, strict=True) if abs(t) > LOG_BOUND - 5]
         problems = list(dict.fromkeys(runaway + problems))
         if problems:
-            warnings.warn(
-                f"{self.label}: the data cannot identify {', '.join(problems)} (the "
-                f"likelihood is flat in that direction); those estimates and their "
-                f"standard errors are not usable. Usually there are too few customers or "
-                f"too few repeat purchases.", IdentificationWarning, stacklevel=3)
+            warnings.warn(N_(
+                "{model}: the data cannot identify {parameters} (the likelihood is flat in "
+                "that direction); those estimates and their standard errors are not usable. "
+                "Usually there are too few customers or too few repeat purchases.").format(
+                    model=self.label, parameters=", ".join(problems)),
+                IdentificationWarning, stacklevel=3)
 
     # --- fitted state -------------------------------------------------------------------
 

@@ -11,6 +11,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from tenure.analytics.messages import N_
+
 from ..exceptions import InputError
 from ..periods import next_start
 from . import selection
@@ -27,7 +29,9 @@ BACKTEST_COLUMNS = ["by", "group", "measure", "model", "season_length", "windows
 CHOSEN_COLUMNS = ["by", "group", "measure", "model", "season_length", "mase"]
 FORECAST_COLUMNS = ["by", "group", "measure", "period", "model", "mean", "lo_80", "hi_80",
                     "lo_95", "hi_95"]
-_PERIOD_WORDS = {"day": "days", "week": "weeks", "month": "months"}
+_PERIOD_WORDS = {"day": N_("days"), "week": N_("weeks"), "month": N_("months")}
+#: The dimensions a series is split by, as its notes name them.
+_DIMENSION_WORDS = (N_("segment"), N_("channel"), N_("store"), N_("manager"))
 
 
 @dataclass(frozen=True)
@@ -245,16 +249,19 @@ class _Run:
     def _short_note(self, label: str, n: int) -> str:
         need, _ = selection.needed_periods(self.h, self.season)
         words = _PERIOD_WORDS[self.period]
-        return (f"{label} has {n} complete {words} of sales; a forecast {self.h} {words} "
-                f"ahead needs at least {need} ({selection.MIN_TRAIN} to fit, {self.h} to "
-                "backtest), so it is not forecast.")
+        return N_("{series} has {n} complete {periods} of sales; a forecast {h} {periods} "
+                  "ahead needs at least {need} ({fit} to fit, {h} to backtest), so it is not "
+                  "forecast.").format(series=label, n=n, periods=words, h=self.h, need=need,
+                                      fit=selection.MIN_TRAIN)
 
     def _unseasonal_note(self, label: str, n: int) -> str:
         _, need = selection.needed_periods(self.h, self.season)
         words = _PERIOD_WORDS[self.period]
-        return (f"{label} has {n} complete {words} of sales, fewer than the {need} that "
-                f"seasonal models need (two seasons of {self.season} before a backtest of "
-                f"{self.h}): it is forecast without seasons (AutoETS, AutoARIMA, Naive).")
+        return N_("{series} has {n} complete {periods} of sales, fewer than the {need} that "
+                  "seasonal models need (two seasons of {season} before a backtest of {h}): "
+                  "it is forecast without seasons (AutoETS, AutoARIMA, Naive).").format(
+                      series=label, n=n, periods=words, need=need, season=self.season,
+                      h=self.h)
 
     def _warn_once(self, seen: list[str], label: str, message: str) -> None:
         if label not in seen:  # revenue and orders share a length: one note per series
@@ -263,4 +270,5 @@ class _Run:
 
 
 def _label(by: str, group: str) -> str:
-    return "the shop" if by == ALL else f"{by} {group!r}"
+    return N_("the shop") if by == ALL else N_("{dimension} '{group}'").format(
+        dimension=by, group=group)

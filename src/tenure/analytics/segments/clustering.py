@@ -9,6 +9,7 @@ English sentence.
 
 from __future__ import annotations
 
+import functools
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from tenure.analytics.exceptions import InputError
+from tenure.analytics.messages import N_
 from tenure.analytics.segments.tables import summary_frame
 
 #: Features, in order: summary column (or derived), transformed with log1p.
@@ -241,21 +243,22 @@ def _profile(raw: np.ndarray, labels: np.ndarray, k: int) -> pd.DataFrame:
 
 
 _PHRASES = {
-    ("orders", "higher"): "buy {ratio:.1f} times as often as the typical customer",
-    ("orders", "lower"): "buy less often than the typical customer ({c:g} vs {o:g} orders)",
-    ("recency_days", "lower"): "bought recently ({c:.0f} days since the last purchase "
-                               "vs {o:.0f} for the typical customer)",
-    ("recency_days", "higher"): "have not bought for a long time ({c:.0f} days since the "
-                                "last purchase vs {o:.0f} for the typical customer)",
-    ("avg_check", "higher"): "spend {ratio:.1f} times as much per order as the typical customer",
-    ("avg_check", "lower"): "spend less per order than the typical customer "
-                            "({c:.2f} vs {o:.2f})",
-    ("tenure_days", "higher"): "have been customers for longer ({c:.0f} days vs {o:.0f})",
-    ("tenure_days", "lower"): "are newer customers ({c:.0f} days vs {o:.0f})",
+    ("orders", "higher"): N_("buy {ratio:.1f} times as often as the typical customer"),
+    ("orders", "lower"): N_("buy less often than the typical customer ({c:g} vs {o:g} orders)"),
+    ("recency_days", "lower"): N_("bought recently ({c:.0f} days since the last purchase "
+                                  "vs {o:.0f} for the typical customer)"),
+    ("recency_days", "higher"): N_("have not bought for a long time ({c:.0f} days since the "
+                                   "last purchase vs {o:.0f} for the typical customer)"),
+    ("avg_check", "higher"): N_("spend {ratio:.1f} times as much per order as the typical "
+                                "customer"),
+    ("avg_check", "lower"): N_("spend less per order than the typical customer "
+                               "({c:.2f} vs {o:.2f})"),
+    ("tenure_days", "higher"): N_("have been customers for longer ({c:.0f} days vs {o:.0f})"),
+    ("tenure_days", "lower"): N_("are newer customers ({c:.0f} days vs {o:.0f})"),
 }
 _NO_RATIO = {
-    "orders": "buy more often than the typical customer ({c:g} vs {o:g} orders)",
-    "avg_check": "spend more per order than the typical customer ({c:.2f} vs {o:.2f})",
+    "orders": N_("buy more often than the typical customer ({c:g} vs {o:g} orders)"),
+    "avg_check": N_("spend more per order than the typical customer ({c:.2f} vs {o:.2f})"),
 }
 
 
@@ -268,7 +271,8 @@ def describe(cluster: int, share: float, traits: list[Trait]) -> str:
     'Cluster 1 (12% of customers): buy 4.2 times as often as the typical customer.'
     """
     if not traits:
-        return f"Cluster {cluster} ({share:.0%} of customers): close to the typical customer."
+        return N_("Cluster {cluster} ({share} of customers): close to the typical "
+                  "customer.").format(cluster=cluster, share=f"{share:.0%}")
     parts = []
     for t in traits:
         template = _PHRASES[(t.feature, t.direction)]
@@ -276,4 +280,8 @@ def describe(cluster: int, share: float, traits: list[Trait]) -> str:
             # The typical customer's median is 0: "n times as much" has no meaning.
             template = _NO_RATIO[t.feature]
         parts.append(template.format(ratio=t.ratio, c=t.cluster_median, o=t.overall_median))
-    return f"Cluster {cluster} ({share:.0%} of customers): {' and '.join(parts)}."
+    traits_text = functools.reduce(
+        lambda first, second: N_("{first} and {second}").format(first=first, second=second),
+        parts)
+    return N_("Cluster {cluster} ({share} of customers): {traits}.").format(
+        cluster=cluster, share=f"{share:.0%}", traits=traits_text)

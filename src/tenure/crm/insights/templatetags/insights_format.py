@@ -79,3 +79,12 @@ def reason(value: dict) -> str:
         return describe(value, get_language() or settings.LANGUAGE_CODE)
     except AnalyticsError:  # a code this version does not know: say nothing rather than fail
         return ""
+
+
+@register.filter
+def said(text: str | None) -> str:
+    """Say a message of the analytics library (a note, a warning, a cluster's description)
+    in the user's language; one its catalogue does not hold is shown as it is."""
+    from tenure.analytics.messages import translate
+
+    return "" if text is None else translate(str(text), get_language() or "en")
