@@ -1,10 +1,11 @@
 from django.urls import path
 
-from . import views
+from . import bulk_views, views
 
 app_name = "customers"
 urlpatterns = [
     path("", views.customer_list, name="list"),
+    path("bulk/", bulk_views.bulk_action, name="bulk"),
     path("<id:pk>/", views.customer_detail, name="detail"),
     path("<id:pk>/edit/", views.customer_edit, name="edit"),
     path("<id:pk>/consent/", views.customer_consent, name="consent"),

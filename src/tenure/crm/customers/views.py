@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from tenure.crm.lib import bounds
 from tenure.crm.sales.models import Order
 
-from . import exporting, timeline
+from . import bulk, exporting, timeline
 from .access import customers_for_user, get_customer_for_user
 from .forms import SORTS, ConsentForm, CustomerFilterForm, CustomerForm
 from .models import Channel, Customer
@@ -80,6 +80,7 @@ def customer_list(request):
         "query": query.urlencode(),
         "sort_links": _sort_links(query, form.sort_key()),
         "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2),
+        "bulk_actions": bulk.actions_for(request.user),
     }, status=400 if refused else 200)
 
 

@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from tenure.crm.accounts.models import User
-from tenure.crm.customers import exporting
+from tenure.crm.customers import bulk, exporting
 from tenure.crm.customers.access import customers_for_user
 from tenure.crm.customers.models import Customer
 from tenure.crm.jobs.models import PeriodicJob
@@ -153,6 +153,7 @@ def at_risk(request):
         "totals": snapshots.order_by().aggregate(
             customers=Count("pk"), value=Sum("value_at_risk")),
         "can_refresh": request.user.has_perm("insights.add_insightsrun"),
+        "bulk_actions": bulk.actions_for(request.user),
         **dashboards.risk_model(results),
     })
 
