@@ -48,7 +48,8 @@ def test_twenty_customers_get_a_call_each_in_one_action(page, at_risk, manager_u
     expect(boxes).to_have_count(25)
     for n in range(20):
         boxes.nth(n).check()
-    page.get_by_label("With the ticked customers").select_option(label="Plan a call, meeting or task")
+    page.get_by_label("With the ticked customers").select_option(
+        label="Plan a call, meeting or task")
     page.get_by_role("button", name="Continue").click()
     expect(page.get_by_text("For 20 customers:")).to_be_visible()
     page.get_by_role("button", name="Apply to 20 customers").click()
