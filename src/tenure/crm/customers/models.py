@@ -387,3 +387,42 @@ class CustomerAlias(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source}:{self.external_id} → {self.customer}"
+
+
+class SavedViewQuerySet(models.QuerySet):
+    def for_user(self, user, list_name: str) -> SavedViewQuerySet:
+        """Return the views of ``list_name`` that ``user`` may open: their own and shared."""
+        return self.filter(models.Q(owner=user) | models.Q(shared=True),
+                           list_name=list_name).select_related("owner")
+
+
+class SavedView(models.Model):
+    """A list's filters and sort kept under a name: private, or shared with every user.
+
+    Opening a shared view applies its filters to what the reader may see: a sales manager
+    still sees only their own customers.
+    """
+
+    class List(models.TextChoices):
+        CUSTOMERS = "customers", _("Customers")
+        AT_RISK = "at_risk", _("At risk")
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE,
+                              related_name="saved_views", verbose_name=_("owner"))
+    list_name = models.CharField(_("list"), max_length=16, choices=List.choices)
+    name = models.CharField(pgettext_lazy("thing", "name"), max_length=80)
+    query = models.CharField(_("filters and sort"), max_length=2000, blank=True)
+    shared = models.BooleanField(_("shared with everyone"), default=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+
+    objects = SavedViewQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "pk"]
+        verbose_name = _("saved view")
+        verbose_name_plural = _("saved views")
+        constraints = [models.UniqueConstraint(fields=["owner", "list_name", "name"],
+                                               name="saved_view_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name

@@ -17,10 +17,10 @@ from django.views.decorators.http import require_POST
 from tenure.crm.lib import bounds
 from tenure.crm.sales.models import Order
 
-from . import bulk, exporting, timeline
+from . import bulk, exporting, saved_views, timeline
 from .access import customers_for_user, get_customer_for_user
 from .forms import SORTS, ConsentForm, CustomerFilterForm, CustomerForm
-from .models import Channel, Customer
+from .models import Channel, Customer, SavedView
 
 PAGE_SIZE = 50
 LATEST_ORDERS = 20
@@ -81,6 +81,8 @@ def customer_list(request):
         "sort_links": _sort_links(query, form.sort_key()),
         "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2),
         "bulk_actions": bulk.actions_for(request.user),
+        "saved_views": saved_views.views_for(request.user, SavedView.List.CUSTOMERS),
+        "list_name": SavedView.List.CUSTOMERS,
     }, status=400 if refused else 200)
 
 

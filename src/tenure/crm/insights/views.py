@@ -28,9 +28,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from tenure.crm.accounts.models import User
-from tenure.crm.customers import bulk, exporting
+from tenure.crm.customers import bulk, exporting, saved_views
 from tenure.crm.customers.access import customers_for_user
-from tenure.crm.customers.models import Customer
+from tenure.crm.customers.models import Customer, SavedView
 from tenure.crm.jobs.models import PeriodicJob
 
 from . import dashboards, performance, predictive, refreshing
@@ -154,6 +154,8 @@ def at_risk(request):
             customers=Count("pk"), value=Sum("value_at_risk")),
         "can_refresh": request.user.has_perm("insights.add_insightsrun"),
         "bulk_actions": bulk.actions_for(request.user),
+        "saved_views": saved_views.views_for(request.user, SavedView.List.AT_RISK),
+        "list_name": SavedView.List.AT_RISK,
         **dashboards.risk_model(results),
     })
 
