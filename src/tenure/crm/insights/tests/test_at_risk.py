@@ -281,7 +281,7 @@ class AtRiskPageTestCase(AtRiskTestCase):
     def test_it_exports_excel_with_numbers_as_numbers(self):
         self.login(self.admin)
         r = self.client.get(reverse("insights:at_risk"), {"format": "xlsx"})
-        sheet = load_workbook(io.BytesIO(r.content)).active
+        sheet = load_workbook(io.BytesIO(r.getvalue())).active
         rows = list(sheet.iter_rows(values_only=True))
         self.assertEqual([row[1] for row in rows[1:]], ["Cleo", "Ada", "Ben"])
         self.assertEqual(rows[1][rows[0].index("Expected value lost")], 2000)
