@@ -74,6 +74,8 @@ class Kind(enum.Enum):
     YES_NO = "yes_no"
 
 
+# How many characters Excel shows for a share ("100.0%") and a date or time (at most).
+SHOWN_LENGTHS = {Kind.SHARE: 6, Kind.DATE: 10, Kind.DATETIME: 16}
 NUMBER_FORMATS = {Kind.INTEGER: "0", Kind.MONEY: "#,##0.00", Kind.SHARE: "0.0%",
                   Kind.DATE: DATE_FORMAT, Kind.DATETIME: DATETIME_FORMAT}
 
@@ -269,10 +271,8 @@ def _shown_length(value, kind: Kind) -> int:
         return 0
     if kind is Kind.MONEY:
         return len(f"{_decimal(value, CENT):,}")
-    if kind is Kind.SHARE:
-        return 6  # "100.0%"
-    if kind is Kind.DATE or kind is Kind.DATETIME:
-        return 10 if kind is Kind.DATE else 16
+    if kind in SHOWN_LENGTHS:
+        return SHOWN_LENGTHS[kind]
     return max((len(line) for line in csv_text(value, kind).splitlines()), default=0)
 
 

@@ -179,7 +179,7 @@ class ListExportTestCase(TenureTestCase):
                                     "Complaint list"})
 
     def test_who_may_not_see_a_list_may_not_export_it(self):
-        for name, (address, what) in LISTS.items():
+        for name, (address, _what) in LISTS.items():
             for kind in exports.FORMATS:
                 with self.subTest(name, kind=kind):
                     self.assertEqual(self.export(address, kind, user=self.nobody).status_code,
