@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from tenure.crm.lib import bounds
+from tenure.crm.lib import bounds, exports
 from tenure.crm.sales.models import Order
 
 from . import bulk, exporting, saved_views, timeline
@@ -66,13 +66,15 @@ def customer_list(request):
     # A filter out of range is refused, not ignored: an export must not widen to everyone.
     refused = form.is_bound and not form.is_valid()
     customers = form.filter(customers)
-    if request.GET.get("format") in exporting.FORMATS and not refused:
-        exporting.log_list_export(customers, request.GET["format"], request.GET)
-        return _export(customers, form.sort_key(), request.GET["format"])
+    kind = exports.requested_format(request)
+    if kind and not refused:
+        exports.log_list_export(customers, kind, request.GET, what="customer list")
+        return exports.response(kind, exporting.table(customers, SORTS[form.sort_key()][1]))
     customers = _sorted(customers, form.sort_key())
     page = Paginator(customers, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    query.pop("format", None)  # a refused export shows the page; its links export anew
     return render(request, "customers/list.html", {
         "form": form,
         "page": page,
@@ -84,12 +86,6 @@ def customer_list(request):
         "saved_views": saved_views.views_for(request.user, SavedView.List.CUSTOMERS),
         "list_name": SavedView.List.CUSTOMERS,
     }, status=400 if refused else 200)
-
-
-def _export(customers, sort_key: str, kind: str):
-    """Return every customer of the filtered list (not only the page) as a file."""
-    rows = exporting.export_rows(customers, SORTS[sort_key][1])
-    return exporting.csv_response(rows) if kind == "csv" else exporting.xlsx_response(rows)
 
 
 @login_required

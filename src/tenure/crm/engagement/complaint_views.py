@@ -14,8 +14,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from tenure.crm.customers.access import get_customer_for_user
+from tenure.crm.lib import exports
 
-from . import reporting
+from . import complaint_exporting, reporting
 from .access import complaints_for_user, get_complaint_for_user, require
 from .complaint_forms import (
     AssignComplaintForm,
@@ -48,13 +49,20 @@ def register_complaint(request, pk: int):
 
 @login_required
 def complaint_list(request):
-    """Show the complaints the user may see, the most urgent open ones first."""
+    """Show the complaints the user may see, the most urgent open ones first; with
+    ``format=csv`` or ``xlsx``, export every one of them."""
     form = ComplaintFilterForm(request.GET or None)
     complaints = form.filter(complaints_for_user(request.user))
+    kind = exports.requested_format(request)
+    # An export asks for a bound form; one with a filter out of range shows the page (400).
+    if kind and form.is_valid():
+        exports.log_list_export(complaints, kind, request.GET, what="complaint list")
+        return exports.response(kind, complaint_exporting.table(complaints))
     page = Paginator(complaints.select_related("customer", "assignee"), PAGE_SIZE).get_page(
         request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    query.pop("format", None)
     return render(request, "engagement/complaints.html", {
         "form": form, "page": page, "query": query.urlencode(),
         "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2),

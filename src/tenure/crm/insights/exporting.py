@@ -1,31 +1,36 @@
 """Export the at-risk list, every customer matching its filters, as CSV or Excel.
 
-The customer list's writers (``customers/exporting.py``) do the writing: text neutralised
-so no cell becomes a formula, rows streamed. Figures stay numbers; reasons are sentences in
+``lib.exports`` does the writing: text neutralised so no cell becomes a formula, rows
+streamed, numbers in the user's locale. Figures stay numbers; reasons are sentences in
 the user's language.
 """
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django.db.models import QuerySet
-from django.http import HttpResponse
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
-from tenure.crm.customers import exporting
+from tenure.crm.customers import segments
+from tenure.crm.lib import exports
+from tenure.crm.lib.exports import Column, Kind
 
 from .templatetags.insights_format import reason
 
-CENT = Decimal("0.01")
+COLUMNS = [
+    Column(_("External id")), Column(_("Name")), Column(_("Manager")), Column(_("Segment")),
+    Column(_("Chance of leaving"), Kind.SHARE), Column(_("Churn risk (model)"), Kind.SHARE),
+    Column(_("Open complaint or unhappy answer"), Kind.YES_NO),
+    Column(_("Value if they stay"), Kind.MONEY), Column(_("Expected value lost"), Kind.MONEY),
+    Column(_("Customer lifetime value"), Kind.MONEY),
+    Column(_("Probability still a customer"), Kind.SHARE),
+    Column(_("Last purchase"), Kind.DATE), Column(_("Why")),
+]
 
 
-def header() -> list[str]:
-    return [_("External id"), _("Name"), _("Manager"), _("Segment"),
-            _("Chance of leaving"), _("Churn risk (model)"), _("Open complaint or unhappy answer"),
-            _("Value if they stay"), _("Expected value lost"),
-            _("Customer lifetime value"), _("Probability still a customer"),
-            _("Last purchase"), _("Why")]
+def table(snapshots: QuerySet) -> exports.Table:
+    """Return the export of the at-risk ``snapshots``, in their order."""
+    return exports.Table(name="at-risk", sheet=_("At risk"), columns=COLUMNS,
+                         rows=exports.cells(snapshots, values))
 
 
 def values(snapshot) -> list:
@@ -34,26 +39,8 @@ def values(snapshot) -> list:
     return [
         customer.external_id, customer.name,
         (manager.get_full_name() or manager.username) if manager else "",
-        exporting.segment_label(snapshot.segment),
-        _rounded(snapshot.leaving, 4), _rounded(snapshot.churn_risk, 4),
-        _("yes") if snapshot.signal else _("no"),
-        _money(snapshot.value_if_stay), _money(snapshot.value_at_risk),
-        snapshot.clv, _rounded(snapshot.p_alive, 4), snapshot.last_purchase,
+        segments.label(snapshot.segment), snapshot.leaving, snapshot.churn_risk,
+        snapshot.signal, snapshot.value_if_stay, snapshot.value_at_risk, snapshot.clv,
+        snapshot.p_alive, snapshot.last_purchase,
         "; ".join(text for item in snapshot.churn_reasons if (text := reason(item))),
     ]
-
-
-def _rounded(value: float | None, digits: int) -> float | None:
-    return None if value is None else round(value, digits)
-
-
-def _money(value: float | None) -> Decimal | None:
-    return None if value is None else Decimal(value).quantize(CENT)
-
-
-def response(snapshots: QuerySet, kind: str) -> HttpResponse:
-    """Return the at-risk customers as a ``kind`` ("csv" or "xlsx") file."""
-    if kind == "csv":
-        return exporting.csv_response(snapshots, header=header, values=values, name="at-risk")
-    return exporting.xlsx_response(snapshots, header=header, values=values, name="at-risk",
-                                   sheet_name=_("At risk"))

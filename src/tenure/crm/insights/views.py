@@ -28,10 +28,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from tenure.crm.accounts.models import User
-from tenure.crm.customers import bulk, exporting, saved_views
+from tenure.crm.customers import bulk, saved_views
 from tenure.crm.customers.access import customers_for_user
 from tenure.crm.customers.models import Customer, SavedView
 from tenure.crm.jobs.models import PeriodicJob
+from tenure.crm.lib import exports
 
 from . import dashboards, performance, predictive, refreshing
 from . import exporting as at_risk_exporting
@@ -133,16 +134,17 @@ def at_risk(request):
         snapshots = snapshots.filter(segment=form.value("segment"))
     if not own and form.value("manager"):
         snapshots = snapshots.filter(customer__manager_id=form.value("manager"))
-    kind = request.GET.get("format")
-    if kind in exporting.FORMATS:
+    kind = exports.requested_format(request)
+    if kind:
         # A filter out of range is refused, not ignored: an export must not widen.
         if form.errors:
             return HttpResponseBadRequest(_("Choose the filters again: one is not valid."))
-        exporting.log_list_export(snapshots, kind, request.GET, what="at-risk list")
-        return at_risk_exporting.response(snapshots, kind)
+        exports.log_list_export(snapshots, kind, request.GET, what="at-risk list")
+        return exports.response(kind, at_risk_exporting.table(snapshots))
     page = Paginator(snapshots, AT_RISK_PAGE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    query.pop("format", None)
     run = InsightsRun.objects.latest_done()
     results = run.results if run is not None else {}
     return render(request, "insights/at_risk.html", {

@@ -54,6 +54,14 @@ ACTION_LABELS = {
     LogEntry.Action.ACCESS: _("Viewed"),
 }
 
+# The lists an export names (``lib.exports.log_list_export``'s ``what``), in words.
+LIST_EXPORTS = {
+    "customer list": _("Customer list"),
+    "at-risk list": _("At-risk list"),
+    "order list": _("Order list"),
+    "complaint list": _("Complaint list"),
+}
+
 # Fields whose changes say nothing about the person: bookkeeping, the worker's claims,
 # secrets, and the merge snapshot (a copy of a customer, kept in the merge itself).
 NOT_LOGGED = {
@@ -213,7 +221,7 @@ def describe(entry: LogEntry) -> AuditRow:
     elif entry.action == LogEntry.Action.ACCESS and data.get("access") == "export":
         action = _("Exported")
         if not entry.object_pk:
-            subject = _("Customer list")
+            subject = LIST_EXPORTS.get(entry.object_repr, LIST_EXPORTS["customer list"])
             detail = ngettext("%(rows)d row", "%(rows)d rows", data.get("rows") or 0) % {
                 "rows": data.get("rows") or 0}
     else:

@@ -7,6 +7,9 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
 
+from tenure.crm.lib import exports
+
+from . import exporting
 from .access import orders_for_user
 from .forms import OrderFilterForm
 from .models import Order
@@ -24,12 +27,19 @@ def _page_rows(page) -> list[Order]:
 
 @login_required
 def order_list(request):
-    """Show the orders the user may see, newest first, searched, filtered and paged."""
+    """Show the orders the user may see, newest first, searched, filtered and paged; with
+    ``format=csv`` or ``xlsx``, export every one of them."""
     form = OrderFilterForm(request.GET or None)
     orders = form.filter(orders_for_user(request.user)).order_by("-ordered_at", "-id")
+    kind = exports.requested_format(request)
+    # An export asks for a bound form; one with a filter out of range shows the page (400).
+    if kind and form.is_valid():
+        exports.log_list_export(orders, kind, request.GET, what="order list")
+        return exports.response(kind, exporting.table(orders))
     page = Paginator(orders, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    query.pop("format", None)
     customer = None
     if form.is_valid() and form.cleaned_data["customer"]:
         # The customer of the orders shown: sales stands below customers, so it names the

@@ -81,9 +81,10 @@ ANY_PAGE_PARAMS = ["page", "next", "q", "sort", "format"]
 # exports, initial values, where to go back to.
 READ_PARAMS = {
     "customers:list": ["page", "format"], "customers:detail": ["before", "kind"],
-    "sales:orders": ["page"], "duplicates:list": ["page"], "duplicates:history": ["page"],
-    "messaging:notifications": ["page"], "engagement:complaints": ["page"],
-    "insights:at_risk": ["page", "risk", "segment", "manager"],
+    "sales:orders": ["page", "format"], "duplicates:list": ["page"],
+    "duplicates:history": ["page"], "messaging:notifications": ["page"],
+    "engagement:complaints": ["page", "format"],
+    "insights:at_risk": ["page", "risk", "segment", "manager", "format"],
     "engagement:log_interaction": ["kind"],
     "engagement:plan_activity": ["kind"], "engagement:register_complaint": ["order"],
     "login": ["next"],

@@ -36,7 +36,7 @@ class ExportFormulasTestCase(TenureTestCase):
         return response
 
     def test_it_writes_a_formula_as_text_in_excel(self):
-        sheet = load_workbook(io.BytesIO(self.export("xlsx").content)).active
+        sheet = load_workbook(io.BytesIO(self.export("xlsx").getvalue())).active
         cells = list(sheet.iter_rows(min_row=2, max_row=2))[0]
 
         name, email, phone, city = cells[1], cells[2], cells[3], cells[4]
@@ -66,6 +66,6 @@ class ExportFormulasTestCase(TenureTestCase):
     def test_it_drops_control_characters_a_workbook_cannot_hold(self):
         Customer.objects.filter(pk=self.evil.pk).update(name="Bell\x07 Ltd")
 
-        sheet = load_workbook(io.BytesIO(self.export("xlsx").content)).active
+        sheet = load_workbook(io.BytesIO(self.export("xlsx").getvalue())).active
 
         self.assertEqual(sheet.cell(2, 2).value, "Bell Ltd")

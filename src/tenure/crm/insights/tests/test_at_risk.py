@@ -281,10 +281,49 @@ class AtRiskPageTestCase(AtRiskTestCase):
     def test_it_exports_excel_with_numbers_as_numbers(self):
         self.login(self.admin)
         r = self.client.get(reverse("insights:at_risk"), {"format": "xlsx"})
-        sheet = load_workbook(io.BytesIO(r.content)).active
+        sheet = load_workbook(io.BytesIO(r.getvalue())).active
         rows = list(sheet.iter_rows(values_only=True))
         self.assertEqual([row[1] for row in rows[1:]], ["Cleo", "Ada", "Ben"])
         self.assertEqual(rows[1][rows[0].index("Expected value lost")], 2000)
+
+    def test_the_export_holds_exactly_the_rows_the_page_lists(self):
+        filters = [{}, {"risk": "0.3"}, {"risk": "0.1", "segment": "at_risk"},
+                   {"risk": "0.1", "manager": self.other_manager.pk}]
+        for user in (self.manager, self.admin):
+            self.login(user)
+            for query in filters:
+                with self.subTest(user=user.username, **query):
+                    page = self.client.get(reverse("insights:at_risk"), query)
+                    r = self.client.get(reverse("insights:at_risk"), {**query, "format": "csv"})
+                    text = b"".join(r.streaming_content).decode("utf-8-sig")
+                    exported = [line[1] for line in csv.reader(io.StringIO(text))][1:]
+                    self.assertEqual(exported, self.names(page))
+        self.assertEqual(self.names(page), ["Cleo"])  # not empty: the comparison means something
+
+    def test_it_exports_a_russian_csv_with_decimal_commas(self):
+        self.login(self.admin)
+        r = self.client.get(reverse("insights:at_risk"), {"format": "csv"},
+                            headers={"accept-language": "ru"})
+        text = b"".join(r.streaming_content).decode("utf-8-sig")
+        header, *rows = csv.reader(io.StringIO(text), delimiter=";")
+        ada = next(row for row in rows if row[1] == "Ada")
+        self.assertEqual(len(ada), len(header))
+        # Chance of leaving, value if they stay, expected value lost, CLV, P(alive).
+        self.assertEqual([ada[i] for i in (4, 7, 8, 9, 10)],
+                         ["0,6000", "2500,00", "1500,00", "1000,00", "0,4000"])
+        self.assertEqual(Decimal(ada[8].replace(",", ".")), Decimal("1500"))
+        self.assertEqual(ada[11], "2026-02-15")
+
+    def test_it_exports_excel_as_a_table_with_percentages(self):
+        self.login(self.admin)
+        r = self.client.get(reverse("insights:at_risk"), {"format": "xlsx"})
+        sheet = load_workbook(io.BytesIO(r.getvalue())).active
+        self.assertEqual((sheet.freeze_panes, sheet.auto_filter.ref), ("A2", "A1:M4"))
+        leaving, lost = sheet["E2"], sheet["I2"]  # Cleo
+        self.assertEqual((leaving.data_type, leaving.value), ("n", 0.8))
+        self.assertIn("%", leaving.number_format)
+        self.assertEqual((lost.data_type, lost.number_format), ("n", "#,##0.00"))
+        self.assertTrue(sheet["L2"].is_date)
 
     def test_a_sales_manager_exports_only_their_own(self):
         self.login(self.manager)

@@ -114,11 +114,14 @@ class ExportTestCase(TenureTestCase):
 
     def test_it_exports_the_main_columns_as_csv(self):
         rows = self.csv_rows("q=olena")
-        self.assertEqual(rows[0], ["External id", "Name", "Email", "Phone", "City", "Manager",
-                                   "Orders", "Revenue", "Last purchase", "Segment"])
+        self.assertEqual(rows[0], [
+            "External id", "Name", "Email", "Phone", "City", "Manager", "Orders", "Revenue",
+            "Last purchase", "Segment", "Customer lifetime value", "Churn risk",
+            "Probability still a customer", "Email consent", "SMS consent",
+            "Messenger consent", "Phone consent", "Tags"])
         self.assertEqual(rows[1:], [[
             "C-1", "Олена Коваленко", "olena@example.org", "+380441234567", "Київ", "Bob",
-            "2", "150.50", "2026-03-02", "Champions",
+            "2", "150.50", "2026-03-02", "Champions", "", "", "", "no", "no", "no", "no", "",
         ]])
 
     def test_it_exports_every_matching_customer_not_only_the_page(self):
@@ -146,7 +149,7 @@ class ExportTestCase(TenureTestCase):
         self.assertEqual(r.status_code, 200)
         self.assertEqual(r["Content-Disposition"],
                          'attachment; filename="customers-2026-03-15.xlsx"')
-        sheet = load_workbook(io.BytesIO(r.content)).active
+        sheet = load_workbook(io.BytesIO(r.getvalue())).active
         rows = [list(row) for row in sheet.iter_rows(values_only=True)]
         self.assertEqual(rows[0][:2], ["External id", "Name"])
         self.assertEqual(len(rows), 2)
