@@ -51,3 +51,11 @@ def test_what_the_library_writes_is_what_the_catalogue_holds():
     text = describe(3, 0.05, [Trait("tenure_days", "higher", None, 900, 300, 1.0)])
     assert translate(text, "ru") == ("Кластер 3 (5% клиентов): дольше остаются клиентами "
                                      "(900 дн. против 300).")
+
+
+def test_a_phrase_with_brackets_is_not_taken_for_the_start_of_two():
+    text = ("Cluster 2 (13% of customers): are newer customers (65 days vs 478) and bought "
+            "recently (36 days since the last purchase vs 203 for the typical customer).")
+    assert translate(text, "ru") == (
+        "Кластер 2 (13% клиентов): стали клиентами недавно (65 дн. против 478) и покупали "
+        "недавно (36 дн. с последней покупки против 203 у типичного клиента).")

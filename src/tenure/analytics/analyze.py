@@ -752,7 +752,8 @@ def _churn(tx: Any, as_of: datetime, language: str, notes: list[str],
         return None, None
     if getattr(result.horizon, "rhythm", True) is False:  # "auto" fell back: the history is short
         # The horizon says how it was chosen; a sentence of its own here went stale once.
-        notes.append(result.horizon.reasoning() or f"Churn = {result.horizon.describe()}.")
+        notes.append(result.horizon.reasoning()
+                     or N_("Churn = {horizon}.").format(horizon=result.horizon.describe()))
     scores = result.scores
     risks = pd.DataFrame({
         "customer_id": scores["customer_id"].to_numpy(),

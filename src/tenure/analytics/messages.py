@@ -63,10 +63,22 @@ def _translate(text: str, templates: tuple[tuple[re.Pattern, str], ...], depth: 
         return text
     for pattern, translation in templates:
         found = pattern.fullmatch(text)
-        if found is not None:
+        # A value is a whole phrase: "478) and bought recently (36 days" is a template
+        # matching across two phrases joined by "and", not the one they were made from.
+        if found is not None and all(map(_balanced, found.groupdict().values())):
             return _filled(translation, {name: _translate(value, templates, depth - 1)
                                          for name, value in found.groupdict().items()})
     return text
+
+
+def _balanced(value: str) -> bool:
+    """Return whether every bracket of ``value`` is closed after it is opened."""
+    depth = 0
+    for char in value:
+        depth += (char == "(") - (char == ")")
+        if depth < 0:
+            return False
+    return depth == 0
 
 
 def _filled(template: str, values: dict[str, str]) -> str:

@@ -52,6 +52,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from tenure.analytics.messages import N_
+
 from ..exceptions import InputError
 
 #: The horizons ``"auto"`` chooses from, in days: numbers an owner reads at a glance.
@@ -119,20 +121,24 @@ class Horizon:
     def describe(self) -> str:
         """Return the horizon in words, for notes, reports and the CRM's pages."""
         if self.days is not None:
-            return f"no purchase within {self.days} days"
-        return (f"no purchase within {self.k:g} x the customer's typical gap between "
-                f"purchases ({self.min_days} to {self.max_days} days)")
+            return N_("no purchase within {days} days").format(days=self.days)
+        return N_("no purchase within {k} x the customer's typical gap between purchases "
+                  "({min_days} to {max_days} days)").format(
+                      k=f"{self.k:g}", min_days=self.min_days, max_days=self.max_days)
 
     def reasoning(self) -> str | None:
         """Return how ``"auto"`` chose the horizon, in a sentence (None when it did not)."""
         if self.shop_gap is None or self.days is None:
             return None
-        said = (f"Churn = {self.describe()}: about {SHOP_GAPS:g} x the shop's typical gap "
-                f"between purchases ({self.shop_gap:g} days, the median over repeat buyers)")
+        values = {"horizon": self.describe(), "gaps": f"{SHOP_GAPS:g}",
+                  "gap": f"{self.shop_gap:g}", "wanted": self.wanted_days}
         if self.wanted_days != self.days:
-            said += (f"; the rhythm asks for {self.wanted_days} days, but the history is "
-                     f"too short to learn and test that horizon")
-        return said + "."
+            return N_("Churn = {horizon}: about {gaps} x the shop's typical gap between "
+                      "purchases ({gap} days, the median over repeat buyers); the rhythm asks "
+                      "for {wanted} days, but the history is too short to learn and test that "
+                      "horizon.").format(**values)
+        return N_("Churn = {horizon}: about {gaps} x the shop's typical gap between purchases "
+                  "({gap} days, the median over repeat buyers).").format(**values)
 
 
 def readable_days(days: float) -> int:

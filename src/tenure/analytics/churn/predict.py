@@ -48,6 +48,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from tenure.analytics.messages import N_
+
 from ..exceptions import InputError
 from .calibration import PlattCalibrator
 from .features import FEATURES, check_window_days, compute_snapshots, shop_gap
@@ -355,9 +357,9 @@ _BASELINES = {"recency": _recency_score, "p_alive": _p_alive_score,
 
 
 #: The baselines in the words of a note.
-_BASELINE_WORDS = {"recency": "days since the last purchase",
-                   "p_alive": "MBG/NBD's P(alive)",
-                   "expected_purchases": "MBG/NBD's expected purchases"}
+_BASELINE_WORDS = {"recency": N_("days since the last purchase"),
+                   "p_alive": N_("MBG/NBD's P(alive)"),
+                   "expected_purchases": N_("MBG/NBD's expected purchases")}
 
 
 def _suspicions(metrics: pd.DataFrame) -> list[str]:
@@ -366,15 +368,17 @@ def _suspicions(metrics: pd.DataFrame) -> list[str]:
     n, rate = int(by.loc["model", "n"]), float(by.loc["model", "churn_rate"])
     churners, stayers = round(n * rate), n - round(n * rate)
     if min(churners, stayers) < MIN_TEST_CLASS:
-        notes.append(f"The test snapshot has {churners} churners and {stayers} stayers: "
-                     f"its metrics rest on few customers.")
+        notes.append(N_("The test snapshot has {churners} churners and {stayers} stayers: "
+                        "its metrics rest on few customers.").format(churners=churners,
+                                                                      stayers=stayers))
     for baseline, words in _BASELINE_WORDS.items():
         if not by.loc["model", "roc_auc"] > by.loc[baseline, "roc_auc"]:
-            notes.append(f"The churn model does not rank customers better than {words} "
-                         "alone on the test snapshot (ROC AUC "
-                         f"{by.loc['model', 'roc_auc']:.3f} against "
-                         f"{by.loc[baseline, 'roc_auc']:.3f}); its risks and reasons may "
-                         "mislead.")
+            notes.append(N_(
+                "The churn model does not rank customers better than {baseline} alone on the "
+                "test snapshot (ROC AUC {model_auc} against {baseline_auc}); its risks and "
+                "reasons may mislead.").format(
+                    baseline=words, model_auc=f"{by.loc['model', 'roc_auc']:.3f}",
+                    baseline_auc=f"{by.loc[baseline, 'roc_auc']:.3f}"))
     for note in notes:
         warnings.warn(note, ChurnWarning, stacklevel=3)
     return notes

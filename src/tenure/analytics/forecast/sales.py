@@ -30,6 +30,7 @@ CHOSEN_COLUMNS = ["by", "group", "measure", "model", "season_length", "mase"]
 FORECAST_COLUMNS = ["by", "group", "measure", "period", "model", "mean", "lo_80", "hi_80",
                     "lo_95", "hi_95"]
 _PERIOD_WORDS = {"day": N_("days"), "week": N_("weeks"), "month": N_("months")}
+_PERIOD_WORD = {"day": N_("day"), "week": N_("week"), "month": N_("month")}
 #: The dimensions a series is split by, as its notes name them.
 _DIMENSION_WORDS = (N_("segment"), N_("channel"), N_("store"), N_("manager"))
 
@@ -154,8 +155,10 @@ def sales_forecast(tx: Any, *, period: str = "month", h: int | None = None,
     partial_period = partial.iloc[0] if len(partial) else None
     notes = []
     if partial_period is not None:
-        notes.append(f"The {period} of {partial_period:%Y-%m-%d} is not over on {end}: it is "
-                     "left out of fitting and forecast whole.")
+        notes.append(N_("The {period} of {start} is not over on {end}: it is left out of "
+                        "fitting and forecast whole.").format(
+                            period=_PERIOD_WORD[period], start=f"{partial_period:%Y-%m-%d}",
+                            end=end))
     for (by_name, group), rows in complete.groupby(["by", "group"], sort=False):
         for measure in measures:
             run.series(by_name, group, measure, rows[measure].to_numpy(dtype=float),
