@@ -46,6 +46,7 @@ def shop(manager_user, admin_user):
 
 def test_it_finds_a_customer_and_shows_profile_and_orders(page, shop, manager_user):
     sign_in(page, manager_user.username)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Customers").click()
 
     expect(page).to_have_url(re.compile(r"/customers/$"))
     expect(page.get_by_role("heading", name="Customers", level=1)).to_be_visible()

@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.urls import include, path, register_converter
 
+from tenure.crm.insights import home
 from tenure.crm.lib.converters import IdConverter
 
 # Before the apps' maps are included: they use <id:pk> for database ids.
@@ -22,5 +23,5 @@ urlpatterns = [
     path("privacy/", include("tenure.crm.privacy.urls")),
     # The public survey answer page: short links that fit in an email, no sign-in.
     path("s/", include("tenure.crm.feedback.public_urls")),
-    path("", include("tenure.crm.accounts.home_urls")),
+    path("", home.home, name="home"),
 ]

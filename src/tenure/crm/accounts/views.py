@@ -154,8 +154,3 @@ def set_language(request):
         request.user.save(update_fields=["language"])
     return response
 
-
-@login_required
-def home(request):
-    """Send a signed-in user to their customer list."""
-    return redirect("customers:list")

@@ -19,9 +19,9 @@ class CustomerAccessTestCase(TenureTestCase):
             r = self.client.get(url)
             self.assertRedirects(r, f"/accounts/login/?next={url}", fetch_redirect_response=False)
 
-    def test_it_sends_home_to_the_customer_list(self):
+    def test_home_is_a_start_page_of_its_own(self):
         self.login(self.support)
-        self.assertRedirects(self.client.get("/"), "/customers/")
+        self.assertContains(self.client.get("/"), "<h1>Hello, sam</h1>", html=True)
 
     def test_it_shows_a_sales_manager_only_their_own_customers(self):
         self.login(self.manager)
