@@ -40,9 +40,9 @@ class HomeTestCase(TenureTestCase):
         self.assertContains(page, "Call Olena about the order")
         self.assertNotContains(page, "Call Ivan")
         self.assertContains(page, "Your customers")
-        self.assertContains(page, '<a href="/customers/%d/">Olena</a>' % self.olena.pk,
+        self.assertContains(page, f'<a href="/customers/{self.olena.pk}/">Olena</a>',
                             html=False)
-        self.assertNotContains(page, "/customers/%d/" % self.ivan.pk)
+        self.assertNotContains(page, f"/customers/{self.ivan.pk}/")
         self.assertNotContains(page, "Needs attention")  # the shop's state is not theirs
 
     def test_an_administrator_sees_what_needs_attention(self):
@@ -51,8 +51,8 @@ class HomeTestCase(TenureTestCase):
         page = self.client.get("/")
 
         self.assertContains(page, "Needs attention")
-        self.assertContains(page, "<b>1</b> <a href=\"/customers/\">customers without a manager</a>",
-                            html=False)
+        self.assertContains(
+            page, '<b>1</b> <a href="/customers/">customers without a manager</a>', html=False)
         self.assertContains(page, "The worker is not running")
         self.assertContains(page, "The insights have never been computed")
         WorkerProcess.start()
