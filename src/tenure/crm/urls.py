@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.urls import include, path, register_converter
 
-from tenure.crm.insights import home
+from tenure.crm import home
 from tenure.crm.lib.converters import IdConverter
 
 # Before the apps' maps are included: they use <id:pk> for database ids.

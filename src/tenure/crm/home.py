@@ -5,6 +5,8 @@ their customers most at risk; whoever runs the shop (the right to refresh the in
 sees the KPIs of the latest period and what needs attention: complaints past their SLA,
 customers without a manager, failed imports, a worker that is not running, insights not
 refreshed. Each part shows only when the user may see what it is about.
+
+It reads every app, so it stands above them all (the top layer of the apps' contract).
 """
 
 from __future__ import annotations
@@ -24,11 +26,10 @@ from tenure.crm.customers.models import Customer
 from tenure.crm.engagement.access import activities_for_user, complaints_for_user
 from tenure.crm.engagement.agenda import agenda_sections
 from tenure.crm.imports.models import ImportRun
+from tenure.crm.insights import dashboards
+from tenure.crm.insights.forms import AtRiskForm
+from tenure.crm.insights.models import CustomerSnapshot, InsightsRun
 from tenure.crm.jobs.models import WorkerProcess
-
-from . import dashboards
-from .forms import AtRiskForm
-from .models import CustomerSnapshot, InsightsRun
 
 AT_RISK_SHOWN = 5
 #: Insights older than this many days are worth a refresh.
@@ -52,7 +53,7 @@ def home(request):
         context.update(_shop(user))
     context["parts"] = sum(context[key] is not None for key in ("agenda", "portfolio",
                                                                "attention"))
-    return render(request, "insights/home.html", context)
+    return render(request, "home.html", context)
 
 
 def _portfolio(user) -> dict:
