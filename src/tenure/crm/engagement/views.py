@@ -7,21 +7,25 @@ works only their own customers' contacts and activities.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from tenure.crm.customers.access import get_customer_for_user
+from tenure.crm.lib import bounds
 
 from . import calendar_feed as ical
 from .access import activities_for_user, get_activity_for_user, require
-from .agenda import LATER_SHOWN, agenda_sections
-from .forms import ACTIVITY_ACTIONS, ActivityForm, InteractionForm
+from .agenda import LATER_ALL, LATER_SHOWN, agenda_sections, monday_of, week_of
+from .forms import ACTIVITY_ACTIONS, ActivityForm, InteractionForm, tomorrow_morning
 from .models import CalendarFeed
 
 
@@ -69,6 +73,10 @@ def activity_detail(request, pk: int):
     if posted and forms[action].is_valid():
         forms[action].save()
         messages.success(request, _done_message(action, activity))
+        # Done or moved from the agenda itself: back to the agenda, where it was.
+        back = request.POST.get("next", "")
+        if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+            return redirect(back)
         return redirect(activity)
     return render(request, "engagement/activity.html", {
         "activity": activity, "forms": forms, "action": action,
@@ -87,14 +95,30 @@ def _done_message(action: str, activity) -> str:
 
 @login_required
 def agenda(request):
-    """Show the user's planned activities: overdue, today, this week and later."""
+    """Show the user's planned activities: overdue, today, this week and later; or, with
+    ``view=week``, the week of ``week`` (any day of it, YYYY-MM-DD) day by day."""
     activities = activities_for_user(request.user).filter(assignee=request.user)
     feed = CalendarFeed.for_user(request.user)
-    sections = agenda_sections(activities)
+    context = {"feed_url": request.build_absolute_uri(feed.get_absolute_url()),
+               "reschedule_at": tomorrow_morning()}
+    if request.GET.get("view") == "week":
+        try:
+            day = bounds.parse_day(request.GET.get("week", "")) or timezone.localdate()
+        except ValueError:
+            return HttpResponseBadRequest(_("“week” is a day between %(earliest)s and "
+                                            "%(latest)s, written YYYY-MM-DD.") % {
+                "earliest": bounds.EARLIEST_DATE, "latest": bounds.LATEST_DATE})
+        monday = monday_of(day)
+        return render(request, "engagement/agenda_week.html", {
+            **context, "days": week_of(activities, monday), "monday": monday,
+            "previous": monday - timedelta(days=7), "next": monday + timedelta(days=7),
+            "today": timezone.localdate()})
+    later_shown = LATER_ALL if request.GET.get("later") == "all" else LATER_SHOWN
+    sections = agenda_sections(activities, later_shown=later_shown)
     return render(request, "engagement/agenda.html", {
-        "sections": sections, "later_shown": LATER_SHOWN,
+        **context, "sections": sections, "later_shown": later_shown,
+        "showing_all": later_shown == LATER_ALL,
         "planned": sum(len(section.activities) for section in sections),
-        "feed_url": request.build_absolute_uri(feed.get_absolute_url()),
     })
 
 

@@ -87,6 +87,18 @@ def parse_moment(text: str) -> datetime | None:
     return value if timezone.is_aware(value) else timezone.make_aware(value)
 
 
+def parse_day(text: str) -> date | None:
+    """Return an ISO day (YYYY-MM-DD) within the bounds, None for none, or raise ValueError
+    for text that is not one."""
+    if not text:
+        return None
+    value = date.fromisoformat(text) if len(text) == 10 else None
+    if value is None:
+        raise ValueError(text)
+    check_date(value)
+    return value
+
+
 class BoundedDateField(forms.DateField):
     """A date field that accepts only the dates within the bounds."""
 

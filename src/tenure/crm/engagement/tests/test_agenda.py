@@ -16,8 +16,9 @@ def at(day: int, hour: int) -> datetime:
     return datetime(2026, 3, day, hour, tzinfo=UTC)
 
 
-@time_machine.travel(NOW, tick=False)
-class AgendaTestCase(TenureTestCase):
+class AgendaData(TenureTestCase):
+    """Bob's activities around Wednesday 2026-03-04, and one of Carol's."""
+
     @classmethod
     def setUpTestData(cls):
         super().setUpTestData()
@@ -33,6 +34,10 @@ class AgendaTestCase(TenureTestCase):
                                 assignee=cls.manager, status="done")
         Activity.objects.create(customer=cid, subject="Carol's call", due_at=at(4, 11),
                                 assignee=cls.other_manager)
+
+
+@time_machine.travel(NOW, tick=False)
+class AgendaTestCase(AgendaData):
 
     def test_it_splits_the_users_planned_activities_by_when_they_are_due(self):
         self.login(self.manager)
@@ -90,3 +95,68 @@ class AgendaTestCase(TenureTestCase):
         self.assertEqual(sections["today"], [])
         self.assertEqual(sections["week"], ["This afternoon", "Friday"])
         self.assertEqual(sections["later"], ["Sunday night", "Next Monday"])
+
+
+@time_machine.travel(NOW, tick=False)
+class AgendaWeekAndInPlaceTestCase(AgendaData):
+    """The week view, done and moved in place, and the whole of "later"."""
+
+    def test_the_week_view_lays_the_week_out_day_by_day(self):
+        self.login(self.manager)
+        r = self.client.get(reverse("engagement:agenda"), {"view": "week"})
+        days = {d.day.isoformat(): [a.subject for a in d.activities] for d in r.context["days"]}
+        self.assertEqual(days, {
+            "2026-03-02": [], "2026-03-03": ["Missed"],
+            "2026-03-04": ["Earlier today", "This afternoon"], "2026-03-05": [],
+            "2026-03-06": ["Friday"], "2026-03-07": [], "2026-03-08": ["Sunday night"]})
+        later = self.client.get(reverse("engagement:agenda"), {"view": "week",
+                                                               "week": "2026-03-12"})
+        self.assertEqual([a.subject for d in later.context["days"] for a in d.activities],
+                         ["Next Monday"])
+        self.assertNotContains(r, "Carol&#x27;s call")
+
+    def test_a_week_that_is_not_a_day_is_a_400(self):
+        self.login(self.manager)
+        for week in ("2026-13-01", "yesterday", "0001-01-01", "9" * 40):
+            with self.subTest(week=week):
+                r = self.client.get(reverse("engagement:agenda"), {"view": "week", "week": week})
+                self.assertEqual(r.status_code, 400)
+
+    def test_done_and_moved_in_place_come_back_to_the_agenda(self):
+        self.login(self.manager)
+        friday = Activity.objects.get(subject="Friday")
+        back = "/engagement/agenda/?view=week"
+        r = self.client.post(friday.get_absolute_url(), {"action": "complete", "next": back})
+        self.assertRedirects(r, back, fetch_redirect_response=False)
+        friday.refresh_from_db()
+        self.assertEqual(friday.status, "done")
+
+        missed = Activity.objects.get(subject="Missed")
+        r = self.client.post(missed.get_absolute_url(), {
+            "action": "reschedule", "due_at": "2026-03-05T11:00", "next": "https://evil.example/"})
+        self.assertRedirects(r, missed.get_absolute_url(), fetch_redirect_response=False)
+        missed.refresh_from_db()
+        self.assertEqual(missed.due_at.date().isoformat(), "2026-03-05")
+
+    def test_someone_elses_activity_cannot_be_done_from_the_agenda(self):
+        self.login(self.manager)
+        carols = Activity.objects.get(subject="Carol's call")
+        r = self.client.post(carols.get_absolute_url(), {"action": "complete",
+                                                         "next": "/engagement/agenda/"})
+        self.assertIn(r.status_code, (403, 404))
+        carols.refresh_from_db()
+        self.assertEqual(carols.status, "planned")
+
+    def test_later_can_be_shown_whole(self):
+        ann = Customer.objects.get(name="Ann")
+        for n in range(55):
+            Activity.objects.create(customer=ann, subject=f"Far {n}", due_at=at(20, 9),
+                                    assignee=self.manager)
+        self.login(self.manager)
+        first = self.client.get(reverse("engagement:agenda"))
+        self.assertContains(first, "The first 50 are shown.")
+        self.assertContains(first, '<a href="?later=all#later">', html=False)
+        every = self.client.get(reverse("engagement:agenda"), {"later": "all"})
+        later = next(s for s in every.context["sections"] if s.key == "later")
+        self.assertEqual(len(later.activities), 56)
+        self.assertNotContains(every, "The first 50 are shown.")
