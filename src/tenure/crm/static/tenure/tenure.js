@@ -5,3 +5,13 @@ document.querySelectorAll("[data-submit-on-change]").forEach(function (field) {
 document.querySelectorAll("[data-select-on-click]").forEach(function (field) {
   field.addEventListener("click", function () { field.select(); });
 });
+// The phone's menu button: shown only when this script runs, so without it the menu stays open.
+document.querySelectorAll(".menu-toggle").forEach(function (button) {
+  var menu = document.getElementById(button.getAttribute("aria-controls"));
+  button.hidden = false;
+  button.addEventListener("click", function () {
+    var open = button.getAttribute("aria-expanded") !== "true";
+    button.setAttribute("aria-expanded", String(open));
+    menu.classList.toggle("open", open);
+  });
+});
