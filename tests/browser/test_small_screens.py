@@ -135,8 +135,6 @@ def check_every_page(page, username: str, pair) -> list[str]:
     for address in staff_pages(username, pair):
         response = page.goto(address)
         assert response.ok, f"{address} answered {response.status}"
-        if "/insights/" in address:  # the charts draw after the page has loaded
-            page.wait_for_load_state("networkidle")
         wrong += problems(page, address)
         expect(page.locator(".topbar .bell")).to_be_in_viewport()
     return wrong
