@@ -33,7 +33,8 @@ MEASURE = """() => {
     if (!ownText(el) || !el.checkVisibility()) return false;
     const box = el.getBoundingClientRect();
     return box.width > 0 && (box.left < -1 || box.right > width + 1) && !scrolls(el);
-  }).map(el => `${el.tagName.toLowerCase()}.${el.className}: ${el.textContent.trim().slice(0, 40)}`);
+  }).map(el => `${el.tagName.toLowerCase()}.${el.className}: `
+         + el.textContent.trim().slice(0, 40));
   return {scrollWidth: document.documentElement.scrollWidth, width, cut: cut.slice(0, 5)};
 }"""
 
