@@ -154,8 +154,9 @@ def check_the_menu(page) -> None:
     expect(nav.get_by_role("link", name="Customers")).to_be_visible()
     expect(page.get_by_role("button", name="Sign out")).to_be_in_viewport()
     assert problems(page, "the open menu") == []
-    button.click()
+    page.keyboard.press("Escape")
     expect(nav).to_be_hidden()
+    expect(button).to_be_focused()
 
 
 def sign_out(page) -> None:

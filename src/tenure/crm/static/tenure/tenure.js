@@ -6,12 +6,21 @@ document.querySelectorAll("[data-select-on-click]").forEach(function (field) {
   field.addEventListener("click", function () { field.select(); });
 });
 // The phone's menu button: shown only when this script runs, so without it the menu stays open.
+// Escape closes the menu and gives the focus back to the button, as a keyboard user expects.
 document.querySelectorAll(".menu-toggle").forEach(function (button) {
   var menu = document.getElementById(button.getAttribute("aria-controls"));
-  button.hidden = false;
-  button.addEventListener("click", function () {
-    var open = button.getAttribute("aria-expanded") !== "true";
+  function show(open) {
     button.setAttribute("aria-expanded", String(open));
     menu.classList.toggle("open", open);
+  }
+  button.hidden = false;
+  button.addEventListener("click", function () {
+    show(button.getAttribute("aria-expanded") !== "true");
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && button.getAttribute("aria-expanded") === "true") {
+      show(false);
+      button.focus();
+    }
   });
 });
