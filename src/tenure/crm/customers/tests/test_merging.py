@@ -286,6 +286,13 @@ class MergeHistoryPagesTestCase(TenureTestCase):
         self.assertContains(response, '<td class="num">1</td>', html=True)
         self.assertContains(response, f'action="{self.undo_url}"')
 
+    def test_it_lists_a_merge_made_by_the_duplicates_command(self):
+        # `tenure duplicates --merge` records no user: the page says so instead of failing.
+        CustomerMerge.objects.filter(pk=self.merge.pk).update(merged_by=None)
+        self.login(self.admin)
+        response = self.client.get(reverse("duplicates:history"))
+        self.assertContains(response, "<td>—</td>", html=True)
+
     def test_it_shows_no_undo_form_to_a_marketer(self):
         self.login(self.marketer)
         response = self.client.get(reverse("duplicates:history"))
