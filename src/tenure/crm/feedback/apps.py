@@ -9,6 +9,8 @@ class FeedbackConfig(AppConfig):
 
     def ready(self):
         # customers stands below this app: it shows our events once we hand it their source.
+        from .bulk import register_actions
         from .timeline import register_sources
 
         register_sources()
+        register_actions()

@@ -36,7 +36,12 @@ EMAIL_TEMPLATE = "survey"
 
 
 class SurveyNotSent(Exception):
-    """A survey may not be sent to a customer now; the message says why, to the user."""
+    """A survey may not be sent to a customer now; the message says why, to the user, and
+    ``code`` in one word (``no_email``, ``no_consent``, ``recent``, ``inactive``...)."""
+
+    def __init__(self, message: str, code: str = "other"):
+        super().__init__(message)
+        self.code = code
 
 
 def queue_due_surveys(now: datetime | None = None) -> JobReport:
@@ -72,7 +77,7 @@ def send_survey_now(survey: Survey, customer: Customer, by, now: datetime | None
     except IntegrityError:
         # The same survey sent to the same customer in the same second: a double click.
         raise SurveyNotSent(_("This survey was just sent to %(customer)s.")
-                            % {"customer": customer}) from None
+                            % {"customer": customer}, "recent") from None
     return invitation
 
 
@@ -85,16 +90,17 @@ def _check_may_ask(survey: Survey, customer: Customer, now: datetime) -> None:
     if not survey.is_active:
         raise SurveyNotSent(_("The survey “%(survey)s” is not active.") % names)
     if not customer.email:
-        raise SurveyNotSent(_("%(customer)s has no email address.") % names)
+        raise SurveyNotSent(_("%(customer)s has no email address.") % names, "no_email")
     if not customer.consent_email:
-        raise SurveyNotSent(_("%(customer)s does not agree to receive emails.") % names)
+        raise SurveyNotSent(_("%(customer)s does not agree to receive emails.") % names,
+                            "no_consent")
     last = _recent_invitations(survey, now).filter(customer=customer).first()
     if last is not None:
         raise SurveyNotSent(
             _("%(customer)s was asked a survey on %(date)s; a customer is asked at most once "
               "in %(days)s days.") % {**names, "days": survey.min_interval_days,
-                                      "date": date_format(timezone.localdate(last.created_at))}
-        )
+                                      "date": date_format(timezone.localdate(last.created_at))},
+            "recent")
 
 
 def _recent_invitations(survey: Survey, now: datetime) -> QuerySet:
