@@ -24,7 +24,15 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import Channel, ConsentChange, Customer, CustomerAlias, CustomerMerge, Tag
+from .models import (
+    Channel,
+    ConsentChange,
+    Customer,
+    CustomerAlias,
+    CustomerMerge,
+    Tag,
+    refresh_search_columns,
+)
 
 # Profile fields that a merge fills on the kept customer when they are blank there.
 # The external id is not among them: it names the removed record in its source system.
@@ -237,7 +245,8 @@ def _save_serialized(data: dict) -> Customer:
     obj.m2m_data["tags"] = list(
         Tag.objects.filter(pk__in=obj.m2m_data.get("tags", [])).values_list("pk", flat=True)
     )
-    obj.save()
+    obj.save()  # a raw save, which skips Customer.save(): fold the restored fields here
+    refresh_search_columns([obj.object.pk])
     return obj.object
 
 

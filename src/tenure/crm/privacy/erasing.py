@@ -53,6 +53,8 @@ TOKEN_PREFIX = "erased-"
 PROFILE = {
     "name": "", "email": "", "phone": "", "birth_date": None, "gender": "", "city": "",
     "notes": "", "language": "", "referred_by": None,
+    # What search folded from the fields above.
+    "search_text": "", "phone_digits": "",
 }
 # The same fields as a merge snapshot stores them.
 SNAPSHOT_BLANK = {**PROFILE, "external_id": ""}

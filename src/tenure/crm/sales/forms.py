@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tenure.crm.lib import bounds
 from tenure.crm.lib.days import start_of_day
+from tenure.crm.lib.search import text_q
 
 from .models import OrderStatus
 
@@ -41,7 +42,8 @@ class OrderFilterForm(forms.Form):
         data = self.cleaned_data
         if data["q"]:
             text = data["q"].strip()
-            orders = orders.filter(Q(external_id=text) | Q(customer__name__icontains=text))
+            # The customer's folded name, email, city and notes, as the customer list searches.
+            orders = orders.filter(Q(external_id=text) | text_q("customer__search_text", text))
         for field, lookup in self.EXACT.items():
             if data[field]:
                 orders = orders.filter(**{lookup: data[field]})
