@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .models import (
+    SEARCH_COLUMNS,
     Channel,
     ConsentChange,
     Customer,
@@ -56,8 +57,15 @@ class _ExactEncoder(DjangoJSONEncoder):
 
 
 def _serialize(customer: Customer) -> dict:
-    """Return ``customer`` as the JSON serializer writes it (fields, tags and pk)."""
-    return json.loads(serializers.serialize("json", [customer], cls=_ExactEncoder))[0]
+    """Return ``customer`` as the JSON serializer writes it (fields, tags and pk).
+
+    The search columns are left out: they are folded again from the fields when the
+    snapshot is saved back, and a snapshot keeps no second copy of who the person is.
+    """
+    data = json.loads(serializers.serialize("json", [customer], cls=_ExactEncoder))[0]
+    for name in SEARCH_COLUMNS:
+        data["fields"].pop(name, None)
+    return data
 
 
 def _deserialize(data: dict):
