@@ -171,7 +171,7 @@ def search_q(text: str) -> Q:
     if phone := search_phone(text):
         condition |= Q(phone=phone)
     if digits := phone_digits_of(text):
-        condition |= Q(phone_digits__contains=digits)
+        condition |= Q(phone_digits__substring=digits)
     return condition
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from urllib.parse import urlencode
 
 from django.urls import reverse
@@ -22,12 +23,12 @@ from tenure.crm.sales.access import orders_for_user
 
 from .access import customers_for_user
 from .forms import search_q
+from .models import Customer
 from .templatetags.tenure_format import money
 
 LIMIT = 20
-# The orders section looks for orders of this many of the matching customers: a query
-# that matches thousands of people is narrowed on the full order list, not here.
-ORDER_CUSTOMERS = 100
+# Orders and complaints are looked for among this many matching customers.
+MATCHED_CUSTOMERS = 100
 # The order of the sections on the page; a section registered but not named here comes last.
 ORDER = ("customers", "orders", "complaints")
 
@@ -39,18 +40,36 @@ class Hit:
     url: str
 
 
+class Query:
+    """What a user searches for, with the customers it finds, read once for every section."""
+
+    def __init__(self, user, text: str):
+        self.user, self.text = user, text.strip()
+
+    @cached_property
+    def customer_ids(self) -> list[int]:
+        """Return the first matching customers the user may see, by name.
+
+        The sections of orders and complaints look for those of these customers: a
+        query that matches thousands of people is narrowed on the full lists instead.
+        """
+        customers = customers_for_user(self.user).filter(search_q(self.text))
+        return list(customers.order_by("name", "id").values_list("pk", flat=True)
+                    [:MATCHED_CUSTOMERS])
+
+
 @dataclass(frozen=True)
 class Section:
     """One kind of thing the search finds.
 
-    ``find(user, query, limit)`` returns up to ``limit`` hits ``user`` may see;
-    ``list_url(query)`` the full list filtered by the query, when there is one.
+    ``find(query, limit)`` returns up to ``limit`` hits the query's user may see;
+    ``list_url(text)`` the full list filtered by the text, when there is one.
     """
 
     key: str
     label: object
     permission: str
-    find: Callable[..., list[Hit]]
+    find: Callable[[Query, int], list[Hit]]
     list_url: Callable[[str], str] | None = None
 
 
@@ -79,41 +98,36 @@ def sections_for_user(user) -> list[Section]:
     return [section for section in SECTIONS.values() if user.has_perm(section.permission)]
 
 
-def search(user, query: str, limit: int = LIMIT) -> list[Found]:
-    """Return what ``query`` finds in each section ``user`` may search."""
-    found = []
+def search(user, text: str, limit: int = LIMIT) -> list[Found]:
+    """Return what ``text`` finds in each section ``user`` may search."""
+    query, found = Query(user, text), []
     for section in sections_for_user(user):
-        hits = section.find(user, query, limit + 1)  # one more tells whether there are more
-        url = section.list_url(query) if section.list_url else ""
+        hits = section.find(query, limit + 1)  # one more tells whether there are more
+        url = section.list_url(query.text) if section.list_url else ""
         found.append(Found(section, hits[:limit], len(hits) > limit, url))
     return found
 
 
-def with_query(url_name: str, query: str) -> str:
-    """Return the page ``url_name`` with ``?q=query``."""
-    return f"{reverse(url_name)}?{urlencode({'q': query})}"
+def with_query(url_name: str, text: str) -> str:
+    """Return the page ``url_name`` with ``?q=text``."""
+    return f"{reverse(url_name)}?{urlencode({'q': text})}"
 
 
-def matching_customers(user, query: str):
-    """Return the customers ``user`` may see that ``query`` finds, by name."""
-    return customers_for_user(user).filter(search_q(query)).order_by("name", "id")
-
-
-def _customers(user, query: str, limit: int) -> list[Hit]:
+def _customers(query: Query, limit: int) -> list[Hit]:
+    ids = query.customer_ids[:limit]
+    by_id = Customer.objects.in_bulk(ids)
     return [Hit(str(customer), " · ".join(filter(None, [
         customer.email, customer.phone, customer.city])), customer.get_absolute_url())
-        for customer in matching_customers(user, query)[:limit]]
+        for customer in (by_id[pk] for pk in ids)]
 
 
-def _orders(user, query: str, limit: int) -> list[Hit]:
-    visible = orders_for_user(user).select_related("customer")
-    customers = list(matching_customers(user, query).values_list("pk", flat=True)
-                     [:ORDER_CUSTOMERS])
+def _orders(query: Query, limit: int) -> list[Hit]:
+    visible = orders_for_user(query.user).select_related("customer")
     # Two queries, each through its own index (external id; customer, -ordered_at),
     # rather than one OR that would walk every order by time.
-    orders = {order.pk: order for order in visible.filter(external_id=query.strip())[:limit]}
-    orders.update((order.pk, order) for order in visible.filter(customer__in=customers)
-                  .order_by("-ordered_at", "-id")[:limit])
+    orders = {order.pk: order for order in visible.filter(external_id=query.text)[:limit]}
+    orders.update((order.pk, order) for order in visible.filter(
+        customer__in=query.customer_ids).order_by("-ordered_at", "-id")[:limit])
     newest = sorted(orders.values(), key=lambda o: (o.ordered_at, o.pk), reverse=True)
     return [Hit(_("Order %(number)s") % {"number": order.external_id}, " · ".join([
         str(order.customer), date_format(localtime(order.ordered_at), "SHORT_DATE_FORMAT"),
