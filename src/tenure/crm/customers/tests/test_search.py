@@ -136,11 +136,16 @@ class CustomerSearchTestCase(TenureTestCase):
         self.assertEqual(self.found("евсеев"), ["Евсеев Пётр"])
         self.assertEqual(self.found("evseev@"), ["Евсеев Пётр"])
 
-    def test_an_erasure_empties_the_columns(self):
+    def test_an_erasure_empties_the_columns_and_those_of_notes_that_named_the_person(self):
+        self.jose.notes = "Recommended by evseev@example.com"
+        self.jose.save()
+        self.assertEqual(self.found("evseev@"), ["José García", "Евсеев Пётр"])
         erase(self.evseev, by=self.admin)
         self.assertEqual(columns_of(self.evseev), ("", ""))
+        self.assertEqual(columns_of(self.jose), folded(self.jose))
         self.assertEqual(self.found("евсеев"), [])
         self.assertEqual(self.found("9744"), [])
+        self.assertEqual(self.found("evseev@"), [])
 
     def test_the_migration_fills_the_columns_of_existing_rows(self):
         Customer.objects.update(search_text="", phone_digits="")
