@@ -14,7 +14,7 @@ from tenure.crm.accounts.models import Role, User
 from tenure.crm.lib import bounds
 from tenure.crm.lib.days import start_of_day
 from tenure.crm.lib.phone import InvalidPhone, normalize_phone, search_phone
-from tenure.crm.lib.search import phone_digits_of, text_q, words
+from tenure.crm.lib.search import Rare, phone_digits_of, text_q, words
 
 from . import segments
 from .models import Channel, ConsentSource, Customer, Tag
@@ -156,7 +156,7 @@ class CustomerFilterForm(forms.Form):
         return snapshots
 
 
-def search_q(text: str) -> Q:
+def search_q(text: str) -> Rare:
     """Return the condition matching ``text`` in name, email, city, notes, phone or external id.
 
     Words are matched case- and accent-folded ("евсеев" finds "Евсеев", "jose" finds
@@ -171,8 +171,8 @@ def search_q(text: str) -> Q:
     if phone := search_phone(text):
         condition |= Q(phone=phone)
     if digits := phone_digits_of(text):
-        condition |= Q(phone_digits__substring=digits)
-    return condition
+        condition |= Q(phone_digits__contains=digits)
+    return Rare(condition)
 
 
 # Any one of these tells a customer apart from the others.

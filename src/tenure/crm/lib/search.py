@@ -13,8 +13,7 @@ import re
 import unicodedata
 
 from django.db import models
-from django.db.models import Q
-from django.db.models.lookups import Contains
+from django.db.models import Func, Q
 
 # Combining marks to drop after NFKD ("é" -> "e", "ё" -> "е"), except the breve of
 # "й" and "ў" and the diaeresis of "ї": those are letters of their own in Ukrainian,
@@ -63,30 +62,28 @@ def phone_digits_of(query: str) -> str:
     return found if len(found) >= PHONE_DIGITS_MIN else ""
 
 
-@models.CharField.register_lookup
-@models.TextField.register_lookup
-class Substring(Contains):
-    """``field__substring=text``: a folded column contains ``text``, as typed.
+class Rare(Func):
+    """A condition few rows meet, said so to SQLite's planner (``likelihood``).
 
-    On SQLite the condition is marked rare (``likelihood``). Without it the planner
-    walks the name index to return the list in order and reads every row to find
-    the few that match; a scan of the table and a sort of the matches is several
-    times faster. PostgreSQL serves the LIKE from the column's trigram index.
+    Without it SQLite walks the name index to return a list in order and reads
+    every row to find the few that match a LIKE; a scan of the table and a sort of
+    the matches is several times faster. Other databases get the condition as it is
+    (PostgreSQL serves the LIKE from the column's trigram index).
     """
 
-    lookup_name = "substring"
+    output_field = models.BooleanField()
 
-    def get_rhs_op(self, connection, rhs):
-        return connection.operators["contains"] % rhs
+    def as_sql(self, compiler, connection, **extra):
+        return compiler.compile(self.source_expressions[0])
 
-    def as_sqlite(self, compiler, connection):
-        sql, params = super().as_sql(compiler, connection)
-        return f"likelihood({sql}, 0.01)", params
+    def as_sqlite(self, compiler, connection, **extra):
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"likelihood({sql}, 0.01)", params  # SQLite wants a constant here
 
 
 def text_q(field: str, query: str) -> Q:
     """Return the condition that the folded ``field`` contains every word of ``query``."""
     condition = Q()
     for word in words(query):
-        condition &= Q(**{f"{field}__substring": word})
+        condition &= Q(**{f"{field}__contains": word})
     return condition

@@ -46,7 +46,7 @@ class OrderFilterForm(forms.Form):
             # customer list searches them.
             condition = Q(external_id=text) | text_q("customer__search_text", text)
             if digits := phone_digits_of(text):
-                condition |= Q(customer__phone_digits__substring=digits)
+                condition |= Q(customer__phone_digits__contains=digits)
             orders = orders.filter(condition)
         for field, lookup in self.EXACT.items():
             if data[field]:
