@@ -31,7 +31,7 @@ def test_the_top_bar_search_finds_a_customer_by_a_lower_case_fragment(
     page.set_viewport_size({"width": width, "height": 800})
     sign_in(page, "petro")
     page.goto("/customers/")
-    box = page.get_by_role("searchbox", name="Search customers, orders and complaints")
+    box = page.get_by_role("searchbox", name="Find customers, orders and complaints")
     box.fill("евсеев")
     box.press("Enter")
     page.wait_for_url("**/search/?q=*")
