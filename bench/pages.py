@@ -17,6 +17,7 @@ import sys
 import time
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from urllib.parse import quote
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tenure.crm.settings")
 os.environ.setdefault("TENURE_ALLOWED_HOSTS", "testserver")
@@ -27,6 +28,14 @@ SURNAMES = ["Kovalenko", "Shevchenko", "Bondarenko", "Tkachenko", "Kravchenko", 
             "Melnyk", "Smith", "Ivanova", "Petrov", "Moroz", "Lysenko", "Rudenko", "Savchenko"]
 FIRST = ["Olena", "Ivan", "Maria", "Taras", "Anna", "Petro", "Iryna", "John", "Oksana", "Dmytro"]
 CITIES = ["Kyiv", "Lviv", "Odesa", "Kharkiv", "Dnipro", "Zaporizhzhia", "Vinnytsia", "Poltava"]
+# Every other customer is written in Cyrillic, as many shops' customers are.
+SURNAMES_CYRILLIC = ["Коваленко", "Шевченко", "Бондаренко", "Ткаченко", "Кравченко", "Олійник",
+                     "Мельник", "Євсеєв", "Іванова", "Петров", "Мороз", "Лисенко", "Руденко",
+                     "Савченко"]
+FIRST_CYRILLIC = ["Олена", "Іван", "Марія", "Тарас", "Анна", "Петро", "Ірина", "Юрій", "Оксана",
+                  "Дмитро"]
+CITIES_CYRILLIC = ["Київ", "Львів", "Одеса", "Харків", "Дніпро", "Запоріжжя", "Вінниця",
+                   "Полтава"]
 
 
 def main() -> int:
@@ -103,6 +112,22 @@ def _when(moment: datetime, vendor: str):
     return moment.strftime("%Y-%m-%d %H:%M:%S") if vendor == "sqlite" else moment
 
 
+def _customer(i: int, rng: random.Random, managers: list[int]) -> tuple:
+    """Return the ``i``-th customer's row, its search columns folded as save() folds them."""
+    from tenure.crm.customers.models import search_columns
+
+    cyrillic = i % 2
+    first, surnames, cities = ((FIRST_CYRILLIC, SURNAMES_CYRILLIC, CITIES_CYRILLIC) if cyrillic
+                               else (FIRST, SURNAMES, CITIES))
+    name, email = f"{rng.choice(first)} {rng.choice(surnames)}", f"customer{i}@example.com"
+    phone, city = f"+38067{i:07d}", rng.choice(cities)
+    return ("bench", f"C{i:06d}", name, email, phone, city,
+            # Three managers share 60 % of the customers; the rest have none.
+            managers[i % 3] if i % 5 < 3 else None,
+            (START + timedelta(days=rng.randrange(730))).date(),
+            *search_columns(name, email, city, "", phone))
+
+
 def load(customers: int, orders: int, rng: random.Random) -> dict:
     """Load the users, customers, orders (one line each) and some returns."""
     from django.contrib.auth.models import Group
@@ -129,13 +154,8 @@ def load(customers: int, orders: int, rng: random.Random) -> dict:
 
     with transaction.atomic():
         _insert(Customer, ["source", "external_id", "name", "email", "phone", "city",
-                           "manager_id", "acquired_on"], (
-            ("bench", f"C{i:06d}", f"{rng.choice(FIRST)} {rng.choice(SURNAMES)}",
-             f"customer{i}@example.com", f"+38067{i:07d}", rng.choice(CITIES),
-             # Three managers share 60 % of the customers; the rest have none.
-             managers[i % 3] if i % 5 < 3 else None,
-             (START + timedelta(days=rng.randrange(730))).date())
-            for i in range(1, customers + 1)))
+                           "manager_id", "acquired_on", "search_text", "phone_digits"], (
+            _customer(i, rng, managers) for i in range(1, customers + 1)))
     customer_ids = _ids(Customer)
 
     # Most customers buy a few times, a few buy very often: Pareto weights with a finite
@@ -230,8 +250,35 @@ def measure(requests: int, rng: random.Random) -> dict:
         "customer list, sorted by revenue": _stats(
             [_time(admin, "/customers/?sort=-revenue", "customers") for _ in range(5)]),
     }
+    queries = _search_queries(len(everyone), rng, max(requests // 5, 30))
+    for name, url in (("customer search, customer list", "/customers/?q="),
+                      ("customer search, top-bar search page", "/search/?q=")):
+        timings[name] = _stats([_time(admin, f"{url}{quote(q)}", 'role="search"')
+                                for q in queries])
     timings["busiest customer orders"] = busiest.orders_count
     return timings
+
+
+def _search_queries(customers: int, rng: random.Random, n: int) -> list[str]:
+    """Return ``n`` searches people type: a lower-case Cyrillic fragment, the last digits
+    or a local fragment of a phone, a fragment of an email."""
+    def cyrillic():
+        surname = rng.choice(SURNAMES_CYRILLIC).lower()
+        start = rng.randrange(len(surname) - 4)
+        return surname[start:start + 4 + rng.randrange(2)]
+
+    def last_digits():
+        return f"{rng.randint(1, customers):07d}"[-4:]
+
+    def local_phone():
+        digits = f"{rng.randint(1, customers):07d}"
+        return f"067 {digits[:3]}-{digits[3:]}"
+
+    def email():
+        return f"customer{rng.randint(1, customers)}"[:-1]
+
+    kinds = [cyrillic, last_digits, local_phone, email]
+    return [kinds[i % len(kinds)]() for i in range(n)]
 
 
 if __name__ == "__main__":

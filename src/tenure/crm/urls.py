@@ -14,6 +14,7 @@ urlpatterns = [
     path("accounts/", include("tenure.crm.accounts.urls")),
     path("customers/duplicates/", include("tenure.crm.customers.merge_urls")),
     path("customers/", include("tenure.crm.customers.urls")),
+    path("search/", include("tenure.crm.customers.search_urls")),
     path("sales/", include("tenure.crm.sales.urls")),
     path("import/", include("tenure.crm.imports.urls")),
     path("insights/", include("tenure.crm.insights.urls")),

@@ -13,7 +13,8 @@ from django.utils.translation import gettext_lazy as _
 from tenure.crm.accounts.models import Role, User
 from tenure.crm.lib import bounds
 from tenure.crm.lib.days import start_of_day
-from tenure.crm.lib.phone import InvalidPhone, normalize_phone, search_digits, search_phone
+from tenure.crm.lib.phone import InvalidPhone, normalize_phone, search_phone
+from tenure.crm.lib.search import Rare, phone_digits_of, text_q, words
 
 from . import segments
 from .models import Channel, ConsentSource, Customer, Tag
@@ -155,19 +156,23 @@ class CustomerFilterForm(forms.Form):
         return snapshots
 
 
-def search_q(text: str) -> Q:
-    """Return the condition matching ``text`` in name, email, phone or external id.
+def search_q(text: str) -> Rare:
+    """Return the condition matching ``text`` in name, email, city, notes, phone or external id.
 
-    A phone is compared in E.164, so "(044) 123-45-67" finds "+380441234567", and a
-    partly typed number ("067 123") finds the numbers that contain its digits.
+    Words are matched case- and accent-folded ("евсеев" finds "Евсеев", "jose" finds
+    "José"), each anywhere in those fields. A phone-like text finds the numbers that
+    contain its digits ("252-9744", the last four digits), and its E.164 form the
+    number stored as typed before numbers were checked.
     """
     text = text.strip()
-    condition = Q(name__icontains=text) | Q(email__icontains=text) | Q(external_id=text)
+    condition = Q(external_id=text)
+    if words(text):
+        condition |= text_q("search_text", text)
     if phone := search_phone(text):
         condition |= Q(phone=phone)
-    if digits := search_digits(text):
-        condition |= Q(phone__contains=digits)
-    return condition
+    if digits := phone_digits_of(text):
+        condition |= Q(phone_digits__contains=digits)
+    return Rare(condition)
 
 
 # Any one of these tells a customer apart from the others.

@@ -24,7 +24,16 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import Channel, ConsentChange, Customer, CustomerAlias, CustomerMerge, Tag
+from .models import (
+    SEARCH_COLUMNS,
+    Channel,
+    ConsentChange,
+    Customer,
+    CustomerAlias,
+    CustomerMerge,
+    Tag,
+    refresh_search_columns,
+)
 
 # Profile fields that a merge fills on the kept customer when they are blank there.
 # The external id is not among them: it names the removed record in its source system.
@@ -48,8 +57,15 @@ class _ExactEncoder(DjangoJSONEncoder):
 
 
 def _serialize(customer: Customer) -> dict:
-    """Return ``customer`` as the JSON serializer writes it (fields, tags and pk)."""
-    return json.loads(serializers.serialize("json", [customer], cls=_ExactEncoder))[0]
+    """Return ``customer`` as the JSON serializer writes it (fields, tags and pk).
+
+    The search columns are left out: they are folded again from the fields when the
+    snapshot is saved back, and a snapshot keeps no second copy of who the person is.
+    """
+    data = json.loads(serializers.serialize("json", [customer], cls=_ExactEncoder))[0]
+    for name in SEARCH_COLUMNS:
+        data["fields"].pop(name, None)
+    return data
 
 
 def _deserialize(data: dict):
@@ -237,7 +253,8 @@ def _save_serialized(data: dict) -> Customer:
     obj.m2m_data["tags"] = list(
         Tag.objects.filter(pk__in=obj.m2m_data.get("tags", [])).values_list("pk", flat=True)
     )
-    obj.save()
+    obj.save()  # a raw save, which skips Customer.save(): fold the restored fields here
+    refresh_search_columns([obj.object.pk])
     return obj.object
 
 

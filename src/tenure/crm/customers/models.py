@@ -13,6 +13,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from tenure.crm.lib import bulk
+from tenure.crm.lib.search import digits, fold
 from tenure.crm.sales.models import Order, OrderStatus, Return
 
 
@@ -122,6 +124,37 @@ def _order_stat_expressions() -> dict:
     }
 
 
+# The fields folded into ``Customer.search_text``, and the one whose digits are searched.
+SEARCHED_FIELDS = ("name", "email", "city", "notes")
+SEARCH_SOURCES = (*SEARCHED_FIELDS, "phone")
+SEARCH_COLUMNS = ("search_text", "phone_digits")
+
+
+def search_columns(name: str, email: str, city: str, notes: str, phone: str) -> tuple[str, str]:
+    """Return a customer's ``search_text`` and ``phone_digits`` from the fields they fold.
+
+    Each field is folded on its own line, so no search word matches across two fields.
+    """
+    text = "\n".join(fold(value or "") for value in (name, email, city, notes))
+    return text, digits(phone or "")
+
+
+def refresh_search_columns(pks) -> None:
+    """Recompute the search columns of customers ``pks`` after a write that skipped ``save()``.
+
+    Reads and writes in chunks, and rewrites only the rows whose columns changed.
+    """
+    pks = sorted(set(pks))
+    for start in range(0, len(pks), bulk.IN_CHUNK):
+        rows = Customer.objects.filter(pk__in=pks[start:start + bulk.IN_CHUNK]).order_by()
+        changed = []
+        for pk, *values in rows.values_list("pk", *SEARCH_SOURCES, *SEARCH_COLUMNS):
+            columns = search_columns(*values[:len(SEARCH_SOURCES)])
+            if columns != tuple(values[len(SEARCH_SOURCES):]):
+                changed.append((*columns, pk))
+        bulk.update(Customer, SEARCH_COLUMNS, changed)
+
+
 class CustomerQuerySet(models.QuerySet):
     def with_order_stats(self, *names: str) -> CustomerQuerySet:
         """Annotate purchase figures: orders_count, revenue (net of returns), first and
@@ -177,6 +210,10 @@ class Customer(models.Model):
         _("language"), max_length=8, blank=True, choices=settings.LANGUAGES,
         help_text=_("The language of the messages the customer receives; the shop's when empty."),
     )
+    # Kept by save() and by every bulk writer (``refresh_search_columns``); see lib/search.py.
+    search_text = models.TextField(_("search text"), blank=True, editable=False)
+    phone_digits = models.CharField(_("phone digits"), max_length=20, blank=True,
+                                    editable=False)
     consent_email = models.BooleanField(_("email consent"), default=False)
     consent_sms = models.BooleanField(_("SMS consent"), default=False)
     consent_messenger = models.BooleanField(_("messenger consent"), default=False)
@@ -212,6 +249,14 @@ class Customer(models.Model):
 
     def __str__(self) -> str:
         return self.name or self.email or self.phone or f"#{self.external_id or self.pk}"
+
+    def save(self, *args, **kwargs):
+        self.search_text, self.phone_digits = search_columns(
+            *(getattr(self, name) for name in SEARCH_SOURCES))
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and set(update_fields) & set(SEARCH_SOURCES):
+            kwargs["update_fields"] = {*update_fields, *SEARCH_COLUMNS}
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("customers:detail", args=[self.pk])

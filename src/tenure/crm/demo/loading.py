@@ -6,7 +6,14 @@ import numpy as np
 from django.utils import translation
 
 from tenure.crm.catalog.models import Category, Product
-from tenure.crm.customers.models import STANDARD_WORDING, ConsentChange, Customer, Purpose, Tag
+from tenure.crm.customers.models import (
+    STANDARD_WORDING,
+    ConsentChange,
+    Customer,
+    Purpose,
+    Tag,
+    search_columns,
+)
 from tenure.crm.lib.bulk import reset_sequences
 from tenure.crm.lib.money import default_currency
 from tenure.crm.sales.models import Order, OrderLine, Return, ReturnLine
@@ -88,9 +95,21 @@ def load_customers(shop: Shop, clock: Clock, first: dict, managers: list, progre
         "language": values(np.array(LANGUAGES)[profiles.locale]),
         **{f"consent_{name}": values(current[:, c]) for c, name in enumerate(consents.CHANNELS)},
         "created_at": joined, "updated_at": joined,
+        "search_text": _searched(shop, 0), "phone_digits": _searched(shop, 1),
     }, len(people.joined), progress)
     load_consents(shop, clock, first, progress)
     load_tags(shop, first, progress)
+
+
+def _searched(shop: Shop, column: int):
+    """Return the column of ``search_columns`` (0 the text, 1 the digits), as save() fills it."""
+    people, profiles = shop.customers, shop.customers.profiles
+
+    def make(part: slice) -> list[str]:
+        fields = (profiles.name, profiles.email, profiles.city, people.notes, profiles.phone)
+        return [search_columns(*row)[column]
+                for row in zip(*(values(f)(part) for f in fields), strict=True)]
+    return make
 
 
 def load_consents(shop: Shop, clock: Clock, first: dict, progress) -> None:

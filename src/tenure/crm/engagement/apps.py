@@ -10,7 +10,9 @@ class EngagementConfig(AppConfig):
     def ready(self):
         # customers stands below this app: it shows our events once we hand it their source.
         from .bulk import register_actions
+        from .searching import register_search
         from .timeline import register_sources
 
         register_sources()
+        register_search()
         register_actions()

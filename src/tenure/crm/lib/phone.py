@@ -12,16 +12,10 @@ again has its row rejected with the reason; search still finds them as typed.
 
 from __future__ import annotations
 
-import re
-
 import phonenumbers
 from django.conf import settings
 from django.utils.translation import gettext as _
 from phonenumbers import NumberParseException, ValidationResult
-
-# Search compares digits only from this many on, so "12" does not match half the shop.
-SEARCH_DIGITS = 5
-_SEARCHABLE = re.compile(r"^\+?[\d\s().\-/]+$")
 
 
 class InvalidPhone(ValueError):
@@ -56,19 +50,6 @@ def search_phone(text: str, region: str | None = None) -> str:
     if not phonenumbers.is_possible_number(number):
         return ""
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-
-
-def search_digits(text: str) -> str:
-    """Return the digits of a partly typed number ("067 12" -> "6712"), or "" if it is not one.
-
-    A local trunk prefix "0" is dropped, since stored numbers are international.
-    """
-    text = text.strip()
-    if not _SEARCHABLE.match(text):
-        return ""
-    digits = re.sub(r"\D", "", text)
-    digits = digits if text.startswith("+") else digits.lstrip("0")
-    return digits if len(digits) >= SEARCH_DIGITS else ""
 
 
 def _parse(raw: str, region: str) -> phonenumbers.PhoneNumber:

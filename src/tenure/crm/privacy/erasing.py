@@ -30,12 +30,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tenure.crm.customers.models import (
+    SEARCH_COLUMNS,
     Channel,
     ConsentChange,
     ConsentSource,
     Customer,
     CustomerAlias,
     CustomerMerge,
+    refresh_search_columns,
 )
 from tenure.crm.engagement.models import Activity, Complaint, ComplaintEvent, Interaction
 from tenure.crm.feedback.models import Answer, Invitation
@@ -53,6 +55,8 @@ TOKEN_PREFIX = "erased-"
 PROFILE = {
     "name": "", "email": "", "phone": "", "birth_date": None, "gender": "", "city": "",
     "notes": "", "language": "", "referred_by": None,
+    # What search folded from the fields above.
+    "search_text": "", "phone_digits": "",
 }
 # The same fields as a merge snapshot stores them.
 SNAPSHOT_BLANK = {**PROFILE, "external_id": ""}
@@ -63,7 +67,9 @@ SWEEP_SKIPPED_MODELS = {"accounts.user", "sessions.session", "contenttypes.conte
                         "auth.permission", "auth.group", "privacy.erasure"}
 # Another customer's own name, phone and id are theirs, not a mention of this person.
 SWEEP_SKIPPED_FIELDS = {("customers.customer", "name"), ("customers.customer", "phone"),
-                        ("customers.customer", "external_id")}
+                        ("customers.customer", "external_id"),
+                        # Folded from the other fields: refolded after they are swept.
+                        *(("customers.customer", name) for name in SEARCH_COLUMNS)}
 
 @dataclass
 class Person:
@@ -248,7 +254,10 @@ def sweep(identifiers: Identifiers) -> int:
             continue
         fields = [f for f in model._meta.concrete_fields if _sweepable(model, f)]
         if fields:
-            changed += _sweep_model(model, fields, terms, pattern)
+            pks = _sweep_model(model, fields, terms, pattern)
+            if model is Customer:
+                refresh_search_columns(pks)  # the notes swept must not stay searchable
+            changed += len(pks)
     return changed
 
 
@@ -260,7 +269,8 @@ def _sweepable(model, field) -> bool:
     return isinstance(field, models.CharField | models.TextField | models.JSONField)
 
 
-def _sweep_model(model, fields, terms: list[str], pattern) -> int:
+def _sweep_model(model, fields, terms: list[str], pattern) -> list[int]:
+    """Replace the mentions in ``fields`` of ``model``'s rows; return the changed rows' ids."""
     rows = model._base_manager.all()
     condition = Q()
     for f in fields:
@@ -273,7 +283,7 @@ def _sweep_model(model, fields, terms: list[str], pattern) -> int:
             searched += [_json_escaped(t) for t in terms if _json_escaped(t) != t]
         for term in searched:
             condition |= Q(**{f"{lookup}__icontains": term})
-    changed = 0
+    changed = []
     names = [f.name for f in fields]
     # Read them all first: SQLite cannot update a table while a read of it is open.
     for row in list(rows.filter(condition).values("pk", *names)):
@@ -287,7 +297,7 @@ def _sweep_model(model, fields, terms: list[str], pattern) -> int:
                 updates[f.name] = new
         if updates:
             model._base_manager.filter(pk=row["pk"]).update(**updates)
-            changed += 1
+            changed.append(row["pk"])
     return changed
 
 

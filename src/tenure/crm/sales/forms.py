@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tenure.crm.lib import bounds
 from tenure.crm.lib.days import start_of_day
+from tenure.crm.lib.search import phone_digits_of, text_q
 
 from .models import OrderStatus
 
@@ -41,7 +42,12 @@ class OrderFilterForm(forms.Form):
         data = self.cleaned_data
         if data["q"]:
             text = data["q"].strip()
-            orders = orders.filter(Q(external_id=text) | Q(customer__name__icontains=text))
+            # The customer's folded name, email, city, notes and phone digits, as the
+            # customer list searches them.
+            condition = Q(external_id=text) | text_q("customer__search_text", text)
+            if digits := phone_digits_of(text):
+                condition |= Q(customer__phone_digits__contains=digits)
+            orders = orders.filter(condition)
         for field, lookup in self.EXACT.items():
             if data[field]:
                 orders = orders.filter(**{lookup: data[field]})

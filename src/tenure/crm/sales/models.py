@@ -85,6 +85,9 @@ class Order(models.Model):
                 name="order_customer_stats_idx",
             ),
             models.Index(fields=["-ordered_at"], name="order_time_idx"),
+            # Search finds an order by its number in any source: the unique index leads
+            # with source.
+            models.Index(fields=["external_id"], name="order_external_id_idx"),
             models.Index(fields=["status", "-ordered_at"], name="order_status_idx"),
         ]
 

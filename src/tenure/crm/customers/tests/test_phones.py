@@ -8,7 +8,8 @@ from django.test import override_settings
 
 from tenure.crm.customers.forms import search_q
 from tenure.crm.customers.models import Customer
-from tenure.crm.lib.phone import InvalidPhone, normalize_phone, search_digits, search_phone
+from tenure.crm.lib.phone import InvalidPhone, normalize_phone, search_phone
+from tenure.crm.lib.search import phone_digits_of
 from tenure.crm.testing import TenureTestCase
 
 HOW = "write the number with its country code after a +, for example +380 50 123 4567"
@@ -59,7 +60,7 @@ class PhoneTestCase(TenureTestCase):
                 self.assertTrue(number == "" or phonenumbers.is_valid_number(
                     phonenumbers.parse(number)), number)
             search_phone(text)
-            search_digits(text)
+            phone_digits_of(text)
             search_q(text)
 
 

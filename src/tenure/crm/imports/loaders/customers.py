@@ -27,12 +27,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from tenure.crm.customers.models import (
+    SEARCH_COLUMNS,
+    SEARCH_SOURCES,
     Channel,
     ConsentChange,
     ConsentSource,
     Customer,
     Purpose,
     Tag,
+    refresh_search_columns,
+    search_columns,
 )
 from tenure.crm.lib import bulk
 
@@ -238,8 +242,9 @@ def _write(records: dict, fields: list[str], extras: dict, found: _Found,
          for ext, (pk, values, state) in existing.items()},
     )
     consent_fields = sorted({n for e in extras.values() for n in e if n in CONSENTS})
-    bulk.insert(Customer, ["source", "external_id", *fields, *consent_fields], [
-        (ctx.source, ext, *records[ext], *(extras[ext].get(n, False) for n in consent_fields))
+    bulk.insert(Customer, ["source", "external_id", *fields, *consent_fields, *SEARCH_COLUMNS], [
+        (ctx.source, ext, *records[ext], *(extras[ext].get(n, False) for n in consent_fields),
+         *_search_columns(fields, records[ext]))
         for ext in changes.new
     ], ctx.advance)
     now = timezone.now()
@@ -247,6 +252,9 @@ def _write(records: dict, fields: list[str], extras: dict, found: _Found,
         (*records[ext], *(extras[ext].get(n, existing[ext][2][n]) for n in consent_fields),
          now, existing[ext][0]) for ext in changes.changed
     ], ctx.advance)
+    if set(fields) & set(SEARCH_SOURCES):
+        # The file may give some of the searched fields: fold them with the stored others.
+        refresh_search_columns(existing[ext][0] for ext in changes.changed)
     found.matcher.remember({ext: found.matches[ext] for ext in records if ext in found.matches})
     pks = {**found.referred, **CustomerMatcher(ctx.source).own,
            **{ext: pk for ext, (pk, _values, _state) in existing.items()}}
@@ -255,6 +263,12 @@ def _write(records: dict, fields: list[str], extras: dict, found: _Found,
     _write_tags(touched, extras, pks, existing)
     _write_consent_history(touched, extras, pks, existing, ctx)
     return Counts(len(changes.new), len(changes.changed), len(changes.same))
+
+
+def _search_columns(fields: list[str], values: tuple) -> tuple[str, str]:
+    """Return a new customer's search columns; the fields the file lacks are blank."""
+    given = dict(zip(fields, values, strict=True))
+    return search_columns(*(given.get(name) or "" for name in SEARCH_SOURCES))
 
 
 def _compared(extras: dict, found: _Found) -> dict:

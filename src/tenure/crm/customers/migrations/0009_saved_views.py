@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('customers', '0007_consent_source_erasure'),
+        ('customers', '0008_search_columns'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -1,0 +1,30 @@
+"""Complaints in the top bar's search: by their text, their external id and their customer."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+from django.utils.text import Truncator
+from django.utils.translation import gettext_lazy
+
+from tenure.crm.customers.searching import Hit, Query, Section
+from tenure.crm.customers.searching import register as register_section
+
+from .access import complaints_for_user
+
+
+def _complaints(query: Query, limit: int) -> list[Hit]:
+    # The text is matched as typed, case-folded by the database: on SQLite for Latin
+    # letters only (customer fields are folded in Python, see lib/search.py).
+    found = complaints_for_user(query.user).filter(
+        Q(description__icontains=query.text) | Q(external_id=query.text)
+        | Q(customer__in=query.customer_ids)
+    ).select_related("customer").order_by("-opened_at", "-id")[:limit]
+    return [Hit(str(complaint), " · ".join([
+        complaint.get_status_display(), Truncator(complaint.description).chars(120)]),
+        complaint.get_absolute_url()) for complaint in found]
+
+
+def register_search() -> None:
+    """Add complaints to the top bar's search."""
+    register_section(Section("complaints", gettext_lazy("Complaints"),
+                             "engagement.view_complaint", _complaints))
