@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from tenure.crm.lib.money import currency_field, money_field
+from tenure.crm.lib.money import CENT, currency_field, money_field
 
 
 class OrderStatus(models.TextChoices):
@@ -103,6 +103,20 @@ class Order(models.Model):
     def counts_as_purchase(self) -> bool:
         return self.status != OrderStatus.CANCELLED
 
+    @staticmethod
+    def totals_of(lines) -> tuple[Decimal, Decimal, Decimal | None]:
+        """Return the total, discount and cost of lines given as (quantity, price, discount,
+        cost): the total paid is the sum of quantity x price - discount, rounded to cents
+        once; the cost is None unless some line knows its cost."""
+        total = discount = Decimal("0")
+        costs = []
+        for quantity, price, line_discount, cost in lines:
+            total += quantity * price - line_discount
+            discount += line_discount
+            if cost is not None:
+                costs.append(cost)
+        return total.quantize(CENT), discount, (sum(costs, Decimal("0")) if costs else None)
+
     def returned_amount(self) -> Decimal:
         return self.returns.aggregate(s=Sum("amount"))["s"] or Decimal("0")
 
@@ -141,7 +155,7 @@ class OrderLine(models.Model):
 
     @property
     def amount(self) -> Decimal:
-        return (self.quantity * self.price - self.discount).quantize(Decimal("0.01"))
+        return (self.quantity * self.price - self.discount).quantize(CENT)
 
 
 class Return(models.Model):
