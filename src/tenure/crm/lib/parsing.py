@@ -121,9 +121,10 @@ class ParsedField(forms.CharField):
     bounds' ``min`` and ``max`` so the browser's picker keeps to them too.
     """
 
-    def __init__(self, parser, **kwargs):
+    def __init__(self, parser, *, limit: int | None = 100, **kwargs):
         self.parser = parser
-        kwargs.setdefault("max_length", 100)  # no parser reads more; a paste of a book is refused
+        # No value these parsers read is longer; a pasted page is refused before parsing.
+        self.limit = limit
         super().__init__(**kwargs)
 
     def to_python(self, value):
@@ -131,6 +132,8 @@ class ParsedField(forms.CharField):
         if text in self.empty_values:
             return None
         try:
+            if self.limit and len(text) > self.limit:
+                raise ValueError(_("longer than %(limit)d characters") % {"limit": self.limit})
             return self.parser(text)
         except ValueError as exc:
             raise ValidationError(capfirst(str(exc)), code="invalid") from None
@@ -144,7 +147,6 @@ class ParsedField(forms.CharField):
 
     def widget_attrs(self, widget):
         attrs = super().widget_attrs(widget)
-        attrs.pop("maxlength", None)
         kind = getattr(widget, "input_type", "")
         earliest, latest = bounds.EARLIEST_DATE.isoformat(), bounds.LATEST_DATE.isoformat()
         if kind == "date":

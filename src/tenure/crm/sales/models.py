@@ -6,9 +6,10 @@ original order; it reduces revenue but is not an order (DESIGN.md).
 
 from __future__ import annotations
 
+import uuid
 from decimal import Decimal
 
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Case, Count, DecimalField, OuterRef, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.urls import reverse
@@ -116,6 +117,21 @@ class Order(models.Model):
             if cost is not None:
                 costs.append(cost)
         return total.quantize(CENT), discount, (sum(costs, Decimal("0")) if costs else None)
+
+    @transaction.atomic
+    def save_with_lines(self, lines: list[OrderLine]) -> None:
+        """Save the order with ``lines`` (replacing the lines it had), numbered in order, its
+        total, discount and cost derived from them (``totals_of``), all or nothing."""
+        self.total, self.discount, self.cost = self.totals_of(
+            (line.quantity, line.price, line.discount, line.cost) for line in lines)
+        if not self.external_id:
+            # Unique without a round trip; a person who wants a number types it.
+            self.external_id = uuid.uuid4().hex[:12].upper()
+        self.save()
+        self.lines.all().delete()
+        for number, line in enumerate(lines, 1):
+            line.pk, line.order, line.line_no = None, self, number
+        OrderLine.objects.bulk_create(lines)
 
     def returned_amount(self) -> Decimal:
         return self.returns.aggregate(s=Sum("amount"))["s"] or Decimal("0")
