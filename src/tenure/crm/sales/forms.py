@@ -94,6 +94,9 @@ class OrderForm(forms.ModelForm):
         return number
 
 
+SKU_LENGTH = Product._meta.get_field("sku").max_length
+
+
 class SkuField(forms.CharField):
     """A product of the catalogue named by its SKU, as a file names it."""
 
@@ -101,7 +104,8 @@ class SkuField(forms.CharField):
         sku = super().to_python(value)
         if sku in self.empty_values:
             return None
-        product = Product.objects.filter(sku=sku).first()
+        # The SKU's own length (a validator would measure the product found).
+        product = None if len(sku) > SKU_LENGTH else Product.objects.filter(sku=sku).first()
         if product is None:
             raise forms.ValidationError(capfirst(gettext("unknown product")), code="unknown")
         return product
@@ -116,7 +120,7 @@ class OrderLineForm(forms.ModelForm):
     """One line: a product, a quantity above zero, its unit price (the catalogue's when left
     empty) and a discount, read by the importer's rules."""
 
-    product = SkuField(label=_("Product (SKU)"), max_length=64,
+    product = SkuField(label=_("Product (SKU)"),
                        widget=forms.TextInput(attrs={"list": "products"}))
     quantity = ParsedField(parse_quantity, label=_("Quantity"),
                            widget=forms.TextInput(attrs={"inputmode": "decimal"}))
