@@ -5,8 +5,7 @@ from __future__ import annotations
 from django.utils.text import capfirst
 
 from tenure.crm.customers.models import Customer
-from tenure.crm.imports.parsing import parse_date
-from tenure.crm.lib.parsing import parse_email
+from tenure.crm.lib.parsing import parse_date, parse_email
 from tenure.crm.lib.phone import InvalidPhone, normalize_phone
 from tenure.crm.testing import TenureTestCase
 
