@@ -101,7 +101,9 @@ def _order_form(request, order: Order):
     initial = {} if order.pk else {"ordered_at": timezone.now()}
     form = OrderForm(data, instance=order, initial=initial)
     lines = LineFormSet(data, instance=order, prefix="lines")
-    if data is not None and not adding_line and form.is_valid() and lines.is_valid():
+    # Both checked, so the header's errors and the lines' show together.
+    valid = all([form.is_valid(), lines.is_valid()]) if data is not None else False
+    if valid and not adding_line:
         is_new = order.pk is None
         form.instance.save_with_lines(lines.kept_lines())
         messages.success(request, _("Order %(number)s was saved.") % {

@@ -249,3 +249,13 @@ class OrderEditTestCase(OrderPageTestCase):
         self.theirs.refresh_from_db()
         self.assertEqual(self.theirs.total, Decimal("1"))
         self.assertEqual(self.edit(self.admin, order=self.theirs).status_code, 302)
+
+
+class OrderErrorsTogetherTestCase(OrderPageTestCase):
+    def test_it_shows_the_headers_and_the_lines_errors_at_once(self):
+        self.login(self.manager)
+        data = self.data(currency="dollars", lines=[
+            {"product": "NOPE", "quantity": "1", "price": "1", "discount": ""}])
+        r = self.client.post(f"/sales/orders/new/?customer={self.olena.pk}", data)
+        self.assertIn("currency", r.context["form"].errors)
+        self.assertEqual(r.context["lines"].forms[0].errors["product"], ["Unknown product"])
