@@ -57,7 +57,7 @@ def customer_for_user(user, pk: str | int | None):
 def find_customers(user, text: str) -> list:
     """Return the first customers ``user`` may see whose name, email or phone holds ``text``."""
     text = text.strip()
-    if not text:
+    if not text or "\x00" in text:  # PostgreSQL refuses a NUL byte in a query
         return []
     condition = Q(name__icontains=text) | Q(email__icontains=text) | Q(phone__contains=text)
     return list(customers_for_user(user).filter(condition).order_by("name", "pk")[:PICKED])

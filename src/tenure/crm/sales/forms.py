@@ -6,6 +6,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django import forms
+from django.core.validators import ProhibitNullCharactersValidator
 from django.db.models import Q
 from django.utils.text import capfirst
 from django.utils.translation import gettext
@@ -104,7 +105,9 @@ class SkuField(forms.CharField):
         sku = super().to_python(value)
         if sku in self.empty_values:
             return None
-        # The SKU's own length (a validator would measure the product found).
+        # Checked before the look-up (validators would see the product found): PostgreSQL
+        # refuses a NUL byte in a query.
+        ProhibitNullCharactersValidator()(sku)
         product = None if len(sku) > SKU_LENGTH else Product.objects.filter(sku=sku).first()
         if product is None:
             raise forms.ValidationError(capfirst(gettext("unknown product")), code="unknown")

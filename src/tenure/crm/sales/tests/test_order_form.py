@@ -259,3 +259,11 @@ class OrderErrorsTogetherTestCase(OrderPageTestCase):
         r = self.client.post(f"/sales/orders/new/?customer={self.olena.pk}", data)
         self.assertIn("currency", r.context["form"].errors)
         self.assertEqual(r.context["lines"].forms[0].errors["product"], ["Unknown product"])
+
+    def test_a_nul_byte_is_refused_not_sent_to_the_database(self):
+        self.login(self.manager)
+        r = self.client.post(f"/sales/orders/new/?customer={self.olena.pk}", self.data(lines=[
+            {"product": "a\x00b", "quantity": "1", "price": "1", "discount": ""}]))
+        self.assertEqual(r.context["lines"].forms[0].errors["product"],
+                         ["Null characters are not allowed."])
+        self.assertEqual(self.client.get("/sales/orders/new/?q=a%00b").status_code, 200)
