@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import Lower, Trim
 from django.utils.translation import gettext_lazy as _
 
@@ -112,3 +112,19 @@ def _shared(keys: dict[int, dict[str, str]], first: int, second: int) -> list[tu
 def count_possible_duplicates(customers: QuerySet | None = None) -> int:
     """Return the number of pairs of possible duplicates among ``customers``."""
     return len(possible_duplicates(customers))
+
+
+def sharing_contacts(email: str, phone: str) -> QuerySet:
+    """Return the customers who already have ``email`` (any case) or ``phone``, oldest first.
+
+    Asked before a customer is added, so one person is not entered twice. Phones are
+    compared as stored (E.164); emails without case, as ``possible_duplicates`` does.
+    """
+    condition = Q()
+    if email.strip():
+        condition |= Q(email__iexact=email.strip())
+    if phone:
+        condition |= Q(phone=phone)
+    if not condition:
+        return Customer.objects.none()
+    return Customer.objects.filter(condition).order_by("pk")

@@ -13,10 +13,11 @@ from django.utils.translation import gettext_lazy as _
 from tenure.crm.accounts.models import Role, User
 from tenure.crm.lib import bounds
 from tenure.crm.lib.days import start_of_day
+from tenure.crm.lib.parsing import ParsedField, parse_date, parse_email
 from tenure.crm.lib.phone import InvalidPhone, normalize_phone, search_phone
 from tenure.crm.lib.search import Rare, phone_digits_of, text_q, words
 
-from . import segments
+from . import duplicates, segments
 from .models import Channel, ConsentSource, Customer, Tag
 
 # sort key -> (annotation it needs or None, ordering)
@@ -180,12 +181,22 @@ IDENTIFYING = ("name", "email", "phone")
 
 
 class CustomerForm(forms.ModelForm):
-    """The customer's profile, manager, tags and notes."""
+    """The customer's profile, manager, tags and notes.
+
+    The email, phone and dates are read by the importer's rules (``lib.parsing``,
+    ``lib.phone``), so the form refuses what a file refuses, with the same reason.
+    """
 
     manager = ManagerChoiceField(
         queryset=User.objects.none(), required=False, label=_("Manager"),
         empty_label=_("Nobody"),
     )
+    email = ParsedField(parse_email, required=False, label=_("Email"), limit=None,
+                        widget=forms.EmailInput)
+    birth_date = ParsedField(parse_date, required=False, label=_("Birth date"),
+                             widget=forms.DateInput(attrs={"type": "date"}))
+    acquired_on = ParsedField(parse_date, required=False, label=_("Acquired on"),
+                              widget=forms.DateInput(attrs={"type": "date"}))
 
     class Meta:
         model = Customer
@@ -193,13 +204,8 @@ class CustomerForm(forms.ModelForm):
             "name", "email", "phone", "birth_date", "gender", "city",
             "acquisition_channel", "acquired_on", "manager", "tags", "language", "notes",
         ]
-        field_classes = {
-            "birth_date": bounds.BoundedDateField, "acquired_on": bounds.BoundedDateField,
-            "tags": bounds.BoundedModelMultipleChoiceField,
-        }
+        field_classes = {"tags": bounds.BoundedModelMultipleChoiceField}
         widgets = {
-            "birth_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-            "acquired_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "tags": forms.CheckboxSelectMultiple,
             "notes": forms.Textarea(attrs={"rows": 4}),
         }
@@ -239,6 +245,9 @@ class CustomerForm(forms.ModelForm):
     def _identifying_errors(self) -> bool:
         """Return whether an identifying field already has its own error."""
         return any(name in self.errors for name in IDENTIFYING)
+
+    def clean_email(self) -> str:
+        return self.cleaned_data["email"] or ""
 
     def clean_phone(self) -> str:
         text = self.cleaned_data["phone"]
@@ -299,3 +308,28 @@ class ConsentForm(forms.Form):
             for channel in Channel
         ]
         return sum(change is not None for change in changes)
+
+
+class NewCustomerForm(CustomerForm):
+    """A new customer's profile: the edit form's rules, and a stop when the email or the
+    phone already belongs to a customer, until the user confirms it is someone else."""
+
+    DUPLICATES_SHOWN = 5
+
+    def __init__(self, *args, user: User, confirmed: bool = False, **kwargs):
+        super().__init__(*args, user=user, **kwargs)
+        self.confirmed = confirmed
+        self.duplicates: list[Customer] = []
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        same = duplicates.sharing_contacts(data.get("email") or "", data.get("phone") or "")
+        self.duplicates = list(same[:self.DUPLICATES_SHOWN])
+        if self.duplicates and not self.confirmed:
+            raise forms.ValidationError(
+                _("This email or phone already belongs to a customer. Open them instead, or "
+                  "create the new customer anyway if they are someone else."),
+                code="duplicate")
+        return data

@@ -19,7 +19,14 @@ from tenure.crm.sales.models import Order
 
 from . import bulk, exporting, saved_views, timeline
 from .access import customers_for_user, get_customer_for_user
-from .forms import SORTS, ConsentForm, CustomerFilterForm, CustomerForm
+from .forms import (
+    SORTS,
+    ConsentForm,
+    CustomerFilterForm,
+    CustomerForm,
+    NewCustomerForm,
+    manager_choices,
+)
 from .models import Channel, Customer, SavedView
 
 PAGE_SIZE = 50
@@ -166,6 +173,35 @@ def customer_edit(request, pk: int):
     # A submission missing the form's fields did not come from this page.
     status = 400 if form.is_bound and form.omitted_fields() else 200
     return _edit_page(request, customer, form=form, status=status)
+
+
+@login_required
+def customer_new(request):
+    """Add a customer, assigned to the sales manager who adds them unless told otherwise."""
+    user = request.user
+    if not (user.has_perm("customers.add_customer") and user.has_perm("customers.view_customer")):
+        raise PermissionDenied
+    # A sales manager's form has no manager field: whom they add is theirs.
+    customer = Customer(manager=user if user.sees_only_own_customers else None)
+    data = request.POST if request.method == "POST" else None
+    form = NewCustomerForm(data, instance=customer, user=user,
+                           confirmed=bool(request.POST.get("confirm_duplicates")),
+                           initial=_manager_initial(user))
+    if data is not None and form.is_valid():
+        customer = form.save()
+        messages.success(request, _("The customer was created."))
+        return redirect(customer)
+    visible = set(customers_for_user(user).filter(
+        pk__in=[c.pk for c in form.duplicates]).values_list("pk", flat=True))
+    return render(request, "customers/new.html", {
+        "form": form,
+        "duplicates": [(c, c.pk in visible) for c in form.duplicates],
+    }, status=400 if form.is_bound and form.omitted_fields() else 200)
+
+
+def _manager_initial(user) -> dict:
+    """Return the form's first manager: the user, when they are a sales manager."""
+    return {"manager": user.pk} if manager_choices().filter(pk=user.pk).exists() else {}
 
 
 def _edit_page(request, customer: Customer, *, form=None, consent_form=None, status=200):

@@ -2,31 +2,26 @@
 
 Each parser takes stripped, non-empty text. Files repeat the same few values a
 lot (dates, prices, statuses), so ``rows.Rows`` calls a parser once per distinct
-value of a column, not once per row.
+value of a column, not once per row. The numbers, dates and currencies are read by
+``lib.parsing``, which the CRM's forms share, so a form refuses what a file refuses.
 """
 
 from __future__ import annotations
 
-import re
-from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tenure.analytics.dates import parse_time
 from tenure.crm.customers.models import Gender
-from tenure.crm.lib import bounds
+from tenure.crm.lib.parsing import CENT as CENT
+from tenure.crm.lib.parsing import MONEY_LIMIT as MONEY_LIMIT
+from tenure.crm.lib.parsing import parse_currency as parse_currency
+from tenure.crm.lib.parsing import parse_date as parse_date
+from tenure.crm.lib.parsing import parse_datetime as parse_datetime
+from tenure.crm.lib.parsing import parse_decimal
+from tenure.crm.lib.parsing import parse_money as parse_money
+from tenure.crm.lib.parsing import parse_quantity as parse_quantity
 from tenure.crm.sales.models import OrderStatus
 
 from .mapping import normalize_header
-
-CENT = Decimal("0.01")
-MILLI = Decimal("0.001")
-MONEY_LIMIT = bounds.MONEY_LIMIT
-QUANTITY_LIMIT = Decimal("1e9")
-# Thousands separators shops write: spaces, no-break spaces, thin spaces, apostrophes.
-_GROUPING = re.compile(r"[\s\u00a0\u2009\u202f'’]")
 
 _TRUE = {"yes", "y", "1", "true", "t", "on", "да", "д", "так", "+", "x", "✓"}
 _FALSE = {"no", "n", "0", "false", "f", "off", "нет", "н", "ні", "-"}
@@ -75,75 +70,12 @@ _STATUS_INDEX = _index(_STATUSES)
 _TYPE_INDEX = _index({"return": _RETURN_WORDS, "sale": _SALE_WORDS})
 
 
-def parse_decimal(text: str) -> Decimal:
-    """Return "1 234,50", "1,234.50" or "1.234,50" as Decimal("1234.50")."""
-    plain = _GROUPING.sub("", text)
-    if "," in plain and "." in plain:
-        # The separator written last is the decimal one.
-        grouping = "," if plain.rfind(".") > plain.rfind(",") else "."
-        plain = plain.replace(grouping, "")
-    plain = plain.replace(",", ".")
-    try:
-        value = Decimal(plain)
-    except InvalidOperation:
-        raise ValueError(_("not a number")) from None
-    if not value.is_finite():
-        raise ValueError(_("not a number"))
-    return value
-
-
-def parse_money(text: str) -> Decimal:
-    """Return an amount of money rounded to cents."""
-    return _rounded(parse_decimal(text), CENT, MONEY_LIMIT, _("amount too large"))
-
-
-def parse_quantity(text: str) -> Decimal:
-    """Return a quantity with up to three decimals (kilograms, metres)."""
-    return _rounded(parse_decimal(text), MILLI, QUANTITY_LIMIT, _("quantity too large"))
-
-
-def _rounded(value: Decimal, step: Decimal, limit: Decimal, too_large: str) -> Decimal:
-    # Checked before rounding too: "1e30" has more digits than Decimal's precision rounds.
-    if abs(value) >= limit or abs(value := value.quantize(step, ROUND_HALF_UP)) >= limit:
-        raise ValueError(too_large)
-    return value
-
-
 def parse_positive_int(text: str) -> int:
     """Return a whole number above zero."""
     value = parse_decimal(text)
     if value <= 0 or value > 2**31 or value != value.to_integral_value():
         raise ValueError(_("not a whole number above zero"))
     return int(value)
-
-
-def parse_datetime(text: str) -> datetime:
-    """Return an aware datetime; a date or a naive time is read in the configured time zone.
-
-    The grammar is the analytics library's (``tenure.analytics.dates``), so a file
-    ``tenure analyze`` reads, ``tenure import`` reads too: ISO 8601 with or without offset,
-    "05.03.2024" or "05/03/2024" with an optional " 14:30[:15]", "2024.03.05" and "20240305";
-    from 1900 to 2100 (``lib.bounds``), as a date outside them is a placeholder or a typing
-    mistake.
-    """
-    value = _time(text)
-    if timezone.is_naive(value):
-        value = timezone.make_aware(value)
-    return value
-
-
-def parse_date(text: str) -> date:
-    """Return a calendar date in any of the formats ``parse_datetime`` reads."""
-    return _time(text).date()
-
-
-def _time(text: str) -> datetime:
-    value = parse_time(text)
-    if value is None:
-        raise ValueError(_("not a date"))
-    # Before the time zone: 0001-01-01 in UTC+2 is a day Python cannot hold.
-    bounds.check_date(value)
-    return value
 
 
 def parse_bool(text: str) -> bool:
@@ -194,14 +126,6 @@ def parse_choice(groups: dict[str, tuple[str, ...]], error):
             raise ValueError(str(error)) from None
 
     return parse
-
-
-def parse_currency(text: str) -> str:
-    """Return an ISO 4217 code such as "UAH"."""
-    code = text.upper()
-    if not re.fullmatch(r"[A-Z]{3}", code):
-        raise ValueError(_("not a currency code"))
-    return code
 
 
 def parse_text(limit: int):

@@ -6,16 +6,17 @@ original order; it reduces revenue but is not an order (DESIGN.md).
 
 from __future__ import annotations
 
+import uuid
 from decimal import Decimal
 
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Case, Count, DecimalField, OuterRef, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from tenure.crm.lib.money import currency_field, money_field
+from tenure.crm.lib.money import CENT, currency_field, money_field
 
 
 class OrderStatus(models.TextChoices):
@@ -106,6 +107,35 @@ class Order(models.Model):
     def counts_as_purchase(self) -> bool:
         return self.status != OrderStatus.CANCELLED
 
+    @staticmethod
+    def totals_of(lines) -> tuple[Decimal, Decimal, Decimal | None]:
+        """Return the total, discount and cost of lines given as (quantity, price, discount,
+        cost): the total paid is the sum of quantity x price - discount, rounded to cents
+        once; the cost is None unless some line knows its cost."""
+        total = discount = Decimal("0")
+        costs = []
+        for quantity, price, line_discount, cost in lines:
+            total += quantity * price - line_discount
+            discount += line_discount
+            if cost is not None:
+                costs.append(cost)
+        return total.quantize(CENT), discount, (sum(costs, Decimal("0")) if costs else None)
+
+    @transaction.atomic
+    def save_with_lines(self, lines: list[OrderLine]) -> None:
+        """Save the order with ``lines`` (replacing the lines it had), numbered in order, its
+        total, discount and cost derived from them (``totals_of``), all or nothing."""
+        self.total, self.discount, self.cost = self.totals_of(
+            (line.quantity, line.price, line.discount, line.cost) for line in lines)
+        if not self.external_id:
+            # Unique without a round trip; a person who wants a number types it.
+            self.external_id = uuid.uuid4().hex[:12].upper()
+        self.save()
+        self.lines.all().delete()
+        for number, line in enumerate(lines, 1):
+            line.pk, line.order, line.line_no = None, self, number
+        OrderLine.objects.bulk_create(lines)
+
     def returned_amount(self) -> Decimal:
         return self.returns.aggregate(s=Sum("amount"))["s"] or Decimal("0")
 
@@ -144,7 +174,7 @@ class OrderLine(models.Model):
 
     @property
     def amount(self) -> Decimal:
-        return (self.quantity * self.price - self.discount).quantize(Decimal("0.01"))
+        return (self.quantity * self.price - self.discount).quantize(CENT)
 
 
 class Return(models.Model):

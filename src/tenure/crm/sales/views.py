@@ -1,18 +1,27 @@
-"""Pages of the orders: the list and one order with its lines and returns."""
+"""Pages of the orders: the list, one order with its lines and returns, and the order form."""
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from tenure.crm.catalog.models import Product
 from tenure.crm.lib import exports
 
 from . import exporting
-from .access import orders_for_user
-from .forms import OrderFilterForm
+from .access import customer_for_user, find_customers, orders_for_user
+from .forms import LineFormSet, OrderFilterForm, OrderForm
 from .models import Order
+
+# The catalogue offered to pick from as the SKU is typed; a longer one is typed whole.
+PRODUCTS_OFFERED = 2000
 
 PAGE_SIZE = 50
 
@@ -67,3 +76,60 @@ def order_detail(request, pk: int):
     return render(request, "sales/order.html", {
         "order": order, "lines": list(lines), "returns": list(returns),
     })
+
+
+@login_required
+def order_new(request):
+    """Write a new order of the customer named by ``?customer=``; without one, find them."""
+    if not request.user.has_perm("sales.add_order"):
+        raise PermissionDenied
+    if not request.GET.get("customer"):
+        query = request.GET.get("q", "")
+        return render(request, "sales/pick_customer.html", {
+            "q": query, "found": find_customers(request.user, query[:100])})
+    customer = customer_for_user(request.user, request.GET["customer"])
+    order = Order(customer=customer, source="manual", currency=settings.TENURE_CURRENCY)
+    return _order_form(request, order)
+
+
+@login_required
+def order_edit(request, pk: int):
+    """Change an order's header and lines; its total follows its lines."""
+    if not request.user.has_perm("sales.change_order"):
+        raise PermissionDenied
+    order = get_object_or_404(orders_for_user(request.user).select_related("customer"), pk=pk)
+    return _order_form(request, order)
+
+
+def _order_form(request, order: Order):
+    """Show the order form, or save the order with its lines in one transaction."""
+    data = request.POST if request.method == "POST" else None
+    adding_line = data is not None and "add_line" in data
+    if adding_line:
+        data = _with_one_more_line(data)
+    initial = {} if order.pk else {"ordered_at": timezone.now()}
+    form = OrderForm(data, instance=order, initial=initial)
+    lines = LineFormSet(data, instance=order, prefix="lines")
+    # Both checked, so the header's errors and the lines' show together.
+    valid = all([form.is_valid(), lines.is_valid()]) if data is not None else False
+    if valid and not adding_line:
+        is_new = order.pk is None
+        form.instance.save_with_lines(lines.kept_lines())
+        messages.success(request, _("Order %(number)s was saved.") % {
+            "number": form.instance.external_id})
+        return redirect(form.instance.customer if is_new else form.instance)
+    products = Product.objects.filter(is_active=True).order_by("sku").values_list("sku", "name")
+    return render(request, "sales/order_form.html", {
+        "order": order, "form": form, "lines": lines,
+        "products": products[:PRODUCTS_OFFERED],
+    }, status=400 if data is not None and not adding_line else 200)
+
+
+def _with_one_more_line(data):
+    """Return the posted data with room for one more line (the page's "Add line" button
+    without JavaScript); a count that is not one is left for the formset to refuse."""
+    data = data.copy()
+    count = data.get("lines-TOTAL_FORMS", "")
+    if count.isdigit() and len(count) < 4:
+        data["lines-TOTAL_FORMS"] = str(int(count) + 1)
+    return data

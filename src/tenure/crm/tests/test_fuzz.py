@@ -85,7 +85,7 @@ READ_PARAMS = {
     "duplicates:history": ["page"], "messaging:notifications": ["page"],
     "engagement:complaints": ["page", "format"],
     "insights:at_risk": ["page", "risk", "segment", "manager", "format"],
-    "engagement:log_interaction": ["kind"],
+    "engagement:log_interaction": ["kind"], "sales:order_new": ["customer", "q"],
     "engagement:plan_activity": ["kind"], "engagement:register_complaint": ["order"],
     "login": ["next"],
 }
@@ -297,7 +297,7 @@ class FuzzTestCase(TestCase, TenureTestCase):
             "customers:consent": {"pk": customer},
             "duplicates:compare": {"first": customer, "second": cls.twin.pk},
             "duplicates:undo": {"pk": cls.merge.pk},
-            "sales:order": {"pk": cls.order.pk},
+            "sales:order": {"pk": cls.order.pk}, "sales:order_edit": {"pk": cls.order.pk},
             "imports:preview": {"token": cls.preview_token},
             "imports:detail": {"pk": cls.import_run.pk},
             "imports:rejects": {"pk": cls.import_run.pk},

@@ -26,18 +26,15 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from tenure.crm.customers.models import SEARCH_COLUMNS, Customer, CustomerAlias, search_columns
 from tenure.crm.lib import bulk
+from tenure.crm.lib.parsing import parse_email
 from tenure.crm.lib.phone import InvalidPhone, normalize_phone
 
 from ..rows import Rows
-
-EMAIL_LENGTH = Customer._meta.get_field("email").max_length
 
 
 class Via:
@@ -67,15 +64,7 @@ def describe(via: str, count: int) -> str:
     return texts[via] % {"count": count}
 
 
-def parse_email(text: str) -> str:
-    """Return ``text`` if it is an email address; raise ValueError otherwise."""
-    if len(text) > EMAIL_LENGTH:
-        raise ValueError(_("longer than %(limit)d characters") % {"limit": EMAIL_LENGTH})
-    try:
-        validate_email(text)
-    except ValidationError:
-        raise ValueError(_("not an email address")) from None
-    return text
+
 
 
 def parse_phone(text: str) -> str:

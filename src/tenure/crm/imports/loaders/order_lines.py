@@ -186,15 +186,8 @@ def _order_level(name: str, values: list, indices: list[int], ctx: Context):
 
 
 def _sums(lines) -> tuple:
-    """Return an order's total, discount and cost (None unless some line has a cost)."""
-    total = discount = ZERO
-    costs = []
-    for _product, quantity, price, line_discount, cost in lines:
-        total += quantity * price - line_discount
-        discount += line_discount
-        if cost is not None:
-            costs.append(cost)
-    return total.quantize(CENT), discount, (sum(costs, ZERO) if costs else None)
+    """Return an order's total, discount and cost, by the order's own rule."""
+    return Order.totals_of(line[1:] for line in lines)
 
 
 def _existing_orders(ctx: Context, names: list[str]) -> dict:
