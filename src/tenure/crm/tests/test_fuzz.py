@@ -45,7 +45,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 
 from tenure.crm.customers.merging import merge_customers
-from tenure.crm.customers.models import Customer, Tag
+from tenure.crm.customers.models import Customer, SavedView, Tag
 from tenure.crm.engagement.models import Activity, CalendarFeed, Complaint, Interaction
 from tenure.crm.feedback.models import Answer, Invitation, Survey
 from tenure.crm.imports.running import run_import
@@ -247,6 +247,8 @@ class FuzzTestCase(TestCase, TenureTestCase):
         Order.objects.create(customer=gone, external_id="G-1", total=Decimal("10"),
                              ordered_at=now - timedelta(days=40))
         cls.merge = merge_customers(cls.customer, gone, by=cls.admin)
+        cls.saved_view = SavedView.objects.create(owner=cls.admin, list_name="customers",
+                                                  name="Kyiv", query="city=Kyiv")
         Interaction.objects.create(customer=cls.customer, kind="call", summary="Asked about",
                                    manager=cls.manager)
         cls.activity = Activity.objects.create(
@@ -295,6 +297,7 @@ class FuzzTestCase(TestCase, TenureTestCase):
         known = {
             "customers:detail": {"pk": customer}, "customers:edit": {"pk": customer},
             "customers:consent": {"pk": customer},
+            "customers:delete_view": {"pk": cls.saved_view.pk},
             "duplicates:compare": {"first": customer, "second": cls.twin.pk},
             "duplicates:undo": {"pk": cls.merge.pk},
             "sales:order": {"pk": cls.order.pk}, "sales:order_edit": {"pk": cls.order.pk},
