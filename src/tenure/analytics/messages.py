@@ -18,9 +18,10 @@ repository root) ``make messages`` and translate the new entries of
 from __future__ import annotations
 
 import functools
-import gettext
 import re
 from pathlib import Path
+
+from babel.messages.mofile import read_mo
 
 from .languages import LANGUAGES
 
@@ -89,15 +90,17 @@ def _filled(template: str, values: dict[str, str]) -> str:
 @functools.cache
 def _templates(language: str) -> tuple[tuple[re.Pattern, str], ...]:
     """Return (pattern of the English template, its translation), most specific first."""
-    try:
-        catalogue = gettext.translation(DOMAIN, LOCALE_DIR, languages=[language])
-    except OSError:
+    path = LOCALE_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.mo"
+    if not path.is_file():
         return ()
+    with path.open("rb") as handle:
+        catalogue = read_mo(handle)
     found = []
-    for msgid, msgstr in catalogue._catalog.items():  # noqa: SLF001 - no public listing
+    for message in catalogue:
+        msgid, msgstr = message.id, message.string
         if not isinstance(msgid, str) or not msgid or not msgstr or msgid == msgstr:
-            continue
-        found.append((_pattern(msgid), msgstr, len(_FIELD.sub("", msgid))))
+            continue  # the header, a plural form, or nothing to say differently
+        found.append((_pattern(msgid), str(msgstr), len(_FIELD.sub("", msgid))))
     found.sort(key=lambda entry: -entry[2])  # the longest fixed text first
     return tuple((pattern, msgstr) for pattern, msgstr, _ in found)
 

@@ -6,3 +6,17 @@ class CustomersConfig(AppConfig):
     name = "tenure.crm.customers"
     label = "customers"
     verbose_name = _("Customers")
+
+    def ready(self):
+        # Every order or return saved or deleted one by one keeps its customer's figures.
+        from django.db.models.signals import post_delete, post_save
+
+        from tenure.crm.sales.models import Order, Return
+
+        from . import stats
+
+        for signal in (post_save, post_delete):
+            signal.connect(stats.on_order_change, sender=Order,
+                           dispatch_uid=f"customer-stats-order-{signal is post_save}")
+            signal.connect(stats.on_return_change, sender=Return,
+                           dispatch_uid=f"customer-stats-return-{signal is post_save}")

@@ -24,12 +24,13 @@ from .models import Channel, ConsentSource, Customer, Tag
 SORTS = {
     "name": (None, [F("name").asc(), F("id").asc()]),
     "-name": (None, [F("name").desc(), F("id").desc()]),
-    "-last_purchase": ("last_purchase", [F("last_purchase").desc(nulls_last=True), "id"]),
-    "last_purchase": ("last_purchase", [F("last_purchase").asc(nulls_first=True), "id"]),
-    "-orders": ("orders_count", [F("orders_count").desc(), "id"]),
-    "orders": ("orders_count", [F("orders_count").asc(), "id"]),
-    "-revenue": ("revenue", [F("revenue").desc(), "id"]),
-    "revenue": ("revenue", [F("revenue").asc(), "id"]),
+    # Sorted by the figures kept per customer (`stats`); who never bought has none.
+    "-last_purchase": (None, [F("stats__last_purchase").desc(nulls_last=True), "id"]),
+    "last_purchase": (None, [F("stats__last_purchase").asc(nulls_first=True), "id"]),
+    "-orders": (None, [F("stats__orders_count").desc(nulls_last=True), "id"]),
+    "orders": (None, [F("stats__orders_count").asc(nulls_first=True), "id"]),
+    "-revenue": (None, [F("stats__revenue").desc(nulls_last=True), "id"]),
+    "revenue": (None, [F("stats__revenue").asc(nulls_first=True), "id"]),
 }
 SORT_CHOICES = [
     ("name", _("Name, A to Z")),

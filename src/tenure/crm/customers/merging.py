@@ -24,6 +24,7 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from . import stats
 from .models import (
     SEARCH_COLUMNS,
     Channel,
@@ -31,6 +32,7 @@ from .models import (
     Customer,
     CustomerAlias,
     CustomerMerge,
+    CustomerStats,
     Tag,
     refresh_search_columns,
 )
@@ -82,6 +84,8 @@ def _relations():
     for rel in Customer._meta.related_objects:
         if rel.many_to_many and not rel.through._meta.auto_created:
             continue  # its through model holds a foreign key, moved as its own relation
+        if rel.related_model is CustomerStats:
+            continue  # figures of the orders, computed again after the move (`stats`)
         yield rel
 
 
@@ -198,6 +202,7 @@ def merge_customers(kept: Customer, removed: Customer, *, by=None) -> CustomerMe
     _resolve_consent(kept)
     removed.delete()
     kept.save()
+    stats.refresh([kept.pk])
     snapshot = {
         "removed": removed_data,
         "moved": moved,
@@ -301,6 +306,7 @@ def undo_merge(merge: CustomerMerge, *, by=None) -> Customer:
     removed = _save_serialized(merge.snapshot["removed"])
     _move_back(merge.snapshot["moved"], merge.kept, removed)
     _restore_kept(merge.kept, merge.snapshot)
+    stats.refresh([merge.kept.pk, removed.pk])
     merge.undone_at = timezone.now()
     merge.undone_by = by
     merge.save(update_fields=["undone_at", "undone_by"])

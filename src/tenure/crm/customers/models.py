@@ -471,3 +471,29 @@ class SavedView(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class CustomerStats(models.Model):
+    """A customer's purchase figures, kept current by every write of their orders and
+    returns (`stats`), so that a list of a hundred thousand customers sorts by them at once.
+
+    A customer who never bought has no row: the lists sort them as having none. The
+    figures a page shows are computed from the orders themselves (`with_order_stats`).
+    """
+
+    customer = models.OneToOneField(Customer, models.CASCADE, primary_key=True,
+                                    related_name="stats", verbose_name=_("customer"))
+    orders_count = models.PositiveIntegerField(_("orders"), default=0)
+    revenue = models.DecimalField(_("revenue"), max_digits=16, decimal_places=2,
+                                  default=Decimal("0"))
+    last_purchase = models.DateTimeField(_("last purchase"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("customer's purchase figures")
+        verbose_name_plural = _("customers' purchase figures")
+        indexes = [models.Index(fields=["revenue"], name="customer_stats_revenue_idx"),
+                   models.Index(fields=["orders_count"], name="customer_stats_orders_idx"),
+                   models.Index(fields=["last_purchase"], name="customer_stats_last_idx")]
+
+    def __str__(self) -> str:
+        return str(self.customer_id)

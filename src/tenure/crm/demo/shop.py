@@ -17,6 +17,7 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from tenure.crm.catalog.models import Category, Product
+from tenure.crm.customers import stats
 from tenure.crm.customers.models import Customer
 from tenure.crm.engagement.models import (
     Activity,
@@ -90,6 +91,7 @@ def build_demo_shop(customers: int = 5000, seed: int = 1, end_date: date | None 
                 managers = [users[name] for name in MANAGERS]
                 first = load_shop(shop, managers, bar)
                 load_service(shop, first, [*managers, users[SUPPORT]], bar)
+            stats.refresh_all()  # orders were written and deleted in bulk
     summary = summarize()
     summary.kept_existing, summary.seconds = kept, time.perf_counter() - started
     summary.truth = shop.truth if shop is not None else None

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from tqdm import tqdm
 
+from tenure.crm.customers import stats
 from tenure.crm.customers.duplicates import count_possible_duplicates
 from tenure.crm.lib import bulk
 
@@ -136,6 +137,8 @@ def _run(run: ImportRun, path: Path, overrides, rejects_path, progress, dry_run,
     try:
         with bulk.large_cache(), transaction.atomic():
             counts = LOADERS[run.kind](rows, ctx)
+            if run.kind in (ImportKind.ORDERS, ImportKind.ORDER_LINES):
+                stats.refresh_all()  # the lists sort by each customer's purchase figures
             duplicates = _duplicates() if run.kind == ImportKind.CUSTOMERS else None
             if dry_run:
                 transaction.set_rollback(True)

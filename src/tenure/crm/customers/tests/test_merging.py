@@ -6,7 +6,13 @@ from decimal import Decimal
 from django.urls import reverse
 
 from tenure.crm.customers.merging import MergeError, merge_customers, undo_merge
-from tenure.crm.customers.models import Customer, CustomerAlias, CustomerMerge, Tag
+from tenure.crm.customers.models import (
+    Customer,
+    CustomerAlias,
+    CustomerMerge,
+    CustomerStats,
+    Tag,
+)
 from tenure.crm.sales.models import Order, OrderStatus, Return
 from tenure.crm.testing import TenureTestCase
 
@@ -123,7 +129,8 @@ class MergingTestCase(TenureTestCase):
         expected = {}
         for rel in Customer._meta.related_objects:
             rows = rel.related_model._base_manager.filter(**{rel.field.name: self.removed})
-            if rows.exists():
+            # The purchase figures are computed again, not moved.
+            if rows.exists() and rel.related_model is not CustomerStats:
                 key = f"{rel.related_model._meta.label_lower}.{rel.field.name}"
                 expected[key] = sorted(rows.values_list("pk", flat=True))
         merge = merge_customers(self.kept, self.removed)

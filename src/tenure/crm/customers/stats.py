@@ -1,0 +1,84 @@
+"""Each customer's purchase figures kept in `CustomerStats` for sorting the lists.
+
+An order or a return saved or deleted one by one updates its customer's row (signals,
+connected in ``CustomersConfig.ready``); the paths that write or delete many at once (imports,
+the demo loader, merges) call ``refresh`` with the customers they touched, or
+``refresh_all``. The figures are those of `CustomerQuerySet.with_order_stats`:
+cancelled orders left out, revenue net of returns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Count, Max, QuerySet, Sum
+
+from tenure.crm.sales.models import Order, OrderStatus, Return
+
+from .models import Customer, CustomerStats
+
+CHUNK = 500
+ZERO = Decimal("0")
+FIELDS = ("orders_count", "revenue", "last_purchase")
+
+
+def refresh(customer_ids: Iterable[int]) -> None:
+    """Recompute the figures of ``customer_ids`` (any that no longer exist are skipped)."""
+    ids = sorted({pk for pk in customer_ids if pk is not None})
+    for start in range(0, len(ids), CHUNK):
+        _refresh(ids[start:start + CHUNK])
+
+
+def refresh_all() -> int:
+    """Recompute every customer's figures in two grouped passes over the orders and the
+    returns (an import of a million lines calls it once); return how many rows there are."""
+    live = Order.objects.exclude(status=OrderStatus.CANCELLED).order_by()
+    returned = dict(Return.objects.exclude(order__status=OrderStatus.CANCELLED).order_by()
+                    .values("order__customer_id").annotate(amount=Sum("amount"))
+                    .values_list("order__customer_id", "amount"))
+    rows = []
+    for row in live.values("customer_id").annotate(
+            n=Count("pk"), total=Sum("total"), last=Max("ordered_at")).iterator():
+        revenue = (row["total"] or ZERO) - (returned.pop(row["customer_id"], None) or ZERO)
+        rows.append(CustomerStats(customer_id=row["customer_id"], orders_count=row["n"],
+                                  revenue=revenue, last_purchase=row["last"]))
+    rows += [CustomerStats(customer_id=pk, orders_count=0, revenue=-amount)
+             for pk, amount in returned.items() if amount]
+    with transaction.atomic():
+        CustomerStats.objects.all().delete()
+        CustomerStats.objects.bulk_create(rows, batch_size=2000)
+    return len(rows)
+
+
+def _refresh(ids: list[int]) -> None:
+    figures = Customer.objects.filter(pk__in=ids).with_order_stats(*FIELDS).values(
+        "pk", *FIELDS)
+    rows = [CustomerStats(customer_id=row["pk"], **{f: row[f] for f in FIELDS})
+            for row in figures if row["orders_count"] or row["revenue"]]
+    with transaction.atomic():
+        CustomerStats.objects.filter(customer_id__in=ids).exclude(
+            customer_id__in=[row.customer_id for row in rows]).delete()
+        CustomerStats.objects.bulk_create(rows, update_conflicts=True,
+                                          unique_fields=["customer"], update_fields=FIELDS)
+
+
+def on_order_change(sender, instance, **kwargs) -> None:
+    """Signal receiver: an order was saved or deleted; its customer's figures follow."""
+    if not _cascade(kwargs):
+        refresh([instance.customer_id])
+
+
+def on_return_change(sender, instance, **kwargs) -> None:
+    """Signal receiver: a return was saved or deleted; its customer's figures follow."""
+    if not _cascade(kwargs):
+        refresh(Order.objects.filter(pk=instance.order_id).values_list("customer_id",
+                                                                        flat=True))
+
+
+def _cascade(kwargs: dict) -> bool:
+    """Return whether a deletion is part of a larger one: of customers (their row goes with
+    them) or of many rows at once, whose caller refreshes once after (`refresh_all`)."""
+    origin = kwargs.get("origin")
+    return isinstance(origin, Customer | QuerySet)
