@@ -115,39 +115,37 @@ def preview(request, token):
     if table is not None:
         form = MappingForm(request.POST or None, kind=pending["kind"], headers=table.headers,
                            initial_mapping=auto_mapping(pending["kind"], table.headers))
-        if request.method == "POST" and form.is_valid() and queue.worker_running():
+        if request.method == "POST" and form.is_valid():
             try:
-                run = _enqueue(request, token, pending, table, form.mapping())
+                run = _start(request, token, pending, table, form.mapping())
             except ImportFileError as exc:
+                # A run that failed is recorded with its error; the upload stays for a
+                # corrected mapping until it expires.
                 error = str(exc)
             except ImportNotAllowed as exc:
                 _forget(request, token)
                 form, error, status = None, str(exc), 403
             else:
                 return redirect("imports:detail", pk=run.pk)
-        elif request.method == "POST" and form.is_valid():
-            # No worker is running: import inside the request (seconds for thousands of rows).
-            try:
-                result = run_import(pending["kind"], path, mapping=form.mapping(),
-                                    source=pending["source"], user=request.user,
-                                    file_name=pending["name"], table=table,
-                                    consent_source=pending.get("consent_source", ""),
-                                    consent_wording=pending.get("consent_wording", ""))
-            except ImportFileError as exc:
-                # The run is recorded with its error; the upload stays for a corrected
-                # mapping until it expires.
-                error = str(exc)
-            except ImportNotAllowed as exc:
-                _forget(request, token)
-                form, error, status = None, str(exc), 403
-            else:
-                _forget(request, token)
-                return redirect("imports:detail", pk=result.run.pk)
     return render(request, "imports/preview.html", {
         "pending": pending, "form": form, "error": error,
         "rows": table.head(PREVIEW_ROWS) if table else [],
         "total": table.num_rows if table else 0,
     }, status=status)
+
+
+def _start(request, token, pending: dict, table, overrides: dict[str, str]) -> ImportRun:
+    """Queue the import for the worker, or without one import it in the request (seconds
+    for thousands of rows); return its run."""
+    if queue.worker_running():
+        return _enqueue(request, token, pending, table, overrides)
+    result = run_import(pending["kind"], queue.table_path(token), mapping=overrides,
+                        source=pending["source"], user=request.user,
+                        file_name=pending["name"], table=table,
+                        consent_source=pending.get("consent_source", ""),
+                        consent_wording=pending.get("consent_wording", ""))
+    _forget(request, token)
+    return result.run
 
 
 def _enqueue(request, token, pending: dict, table, overrides: dict[str, str]) -> ImportRun:
