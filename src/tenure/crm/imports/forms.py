@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from tenure.crm.customers.models import ConsentSource
 
 from .loaders.customers import consent_evidence
-from .mapping import fields_for
+from .mapping import field_label, fields_for
 from .models import ImportKind
 from .permissions import allowed_kinds
 
@@ -76,7 +76,7 @@ class MappingForm(forms.Form):
     def __init__(self, *args, kind: str, headers: list[str], initial_mapping: dict, **kwargs):
         super().__init__(*args, **kwargs)
         self.headers = headers
-        choices = [("", _("— ignore —")), *((f, f) for f in fields_for(kind))]
+        choices = [("", _("— ignore —")), *((f, field_label(f)) for f in fields_for(kind))]
         for index, header in enumerate(headers):
             self.fields[f"col{index}"] = forms.ChoiceField(
                 label=header, choices=choices, required=False,

@@ -10,6 +10,7 @@ and "ё" reads as "е". "№" reads as "номер", as 1C means it ("№ док
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from tenure.analytics.columns import SYNONYMS as SHARED_SYNONYMS
 from tenure.analytics.columns import lookup, normalize_header
@@ -29,6 +30,64 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     ImportKind.INTERACTIONS: ("external_id", "customer", "kind", "occurred_at"),
     ImportKind.COMPLAINTS: ("external_id", "customer", "category", "opened_at"),
 }
+
+
+#: What each canonical field is called on the upload page (``--map`` uses the field names).
+FIELD_LABELS = {
+    "external_id": gettext_lazy("External id"),
+    "name": gettext_lazy("Name"),
+    "first_name": gettext_lazy("First name"),
+    "last_name": gettext_lazy("Last name"),
+    "email": gettext_lazy("Email"),
+    "phone": gettext_lazy("Phone"),
+    "birth_date": gettext_lazy("Birth date"),
+    "gender": gettext_lazy("Gender"),
+    "city": gettext_lazy("City"),
+    "acquisition_channel": gettext_lazy("Acquisition channel"),
+    "acquired_on": gettext_lazy("Acquired on"),
+    "referred_by": gettext_lazy("Referred by"),
+    "manager": gettext_lazy("Manager"),
+    "tags": gettext_lazy("Tags"),
+    "notes": gettext_lazy("Notes"),
+    "consent_email": gettext_lazy("Email consent"),
+    "consent_sms": gettext_lazy("SMS consent"),
+    "consent_messenger": gettext_lazy("Messenger consent"),
+    "consent_phone": gettext_lazy("Phone consent"),
+    "sku": gettext_lazy("SKU"),
+    "category": gettext_lazy("Category"),
+    "price": gettext_lazy("Price"),
+    "cost": gettext_lazy("Cost"),
+    "active": gettext_lazy("Active"),
+    "customer": gettext_lazy("Customer"),
+    "date": gettext_lazy("Date"),
+    "amount": gettext_lazy("Amount"),
+    "currency": gettext_lazy("Currency"),
+    "discount": gettext_lazy("Discount"),
+    "status": gettext_lazy("Status"),
+    "channel": gettext_lazy("Channel"),
+    "store": gettext_lazy("Store"),
+    "order_id": gettext_lazy("Order number"),
+    "line_no": gettext_lazy("Line number"),
+    "product": gettext_lazy("Product"),
+    "quantity": gettext_lazy("Quantity"),
+    "return_id": gettext_lazy("Return number"),
+    "type": gettext_lazy("Type"),
+    "kind": gettext_lazy("Kind"),
+    "direction": gettext_lazy("Direction"),
+    "occurred_at": gettext_lazy("When"),
+    "summary": gettext_lazy("Summary"),
+    "outcome": gettext_lazy("Outcome"),
+    "severity": gettext_lazy("Severity"),
+    "opened_at": gettext_lazy("Opened"),
+    "description": gettext_lazy("Description"),
+    "resolution": gettext_lazy("Resolution"),
+    "resolved_at": gettext_lazy("Resolved"),
+}
+
+
+def field_label(field: str) -> str:
+    """Return the words the upload page uses for ``field``."""
+    return str(FIELD_LABELS.get(field, field))
 
 
 class MappingError(ValueError):

@@ -153,8 +153,8 @@ def _require_fields(kind: str, mapping: dict[str, str], headers: list[str],
     if missing:
         raise ImportFileError(_(
             "%(name)s: no column for the required field(s) %(missing)s. The file's columns: "
-            "%(columns)s. Fields of %(kind)s imports: %(fields)s. Name the column with "
-            "--map \"Column=field\"."
+            "%(columns)s. Fields of %(kind)s imports: %(fields)s. Choose the column of each "
+            "on the upload page, or name it with --map \"Column=field\" in tenure import."
         ) % {"name": file_name, "missing": ", ".join(missing), "columns": ", ".join(headers),
              "kind": kind, "fields": ", ".join(fields_for(kind))})
 
