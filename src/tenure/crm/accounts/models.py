@@ -38,6 +38,11 @@ class User(AbstractUser):
         verbose_name = _("user")
         verbose_name_plural = _("users")
 
+    def __str__(self) -> str:
+        # People by name wherever a user is shown (an import's author, a view's owner...);
+        # the login only when no name was given.
+        return self.get_full_name() or self.username
+
     @property
     def message_language(self) -> str:
         """Return the language to write to the user in: theirs, or the shop's."""

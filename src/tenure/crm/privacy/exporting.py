@@ -21,7 +21,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tenure.analytics.textfiles import neutralise
-from tenure.crm.customers.models import ConsentChange, Customer, CustomerAlias, CustomerMerge
+from tenure.crm.customers.models import (
+    ConsentChange,
+    Customer,
+    CustomerAlias,
+    CustomerMerge,
+    CustomerStats,
+)
 from tenure.crm.engagement.models import Activity, Complaint, ComplaintEvent, Interaction
 from tenure.crm.feedback.models import Answer, Invitation
 from tenure.crm.insights.models import CustomerSnapshot
@@ -33,7 +39,7 @@ LEFT_OUT = {"token", "key"}
 
 # The relations to a customer exported under their own names (the rest by model name).
 _KNOWN = {ConsentChange, CustomerMerge, CustomerAlias, Order, Interaction, Activity, Complaint,
-          Invitation, Answer, Message, CustomerSnapshot, Customer}
+          Invitation, Answer, Message, CustomerSnapshot, Customer, CustomerStats}
 
 
 def tables(customer: Customer) -> dict[str, list[dict]]:
@@ -60,6 +66,7 @@ def tables(customer: Customer) -> dict[str, list[dict]]:
         "merges": CustomerMerge.objects.filter(Q(kept=customer) | Q(removed_id=customer.pk)),
         "aliases": CustomerAlias.objects.filter(customer=customer),
         "scores": CustomerSnapshot.objects.filter(customer=customer),
+        "purchase_figures": CustomerStats.objects.filter(customer=customer),
     }
     for rel in Customer._meta.related_objects:
         if rel.related_model not in _KNOWN and not rel.many_to_many:

@@ -34,7 +34,7 @@ class ExportTestCase(PrivacyTestCase):
         kinds = {"profile", "consent_history", "orders", "order_lines", "returns",
                  "return_lines", "interactions", "activities", "complaints",
                  "complaint_history", "survey_invitations", "survey_answers", "messages",
-                 "notifications", "merges", "aliases", "scores"}
+                 "notifications", "merges", "aliases", "scores", "purchase_figures"}
         names = set(archive.namelist())
         self.assertEqual(names, {f"{kind}.{ext}" for kind in kinds for ext in ("json", "csv")}
                          | {"manifest.json"})
