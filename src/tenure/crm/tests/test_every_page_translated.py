@@ -105,8 +105,9 @@ def data_words() -> set[str]:
                   if isinstance(f, models.CharField | models.TextField)]
         for row in model.objects.values_list(*fields) if fields else ():
             for value in row:
-                if value:
+                if value:  # "TP-Link": "TP-Link", and "Link" once its code is cut away
                     words.update(re.findall(WORD, str(value)))
+                    words.update(re.findall(r"[A-Za-z]+", str(value)))
     return words
 
 
