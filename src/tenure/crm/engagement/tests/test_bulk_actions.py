@@ -131,8 +131,11 @@ class BulkActionTestCase(TenureTestCase):
         self.assertFalse(Tag.objects.exists())
 
     def test_the_lists_offer_the_actions_the_user_may_apply(self):
+        # An id of five digits is written as it is, not as "12,345" (the page's numbers are).
+        big = Customer.objects.create(pk=12345, name="Bob's big", manager=self.manager)
         self.login(self.manager)
         page = self.client.get("/customers/").content.decode()
+        self.assertIn(f'name="ids" value="{big.pk}" form="bulk"', page)
         self.assertIn('value="plan"', page)
         self.assertIn('value="add_tag"', page)
         self.assertNotIn('value="assign"', page)
