@@ -62,11 +62,11 @@ def _portfolio(user) -> dict:
     totals = customers.aggregate(customers=Count("pk"))
     risky = CustomerSnapshot.objects.at_risk(float(AtRiskForm.base_fields["risk"].initial)) \
         .filter(customer__in=customers).select_related("customer")
+    risk = risky.order_by().aggregate(count=Count("pk"), value=Sum("value_at_risk"))
     return {
         "portfolio": {
             **totals, "own": user.sees_only_own_customers,
-            "at_risk": risky.count(),
-            "value_at_risk": risky.order_by().aggregate(value=Sum("value_at_risk"))["value"],
+            "at_risk": risk["count"], "value_at_risk": risk["value"],
         },
         "at_risk": list(risky[:AT_RISK_SHOWN]),
     }
