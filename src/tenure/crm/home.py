@@ -18,7 +18,6 @@ from django.db.models import Count, Sum
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from tenure.crm.customers.access import customers_for_user
@@ -30,6 +29,7 @@ from tenure.crm.insights import dashboards
 from tenure.crm.insights.forms import AtRiskForm
 from tenure.crm.insights.models import CustomerSnapshot, InsightsRun
 from tenure.crm.jobs.models import WorkerProcess
+from tenure.crm.lib import formatting
 
 AT_RISK_SHOWN = 5
 #: Insights older than this many days are worth a refresh.
@@ -110,6 +110,7 @@ def _attention(user, run) -> list[dict]:
         items.append({"count": None, "url": reverse("insights:overview"),
                       "text": _("The insights have never been computed: refresh them.")})
     elif (timezone.localdate() - run.as_of).days > STALE_DAYS:
-        items.append({"count": None, "url": reverse("insights:overview"), "text": _(
-            "The insights are as of %(date)s: refresh them.") % {"date": date_format(run.as_of)}})
+        text = _("The insights are as of %(date)s: refresh them.") % {
+            "date": formatting.day(run.as_of)}
+        items.append({"count": None, "url": reverse("insights:overview"), "text": text})
     return items

@@ -122,6 +122,8 @@ TEMPLATES = [
         "DIRS": [PACKAGE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
+            # One way to write figures and moments: {{ x|money }}, {{ d|day }}... anywhere.
+            "builtins": ["tenure.crm.lib.format_tags"],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",

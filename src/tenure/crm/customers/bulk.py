@@ -6,7 +6,8 @@ tag here; the apps above this one add theirs (plan a call, send a survey) with
 ``register`` from their ``AppConfig.ready``, as they do with the timeline.
 
 Each action says who may use it (``allowed``), asks what it needs with a form, and
-applies itself in one transaction: every customer or none. The customers are those the
+applies itself in one transaction: every customer or none. A ``download`` action (export)
+answers with a file instead of a message. The customers are those the
 user may see (`access.customers_for_user`); a selection naming any other is refused whole.
 """
 
@@ -14,13 +15,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django import forms
 from django.db import transaction
 from django.db.models import QuerySet
+from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from tenure.crm.lib import exports
+
+from . import exporting
 from .forms import ManagerChoiceField, manager_choices
 from .models import Tag
 
@@ -33,14 +39,16 @@ class BulkAction:
     """An action on many customers.
 
     ``form`` is called with ``(data, user=...)`` and returns a form; ``apply`` gets the
-    user, the customers and the form's cleaned data and returns the message to show.
+    user, the customers and the form's cleaned data and returns the message to show, or,
+    for a ``download`` action, the response carrying the file.
     """
 
     name: str
     label: object  # a lazy translation
     allowed: Callable[[object], bool]
     form: Callable[..., forms.Form]
-    apply: Callable[[object, QuerySet, dict], str]
+    apply: Callable[[object, QuerySet, dict], Any]
+    download: bool = False
 
 
 ACTIONS: dict[str, BulkAction] = {}
@@ -139,6 +147,28 @@ def _remove_tag(user, customers: QuerySet, data: dict) -> str:
         "tag": data["tag"], "count": len(having)}
 
 
+class ExportForm(forms.Form):
+    format = forms.ChoiceField(label=_("File"), initial="xlsx", choices=[
+        ("xlsx", _("Excel workbook (XLSX)")), ("csv", _("CSV, in this language's conventions"))])
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+
+
+def _may_export(user) -> bool:
+    # Whoever sees a customer list may export it (as from the list's own Export links).
+    return user.has_perm("customers.view_customer")
+
+
+def _export(user, customers: QuerySet, data: dict):
+    kind = data["format"]
+    chosen = QueryDict(mutable=True)
+    chosen.setlist("ids", [str(pk) for pk in customers.order_by("pk").values_list("pk", flat=True)])
+    exports.log_list_export(customers, kind, chosen, what="customer list")
+    return exports.response(kind, exporting.table(customers, ["name", "pk"]))
+
+
 register(BulkAction("assign", _("Assign to a manager"), _may_assign, AssignForm, _assign))
 register(BulkAction("add_tag", _("Add a tag"), _may_tag, TagForm, _add_tag))
 register(BulkAction("remove_tag", _("Remove a tag"), _may_tag, TagForm, _remove_tag))
+register(BulkAction("export", _("Export"), _may_export, ExportForm, _export, download=True))

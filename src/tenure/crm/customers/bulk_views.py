@@ -35,14 +35,17 @@ def bulk_action(request):
     if not action.allowed(request.user):
         raise PermissionDenied
     back = _back(request)
-    customers, problem = _chosen(request)
+    customers, problem = _chosen(request, action)
     if problem:
         messages.error(request, problem)
         return redirect(back)
     confirmed = "confirm" in request.POST
     form = action.form(request.POST if confirmed else None, user=request.user)
     if confirmed and form.is_valid():
-        messages.success(request, bulk.run(action, request.user, customers, form.cleaned_data))
+        result = bulk.run(action, request.user, customers, form.cleaned_data)
+        if action.download:
+            return result
+        messages.success(request, result)
         return redirect(back)
     count = customers.count()
     return render(request, "customers/bulk.html", {
@@ -54,7 +57,7 @@ def bulk_action(request):
     }, status=400 if confirmed else 200)
 
 
-def _chosen(request):
+def _chosen(request, action: bulk.BulkAction):
     """Return (the customers chosen, None) or (None, why the choice is refused)."""
     visible = customers_for_user(request.user)
     if request.POST.get("scope") == "all":
@@ -76,7 +79,8 @@ def _chosen(request):
             # Never a part of the selection: all of it, or nothing and why.
             return None, _("Some of the selected customers are not yours to change; "
                            "nothing was done.")
-    if customers.count() > bulk.MAX_CUSTOMERS:
+    # An export changes nothing: it takes as many as the list's own Export link would.
+    if not action.download and customers.count() > bulk.MAX_CUSTOMERS:
         return None, _("At most %(max)d customers can be changed at once; narrow the "
                        "filters.") % {"max": bulk.MAX_CUSTOMERS}
     return customers, None

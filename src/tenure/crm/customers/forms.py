@@ -236,7 +236,9 @@ class CustomerForm(forms.ModelForm):
         if omitted:
             raise forms.ValidationError(
                 _("The form arrived incomplete (no %(fields)s); nothing was saved. Reload the "
-                  "page and try again.") % {"fields": ", ".join(omitted)}, code="incomplete")
+                  "page and try again.") % {
+                    "fields": ", ".join(str(self.fields[name].label) for name in omitted)},
+                code="incomplete")
         if not any(data.get(name) for name in IDENTIFYING) and not self._identifying_errors():
             raise forms.ValidationError(
                 _("Give the customer a name, an email or a phone, so that they can be told "

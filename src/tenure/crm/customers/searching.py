@@ -14,17 +14,16 @@ from functools import cached_property
 from urllib.parse import urlencode
 
 from django.urls import reverse
-from django.utils.formats import date_format
-from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from tenure.crm.lib import formatting
+from tenure.crm.lib.formatting import money
 from tenure.crm.sales.access import orders_for_user
 
 from .access import customers_for_user
 from .forms import search_q
 from .models import Customer
-from .templatetags.tenure_format import money
 
 LIMIT = 20
 # Orders and complaints are looked for among this many matching customers.
@@ -130,7 +129,7 @@ def _orders(query: Query, limit: int) -> list[Hit]:
         customer__in=query.customer_ids).order_by("-ordered_at", "-id")[:limit])
     newest = sorted(orders.values(), key=lambda o: (o.ordered_at, o.pk), reverse=True)
     return [Hit(_("Order %(number)s") % {"number": order.external_id}, " · ".join([
-        str(order.customer), date_format(localtime(order.ordered_at), "SHORT_DATE_FORMAT"),
+        str(order.customer), formatting.day(order.ordered_at),
         money(order.total, order.currency)]), reverse("sales:order", args=[order.pk]))
         for order in newest[:limit]]
 

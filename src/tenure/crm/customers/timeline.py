@@ -20,10 +20,9 @@ from datetime import datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from tenure.crm.lib.formatting import money
 from tenure.crm.messaging.models import Message
 from tenure.crm.sales.models import Order
-
-from .templatetags.tenure_format import money
 
 PAGE = 30
 

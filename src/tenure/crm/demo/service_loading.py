@@ -8,7 +8,6 @@ from email.utils import make_msgid
 
 import numpy as np
 from django.utils import translation
-from django.utils.formats import date_format
 from django.utils.html import escape
 
 from tenure.crm.customers.models import Customer
@@ -16,6 +15,7 @@ from tenure.crm.engagement.models import Activity, Complaint, ComplaintEvent, In
 from tenure.crm.feedback.answering import call_back_text
 from tenure.crm.feedback.models import Answer, Invitation, Survey, new_token
 from tenure.crm.feedback.sending import EMAIL_TEMPLATE, email_context
+from tenure.crm.lib import formatting
 from tenure.crm.lib.bulk import reset_sequences
 from tenure.crm.messaging.models import Message, MessageStatus
 from tenure.crm.messaging.rendering import render_email
@@ -159,7 +159,7 @@ def survey_emails(shop: Shop, clock: Clock, inv: surveys.Invitations,
         day = clock.local_date(int(inv.expires[k]))
         if (language, day) not in dates:
             with translation.override(language):
-                dates[language, day] = date_format(day, "DATE_FORMAT")
+                dates[language, day] = formatting.day(day)
         name, token, expires = profiles.name[customer], tokens[k], dates[language, day]
         subjects.append(subject)
         texts.append(text.replace(NAME, name).replace(TOKEN, token)
@@ -179,7 +179,7 @@ def render_stand_in(survey: int, language: str) -> tuple[str, str, str, str]:
     context = email_context(invitation, stand_in, Customer(name=NAME))
     subject, text, html = render_email(EMAIL_TEMPLATE, context, language)
     with translation.override(language):
-        return subject, text, html, date_format(day, "DATE_FORMAT")
+        return subject, text, html, formatting.day(day)
 
 
 def load_activities(shop: Shop, clock: Clock, first: dict, staff: list, progress) -> None:

@@ -8,10 +8,10 @@ from datetime import timedelta
 from django import forms
 from django.db.models import Case, F, IntegerField, QuerySet, When
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from tenure.crm.customers.forms import ManagerChoiceField
+from tenure.crm.lib import formatting
 from tenure.crm.lib.bounds import BoundedDateField
 from tenure.crm.lib.days import start_of_day
 from tenure.crm.sales.models import Order
@@ -30,7 +30,7 @@ REPORT_DAYS = 365
 
 class OrderChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj) -> str:
-        return f"{obj.external_id} · {date_format(timezone.localtime(obj.ordered_at))}"
+        return f"{obj.external_id} · {formatting.day(obj.ordered_at)}"
 
 
 class ComplaintForm(forms.ModelForm):

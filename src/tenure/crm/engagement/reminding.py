@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.utils import timezone, translation
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from tenure.crm.jobs.report import JobReport
+from tenure.crm.lib import formatting
 from tenure.crm.messaging.outbox import notify, queue_email
 
 from .models import Activity, ActivityStatus
@@ -63,6 +63,6 @@ def _note(activity: Activity, language: str) -> str:
     with translation.override(language):
         text = _("Reminder: %(subject)s with %(customer)s at %(time)s") % {
             "subject": activity.subject, "customer": activity.customer,
-            "time": date_format(timezone.localtime(activity.due_at), "SHORT_DATETIME_FORMAT"),
+            "time": formatting.moment(activity.due_at),
         }
     return text[:NOTE_LENGTH]

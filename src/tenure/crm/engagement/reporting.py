@@ -45,10 +45,6 @@ class Share:
     def share(self) -> float | None:
         return self.part / self.whole if self.whole else None
 
-    @property
-    def percent(self) -> float | None:
-        return None if self.share is None else 100 * self.share
-
 
 def complaint_report(complaints: QuerySet, start, end, now=None) -> dict:
     """Return the figures of ``complaints`` opened in [``start``, ``end``)."""

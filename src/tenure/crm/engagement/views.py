@@ -14,13 +14,12 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from tenure.crm.customers.access import get_customer_for_user
-from tenure.crm.lib import bounds
+from tenure.crm.lib import bounds, formatting
 
 from . import calendar_feed as ical
 from .access import activities_for_user, get_activity_for_user, require
@@ -87,7 +86,7 @@ def activity_detail(request, pk: int):
 def _done_message(action: str, activity) -> str:
     if action == "reschedule":
         return _("The activity was moved to %(time)s.") % {
-            "time": date_format(timezone.localtime(activity.due_at), "SHORT_DATETIME_FORMAT")}
+            "time": formatting.moment(activity.due_at)}
     if action == "complete":
         return _("The activity is done.")
     return _("The activity was cancelled.")

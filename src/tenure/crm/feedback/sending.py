@@ -16,14 +16,13 @@ from django.db import IntegrityError, transaction
 from django.db.models import CharField, Exists, OuterRef, QuerySet, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from tenure.crm.customers import segments
 from tenure.crm.customers.models import Customer
 from tenure.crm.engagement.models import Complaint
 from tenure.crm.jobs.report import JobReport
-from tenure.crm.lib import bulk
+from tenure.crm.lib import bulk, formatting
 from tenure.crm.messaging.outbox import queue_email
 from tenure.crm.sales.models import Order, OrderStatus
 
@@ -99,7 +98,7 @@ def _check_may_ask(survey: Survey, customer: Customer, now: datetime) -> None:
         raise SurveyNotSent(
             _("%(customer)s was asked a survey on %(date)s; a customer is asked at most once "
               "in %(days)s days.") % {**names, "days": survey.min_interval_days,
-                                      "date": date_format(timezone.localdate(last.created_at))},
+                                      "date": formatting.day(last.created_at)},
             "recent")
 
 

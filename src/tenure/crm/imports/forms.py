@@ -90,7 +90,7 @@ class MappingForm(forms.Form):
             if field and field in chosen:
                 raise forms.ValidationError(
                     _("Columns “%(first)s” and “%(second)s” both map to %(field)s.")
-                    % {"first": chosen[field], "second": header, "field": field}
+                    % {"first": chosen[field], "second": header, "field": field_label(field)}
                 )
             if field:
                 chosen[field] = header

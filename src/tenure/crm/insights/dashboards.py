@@ -13,12 +13,13 @@ from datetime import date
 from django.db.models import Count
 from django.db.models.functions import TruncMonth
 from django.urls import reverse
-from django.utils.formats import date_format, number_format
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from tenure.analytics import periods
 from tenure.crm.customers.models import Gender
+from tenure.crm.lib import formatting
 
 from .models import CustomerSnapshot, Segment
 
@@ -69,7 +70,7 @@ def rows(table: dict | None) -> list[dict]:
 def period_label(start: date, period: str) -> str:
     """Return a short, localized name of the period beginning on ``start``."""
     if period == "week":
-        return date_format(start, "SHORT_DATE_FORMAT")
+        return formatting.day(start)
     if period == "month":
         return date_format(start, "M Y")
     if period == "quarter":
@@ -489,5 +490,5 @@ def _quality(metrics: list[dict]) -> dict | None:
                "vs %(recency)s (ROC AUC, 0.5 is chance). Treat the order with care; "
                "the days since the last purchase say as much"))
     return {"model": model, "recency": recency, "better": better,
-            "words": words % {"model": number_format(model, 2),
-                              "recency": number_format(recency, 2)}}
+            "words": words % {"model": formatting.number(model, 2),
+                              "recency": formatting.number(recency, 2)}}

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
+
+from tenure.crm.lib import formatting
 
 from . import truth
 from .dashboards import horizon_words, period_label, rows
@@ -120,6 +121,8 @@ def forecast_page(results: dict, period: str, series: str, measure: str) -> dict
         chart["bottom_up"] = values
     return {
         "has_forecast": bool(coming), "charts": {"forecast": chart}, "format": fmt,
+        # A forecast of money is written to the whole unit: its cents would be noise.
+        "table_format": "estimate" if fmt == "money" else fmt,
         "coming": [dict(r, label=_label(d, period)) for d, r in ahead],
         "chosen": chosen and dict(chosen, name=MODEL_NAMES.get(chosen["model"],
                                                                chosen["model"])),
@@ -130,7 +133,7 @@ def forecast_page(results: dict, period: str, series: str, measure: str) -> dict
 
 def _label(start: date, period: str) -> str:
     if period == "day":
-        return date_format(start, "SHORT_DATE_FORMAT")
+        return formatting.day(start)
     return period_label(start, period)
 
 
@@ -183,7 +186,9 @@ def _beats(ours: float | None, theirs: float | None, higher: bool) -> bool:
 def _value(value: dict | None) -> dict:
     if not value:
         return {"value": None, "charts": {}}
-    comparison = [dict(r, chosen=r["model"] == value["chosen"])
+    # The library gives the error in per cent (-4.8); the page writes fractions as percentages.
+    comparison = [dict(r, chosen=r["model"] == value["chosen"],
+                       error=None if r.get("error_pct") is None else r["error_pct"] / 100)
                   for r in rows(value.get("comparison"))]
     charts = {}
     by_frequency = rows(value.get("by_frequency"))
@@ -199,8 +204,8 @@ def _value(value: dict | None) -> dict:
     tracking = rows(value.get("tracking"))
     if tracking:
         charts["tracking"] = {
-            "kind": "trend", "x": [date_format(date.fromisoformat(r["day"][:10]),
-                                               "SHORT_DATE_FORMAT") for r in tracking],
+            "kind": "trend", "x": [formatting.day(date.fromisoformat(r["day"][:10]))
+                                     for r in tracking],
             "mark": next((i for i, r in enumerate(tracking) if r["period"] == "holdout"), None),
             "mark_name": _("Holdout starts"), "zoom": False,
             "series": [{"name": _("Actual"), "type": "line", "format": "number",

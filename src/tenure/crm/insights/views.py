@@ -22,7 +22,6 @@ from django.db.models import Count, Sum
 from django.http import HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -32,7 +31,7 @@ from tenure.crm.customers import bulk, saved_views
 from tenure.crm.customers.access import customers_for_user
 from tenure.crm.customers.models import Customer, SavedView
 from tenure.crm.jobs.models import PeriodicJob
-from tenure.crm.lib import exports
+from tenure.crm.lib import exports, formatting
 
 from . import dashboards, performance, predictive, refreshing
 from . import exporting as at_risk_exporting
@@ -197,7 +196,7 @@ def refresh(request):
     run = refreshing.refresh_insights(by=request.user)
     if run.status == InsightsRun.Status.DONE:
         messages.success(request, _("Insights refreshed as of %(date)s.") % {
-            "date": date_format(run.as_of)})
+            "date": formatting.day(run.as_of)})
     else:
         messages.error(request, _("The refresh failed: %(error)s") % {"error": run.error})
     return _back(request)

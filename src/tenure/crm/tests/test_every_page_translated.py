@@ -23,12 +23,15 @@ import pytest
 from babel.messages.pofile import read_po
 from django.apps import apps
 from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.db import models
-from django.urls import Resolver404, resolve
+from django.urls import Resolver404, resolve, reverse
 
 import tenure
 from tenure.crm.accounts.models import User
+from tenure.crm.customers import bulk
+from tenure.crm.customers.models import Customer
 from tenure.crm.testing import TenureTestCase
 
 LANGUAGES = ("ru", "uk")
@@ -186,10 +189,62 @@ class EveryPageTranslatedTestCase(TenureTestCase):
         self.assertGreater(len(seen), 20)  # the crawl reached the app, not only the home page
         return found
 
+    def english_on(self, response) -> list[str]:
+        self.assertLess(response.status_code, 500, response.wsgi_request.path)
+        page = _Page()
+        page.feed(response.content.decode())
+        return sorted(set(english_in(page.texts, english_phrases(), data_words())))
+
+    def form_pages(self, user: User, language: str) -> dict[str, list[str]]:
+        """Post the forms no link reaches (a bulk action's confirmation, a form sent empty,
+        an upload's mapping and progress); return page -> English found."""
+        self.client.force_login(user)
+        self.client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+        customer = Customer.objects.order_by("pk").first()
+        posts = []
+        for action in bulk.actions_for(user):
+            chosen = {"action": action.name, "ids": [customer.pk], "next": "/customers/"}
+            posts += [(f"bulk {action.name}", reverse("customers:bulk"), chosen),
+                      (f"bulk {action.name}, sent empty", reverse("customers:bulk"),
+                       {**chosen, "confirm": "1"})]
+        posts += [(name, reverse(url, args=args), {}) for name, url, args in (
+            ("new customer", "customers:new", ()), ("new order", "sales:order_new", ()),
+            ("new survey", "feedback:survey_new", ()),
+            ("plan an activity", "engagement:plan_activity", (customer.pk,)),
+            ("register a complaint", "engagement:register_complaint", (customer.pk,)))]
+        found = {}
+        for name, url, data in posts:
+            english = self.english_on(self.client.post(url, data))
+            if english:
+                found[name] = english
+        upload = SimpleUploadedFile("people.csv", b"id,name,mail\nU1,Ann,ann@example.com\n")
+        preview = self.client.post(reverse("imports:upload"), {
+            "kind": "customers", "file": upload, "source": "upload"}, follow=True)
+        clash = self.client.post(preview.wsgi_request.path,
+                                 {"col0": "external_id", "col1": "name", "col2": "name"})
+        queued = self.client.post(preview.wsgi_request.path,
+                                  {"col0": "external_id", "col1": "name", "col2": "email"},
+                                  follow=True)
+        for name, response in (("import preview", preview), ("import mapping refused", clash),
+                               ("import queued", queued)):
+            english = self.english_on(response)
+            if english:
+                found[name] = english
+        # Each step reached the page it tests, not an error page with little text.
+        self.assertIn("/preview/", preview.wsgi_request.path)
+        self.assertTrue(clash.context["form"].non_field_errors())
+        self.assertEqual(resolve(queued.wsgi_request.path).view_name, "imports:detail")
+        return found
+
     def test_no_english_on_any_page_an_administrator_sees(self):
         for language in LANGUAGES:
             with self.subTest(language=language):
                 self.assertEqual(self.crawl(self.admin, language), {})
+
+    def test_no_english_on_the_pages_forms_lead_to(self):
+        for language in LANGUAGES:
+            with self.subTest(language=language):
+                self.assertEqual(self.form_pages(self.admin, language), {})
 
     def test_no_english_on_any_page_a_sales_manager_sees(self):
         manager = User.objects.filter(username="manager1").first() or self.manager

@@ -1,26 +1,14 @@
-"""Template filters that write money and ages in the user's language."""
+"""Template filters about customers: ages. (Money, numbers and dates: ``lib/formatting.py``,
+whose filters every template has.)"""
 
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 
-from babel.numbers import format_currency
 from django import template
-from django.conf import settings
 from django.utils import timezone
-from django.utils.translation import get_language, to_locale
 
 register = template.Library()
-
-
-@register.filter
-def money(amount: Decimal | None, currency: str | None = None) -> str:
-    """Write ``amount`` in ``currency`` (default: the shop's) as the current language does."""
-    if amount is None or amount == "":
-        return "—"
-    locale = to_locale(get_language() or settings.LANGUAGE_CODE)
-    return format_currency(amount, currency or settings.TENURE_CURRENCY, locale=locale)
 
 
 @register.filter

@@ -72,7 +72,7 @@ class CustomerEditTestCase(TenureTestCase):
 
     def test_it_refuses_a_post_missing_one_field_and_names_it(self):
         r = self.edit(self.admin, notes=None)
-        self.assertContains(r, "(no notes)", status_code=400)
+        self.assertContains(r, "(no Notes)", status_code=400)
         self.olena.refresh_from_db()
         self.assertEqual((self.olena.name, self.olena.notes), ("Olena", "Prefers calls"))
 

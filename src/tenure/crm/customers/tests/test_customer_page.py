@@ -58,7 +58,7 @@ class CustomerPageTestCase(TenureTestCase):
         r = self.get(self.support)
         for text in ["Olena Kovalenko", "olena@example.org", "+380441234567", "CRM-7",
                      "shopify", "Kyiv", "instagram", "vip", "Prefers evening calls",
-                     "March 2, 1990", "(34 years)", "Ivan Friend", "Taras Referred", "Bob"]:
+                     "Mar 2, 1990", "(34 years)", "Ivan Friend", "Taras Referred", "Bob"]:
             self.assertContains(r, text)
         self.assertContains(r, f'href="/customers/{self.friend.pk}/"')
 
@@ -72,7 +72,7 @@ class CustomerPageTestCase(TenureTestCase):
         self.assertEqual((c.returns_count, c.returns_amount), (1, Decimal("50.25")))
         self.assertEqual(c.first_purchase, at("2024-01-10"))
         self.assertEqual(c.last_purchase, at("2024-06-20"))
-        for text in ["$349.75", "$116.58", "$50.25", "01/10/2024", "06/20/2024"]:
+        for text in ["$349.75", "$116.58", "$50.25", "Jan 10, 2024", "Jun 20, 2024"]:
             self.assertContains(r, text)
 
     def test_it_lists_the_orders_newest_first_with_their_returns(self):

@@ -232,9 +232,9 @@ class MergePagesTestCase(TenureTestCase):
         self.login(self.admin)
         response = self.client.get(self.url)
         self.assertContains(response, '<dd class="orders">2</dd>', html=True)
-        self.assertContains(response, '<dd class="revenue">150.00</dd>', html=True)
+        self.assertContains(response, '<dd class="revenue">$150.00</dd>', html=True)
         self.assertContains(response, '<dd class="orders">1</dd>', html=True)
-        self.assertContains(response, '<dd class="revenue">30.25</dd>', html=True)
+        self.assertContains(response, '<dd class="revenue">$30.25</dd>', html=True)
         self.assertContains(response, "+380501112233")
         self.assertContains(response, 'name="keep"', count=2)
 

@@ -94,7 +94,7 @@ class ComplaintReportTestCase(TenureTestCase):
         self.assertEqual(figures["counted"], 5)
         self.assertContains(r, "within 90 days after the complaint was resolved, or after it "
                                "was opened if it is not resolved")
-        self.assertContains(r, "67 %")
+        self.assertContains(r, "67%")
 
     def test_it_takes_the_median_of_an_odd_and_an_even_count(self):
         r = self.report(self.admin, "?since=2026-01-01&until=2026-05-31")

@@ -2,28 +2,23 @@
 
 from __future__ import annotations
 
-from babel.numbers import format_decimal, format_percent
+from babel.numbers import format_decimal
 from django import template
-from django.conf import settings
-from django.utils.translation import get_language, to_locale
 from django.utils.translation import gettext as _
 
 from tenure.crm.customers import segments
+from tenure.crm.lib import formatting
 
 register = template.Library()
 
 
-def _locale() -> str:
-    return to_locale(get_language() or settings.LANGUAGE_CODE)
-
-
 def _number(value: float, pattern: str) -> str:
-    return format_decimal(value, pattern, locale=_locale())
+    return format_decimal(value, pattern, locale=formatting.locale())
 
 
 def _percent(value: float) -> str:
     """Write 42.31 (already in %) as the language writes 42 %."""
-    return format_percent(value / 100, "#,##0%", locale=_locale())
+    return formatting.percent(value / 100, 0)
 
 
 @register.filter

@@ -1,43 +1,24 @@
-"""Template filters that write the insights' figures in the user's language."""
+"""Template filters that write the insights' figures in the user's language, through
+``lib/formatting.py`` (whose number, percent and money filters every template has)."""
 
 from __future__ import annotations
 
-from babel.numbers import format_decimal, format_percent
 from django import template
 from django.conf import settings
-from django.utils.translation import get_language, to_locale
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from tenure.crm.customers.templatetags.tenure_format import money
+from tenure.crm.lib.formatting import estimate, money, number, percent
 
 register = template.Library()
 
 
-def _locale() -> str:
-    return to_locale(get_language() or settings.LANGUAGE_CODE)
-
-
-@register.filter
-def percent(fraction: float | None, digits: int = 1) -> str:
-    """Write a fraction (0.423) as a percentage ("42.3%")."""
-    if fraction is None or fraction == "":
-        return "—"
-    return format_percent(fraction, f"#,##0.{'0' * digits}%" if digits else "#,##0%",
-                          locale=_locale())
-
-
-@register.filter
-def number(value: float | None, digits: int = 0) -> str:
-    """Write a number with the language's separators and ``digits`` decimals."""
-    if value is None or value == "":
-        return "—"
-    pattern = f"#,##0.{'0' * digits}" if digits else "#,##0"
-    return format_decimal(value, pattern, locale=_locale())
-
-
 @register.filter
 def metric(value: float | None, fmt: str) -> str:
-    """Write a metric in its format: money, percent, decimal or number."""
+    """Write a metric in its format: money, estimate (money to the whole unit), percent,
+    decimal or number."""
+    if fmt == "estimate":
+        return estimate(value)
     if fmt == "money":
         return money(value if value is None else round(value, 2))
     if fmt == "percent":

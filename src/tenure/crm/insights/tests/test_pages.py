@@ -336,7 +336,7 @@ class OverviewPageTestCase(TenureTestCase):
         InsightsRun.objects.all().delete()
         store_run(results)
         response = self.client.get(reverse("insights:overview"), {"period": "week"})
-        self.assertContains(response, "Week of 05/11/2026, compared with the period before.")
+        self.assertContains(response, "Week of May 11, 2026, compared with the period before.")
         tiles = {tile["key"]: tile for tile in response.context["tiles"]}
         self.assertAlmostEqual(tiles["revenue"]["change"], 600 / 900 - 1)
 
@@ -413,7 +413,7 @@ class SegmentsPageTestCase(TenureTestCase):
         self.assertEqual([c["key"] for c in matrix["header"]], ["champions", "hibernating"])
         self.assertEqual([(r["label"], [c["n"] for c in r["cells"]]) for r in matrix["rows"]],
                          [("Champions", [2, 1]), ("New buyers", [0, 4])])
-        self.assertContains(response, "April 20, 2026")
+        self.assertContains(response, "Apr 20, 2026")
 
     def test_it_waits_for_a_second_snapshot_for_the_moves(self):
         results = results_fixture()
@@ -482,7 +482,7 @@ class RefreshButtonTestCase(TenureTestCase):
         self.assertEqual(run.status, InsightsRun.Status.DONE, run.error)
         self.assertEqual(run.requested_by, self.admin)
         self.assertRedirects(response, "/insights/segments/")
-        self.assertContains(response, "Insights refreshed as of July 15, 2026.")
+        self.assertContains(response, "Insights refreshed as of Jul 15, 2026.")
         self.assertEqual(response.context["total"]["customers"], 6)
         self.assertEqual(response.context["total"]["revenue"], 1200.0)  # 12 orders of 100
 

@@ -12,6 +12,7 @@ from tenure.analytics.exceptions import InputError
 from tenure.crm.insights import truth
 from tenure.crm.insights.models import InsightsRun
 from tenure.crm.insights.refreshing import STEPS, refresh_insights
+from tenure.crm.lib import formatting
 from tenure.crm.lib.arguments import iso_date
 
 
@@ -105,10 +106,10 @@ def summary(run: InsightsRun) -> str:
     lines = [
         _("Insights refreshed as of %(date)s in %(seconds).1f s.") % {
             "date": run.as_of.isoformat(), "seconds": seconds},
-        f"  {_('Customers'):<24} {totals.get('customers', 0):,}",
-        f"  {_('Buyers'):<24} {totals.get('buyers', 0):,}",
-        f"  {_('Orders'):<24} {totals.get('orders', 0):,}",
-        f"  {_('Revenue'):<24} {totals.get('revenue') or 0:,.2f}",
+        f"  {_('Customers'):<24} {formatting.number(totals.get('customers', 0))}",
+        f"  {_('Buyers'):<24} {formatting.number(totals.get('buyers', 0))}",
+        f"  {_('Orders'):<24} {formatting.number(totals.get('orders', 0))}",
+        f"  {_('Revenue'):<24} {formatting.money(totals.get('revenue') or 0)}",
     ]
     if results.get("previous_as_of"):
         compared = _("Compared with")
@@ -151,7 +152,7 @@ def _model_lines(results: dict) -> list[str]:
     if value:
         model, worth = _("Purchase model"), _("Customer value, 12 mo.")
         lines.append(f"  {model:<24} {value['chosen']}")
-        lines.append(f"  {worth:<24} {value['totals']['clv']:,.2f}")
+        lines.append(f"  {worth:<24} {formatting.estimate(value['totals']['clv'])}")
     churn = results.get("churn")
     if churn:
         table = churn["metrics"]
