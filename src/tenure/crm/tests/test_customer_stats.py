@@ -11,6 +11,7 @@ from tenure.crm.customers import stats
 from tenure.crm.customers.merging import merge_customers, undo_merge
 from tenure.crm.customers.models import Customer, CustomerStats
 from tenure.crm.imports.running import run_import
+from tenure.crm.insights.refreshing import refresh_insights
 from tenure.crm.sales.models import Order, OrderStatus, Return
 from tenure.crm.testing import TenureTestCase
 
@@ -98,3 +99,14 @@ class CustomerStatsTestCase(TenureTestCase):
         path = Path(folder.name) / "orders.csv"
         path.write_text(text, encoding="utf-8")
         return path
+
+    def test_the_nightly_refresh_puts_right_a_write_that_bypassed_the_figures(self):
+        ann = Customer.objects.create(name="Ann")
+        self.order(ann, "40.00", day=2)
+        self.order(ann, "2.50", day=3)
+        # A script writing with plain SQL (update() sends no signals) leaves them stale.
+        Order.objects.filter(customer=ann, total=Decimal("2.50")).update(total=Decimal("60.00"))
+        self.assertEqual(figures(ann)[:2], (2, Decimal("42.50")))
+        refresh_insights(as_of=WHEN.date().replace(day=20))
+
+        self.assertEqual(figures(ann)[:2], (2, Decimal("100.00")))
