@@ -44,10 +44,13 @@ def _plan(user, customers, data) -> str:
     kind = data["kind"]
     label = ActivityKind(kind).label
     activities = []
+    # A customer's own manager may be given the customer's activity when they are an
+    # active user working with customers (`assignable_users(customer)` always holds the
+    # customer's manager then): asked once, not per customer.
+    working = set(assignable_users().values_list("pk", flat=True))
     for customer in customers.select_related("manager"):
         assignee = user
-        if data["assignee"] == OWN_MANAGER and customer.manager_id is not None \
-                and assignable_users(customer).filter(pk=customer.manager_id).exists():
+        if data["assignee"] == OWN_MANAGER and customer.manager_id in working:
             assignee = customer.manager
         activities.append(Activity(
             customer=customer, kind=kind, assignee=assignee, created_by=user,

@@ -141,6 +141,9 @@ class BulkActionTestCase(TenureTestCase):
         self.assertNotIn('value="assign"', page)
         self.assertIn(f'name="ids" value="{self.bobs[0].pk}" form="bulk"', page)
 
+        # The analyst only reads: they may download the ticked customers, nothing more.
         self.login(self.analyst)
         page = self.client.get("/customers/").content.decode()
-        self.assertNotIn('id="bulk"', page)
+        self.assertIn('value="export"', page)
+        for action in ("plan", "add_tag", "remove_tag", "assign", "survey"):
+            self.assertNotIn(f'value="{action}"', page)
