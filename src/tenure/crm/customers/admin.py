@@ -48,6 +48,9 @@ class CustomerAdmin(admin.ModelAdmin):
     inlines = [ConsentChangeInline]
     show_full_result_count = False
 
+    def save_model(self, request, obj, form, change):
+        obj.save(assigned_by=request.user)  # a change of manager says who made it
+
     @admin.display(description=_("Change consent"))
     def change_consent(self, obj: Customer) -> str:
         if obj.pk is None:
