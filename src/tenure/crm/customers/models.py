@@ -394,11 +394,8 @@ class CustomerAssignmentQuerySet(models.QuerySet):
                 ending[at(pk)].append(pk)
         for when, pks in ending.items():
             self.current().filter(customer__in=pks).update(ended_at=when)
-        self.bulk_create([
-            CustomerAssignment(customer_id=pk, manager_id=managers[pk], started_at=at(pk),
-                               assigned_by_id=by_id)
-            for pk in moved if managers[pk] is not None
-        ])
+        bulk.insert(CustomerAssignment, ["customer", "manager", "started_at", "assigned_by"], [
+            (pk, managers[pk], at(pk), by_id) for pk in moved if managers[pk] is not None])
         return len(moved)
 
 
