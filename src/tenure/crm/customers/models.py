@@ -260,13 +260,6 @@ class Customer(models.Model):
     def __str__(self) -> str:
         return self.name or self.email or self.phone or f"#{self.external_id or self.pk}"
 
-    @classmethod
-    def from_db(cls, db, field_names, values):
-        customer = super().from_db(db, field_names, values)
-        # The manager as stored: save() records an assignment only when it changes.
-        customer._stored_manager_id = customer.__dict__.get("manager_id", _UNKNOWN)
-        return customer
-
     def save(self, *args, assigned_by=None, keep_history: bool = True, **kwargs):
         """Save, keeping the search columns and the history of managers (``assigned_by``:
         the user who changed the manager, recorded with the assignment; ``keep_history``
@@ -279,10 +272,21 @@ class Customer(models.Model):
         adding = self._state.adding
         with transaction.atomic():
             super().save(*args, **kwargs)
-            if keep_history and (update_fields is None or "manager" in update_fields):
-                self._record_manager(adding, assigned_by)
-            else:
-                self._stored_manager_id = self.manager_id
+            if update_fields is None or "manager" in update_fields:
+                if keep_history:
+                    self._record_manager(adding, assigned_by)
+                else:
+                    self._stored_manager_id = self.manager_id
+
+    def get_absolute_url(self) -> str:
+        return reverse("customers:detail", args=[self.pk])
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        customer = super().from_db(db, field_names, values)
+        # The manager as stored: save() records an assignment only when it changes.
+        customer._stored_manager_id = customer.__dict__.get("manager_id", _UNKNOWN)
+        return customer
 
     def _record_manager(self, adding: bool, by) -> None:
         stored = None if adding else getattr(self, "_stored_manager_id", _UNKNOWN)
@@ -296,9 +300,6 @@ class Customer(models.Model):
     def began_at(self) -> datetime:
         """Return when the customer began (``began_at``)."""
         return began_at(self.acquired_on, self.created_at)
-
-    def get_absolute_url(self) -> str:
-        return reverse("customers:detail", args=[self.pk])
 
     @property
     def average_check(self) -> Decimal | None:
