@@ -8,9 +8,13 @@ is stored by the nightly refresh. The orders are read in bulk as for the refresh
 (``kpi.period_kpis(by="manager")``, ``kpi.nvl_bridge``) and the NPS
 (``feedback.feedback_scores(by="manager")``); activities and complaints are counted here.
 
-There is no history of assignments: a customer's orders, complaints and answers count for
-the manager the customer has now, in every period. Activities count for their assignee.
-Times are the shop's local time (``TIME_ZONE``), as in every insights figure.
+A customer's orders (and returns), complaints and answers count for the manager who looked
+after the customer when they happened (``CustomerAssignment``, the history of managers), so
+reassigning customers leaves a manager's past figures as they were. A customer's first
+assignment also covers the time before it: the history a customer came with (orders
+imported with them, bought before anyone was assigned) counts for their first manager.
+What happened while a customer had nobody counts for nobody. Activities count for their
+assignee. Times are the shop's local time (``TIME_ZONE``), as in every insights figure.
 """
 
 from __future__ import annotations
@@ -37,10 +41,11 @@ from tenure.crm.engagement.models import ActivityStatus
 
 from .dashboards import WINDOW_FIGURES, period_label
 from .loading import (
+    TRANSACTIONS,
     load_activities,
+    load_assignments,
     load_complaints,
     load_feedback,
-    load_managers,
     load_transactions,
 )
 from .refreshing import WINDOW_DAYS
@@ -63,11 +68,12 @@ def managers_for_user(user) -> list[User]:
     """Return the managers whose figures ``user`` may see; 403 for anyone else.
 
     Who sees the insights sees every manager: the active users holding the sales manager
-    role and anyone with customers assigned. A sales manager sees only their own figures.
+    role or who looked after customers, and anyone with customers assigned now. A sales manager sees only their own figures.
     """
     if sees_every_manager(user):
         return list(User.objects.filter(
-            Q(customers__isnull=False) | Q(groups__name=Role.SALES_MANAGER, is_active=True),
+            Q(customers__isnull=False) | Q(groups__name=Role.SALES_MANAGER, is_active=True)
+            | Q(assignments__isnull=False, is_active=True),
         ).distinct().order_by("first_name", "last_name", "username"))
     if Role.SALES_MANAGER in user.role_names:
         return [user]
@@ -139,13 +145,39 @@ def manager_performance(usernames: list[str], period: str, *, now: datetime | No
     )
     if not usernames:
         return result
-    _add_kpis(result, window_days or WINDOW_DAYS)
+    assignments = _first_reaching_back(load_assignments().to_pandas())
+    _add_kpis(result, window_days or WINDOW_DAYS, assignments)
     local_now = timezone.localtime(now).replace(tzinfo=None)
     _add_activities(result, local_now)
-    managers = load_managers()
-    _add_complaints(result, managers)
-    _add_nps(result, managers)
+    _add_complaints(result, assignments)
+    _add_nps(result, assignments)
     return result
+
+
+# The earliest time a first assignment reaches back to: before any accepted date.
+_ALWAYS = np.datetime64("0001-01-01T00:00:00", "us")
+
+
+def _first_reaching_back(assignments: pd.DataFrame) -> pd.DataFrame:
+    """Return the assignments with ``since``: their start, or always for a customer's first."""
+    assignments = assignments.sort_values(["customer_id", "started_at"], kind="stable")
+    first = ~assignments.customer_id.duplicated()
+    since = assignments.started_at.where(~first, _ALWAYS).astype("datetime64[us]")
+    return assignments.assign(since=since).sort_values("since", kind="stable")
+
+
+def _attributed(events: pd.DataFrame, time: str, assignments: pd.DataFrame) -> pd.DataFrame:
+    """Return ``events`` with ``manager``: who looked after the customer at ``time`` (null
+    for nobody); ``assignments`` as `_first_reaching_back` returns them."""
+    events = events.drop(columns="manager", errors="ignore").sort_values(time, kind="stable")
+    # The latest assignment started at or before the event, if it had not ended by then.
+    found = pd.merge_asof(events.astype({time: "datetime64[us]"}),
+                          assignments[["customer_id", "since", "ended_at", "manager"]],
+                          left_on=time, right_on="since", by="customer_id",
+                          direction="backward")
+    running = found.ended_at.isna() | (found[time] < found.ended_at)
+    return found.assign(manager=found.manager.where(running)).drop(
+        columns=["since", "ended_at"])
 
 
 def _portfolio(usernames: list[str]) -> dict[str, int]:
@@ -171,12 +203,14 @@ def _plain(value):
     return float(value)
 
 
-def _add_kpis(result: Performance, window_days: int) -> None:
+def _add_kpis(result: Performance, window_days: int, assignments: pd.DataFrame) -> None:
     from tenure.analytics import kpi
 
     con = ibis.duckdb.connect()
-    # Already canonical (loading.py); every order counts for the customer's manager now.
-    tx = con.create_table("transactions", load_transactions())
+    # Canonical (loading.py), each order and return with the manager of its time.
+    orders = _attributed(load_transactions(managers=False).to_pandas(), "time", assignments)
+    tx = con.create_table("transactions", pa.Table.from_pandas(
+        orders, schema=TRANSACTIONS, preserve_index=False))
     kpis = kpi.period_kpis(tx, period=result.period, window_days=window_days, by="manager")
     # Before a whole window has passed since the portfolio's first purchase, everyone is
     # still "active": CRR 100 % and churn 0 % would be the definition, not the customers.
@@ -211,11 +245,12 @@ def _add_activities(result: Performance, now: datetime) -> None:
                                       "activities_overdue", "on_time_share"))
 
 
-def _add_complaints(result: Performance, managers: pa.Table) -> None:
+def _add_complaints(result: Performance, assignments: pd.DataFrame) -> None:
     complaints = load_complaints()
     complaints = complaints.filter(pc.greater_equal(
         complaints["opened_at"], pa.scalar(_naive(result.starts[0]), pa.timestamp("us"))))
-    df = complaints.join(managers, "customer_id").to_pandas()
+    df = _attributed(complaints.to_pandas(), "opened_at", assignments).dropna(
+        subset=["manager"])
     if df.empty:
         return
     # Local clock times: across a daylight-saving change a duration is an hour off.
@@ -227,7 +262,7 @@ def _add_complaints(result: Performance, managers: pa.Table) -> None:
     _put(result, counts, "manager", ("complaints", "complaints_resolved", "resolution_hours"))
 
 
-def _add_nps(result: Performance, managers: pa.Table) -> None:
+def _add_nps(result: Performance, assignments: pd.DataFrame) -> None:
     from tenure.analytics.feedback import feedback_scores
 
     answers = load_feedback()
@@ -235,8 +270,8 @@ def _add_nps(result: Performance, managers: pa.Table) -> None:
         pc.equal(answers["kind"], "nps"),
         pc.greater_equal(answers["time"],
                          pa.scalar(_naive(result.starts[0]), pa.timestamp("us")))))
-    answers = answers.join(managers, "customer_id")
-    if not answers.num_rows:
+    answers = _attributed(answers.to_pandas(), "time", assignments).dropna(subset=["manager"])
+    if answers.empty:
         return
     try:
         scores = feedback_scores(ibis.memtable(answers), period=result.period, by="manager")
