@@ -68,7 +68,8 @@ def managers_for_user(user) -> list[User]:
     """Return the managers whose figures ``user`` may see; 403 for anyone else.
 
     Who sees the insights sees every manager: the active users holding the sales manager
-    role or who looked after customers, and anyone with customers assigned now. A sales manager sees only their own figures.
+    role or who looked after customers, and anyone with customers assigned now. A sales
+    manager sees only their own figures.
     """
     if sees_every_manager(user):
         return list(User.objects.filter(
