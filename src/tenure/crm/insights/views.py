@@ -174,7 +174,7 @@ def managers(request):
                "sees_all": performance.sees_every_manager(request.user),
                "window_days": performance.WINDOW_DAYS}
     if CustomerAssignment.objects.filter(manager__in=managers).exists():
-        found = performance.manager_performance([m.username for m in managers], period, now=now)
+        found = performance.recent_performance([m.username for m in managers], period, now)
         context.update(performance.page(managers, found, start))
         context["chart_data"] = {"currency": settings.TENURE_CURRENCY,
                                  "charts": context.pop("charts")}

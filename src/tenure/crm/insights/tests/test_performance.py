@@ -8,13 +8,16 @@ from decimal import Decimal
 from unittest import mock
 
 import time_machine
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from tenure.crm.customers.models import Customer, CustomerAssignment
 from tenure.crm.engagement.models import Activity, Complaint
 from tenure.crm.feedback.models import Answer, Invitation, Survey
-from tenure.crm.insights import performance
+from tenure.crm.insights import loading, performance
 from tenure.crm.insights.models import InsightsRun
 from tenure.crm.insights.performance import manager_performance, period_starts
 from tenure.crm.sales.models import Order, OrderStatus, Return
@@ -333,6 +336,34 @@ class ManagerPerformanceTestCase(TenureTestCase):
         r = self.get(self.admin)
         self.assertContains(r, "No managers yet")
         self.assertNotIn("rows", r.context)
+
+    def march_revenue(self) -> dict[str, float]:
+        return {row["manager"].username: row["revenue"]
+                for row in self.get(self.admin).context["rows"]}
+
+    def test_the_page_is_served_again_from_the_cache_within_the_minute(self):
+        cache.clear()
+        orders = loading._orders_sql()
+        with CaptureQueriesContext(connection) as first:
+            revenue = self.march_revenue()
+        with CaptureQueriesContext(connection) as again:
+            self.assertEqual(self.march_revenue(), revenue)
+        self.assertIn(orders, [q["sql"] for q in first])
+        self.assertNotIn(orders, [q["sql"] for q in again])
+        with time_machine.travel(NOW + timedelta(minutes=1), tick=False), \
+                CaptureQueriesContext(connection) as later:
+            self.login(self.admin)
+            self.client.get(reverse("insights:managers"))
+        self.assertIn(orders, [q["sql"] for q in later])
+
+    def test_the_page_shows_a_reassignment_at_once(self):
+        before = self.march_revenue()
+        # E (Carol's, 120 on 3 March) goes to Bob from 1 March: her March order is his.
+        CustomerAssignment.objects.record({self.c["E"].pk: self.manager.pk},
+                                          at=at("2026-03-01", 0))
+        after = self.march_revenue()
+        self.assertAlmostEqual(after["bob"], before["bob"] + 120)
+        self.assertAlmostEqual(after["carol"], before["carol"] - 120)
 
     def test_the_other_insights_pages_link_to_it(self):
         InsightsRun.objects.create(as_of=date(2026, 4, 9), status=InsightsRun.Status.DONE,
