@@ -34,6 +34,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, Max, OuterRef, Q, Sum
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from tenure.analytics import periods
 from tenure.analytics.exceptions import AnalyticsError
@@ -335,6 +336,86 @@ def _naive(day: date) -> datetime:
 TRENDS = (("revenue", "money"), ("crr", "percent"), ("nps", "number"))
 
 
+@dataclass(frozen=True)
+class Column:
+    """A figure of the comparison tables, in a format of the ``metric`` filter."""
+
+    figure: str
+    label: Any
+    fmt: str = "number"
+    title: Any = ""
+    strong: bool = False
+
+
+# Twenty figures a manager: two tables of ten, so a 1366 px laptop shows every column at
+# once in English, Russian and Ukrainian. Each table: its id and its groups of columns.
+TABLES = (
+    ("managers-table", (
+        (gettext_lazy("Customers"), (
+            Column("customers", gettext_lazy("Portfolio"),
+                   title=gettext_lazy("Customers assigned now")),
+            Column("customers_start", gettext_lazy("Active at start"),
+                   title=gettext_lazy("Customers active at the start of the period")),
+            Column("retained", gettext_lazy("Retained"),
+                   title=gettext_lazy("Active at the start and at the end")),
+            Column("crr", gettext_lazy("CRR"), "percent",
+                   gettext_lazy("Retained / active at start")),
+            Column("churn_rate", gettext_lazy("Churn rate"), "percent",
+                   gettext_lazy("(Active at start − retained) / active at start")),
+        )),
+        (gettext_lazy("Revenue = buyers × average check × orders per buyer"), (
+            Column("buyers", gettext_lazy("Buyers (N)")),
+            Column("avg_check", gettext_lazy("Average check (V)"), "money"),
+            Column("orders_per_buyer", gettext_lazy("Orders per buyer (L)"), "decimal"),
+            Column("revenue", gettext_lazy("Revenue"), "money", strong=True),
+        )),
+    )),
+    ("managers-work-table", (
+        (gettext_lazy("Revenue change from the previous period"), (
+            Column("n_effect", gettext_lazy("Buyers (N)"), "money"),
+            Column("v_effect", gettext_lazy("Average check (V)"), "money"),
+            Column("l_effect", gettext_lazy("Orders per buyer (L)"), "money"),
+        )),
+        (gettext_lazy("Activities"), (
+            Column("activities", gettext_lazy("Due"),
+                   title=gettext_lazy("Due in the period, not cancelled, done or past due")),
+            Column("on_time_share", gettext_lazy("On time"), "percent",
+                   gettext_lazy("Done at or before the due time")),
+            Column("activities_overdue", gettext_lazy("Overdue"),
+                   title=gettext_lazy("Still planned after the due time")),
+        )),
+        (gettext_lazy("Complaints"), (
+            Column("complaints", gettext_lazy("Opened"),
+                   title=gettext_lazy("Opened in the period")),
+            Column("resolution_hours", gettext_lazy("Hours to resolve"), "tenths",
+                   gettext_lazy("Median hours from opening to resolution, of those resolved")),
+        )),
+        (gettext_lazy("NPS"), (
+            Column("nps", gettext_lazy("Score")),
+            Column("nps_answers", gettext_lazy("Answers")),
+        )),
+    )),
+)
+
+
+def tables(rows: list[dict]) -> list[dict]:
+    """Return the comparison tables of ``rows``: their column groups and each row's cells."""
+    return [{"id": table_id,
+             "groups": [{"label": label, "columns": columns} for label, columns in groups],
+             "rows": [{"manager": row["manager"], "name": row["name"],
+                       "cells": [_cell(row, column) for _l, columns in groups
+                                 for column in columns]} for row in rows]}
+            for table_id, groups in TABLES]
+
+
+def _cell(row: dict, column: Column) -> dict:
+    value = row[column.figure]
+    if column.figure == "nps_answers":
+        value = value or 0
+    margin = row["nps_margin_of_error"] if column.figure == "nps" else None
+    return {"column": column, "value": value, "margin": margin}
+
+
 def page(managers: list[User], result: Performance, start: date) -> dict:
     """Return the comparison rows of ``start``'s period, the trend charts and table."""
     names = period_names(result.starts, result.period)
@@ -348,6 +429,7 @@ def page(managers: list[User], result: Performance, start: date) -> dict:
         for m, name in people]} for figure, fmt in TRENDS}
     trend_rows = [{"label": names[s], "cells": [result.of(m.username, s) for m, _n in people]}
                   for s in reversed(result.starts)]
-    return {"rows": rows, "period_name": names[start], "partial": start == result.starts[-1],
+    return {"rows": rows, "tables": tables(rows), "period_name": names[start],
+            "partial": start == result.starts[-1],
             "trend_names": [name for _m, name in people], "trend_rows": trend_rows,
             "charts": charts, "warnings": result.warnings}

@@ -37,12 +37,13 @@ def number(value: float | None, digits: int = 0) -> str:
 
 @register.filter
 def metric(value: float | None, fmt: str) -> str:
-    """Write a metric in its format: money, percent, decimal or number."""
+    """Write a metric in its format: money, percent, decimal (two places), tenths or
+    number."""
     if fmt == "money":
         return money(value if value is None else round(value, 2))
     if fmt == "percent":
         return percent(value)
-    return number(value, 2 if fmt == "decimal" else 0)
+    return number(value, {"decimal": 2, "tenths": 1}.get(fmt, 0))
 
 
 @register.filter
