@@ -272,29 +272,15 @@ class Customer(models.Model):
         adding = self._state.adding
         with transaction.atomic():
             super().save(*args, **kwargs)
-            if update_fields is None or "manager" in update_fields:
-                if keep_history:
-                    self._record_manager(adding, assigned_by)
-                else:
-                    self._stored_manager_id = self.manager_id
+            if keep_history and (update_fields is None or "manager" in update_fields):
+                # Compared with the running assignment, not with the manager this instance
+                # was read with: a save of a stale instance keeps the two in step too.
+                # A new customer's first manager is theirs since they began.
+                CustomerAssignment.objects.record({self.pk: self.manager_id}, by=assigned_by,
+                                                  at=self.began_at if adding else None)
 
     def get_absolute_url(self) -> str:
         return reverse("customers:detail", args=[self.pk])
-
-    @classmethod
-    def from_db(cls, db, field_names, values):
-        customer = super().from_db(db, field_names, values)
-        # The manager as stored: save() records an assignment only when it changes.
-        customer._stored_manager_id = customer.__dict__.get("manager_id", _UNKNOWN)
-        return customer
-
-    def _record_manager(self, adding: bool, by) -> None:
-        stored = None if adding else getattr(self, "_stored_manager_id", _UNKNOWN)
-        if stored != self.manager_id:
-            # A new customer's first manager is theirs since they began.
-            CustomerAssignment.objects.record({self.pk: self.manager_id}, by=by,
-                                              at=self.began_at if adding else None)
-        self._stored_manager_id = self.manager_id
 
     @property
     def began_at(self) -> datetime:
@@ -351,10 +337,6 @@ class Customer(models.Model):
 
 def _source_label(source: str) -> str:
     return str(dict(ConsentSource.choices).get(source, source))
-
-
-# A stored manager not read from the database: save() asks the history instead.
-_UNKNOWN = object()
 
 
 class CustomerAssignmentQuerySet(models.QuerySet):

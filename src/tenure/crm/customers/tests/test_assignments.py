@@ -148,13 +148,17 @@ class AssignmentHistoryTestCase(TenureTestCase):
         data = {name: form[name].value() or "" for name in form.fields}
         data.update({"manager": self.other_manager.pk, "tags": [],
                      "consentchange_set-TOTAL_FORMS": 0, "consentchange_set-INITIAL_FORMS": 0,
-                     "consent_changes-TOTAL_FORMS": 0, "consent_changes-INITIAL_FORMS": 0})
+                     "consent_changes-TOTAL_FORMS": 0, "consent_changes-INITIAL_FORMS": 0,
+                     "assignments-TOTAL_FORMS": 0, "assignments-INITIAL_FORMS": 0})
         data = {k: v for k, v in data.items() if v is not None}
         r = self.client.post(f"/admin/customers/customer/{self.olena.pk}/change/", data)
         self.assertEqual(r.status_code, 302, getattr(r, "context", None) and
                          r.context["adminform"].form.errors)
         self.assertEqual([(m, by) for m, _s, _e, by in history(self.olena)],
                          [("bob", None), ("carol", "alice")])
+        # The history is shown, read only.
+        page = self.client.get(f"/admin/customers/customer/{self.olena.pk}/change/")
+        self.assertContains(page, "Assignments to managers", status_code=200)
 
     # -- bulk "assign to a manager" -------------------------------------------------------
 
