@@ -368,7 +368,9 @@ class CustomerAssignmentQuerySet(models.QuerySet):
         return changed
 
     def _record(self, managers: dict, by_id, at) -> int:
-        running = dict(self.current().filter(customer__in=list(managers))
+        # Locked: two changes of one customer at once would both end the same stretch
+        # (the unique constraint stops a second running one if neither had any).
+        running = dict(self.current().select_for_update().filter(customer__in=list(managers))
                        .values_list("customer_id", "manager_id"))
         moved = [pk for pk, manager in managers.items() if running.get(pk) != manager]
         ending = defaultdict(list)  # one UPDATE per end time: usually one
