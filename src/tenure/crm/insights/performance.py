@@ -6,9 +6,9 @@ orders are read in bulk as for the refresh (``loading.py``) and the library comp
 retention and revenue figures (``kpi.period_kpis(by="manager")``, ``kpi.nvl_bridge``) and
 the NPS (``feedback.feedback_scores(by="manager")``); activities and complaints are counted
 here. The library's calls cost most of a second whatever the shop's size (building and
-compiling their queries, not running them), so the page keeps what it computed for the
-minute (``recent_performance``): on the demo shop (5,000 customers, 17,000 orders) a page
-asked for again answers in well under 200 ms, a first one in about a second.
+compiling their queries, not running them), so the page keeps what it computed until
+what it read changes (``recent_performance``): on the demo shop (5,000 customers, 17,000
+orders) a page asked for again answers in well under 200 ms, a first one in about a second.
 
 A customer's orders (and returns), complaints and answers count for the manager who looked
 after the customer when they happened (``CustomerAssignment``, the history of managers), so
@@ -58,7 +58,7 @@ from .loading import (
 from .refreshing import WINDOW_DAYS
 
 TREND_PERIODS = 12
-CACHE_SECONDS = 60
+CACHE_SECONDS = 10 * 60
 # The library's figures taken as they come; a manager without a row in a period gets None.
 KPI_FIGURES = ("customers_start", "customers_end", "new", "reactivated", "retained", "lost",
                "crr", "crr_seed", "churn_rate", "buyers", "orders", "revenue",
@@ -130,19 +130,18 @@ class Performance:
 
 
 def recent_performance(usernames: list[str], period: str, now: datetime) -> Performance:
-    """Return ``manager_performance`` as computed within the same minute on the same data.
+    """Return ``manager_performance``, computed again only when what it reads has changed.
 
-    The library's figures cost a fixed half second or so whatever the shop's size: a page
-    asked for again (another period, back from a customer) is served from the cache. The
-    key holds the minute (activities fall due as time passes) and a fingerprint of the
-    tables read, so a new order, return, answer, complaint, activity or assignment shows
-    at once; a change the fingerprint cannot see (a complaint resolved, an activity done)
-    shows within the minute.
+    The library's figures cost a fixed second or so whatever the shop's size: a page asked
+    for again (another manager's view, back from a customer) is served from the cache. The
+    key holds the day (the periods shown) and a fingerprint of the tables read, so a new
+    order, return, answer, complaint or change of one, activity done, cancelled or fallen
+    due, or assignment shows at once; an edit the fingerprint cannot see (an order moved
+    by a merge) shows within ``CACHE_SECONDS``.
     """
-    minute = timezone.localtime(now).replace(second=0, microsecond=0)
     key = "insights:managers:" + hashlib.sha256(repr((
-        usernames, period, WINDOW_DAYS, minute.isoformat(), translation.get_language(),
-        _fingerprint())).encode()).hexdigest()
+        usernames, period, WINDOW_DAYS, timezone.localdate(now).isoformat(),
+        translation.get_language(), _fingerprint(now))).encode()).hexdigest()
     found = cache.get(key)
     if found is None:
         found = manager_performance(usernames, period, now=now)
@@ -150,16 +149,20 @@ def recent_performance(usernames: list[str], period: str, now: datetime) -> Perf
     return found
 
 
-def _fingerprint() -> tuple:
-    """Return counts and last ids (and, for orders, the last change) of the tables read."""
+def _fingerprint(now: datetime) -> tuple:
+    """Return counts and last ids of the tables read, with what changes their figures in
+    place: an order's last change, the returned amount, activities done, cancelled and
+    past due at ``now``, assignments ended (a complaint's changes are its events)."""
     def of(queryset, **more):
         return tuple(queryset.order_by().aggregate(n=Count("pk"), last=Max("pk"), **more)
                      .values())
 
+    planned = Q(status=ActivityStatus.PLANNED, due_at__lt=now)
     return (of(Order.objects, changed=Max("updated_at")),
             of(Return.objects, amount=Sum("amount")),
             of(Answer.objects), of(Complaint.objects), of(ComplaintEvent.objects),
-            of(Activity.objects, done=Count("completed_at")),
+            of(Activity.objects, done=Count("completed_at"), past_due=Count("pk", filter=planned),
+               cancelled=Count("pk", filter=Q(status=ActivityStatus.CANCELLED))),
             of(CustomerAssignment.objects, ended=Count("ended_at")))
 
 
