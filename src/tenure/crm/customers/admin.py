@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tenure.crm.lib.admin import ReadOnlyAdmin
 
-from .models import ConsentChange, Customer, CustomerMerge, Tag
+from .models import ConsentChange, Customer, CustomerAssignment, CustomerMerge, Tag
 
 CONSENT_FLAGS = ["consent_email", "consent_sms", "consent_messenger", "consent_phone"]
 EVIDENCE = ["changed_at", "channel", "granted", "purpose", "source", "wording", "file_name",
@@ -32,6 +32,23 @@ class ConsentChangeInline(admin.TabularInline):
         return False
 
 
+class AssignmentInline(admin.TabularInline):
+    """The history of managers, read only: it is kept by every change of the manager."""
+
+    model = CustomerAssignment
+    fk_name = "customer"
+    extra = 0
+    fields = readonly_fields = ["manager", "started_at", "ended_at", "assigned_by"]
+    ordering = ["-started_at", "-pk"]
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Customer)
 class CustomerAdmin(admin.ModelAdmin):
     """Customers; consent is shown, and changed only on the customer's consent form,
@@ -45,8 +62,11 @@ class CustomerAdmin(admin.ModelAdmin):
     filter_horizontal = ["tags"]
     readonly_fields = ["created_at", "updated_at", *CONSENT_FLAGS, "change_consent"]
     list_select_related = ["manager"]
-    inlines = [ConsentChangeInline]
+    inlines = [ConsentChangeInline, AssignmentInline]
     show_full_result_count = False
+
+    def save_model(self, request, obj, form, change):
+        obj.save(assigned_by=request.user)  # a change of manager says who made it
 
     @admin.display(description=_("Change consent"))
     def change_consent(self, obj: Customer) -> str:

@@ -28,7 +28,7 @@ from tenure.crm.lib import exports
 
 from . import exporting
 from .forms import ManagerChoiceField, manager_choices
-from .models import Tag
+from .models import CustomerAssignment, Tag
 
 #: The most customers one action may change at once.
 MAX_CUSTOMERS = 5000
@@ -113,13 +113,16 @@ class TagForm(forms.Form):
 
 def _assign(user, customers: QuerySet, data: dict) -> str:
     manager = data.get("manager")
-    count = 0
-    # One save per customer: the audit log records each change of manager.
-    for customer in customers.exclude(manager=manager) if manager else \
-            customers.exclude(manager__isnull=True):
+    changed = list(customers.exclude(manager=manager) if manager else
+                   customers.exclude(manager__isnull=True))
+    # The history in one pass; then one save per customer, so that the audit log
+    # records each change of manager.
+    CustomerAssignment.objects.record({c.pk: getattr(manager, "pk", None) for c in changed},
+                                      by=user)
+    for customer in changed:
         customer.manager = manager
-        customer.save(update_fields=["manager", "updated_at"])
-        count += 1
+        customer.save(update_fields=["manager", "updated_at"], keep_history=False)
+    count = len(changed)
     if manager is None:
         return ngettext("%(count)d customer unassigned.", "%(count)d customers unassigned.",
                         count) % {"count": count}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django import forms
+from django.db import transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.text import capfirst
@@ -213,11 +214,21 @@ class CustomerForm(forms.ModelForm):
 
     def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, **kwargs)
+        self.user = user
         if user.sees_only_own_customers:
             # A sales manager works their own portfolio and cannot hand customers over.
             del self.fields["manager"]
         else:
             self.fields["manager"].queryset = manager_choices()
+
+    def save(self, commit: bool = True) -> Customer:
+        """Save the customer; a change of manager is recorded as made by the user."""
+        customer = super().save(commit=False)
+        if commit:
+            with transaction.atomic():
+                customer.save(assigned_by=self.user)
+                self._save_m2m()
+        return customer
 
     def omitted_fields(self) -> list[str]:
         """Return the fields a browser always sends that the submission lacks.

@@ -24,6 +24,8 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from tenure.crm.accounts.models import User
+
 from . import stats
 from .models import (
     SEARCH_COLUMNS,
@@ -31,6 +33,7 @@ from .models import (
     ConsentChange,
     Customer,
     CustomerAlias,
+    CustomerAssignment,
     CustomerMerge,
     CustomerStats,
     Tag,
@@ -86,6 +89,8 @@ def _relations():
             continue  # its through model holds a foreign key, moved as its own relation
         if rel.related_model is CustomerStats:
             continue  # figures of the orders, computed again after the move (`stats`)
+        if rel.related_model is CustomerAssignment:
+            continue  # each record's own history of managers: kept in the snapshot
         yield rel
 
 
@@ -200,11 +205,13 @@ def merge_customers(kept: Customer, removed: Customer, *, by=None) -> CustomerMe
     kept.tags.add(*removed.tags.all())
     _fill_blank_fields(kept, removed)
     _resolve_consent(kept)
+    assignments = _serialize_assignments(removed)
     removed.delete()
-    kept.save()
+    kept.save(assigned_by=by)  # a manager taken from the removed record starts now
     stats.refresh([kept.pk])
     snapshot = {
         "removed": removed_data,
+        "assignments": assignments,
         "moved": moved,
         "kept_changes": _changed_fields(kept_before, _serialize(kept)),
         "kept_tags": kept_before["fields"]["tags"],
@@ -213,6 +220,35 @@ def merge_customers(kept: Customer, removed: Customer, *, by=None) -> CustomerMe
     return CustomerMerge.objects.create(
         kept=kept, removed_id=removed_data["pk"], snapshot=snapshot, merged_by=by
     )
+
+
+ASSIGNMENT_FIELDS = ("pk", "manager_id", "started_at", "ended_at", "assigned_by_id")
+
+
+def _serialize_assignments(customer: Customer) -> list[list]:
+    """Return the customer's history of managers, for the snapshot.
+
+    It is not moved to the kept customer: their own history says who looked after them,
+    and the removed record's orders, now the kept one's, count for the kept one's managers.
+    """
+    return [[value.isoformat() if isinstance(value, datetime.datetime) else value
+             for value in row]
+            for row in customer.assignments.order_by("pk").values_list(*ASSIGNMENT_FIELDS)]
+
+
+def _restore_assignments(customer: Customer, rows: list[list]) -> None:
+    """Put back the history ``_serialize_assignments`` kept (a manager since deleted has
+    none left to restore)."""
+    users = {row[1] for row in rows} | {row[4] for row in rows if row[4] is not None}
+    known = set(User.objects.filter(pk__in=users).values_list("pk", flat=True))
+    CustomerAssignment.objects.bulk_create([
+        CustomerAssignment(
+            pk=pk, customer=customer, manager_id=manager,
+            started_at=datetime.datetime.fromisoformat(started),
+            ended_at=datetime.datetime.fromisoformat(ended) if ended else None,
+            assigned_by_id=by if by in known else None)
+        for pk, manager, started, ended, by in rows if manager in known
+    ])
 
 
 def _leave_alias(kept: Customer, removed: Customer) -> dict | None:
@@ -278,13 +314,17 @@ def _move_back(moved: dict, kept: Customer, removed: Customer) -> None:
             model._base_manager.filter(pk__in=ids).update(**{field_name: removed})
 
 
-def _restore_kept(kept: Customer, snapshot: dict) -> None:
-    """Give the kept customer back the fields the merge changed; drop the tags it added."""
+def _restore_kept(kept: Customer, snapshot: dict, by) -> None:
+    """Give the kept customer back the fields the merge changed; drop the tags it added.
+
+    A manager the merge gave them ends now: the history says who it was meanwhile.
+    """
     data = _serialize(kept)
     data["fields"].update(snapshot["kept_changes"])
     added = set(snapshot["removed"]["fields"]["tags"]) - set(snapshot["kept_tags"])
     data["fields"]["tags"] = [pk for pk in data["fields"]["tags"] if pk not in added]
-    _save_serialized(data)
+    restored = _save_serialized(data)
+    CustomerAssignment.objects.record({restored.pk: restored.manager_id}, by=by)
 
 
 @transaction.atomic
@@ -304,8 +344,9 @@ def undo_merge(merge: CustomerMerge, *, by=None) -> Customer:
         raise MergeError(_("A customer with id %(id)s exists already.") % {"id": merge.removed_id})
     _remove_alias(merge.snapshot.get("alias"))
     removed = _save_serialized(merge.snapshot["removed"])
+    _restore_assignments(removed, merge.snapshot.get("assignments", []))
     _move_back(merge.snapshot["moved"], merge.kept, removed)
-    _restore_kept(merge.kept, merge.snapshot)
+    _restore_kept(merge.kept, merge.snapshot, by)
     stats.refresh([merge.kept.pk, removed.pk])
     merge.undone_at = timezone.now()
     merge.undone_by = by

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from datetime import datetime, time
 from decimal import Decimal
 
 from django.conf import settings
@@ -155,6 +157,14 @@ def refresh_search_columns(pks) -> None:
         bulk.update(Customer, SEARCH_COLUMNS, changed)
 
 
+def began_at(acquired_on, created_at: datetime) -> datetime:
+    """Return when a customer began: the local midnight of ``acquired_on`` when that is
+    earlier than the record's creation, else its creation."""
+    if acquired_on is None:
+        return created_at
+    return min(timezone.make_aware(datetime.combine(acquired_on, time.min)), created_at)
+
+
 class CustomerQuerySet(models.QuerySet):
     def with_order_stats(self, *names: str) -> CustomerQuerySet:
         """Annotate purchase figures: orders_count, revenue (net of returns), first and
@@ -250,16 +260,32 @@ class Customer(models.Model):
     def __str__(self) -> str:
         return self.name or self.email or self.phone or f"#{self.external_id or self.pk}"
 
-    def save(self, *args, **kwargs):
+    def save(self, *args, assigned_by=None, keep_history: bool = True, **kwargs):
+        """Save, keeping the search columns and the history of managers (``assigned_by``:
+        the user who changed the manager, recorded with the assignment; ``keep_history``
+        False for a writer that records many customers' assignments at once)."""
         self.search_text, self.phone_digits = search_columns(
             *(getattr(self, name) for name in SEARCH_SOURCES))
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and set(update_fields) & set(SEARCH_SOURCES):
             kwargs["update_fields"] = {*update_fields, *SEARCH_COLUMNS}
-        super().save(*args, **kwargs)
+        adding = self._state.adding
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            if keep_history and (update_fields is None or "manager" in update_fields):
+                # Compared with the running assignment, not with the manager this instance
+                # was read with: a save of a stale instance keeps the two in step too.
+                # A new customer's first manager is theirs since they began.
+                CustomerAssignment.objects.record({self.pk: self.manager_id}, by=assigned_by,
+                                                  at=self.began_at if adding else None)
 
     def get_absolute_url(self) -> str:
         return reverse("customers:detail", args=[self.pk])
+
+    @property
+    def began_at(self) -> datetime:
+        """Return when the customer began (``began_at``)."""
+        return began_at(self.acquired_on, self.created_at)
 
     @property
     def average_check(self) -> Decimal | None:
@@ -311,6 +337,91 @@ class Customer(models.Model):
 
 def _source_label(source: str) -> str:
     return str(dict(ConsentSource.choices).get(source, source))
+
+
+class CustomerAssignmentQuerySet(models.QuerySet):
+    def current(self) -> CustomerAssignmentQuerySet:
+        """Return the assignments still running."""
+        return self.filter(ended_at__isnull=True)
+
+    def record(self, managers: dict, *, by=None, at=None) -> int:
+        """Record that each customer id of ``managers`` has the manager (id, or None for
+        nobody) it maps to from ``at``; return how many changed.
+
+        ``at`` is a time, a dict of times by customer id (a new customer's first manager
+        is theirs since they began), or None for now. Ends the running assignment of each
+        customer whose manager changes and starts the new one: one SELECT, one UPDATE and
+        one INSERT per chunk of customers, whatever their number, in the caller's
+        transaction. A customer already with that manager is left alone.
+        ``Customer.manager`` itself is the caller's to write.
+        """
+        now = timezone.now()
+        times = at if isinstance(at, dict) else {}
+        default = now if at is None or isinstance(at, dict) else at
+        by_id = getattr(by, "pk", by)
+        items = sorted(managers.items())
+        changed = 0
+        with transaction.atomic():
+            for start in range(0, len(items), bulk.IN_CHUNK):
+                chunk = dict(items[start:start + bulk.IN_CHUNK])
+                changed += self._record(chunk, by_id, lambda pk: times.get(pk, default))
+        return changed
+
+    def _record(self, managers: dict, by_id, at) -> int:
+        # Locked: two changes of one customer at once would both end the same stretch
+        # (the unique constraint stops a second running one if neither had any).
+        running = dict(self.current().select_for_update().filter(customer__in=list(managers))
+                       .values_list("customer_id", "manager_id"))
+        moved = [pk for pk, manager in managers.items() if running.get(pk) != manager]
+        ending = defaultdict(list)  # one UPDATE per end time: usually one
+        for pk in moved:
+            if pk in running:
+                ending[at(pk)].append(pk)
+        for when, pks in ending.items():
+            self.current().filter(customer__in=pks).update(ended_at=when)
+        bulk.insert(CustomerAssignment, ["customer", "manager", "started_at", "assigned_by"], [
+            (pk, managers[pk], at(pk), by_id) for pk in moved if managers[pk] is not None])
+        return len(moved)
+
+
+class CustomerAssignment(models.Model):
+    """A stretch of time during which a manager looked after a customer.
+
+    The history behind ``Customer.manager``: the running assignment (no ``ended_at``) is
+    the customer's manager now, the ended ones say who it was before, so that a figure of
+    the past (a manager's revenue, complaints, NPS) counts for who was the manager then.
+    A stretch without a manager has no row. Written by ``record``, which every writer of
+    ``Customer.manager`` calls in the same transaction (``Customer.save`` does it for one).
+    """
+
+    customer = models.ForeignKey(Customer, models.CASCADE, related_name="assignments",
+                                 verbose_name=_("customer"))
+    # Deleting a user deletes their stretches: their customers have nobody from then on.
+    manager = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE,
+                                related_name="assignments", verbose_name=_("manager"))
+    started_at = models.DateTimeField(_("started"), default=timezone.now)
+    ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("assigned by"),
+    )
+
+    objects = CustomerAssignmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["customer", "started_at", "pk"]
+        verbose_name = _("assignment to a manager")
+        verbose_name_plural = _("assignments to managers")
+        constraints = [
+            models.UniqueConstraint(fields=["customer"], condition=models.Q(ended_at=None),
+                                    name="customer_one_running_assignment"),
+        ]
+        indexes = [
+            models.Index(fields=["customer", "started_at"], name="assignment_customer_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} → {self.manager_id}"
 
 
 class ConsentChangeQuerySet(models.QuerySet):

@@ -10,6 +10,7 @@ from tenure.crm.customers.models import (
     STANDARD_WORDING,
     ConsentChange,
     Customer,
+    CustomerAssignment,
     Purpose,
     Tag,
     search_columns,
@@ -97,6 +98,13 @@ def load_customers(shop: Shop, clock: Clock, first: dict, managers: list, progre
         "created_at": joined, "updated_at": joined,
         "search_text": _searched(shop, 0), "phone_digits": _searched(shop, 1),
     }, len(people.joined), progress)
+    # Each has had their manager since they joined.
+    assigned = np.flatnonzero(manager_ids >= 0)
+    insert(CustomerAssignment, {
+        "customer": ids(first[Customer], assigned),
+        "manager": values(manager_ids[assigned]),
+        "started_at": clock.stamps(people.joined[assigned]),
+    }, len(assigned))
     load_consents(shop, clock, first, progress)
     load_tags(shop, first, progress)
 

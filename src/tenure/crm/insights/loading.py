@@ -27,7 +27,7 @@ from django.db import connection
 from django.utils.translation import gettext as _
 
 from tenure.crm.accounts.models import User
-from tenure.crm.customers.models import Customer
+from tenure.crm.customers.models import Customer, CustomerAssignment
 from tenure.crm.engagement.models import (
     Activity,
     Complaint,
@@ -90,6 +90,13 @@ MESSAGES = pa.schema([
     ("sent_at", pa.timestamp("us")),
     ("responded_at", pa.timestamp("us")),
 ])
+#: Not a library table: who looked after each customer when (the manager performance page).
+ASSIGNMENTS = pa.schema([
+    ("customer_id", pa.string()),
+    ("manager", pa.string()),
+    ("started_at", pa.timestamp("us")),
+    ("ended_at", pa.timestamp("us")),
+])
 #: Not a library table: the activities the manager performance page counts.
 ACTIVITIES = pa.schema([
     ("assignee", pa.string()),
@@ -138,6 +145,12 @@ RAW_MESSAGES = pa.schema([
     ("sent_at", pa.int64()),
     ("responded_at", pa.int64()),
 ])
+RAW_ASSIGNMENTS = pa.schema([
+    ("customer_id", pa.int64()),
+    ("manager", pa.string()),
+    ("started_at", pa.int64()),
+    ("ended_at", pa.int64()),
+])
 RAW_ACTIVITIES = pa.schema([
     ("id", pa.int64()),
     ("assignee", pa.string()),
@@ -179,16 +192,20 @@ def load_tables() -> Tables:
                   load_messages(skipped), skipped)
 
 
-def load_transactions(skipped: list[str] | None = None) -> pa.Table:
-    """Return every purchase (cancelled orders left out) and every return, as negative rows."""
+def load_transactions(skipped: list[str] | None = None, *, managers: bool = True) -> pa.Table:
+    """Return every purchase (cancelled orders left out) and every return, as negative rows;
+    ``manager`` is the customer's now, or null with ``managers`` False."""
     orders = _in_bounds(_fetch(_orders_sql(), RAW_TRANSACTIONS), ["time"], _("order"),
                         skipped, key="order_id", amount="amount")
     returns = _in_bounds(_fetch(_returns_sql(), RAW_TRANSACTIONS), ["time"],
                          _("return of order"), skipped, key="order_id", amount="amount")
     table = pa.concat_tables([orders, returns])
-    managers = _fetch(_managers_sql(), MANAGERS)
-    # Joined here rather than in SQL: SQLite's join would double the query's time.
-    table = table.join(managers, "customer_id", join_type="left outer")
+    if managers:
+        # Joined here rather than in SQL: SQLite's join would double the query's time.
+        table = table.join(_fetch(_managers_sql(), MANAGERS), "customer_id",
+                           join_type="left outer")
+    else:
+        table = table.append_column("manager", pa.nulls(table.num_rows, pa.string()))
     return pa.table({
         "customer_id": _ids(table["customer_id"]),
         "time": _local_times(table["time"]),
@@ -227,6 +244,19 @@ def load_managers() -> pa.Table:
     table = _fetch(_managers_sql(), MANAGERS)
     return pa.table({"customer_id": _ids(table["customer_id"]), "manager": table["manager"]},
                     schema=pa.schema([("customer_id", pa.string()), ("manager", pa.string())]))
+
+
+def load_assignments(skipped: list[str] | None = None) -> pa.Table:
+    """Return who looked after each customer when: ``customer_id, manager`` (username),
+    ``started_at`` and ``ended_at`` (null while it runs)."""
+    table = _in_bounds(_fetch(_assignments_sql(), RAW_ASSIGNMENTS), ["started_at", "ended_at"],
+                       _("assignment"), skipped, key="customer_id")
+    return pa.table({
+        "customer_id": _ids(table["customer_id"]),
+        "manager": table["manager"],
+        "started_at": _local_times(table["started_at"]),
+        "ended_at": _local_times(table["ended_at"]),
+    }, schema=ASSIGNMENTS)
 
 
 def load_feedback(skipped: list[str] | None = None) -> pa.Table:
@@ -327,6 +357,7 @@ def _names() -> dict:
     return {
         "order": q(Order._meta.db_table), "ret": q(Return._meta.db_table),
         "customer": q(Customer._meta.db_table), "user": q(User._meta.db_table),
+        "assignment": q(CustomerAssignment._meta.db_table),
         "answer": q(Answer._meta.db_table), "invitation": q(Invitation._meta.db_table),
         "complaint": q(Complaint._meta.db_table), "message": q(Message._meta.db_table),
         "interaction": q(Interaction._meta.db_table), "activity": q(Activity._meta.db_table),
@@ -368,6 +399,14 @@ def _managers_sql() -> str:
     return (
         f"SELECT c.id, u.username FROM {n['customer']} c "
         f"JOIN {n['user']} u ON u.id = c.manager_id"
+    )
+
+
+def _assignments_sql() -> str:
+    n = _names()
+    return (
+        f"SELECT a.customer_id, u.username, {_epoch('a.started_at')}, {_epoch('a.ended_at')} "
+        f"FROM {n['assignment']} a JOIN {n['user']} u ON u.id = a.manager_id"
     )
 
 

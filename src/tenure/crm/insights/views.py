@@ -29,7 +29,7 @@ from django.views.decorators.http import require_POST
 from tenure.crm.accounts.models import User
 from tenure.crm.customers import bulk, saved_views
 from tenure.crm.customers.access import customers_for_user
-from tenure.crm.customers.models import Customer, SavedView
+from tenure.crm.customers.models import Customer, CustomerAssignment, SavedView
 from tenure.crm.jobs.models import PeriodicJob
 from tenure.crm.lib import exports, formatting
 
@@ -172,8 +172,8 @@ def managers(request):
     context = {"section": "managers", "form": form, "period": period, "start": start,
                "sees_all": performance.sees_every_manager(request.user),
                "window_days": performance.WINDOW_DAYS}
-    if Customer.objects.filter(manager__in=managers).exists():
-        found = performance.manager_performance([m.username for m in managers], period, now=now)
+    if CustomerAssignment.objects.filter(manager__in=managers).exists():
+        found = performance.recent_performance([m.username for m in managers], period, now)
         context.update(performance.page(managers, found, start))
         context["chart_data"] = {"currency": settings.TENURE_CURRENCY,
                                  "charts": context.pop("charts")}

@@ -25,6 +25,7 @@ from tenure.crm.customers.models import (
     ConsentChange,
     Customer,
     CustomerAlias,
+    CustomerAssignment,
     CustomerMerge,
     CustomerStats,
 )
@@ -39,7 +40,8 @@ LEFT_OUT = {"token", "key"}
 
 # The relations to a customer exported under their own names (the rest by model name).
 _KNOWN = {ConsentChange, CustomerMerge, CustomerAlias, Order, Interaction, Activity, Complaint,
-          Invitation, Answer, Message, CustomerSnapshot, Customer, CustomerStats}
+          Invitation, Answer, Message, CustomerSnapshot, Customer, CustomerStats,
+          CustomerAssignment}
 
 
 def tables(customer: Customer) -> dict[str, list[dict]]:
@@ -67,6 +69,7 @@ def tables(customer: Customer) -> dict[str, list[dict]]:
         "aliases": CustomerAlias.objects.filter(customer=customer),
         "scores": CustomerSnapshot.objects.filter(customer=customer),
         "purchase_figures": CustomerStats.objects.filter(customer=customer),
+        "managers": CustomerAssignment.objects.filter(customer=customer),
     }
     for rel in Customer._meta.related_objects:
         if rel.related_model not in _KNOWN and not rel.many_to_many:

@@ -9,6 +9,7 @@ from tenure.crm.customers.merging import MergeError, merge_customers, undo_merge
 from tenure.crm.customers.models import (
     Customer,
     CustomerAlias,
+    CustomerAssignment,
     CustomerMerge,
     CustomerStats,
     Tag,
@@ -129,8 +130,9 @@ class MergingTestCase(TenureTestCase):
         expected = {}
         for rel in Customer._meta.related_objects:
             rows = rel.related_model._base_manager.filter(**{rel.field.name: self.removed})
-            # The purchase figures are computed again, not moved.
-            if rows.exists() and rel.related_model is not CustomerStats:
+            # The purchase figures are computed again, not moved; each record keeps its own
+            # history of managers.
+            if rows.exists() and rel.related_model not in (CustomerStats, CustomerAssignment):
                 key = f"{rel.related_model._meta.label_lower}.{rel.field.name}"
                 expected[key] = sorted(rows.values_list("pk", flat=True))
         merge = merge_customers(self.kept, self.removed)
@@ -188,6 +190,34 @@ class MergingTestCase(TenureTestCase):
         merge.refresh_from_db()
         self.assertIsNotNone(merge.undone_at)
         self.assertEqual(merge.undone_by, self.other_manager)
+
+    def history(self, customer) -> list[tuple]:
+        return list(CustomerAssignment.objects.filter(customer_id=customer.pk).order_by("pk")
+                    .values_list("manager__username", "ended_at", "assigned_by__username"))
+
+    def test_each_record_keeps_its_history_of_managers_through_a_merge_and_its_undo(self):
+        removed_rows = list(self.removed.assignments.values())
+        self.assertEqual(self.history(self.kept), [("bob", None, None)])
+        merge = merge_customers(self.kept, self.removed, by=self.admin)
+        # Kept's own history stays as it was; the removed record's goes with it.
+        self.assertEqual(self.history(self.kept), [("bob", None, None)])
+        self.assertFalse(CustomerAssignment.objects.filter(customer_id=self.removed.pk).exists())
+        undo_merge(merge, by=self.admin)
+        self.assertEqual(list(self.removed.assignments.values()), removed_rows)
+        self.assertEqual(self.history(self.kept), [("bob", None, None)])
+
+    def test_a_manager_the_merge_fills_in_starts_with_it_and_ends_with_its_undo(self):
+        Customer.objects.filter(pk=self.kept.pk).update(manager=None)
+        CustomerAssignment.objects.filter(customer=self.kept).delete()
+        merge = merge_customers(self.kept, self.removed, by=self.admin)
+        self.assertEqual(Customer.objects.get(pk=self.kept.pk).manager, self.other_manager)
+        self.assertEqual(self.history(self.kept), [("carol", None, "alice")])
+        undo_merge(merge, by=self.analyst)
+        self.assertIsNone(Customer.objects.get(pk=self.kept.pk).manager)
+        [(manager, ended, by)] = self.history(self.kept)
+        self.assertEqual((manager, by), ("carol", "alice"))
+        self.assertIsNotNone(ended)
+        self.assertEqual(self.history(self.removed), [("carol", None, None)])
 
     def test_it_keeps_tags_added_after_the_merge_on_undo(self):
         merge = merge_customers(self.kept, self.removed)

@@ -10,7 +10,12 @@ import phonenumbers
 
 from tenure.crm.accounts.models import User
 from tenure.crm.catalog.models import Category, Product
-from tenure.crm.customers.models import ConsentChange, ConsentSource, Customer
+from tenure.crm.customers.models import (
+    ConsentChange,
+    ConsentSource,
+    Customer,
+    CustomerAssignment,
+)
 from tenure.crm.demo.shop import build_demo_shop
 from tenure.crm.lib.phone import normalize_phone
 from tenure.crm.sales.models import Order, OrderLine, OrderStatus, Return
@@ -199,6 +204,18 @@ class ShopTestCase(TenureTestCase):
         managers = Counter(c.manager.username if c.manager else None for c in self.customers)
         self.assertEqual(set(managers) - {None}, {"manager1", "manager2", "manager3"})
         self.assertGreater(len(self.customers) - managers[None], 0.7 * len(self.customers))
+
+    def test_it_gives_each_managed_customer_their_manager_since_they_joined(self):
+        running = {a.customer_id: a for a in CustomerAssignment.objects.all()}
+        self.assertFalse(CustomerAssignment.objects.filter(ended_at__isnull=False).exists())
+        for customer in self.customers:
+            if customer.manager_id is None:
+                self.assertNotIn(customer.pk, running)
+            else:
+                assignment = running.pop(customer.pk)
+                self.assertEqual((assignment.manager_id, assignment.started_at),
+                                 (customer.manager_id, customer.created_at))
+        self.assertEqual(running, {})
 
     def test_it_lets_every_demo_user_sign_in(self):
         for username in ["demo", "manager1", "manager2", "manager3", "marketer", "support",

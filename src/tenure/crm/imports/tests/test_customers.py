@@ -3,9 +3,12 @@ from __future__ import annotations
 import csv
 import datetime as dt
 
+import time_machine
+from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 
-from tenure.crm.customers.models import ConsentChange, Customer
+from tenure.crm.customers.models import ConsentChange, Customer, CustomerAssignment
 from tenure.crm.imports.running import run_import
 from tenure.crm.testing import TenureTestCase
 
@@ -89,3 +92,55 @@ class CustomersImportTestCase(TenureTestCase):
 
         self.assertEqual((result.inserted, result.rejected), (1, 2))
         self.assertEqual(Customer.objects.get().name, "Ann Lee")
+
+
+class CustomersImportAssignmentsTestCase(TenureTestCase):
+    """An import keeps the history of managers: a new customer's manager since they
+    began, a changed one from the import on, an unchanged one untouched."""
+
+    def setUp(self):
+        self.files = TempFiles(self)
+
+    def load(self, name: str, text: str):
+        return run_import("customers", self.files.text(name, text), user=self.admin)
+
+    def history(self, external_id: str) -> list[tuple]:
+        return list(CustomerAssignment.objects.filter(customer__external_id=external_id)
+                    .order_by("pk").values_list("manager__username", "started_at", "ended_at",
+                                                "assigned_by__username"))
+
+    def test_it_records_the_managers_it_gives(self):
+        first = dt.datetime(2026, 3, 1, 9, tzinfo=dt.UTC)
+        with time_machine.travel(first, tick=False):
+            self.load("a.csv", "id;name;manager;acquired on\n1;Ivan;bob;2025-02-03\n"
+                               "2;Olena;carol;\n3;Petro;bob;2026-06-01\n4;Nobody;;\n")
+        self.assertEqual(self.history("1"),
+                         [("bob", dt.datetime(2025, 2, 3, tzinfo=dt.UTC), None, "alice")])
+        # No acquisition date, or one after the import: since the record was created.
+        self.assertEqual(self.history("2"), [("carol", first, None, "alice")])
+        self.assertEqual(self.history("3"), [("bob", first, None, "alice")])
+        self.assertEqual(self.history("4"), [])
+
+        second = dt.datetime(2026, 4, 1, 9, tzinfo=dt.UTC)
+        with time_machine.travel(second, tick=False):
+            self.load("b.csv", "id;name;manager\n1;Ivan;carol\n2;Olena;carol\n3;Petro;\n"
+                               "4;Nobody;bob\n")
+        self.assertEqual(self.history("1"),
+                         [("bob", dt.datetime(2025, 2, 3, tzinfo=dt.UTC), second, "alice"),
+                          ("carol", second, None, "alice")])
+        self.assertEqual(self.history("2"), [("carol", first, None, "alice")])
+        self.assertEqual(self.history("3"), [("bob", first, second, "alice")])
+        self.assertEqual(self.history("4"), [("bob", second, None, "alice")])
+        self.assertEqual(
+            dict(Customer.objects.values_list("external_id", "manager__username")),
+            {"1": "carol", "2": "carol", "3": None, "4": "bob"})
+
+    def test_it_writes_the_history_in_a_few_statements_whatever_the_size(self):
+        def statements(name: str, count: int) -> int:
+            rows = "".join(f"{name}{n};{name} {n};bob\n" for n in range(count))
+            with CaptureQueriesContext(connection) as queries:
+                self.load(f"{name}.csv", "id;name;manager\n" + rows)
+            return sum("customerassignment" in q["sql"].lower() for q in queries)
+
+        self.assertEqual(statements("a", 3), statements("b", 300))
+        self.assertEqual(CustomerAssignment.objects.filter(manager=self.manager).count(), 303)

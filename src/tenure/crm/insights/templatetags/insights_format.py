@@ -16,14 +16,14 @@ register = template.Library()
 @register.filter
 def metric(value: float | None, fmt: str) -> str:
     """Write a metric in its format: money, estimate (money to the whole unit), percent,
-    decimal or number."""
+    decimal (two places), tenths or number."""
     if fmt == "estimate":
         return estimate(value)
     if fmt == "money":
         return money(value if value is None else round(value, 2))
     if fmt == "percent":
         return percent(value)
-    return number(value, 2 if fmt == "decimal" else 0)
+    return number(value, {"decimal": 2, "tenths": 1}.get(fmt, 0))
 
 
 @register.filter

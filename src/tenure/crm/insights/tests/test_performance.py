@@ -8,13 +8,16 @@ from decimal import Decimal
 from unittest import mock
 
 import time_machine
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from tenure.crm.customers.models import Customer
+from tenure.crm.customers.models import Customer, CustomerAssignment
 from tenure.crm.engagement.models import Activity, Complaint
 from tenure.crm.feedback.models import Answer, Invitation, Survey
-from tenure.crm.insights import performance
+from tenure.crm.insights import loading, performance
 from tenure.crm.insights.models import InsightsRun
 from tenure.crm.insights.performance import manager_performance, period_starts
 from tenure.crm.sales.models import Order, OrderStatus, Return
@@ -329,9 +332,44 @@ class ManagerPerformanceTestCase(TenureTestCase):
 
     def test_it_says_so_when_no_customer_has_a_manager(self):
         Customer.objects.update(manager=None)
+        CustomerAssignment.objects.all().delete()
         r = self.get(self.admin)
         self.assertContains(r, "No managers yet")
         self.assertNotIn("rows", r.context)
+
+    def march_revenue(self) -> dict[str, float]:
+        return {row["manager"].username: row["revenue"]
+                for row in self.get(self.admin).context["rows"]}
+
+    def test_the_page_is_served_again_until_what_it_reads_changes(self):
+        cache.clear()
+        # Bob's call due two minutes after NOW: not counted yet, past due a minute later.
+        Activity.objects.create(customer=self.c["B"], subject="Call", assignee=self.manager,
+                                due_at=NOW + timedelta(minutes=2))
+        orders = loading._orders_sql()
+
+        def april(when) -> tuple[bool, int]:
+            """Return whether the page computed its figures, and Bob's April overdue."""
+            with time_machine.travel(when, tick=False), \
+                    CaptureQueriesContext(connection) as queries:
+                self.login(self.admin)
+                rows = self.client.get(reverse("insights:managers"),
+                                       {"start": "2026-04-01"}).context["rows"]
+            bob = next(row for row in rows if row["manager"] == self.manager)
+            return orders in [q["sql"] for q in queries], bob["activities_overdue"]
+
+        self.assertEqual(april(NOW), (True, 0))
+        self.assertEqual(april(NOW + timedelta(minutes=1)), (False, 0))  # nothing changed
+        self.assertEqual(april(NOW + timedelta(minutes=3)), (True, 1))  # the call fell due
+
+    def test_the_page_shows_a_reassignment_at_once(self):
+        before = self.march_revenue()
+        # E (Carol's, 120 on 3 March) goes to Bob from 1 March: her March order is his.
+        CustomerAssignment.objects.record({self.c["E"].pk: self.manager.pk},
+                                          at=at("2026-03-01", 0))
+        after = self.march_revenue()
+        self.assertAlmostEqual(after["bob"], before["bob"] + 120)
+        self.assertAlmostEqual(after["carol"], before["carol"] - 120)
 
     def test_the_other_insights_pages_link_to_it(self):
         InsightsRun.objects.create(as_of=date(2026, 4, 9), status=InsightsRun.Status.DONE,
@@ -341,3 +379,140 @@ class ManagerPerformanceTestCase(TenureTestCase):
         self.login(self.admin)
         r = self.client.get(reverse("insights:segments"))
         self.assertContains(r, f'href="{reverse("insights:managers")}"')
+
+
+class ReassignedPerformanceTestCase(ManagerPerformanceTestCase):
+    """The shop above, whose customers change managers: each order, complaint and answer
+    counts for the manager of its time, so Bob's months before a change stay as they were.
+
+    On 1 March at 00:00 Bob hands A, B and C over to Carol. Bob's January and February
+    are those worked out above; his March has no order of his (buyers 0, revenue 0), and of
+    the two customers active on 1 March (A, C) none is active on 1 April in his book: his
+    book's last orders are A's 10 February and C's 20 February: retained 0, CRR 0. Carol's
+    March: A 150, B 50 - 10 returned, E 120: buyers 3, orders 3, revenue 310; active on 1
+    March D (5 Feb): S = 1; on 1 April A, B, E, all new to her book; D lapsed: retained 0.
+    Complaints opened in March: Bob none; Carol A 6 h, B 48 h, C open, B reopened, D 3 h,
+    E 30 h, E 10 h: 7 opened, 5 resolved, median of 3, 6, 10, 30, 48 = 10 h. NPS in March:
+    Bob none; Carol 10, 9, 3, 7, 10, 6: 3 promoters, 2 detractors of 6: 100 / 6.
+    """
+
+    BEFORE = datetime(2025, 12, 1, tzinfo=UTC)  # the customers came before any order
+
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        CustomerAssignment.objects.update(started_at=cls.BEFORE)
+        bobs = {cls.c[n].pk: cls.other_manager.pk for n in "ABC"}
+        CustomerAssignment.objects.record(bobs, at=at("2026-03-01", 0), by=cls.admin)
+        Customer.objects.filter(pk__in=bobs).update(manager=cls.other_manager)
+
+    def test_it_computes_bobs_march_by_hand(self):
+        self.assertFigures(self.figures().of("bob", MAR), {
+            "customers_start": 2, "retained": 0, "customers_end": 0, "crr": 0.0,
+            "churn_rate": 1.0, "buyers": 0, "orders": 0, "revenue": 0.0,
+            "activities": 3, "complaints": 0, "resolution_hours": None, "nps": None,
+            "nps_answers": None,
+        })
+
+    def test_it_computes_bobs_earlier_months_by_hand(self):
+        # Unchanged by the handover: the figures of ManagerPerformanceTestCase.
+        super().test_it_computes_bobs_earlier_months_by_hand()
+
+    def test_it_computes_carols_march_by_hand(self):
+        self.assertFigures(self.figures().of("carol", MAR), {
+            "customers_start": 1, "retained": 0, "customers_end": 3, "new": 3,
+            "crr": 0.0, "churn_rate": 1.0, "buyers": 3, "orders": 3, "revenue": 310.0,
+            "avg_check": 310 / 3, "orders_per_buyer": 1.0,
+            "complaints": 7, "complaints_resolved": 5, "resolution_hours": 10.0,
+            "nps": 100 / 6, "nps_answers": 6,
+        })
+        # Carol's February is her own as before: D only.
+        self.assertFigures(self.figures().of("carol", FEB), {"buyers": 1, "revenue": 300.0})
+
+    def test_it_counts_each_managers_portfolio(self):
+        self.assertEqual(self.figures().portfolio, {"bob": 0, "carol": 5})
+
+    def test_it_computes_a_quarter(self):
+        """Bob's first quarter: January and February, 300 + 220 = 520 from A, B, C (5
+        orders); his complaint of 27 February (48 h); his one answer (10)."""
+        self.assertFigures(self.figures("quarter").of("bob", JAN), {
+            "buyers": 3, "orders": 5, "revenue": 520.0, "complaints": 1,
+            "resolution_hours": 48.0, "nps": 100.0, "nps_answers": 1,
+        })
+
+    def test_the_nvl_effects_add_up_to_the_revenue_change(self):
+        carol = self.figures().of("carol", MAR)
+        self.assertAlmostEqual(carol["n_effect"] + carol["v_effect"] + carol["l_effect"], 10.0)
+
+    def test_it_shows_the_administrator_every_manager_in_the_last_month_done(self):
+        rows = {row["manager"].username: row for row in self.get(self.admin).context["rows"]}
+        self.assertFigures(rows["bob"], {"customers": 0, "revenue": 0.0, "complaints": 0})
+        self.assertFigures(rows["carol"], {"customers": 5, "revenue": 310.0, "nps": 100 / 6})
+
+    def test_it_draws_the_trends_of_revenue_crr_and_nps(self):
+        charts = self.get(self.marketer).context["chart_data"]["charts"]
+        self.assertEqual(charts["revenue"]["series"][0]["values"][-4:], [300.0, 220.0, 0.0, 0.0])
+        self.assertEqual(charts["revenue"]["series"][1]["values"][-4:],
+                         [300.0, 300.0, 310.0, 60.0])
+
+    def test_it_shows_a_chosen_quarter(self):
+        bob = self.get(self.analyst, period="quarter", start="2026-01-01").context["rows"][0]
+        self.assertEqual((bob["revenue"], bob["nps"]), (520.0, 100.0))
+
+    def test_it_counts_the_running_periods_activities_done_or_past_due(self):
+        self.assertFigures(self.figures().of("carol", APR), {"activities": 2, "revenue": 60.0})
+
+    def test_a_manager_with_no_customer_left_still_sees_their_past(self):
+        r = self.get(self.manager)
+        self.assertEqual(r.status_code, 200)
+        [bob] = r.context["rows"]
+        self.assertEqual((bob["customers"], bob["revenue"]), (0, 0.0))
+        self.assertEqual(r.context["chart_data"]["charts"]["revenue"]["series"][0]["values"][-4:],
+                         [300.0, 220.0, 0.0, 0.0])
+
+
+class MidMonthPerformanceTestCase(ManagerPerformanceTestCase):
+    """Changes inside a month, and a stretch with nobody.
+
+    C has nobody from 1 February to 1 March, then Carol: C's February orders (80 and 40)
+    count for nobody, so Bob's February is A's 100 alone (1 buyer, 1 order). A goes to
+    Carol on 5 March at 00:00: A's 2 March complaint (6 h) and 3 March answer (10) stay
+    Bob's, A's 10 March order (150), 28 March answer (7) are Carol's. Bob's March: B's
+    order 50 - 10 = 40, 1 buyer; complaints A 6 h, B 48 h, C's 20 March (Carol's: C is
+    hers), B reopened: 3 opened, median (6 + 48) / 2 = 27 h; NPS 10, 9 (C's 3 is Carol's):
+    100. Carol's March: A 150 + E 120 = 270, 2 buyers; NPS 3, 7, 10, 6: 1 promoter, 2
+    detractors of 4 = -25.
+    """
+
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        CustomerAssignment.objects.update(started_at=datetime(2025, 12, 1, tzinfo=UTC))
+        c, record = cls.c, CustomerAssignment.objects.record
+        record({c["C"].pk: None}, at=at("2026-02-01", 0))
+        record({c["C"].pk: cls.other_manager.pk}, at=at("2026-03-01", 0))
+        record({c["A"].pk: cls.other_manager.pk}, at=at("2026-03-05", 0))
+
+    def test_it_computes_bobs_earlier_months_by_hand(self):
+        self.assertFigures(self.figures().of("bob", FEB), {
+            "buyers": 1, "orders": 1, "revenue": 100.0})
+        self.assertFigures(self.figures().of("bob", JAN), {"buyers": 2, "revenue": 300.0})
+
+    def test_it_computes_bobs_march_by_hand(self):
+        self.assertFigures(self.figures().of("bob", MAR), {
+            "buyers": 1, "orders": 1, "revenue": 40.0,
+            "complaints": 3, "complaints_resolved": 2, "resolution_hours": 27.0,
+            "nps": 100.0, "nps_answers": 2,
+        })
+
+    def test_it_computes_carols_march_by_hand(self):
+        self.assertFigures(self.figures().of("carol", MAR), {
+            "buyers": 2, "orders": 2, "revenue": 270.0, "nps": -25.0, "nps_answers": 4})
+
+    # The figures of the shop without changes do not hold here.
+    test_it_shows_the_administrator_every_manager_in_the_last_month_done = None
+    test_it_draws_the_trends_of_revenue_crr_and_nps = None
+    test_it_shows_a_chosen_quarter = None
+    test_it_computes_a_quarter = None
+    test_the_nvl_effects_add_up_to_the_revenue_change = None
+    test_it_counts_each_managers_portfolio = None

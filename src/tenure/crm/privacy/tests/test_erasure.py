@@ -90,7 +90,14 @@ class ErasureTestCase(PrivacyTestCase):
                          ("bob@shop.example", "", ""))
 
     def test_it_keeps_the_anonymous_customer_and_their_records_without_texts(self):
+        # Who looked after him holds nothing personal, and the managers' figures need it.
+        managers = list(self.zoltan.assignments.values_list("manager", "started_at",
+                                                            "ended_at"))
+        self.assertEqual([m for m, _s, _e in managers], [self.manager.pk])
         erase(self.zoltan, by=self.admin)
+        self.assertEqual(list(self.zoltan.assignments.values_list("manager", "started_at",
+                                                                  "ended_at")), managers)
+        self.assertEqual(Customer.objects.get(pk=self.zoltan.pk).manager, self.manager)
 
         z = Customer.objects.get(pk=self.zoltan.pk)
         self.assertEqual((z.name, z.email, z.phone, z.city, z.notes, z.birth_date, z.gender),

@@ -34,7 +34,8 @@ class ExportTestCase(PrivacyTestCase):
         kinds = {"profile", "consent_history", "orders", "order_lines", "returns",
                  "return_lines", "interactions", "activities", "complaints",
                  "complaint_history", "survey_invitations", "survey_answers", "messages",
-                 "notifications", "merges", "aliases", "scores", "purchase_figures"}
+                 "notifications", "merges", "aliases", "scores", "purchase_figures",
+                 "managers"}
         names = set(archive.namelist())
         self.assertEqual(names, {f"{kind}.{ext}" for kind in kinds for ext in ("json", "csv")}
                          | {"manifest.json"})
@@ -51,6 +52,8 @@ class ExportTestCase(PrivacyTestCase):
         self.assertEqual(len(self.rows(archive, "messages")), 3)
         self.assertTrue(any(people.ZOLTAN["name"] in n["text"]
                             for n in self.rows(archive, "notifications")))
+        self.assertEqual([(row["manager"], row["ended_at"])
+                          for row in self.rows(archive, "managers")], [("bob", None)])
         snapshot = self.rows(archive, "merges")[0]["snapshot"]
         self.assertEqual(snapshot["removed"]["fields"]["email"], people.OLD_ZOLTAN["email"])
 
