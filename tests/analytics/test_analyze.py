@@ -44,13 +44,16 @@ def read_csv(path: Path) -> tuple[list[str], list[dict[str, str]]]:
 
 # --- the command on CDNOW ----------------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def cdnow_report(tmp_path_factory) -> Path:
+def write_cdnow_report(folder: Path) -> Path:
+    """Run ``tenure analyze`` on the whole CDNOW log; return the folder it wrote.
+
+    The ``cdnow_report`` fixture (tests/conftest.py) runs it once for this module and the
+    browser's report tests.
+    """
     if not CDNOW.exists():
         pytest.skip(f"{CDNOW} is missing")
-    out = tmp_path_factory.mktemp("cdnow") / "report"
-    result = run(str(CDNOW), *CDNOW_OPTIONS, "--out", str(out), "--no-progress",
-                 cwd=out.parent)
+    out = folder / "report"
+    result = run(str(CDNOW), *CDNOW_OPTIONS, "--out", str(out), "--no-progress", cwd=folder)
     assert result.returncode == 0, result.stderr
     assert "23,570 customers" in result.stdout
     assert "69,659 purchases" in result.stdout
