@@ -120,7 +120,7 @@ class CustomerFilterForm(forms.Form):
     @property
     def is_searched(self) -> bool:
         """Return whether a search narrows the list (to few customers, as a rule)."""
-        return bool(getattr(self, "cleaned_data", {}).get("q"))
+        return self.is_valid() and bool(self.cleaned_data["q"])
 
     def sort_key(self) -> str:
         return getattr(self, "cleaned_data", {}).get("sort") or "name"

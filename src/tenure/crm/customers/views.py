@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 from tenure.crm.lib import bounds, exports
 from tenure.crm.sales.models import Order
 
-from . import bulk, exporting, saved_views, stats, timeline
+from . import bulk, exporting, saved_views, searching, stats, timeline
 from .access import customers_for_user, get_customer_for_user
 from .forms import (
     FIGURE_SORTS,
@@ -44,6 +44,10 @@ def _sorted(customers, key: str, *, searched: bool):
     if figure:
         return stats.SortedByFigure(customers, figure, descending=key.startswith("-"),
                                     narrow=searched)
+    if searched:
+        ordering = searching.by_name(descending=key.startswith("-"))
+        return searching.FirstMatches(customers.order_by(*ordering).values_list("pk",
+                                                                               flat=True))
     return customers.order_by(*SORTS[key]).values_list("pk", flat=True)
 
 
@@ -94,6 +98,8 @@ def customer_list(request):
     return render(request, "customers/list.html", {
         "form": form,
         "page": page,
+        # A search's customers are counted up to a thousand: "more than" past that.
+        "capped": getattr(customers, "capped", False),
         "rows": _page_with_stats(page),
         "query": query.urlencode(),
         "sort_links": _sort_links(query, form.sort_key()),
