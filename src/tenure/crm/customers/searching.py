@@ -14,7 +14,7 @@ from functools import cached_property
 from urllib.parse import urlencode
 
 from django.db.models import CharField, F, QuerySet, Value
-from django.db.models.functions import Concat
+from django.db.models.functions import Coalesce, Concat
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.timezone import localtime
@@ -163,10 +163,13 @@ def _customers(query: Query, limit: int) -> list[Hit]:
 def _orders(query: Query, limit: int) -> list[Hit]:
     visible = orders_for_user(query.user).select_related("customer")
     # Two queries, each through its own index (external id; customer, -ordered_at),
-    # rather than one OR that would walk every order by time.
+    # rather than one OR that would walk every order by time. The second sorts by an
+    # expression of the time: given the column, PostgreSQL walks the time index of every
+    # order and keeps these customers' (50 ms at a million orders).
     orders = {order.pk: order for order in visible.filter(external_id=query.text)[:limit]}
+    newest_first = [Coalesce("ordered_at", "ordered_at").desc(), F("id").desc()]
     orders.update((order.pk, order) for order in visible.filter(
-        customer__in=query.customer_ids).order_by("-ordered_at", "-id")[:limit])
+        customer__in=query.customer_ids).order_by(*newest_first)[:limit])
     newest = sorted(orders.values(), key=lambda o: (o.ordered_at, o.pk), reverse=True)
     return [Hit(_("Order %(number)s") % {"number": order.external_id}, " · ".join([
         str(order.customer), date_format(localtime(order.ordered_at), "SHORT_DATE_FORMAT"),
