@@ -3,7 +3,10 @@
 Run by ``bench/run.py`` in its own process (Django is configured once per process):
 ``python bench/pages.py --json OUT`` with ``TENURE_DATABASE_URL`` pointing at an empty
 database. It migrates, bulk-loads customers, orders, lines and returns with plain SQL
-(COPY on PostgreSQL), then times pages through Django's test ``Client``.
+(COPY on PostgreSQL), then times pages through Django's test ``Client``; the first open of
+a customer page is timed in fresh processes (``--first-open``), each started as a
+gunicorn worker starts. ``--managers`` times the Managers page of a demo shop already
+built in the database (``tenure demo-data``).
 """
 
 from __future__ import annotations
@@ -12,7 +15,9 @@ import argparse
 import json
 import os
 import random
+import secrets
 import statistics
+import subprocess
 import sys
 import time
 from datetime import UTC, datetime, timedelta
@@ -45,10 +50,27 @@ def main() -> int:
     parser.add_argument("--orders", type=int, default=1_000_000)
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--json", required=True)
+    parser.add_argument("--first-open", metavar="URL",
+                        help="time the first request of a fresh process, print its ms")
+    parser.add_argument("--user", default="bench-admin", help="with --first-open")
+    parser.add_argument("--expect", default="", help="with --first-open")
+    parser.add_argument("--managers", action="store_true",
+                        help="time the Managers page of the demo shop in the database")
+    parser.add_argument("--json")
     args = parser.parse_args()
+    if args.first_open:
+        print(json.dumps(first_open(args.first_open, args.user, args.expect)))
+        return 0
+    if not args.json:
+        parser.error("--json is required")
 
     import django
+
+    if args.managers:
+        django.setup()
+        with open(args.json, "w") as f:
+            json.dump(managers_page(args.requests), f)
+        return 0
 
     django.setup()
     from django.core.management import call_command
@@ -261,8 +283,72 @@ def measure(requests: int, rng: random.Random) -> dict:
                       ("customer search, top-bar search page", "/search/?q=")):
         timings[name] = _stats([_time(admin, f"{url}{quote(q)}", 'role="search"')
                                 for q in queries])
+    timings["first customer page open"] = _first_opens(everyone, rng, FIRST_OPENS)
     timings["busiest customer orders"] = busiest.orders_count
     return timings
+
+
+# --- the first request of a fresh process ------------------------------------------------
+
+FIRST_OPENS = 7
+
+
+def _first_opens(customers: list[tuple[int, str]], rng: random.Random, n: int) -> dict:
+    """Time the first customer page each of ``n`` fresh processes serves."""
+    env = {**os.environ, "TENURE_SECRET_KEY": secrets.token_urlsafe(50)}
+    samples = []
+    for pk, ext in rng.sample(customers, n):
+        out = subprocess.run([sys.executable, __file__, "--first-open", f"/customers/{pk}/",
+                              "--expect", ext], env=env, capture_output=True, text=True)
+        if out.returncode:
+            raise SystemExit(f"bench: the first open of /customers/{pk}/ failed:\n"
+                             f"{out.stderr[-2000:]}")
+        samples.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    return _stats(samples)
+
+
+def first_open(url: str, username: str, expect: str) -> float:
+    """Return the milliseconds of the first request this process serves: ``url`` as
+    ``username``.
+
+    The process starts as a gunicorn worker does: it imports ``tenure.crm.wsgi``, whose
+    handler has loaded the middleware. Whatever only the first request pays (the URL
+    map and the views' imports, templates, translations) is in the figure; the session
+    exists already, as it would for a user who signed in on another worker.
+    """
+    import importlib
+
+    importlib.import_module("tenure.crm.wsgi")  # the worker's start: Django set up
+    from django.test import Client
+
+    from tenure.crm.accounts.models import User
+
+    client = Client()
+    client.handler.load_middleware()  # as WSGIHandler() does when wsgi is imported
+    client.force_login(User.objects.get(username=username))
+    return _time(client, url, expect)
+
+
+# --- the Managers page of the demo shop --------------------------------------------------
+
+def managers_page(requests: int) -> dict:
+    """Time the Managers page of the demo shop as its administrator and a sales manager."""
+    from django.test import Client
+
+    from tenure.crm.accounts.models import User
+
+    timings = {}
+    for who, username in (("administrator", "demo"), ("sales manager", "manager1")):
+        client = Client()
+        client.force_login(User.objects.get(username=username))
+        # The filter form is there only when the page has managers' figures to show.
+        _time(client, MANAGERS_URL, 'name="period"')  # warm the caches once
+        timings[f"Managers page, {who}"] = _stats(
+            [_time(client, MANAGERS_URL, 'name="period"') for _ in range(requests)])
+    return timings
+
+
+MANAGERS_URL = "/insights/managers/"
 
 
 def _search_queries(customers: int, rng: random.Random, n: int) -> list[str]:

@@ -29,6 +29,25 @@ def test_it_imports_the_wsgi_application_under_production_settings(tmp_path):
     assert result.stdout.strip() == "True"
 
 
+WARMED = """
+import sys
+from tenure.crm.wsgi import application
+from django.template import engines
+cached = engines["django"].engine.template_loaders[0].get_template_cache
+print("detail", "customers/detail.html" in cached, "base", "base.html" in cached)
+print("heavy", sorted(m for m in ("scipy.stats", "lightgbm", "openpyxl", "icalendar")
+                      if m in sys.modules))
+"""
+
+
+def test_the_wsgi_application_is_warm_before_its_first_request_and_light(tmp_path):
+    # What the first request would do is done at start (URL map, templates); what it
+    # need not do is not done at all: the heavy libraries load with the pages that use them.
+    result = run([sys.executable, "-c", WARMED], production_env(tmp_path), tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split("\n")[:2] == ["detail True base True", "heavy []"]
+
+
 def test_the_wsgi_application_refuses_the_public_key(tmp_path):
     env = production_env(tmp_path, TENURE_SECRET_KEY=None)
     result = run([sys.executable, "-c", IMPORT_WSGI], env, tmp_path)

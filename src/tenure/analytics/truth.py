@@ -27,10 +27,7 @@ from os import PathLike
 
 import numpy as np
 import pandas as pd
-from scipy.stats import spearmanr
 
-from .churn.metrics import brier_score
-from .churn.metrics import evaluate as score_metrics
 from .exceptions import InputError
 
 #: The columns of a truth file, as ``tenure demo-data --truth`` writes them.
@@ -167,6 +164,10 @@ def _churn_figures(both: pd.DataFrame, target: str, churned: pd.Series) -> list[
         "recency": both["recency_days"].to_numpy(float)[known],
         "one_minus_p_alive": 1.0 - both["p_alive"].to_numpy(float)[known],
     }
+    # scipy.stats and the churn model's LightGBM take seconds to import; a web page that
+    # only names this module's columns should not wait for them (see _spearman too).
+    from .churn.metrics import evaluate as score_metrics
+
     rows = []
     for metric in ("roc_auc", "pr_auc"):
         for name, score in candidates.items():
@@ -181,6 +182,8 @@ def _alive_figures(both: pd.DataFrame) -> list[tuple]:
     alive = both["alive_at_end"].to_numpy(bool)[known]
     p = both["p_alive"].to_numpy(float)[known]
     constant = np.full(len(alive), alive.mean())
+    from .churn.metrics import brier_score
+
     return [("brier", "alive_at_end", "p_alive", brier_score(alive, p), len(alive)),
             ("brier", "alive_at_end", "constant", brier_score(alive, constant), len(alive))]
 
@@ -197,4 +200,6 @@ def _spearman(x: np.ndarray, y: np.ndarray) -> float:
     """Return Spearman's rho, NaN when either side is constant or too short."""
     if len(x) < 2 or np.ptp(x) == 0 or np.ptp(y) == 0:
         return math.nan
+    from scipy.stats import spearmanr
+
     return float(spearmanr(x, y).statistic)

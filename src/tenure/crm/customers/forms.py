@@ -21,17 +21,19 @@ from tenure.crm.lib.search import Rare, phone_digits_of, text_q, words
 from . import duplicates, segments
 from .models import Channel, ConsentSource, Customer, Tag
 
-# sort key -> (annotation it needs or None, ordering)
+# The figures kept per customer (`stats`) that the list sorts by: sort key -> field.
+FIGURE_SORTS = {"last_purchase": "last_purchase", "orders": "orders_count",
+                "revenue": "revenue"}
+# sort key -> ordering. By a figure, ties go by id in the same direction and who never
+# bought (no figure) comes last either way, as `stats.SortedByFigure` reads the page
+# through the figure's index.
 SORTS = {
-    "name": (None, [F("name").asc(), F("id").asc()]),
-    "-name": (None, [F("name").desc(), F("id").desc()]),
-    # Sorted by the figures kept per customer (`stats`); who never bought has none.
-    "-last_purchase": (None, [F("stats__last_purchase").desc(nulls_last=True), "id"]),
-    "last_purchase": (None, [F("stats__last_purchase").asc(nulls_first=True), "id"]),
-    "-orders": (None, [F("stats__orders_count").desc(nulls_last=True), "id"]),
-    "orders": (None, [F("stats__orders_count").asc(nulls_first=True), "id"]),
-    "-revenue": (None, [F("stats__revenue").desc(nulls_last=True), "id"]),
-    "revenue": (None, [F("stats__revenue").asc(nulls_first=True), "id"]),
+    "name": [F("name").asc(), F("id").asc()],
+    "-name": [F("name").desc(), F("id").desc()],
+    **{key: ordering for figure_key, field in FIGURE_SORTS.items() for key, ordering in (
+        (f"-{figure_key}", [F(f"stats__{field}").desc(nulls_last=True), F("id").desc()]),
+        (figure_key, [F(f"stats__{field}").asc(nulls_last=True), F("id").asc()]),
+    )},
 }
 SORT_CHOICES = [
     ("name", _("Name, A to Z")),
@@ -115,6 +117,11 @@ class CustomerFilterForm(forms.Form):
         """Return whether any search or filter narrows the list."""
         data = getattr(self, "cleaned_data", {})
         return any(value not in (None, "") for key, value in data.items() if key != "sort")
+
+    @property
+    def is_searched(self) -> bool:
+        """Return whether a search narrows the list (to few customers, as a rule)."""
+        return self.is_valid() and bool(self.cleaned_data["q"])
 
     def sort_key(self) -> str:
         return getattr(self, "cleaned_data", {}).get("sort") or "name"

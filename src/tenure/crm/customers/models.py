@@ -589,7 +589,8 @@ class CustomerStats(models.Model):
     returns (`stats`), so that a list of a hundred thousand customers sorts by them at once.
 
     A customer who never bought has no row: the lists sort them as having none. The
-    figures a page shows are computed from the orders themselves (`with_order_stats`).
+    customer list shows these figures, the ones it sorts by; the customer's own page
+    computes them from the orders themselves (`with_order_stats`).
     """
 
     customer = models.OneToOneField(Customer, models.CASCADE, primary_key=True,
@@ -602,9 +603,13 @@ class CustomerStats(models.Model):
     class Meta:
         verbose_name = _("customer's purchase figures")
         verbose_name_plural = _("customers' purchase figures")
-        indexes = [models.Index(fields=["revenue"], name="customer_stats_revenue_idx"),
-                   models.Index(fields=["orders_count"], name="customer_stats_orders_idx"),
-                   models.Index(fields=["last_purchase"], name="customer_stats_last_idx")]
+        # The customer list reads a page in a figure's order, ties by customer, from these
+        # (either direction: an index is read backwards as well); see `SortedByFigure`.
+        indexes = [
+            models.Index(fields=["revenue", "customer"], name="customer_stats_revenue_idx"),
+            models.Index(fields=["orders_count", "customer"], name="customer_stats_orders_idx"),
+            models.Index(fields=["last_purchase", "customer"], name="customer_stats_last_idx"),
+        ]
 
     def __str__(self) -> str:
         return str(self.customer_id)

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from urllib.parse import urlencode
 
+from django.db.models import CharField, F, QuerySet, Value
+from django.db.models.functions import Coalesce, Concat
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -28,6 +30,8 @@ from .models import Customer
 LIMIT = 20
 # Orders and complaints are looked for among this many matching customers.
 MATCHED_CUSTOMERS = 100
+# The customer list counts a search's customers up to this many; past it, "more than".
+COUNTED = 1000
 # The order of the sections on the page; a section registered but not named here comes last.
 ORDER = ("customers", "orders", "complaints")
 
@@ -53,8 +57,43 @@ class Query:
         query that matches thousands of people is narrowed on the full lists instead.
         """
         customers = customers_for_user(self.user).filter(search_q(self.text))
-        return list(customers.order_by("name", "id").values_list("pk", flat=True)
+        return list(customers.order_by(*by_name()).values_list("pk", flat=True)
                     [:MATCHED_CUSTOMERS])
+
+
+def by_name(descending: bool = False) -> list:
+    """Return the order by name, then id, of the customers a search finds.
+
+    The name is sorted as an expression, not as the column: given the column, PostgreSQL
+    walks the name index and reads customer after customer until enough match, every one
+    of them when the matches are few (a third of a second at 100,000 customers); given the
+    expression, it finds the matches through the trigram indexes, then sorts those.
+    """
+    name = Concat(F("name"), Value(""), output_field=CharField())
+    if descending:
+        return [name.desc(), F("id").desc()]
+    return [name.asc(), F("id").asc()]
+
+
+class FirstMatches:
+    """The ids of the first `COUNTED` customers a search finds, in their order, read
+    with one query that serves the count as well as the page.
+
+    Counting every match would read them all a second time (on SQLite, every customer)
+    to tell "3,577 customers" where "more than 1,000" serves the reader as well: they
+    narrow the search rather than page through it. ``capped`` says there are more.
+    """
+
+    def __init__(self, ids: QuerySet):
+        self.ids = list(ids[:COUNTED + 1])
+        self.capped = len(self.ids) > COUNTED
+        del self.ids[COUNTED:]
+
+    def count(self) -> int:
+        return len(self.ids)
+
+    def __getitem__(self, window: slice) -> list[int]:
+        return self.ids[window]
 
 
 @dataclass(frozen=True)
@@ -123,10 +162,13 @@ def _customers(query: Query, limit: int) -> list[Hit]:
 def _orders(query: Query, limit: int) -> list[Hit]:
     visible = orders_for_user(query.user).select_related("customer")
     # Two queries, each through its own index (external id; customer, -ordered_at),
-    # rather than one OR that would walk every order by time.
+    # rather than one OR that would walk every order by time. The second sorts by an
+    # expression of the time: given the column, PostgreSQL walks the time index of every
+    # order and keeps these customers' (50 ms at a million orders).
     orders = {order.pk: order for order in visible.filter(external_id=query.text)[:limit]}
+    newest_first = [Coalesce("ordered_at", "ordered_at").desc(), F("id").desc()]
     orders.update((order.pk, order) for order in visible.filter(
-        customer__in=query.customer_ids).order_by("-ordered_at", "-id")[:limit])
+        customer__in=query.customer_ids).order_by(*newest_first)[:limit])
     newest = sorted(orders.values(), key=lambda o: (o.ordered_at, o.pk), reverse=True)
     return [Hit(_("Order %(number)s") % {"number": order.external_id}, " · ".join([
         str(order.customer), formatting.day(order.ordered_at),

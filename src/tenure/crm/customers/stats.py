@@ -1,4 +1,5 @@
-"""Each customer's purchase figures kept in `CustomerStats` for sorting the lists.
+"""Each customer's purchase figures kept in `CustomerStats` for sorting the lists, and the
+list sorted by one of them (`SortedByFigure`).
 
 An order or a return saved or deleted one by one updates its customer's row (signals,
 connected in ``CustomersConfig.ready``); the paths that write or delete many at once (imports,
@@ -12,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.db import connection, transaction
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
 from tenure.crm.sales.models import Order, OrderStatus, Return
 
@@ -84,3 +85,57 @@ def _cascade(kwargs: dict) -> bool:
     them) or of many rows at once, whose caller refreshes once after (`refresh_all`)."""
     origin = kwargs.get("origin")
     return isinstance(origin, Customer | QuerySet)
+
+
+class SortedByFigure:
+    """``customers`` sorted by a figure (``orders_count``, ``revenue``, ``last_purchase``),
+    ties by id in the same direction; who has no such figure (never bought) comes last in
+    either direction, as blank cells do in a spreadsheet. Sliced, it gives the ids.
+
+    A join of every customer to their figures is sorted whole before a page comes back
+    (a fifth of a second at 100,000 customers). Here the customers with the figure are
+    read from the index on (figure, customer) up to the page, and only a page past them
+    looks for those without. A search narrows the list to few customers: they are found
+    first and sorted (``narrow``); any other list is walked in the index's order, each
+    row's customer checked against the list's filters, which stops after a page.
+    """
+
+    def __init__(self, customers: QuerySet, figure: str, *, descending: bool,
+                 narrow: bool = False):
+        self.customers, self.filtered = customers, customers.query.has_filters()
+        sign = "-" if descending else ""
+        self._has_figure = CustomerStats.objects.filter(**{f"{figure}__isnull": False})
+        ranked = self._has_figure
+        if narrow:
+            ranked = ranked.filter(customer__in=customers.values("pk"))
+        elif self.filtered:
+            ranked = ranked.filter(Exists(customers.filter(pk=OuterRef("customer_id"))))
+        self.ranked = ranked.order_by(f"{sign}{figure}", f"{sign}customer_id").values_list(
+            "customer_id", flat=True)
+        self.unranked = customers.filter(~self._figure_of_customer()).order_by(
+            f"{sign}id").values_list("pk", flat=True)
+
+    def _figure_of_customer(self) -> Exists:
+        return Exists(self._has_figure.filter(customer=OuterRef("pk")))
+
+    def count(self) -> int:
+        """Return how many customers the list has (the paginator asks once)."""
+        if not hasattr(self, "_count"):
+            self._count = self.customers.count()
+        return self._count
+
+    def _ranked_count(self) -> int:
+        if not self.filtered:
+            return self._has_figure.count()
+        return self.customers.filter(self._figure_of_customer()).count()
+
+    def __getitem__(self, window: slice) -> list[int]:
+        start, stop = window.start or 0, window.stop
+        ids = list(self.ranked[start:stop])
+        if len(ids) == stop - start:
+            return ids
+        # The customers with the figure end before this window does: then those without.
+        before = start + len(ids) if ids else self._ranked_count()
+        if before >= stop:  # rows were added between the two queries
+            return ids
+        return ids + list(self.unranked[max(start - before, 0):stop - before])

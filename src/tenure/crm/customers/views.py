@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
 from auditlog.signals import accessed
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import DecimalField, F, Value
+from django.db.models.functions import Coalesce
 from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -17,9 +20,10 @@ from django.views.decorators.http import require_POST
 from tenure.crm.lib import bounds, exports
 from tenure.crm.sales.models import Order
 
-from . import bulk, exporting, saved_views, timeline
+from . import bulk, exporting, saved_views, searching, stats, timeline
 from .access import customers_for_user, get_customer_for_user
 from .forms import (
+    FIGURE_SORTS,
     SORTS,
     ConsentForm,
     CustomerFilterForm,
@@ -34,19 +38,28 @@ LATEST_ORDERS = 20
 REFERRALS_SHOWN = 20
 
 
-def _sorted(customers, key: str):
-    annotation, ordering = SORTS[key]
-    if annotation:
-        # Only the sort key is computed for the whole list; the rest for the page.
-        customers = customers.with_order_stats(annotation)
-    return customers.order_by(*ordering)
+def _sorted(customers, key: str, *, searched: bool):
+    """Return the ids of ``customers`` sorted by ``key``, to be sliced a page at a time."""
+    figure = FIGURE_SORTS.get(key.lstrip("-"))
+    if figure:
+        return stats.SortedByFigure(customers, figure, descending=key.startswith("-"),
+                                    narrow=searched)
+    if searched:
+        ordering = searching.by_name(descending=key.startswith("-"))
+        return searching.FirstMatches(customers.order_by(*ordering).values_list("pk",
+                                                                               flat=True))
+    return customers.order_by(*SORTS[key]).values_list("pk", flat=True)
 
 
 def _page_with_stats(page) -> list[Customer]:
-    """Return the page's customers with their purchase figures, in one grouped query."""
-    ids = list(page.object_list.values_list("pk", flat=True))
-    rows = Customer.objects.filter(pk__in=ids).select_related("manager").with_order_stats()
-    rows = rows.order_by()
+    """Return the page's customers with the purchase figures the list sorts by."""
+    ids = list(page.object_list)
+    money = DecimalField(max_digits=16, decimal_places=2)
+    rows = Customer.objects.filter(pk__in=ids).select_related("manager").annotate(
+        orders_count=Coalesce("stats__orders_count", 0),
+        revenue=Coalesce("stats__revenue", Value(Decimal("0")), output_field=money),
+        last_purchase=F("stats__last_purchase"),
+    ).order_by()
     by_id = {c.pk: c for c in rows}
     return [by_id[pk] for pk in ids if pk in by_id]
 
@@ -76,8 +89,8 @@ def customer_list(request):
     kind = exports.requested_format(request)
     if kind and not refused:
         exports.log_list_export(customers, kind, request.GET, what="customer list")
-        return exports.response(kind, exporting.table(customers, SORTS[form.sort_key()][1]))
-    customers = _sorted(customers, form.sort_key())
+        return exports.response(kind, exporting.table(customers, SORTS[form.sort_key()]))
+    customers = _sorted(customers, form.sort_key(), searched=form.is_searched)
     page = Paginator(customers, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -85,6 +98,8 @@ def customer_list(request):
     return render(request, "customers/list.html", {
         "form": form,
         "page": page,
+        # A search's customers are counted up to a thousand: "more than" past that.
+        "capped": getattr(customers, "capped", False),
         "rows": _page_with_stats(page),
         "query": query.urlencode(),
         "sort_links": _sort_links(query, form.sort_key()),

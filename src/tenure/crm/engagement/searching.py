@@ -14,11 +14,12 @@ from .access import complaints_for_user
 
 def _complaints(query: Query, limit: int) -> list[Hit]:
     # The text is matched as typed, case-folded by the database: on SQLite for Latin
-    # letters only (customer fields are folded in Python, see lib/search.py).
+    # letters only (customer fields are folded in Python, see lib/search.py). Their
+    # customers come by primary key after: joined, SQLite may read every customer first.
     found = complaints_for_user(query.user).filter(
         Q(description__icontains=query.text) | Q(external_id=query.text)
         | Q(customer__in=query.customer_ids)
-    ).select_related("customer").order_by("-opened_at", "-id")[:limit]
+    ).order_by("-opened_at", "-id").prefetch_related("customer")[:limit]
     return [Hit(str(complaint), " · ".join([
         complaint.get_status_display(), Truncator(complaint.description).chars(120)]),
         complaint.get_absolute_url()) for complaint in found]

@@ -31,7 +31,6 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TypeVar
 
-import charset_normalizer
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
@@ -489,6 +488,8 @@ def _encoding(path: Path, name: str) -> str:
                             "line %(line)d, at byte offset %(offset)d. Save the file again as "
                             "UTF-8 (or as Windows-1251 throughout).")
                     % {"line": line, "offset": offset})
+    import charset_normalizer  # a tenth of a second to import; few files need it
+
     match = charset_normalizer.from_bytes(head[:200_000], cp_isolation=LEGACY_ENCODINGS).best()
     if match is None:
         problem = _("the file is not text in a known encoding (UTF-8 or Windows-1251).")

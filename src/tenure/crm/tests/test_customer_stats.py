@@ -81,14 +81,49 @@ class CustomerStatsTestCase(TenureTestCase):
         self.login(self.admin)
         rows = self.client.get("/customers/?sort=-revenue").context["rows"]
         self.assertEqual([c.name for c in rows], ["High", "Mid", "Low", "Never"])
+        # Who never bought has no figure: last either way, as a spreadsheet's blanks.
         rows = self.client.get("/customers/?sort=revenue").context["rows"]
-        self.assertEqual([c.name for c in rows], ["Never", "Low", "Mid", "High"])
+        self.assertEqual([c.name for c in rows], ["Low", "Mid", "High", "Never"])
         before = sorted(CustomerStats.objects.values_list("customer_id", "orders_count",
                                                           "revenue"))
         CustomerStats.objects.all().delete()
         self.assertEqual(stats.refresh_all(), 3)
         self.assertEqual(sorted(CustomerStats.objects.values_list(
             "customer_id", "orders_count", "revenue")), before)
+
+    def test_the_sorted_list_pages_past_the_last_buyer_into_those_who_never_bought(self):
+        # A manager's 53 buyers: "Buyer 01" spent 10, ..., "Buyer 53" 530; "Buyer tie" was
+        # added after them and spent 100, as "Buyer 10" did. Four of theirs never bought,
+        # nor did one of nobody's. Pages hold 50.
+        buyers = [Customer.objects.create(name=f"Buyer {i:02d}", manager=self.manager)
+                  for i in range(1, 54)]
+        buyers.append(Customer.objects.create(name="Buyer tie", manager=self.manager))
+        for i in range(4):
+            Customer.objects.create(name=f"Never {i}", manager=self.manager)
+        Customer.objects.create(name="Nobody's")
+        Order.objects.bulk_create(
+            Order(customer=c, external_id=f"B{n}", total=Decimal(n * 10), ordered_at=WHEN)
+            for n, c in enumerate(buyers, 1))
+        Order.objects.filter(customer=buyers[-1]).update(total=Decimal("100"))
+        stats.refresh_all()
+        self.login(self.manager)  # sees their own 58: the list is filtered
+
+        def names(query: str) -> list[str]:
+            pages = [self.client.get(f"/customers/?{query}&page={n}") for n in (1, 2)]
+            self.assertEqual(pages[0].context["page"].paginator.count, 58)
+            self.assertEqual([len(p.context["rows"]) for p in pages], [50, 8])
+            return [c.name for page in pages for c in page.context["rows"]]
+
+        ascending = ([f"Buyer {i:02d}" for i in range(1, 11)] + ["Buyer tie"]
+                     + [f"Buyer {i}" for i in range(11, 54)])
+        never = [f"Never {i}" for i in range(4)]
+        self.assertEqual(names("sort=revenue"), ascending + never)
+        self.assertEqual(names("sort=-revenue"), ascending[::-1] + never[::-1])
+        # A search finds its few first, then sorts them: the buyers with a 1 in their name.
+        r = self.client.get("/customers/?q=buyer+1&sort=-revenue")
+        self.assertEqual([c.name for c in r.context["rows"]], [
+            "Buyer 51", "Buyer 41", "Buyer 31", "Buyer 21",
+            *[f"Buyer {i}" for i in range(19, 9, -1)], "Buyer 01"])
 
     def tmp_csv(self, text: str):
         import tempfile

@@ -6,7 +6,7 @@ from decimal import Decimal
 from django.test import override_settings
 from django.utils import timezone
 
-from tenure.crm.customers.models import Customer, Tag
+from tenure.crm.customers.models import Customer, Tag, search_columns
 from tenure.crm.sales.models import Order, OrderStatus
 from tenure.crm.testing import TenureTestCase
 
@@ -104,6 +104,25 @@ class CustomerListTestCase(TenureTestCase):
     def test_it_limits_a_sales_manager_and_hides_the_manager_filter(self):
         self.assertEqual(self.names(user=self.manager), ["Olena Kovalenko"])
         self.assertNotContains(self.client.get("/customers/"), 'name="manager"')
+
+    def test_it_counts_a_searchs_customers_up_to_a_thousand(self):
+        def add(numbers):
+            Customer.objects.bulk_create(Customer(
+                name=f"Zed {i:04d}", search_text=search_columns(f"Zed {i:04d}", "", "", "", "")[0],
+            ) for i in numbers)
+
+        add(range(1000))
+        self.login(self.marketer)
+        r = self.client.get("/customers/?q=zed")
+        self.assertContains(r, "1,000 customers")
+        self.assertNotContains(r, "more than")
+        add([1000])
+        r = self.client.get("/customers/?q=zed&page=20")
+        self.assertContains(r, "more than 1,000 customers")
+        self.assertContains(r, "951–1,000 of more than 1,000")
+        self.assertEqual([c.name for c in r.context["rows"]][::49], ["Zed 0950", "Zed 0999"])
+        r = self.client.get("/customers/?q=zed&sort=-name")
+        self.assertEqual(r.context["rows"][0].name, "Zed 1000")
 
     def test_it_pages_fifty_at_a_time(self):
         Customer.objects.bulk_create(
