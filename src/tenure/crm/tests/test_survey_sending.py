@@ -146,7 +146,7 @@ class SendingTestCase(FeedbackTestCase):
         self.assertEqual(re.findall(r"https://\S+", message.body_text), [*links, stop])
         self.assertIn(f'href="{stop}"', message.body_html)
         self.assertIn("Наскільки ймовірно, що ви порекомендуєте нас", message.body_text)
-        self.assertIn("Посилання діють до 05 квітня 2026 р. включно", message.body_text)
+        self.assertIn("Посилання діють до 5 квіт. 2026\u202fр. включно", message.body_text)
         self.assertEqual(invitation.expires_at, NOW + timedelta(days=30))
 
 

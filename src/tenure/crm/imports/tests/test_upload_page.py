@@ -117,7 +117,7 @@ class UploadPageTestCase(Uploading, TenureTestCase):
         response = self.client.post(preview, {"col0": "customer", "col1": "date",
                                               "col2": "amount", "col3": "amount"})
 
-        self.assertContains(response, "both map to amount")
+        self.assertContains(response, "both map to Amount")
         self.assertEqual(ImportRun.objects.count(), 0)
 
     def test_it_does_not_show_another_users_upload(self):
