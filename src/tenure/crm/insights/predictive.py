@@ -79,7 +79,8 @@ def forecast_page(results: dict, period: str, series: str, measure: str) -> dict
     """Return the chart, the forecast table and the backtest of one series and measure."""
     part = (results.get("forecast") or {}).get(period)
     if not part:
-        return {"has_forecast": False}
+        # A refresh with --no-forecast stores no "forecast" at all.
+        return {"has_forecast": False, "left_out": "forecast" not in results}
     by, _sep, group = series.partition(":")
 
     def pick(table: dict) -> list[dict]:

@@ -129,19 +129,21 @@ SNAPSHOT_FIELDS = [
 
 
 def refresh_insights(*, as_of: date | None = None, by=None,
-                     progress: Callable[[str], None] | None = None) -> InsightsRun:
+                     progress: Callable[[str], None] | None = None,
+                     forecast: bool = True) -> InsightsRun:
     """Recompute the analytics as of ``as_of`` (default today) and store them.
 
     Orders up to the end of ``as_of`` count (the library's convention: a date includes its
     whole day); recency is in days to ``as_of``. A failure is recorded on the returned run
-    (``status="failed"``, ``error``), never raised.
+    (``status="failed"``, ``error``), never raised. ``forecast=False`` leaves out the sales
+    forecast, the slowest step on a history of years (the Forecast page then has none).
     """
     as_of = as_of or timezone.localdate()
     progress = progress or (lambda step: None)
     run = InsightsRun.objects.create(as_of=as_of, requested_by=by)
     try:
         _refuse_while_another_runs(run)
-        results, snapshots = _compute(as_of, progress)
+        results, snapshots = _compute(as_of, progress, forecast)
         progress("save")
         with transaction.atomic():
             started = time.perf_counter()
@@ -215,7 +217,8 @@ class _Results(dict):
             return None
 
 
-def _compute(as_of: date, progress: Callable[[str], None]) -> tuple[dict, pd.DataFrame]:
+def _compute(as_of: date, progress: Callable[[str], None], forecast: bool = True
+             ) -> tuple[dict, pd.DataFrame]:
     """Return the results and the per-customer snapshot table: load, analyse, convert."""
     results = _Results(as_of)
     end = datetime.combine(as_of + timedelta(days=1), datetime.min.time())
@@ -245,11 +248,12 @@ def _compute(as_of: date, progress: Callable[[str], None]) -> tuple[dict, pd.Dat
         _store(results, analysis, tables)
         value = analysis.value
         progress("forecast")
-        started = time.perf_counter()
-        results["forecast"] = stored.jsonable(forecasting.sales_forecasts(
-            tx, as_of, analysis.summary, analysis.rfm[["customer_id", "segment"]],
-            value, results["warnings"].append))
-        results["timings"]["forecast"] = round(time.perf_counter() - started, 3)
+        if forecast:
+            started = time.perf_counter()
+            results["forecast"] = stored.jsonable(forecasting.sales_forecasts(
+                tx, as_of, analysis.summary, analysis.rfm[["customer_id", "segment"]],
+                value, results["warnings"].append))
+            results["timings"]["forecast"] = round(time.perf_counter() - started, 3)
     results["warnings"] += _library_warnings(caught)
     churn = risk.churn_results(analysis.churn)[1] if analysis.churn is not None else None
     snapshots = _snapshots(analysis.summary, analysis.rfm, analysis.abc_xyz, analysis.clusters,

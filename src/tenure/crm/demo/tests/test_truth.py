@@ -164,7 +164,8 @@ class RefreshAgainstTruthTestCase(TenureTestCase):
         super().setUpTestData()
         cls.folder = tempfile.TemporaryDirectory()
         cls.path, _out = write_demo(Path(cls.folder.name), customers=1500, seed=4)
-        cls.refreshed = refresh_insights(as_of=END - timedelta(days=1))
+        # The forecast is not what these tests judge: the slowest step is left out.
+        cls.refreshed = refresh_insights(as_of=END - timedelta(days=1), forecast=False)
         cls.figures = evaluate(snapshot_scores(cls.refreshed), read_truth(cls.path))
         cls.verdicts = {(r.metric, r.baseline): r for r in compare(cls.figures).itertuples()}
         print("\n" + cls.figures.to_string())  # the figures, for the record

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
+from django.urls import reverse
 from django.utils import timezone
 
 from tenure.analytics.analyze import analyze
@@ -65,7 +66,13 @@ class OnePipelineTestCase(TenureTestCase):
         people = Customer.objects.bulk_create(
             [Customer(name=f"Customer {i}") for i in range(CUSTOMERS)])
         Order.objects.bulk_create(simulate_orders(people))
-        cls.refreshed = refresh_insights(as_of=AS_OF)
+        cls.refreshed = refresh_insights(as_of=AS_OF, forecast=False)  # not compared here
+
+    def test_a_refresh_without_the_forecast_says_so_on_the_forecast_page(self):
+        self.assertNotIn("forecast", self.refreshed.results)
+        self.login(self.admin)
+        page = self.client.get(reverse("insights:forecast"))
+        self.assertContains(page, "left out the sales forecast")
 
     def test_tenure_analyze_on_the_exported_orders_gives_the_crms_scores(self):
         self.assertEqual((self.refreshed.status, self.refreshed.error),

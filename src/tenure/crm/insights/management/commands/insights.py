@@ -38,6 +38,9 @@ class Command(BaseCommand):
         refresh.add_argument("--as-of", type=iso_date, default=None, help=_(
             "Snapshot date, YYYY-MM-DD: orders up to the end of that day count (default today)."))
         refresh.add_argument("--no-progress", action="store_true", help=_("no progress bar"))
+        refresh.add_argument("--no-forecast", action="store_true", help=_(
+            "Leave out the sales forecast, the slowest step on a history of years (the "
+            "Forecast page then has none until a refresh with it)."))
         against = actions.add_parser(
             "truth", help=_("set the latest refresh's scores against the demo shop's truth"),
             description=_(
@@ -54,7 +57,8 @@ class Command(BaseCommand):
             return
         progress = _Progress(enabled=options["verbosity"] > 0 and not options["no_progress"])
         with progress:
-            run = refresh_insights(as_of=options["as_of"], progress=progress.step)
+            run = refresh_insights(as_of=options["as_of"], progress=progress.step,
+                                   forecast=not options["no_forecast"])
         if run.status != InsightsRun.Status.DONE:
             raise CommandError(_("The refresh failed: %(error)s") % {"error": run.error})
         if options["verbosity"] > 0:
