@@ -177,5 +177,10 @@ class ModelPagesTestCase(TenureTestCase):
         store_run(results_fixture())
         r = self.client.get(reverse("insights:models"))
         self.assertContains(r, "Not available in this refresh")
+        # The fixture has no forecast at all, as a refresh with --no-forecast stores.
+        r = self.client.get(reverse("insights:forecast"))
+        self.assertContains(r, "left out the sales forecast")
+        InsightsRun.objects.all().delete()
+        store_run({**results_fixture(), "forecast": {"day": None, "week": None, "month": None}})
         r = self.client.get(reverse("insights:forecast"))
         self.assertContains(r, "No forecast for this choice")
