@@ -17,6 +17,7 @@ from tenure.crm.feedback.models import Answer, Invitation, Survey, new_token
 from tenure.crm.feedback.sending import EMAIL_TEMPLATE, email_context
 from tenure.crm.lib import formatting
 from tenure.crm.lib.bulk import reset_sequences
+from tenure.crm.lib.search import fold
 from tenure.crm.messaging.models import Message, MessageStatus
 from tenure.crm.messaging.rendering import render_email
 from tenure.crm.sales.models import Order
@@ -60,6 +61,7 @@ def load_complaints(shop: Shop, clock: Clock, first: dict, staff: list[int], pro
         "customer": ids(first[Customer], c.customer), "order": ids(first[Order], c.order),
         "category": values(c.category), "severity": values(c.severity),
         "channel": values(c.channel), "description": values(c.description),
+        "search_text": lambda part: [fold(text) for text in c.description[part]],
         "status": values(c.status), "assignee": lookup(staff, c.assignee),
         "created_by": lookup(staff, c.created_by), "opened_at": clock.stamps(c.at),
         "due_at": clock.stamps(c.due), "resolved_at": clock.stamps(c.resolved),

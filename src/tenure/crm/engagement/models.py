@@ -22,6 +22,7 @@ from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from tenure.crm.lib import bounds
+from tenure.crm.lib.search import fold
 from tenure.crm.messaging.outbox import notify, queue_email
 
 logger = logging.getLogger(__name__)
@@ -469,6 +470,9 @@ class Complaint(models.Model):
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+",
         verbose_name=_("registered by"),
     )
+    # The description folded for search (``lib.search.fold``), kept by save(), the importer
+    # and the demo loader: SQLite folds only Latin letters itself.
+    search_text = models.TextField(_("search text"), blank=True, editable=False)
 
     objects = ComplaintQuerySet.as_manager()
 
@@ -490,6 +494,13 @@ class Complaint(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.get_category_display()} · {self.customer}"
+
+    def save(self, *args, **kwargs):
+        self.search_text = fold(self.description)
+        fields = kwargs.get("update_fields")
+        if fields is not None and "description" in fields:
+            kwargs["update_fields"] = {*fields, "search_text"}
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("engagement:complaint", args=[self.pk])

@@ -8,18 +8,20 @@ from django.utils.translation import gettext_lazy
 
 from tenure.crm.customers.searching import Hit, Query, Section
 from tenure.crm.customers.searching import register as register_section
+from tenure.crm.lib.search import text_q, words
 
 from .access import complaints_for_user
 
 
 def _complaints(query: Query, limit: int) -> list[Hit]:
-    # The text is matched as typed, case-folded by the database: on SQLite for Latin
-    # letters only (customer fields are folded in Python, see lib/search.py). Their
-    # customers come by primary key after: joined, SQLite may read every customer first.
-    found = complaints_for_user(query.user).filter(
-        Q(description__icontains=query.text) | Q(external_id=query.text)
-        | Q(customer__in=query.customer_ids)
-    ).order_by("-opened_at", "-id").prefetch_related("customer")[:limit]
+    # Every word of the text in the folded description (lib/search.py: "розбита" finds
+    # "Розбита", "пришел" finds "пришёл" on every database). Their customers come by
+    # primary key after: joined, SQLite may read every customer first.
+    condition = Q(external_id=query.text) | Q(customer__in=query.customer_ids)
+    if words(query.text):
+        condition |= text_q("search_text", query.text)
+    found = complaints_for_user(query.user).filter(condition).order_by(
+        "-opened_at", "-id").prefetch_related("customer")[:limit]
     return [Hit(str(complaint), " · ".join([
         complaint.get_status_display(), Truncator(complaint.description).chars(120)]),
         complaint.get_absolute_url()) for complaint in found]

@@ -15,6 +15,8 @@ import unicodedata
 from django.db import models
 from django.db.models import Func, Q
 
+from .phone import search_phone
+
 # Combining marks to drop after NFKD ("é" -> "e", "ё" -> "е"), except the breve of
 # "й" and "ў" and the diaeresis of "ї": those are letters of their own in Ukrainian,
 # Belarusian and Russian, not accents on "и", "у" and "і".
@@ -86,4 +88,24 @@ def text_q(field: str, query: str) -> Q:
     condition = Q()
     for word in words(query):
         condition &= Q(**{f"{field}__contains": word})
+    return condition
+
+
+def customer_q(text: str, prefix: str = "") -> Q:
+    """Return the condition that a customer (through ``prefix``, e.g. ``"customer__"``)
+    matches ``text`` in name, email, city, notes, phone or external id.
+
+    Words are matched case- and accent-folded ("евсеев" finds "Евсеев", "jose" finds
+    "José"), each anywhere in those fields (``search_text``). A phone-like text finds the
+    numbers that contain its digits ("252-9744", the last four digits), and its E.164
+    form the number stored as typed before numbers were checked.
+    """
+    text = text.strip()
+    condition = Q(**{f"{prefix}external_id": text})
+    if words(text):
+        condition |= text_q(f"{prefix}search_text", text)
+    if phone := search_phone(text):
+        condition |= Q(**{f"{prefix}phone": phone})
+    if digits := phone_digits_of(text):
+        condition |= Q(**{f"{prefix}phone_digits__contains": digits})
     return condition

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
 
 from tenure.crm.lib import bounds
+from tenure.crm.lib.search import customer_q
 
 from .models import Order
 
@@ -55,9 +56,9 @@ def customer_for_user(user, pk: str | int | None):
 
 
 def find_customers(user, text: str) -> list:
-    """Return the first customers ``user`` may see whose name, email or phone holds ``text``."""
+    """Return the first customers ``user`` may see that the customer list's search finds
+    for ``text`` (folded words in name, email, city or notes; digits of a phone)."""
     text = text.strip()
     if not text or "\x00" in text:  # PostgreSQL refuses a NUL byte in a query
         return []
-    condition = Q(name__icontains=text) | Q(email__icontains=text) | Q(phone__contains=text)
-    return list(customers_for_user(user).filter(condition).order_by("name", "pk")[:PICKED])
+    return list(customers_for_user(user).filter(customer_q(text)).order_by("name", "pk")[:PICKED])

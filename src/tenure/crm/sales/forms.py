@@ -23,7 +23,7 @@ from tenure.crm.lib.parsing import (
     parse_money,
     parse_quantity,
 )
-from tenure.crm.lib.search import phone_digits_of, text_q
+from tenure.crm.lib.search import customer_q
 
 from .models import Order, OrderLine, OrderStatus
 
@@ -55,12 +55,8 @@ class OrderFilterForm(forms.Form):
         data = self.cleaned_data
         if data["q"]:
             text = data["q"].strip()
-            # The customer's folded name, email, city, notes and phone digits, as the
-            # customer list searches them.
-            condition = Q(external_id=text) | text_q("customer__search_text", text)
-            if digits := phone_digits_of(text):
-                condition |= Q(customer__phone_digits__contains=digits)
-            orders = orders.filter(condition)
+            # The order's number, or its customer as the customer list finds them.
+            orders = orders.filter(Q(external_id=text) | customer_q(text, "customer__"))
         for field, lookup in self.EXACT.items():
             if data[field]:
                 orders = orders.filter(**{lookup: data[field]})

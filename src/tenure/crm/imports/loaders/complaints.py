@@ -28,6 +28,7 @@ from tenure.crm.engagement.models import (
     Severity,
 )
 from tenure.crm.lib import bulk
+from tenure.crm.lib.search import fold
 from tenure.crm.sales.models import Order
 
 from ..parsing import parse_choice, parse_datetime, parse_text
@@ -69,7 +70,7 @@ parse_status = parse_choice(
     STATUSES, gettext_lazy("unknown status (new, in progress, resolved or closed)"))
 
 FIELDS = ["customer", "order", "category", "severity", "channel", "description", "status",
-          "opened_at", "due_at", "resolved_at", "closed_at", "resolution"]
+          "opened_at", "due_at", "resolved_at", "closed_at", "resolution", "search_text"]
 
 
 def load(rows: Rows, ctx: Context) -> Counts:
@@ -147,12 +148,13 @@ def _record(cols: dict, index: int, hours: dict) -> tuple:
     severity = cols["severity"][index] or Severity.MEDIUM
     status, opened = cols["status"][index], cols["opened_at"][index]
     resolved = cols["resolved_at"][index]
+    description = cols["description"][index] or ""
     return (
         cols["customer"][index], cols["order"][index], cols["category"][index], severity,
-        cols["channel"][index] or "", cols["description"][index] or "", status, opened,
+        cols["channel"][index] or "", description, status, opened,
         opened + timedelta(hours=hours[severity]), resolved,
         resolved if status == ComplaintStatus.CLOSED else None,
-        cols["resolution"][index] or "",
+        cols["resolution"][index] or "", fold(description),
     )
 
 
