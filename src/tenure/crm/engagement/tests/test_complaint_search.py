@@ -18,8 +18,6 @@ from django.utils import timezone
 
 from tenure.crm.customers.models import Customer
 from tenure.crm.engagement.models import Complaint
-from tenure.crm.imports.running import run_import
-from tenure.crm.imports.tests.files import TempFiles
 from tenure.crm.lib.search import fold
 from tenure.crm.testing import TenureTestCase
 
@@ -70,22 +68,6 @@ class ComplaintSearchTestCase(TenureTestCase):
         migration.fill(apps, SimpleNamespace(connection=connection))
         self.assertEqual(Complaint.objects.get().search_text,
                          "посылка пришла разбитой, курьер пришел поздно")
-
-    def test_imported_complaints_are_folded_and_refolded_when_their_text_changes(self):
-        files = TempFiles(self)
-        Customer.objects.create(source="import", external_id="c1", name="Ben")
-        header = "id,customer,category,description,opened\n"
-        run_import("complaints", files.text("k.csv", header
-                                            + "k1,c1,quality,Кришка ТРІСНУЛА,2026-03-01\n"),
-                   user=self.admin, rejects_path=files.path("r.csv"))
-        imported = Complaint.objects.get(external_id="k1")
-        self.assertEqual(imported.search_text, "кришка тріснула")
-        self.assertEqual(self.found("тріснула"), [str(imported)])
-        run_import("complaints", files.text("k2.csv", header
-                                            + "k1,c1,quality,Ґудзик відпав,2026-03-01\n"),
-                   user=self.admin, rejects_path=files.path("r2.csv"))
-        self.assertEqual(self.found("ґудзик"), [str(imported)])
-        self.assertEqual(self.found("тріснула"), [])
 
     def test_the_demo_loader_folds_the_complaints(self):
         call_command("demo_data", stdout=io.StringIO(), no_progress=True, customers=60,
