@@ -27,6 +27,9 @@ class WorkerProcess(models.Model):
 
     hostname = models.CharField(_("host"), max_length=200)
     pid = models.PositiveIntegerField(_("process id"))
+    # Which process had that id (the boot and its start time, `process_key`): after a
+    # restart of the machine another process may have it.
+    process_key = models.CharField(_("process"), max_length=80, blank=True, editable=False)
     started_at = models.DateTimeField(_("started"), default=timezone.now)
     heartbeat_at = models.DateTimeField(_("last heartbeat"), default=timezone.now)
     stopped_at = models.DateTimeField(_("stopped"), null=True, blank=True)
@@ -44,7 +47,9 @@ class WorkerProcess(models.Model):
     @classmethod
     def start(cls) -> WorkerProcess:
         """Record a worker starting in this process."""
-        return cls.objects.create(hostname=socket.gethostname(), pid=os.getpid())
+        pid = os.getpid()
+        return cls.objects.create(hostname=socket.gethostname(), pid=pid,
+                                  process_key=process_key(pid))
 
     def beat(self) -> None:
         """Tell other workers this one is alive."""
@@ -55,12 +60,31 @@ class WorkerProcess(models.Model):
         WorkerProcess.objects.filter(pk=self.pk).update(stopped_at=timezone.now())
 
     def is_dead(self, stale_after: timedelta, now=None) -> bool:
-        """Return whether the worker stopped, died on this host, or fell silent."""
+        """Return whether the worker stopped, died, or (on another host) fell silent.
+
+        On this host the process itself answers: a worker whose process still runs is
+        alive however long its heart has been silent (a job may hold it, or a database
+        lock its heartbeat), and one whose process is gone, or whose id another process
+        now has, is dead at once. Of another host's workers only the heartbeat is known.
+        """
         if self.stopped_at is not None:
             return True
-        if self.hostname == socket.gethostname() and not _pid_running(self.pid):
-            return True
+        if self.hostname == socket.gethostname():
+            return not _pid_running(self.pid) or (
+                bool(self.process_key) and process_key(self.pid) != self.process_key)
         return (now or timezone.now()) - self.heartbeat_at > stale_after
+
+
+def process_key(pid: int) -> str:
+    """Return what tells process ``pid`` from a later one with the same id: the boot's id
+    and the process's start time (Linux ``/proc``); "" where the system does not say."""
+    try:
+        with open("/proc/sys/kernel/random/boot_id") as boot, open(f"/proc/{pid}/stat") as stat:
+            # Field 22, the start time in clock ticks after boot; the name before it may
+            # hold spaces and parentheses, so the fields are counted from its last ")".
+            return f"{boot.read().strip()}:{stat.read().rsplit(')', 1)[1].split()[19]}"
+    except (OSError, IndexError):
+        return ""
 
 
 def _pid_running(pid: int) -> bool:

@@ -1,20 +1,23 @@
 """The worker loop: periodic jobs from the schedule, and the outbox.
 
-One loop, no threads: run the jobs that are due, send a batch of messages,
+One loop does the work: run the jobs that are due, send a batch of messages,
 sleep when there is nothing to do. On start, and every minute, the worker
-takes back what dead workers left half done.
+takes back what dead workers left half done. Its heart beats in a thread of its
+own (`Heart`), so a job that runs for an hour does not make a live worker look
+dead to the workers on other hosts.
 """
 
 from __future__ import annotations
 
 import logging
 import signal
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from django.db import close_old_connections
+from django.db import DatabaseError, close_old_connections, connection
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -27,6 +30,34 @@ log = logging.getLogger(__name__)
 
 HEARTBEAT = timedelta(seconds=10)
 RECOVER_EVERY = timedelta(seconds=60)
+
+
+class Heart(threading.Thread):
+    """Beat a worker's heart every ``every`` until stopped, whatever the worker is doing.
+
+    It writes through a database connection of its own. A beat that fails (SQLite held by
+    a long write, a connection lost) is logged and the next one tried: on the worker's own
+    host its process answers for it anyway (`WorkerProcess.is_dead`).
+    """
+
+    def __init__(self, process: WorkerProcess, every: timedelta):
+        super().__init__(name=f"tenure-heartbeat-{process.pk}", daemon=True)
+        self.process, self.every = process, every
+        self._stopped = threading.Event()
+
+    def run(self) -> None:
+        try:
+            while not self._stopped.wait(self.every.total_seconds()):
+                try:
+                    self.process.beat()
+                except DatabaseError as error:
+                    log.warning("worker %s: heartbeat failed: %s", self.process, error)
+        finally:
+            connection.close()
+
+    def stop(self) -> None:
+        self._stopped.set()
+        self.join()
 
 
 @dataclass
@@ -42,11 +73,12 @@ class Worker:
 
     def __init__(self, *, schedule: list[Job] = SCHEDULE, batch: int = 100,
                  poll_seconds: float = 2.0, stale_after: timedelta = timedelta(minutes=2),
-                 report: Callable[[str], None] = log.info):
+                 report: Callable[[str], None] = log.info, heartbeat: timedelta = HEARTBEAT):
         self.schedule = schedule
         self.batch = batch
         self.poll_seconds = poll_seconds
         self.stale_after = stale_after
+        self.heartbeat = heartbeat
         self.report = report
         self.totals = Totals()
         self.stopping = False
@@ -57,13 +89,12 @@ class Worker:
         previous = self._on_signals()
         self.process = WorkerProcess.start()
         self.report(f"worker {self.process} started")
-        last_beat = last_recovery = None
+        heart = Heart(self.process, self.heartbeat)
+        heart.start()
+        last_recovery = None
         try:
             while not self.stopping:
                 now = timezone.now()
-                if last_beat is None or now - last_beat >= HEARTBEAT:
-                    self.process.beat()
-                    last_beat = now
                 if last_recovery is None or now - last_recovery >= RECOVER_EVERY:
                     self.recover()
                     last_recovery = now
@@ -74,6 +105,7 @@ class Worker:
                     close_old_connections()
                     time.sleep(self.poll_seconds)
         finally:
+            heart.stop()
             self.process.stop()
             for signum, handler in previous.items():
                 signal.signal(signum, handler)
