@@ -22,14 +22,10 @@ from tenure.analytics import units
 from tenure.analytics.exceptions import InputError
 from tenure.analytics.frames import as_transactions
 from tenure.analytics.summary import customer_summary
+from tenure.analytics.thresholds import P_ALIVE_FLOOR, SIGNAL_RISK
 
 MONTH_DAYS = units.days("month")  # 30.4375, as every model counts a month
 COST_COLUMNS = ("acquisition_cost", "retention_cost")
-#: The least P(alive) CLV is divided by to estimate the value of a customer who stays.
-P_ALIVE_FLOOR = 0.1
-#: The least chance of leaving of a customer with a signal (an open complaint, an unhappy
-#: answer).
-SIGNAL_RISK = 0.5
 #: The columns of `value_at_risk`.
 AT_RISK_COLUMNS = ("value_if_stay", "leaving", "value_at_risk")
 

@@ -15,7 +15,7 @@ from django.db.models.functions import Cast, Coalesce, Greatest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from tenure.analytics.value import P_ALIVE_FLOOR, SIGNAL_RISK
+from tenure.analytics.thresholds import P_ALIVE_FLOOR, SIGNAL_RISK
 from tenure.crm.engagement.models import OPEN_STATUSES, Complaint
 from tenure.crm.feedback.models import Answer
 
