@@ -22,11 +22,13 @@ range of years a caller accepts is its own business (the CRM keeps 1900-2100).
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import UTC, datetime, timedelta, timezone
+from typing import TYPE_CHECKING
 
-import ibis
-import ibis.expr.types as ir
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
 
 # Four digits but 0000, which Python's datetime cannot hold (RE2 has no look-ahead).
 _YEAR4 = r"(?:[1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])"
@@ -127,11 +129,15 @@ def time_expression(text: ir.StringValue) -> ir.TimestampValue:
         The time each text writes, as written (an offset is read but not applied: the wall
         time stays, as in a file without offsets); null where the text is not a date.
     """
+    # The engine is loaded here, not with the module: the importer reads its dates in
+    # Python (`parse_time`), and a process that only starts need not load Ibis.
+    import ibis
+
     text = text.re_replace(_ENGINE_SPACE, "")
     general = ibis.coalesce(*[_reading(text, pattern) for pattern in _COMPILED])
     return ibis.cases(
         (text.re_search(_FAST_ISO), text.try_cast("timestamp")),
-        (text.re_search(_FAST_DOTTED), _try_strptime(text, "%d.%m.%Y")),
+        (text.re_search(_FAST_DOTTED), _try_strptime()(text, "%d.%m.%Y")),
         else_=general,
     )
 
@@ -144,12 +150,21 @@ _FAST_ISO = ("^" + _YEAR4 + "-[0-9]{2}-[0-9]{2}"
 _FAST_DOTTED = r"^[0-9]{2}\.[0-9]{2}\." + _YEAR4 + "$"
 
 
-@ibis.udf.scalar.builtin(name="try_strptime", signature=(("string", "string"), "timestamp"))
-def _try_strptime(text, fmt):  # DuckDB's try_strptime: NULL where the text does not parse
-    ...
+@functools.cache
+def _try_strptime():
+    """Return DuckDB's try_strptime (NULL where the text does not parse) as an Ibis function."""
+    import ibis
+
+    @ibis.udf.scalar.builtin(name="try_strptime", signature=(("string", "string"), "timestamp"))
+    def try_strptime(text, fmt):
+        ...
+
+    return try_strptime
 
 
 def _reading(text: ir.StringValue, pattern: re.Pattern) -> ir.TimestampValue:
+    import ibis
+
     anchored = f"^(?:{pattern.pattern})$"
     index = pattern.groupindex
 

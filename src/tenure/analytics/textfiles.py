@@ -7,10 +7,10 @@ of them reads the other reads the same way.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pyarrow as pa
-import pyarrow.compute as pc
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 DELIMITERS = ("\t", ";", ",")
 # Encodings tried after UTF-8: 1C/BAS and Excel in Russia and Ukraine save Windows-1251.
@@ -103,6 +103,11 @@ def neutralise_column(column: pa.Array | pa.ChunkedArray) -> pa.Array | pa.Chunk
     pyarrow.Array or pyarrow.ChunkedArray
         The column, neutralised where needed.
     """
+    # Arrow is loaded here, not with the module: the CRM's exports write rows one at a
+    # time (`neutralise`) and a process that only starts need not load it.
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
         return column
     if isinstance(column, pa.ChunkedArray):

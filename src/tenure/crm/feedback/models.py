@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from tenure.analytics import feedback as scoring
+from tenure.analytics import bands as scoring
 from tenure.crm.lib import bounds
 
 
@@ -47,7 +47,7 @@ class SurveyTrigger(models.TextChoices):
 def score_tone(kind: str, score: int) -> str:
     """Return "low" (detractor, unhappy, hard), "high" (promoter, satisfied, easy) or "mid".
 
-    The bands are the analytics library's (``tenure.analytics.feedback.BANDS``).
+    The bands are the analytics library's (``tenure.analytics.bands.BANDS``).
     """
     return scoring.tone(kind, score)
 

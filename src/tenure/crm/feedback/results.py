@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, QuerySet
 
-from tenure.analytics.feedback import nps_margin_of_error, score_from_counts
+from tenure.analytics.bands import nps_margin_of_error, score_from_counts
 
 from .models import SCALES, SurveyKind, score_tone
 
