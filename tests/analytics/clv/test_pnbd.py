@@ -432,8 +432,8 @@ def test_a_flat_likelihood_stops_the_newton_steps_at_once(monkeypatch):
     data["recency"] = data["recency"].round()
     hessians = []
     differenced = base._hessian
-    monkeypatch.setattr(base, "_hessian",
-                        lambda gradient, x: hessians.append(x) or differenced(gradient, x))
+    monkeypatch.setattr(base, "_hessian", lambda gradient, x, **kw: hessians.append(x)
+                        or differenced(gradient, x, **kw))
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
