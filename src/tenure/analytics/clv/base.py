@@ -365,14 +365,21 @@ class _Objective:
         self.total = float(rows.weight.sum())
         self.data = model._prepare(rows)
         self._last_hessian: tuple[np.ndarray, np.ndarray] | None = None
+        # The last point asked and its answer: the fit asks again for the one it ends on.
+        self._last: tuple[np.ndarray, float, np.ndarray] | None = None
 
     def __call__(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
+        if self._last is not None and np.array_equal(self._last[0], theta):
+            return self._last[1], self._last[2].copy()
         params = np.exp(theta)
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             ll, grad = self.model._log_likelihood(params, self.data)
         if not np.isfinite(ll) or not np.all(np.isfinite(grad)):
-            return np.inf, np.zeros_like(theta)
-        return -ll / self.total, -grad * params / self.total
+            value, gradient = np.inf, np.zeros_like(theta)
+        else:
+            value, gradient = -ll / self.total, -grad * params / self.total
+        self._last = (np.array(theta, dtype=float), value, gradient)
+        return value, gradient.copy()
 
     def hessian(self, theta: np.ndarray, gradient: np.ndarray | None = None) -> np.ndarray:
         """Return the Hessian of f at ``theta`` (`_hessian`, a copy of the one kept).
