@@ -21,6 +21,7 @@ import ibis
 import numpy as np
 import pandas as pd
 
+from tenure.analytics import compiled
 from tenure.analytics.exceptions import InputError
 from tenure.analytics.frames import check_period, period_start
 
@@ -240,12 +241,22 @@ def feedback_scores(
     _check_table(fb, by)
     check_period(period)
     _check_scores_in_engine(fb)
-    answered = fb.filter(fb.score.notnull())
     keys = ([by] if by else []) + ["period"]
+    # Compiled once per period and input columns (`tenure.analytics.compiled`).
+    df = compiled.frame(fb, lambda t: _counts(t, period, keys), ("feedback.counts", period, by))
+    # Timestamps, like the ``period`` of ``kpi.period_kpis``, so the tables join.
+    df["period"] = pd.to_datetime(df["period"])
+    return _scores_from_counts(df, keys)
+
+
+def _counts(fb: ibis.Table, period: str, keys: list[str]) -> ibis.Table:
+    """Count each kind's answers, and those in each band, per ``keys``, in the engine."""
+    answered = fb.filter(fb.score.notnull())
     rows = answered.mutate(
         period=period_start(answered.time, period),
         kind=answered.kind.lower().strip(),
     )
+
     def answers(kind: str, band: str | None = None) -> ibis.Value:
         """Count the rows of ``kind`` (in ``band`` when given) in the engine."""
         rule = rows.kind == kind
@@ -253,7 +264,7 @@ def feedback_scores(
             rule = rule & rows.score.between(*BANDS[kind][band])
         return rule.sum()
 
-    counts = rows.group_by(keys).aggregate(
+    return rows.group_by(keys).aggregate(
         promoters=answers("nps", "high"),
         detractors=answers("nps", "low"),
         nps_answers=answers("nps"),
@@ -262,11 +273,7 @@ def feedback_scores(
         easy=answers("ces", "high"),
         hard=answers("ces", "low"),
         ces_answers=answers("ces"),
-    )
-    df = counts.order_by(keys).execute()
-    # Timestamps, like the ``period`` of ``kpi.period_kpis``, so the tables join.
-    df["period"] = pd.to_datetime(df["period"])
-    return _scores_from_counts(df, keys)
+    ).order_by(keys)
 
 
 def _scores_from_counts(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
@@ -336,6 +343,20 @@ def _check_table(fb: ibis.Table, by: str | None) -> None:
 
 def _check_scores_in_engine(fb: ibis.Table) -> None:
     """Raise InputError naming how many answers are out of their scale, with one example."""
+    n_bad = int(compiled.frame(fb, lambda t: _off_scale(t).aggregate(n=ibis._.count()),
+                               "feedback.off scale").n[0])
+    if n_bad:
+        bad = _off_scale(fb)
+        row = bad.select("customer_id", "kind", "score").limit(1).execute().iloc[0]
+        raise InputError(
+            f"{n_bad} feedback row(s) have a score outside its scale (nps 0-10, csat 1-5, "
+            f"ces 1-5, whole numbers) or an unknown kind, e.g. customer {row['customer_id']!r}, "
+            f"kind {row['kind']!r}, score {row['score']}."
+        )
+
+
+def _off_scale(fb: ibis.Table) -> ibis.Table:
+    """Return the answers outside their scale, or of an unknown kind."""
     kind = fb.kind.lower().strip()
     score = fb.score.cast("float64")
     whole = score == score.floor()
@@ -345,12 +366,4 @@ def _check_scores_in_engine(fb: ibis.Table) -> None:
             for name, (low, high) in SCALES.items()
         ]
     )
-    bad = fb.filter(fb.score.notnull() & ~ok.fill_null(False))
-    n_bad = int(bad.count().execute())
-    if n_bad:
-        row = bad.select("customer_id", "kind", "score").limit(1).execute().iloc[0]
-        raise InputError(
-            f"{n_bad} feedback row(s) have a score outside its scale (nps 0-10, csat 1-5, "
-            f"ces 1-5, whole numbers) or an unknown kind, e.g. customer {row['customer_id']!r}, "
-            f"kind {row['kind']!r}, score {row['score']}."
-        )
+    return fb.filter(fb.score.notnull() & ~ok.fill_null(False))

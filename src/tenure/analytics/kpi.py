@@ -31,10 +31,10 @@ import pandas as pd
 
 from tenure.analytics.messages import N_
 
-from . import periods
+from . import compiled, periods
 from .activity import check_activity, customer_periods
 from .exceptions import InputError
-from .frames import as_transactions, check_period, money_sum, to_frame
+from .frames import as_transactions, check_period, money_sum
 from .periods import period_index, start_of_index
 from .summary import _as_of
 
@@ -113,18 +113,25 @@ def period_kpis(tx: ir.Table, *, period: str = "month", window_days: int = 365,
     if activity is not None and keys:
         raise InputError("period_kpis: activity is the whole shop's; it cannot be split by "
                          f"{by}.")
-    if keys and by is not None:
-        tx = tx.mutate(**{by: tx[by].cast("string").fill_null("(none)")})
-    tx = tx.mutate(p=period_index(tx.time, period))
-    money = to_frame(_period_money(tx, keys))
+
+    def numbered(t: ir.Table) -> ir.Table:
+        if keys:
+            t = t.mutate(**{keys[0]: t[keys[0]].cast("string").fill_null("(none)")})
+        return t.mutate(p=period_index(t.time, period))
+
+    # Each query compiled once per period, window and input columns (`compiled`).
+    money = compiled.frame(tx, lambda t: _period_money(numbered(t), keys),
+                           ("kpi.money", period, by))
     if money.empty:
         return pd.DataFrame(columns=[*keys, *KPI_COLUMNS])
     first, last = int(money.p.min()), int(money.p.max())
-    activity = customer_periods(tx, period, by=keys) if activity is None \
-        else check_activity(activity)
-    orders = activity.filter(activity.bought).select(
-        *keys, "customer_id", "p", "last_order", "order_rows")
-    ranges = to_frame(_activity_ranges(orders, keys, period, window_days, last))
+    if activity is None:
+        ranges = compiled.frame(tx, lambda t: _activity_ranges(
+            customer_periods(numbered(t), period, by=keys), keys, period, window_days),
+            ("kpi.ranges", period, by, window_days))
+    else:
+        ranges = compiled.frame(check_activity(activity), lambda a: _activity_ranges(
+            a, keys, period, window_days), ("kpi.ranges of activity", period, window_days))
     kpis = _assemble(money, ranges, keys, first, last, period)
     end = _as_of(tx, as_of) if as_of is not None else _day(money.last_time.max())
     return _flag(kpis, money, keys, period, window_days, end)
@@ -234,24 +241,31 @@ def _period_money(tx: ir.Table, keys: list[str]) -> ir.Table:
     return tx.group_by([*keys, "p"]).aggregate(**metrics)
 
 
-def _activity_ranges(cp: ir.Table, keys: list[str], period: str, window_days: int,
-                     last: int) -> ir.Table:
+def _activity_ranges(activity: ir.Table, keys: list[str], period: str,
+                     window_days: int) -> ir.Table:
     """Customer-period order rows with their activity range, counted by kind.
 
-    ``cp`` holds one row per customer (and ``keys``) and period with an order: ``p``,
-    ``last_order`` (the time of the period's last order) and ``order_rows``.
+    ``activity`` is `tenure.analytics.activity.customer_periods`: one row per customer (and
+    ``keys``) and period; those with an order (``bought``) are read: ``p``, ``last_order``
+    (the time of the period's last order) and ``order_rows``.
 
     Row k (a customer's order period) keeps them active at boundaries p + 1 .. hi with
-    hi = min(next order period, period of last order + W, last + 1). ``seam``: the next
-    row's range continues this one (active at hi and hi + 1); ``start``: the range does
-    not continue the previous row's, so the customer became active in period p. One window
-    pass over customer-periods; the result has a few hundred rows.
+    hi = min(next order period, period of last order + W); `_assemble` stops it at the
+    last period + 1 (the query does not depend on the data, so it is compiled once).
+    ``seam``: the next row's range continues this one (active at hi and hi + 1);
+    ``start``: the range does not continue the previous row's, so the customer became
+    active in period p. One window pass over customer-periods; the result has a few
+    hundred rows.
     """
+    cp = activity.filter(activity.bought).select(
+        *keys, "customer_id", "p", "last_order", "order_rows")
     cp = cp.mutate(reach=period_index(cp.last_order + ibis.interval(days=window_days), period))
     w = ibis.window(group_by=[*keys, cp.customer_id], order_by=cp.p)
     cp = cp.mutate(prev_p=cp.p.lag().over(w), next_p=cp.p.lead().over(w),
                    prev_reach=cp.reach.lag().over(w), next_reach=cp.reach.lead().over(w))
-    hi = ibis.least(cp.next_p.fill_null(last + 1), cp.reach, last + 1)
+    # Without a next order period the range runs to the reach (the last period + 1 at most,
+    # which `_assemble` applies: beyond the next order period nothing is cut).
+    hi = ibis.least(cp.next_p.fill_null(cp.reach), cp.reach)
     rows = cp.select(
         *keys, "p", "order_rows", hi=hi,
         new=cp.prev_p.isnull(),
@@ -267,6 +281,9 @@ def _assemble(money: pd.DataFrame, ranges: pd.DataFrame, keys: list[str], first:
               last: int, period: str) -> pd.DataFrame:
     """Turn the counted ranges into per-period figures (small frames: plain pandas)."""
     r = ranges.astype({"p": "int64", "hi": "int64", "n": "int64"})
+    # A range ends at the last period + 1 at the latest; rows whose ends now coincide are
+    # only ever summed by period below, so they need not be merged.
+    r["hi"] = r.hi.clip(upper=last + 1)
     n = r.n
     live = r[r.p + 1 <= r.hi]
     seam = r[r.seam]
