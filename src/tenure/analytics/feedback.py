@@ -283,18 +283,20 @@ def _scores_from_counts(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     moe = [nps_margin_of_error(pi, di, ni) for pi, di, ni in zip(p, d, n_nps, strict=True)]
     n_csat = df["csat_answers"].astype("int64")
     n_ces = df["ces_answers"].astype("int64")
-    out = df[keys].copy()
-    out["nps"] = 100.0 * (p - d)
-    out["nps_margin_of_error"] = moe
-    out["promoters"] = df["promoters"].astype("int64")
-    out["passives"] = (n_nps - df["promoters"] - df["detractors"]).astype("int64")
-    out["detractors"] = df["detractors"].astype("int64")
-    out["nps_answers"] = n_nps
-    out["csat"] = 100.0 * df["satisfied"] / n_csat.where(n_csat > 0)
-    out["csat_answers"] = n_csat
-    out["ces"] = 100.0 * (df["easy"] - df["hard"]) / n_ces.where(n_ces > 0)
-    out["ces_answers"] = n_ces
-    return out.reset_index(drop=True)
+    # One frame built at once: a column set at a time costs a millisecond each.
+    return pd.DataFrame({
+        **{key: df[key] for key in keys},
+        "nps": 100.0 * (p - d),
+        "nps_margin_of_error": moe,
+        "promoters": df["promoters"].astype("int64"),
+        "passives": (n_nps - df["promoters"] - df["detractors"]).astype("int64"),
+        "detractors": df["detractors"].astype("int64"),
+        "nps_answers": n_nps,
+        "csat": 100.0 * df["satisfied"] / n_csat.where(n_csat > 0),
+        "csat_answers": n_csat,
+        "ces": 100.0 * (df["easy"] - df["hard"]) / n_ces.where(n_ces > 0),
+        "ces_answers": n_ces,
+    }).reset_index(drop=True)
 
 
 def _answers(scores: Iterable[float], kind: str) -> np.ndarray:

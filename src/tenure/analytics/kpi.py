@@ -44,7 +44,6 @@ KPI_COLUMNS = [
     "revenue_per_customer", "avg_check", "orders_per_buyer", "repeat_rate",
     "window_covered", "unfinished",
 ]
-_FLAGS = ("window_covered", "unfinished")
 BY_COLUMNS = ("segment", "channel", "store", "manager")
 BRIDGE_COLUMNS = ["period", "revenue_change", "n_effect", "v_effect", "l_effect"]
 
@@ -279,50 +278,66 @@ def _activity_ranges(activity: ir.Table, keys: list[str], period: str,
 
 def _assemble(money: pd.DataFrame, ranges: pd.DataFrame, keys: list[str], first: int,
               last: int, period: str) -> pd.DataFrame:
-    """Turn the counted ranges into per-period figures (small frames: plain pandas)."""
-    r = ranges.astype({"p": "int64", "hi": "int64", "n": "int64"})
-    # A range ends at the last period + 1 at the latest; rows whose ends now coincide are
-    # only ever summed by period below, so they need not be merged.
-    r["hi"] = r.hi.clip(upper=last + 1)
-    n = r.n
-    live = r[r.p + 1 <= r.hi]
-    seam = r[r.seam]
-    # +1/-1 at boundaries, accumulated below: S over [p+1, hi]; retained (active at j and
-    # j+1) over [p+1, hi-1] and at the seam hi.
-    steps = pd.concat([
-        pd.DataFrame({**_keys(live, keys), "p": live.p + 1, "d_start": live.n,
-                      "d_retained": live.n}),
-        pd.DataFrame({**_keys(live, keys), "p": live.hi + 1, "d_start": -live.n,
-                      "d_retained": 0}),
-        pd.DataFrame({**_keys(live, keys), "p": live.hi, "d_start": 0,
-                      "d_retained": -live.n}),
-        pd.DataFrame({**_keys(seam, keys), "p": seam.hi, "d_start": 0, "d_retained": seam.n}),
-        pd.DataFrame({**_keys(seam, keys), "p": seam.hi + 1, "d_start": 0,
-                      "d_retained": -seam.n}),
-    ], ignore_index=True)
-    points = r.assign(
-        buyers=n, new=n.where(r.new, 0), both=n.where(r.both, 0),
-        reactivated=n.where(r.start & ~r.new, 0),
-    ).groupby([*keys, "p"], as_index=False)[["buyers", "new", "both", "reactivated",
-                                             "order_rows"]].sum()
+    """Turn the counted ranges into per-period figures.
+
+    A few hundred rows: numpy on one cell per group (``keys`` value) and period boundary
+    ``first .. last + 2``, for pandas costs a millisecond an operation.
+    """
     values = sorted(money[keys[0]].unique()) if keys else [None]
-    grid = pd.MultiIndex.from_product([values, range(first, last + 3)],
-                                      names=["_by", "p"]).to_frame(index=False)
-    if keys:
-        grid = grid.rename(columns={"_by": keys[0]})
+    width = last + 3 - first
+    size = len(values) * width
+
+    def cells(frame: pd.DataFrame, p: np.ndarray) -> np.ndarray:
+        group = pd.Index(values).get_indexer(frame[keys[0]]) if keys else 0
+        return group * width + (p - first)
+
+    def summed(at: np.ndarray, amounts: np.ndarray) -> np.ndarray:
+        out = np.zeros(size, dtype="int64")
+        np.add.at(out, at, amounts)
+        return out.reshape(len(values), width)
+
+    r = ranges
+    p, n = r.p.to_numpy(dtype="int64"), r.n.to_numpy(dtype="int64")
+    # A range ends at the last period + 1 at the latest (the query does not know it).
+    hi = np.minimum(r.hi.to_numpy(dtype="int64"), last + 1)
+    new, both = r.new.to_numpy(dtype=bool), r.both.to_numpy(dtype=bool)
+    live, seam = p + 1 <= hi, r.seam.to_numpy(dtype=bool)
+    # +n / -n at boundaries, accumulated: S over [p+1, hi]; retained (active at j and j+1)
+    # over [p+1, hi-1] and at the seam hi.
+    at_p, at_hi = cells(r, p), cells(r, hi)
+    starts = summed(np.concatenate([at_p[live] + 1, at_hi[live] + 1]),
+                    np.concatenate([n[live], -n[live]])).cumsum(axis=1)
+    retained = summed(np.concatenate([at_p[live] + 1, at_hi[live], at_hi[seam], at_hi[seam] + 1]),
+                      np.concatenate([n[live], -n[live], n[seam], -n[seam]])).cumsum(axis=1)
+    ends = np.zeros_like(starts)
+    ends[:, :-1] = starts[:, 1:]
+    shown = slice(0, width - 2)  # periods first .. last
+
+    def flat(grid: np.ndarray) -> np.ndarray:
+        return grid[:, shown].ravel()
+
+    def per_period(amounts: np.ndarray) -> np.ndarray:
+        return flat(summed(at_p, amounts))
+
+    at_money = cells(money, money.p.to_numpy(dtype="int64"))
+    revenue = np.full(size, np.nan)
+    revenue[at_money] = money.revenue.to_numpy(dtype="float64")
+    if "orders" in money.columns:
+        orders = np.zeros(size, dtype="int64")
+        orders[at_money] = money.orders.to_numpy(dtype="int64")
+        orders = flat(orders.reshape(len(values), width))
     else:
-        grid = grid.drop(columns="_by")
-    run = grid.merge(steps.groupby([*keys, "p"], as_index=False).sum(), how="left",
-                     on=[*keys, "p"]).fillna({"d_start": 0, "d_retained": 0})
-    group = run.groupby(keys) if keys else run
-    run["customers_start"] = group.d_start.cumsum().astype("int64")
-    run["retained"] = group.d_retained.cumsum().astype("int64")
-    group = run.groupby(keys) if keys else run
-    run["customers_end"] = group.customers_start.shift(-1).fillna(0).astype("int64")
-    full = run[run.p <= last].merge(points, how="left", on=[*keys, "p"]) \
-        .merge(money, how="left", on=[*keys, "p"])
-    if "orders" not in full.columns:
-        full["orders"] = full.order_rows
+        orders = per_period(r.order_rows.to_numpy(dtype="int64"))
+    periods = last + 1 - first
+    full = pd.DataFrame({
+        **({keys[0]: np.repeat(np.array(values, dtype=object), periods)} if keys else {}),
+        "p": np.tile(np.arange(first, last + 1, dtype="int64"), len(values)),
+        "customers_start": flat(starts), "customers_end": flat(ends),
+        "retained": flat(retained), "buyers": per_period(n),
+        "new": per_period(np.where(new, n, 0)), "both": per_period(np.where(both, n, 0)),
+        "reactivated": per_period(np.where(r.start.to_numpy(dtype=bool) & ~new, n, 0)),
+        "orders": orders, "revenue": flat(revenue.reshape(len(values), width)),
+    })
     return _rates(full, keys, period)
 
 
@@ -341,28 +356,26 @@ def _day(value: Any) -> date:
     return pd.Timestamp(value).date()
 
 
-def _keys(frame: pd.DataFrame, keys: list[str]) -> dict:
-    return {k: frame[k].to_numpy() for k in keys}
-
-
 def _rates(df: pd.DataFrame, keys: list[str], period: str) -> pd.DataFrame:
-    for column in ("buyers", "orders", "new", "both", "reactivated"):
-        df[column] = df[column].fillna(0).astype("int64")
-    df["revenue"] = df.revenue.fillna(0.0).astype("float64")
-    s, e, n = df.customers_start, df.customers_end, df.new
-    df["lost"] = s - df.retained
-    df["crr"] = _ratio(df.retained, s)
-    df["crr_seed"] = _ratio(e - n, s)
-    df["churn_rate"] = _ratio(df.lost, s)
-    prev_buyers = df.groupby(keys).buyers.shift(1) if keys else df.buyers.shift(1)
-    df["retention_rate"] = _ratio(df.both, prev_buyers.fillna(0))
-    df["revenue_per_customer"] = _ratio(df.revenue, df.buyers)
-    df["avg_check"] = _ratio(df.revenue, df.orders)
-    df["orders_per_buyer"] = _ratio(df.orders, df.buyers)
-    df["repeat_rate"] = _ratio(df.buyers - n, df.buyers)
-    df["period"] = start_of_index(df.p.to_numpy(), period)
-    figures = [c for c in KPI_COLUMNS if c not in _FLAGS]
-    return df[[*keys, *figures]].reset_index(drop=True)
+    """Return ``KPI_COLUMNS`` but the flags from the counts of `_assemble`."""
+    s, e, n, buyers = df.customers_start, df.customers_end, df.new, df.buyers
+    lost = s - df.retained
+    revenue = df.revenue.fillna(0.0)
+    prev_buyers = buyers.groupby(df[keys[0]]).shift(1) if keys else buyers.shift(1)
+    figures = {
+        "period": start_of_index(df.p.to_numpy(), period).to_numpy(),
+        "customers_start": s, "customers_end": e, "new": n,
+        "reactivated": df.reactivated, "retained": df.retained, "lost": lost,
+        "crr": _ratio(df.retained, s), "crr_seed": _ratio(e - n, s),
+        "churn_rate": _ratio(lost, s),
+        "retention_rate": _ratio(df.both, prev_buyers.fillna(0)),
+        "buyers": buyers, "orders": df.orders, "revenue": revenue,
+        "revenue_per_customer": _ratio(revenue, buyers),
+        "avg_check": _ratio(revenue, df.orders),
+        "orders_per_buyer": _ratio(df.orders, buyers),
+        "repeat_rate": _ratio(buyers - n, buyers),
+    }
+    return pd.DataFrame({**{k: df[k] for k in keys}, **figures})
 
 
 def _ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
