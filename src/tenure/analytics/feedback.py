@@ -240,21 +240,23 @@ def feedback_scores(
     """
     _check_table(fb, by)
     check_period(period)
-    _check_scores_in_engine(fb)
     keys = ([by] if by else []) + ["period"]
     # Compiled once per period and input columns (`tenure.analytics.compiled`).
     df = compiled.frame(fb, lambda t: _counts(t, period, keys), ("feedback.counts", period, by))
+    _check_scores(fb, int(df["off_scale"].sum()))
     # Timestamps, like the ``period`` of ``kpi.period_kpis``, so the tables join.
     df["period"] = pd.to_datetime(df["period"])
     return _scores_from_counts(df, keys)
 
 
 def _counts(fb: ibis.Table, period: str, keys: list[str]) -> ibis.Table:
-    """Count each kind's answers, and those in each band, per ``keys``, in the engine."""
+    """Count each kind's answers, those in each band and those off their scale (`_off_scale`),
+    per ``keys``, in the engine."""
     answered = fb.filter(fb.score.notnull())
     rows = answered.mutate(
         period=period_start(answered.time, period),
         kind=answered.kind.lower().strip(),
+        off_scale=~_on_scale(answered),
     )
 
     def answers(kind: str, band: str | None = None) -> ibis.Value:
@@ -273,6 +275,7 @@ def _counts(fb: ibis.Table, period: str, keys: list[str]) -> ibis.Table:
         easy=answers("ces", "high"),
         hard=answers("ces", "low"),
         ces_answers=answers("ces"),
+        off_scale=rows.off_scale.sum(),
     ).order_by(keys)
 
 
@@ -343,13 +346,11 @@ def _check_table(fb: ibis.Table, by: str | None) -> None:
         )
 
 
-def _check_scores_in_engine(fb: ibis.Table) -> None:
-    """Raise InputError naming how many answers are out of their scale, with one example."""
-    n_bad = int(compiled.frame(fb, lambda t: _off_scale(t).aggregate(n=ibis._.count()),
-                               "feedback.off scale").n[0])
+def _check_scores(fb: ibis.Table, n_bad: int) -> None:
+    """Raise InputError naming how many answers (``n_bad``) are out of their scale, with one
+    example."""
     if n_bad:
-        bad = _off_scale(fb)
-        row = bad.select("customer_id", "kind", "score").limit(1).execute().iloc[0]
+        row = _off_scale(fb).select("customer_id", "kind", "score").limit(1).execute().iloc[0]
         raise InputError(
             f"{n_bad} feedback row(s) have a score outside its scale (nps 0-10, csat 1-5, "
             f"ces 1-5, whole numbers) or an unknown kind, e.g. customer {row['customer_id']!r}, "
@@ -359,6 +360,11 @@ def _check_scores_in_engine(fb: ibis.Table) -> None:
 
 def _off_scale(fb: ibis.Table) -> ibis.Table:
     """Return the answers outside their scale, or of an unknown kind."""
+    return fb.filter(fb.score.notnull() & ~_on_scale(fb))
+
+
+def _on_scale(fb: ibis.Table) -> ibis.Value:
+    """Return whether each answer is a whole number on its kind's scale (never null)."""
     kind = fb.kind.lower().strip()
     score = fb.score.cast("float64")
     whole = score == score.floor()
@@ -368,4 +374,4 @@ def _off_scale(fb: ibis.Table) -> ibis.Table:
             for name, (low, high) in SCALES.items()
         ]
     )
-    return fb.filter(fb.score.notnull() & ~ok.fill_null(False))
+    return ok.fill_null(False)

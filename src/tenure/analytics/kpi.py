@@ -157,16 +157,23 @@ def nvl_bridge(kpis: pd.DataFrame) -> pd.DataFrame:
         logarithms do not exist: the effects are NaN (with a warning), the change is kept.
     """
     keys = [c for c in kpis.columns if c in BY_COLUMNS]
-    groups = kpis.groupby(keys, sort=False) if keys else [((), kpis)]
-    parts = [_bridge_rows(group.sort_values("period"), keys, key)
-             for key, group in groups]
-    bridge = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    # Groups in the order they first come (a missing value is none), each by period: a
+    # row is compared with the one before it when both are of the same group.
+    group = pd.factorize(kpis[keys[0]])[0] if keys else np.zeros(len(kpis), dtype="int64")
+    periods = kpis.period.to_numpy()
+    order = np.lexsort((periods, group))
+    order = order[group[order] >= 0]
+    follows = np.flatnonzero(group[order][1:] == group[order][:-1]) + 1
+    now, before = order[follows], order[follows - 1]
+    bridge = pd.DataFrame({
+        **({keys[0]: kpis[keys[0]].to_numpy()[now]} if keys else {}),
+        "period": periods[now], **_bridge_effects(kpis, before, now)})
     if bridge.empty:
         return pd.DataFrame(columns=[*keys, *BRIDGE_COLUMNS])
     if bridge.n_effect.isna().any():
         warnings.warn(N_("N x V x L bridge: some periods have no revenue, buyers or orders on "
                          "one side; their effects are NaN."), stacklevel=2)
-    return bridge[[*keys, *BRIDGE_COLUMNS]]
+    return bridge
 
 
 def return_on_relationship(tx: ir.Table, *, as_of: Any, customers: Any = None) -> float:
@@ -348,7 +355,9 @@ def _flag(kpis: pd.DataFrame, money: pd.DataFrame, keys: list[str], period: str,
     first = kpis[keys[0]].map(firsts) if keys else pd.Series(firsts, index=kpis.index)
     covered_from = pd.to_datetime(first).dt.normalize() + pd.Timedelta(days=window_days)
     kpis["window_covered"] = (kpis.period >= covered_from).fillna(False).astype(bool)
-    kpis["unfinished"] = [periods.is_unfinished(p, period, as_of) for p in kpis.period]
+    starts = kpis.period.drop_duplicates()  # each period once, not once per group
+    running = starts[[periods.is_unfinished(p, period, as_of) for p in starts]]
+    kpis["unfinished"] = kpis.period.isin(running)
     return kpis
 
 
@@ -387,25 +396,25 @@ def _ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
 # -- bridge and ROR parts ----------------------------------------------------------------------
 
 
-def _bridge_rows(group: pd.DataFrame, keys: list[str], key) -> pd.DataFrame:
-    r = group.revenue.to_numpy(dtype="float64")
-    factors = {"n_effect": group.buyers.to_numpy(dtype="float64"),
-               "v_effect": group.avg_check.to_numpy(dtype="float64"),
-               "l_effect": group.orders_per_buyer.to_numpy(dtype="float64")}
-    r0, r1 = r[:-1], r[1:]
+def _bridge_effects(kpis: pd.DataFrame, before: np.ndarray, now: np.ndarray) -> dict:
+    """Return the revenue change and N, V, L effects from the rows ``before`` to ``now``."""
+    def pair(column: str) -> tuple[np.ndarray, np.ndarray]:
+        values = kpis[column].to_numpy(dtype="float64")
+        return values[before], values[now]
+
+    r0, r1 = pair("revenue")
     change = r1 - r0
+    out = {"revenue_change": change}
     with np.errstate(divide="ignore", invalid="ignore"):
         same = np.isclose(r1, r0, rtol=1e-15, atol=0.0)
         weight = np.where(same, r0, change / np.log(r1 / r0))
-        out = {"period": group.period.to_numpy()[1:], "revenue_change": change}
-        for name, x in factors.items():
-            effect = weight * np.log(x[1:] / x[:-1])
-            ok = (r0 > 0) & (r1 > 0) & (x[1:] > 0) & (x[:-1] > 0)
+        for name, column in (("n_effect", "buyers"), ("v_effect", "avg_check"),
+                             ("l_effect", "orders_per_buyer")):
+            x0, x1 = pair(column)
+            effect = weight * np.log(x1 / x0)
+            ok = (r0 > 0) & (r1 > 0) & (x1 > 0) & (x0 > 0)
             out[name] = np.where(ok, effect, np.nan)
-    frame = pd.DataFrame(out)
-    if keys:
-        frame.insert(0, keys[0], key[0] if isinstance(key, tuple) else key)
-    return frame
+    return out
 
 
 def _referred(customers: Any) -> ir.Table | None:

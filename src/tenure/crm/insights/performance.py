@@ -51,7 +51,6 @@ from tenure.crm.sales.models import Order, Return
 
 from .dashboards import WINDOW_FIGURES, period_label
 from .loading import (
-    TRANSACTIONS,
     load_activities,
     load_assignments,
     load_complaints,
@@ -254,6 +253,18 @@ def _attributed(events: pd.DataFrame, time: str, assignments: pd.DataFrame) -> p
         columns=["since", "ended_at", "_customer"])
 
 
+def _with_managers(transactions: pa.Table, assignments: pd.DataFrame) -> pa.Table:
+    """Return ``transactions`` with ``manager`` `_attributed`; only the columns it reads go
+    through pandas (the whole table there and back would cost more than the attribution)."""
+    events = transactions.select(["customer_id", "time"]).to_pandas().assign(
+        _row=np.arange(transactions.num_rows))
+    found = _attributed(events, "time", assignments)
+    managers = np.full(transactions.num_rows, None, dtype=object)
+    managers[found["_row"].to_numpy()] = found.manager.to_numpy()
+    return transactions.set_column(transactions.schema.get_field_index("manager"), "manager",
+                                   pa.array(managers, pa.string(), from_pandas=True))
+
+
 def _portfolio(usernames: list[str]) -> dict[str, int]:
     counts = dict(Customer.objects.filter(manager__username__in=usernames)
                   .values_list("manager__username").annotate(n=Count("id")).order_by())
@@ -282,9 +293,8 @@ def _add_kpis(result: Performance, con, window_days: int, assignments: pd.DataFr
     from tenure.analytics import kpi
 
     # Canonical (loading.py), each order and return with the manager of its time.
-    orders = _attributed(load_transactions(managers=False).to_pandas(), "time", assignments)
-    tx = _table(con, "transactions", pa.Table.from_pandas(
-        orders, schema=TRANSACTIONS, preserve_index=False))
+    tx = _table(con, "transactions", _with_managers(load_transactions(managers=False),
+                                                    assignments))
     kpis = kpi.period_kpis(tx, period=result.period, window_days=window_days, by="manager")
     # Before a whole window has passed since the portfolio's first purchase, everyone is
     # still "active": CRR 100 % and churn 0 % would be the definition, not the customers.
