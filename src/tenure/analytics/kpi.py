@@ -335,17 +335,21 @@ def _assemble(money: pd.DataFrame, ranges: pd.DataFrame, keys: list[str], first:
         orders = flat(orders.reshape(len(values), width))
     else:
         orders = per_period(r.order_rows.to_numpy(dtype="int64"))
+    buyers = summed(at_p, n)[:, shown]
+    before = np.zeros_like(buyers)  # each group's buyers of the period before
+    before[:, 1:] = buyers[:, :-1]
     periods = last + 1 - first
-    full = pd.DataFrame({
-        **({keys[0]: np.repeat(np.array(values, dtype=object), periods)} if keys else {}),
+    figures = _rates({
         "p": np.tile(np.arange(first, last + 1, dtype="int64"), len(values)),
         "customers_start": flat(starts), "customers_end": flat(ends),
-        "retained": flat(retained), "buyers": per_period(n),
+        "retained": flat(retained), "buyers": buyers.ravel(), "buyers_before": before.ravel(),
         "new": per_period(np.where(new, n, 0)), "both": per_period(np.where(both, n, 0)),
         "reactivated": per_period(np.where(r.start.to_numpy(dtype=bool) & ~new, n, 0)),
         "orders": orders, "revenue": flat(revenue.reshape(len(values), width)),
-    })
-    return _rates(full, keys, period)
+    }, period)
+    if keys:
+        figures = {keys[0]: np.repeat(np.array(values, dtype=object), periods), **figures}
+    return pd.DataFrame(figures)
 
 
 def _flag(kpis: pd.DataFrame, money: pd.DataFrame, keys: list[str], period: str,
@@ -365,32 +369,32 @@ def _day(value: Any) -> date:
     return pd.Timestamp(value).date()
 
 
-def _rates(df: pd.DataFrame, keys: list[str], period: str) -> pd.DataFrame:
+def _rates(c: dict[str, np.ndarray], period: str) -> dict[str, np.ndarray]:
     """Return ``KPI_COLUMNS`` but the flags from the counts of `_assemble`."""
-    s, e, n, buyers = df.customers_start, df.customers_end, df.new, df.buyers
-    lost = s - df.retained
-    revenue = df.revenue.fillna(0.0)
-    prev_buyers = buyers.groupby(df[keys[0]]).shift(1) if keys else buyers.shift(1)
-    figures = {
-        "period": start_of_index(df.p.to_numpy(), period).to_numpy(),
+    s, e, n, buyers, orders = (c["customers_start"], c["customers_end"], c["new"],
+                               c["buyers"], c["orders"])
+    lost = s - c["retained"]
+    revenue = np.where(np.isnan(c["revenue"]), 0.0, c["revenue"])
+    return {
+        "period": start_of_index(c["p"], period).to_numpy(),
         "customers_start": s, "customers_end": e, "new": n,
-        "reactivated": df.reactivated, "retained": df.retained, "lost": lost,
-        "crr": _ratio(df.retained, s), "crr_seed": _ratio(e - n, s),
+        "reactivated": c["reactivated"], "retained": c["retained"], "lost": lost,
+        "crr": _ratio(c["retained"], s), "crr_seed": _ratio(e - n, s),
         "churn_rate": _ratio(lost, s),
-        "retention_rate": _ratio(df.both, prev_buyers.fillna(0)),
-        "buyers": buyers, "orders": df.orders, "revenue": revenue,
+        "retention_rate": _ratio(c["both"], c["buyers_before"]),
+        "buyers": buyers, "orders": orders, "revenue": revenue,
         "revenue_per_customer": _ratio(revenue, buyers),
-        "avg_check": _ratio(revenue, df.orders),
-        "orders_per_buyer": _ratio(df.orders, buyers),
+        "avg_check": _ratio(revenue, orders),
+        "orders_per_buyer": _ratio(orders, buyers),
         "repeat_rate": _ratio(buyers - n, buyers),
     }
-    return pd.DataFrame({**{k: df[k] for k in keys}, **figures})
 
 
-def _ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
-    numerator = numerator.astype("float64")
+def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+    """Return the quotients as floats, NaN where the denominator is 0."""
     denominator = denominator.astype("float64")
-    return numerator.div(denominator.where(denominator != 0))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return numerator.astype("float64") / np.where(denominator != 0, denominator, np.nan)
 
 
 # -- bridge and ROR parts ----------------------------------------------------------------------
