@@ -292,9 +292,10 @@ def _plain(value):
 def _add_kpis(result: Performance, con, window_days: int, assignments: pd.DataFrame) -> None:
     from tenure.analytics import kpi
 
-    # Canonical (loading.py), each order and return with the manager of its time.
-    tx = _table(con, "transactions", _with_managers(load_transactions(managers=False),
-                                                    assignments))
+    # Canonical (loading.py), each order and return with the manager of its time; the
+    # figures read neither margins, channels nor stores.
+    tx = _table(con, "transactions", _with_managers(
+        load_transactions(managers=False, details=False), assignments))
     kpis = kpi.period_kpis(tx, period=result.period, window_days=window_days, by="manager")
     # Before a whole window has passed since the portfolio's first purchase, everyone is
     # still "active": CRR 100 % and churn 0 % would be the definition, not the customers.
