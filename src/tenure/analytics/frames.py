@@ -158,7 +158,11 @@ def to_frame(table: ir.Table) -> pd.DataFrame:
     first, seconds on a million rows; Arrow converts whole columns. Dates come back as
     ``datetime64[s]``, as Ibis gives them; text as Python strings.
     """
-    arrow = table.to_pyarrow()
+    return arrow_to_frame(table.to_pyarrow())
+
+
+def arrow_to_frame(arrow: pa.Table) -> pd.DataFrame:
+    """Return a query's Arrow result as `to_frame` does."""
     frame = arrow.to_pandas(date_as_object=False)
     for name, kind in zip(arrow.schema.names, arrow.schema.types, strict=True):
         if pa.types.is_date(kind):

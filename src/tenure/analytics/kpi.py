@@ -31,10 +31,10 @@ import pandas as pd
 
 from tenure.analytics.messages import N_
 
-from . import periods
+from . import compiled, periods
 from .activity import check_activity, customer_periods
 from .exceptions import InputError
-from .frames import as_transactions, check_period, money_sum, to_frame
+from .frames import as_transactions, check_period, money_sum
 from .periods import period_index, start_of_index
 from .summary import _as_of
 
@@ -44,7 +44,6 @@ KPI_COLUMNS = [
     "revenue_per_customer", "avg_check", "orders_per_buyer", "repeat_rate",
     "window_covered", "unfinished",
 ]
-_FLAGS = ("window_covered", "unfinished")
 BY_COLUMNS = ("segment", "channel", "store", "manager")
 BRIDGE_COLUMNS = ["period", "revenue_change", "n_effect", "v_effect", "l_effect"]
 
@@ -113,18 +112,25 @@ def period_kpis(tx: ir.Table, *, period: str = "month", window_days: int = 365,
     if activity is not None and keys:
         raise InputError("period_kpis: activity is the whole shop's; it cannot be split by "
                          f"{by}.")
-    if keys and by is not None:
-        tx = tx.mutate(**{by: tx[by].cast("string").fill_null("(none)")})
-    tx = tx.mutate(p=period_index(tx.time, period))
-    money = to_frame(_period_money(tx, keys))
+
+    def numbered(t: ir.Table) -> ir.Table:
+        if keys:
+            t = t.mutate(**{keys[0]: t[keys[0]].cast("string").fill_null("(none)")})
+        return t.mutate(p=period_index(t.time, period))
+
+    # Each query compiled once per period, window and input columns (`compiled`).
+    money = compiled.frame(tx, lambda t: _period_money(numbered(t), keys),
+                           ("kpi.money", period, by))
     if money.empty:
         return pd.DataFrame(columns=[*keys, *KPI_COLUMNS])
     first, last = int(money.p.min()), int(money.p.max())
-    activity = customer_periods(tx, period, by=keys) if activity is None \
-        else check_activity(activity)
-    orders = activity.filter(activity.bought).select(
-        *keys, "customer_id", "p", "last_order", "order_rows")
-    ranges = to_frame(_activity_ranges(orders, keys, period, window_days, last))
+    if activity is None:
+        ranges = compiled.frame(tx, lambda t: _activity_ranges(
+            customer_periods(numbered(t), period, by=keys), keys, period, window_days),
+            ("kpi.ranges", period, by, window_days))
+    else:
+        ranges = compiled.frame(check_activity(activity), lambda a: _activity_ranges(
+            a, keys, period, window_days), ("kpi.ranges of activity", period, window_days))
     kpis = _assemble(money, ranges, keys, first, last, period)
     end = _as_of(tx, as_of) if as_of is not None else _day(money.last_time.max())
     return _flag(kpis, money, keys, period, window_days, end)
@@ -151,16 +157,23 @@ def nvl_bridge(kpis: pd.DataFrame) -> pd.DataFrame:
         logarithms do not exist: the effects are NaN (with a warning), the change is kept.
     """
     keys = [c for c in kpis.columns if c in BY_COLUMNS]
-    groups = kpis.groupby(keys, sort=False) if keys else [((), kpis)]
-    parts = [_bridge_rows(group.sort_values("period"), keys, key)
-             for key, group in groups]
-    bridge = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    # Groups in the order they first come (a missing value is none), each by period: a
+    # row is compared with the one before it when both are of the same group.
+    group = pd.factorize(kpis[keys[0]])[0] if keys else np.zeros(len(kpis), dtype="int64")
+    periods = kpis.period.to_numpy()
+    order = np.lexsort((periods, group))
+    order = order[group[order] >= 0]
+    follows = np.flatnonzero(group[order][1:] == group[order][:-1]) + 1
+    now, before = order[follows], order[follows - 1]
+    bridge = pd.DataFrame({
+        **({keys[0]: kpis[keys[0]].to_numpy()[now]} if keys else {}),
+        "period": periods[now], **_bridge_effects(kpis, before, now)})
     if bridge.empty:
         return pd.DataFrame(columns=[*keys, *BRIDGE_COLUMNS])
     if bridge.n_effect.isna().any():
         warnings.warn(N_("N x V x L bridge: some periods have no revenue, buyers or orders on "
                          "one side; their effects are NaN."), stacklevel=2)
-    return bridge[[*keys, *BRIDGE_COLUMNS]]
+    return bridge
 
 
 def return_on_relationship(tx: ir.Table, *, as_of: Any, customers: Any = None) -> float:
@@ -234,24 +247,31 @@ def _period_money(tx: ir.Table, keys: list[str]) -> ir.Table:
     return tx.group_by([*keys, "p"]).aggregate(**metrics)
 
 
-def _activity_ranges(cp: ir.Table, keys: list[str], period: str, window_days: int,
-                     last: int) -> ir.Table:
+def _activity_ranges(activity: ir.Table, keys: list[str], period: str,
+                     window_days: int) -> ir.Table:
     """Customer-period order rows with their activity range, counted by kind.
 
-    ``cp`` holds one row per customer (and ``keys``) and period with an order: ``p``,
-    ``last_order`` (the time of the period's last order) and ``order_rows``.
+    ``activity`` is `tenure.analytics.activity.customer_periods`: one row per customer (and
+    ``keys``) and period; those with an order (``bought``) are read: ``p``, ``last_order``
+    (the time of the period's last order) and ``order_rows``.
 
     Row k (a customer's order period) keeps them active at boundaries p + 1 .. hi with
-    hi = min(next order period, period of last order + W, last + 1). ``seam``: the next
-    row's range continues this one (active at hi and hi + 1); ``start``: the range does
-    not continue the previous row's, so the customer became active in period p. One window
-    pass over customer-periods; the result has a few hundred rows.
+    hi = min(next order period, period of last order + W); `_assemble` stops it at the
+    last period + 1 (the query does not depend on the data, so it is compiled once).
+    ``seam``: the next row's range continues this one (active at hi and hi + 1);
+    ``start``: the range does not continue the previous row's, so the customer became
+    active in period p. One window pass over customer-periods; the result has a few
+    hundred rows.
     """
+    cp = activity.filter(activity.bought).select(
+        *keys, "customer_id", "p", "last_order", "order_rows")
     cp = cp.mutate(reach=period_index(cp.last_order + ibis.interval(days=window_days), period))
     w = ibis.window(group_by=[*keys, cp.customer_id], order_by=cp.p)
     cp = cp.mutate(prev_p=cp.p.lag().over(w), next_p=cp.p.lead().over(w),
                    prev_reach=cp.reach.lag().over(w), next_reach=cp.reach.lead().over(w))
-    hi = ibis.least(cp.next_p.fill_null(last + 1), cp.reach, last + 1)
+    # Without a next order period the range runs to the reach (the last period + 1 at most,
+    # which `_assemble` applies: beyond the next order period nothing is cut).
+    hi = ibis.least(cp.next_p.fill_null(cp.reach), cp.reach)
     rows = cp.select(
         *keys, "p", "order_rows", hi=hi,
         new=cp.prev_p.isnull(),
@@ -265,48 +285,71 @@ def _activity_ranges(cp: ir.Table, keys: list[str], period: str, window_days: in
 
 def _assemble(money: pd.DataFrame, ranges: pd.DataFrame, keys: list[str], first: int,
               last: int, period: str) -> pd.DataFrame:
-    """Turn the counted ranges into per-period figures (small frames: plain pandas)."""
-    r = ranges.astype({"p": "int64", "hi": "int64", "n": "int64"})
-    n = r.n
-    live = r[r.p + 1 <= r.hi]
-    seam = r[r.seam]
-    # +1/-1 at boundaries, accumulated below: S over [p+1, hi]; retained (active at j and
-    # j+1) over [p+1, hi-1] and at the seam hi.
-    steps = pd.concat([
-        pd.DataFrame({**_keys(live, keys), "p": live.p + 1, "d_start": live.n,
-                      "d_retained": live.n}),
-        pd.DataFrame({**_keys(live, keys), "p": live.hi + 1, "d_start": -live.n,
-                      "d_retained": 0}),
-        pd.DataFrame({**_keys(live, keys), "p": live.hi, "d_start": 0,
-                      "d_retained": -live.n}),
-        pd.DataFrame({**_keys(seam, keys), "p": seam.hi, "d_start": 0, "d_retained": seam.n}),
-        pd.DataFrame({**_keys(seam, keys), "p": seam.hi + 1, "d_start": 0,
-                      "d_retained": -seam.n}),
-    ], ignore_index=True)
-    points = r.assign(
-        buyers=n, new=n.where(r.new, 0), both=n.where(r.both, 0),
-        reactivated=n.where(r.start & ~r.new, 0),
-    ).groupby([*keys, "p"], as_index=False)[["buyers", "new", "both", "reactivated",
-                                             "order_rows"]].sum()
+    """Turn the counted ranges into per-period figures.
+
+    A few hundred rows: numpy on one cell per group (``keys`` value) and period boundary
+    ``first .. last + 2``, for pandas costs a millisecond an operation.
+    """
     values = sorted(money[keys[0]].unique()) if keys else [None]
-    grid = pd.MultiIndex.from_product([values, range(first, last + 3)],
-                                      names=["_by", "p"]).to_frame(index=False)
-    if keys:
-        grid = grid.rename(columns={"_by": keys[0]})
+    width = last + 3 - first
+    size = len(values) * width
+
+    def cells(frame: pd.DataFrame, p: np.ndarray) -> np.ndarray:
+        group = pd.Index(values).get_indexer(frame[keys[0]]) if keys else 0
+        return group * width + (p - first)
+
+    def summed(at: np.ndarray, amounts: np.ndarray) -> np.ndarray:
+        out = np.zeros(size, dtype="int64")
+        np.add.at(out, at, amounts)
+        return out.reshape(len(values), width)
+
+    r = ranges
+    p, n = r.p.to_numpy(dtype="int64"), r.n.to_numpy(dtype="int64")
+    # A range ends at the last period + 1 at the latest (the query does not know it).
+    hi = np.minimum(r.hi.to_numpy(dtype="int64"), last + 1)
+    new, both = r.new.to_numpy(dtype=bool), r.both.to_numpy(dtype=bool)
+    live, seam = p + 1 <= hi, r.seam.to_numpy(dtype=bool)
+    # +n / -n at boundaries, accumulated: S over [p+1, hi]; retained (active at j and j+1)
+    # over [p+1, hi-1] and at the seam hi.
+    at_p, at_hi = cells(r, p), cells(r, hi)
+    starts = summed(np.concatenate([at_p[live] + 1, at_hi[live] + 1]),
+                    np.concatenate([n[live], -n[live]])).cumsum(axis=1)
+    retained = summed(np.concatenate([at_p[live] + 1, at_hi[live], at_hi[seam], at_hi[seam] + 1]),
+                      np.concatenate([n[live], -n[live], n[seam], -n[seam]])).cumsum(axis=1)
+    ends = np.zeros_like(starts)
+    ends[:, :-1] = starts[:, 1:]
+    shown = slice(0, width - 2)  # periods first .. last
+
+    def flat(grid: np.ndarray) -> np.ndarray:
+        return grid[:, shown].ravel()
+
+    def per_period(amounts: np.ndarray) -> np.ndarray:
+        return flat(summed(at_p, amounts))
+
+    at_money = cells(money, money.p.to_numpy(dtype="int64"))
+    revenue = np.full(size, np.nan)
+    revenue[at_money] = money.revenue.to_numpy(dtype="float64")
+    if "orders" in money.columns:
+        orders = np.zeros(size, dtype="int64")
+        orders[at_money] = money.orders.to_numpy(dtype="int64")
+        orders = flat(orders.reshape(len(values), width))
     else:
-        grid = grid.drop(columns="_by")
-    run = grid.merge(steps.groupby([*keys, "p"], as_index=False).sum(), how="left",
-                     on=[*keys, "p"]).fillna({"d_start": 0, "d_retained": 0})
-    group = run.groupby(keys) if keys else run
-    run["customers_start"] = group.d_start.cumsum().astype("int64")
-    run["retained"] = group.d_retained.cumsum().astype("int64")
-    group = run.groupby(keys) if keys else run
-    run["customers_end"] = group.customers_start.shift(-1).fillna(0).astype("int64")
-    full = run[run.p <= last].merge(points, how="left", on=[*keys, "p"]) \
-        .merge(money, how="left", on=[*keys, "p"])
-    if "orders" not in full.columns:
-        full["orders"] = full.order_rows
-    return _rates(full, keys, period)
+        orders = per_period(r.order_rows.to_numpy(dtype="int64"))
+    buyers = summed(at_p, n)[:, shown]
+    before = np.zeros_like(buyers)  # each group's buyers of the period before
+    before[:, 1:] = buyers[:, :-1]
+    periods = last + 1 - first
+    figures = _rates({
+        "p": np.tile(np.arange(first, last + 1, dtype="int64"), len(values)),
+        "customers_start": flat(starts), "customers_end": flat(ends),
+        "retained": flat(retained), "buyers": buyers.ravel(), "buyers_before": before.ravel(),
+        "new": per_period(np.where(new, n, 0)), "both": per_period(np.where(both, n, 0)),
+        "reactivated": per_period(np.where(r.start.to_numpy(dtype=bool) & ~new, n, 0)),
+        "orders": orders, "revenue": flat(revenue.reshape(len(values), width)),
+    }, period)
+    if keys:
+        figures = {keys[0]: np.repeat(np.array(values, dtype=object), periods), **figures}
+    return pd.DataFrame(figures)
 
 
 def _flag(kpis: pd.DataFrame, money: pd.DataFrame, keys: list[str], period: str,
@@ -316,7 +359,9 @@ def _flag(kpis: pd.DataFrame, money: pd.DataFrame, keys: list[str], period: str,
     first = kpis[keys[0]].map(firsts) if keys else pd.Series(firsts, index=kpis.index)
     covered_from = pd.to_datetime(first).dt.normalize() + pd.Timedelta(days=window_days)
     kpis["window_covered"] = (kpis.period >= covered_from).fillna(False).astype(bool)
-    kpis["unfinished"] = [periods.is_unfinished(p, period, as_of) for p in kpis.period]
+    starts = kpis.period.drop_duplicates()  # each period once, not once per group
+    running = starts[[periods.is_unfinished(p, period, as_of) for p in starts]]
+    kpis["unfinished"] = kpis.period.isin(running)
     return kpis
 
 
@@ -324,58 +369,56 @@ def _day(value: Any) -> date:
     return pd.Timestamp(value).date()
 
 
-def _keys(frame: pd.DataFrame, keys: list[str]) -> dict:
-    return {k: frame[k].to_numpy() for k in keys}
+def _rates(c: dict[str, np.ndarray], period: str) -> dict[str, np.ndarray]:
+    """Return ``KPI_COLUMNS`` but the flags from the counts of `_assemble`."""
+    s, e, n, buyers, orders = (c["customers_start"], c["customers_end"], c["new"],
+                               c["buyers"], c["orders"])
+    lost = s - c["retained"]
+    revenue = np.where(np.isnan(c["revenue"]), 0.0, c["revenue"])
+    return {
+        "period": start_of_index(c["p"], period).to_numpy(),
+        "customers_start": s, "customers_end": e, "new": n,
+        "reactivated": c["reactivated"], "retained": c["retained"], "lost": lost,
+        "crr": _ratio(c["retained"], s), "crr_seed": _ratio(e - n, s),
+        "churn_rate": _ratio(lost, s),
+        "retention_rate": _ratio(c["both"], c["buyers_before"]),
+        "buyers": buyers, "orders": orders, "revenue": revenue,
+        "revenue_per_customer": _ratio(revenue, buyers),
+        "avg_check": _ratio(revenue, orders),
+        "orders_per_buyer": _ratio(orders, buyers),
+        "repeat_rate": _ratio(buyers - n, buyers),
+    }
 
 
-def _rates(df: pd.DataFrame, keys: list[str], period: str) -> pd.DataFrame:
-    for column in ("buyers", "orders", "new", "both", "reactivated"):
-        df[column] = df[column].fillna(0).astype("int64")
-    df["revenue"] = df.revenue.fillna(0.0).astype("float64")
-    s, e, n = df.customers_start, df.customers_end, df.new
-    df["lost"] = s - df.retained
-    df["crr"] = _ratio(df.retained, s)
-    df["crr_seed"] = _ratio(e - n, s)
-    df["churn_rate"] = _ratio(df.lost, s)
-    prev_buyers = df.groupby(keys).buyers.shift(1) if keys else df.buyers.shift(1)
-    df["retention_rate"] = _ratio(df.both, prev_buyers.fillna(0))
-    df["revenue_per_customer"] = _ratio(df.revenue, df.buyers)
-    df["avg_check"] = _ratio(df.revenue, df.orders)
-    df["orders_per_buyer"] = _ratio(df.orders, df.buyers)
-    df["repeat_rate"] = _ratio(df.buyers - n, df.buyers)
-    df["period"] = start_of_index(df.p.to_numpy(), period)
-    figures = [c for c in KPI_COLUMNS if c not in _FLAGS]
-    return df[[*keys, *figures]].reset_index(drop=True)
-
-
-def _ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
-    numerator = numerator.astype("float64")
+def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+    """Return the quotients as floats, NaN where the denominator is 0."""
     denominator = denominator.astype("float64")
-    return numerator.div(denominator.where(denominator != 0))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return numerator.astype("float64") / np.where(denominator != 0, denominator, np.nan)
 
 
 # -- bridge and ROR parts ----------------------------------------------------------------------
 
 
-def _bridge_rows(group: pd.DataFrame, keys: list[str], key) -> pd.DataFrame:
-    r = group.revenue.to_numpy(dtype="float64")
-    factors = {"n_effect": group.buyers.to_numpy(dtype="float64"),
-               "v_effect": group.avg_check.to_numpy(dtype="float64"),
-               "l_effect": group.orders_per_buyer.to_numpy(dtype="float64")}
-    r0, r1 = r[:-1], r[1:]
+def _bridge_effects(kpis: pd.DataFrame, before: np.ndarray, now: np.ndarray) -> dict:
+    """Return the revenue change and N, V, L effects from the rows ``before`` to ``now``."""
+    def pair(column: str) -> tuple[np.ndarray, np.ndarray]:
+        values = kpis[column].to_numpy(dtype="float64")
+        return values[before], values[now]
+
+    r0, r1 = pair("revenue")
     change = r1 - r0
+    out = {"revenue_change": change}
     with np.errstate(divide="ignore", invalid="ignore"):
         same = np.isclose(r1, r0, rtol=1e-15, atol=0.0)
         weight = np.where(same, r0, change / np.log(r1 / r0))
-        out = {"period": group.period.to_numpy()[1:], "revenue_change": change}
-        for name, x in factors.items():
-            effect = weight * np.log(x[1:] / x[:-1])
-            ok = (r0 > 0) & (r1 > 0) & (x[1:] > 0) & (x[:-1] > 0)
+        for name, column in (("n_effect", "buyers"), ("v_effect", "avg_check"),
+                             ("l_effect", "orders_per_buyer")):
+            x0, x1 = pair(column)
+            effect = weight * np.log(x1 / x0)
+            ok = (r0 > 0) & (r1 > 0) & (x1 > 0) & (x0 > 0)
             out[name] = np.where(ok, effect, np.nan)
-    frame = pd.DataFrame(out)
-    if keys:
-        frame.insert(0, keys[0], key[0] if isinstance(key, tuple) else key)
-    return frame
+    return out
 
 
 def _referred(customers: Any) -> ir.Table | None:
