@@ -16,9 +16,9 @@ from tenure.crm.lib import bounds
 from tenure.crm.lib.days import start_of_day
 from tenure.crm.lib.parsing import ParsedField, parse_date, parse_email
 from tenure.crm.lib.phone import InvalidPhone, normalize_phone, search_phone
-from tenure.crm.lib.search import Rare, phone_digits_of, text_q, words
+from tenure.crm.lib.search import Rare, phone_digits_of, words
 
-from . import duplicates, segments
+from . import duplicates, search_index, segments
 from .models import Channel, ConsentSource, Customer, Tag
 
 # The figures kept per customer (`stats`) that the list sorts by: sort key -> field.
@@ -176,12 +176,12 @@ def search_q(text: str) -> Rare:
     """
     text = text.strip()
     condition = Q(external_id=text)
-    if words(text):
-        condition |= text_q("search_text", text)
+    if found := words(text):
+        condition |= search_index.contains_all("search_text", found)
     if phone := search_phone(text):
         condition |= Q(phone=phone)
     if digits := phone_digits_of(text):
-        condition |= Q(phone_digits__contains=digits)
+        condition |= search_index.contains_all("phone_digits", [digits])
     return Rare(condition)
 
 
