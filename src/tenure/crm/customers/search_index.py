@@ -16,15 +16,20 @@ sensitive: the columns and the query are folded already, and an index that folde
 again could only differ from LIKE on what Python's folding leaves.
 
 Django rebuilds a SQLite table for some schema changes, which drops its triggers;
-``ensure`` (run after every ``migrate``) puts them back and refills the index then.
+``ensure`` (run after every ``migrate``) puts them back and refills the index then. A
+SQLite without FTS5 or older than 3.34 (no trigram tokenizer) gets no index, and search
+reads every customer there, as it did before.
 """
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
+from functools import cache
 
 from django.db import connection, transaction
+from django.db.migrations.recorder import MigrationRecorder
 from django.db.models import BooleanField, Func, Q
 from django.db.models.expressions import RawSQL
 
@@ -58,9 +63,20 @@ TRIGGERS = {
 }
 
 
+@cache
+def supported() -> bool:
+    """Return whether this process's SQLite has FTS5 and its trigram tokenizer."""
+    try:
+        with closing(sqlite3.connect(":memory:")) as db:
+            db.execute("CREATE VIRTUAL TABLE t USING fts5(x, tokenize='trigram')")
+    except sqlite3.Error:
+        return False
+    return True
+
+
 def create(connection) -> None:
     """Create the index, its triggers, and fill it from the customers (SQLite only)."""
-    if connection.vendor != "sqlite":
+    if connection.vendor != "sqlite" or not supported():
         return
     with connection.cursor() as cursor:
         cursor.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS {TABLE} USING fts5({_NAMES}, "
@@ -80,18 +96,23 @@ def drop(connection) -> None:
         cursor.execute(f"DROP TABLE IF EXISTS {TABLE}")
 
 
-def ensure(connection) -> None:
-    """Recreate and refill the index if the customers' table lost its triggers.
+MIGRATION = ("customers", "0013_search_index")
 
-    Only after the migration that made it: before, there is nothing to keep.
+
+def ensure(connection) -> None:
+    """Recreate and refill the index if the customers' table lost its triggers, or
+    SQLite gained the trigram tokenizer since the migration that makes the index ran.
+
+    Only once that migration is applied: before, the columns it indexes may not exist.
     """
-    if connection.vendor != "sqlite":
+    if connection.vendor != "sqlite" or not supported():
         return
     with connection.cursor() as cursor:
-        cursor.execute("SELECT type, name FROM sqlite_master WHERE name = %s OR name IN "
+        cursor.execute("SELECT name FROM sqlite_master WHERE name = %s OR name IN "
                        f"({', '.join(['%s'] * len(TRIGGERS))})", [TABLE, *TRIGGERS])
-        found = {name for _, name in cursor.fetchall()}
-    if TABLE in found and found != {TABLE, *TRIGGERS}:
+        found = {name for (name,) in cursor.fetchall()}
+    if found != {TABLE, *TRIGGERS} and MIGRATION in MigrationRecorder(
+            connection).applied_migrations():
         create(connection)
 
 
@@ -158,4 +179,4 @@ class ByVendor(Func):
         return compiler.compile(self.source_expressions[0])
 
     def as_sqlite(self, compiler, connection, **extra):
-        return compiler.compile(self.source_expressions[1])
+        return compiler.compile(self.source_expressions[1 if supported() else 0])
