@@ -6,7 +6,9 @@ database. It migrates, bulk-loads customers, orders, lines and returns with plai
 (COPY on PostgreSQL), then times pages through Django's test ``Client``; the first open of
 a customer page is timed in fresh processes (``--first-open``), each started as a
 gunicorn worker starts. ``--managers`` times the Managers page of a demo shop already
-built in the database (``tenure demo-data``).
+built in the database (``tenure demo-data``). ``--search-only`` times the two customer
+searches alone, on a database a first run has loaded and later runs reuse (it migrates
+first): ``TENURE_DATABASE_URL=... python bench/pages.py --search-only --json OUT``.
 """
 
 from __future__ import annotations
