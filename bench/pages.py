@@ -6,7 +6,9 @@ database. It migrates, bulk-loads customers, orders, lines and returns with plai
 (COPY on PostgreSQL), then times pages through Django's test ``Client``; the first open of
 a customer page is timed in fresh processes (``--first-open``), each started as a
 gunicorn worker starts. ``--managers`` times the Managers page of a demo shop already
-built in the database (``tenure demo-data``).
+built in the database (``tenure demo-data``). ``--search-only`` times the two customer
+searches alone, on a database a first run has loaded and later runs reuse (it migrates
+first): ``TENURE_DATABASE_URL=... python bench/pages.py --search-only --json OUT``.
 """
 
 from __future__ import annotations
@@ -56,6 +58,9 @@ def main() -> int:
     parser.add_argument("--expect", default="", help="with --first-open")
     parser.add_argument("--managers", action="store_true",
                         help="time the Managers page of the demo shop in the database")
+    parser.add_argument("--search-only", action="store_true",
+                        help="time only the searches; load the data only if the database "
+                             "has none yet (a quick run while working on search)")
     parser.add_argument("--json")
     args = parser.parse_args()
     if args.first_open:
@@ -76,6 +81,16 @@ def main() -> int:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0, interactive=False)
+    if args.search_only:
+        from tenure.crm.accounts.models import User
+
+        if not User.objects.filter(username="bench-admin").exists():
+            load(args.customers, args.orders, random.Random(args.seed))
+        timings = measure_search(args.requests, random.Random(args.seed + 1))
+        with open(args.json, "w") as f:
+            json.dump({"timings": timings}, f)
+        print(json.dumps({name: round(t["p95"]) for name, t in timings.items()}))
+        return 0
     started = time.perf_counter()
     sizes = load(args.customers, args.orders, random.Random(args.seed))
     sizes["load_seconds"] = round(time.perf_counter() - started, 1)
@@ -278,14 +293,32 @@ def measure(requests: int, rng: random.Random) -> dict:
             [_time(admin, f"/customers/?sort={rng.choice(REVENUE_SORTS)}", "customers")
              for _ in range(30)]),
     }
-    queries = _search_queries(len(everyone), rng, max(requests // 5, 30))
-    for name, url in (("customer search, customer list", "/customers/?q="),
-                      ("customer search, top-bar search page", "/search/?q=")):
-        timings[name] = _stats([_time(admin, f"{url}{quote(q)}", 'role="search"')
-                                for q in queries])
+    timings.update(_time_searches(admin, len(everyone), rng, requests))
     timings["first customer page open"] = _first_opens(everyone, rng, FIRST_OPENS)
     timings["busiest customer orders"] = busiest.orders_count
     return timings
+
+
+def _time_searches(admin, customers: int, rng: random.Random, requests: int) -> dict:
+    """Time the searches people type on the customer list and the top-bar search page."""
+    queries = _search_queries(customers, rng, max(requests // 5, 30))
+    return {name: _stats([_time(admin, f"{url}{quote(q)}", 'role="search"') for q in queries])
+            for name, url in (("customer search, customer list", "/customers/?q="),
+                              ("customer search, top-bar search page", "/search/?q="))}
+
+
+def measure_search(requests: int, rng: random.Random) -> dict:
+    """Time only the searches (``--search-only``), after a few to warm the code paths."""
+    from django.test import Client
+
+    from tenure.crm.accounts.models import User
+    from tenure.crm.customers.models import Customer
+
+    admin = Client()
+    admin.force_login(User.objects.get(username="bench-admin"))
+    customers = Customer.objects.count()
+    _time_searches(admin, customers, random.Random(0), 10)
+    return _time_searches(admin, customers, rng, requests)
 
 
 # --- the first request of a fresh process ------------------------------------------------

@@ -144,9 +144,13 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     if DATABASES["default"]["NAME"] not in ("", ":memory:"):
         Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
-    # WAL lets the web app read while an import or the worker writes.
+    # WAL lets the web app read while an import or the worker writes. Pages are read
+    # through a memory map, shared by the processes, rather than copied into each
+    # connection's page cache (2 MB by default, a tenth of 100,000 customers): a search
+    # that finds 10,000 of them reads their rows a third faster (``bench/pages.py``).
     DATABASES["default"]["OPTIONS"] = {
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                        "PRAGMA mmap_size=268435456;",
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }

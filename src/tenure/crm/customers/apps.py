@@ -9,7 +9,7 @@ class CustomersConfig(AppConfig):
 
     def ready(self):
         # Every order or return saved or deleted one by one keeps its customer's figures.
-        from django.db.models.signals import post_delete, post_save
+        from django.db.models.signals import post_delete, post_migrate, post_save
 
         from tenure.crm.sales.models import Order, Return
 
@@ -20,3 +20,15 @@ class CustomersConfig(AppConfig):
                            dispatch_uid=f"customer-stats-order-{signal is post_save}")
             signal.connect(stats.on_return_change, sender=Return,
                            dispatch_uid=f"customer-stats-return-{signal is post_save}")
+        # A schema change that rebuilds the customers' table on SQLite drops the triggers
+        # that keep the search index.
+        post_migrate.connect(_keep_search_index, sender=self,
+                             dispatch_uid="customers-search-index")
+
+
+def _keep_search_index(sender, using, **kwargs):
+    from django.db import connections
+
+    from . import search_index
+
+    search_index.ensure(connections[using])

@@ -18,7 +18,7 @@ from tenure.crm.lib.parsing import ParsedField, parse_date, parse_email
 from tenure.crm.lib.phone import InvalidPhone, normalize_phone
 from tenure.crm.lib.search import Rare, customer_q
 
-from . import duplicates, segments
+from . import duplicates, search_index, segments
 from .models import Channel, ConsentSource, Customer, Tag
 
 # The figures kept per customer (`stats`) that the list sorts by: sort key -> field.
@@ -167,8 +167,9 @@ class CustomerFilterForm(forms.Form):
 
 
 def search_q(text: str) -> Rare:
-    """Return `lib.search.customer_q` of ``text``, said to be rare to SQLite's planner."""
-    return Rare(customer_q(text))
+    """Return `lib.search.customer_q` of ``text`` through the search index
+    (`search_index.contains_all`), said to be rare to SQLite's planner."""
+    return Rare(customer_q(text, contains=search_index.contains_all))
 
 
 # Any one of these tells a customer apart from the others.

@@ -23,6 +23,7 @@ from tenure.crm.lib import formatting
 from tenure.crm.lib.formatting import money
 from tenure.crm.sales.access import orders_for_user
 
+from . import search_index
 from .access import customers_for_user
 from .forms import search_q
 from .models import Customer
@@ -57,8 +58,9 @@ class Query:
         query that matches thousands of people is narrowed on the full lists instead.
         """
         customers = customers_for_user(self.user).filter(search_q(self.text))
-        return list(customers.order_by(*by_name()).values_list("pk", flat=True)
-                    [:MATCHED_CUSTOMERS])
+        with search_index.through_indexes(self.text):
+            return list(customers.order_by(*by_name()).values_list("pk", flat=True)
+                        [:MATCHED_CUSTOMERS])
 
 
 def by_name(descending: bool = False) -> list:
@@ -76,16 +78,17 @@ def by_name(descending: bool = False) -> list:
 
 
 class FirstMatches:
-    """The ids of the first `COUNTED` customers a search finds, in their order, read
-    with one query that serves the count as well as the page.
+    """The ids of the first `COUNTED` customers the search ``text`` finds, in their
+    order, read with one query that serves the count as well as the page.
 
     Counting every match would read them all a second time (on SQLite, every customer)
     to tell "3,577 customers" where "more than 1,000" serves the reader as well: they
     narrow the search rather than page through it. ``capped`` says there are more.
     """
 
-    def __init__(self, ids: QuerySet):
-        self.ids = list(ids[:COUNTED + 1])
+    def __init__(self, ids: QuerySet, text: str):
+        with search_index.through_indexes(text):
+            self.ids = list(ids[:COUNTED + 1])
         self.capped = len(self.ids) > COUNTED
         del self.ids[COUNTED:]
 

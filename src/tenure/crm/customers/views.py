@@ -38,16 +38,17 @@ LATEST_ORDERS = 20
 REFERRALS_SHOWN = 20
 
 
-def _sorted(customers, key: str, *, searched: bool):
-    """Return the ids of ``customers`` sorted by ``key``, to be sliced a page at a time."""
+def _sorted(customers, key: str, *, searched: str):
+    """Return the ids of ``customers`` sorted by ``key``, to be sliced a page at a time;
+    ``searched`` is the search that found them, if any."""
     figure = FIGURE_SORTS.get(key.lstrip("-"))
     if figure:
         return stats.SortedByFigure(customers, figure, descending=key.startswith("-"),
-                                    narrow=searched)
+                                    narrow=bool(searched))
     if searched:
         ordering = searching.by_name(descending=key.startswith("-"))
-        return searching.FirstMatches(customers.order_by(*ordering).values_list("pk",
-                                                                               flat=True))
+        return searching.FirstMatches(
+            customers.order_by(*ordering).values_list("pk", flat=True), searched)
     return customers.order_by(*SORTS[key]).values_list("pk", flat=True)
 
 
@@ -90,7 +91,8 @@ def customer_list(request):
     if kind and not refused:
         exports.log_list_export(customers, kind, request.GET, what="customer list")
         return exports.response(kind, exporting.table(customers, SORTS[form.sort_key()]))
-    customers = _sorted(customers, form.sort_key(), searched=form.is_searched)
+    searched = form.cleaned_data["q"] if form.is_searched else ""
+    customers = _sorted(customers, form.sort_key(), searched=searched)
     page = Paginator(customers, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)

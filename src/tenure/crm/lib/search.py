@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
+from typing import Any
 
 from django.db import models
 from django.db.models import Func, Q
@@ -85,27 +87,35 @@ class Rare(Func):
 
 def text_q(field: str, query: str) -> Q:
     """Return the condition that the folded ``field`` contains every word of ``query``."""
-    condition = Q()
-    for word in words(query):
-        condition &= Q(**{f"{field}__contains": word})
-    return condition
+    return _contains_all(field, words(query))
 
 
-def customer_q(text: str, prefix: str = "") -> Q:
+def customer_q(text: str, prefix: str = "",
+               contains: Callable[[str, list[str]], Any] | None = None) -> Q:
     """Return the condition that a customer (through ``prefix``, e.g. ``"customer__"``)
     matches ``text`` in name, email, city, notes, phone or external id.
 
     Words are matched case- and accent-folded ("евсеев" finds "Евсеев", "jose" finds
     "José"), each anywhere in those fields (``search_text``). A phone-like text finds the
     numbers that contain its digits ("252-9744", the last four digits), and its E.164
-    form the number stored as typed before numbers were checked.
+    form the number stored as typed before numbers were checked. ``contains(column,
+    fragments)`` writes "the column holds every fragment" (default: a LIKE each; the
+    customer list passes its search index's).
     """
     text = text.strip()
+    contains = contains or _contains_all
     condition = Q(**{f"{prefix}external_id": text})
-    if words(text):
-        condition |= text_q(f"{prefix}search_text", text)
+    if found := words(text):
+        condition |= contains(f"{prefix}search_text", found)
     if phone := search_phone(text):
         condition |= Q(**{f"{prefix}phone": phone})
     if digits := phone_digits_of(text):
-        condition |= Q(**{f"{prefix}phone_digits__contains": digits})
+        condition |= contains(f"{prefix}phone_digits", [digits])
+    return condition
+
+
+def _contains_all(column: str, fragments: list[str]) -> Q:
+    condition = Q()
+    for fragment in fragments:
+        condition &= Q(**{f"{column}__contains": fragment})
     return condition
