@@ -116,6 +116,34 @@ def ensure(connection) -> None:
         create(connection)
 
 
+@contextmanager
+def inserting() -> Iterator[None]:
+    """Index the customers inserted in the block in one statement at its end.
+
+    The insert trigger indexes a row at a time, some 100 microseconds each: 100,000
+    customers of an import took 10 s to index that way, 2.3 s as one ``INSERT ... SELECT``.
+    The block must only insert customers (the rows after the largest id it starts with);
+    it runs in a transaction, so another writer never sees the trigger missing (SQLite
+    writes one at a time) and a failure puts it back with the rest.
+    """
+    if connection.vendor != "sqlite" or not supported():
+        yield
+        return
+    name = f"{TABLE}_insert"
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT name FROM sqlite_master WHERE name = %s", [name])
+        if cursor.fetchone() is None:  # no index (yet): nothing to keep
+            yield
+            return
+        cursor.execute(f"SELECT coalesce(max(id), 0) FROM {CUSTOMERS}")
+        last = cursor.fetchone()[0]
+        cursor.execute(f"DROP TRIGGER {name}")
+        yield
+        cursor.execute(f"INSERT INTO {TABLE} (rowid, {_NAMES}) "
+                       f"SELECT id, {_NAMES} FROM {CUSTOMERS} WHERE id > %s", [last])
+        cursor.execute(TRIGGERS[name])
+
+
 def _phrase(column: str, text: str) -> str:
     return f'{column} : "{text.replace(chr(34), chr(34) * 2)}"'
 

@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from tenure.crm.customers import search_index
 from tenure.crm.customers.models import (
     SEARCH_COLUMNS,
     SEARCH_SOURCES,
@@ -244,11 +245,14 @@ def _write(records: dict, fields: list[str], extras: dict, found: _Found,
          for ext, (pk, values, state) in existing.items()},
     )
     consent_fields = sorted({n for e in extras.values() for n in e if n in CONSENTS})
-    bulk.insert(Customer, ["source", "external_id", *fields, *consent_fields, *SEARCH_COLUMNS], [
-        (ctx.source, ext, *records[ext], *(extras[ext].get(n, False) for n in consent_fields),
-         *_search_columns(fields, records[ext]))
-        for ext in changes.new
-    ], ctx.advance)
+    with search_index.inserting():
+        bulk.insert(Customer, ["source", "external_id", *fields, *consent_fields,
+                               *SEARCH_COLUMNS], [
+            (ctx.source, ext, *records[ext],
+             *(extras[ext].get(n, False) for n in consent_fields),
+             *_search_columns(fields, records[ext]))
+            for ext in changes.new
+        ], ctx.advance)
     now = timezone.now()
     bulk.update(Customer, [*fields, *consent_fields, "updated_at"], [
         (*records[ext], *(extras[ext].get(n, existing[ext][2][n]) for n in consent_fields),

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from tenure.crm.customers import search_index
 from tenure.crm.customers.models import SEARCH_COLUMNS, Customer, CustomerAlias, search_columns
 from tenure.crm.lib import bulk
 from tenure.crm.lib.parsing import parse_email
@@ -310,13 +311,14 @@ def find_customers(rows: Rows, ctx, refs, contacts: Contacts, *, create: bool) -
     ids = {ext: match.customer for ext, match in matches.items()}
     missing = [ext for ext in people if ext not in ids]
     if missing and create:
-        bulk.insert(Customer, ["source", "external_id", "name", "email", "phone",
-                               *SEARCH_COLUMNS], [
-            (ctx.source, ext, people[ext].name[:200], people[ext].email, people[ext].phone,
-             *search_columns(people[ext].name[:200], people[ext].email, "", "",
-                             people[ext].phone))
-            for ext in missing
-        ], ctx.advance)
+        with search_index.inserting():
+            bulk.insert(Customer, ["source", "external_id", "name", "email", "phone",
+                                   *SEARCH_COLUMNS], [
+                (ctx.source, ext, people[ext].name[:200], people[ext].email,
+                 people[ext].phone, *search_columns(people[ext].name[:200], people[ext].email,
+                                                    "", "", people[ext].phone))
+                for ext in missing
+            ], ctx.advance)
         ids.update(CustomerMatcher(ctx.source).own)
     elif missing:
         rows.reject_all([i for i in good if refs[i] not in ids], "customer",
