@@ -299,7 +299,7 @@ def analyze(
     steps = [s for s in STEPS if (out is not None or s != "report")
              and (customers is not None or s != "profiles")]
     with _Progress(steps, enabled=progress, on_step=on_step) as step, \
-            ThreadPoolExecutor(2, thread_name_prefix="tenure-numbers") as pool:
+            ThreadPoolExecutor(1, thread_name_prefix="tenure-value") as pool:
         step("read")
         pool.submit(_import_modules, LATER_MODULES)
         raw = _read(source, con=con, columns=columns, as_of=as_of)
@@ -327,10 +327,6 @@ def analyze(
 
         rfm = seg.rfm(summary_df)
         segments_df = segment_table(summary_df, rfm, order=list(getattr(seg, "SEGMENTS", [])))
-        # k-means on a sample is numbers too (a couple of seconds whatever the size): in the
-        # other thread, beside the engine's KPIs; its notes join the others in step order.
-        cluster_notes: list[str] = []
-        clustering = pool.submit(_clusters, seg, summary_df, cluster_notes)
 
         step("KPIs")
         # Customers by month: the KPIs', cohorts' and ABC/XYZ's common first pass, done once.
@@ -350,8 +346,7 @@ def analyze(
         abc_table = abc_xyz_table(summary_df, abc)
 
         step("clusters")
-        clusters = clustering.result()
-        notes.extend(cluster_notes)
+        clusters = _clusters(seg, summary_df, notes)
         analysis = Analysis(
             period=period, window_days=window_days, as_of=as_of, purchases=purchases,
             first_purchase=first, last_purchase=last, summary=summary_df,
