@@ -432,6 +432,15 @@ def breached_q(now) -> Q:
             | Q(resolved_time__isnull=True, due_at__lt=now))
 
 
+def refold_complaints(pks) -> None:
+    """Fold the descriptions of complaints ``pks`` into their ``search_text`` again, after
+    a write that went around save() (an erasure's sweep of the text)."""
+    rows = list(Complaint.objects.filter(pk__in=list(pks)).only("pk", "description"))
+    for complaint in rows:
+        complaint.search_text = fold(complaint.description)
+    Complaint.objects.bulk_update(rows, ["search_text"], batch_size=500)
+
+
 class Complaint(models.Model):
     """A customer's complaint, from registration to closing, within its SLA."""
 

@@ -39,8 +39,15 @@ from tenure.crm.customers.models import (
     CustomerMerge,
     refresh_search_columns,
 )
-from tenure.crm.engagement.models import Activity, Complaint, ComplaintEvent, Interaction
+from tenure.crm.engagement.models import (
+    Activity,
+    Complaint,
+    ComplaintEvent,
+    Interaction,
+    refold_complaints,
+)
 from tenure.crm.feedback.models import Answer, Invitation
+from tenure.crm.lib.search import fold
 from tenure.crm.messaging.models import Message, MessageStatus, Notification
 
 from . import auditing, files
@@ -69,7 +76,8 @@ SWEEP_SKIPPED_MODELS = {"accounts.user", "sessions.session", "contenttypes.conte
 SWEEP_SKIPPED_FIELDS = {("customers.customer", "name"), ("customers.customer", "phone"),
                         ("customers.customer", "external_id"),
                         # Folded from the other fields: refolded after they are swept.
-                        *(("customers.customer", name) for name in SEARCH_COLUMNS)}
+                        *(("customers.customer", name) for name in SEARCH_COLUMNS),
+                        ("engagement.complaint", "search_text")}
 
 @dataclass
 class Person:
@@ -184,7 +192,7 @@ def _anonymise(person: Person, by) -> dict[str, int]:
     counts["activities"] = Activity.objects.filter(customer=customer).update(
         subject=ERASED, notes="", outcome="")
     counts["complaints"] = Complaint.objects.filter(customer=customer).update(
-        description=ERASED, resolution="")
+        description=ERASED, resolution="", search_text=fold(ERASED))
     counts["complaint_events"] = ComplaintEvent.objects.filter(
         complaint__customer=customer).update(note="")
     counts["survey_answers"] = Answer.objects.filter(customer=customer).update(comment="")
@@ -255,8 +263,11 @@ def sweep(identifiers: Identifiers) -> int:
         fields = [f for f in model._meta.concrete_fields if _sweepable(model, f)]
         if fields:
             pks = _sweep_model(model, fields, terms, pattern)
+            # The texts swept must not stay searchable through their folded copies.
             if model is Customer:
-                refresh_search_columns(pks)  # the notes swept must not stay searchable
+                refresh_search_columns(pks)
+            elif model is Complaint:
+                refold_complaints(pks)
             changed += len(pks)
     return changed
 

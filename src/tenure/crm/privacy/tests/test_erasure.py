@@ -112,6 +112,8 @@ class ErasureTestCase(PrivacyTestCase):
                               .values_list("summary", "channel")), [("", "")])
         complaint = Complaint.objects.get(customer=z)
         self.assertEqual((complaint.description, complaint.resolution), ("[erased]", ""))
+        # Nor does the folded copy that search reads keep the text.
+        self.assertEqual(complaint.search_text, "[erased]")
         self.assertEqual(complaint.status, "resolved")
         answer = Answer.objects.get(customer=z)
         self.assertEqual((answer.score, answer.comment), (3, ""))
