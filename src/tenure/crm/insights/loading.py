@@ -582,12 +582,12 @@ def _collector_paused():
     thousands): reading the demo shop's 17,000 orders took twice as long. Tuples of
     numbers and text make no cycles, so nothing is left for it to free.
     """
-    paused = gc.isenabled()
+    was_enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
-        if paused:
+        if was_enabled:
             gc.enable()
 
 

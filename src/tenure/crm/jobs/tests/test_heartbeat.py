@@ -67,8 +67,6 @@ def test_a_running_process_on_this_host_is_alive_however_long_its_heart_is_silen
 
 @pytest.mark.django_db
 def test_a_process_that_ended_on_this_host_is_dead_at_once():
-    ended = subprocess.run([sys.executable, "-c", "pass"], check=True)
-    assert ended.returncode == 0
     gone = WorkerProcess.start()
     child = subprocess.Popen([sys.executable, "-c", "pass"])
     child.wait()
