@@ -198,7 +198,8 @@ class CustomerForm(forms.ModelForm):
         model = Customer
         fields = [
             "name", "email", "phone", "birth_date", "gender", "city",
-            "acquisition_channel", "acquired_on", "manager", "tags", "language", "notes",
+            "acquisition_channel", "acquired_on", "manager", "tags", "language", "time_zone",
+            "notes",
         ]
         field_classes = {"tags": bounds.BoundedModelMultipleChoiceField}
         widgets = {

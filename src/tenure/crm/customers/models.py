@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import zoneinfo
 from collections import defaultdict
+from functools import cache
 from datetime import datetime, time
 from decimal import Decimal
 
+from zoneinfo import ZoneInfo
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Count, DecimalField, Max, Min, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
@@ -18,6 +23,19 @@ from django.utils.translation import pgettext_lazy
 from tenure.crm.lib import bulk
 from tenure.crm.lib.search import digits, fold
 from tenure.crm.sales.models import Order, OrderStatus, Return
+
+
+def validate_time_zone(value: str) -> None:
+    """Refuse a name that is not an IANA time zone."""
+    if value and value not in time_zone_names():
+        raise ValidationError(_("“%(value)s” is not a time zone name such as Europe/Kyiv."),
+                              params={"value": value}, code="time_zone")
+
+
+@cache
+def time_zone_names() -> frozenset[str]:
+    """Return the IANA time zone names this machine knows."""
+    return frozenset(zoneinfo.available_timezones())
 
 
 class Gender(models.TextChoices):
@@ -228,6 +246,14 @@ class Customer(models.Model):
     consent_sms = models.BooleanField(_("SMS consent"), default=False)
     consent_messenger = models.BooleanField(_("messenger consent"), default=False)
     consent_phone = models.BooleanField(_("phone consent"), default=False)
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, blank=True, validators=[validate_time_zone],
+        help_text=_("IANA name such as Europe/Kyiv; the shop's when empty. Birthdays and "
+                    "quiet hours follow it."),
+    )
+    # The Telegram chat the customer bound with the bot's /start link; empty when none.
+    telegram_chat_id = models.CharField(_("Telegram chat"), max_length=32, blank=True,
+                                        editable=False)
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -298,6 +324,11 @@ class Customer(models.Model):
     def message_language(self) -> str:
         """Return the language to write to the customer in."""
         return self.language or settings.LANGUAGE_CODE
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """Return the customer's time zone, the shop's when they have none."""
+        return ZoneInfo(self.time_zone or settings.TIME_ZONE)
 
     def consent(self, channel: str) -> bool:
         """Return whether the customer currently agrees to be contacted on ``channel``."""

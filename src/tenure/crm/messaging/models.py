@@ -29,6 +29,14 @@ class MessageStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
+class MessageChannel(models.TextChoices):
+    """How a message reaches its recipient; each channel has an adapter in ``sending``."""
+
+    EMAIL = "email", _("Email")
+    SMS = "sms", _("SMS")
+    TELEGRAM = "telegram", _("Telegram")
+
+
 class MessageQuerySet(models.QuerySet):
     def due(self, now=None) -> MessageQuerySet:
         """Return the queued messages whose send time has come."""
@@ -36,8 +44,10 @@ class MessageQuerySet(models.QuerySet):
 
 
 class Message(models.Model):
-    """One email to one recipient: a customer, or a user of Tenure."""
+    """One message to one recipient: a customer, or a user of Tenure."""
 
+    channel = models.CharField(_("channel"), max_length=16, choices=MessageChannel.choices,
+                               default=MessageChannel.EMAIL)
     template = models.CharField(_("template"), max_length=64)
     language = models.CharField(_("language"), max_length=8)
     customer = models.ForeignKey(
@@ -48,7 +58,14 @@ class Message(models.Model):
         settings.AUTH_USER_MODEL, models.CASCADE, null=True, blank=True,
         related_name="messages", verbose_name=_("user"),
     )
-    to_email = models.EmailField(_("to"))
+    to_email = models.EmailField(_("to"), blank=True)
+    # The phone number (E.164) of an SMS, the chat id of a Telegram message.
+    to_address = models.CharField(_("address"), max_length=64, blank=True)
+    # Marketing needs the channel's consent, waits out quiet hours and counts toward the
+    # frequency cap; service messages (a complaint's answer) do none of these.
+    marketing = models.BooleanField(_("marketing"), default=False)
+    # The recipient's time zone when queued: quiet hours are theirs.
+    time_zone = models.CharField(_("time zone"), max_length=64, blank=True)
     subject = models.CharField(_("subject"), max_length=250)
     body_text = models.TextField(_("text"))
     body_html = models.TextField(_("HTML"), blank=True)
@@ -82,10 +99,18 @@ class Message(models.Model):
             models.Index(fields=["status", "send_after"], name="message_due_idx"),
             # The customer timeline, newest first.
             models.Index(fields=["customer", "-created_at"], name="message_customer_idx"),
+            # The frequency cap: a customer's marketing messages of the last days.
+            models.Index(fields=["customer", "marketing", "sent_at"],
+                         name="message_marketing_idx"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.subject} → {self.to_email}"
+        return f"{self.subject} → {self.recipient}"
+
+    @property
+    def recipient(self) -> str:
+        """Return the address the message goes to on its channel."""
+        return self.to_email if self.channel == MessageChannel.EMAIL else self.to_address
 
 
 class Notification(models.Model):

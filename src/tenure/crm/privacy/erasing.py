@@ -61,7 +61,7 @@ TOKEN_PREFIX = "erased-"
 # Customer fields that say who the person is; all emptied (the external id becomes a token).
 PROFILE = {
     "name": "", "email": "", "phone": "", "birth_date": None, "gender": "", "city": "",
-    "notes": "", "language": "", "referred_by": None,
+    "notes": "", "language": "", "time_zone": "", "telegram_chat_id": "", "referred_by": None,
     # What search folded from the fields above.
     "search_text": "", "phone_digits": "",
 }

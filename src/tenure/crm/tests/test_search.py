@@ -117,7 +117,7 @@ class CustomerSearchTestCase(TenureTestCase):
         r = self.client.post(f"/customers/{self.olena.pk}/edit/", {
             "name": "Олена Шевчук", "email": "", "phone": "067 765 43 21", "city": "Одеса",
             "gender": "", "birth_date": "", "acquisition_channel": "", "acquired_on": "",
-            "manager": "", "language": "", "notes": ""})
+            "manager": "", "language": "", "time_zone": "", "notes": ""})
         self.assertRedirects(r, f"/customers/{self.olena.pk}/")
         self.assertEqual(self.found("шевчук"), ["Олена Шевчук"])
         self.assertEqual(self.found("одеса"), ["Олена Шевчук"])

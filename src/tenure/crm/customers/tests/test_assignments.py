@@ -104,7 +104,7 @@ class AssignmentHistoryTestCase(TenureTestCase):
         return self.client.post(f"/customers/{self.olena.pk}/edit/", {
             "name": "Olena", "email": "olena@example.org", "phone": "", "city": "",
             "gender": "", "birth_date": "", "acquisition_channel": "", "acquired_on": "",
-            "manager": manager, "language": "", "notes": ""})
+            "manager": manager, "language": "", "time_zone": "", "notes": ""})
 
     def test_the_edit_form_records_who_reassigned_the_customer(self):
         with time_machine.travel(T2, tick=False):
@@ -125,7 +125,7 @@ class AssignmentHistoryTestCase(TenureTestCase):
         return self.client.post("/customers/new/", {
             "name": "Oksana", "email": "oksana@example.org", "phone": "", "city": "",
             "gender": "", "birth_date": "", "acquisition_channel": "", "acquired_on": "",
-            "manager": manager, "language": "", "notes": ""})
+            "manager": manager, "language": "", "time_zone": "", "notes": ""})
 
     def test_new_customer_starts_the_history_of_whom_they_are_given_to(self):
         with time_machine.travel(T2, tick=False):

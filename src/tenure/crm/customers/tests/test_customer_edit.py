@@ -19,7 +19,7 @@ class CustomerEditTestCase(TenureTestCase):
         data = {"name": "Olena Kovalenko", "email": "olena@example.org",
                 "phone": "(044) 123-45-67", "city": "Odesa", "gender": "f",
                 "birth_date": "1990-03-02", "acquisition_channel": "", "acquired_on": "",
-                "manager": self.manager.pk, "tags": [self.vip.pk], "language": "",
+                "manager": self.manager.pk, "tags": [self.vip.pk], "language": "", "time_zone": "",
                 "notes": "Call after 6"}
         data.update(changes)
         return {key: value for key, value in data.items() if value is not None}

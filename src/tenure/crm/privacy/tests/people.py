@@ -107,7 +107,7 @@ def _edit_on_the_page(customer: Customer, manager) -> None:
         "city": "Lviv", "gender": "m", "birth_date": "1981-04-12",
         "notes": "Prefers calls after 6 pm; wife Marta",
         # Every field, as a browser sends the form (a sales manager has no manager field).
-        "acquisition_channel": "", "acquired_on": "", "language": "",
+        "acquisition_channel": "", "acquired_on": "", "language": "", "time_zone": "",
     })
     assert response.status_code == 302, response.content
 

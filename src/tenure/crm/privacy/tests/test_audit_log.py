@@ -7,7 +7,7 @@ from tenure.crm.engagement.models import Interaction
 from tenure.crm.testing import TenureTestCase
 
 PROFILE = ("name", "email", "phone", "birth_date", "gender", "city", "acquisition_channel",
-           "acquired_on", "language", "notes")
+           "acquired_on", "language", "time_zone", "notes")
 
 
 def profile(customer: Customer, **changes) -> dict:
