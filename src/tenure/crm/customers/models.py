@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import zoneinfo
 from collections import defaultdict
-from functools import cache
 from datetime import datetime, time
 from decimal import Decimal
-
+from functools import cache
 from zoneinfo import ZoneInfo
 
 from django.conf import settings

@@ -54,7 +54,8 @@ def post(url: str, data: dict | None = None):
 def profile(test) -> dict:
     return {"name": "Renamed", "email": "olena@example.org", "phone": "+380441234567",
             "birth_date": "", "gender": "", "city": "", "acquisition_channel": "",
-            "acquired_on": "", "manager": test.manager.pk, "language": "", "time_zone": "", "notes": ""}
+            "acquired_on": "", "manager": test.manager.pk, "language": "",
+            "time_zone": "", "notes": ""}
 
 
 def upload(kind: str, content: str, **fields):

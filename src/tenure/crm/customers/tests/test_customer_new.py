@@ -25,7 +25,8 @@ class NewCustomerTestCase(TenureTestCase):
         data = {"name": "Oksana Melnyk", "email": "oksana@example.org",
                 "phone": "(044) 765-43-21", "city": "Lviv", "gender": "f",
                 "birth_date": "1991-04-05", "acquisition_channel": "shop",
-                "acquired_on": "2026-11-30", "manager": "", "language": "", "time_zone": "", "notes": ""}
+                "acquired_on": "2026-11-30", "manager": "", "language": "",
+                "time_zone": "", "notes": ""}
         data.update(changes)
         return {key: value for key, value in data.items() if value is not None}
 

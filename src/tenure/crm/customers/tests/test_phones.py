@@ -77,8 +77,8 @@ class PhoneFormTestCase(TenureTestCase):
         self.login(self.manager)
         # Every field, as a browser sends the form (a sales manager has no manager field).
         form = {"name": "Olena K.", "email": "", "phone": "", "city": "", "gender": "",
-                "birth_date": "", "acquisition_channel": "", "acquired_on": "", "language": "", "time_zone": "",
-                "notes": ""}
+                "birth_date": "", "acquisition_channel": "", "acquired_on": "", "language": "",
+                "time_zone": "", "notes": ""}
         return self.client.post(f"/customers/{self.olena.pk}/edit/", {**form, **data})
 
     def test_it_refuses_an_impossible_number_with_the_reason_in_the_form(self):
