@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "tenure.crm.jobs",
     "tenure.crm.demo",
     "tenure.crm.privacy",
+    "tenure.crm.campaigns",
     "auditlog",
     # The Admin site sends sign-in to Tenure's own page, which asks for the second factor.
     "tenure.crm.accounts.apps.AdminConfig",

@@ -41,6 +41,12 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "feedback.survey": ALL,
         "feedback.answer": (VIEW,),
         "messaging.message": (VIEW,),
+        "campaigns.audience": ALL,
+        "campaigns.offer": ALL,
+        "campaigns.campaign": ALL,
+        "campaigns.step": ALL,
+        "campaigns.delivery": (VIEW,),
+        "campaigns.coupon": (VIEW,),
     },
     Role.SALES_MANAGER: {
         "customers.customer": ("view", "change", "add"),
@@ -90,6 +96,12 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "engagement.complaint": (VIEW,),
         "feedback.survey": (VIEW,),
         "feedback.answer": (VIEW,),
+        "campaigns.audience": (VIEW,),
+        "campaigns.offer": (VIEW,),
+        "campaigns.campaign": (VIEW,),
+        "campaigns.step": (VIEW,),
+        "campaigns.delivery": (VIEW,),
+        "campaigns.coupon": (VIEW,),
     },
 }
 

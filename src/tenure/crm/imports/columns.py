@@ -18,6 +18,9 @@ _MANAGER = SHARED["customers"]["manager"]
 _EMAIL = SHARED["customers"]["email"]
 _PHONE = SHARED["customers"]["phone"]
 _CHANNEL = ("channel", "via", "канал", "канал связи", "канал зв'язку", "источник", "джерело")
+# A campaign's coupon the order was paid with (`campaigns.running.redeem_coupons`).
+_COUPON = ("coupon", "coupon code", "promo code", "promocode", "voucher", "промокод",
+           "купон", "код купона", "код купону", "промо код")
 # 1C and BAS name a document's number "Номер" or "№" (read as "номер"), in both languages.
 _DOCUMENT_NUMBER = ("номер", "номер документу", "номер накладной", "номер накладної",
                     "номер чеку", "номер реализации", "номер реалізації")
@@ -44,7 +47,8 @@ SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
         email=("адрес электронной почты", "адреса електронної пошти"),
         manager=("основной менеджер", "основний менеджер"),
     ),
-    "orders": _sales("orders", amount=("сумма документа", "сума документа")),
+    "orders": _sales("orders", amount=("сумма документа", "сума документа"),
+                     coupon=_COUPON),
     "order-lines": _sales("order-lines", line_no=("номер пп", "номер позиции",
                                                   "номер позиції")),
     "interactions": {

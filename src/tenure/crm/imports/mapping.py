@@ -66,6 +66,7 @@ FIELD_LABELS = {
     "status": gettext_lazy("Status"),
     "channel": gettext_lazy("Channel"),
     "store": gettext_lazy("Store"),
+    "coupon": gettext_lazy("Coupon"),
     "order_id": gettext_lazy("Order number"),
     "line_no": gettext_lazy("Line number"),
     "product": gettext_lazy("Product"),

@@ -62,6 +62,8 @@ class Order(models.Model):
     total = money_field(_("total"), help_text=_("Amount paid, after discounts."))
     discount = money_field(_("discount"), default=Decimal("0"))
     cost = money_field(_("cost"), null=True, blank=True)
+    # The campaign coupon the customer paid with; the campaigns app records its redemption.
+    coupon_code = models.CharField(_("coupon"), max_length=32, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 

@@ -33,6 +33,7 @@ OPTIONAL = {
     "channel": ("channel", parse_text(64), ""),
     "store": ("store", parse_text(100), ""),
     "currency": ("currency", parse_currency, None),
+    "coupon_code": ("coupon", parse_text(32), ""),
 }
 
 

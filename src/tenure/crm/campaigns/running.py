@@ -1,0 +1,285 @@
+"""Run the campaigns: find who each step reaches now, hold out the control group, queue
+the rest's messages with their coupons, in batches, each in one transaction.
+
+Exactly once per customer, step and occasion, whatever crashes: the delivery row and its
+message are written in the same transaction, the delivery is unique per (step, customer,
+occasion) and the message's key per the same, and a batch only takes the customers that
+have no delivery yet. The outbox's worker sends the messages (quiet hours, frequency cap
+and consent are checked again there).
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Subquery
+from django.template import Context, Engine
+from django.utils import formats, timezone, translation
+
+from tenure.analytics.uplift import global_control, holdout
+from tenure.crm.customers.models import Customer
+from tenure.crm.messaging.models import Message, MessageChannel
+from tenure.crm.messaging.outbox import build_message
+from tenure.crm.sales.models import Order, OrderStatus
+
+from . import audiences, triggers
+from .models import Campaign, CampaignChannel, CampaignStatus, Coupon, Delivery, Group, Step
+
+log = logging.getLogger(__name__)
+
+BATCH = 2000
+# Coupon codes: no 0/O, 1/I/L, so a code read aloud or typed from paper is not mistaken.
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+CODE_LENGTH = 8
+# Who a step's text can name: {{ name }}, {{ coupon }}, {{ valid_until }}, {{ offer }}.
+ENGINE = Engine(autoescape=False)
+CUSTOMER_FIELDS = ("pk", "name", "email", "phone", "telegram_chat_id", "language",
+                   "time_zone", "consent_email", "consent_sms", "consent_messenger")
+
+
+@dataclass
+class Outcome:
+    """What one run did to one campaign."""
+
+    sent: int = 0
+    held_out: int = 0
+    # Customers the trigger fired for who have no channel they agree to be written on.
+    unreachable: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def __iadd__(self, other: Outcome) -> Outcome:
+        self.sent += other.sent
+        self.held_out += other.held_out
+        self.unreachable += other.unreachable
+        self.errors += other.errors
+        return self
+
+
+def run_due(now: datetime | None = None) -> dict:
+    """Run every active campaign (the worker's job); a failing campaign is reported and
+    the others still run."""
+    now = now or timezone.now()
+    total = Outcome()
+    campaigns = 0
+    for campaign in Campaign.objects.filter(status=CampaignStatus.ACTIVE).select_related(
+            "audience", "offer"):
+        campaigns += 1
+        try:
+            total += run(campaign, now)
+        except triggers.TriggerError as error:
+            total.errors.append(f"{campaign.name}: {error}")
+    return {"campaigns": campaigns, "sent": total.sent, "held_out": total.held_out,
+            "unreachable": total.unreachable, "errors": total.errors}
+
+
+def run(campaign: Campaign, now: datetime | None = None, *, progress=None) -> Outcome:
+    """Reach whoever the campaign's steps are due for at ``now``."""
+    now = now or timezone.now()
+    outcome = Outcome()
+    if campaign.starts_at and campaign.starts_at > now:
+        return outcome
+    if campaign.ends_at and campaign.ends_at <= now:
+        Campaign.objects.filter(pk=campaign.pk).update(status=CampaignStatus.FINISHED)
+        return outcome
+    steps = list(campaign.steps.order_by("number"))
+    if not steps:
+        return outcome
+    first = steps[0]
+    members = audiences.members(campaign.audience)
+    due = triggers.due(campaign, members, now)
+    outcome += _reach(campaign, first, due, now, progress=progress)
+    for previous, step in zip(steps, steps[1:], strict=False):
+        outcome += _reach_next(campaign, previous, step, now)
+    return outcome
+
+
+def _reach(campaign: Campaign, step: Step, due: dict[int, str], now: datetime, *,
+           groups: dict[int, str] | None = None, progress=None) -> Outcome:
+    outcome = Outcome()
+    pending = list(due.items())
+    for start in range(0, len(pending), BATCH):
+        batch = pending[start:start + BATCH]
+        done = set(Delivery.objects.filter(
+            step=step, customer_id__in=[pk for pk, _ in batch]
+        ).values_list("customer_id", "occasion"))
+        batch = [(pk, occasion) for pk, occasion in batch if (pk, occasion) not in done]
+        if batch:
+            try:
+                outcome += _write(campaign, step, batch, now, groups)
+            except IntegrityError:
+                # Another runner wrote some of these at the same time; the next run
+                # takes whoever is still missing.
+                log.warning("campaign %s step %s: a concurrent run; retrying later",
+                            campaign.pk, step.number)
+        if progress:
+            progress(len(batch))
+    return outcome
+
+
+@transaction.atomic
+def _write(campaign: Campaign, step: Step, batch: list[tuple[int, str]], now: datetime,
+           groups: dict[int, str] | None) -> Outcome:
+    outcome = Outcome()
+    customers = {row["pk"]: row for row in Customer.objects.filter(
+        pk__in=[pk for pk, _ in batch]).values(*CUSTOMER_FIELDS)}
+    reachable = []
+    for pk, occasion in batch:
+        customer = customers.get(pk)
+        where = customer and address(campaign.channel, customer)
+        if where:
+            reachable.append((customer, occasion, where))
+        else:
+            outcome.unreachable += 1
+    if not reachable:
+        return outcome
+    ids = [customer["pk"] for customer, _, _ in reachable]
+    chosen = groups if groups is not None else assign_groups(campaign, ids)
+    deliveries, messages, coupons = [], [], []
+    texts = _compiled(step)
+    for customer, occasion, (channel, to) in reachable:
+        group = chosen[customer["pk"]]
+        delivery = Delivery(step=step, customer_id=customer["pk"], occasion=occasion,
+                            group=group, at=now)
+        deliveries.append(delivery)
+        if group != Group.TREATED:
+            outcome.held_out += 1
+            continue
+        coupon = _coupon(campaign, customer, delivery, now) if campaign.offer_id else None
+        if coupon:
+            coupons.append(coupon)
+        messages.append((delivery, _message(campaign, step, texts, customer, occasion,
+                                            channel, to, coupon)))
+    Message.objects.bulk_create([message for _, message in messages])
+    for delivery, message in messages:
+        delivery.message = message
+    Delivery.objects.bulk_create(deliveries)
+    for coupon in coupons:
+        coupon.delivery_id = coupon.delivery.pk
+    Coupon.objects.bulk_create(coupons)
+    outcome.sent += len(messages)
+    return outcome
+
+
+def assign_groups(campaign: Campaign, customer_ids: list[int]) -> dict[int, str]:
+    """Return each customer's group: the global control group first, then the campaign's."""
+    share = getattr(settings, "TENURE_GLOBAL_CONTROL", 0.0)
+    everywhere = global_control(customer_ids, share) if share else [False] * len(customer_ids)
+    held = holdout(customer_ids, campaign.pk, campaign.holdout)
+    return {pk: Group.GLOBAL if g else Group.CONTROL if h else Group.TREATED
+            for pk, g, h in zip(customer_ids, everywhere, held, strict=True)}
+
+
+def address(channel: str, customer: dict) -> tuple[str, str] | None:
+    """Return (channel, address) the customer can be written on, or None.
+
+    Marketing needs the channel's consent; the best channel is Telegram if they bound a
+    chat, else SMS, else email.
+    """
+    options = {
+        MessageChannel.TELEGRAM: (customer["consent_messenger"], customer["telegram_chat_id"]),
+        MessageChannel.SMS: (customer["consent_sms"], customer["phone"]),
+        MessageChannel.EMAIL: (customer["consent_email"], customer["email"]),
+    }
+    wanted = list(options) if channel == CampaignChannel.BEST else [channel]
+    for option in wanted:
+        agrees, to = options[option]
+        if agrees and to:
+            return option, to
+    return None
+
+
+def _compiled(step: Step) -> dict[str, tuple]:
+    compiled = {}
+    for code, _name in settings.LANGUAGES:
+        subject, body = step.text(code)
+        compiled[code] = (ENGINE.from_string(subject), ENGINE.from_string(body))
+    return compiled
+
+
+def context(campaign: Campaign, customer: dict, coupon: Coupon | None) -> dict:
+    """Return what a step's text may name, for ``customer`` (already in their language)."""
+    values = {"name": customer["name"], "shop": settings.TENURE_SHOP_NAME
+              if hasattr(settings, "TENURE_SHOP_NAME") else "",
+              "coupon": "", "valid_until": "", "offer": ""}
+    if coupon is not None:
+        values.update(coupon=coupon.code,
+                      valid_until=formats.date_format(coupon.valid_until.date()),
+                      offer=str(campaign.offer))
+    return values
+
+
+def render(campaign: Campaign, step: Step, customer: dict, coupon: Coupon | None = None,
+           texts: dict | None = None) -> tuple[str, str, str]:
+    """Return (language, subject, text) of ``step`` for ``customer``."""
+    texts = texts or _compiled(step)
+    language = customer["language"] or settings.LANGUAGE_CODE
+    subject, body = texts.get(language) or texts[settings.LANGUAGE_CODE]
+    with translation.override(language):
+        values = Context(context(campaign, customer, coupon))
+        return language, " ".join(subject.render(values).split()), body.render(values)
+
+
+def _message(campaign, step, texts, customer, occasion, channel, to, coupon) -> Message:
+    language, subject, text = render(campaign, step, customer, coupon, texts)
+    return build_message(
+        channel, to=to, subject=subject, text=text.strip() + "\n", language=language,
+        customer=Customer(pk=customer["pk"]), topic=f"campaign:{campaign.pk}",
+        key=message_key(step, customer["pk"], occasion), marketing=True,
+        time_zone=customer["time_zone"] or settings.TIME_ZONE, template="campaign",
+    )
+
+
+def message_key(step: Step, customer: int, occasion: str) -> str:
+    return f"campaign:{step.pk}:{customer}:{occasion}"
+
+
+def _coupon(campaign: Campaign, customer: dict, delivery: Delivery, now: datetime) -> Coupon:
+    offer = campaign.offer
+    code = offer.code_prefix.upper() + "".join(
+        secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    return Coupon(code=code, offer=offer, delivery=delivery, customer_id=customer["pk"],
+                  valid_until=now + timedelta(days=offer.valid_days))
+
+
+def _reach_next(campaign: Campaign, previous: Step, step: Step, now: datetime) -> Outcome:
+    """Reach, ``step.wait_days`` after ``previous``, those who have not converted since the
+    campaign first reached them; the control group follows the same path."""
+    first = campaign.steps.order_by("number").first()
+    converted = Order.objects.exclude(status=OrderStatus.CANCELLED).filter(
+        customer=OuterRef("customer"), ordered_at__gte=OuterRef("first_at"))
+    already = Delivery.objects.filter(step=step, customer=OuterRef("customer"),
+                                      occasion=OuterRef("occasion"))
+    started = Delivery.objects.filter(step=first, customer=OuterRef("customer"),
+                                      occasion=OuterRef("occasion")).values("at")[:1]
+    ready = (Delivery.objects.filter(step=previous,
+                                     at__lte=now - timedelta(days=step.wait_days))
+             .annotate(first_at=Subquery(started))
+             .exclude(Exists(already)).exclude(Exists(converted))
+             .values_list("customer_id", "occasion", "group"))
+    due, groups = {}, {}
+    for customer, occasion, group in ready:
+        due[customer] = occasion
+        groups[customer] = group
+    return _reach(campaign, step, due, now, groups=groups)
+
+
+def redeem_coupons(orders: Iterable[Order] | None = None) -> int:
+    """Record the coupons that orders carry (an imported order's ``coupon_code``); return
+    how many were redeemed. A code is redeemed once, by its own customer, while valid."""
+    orders = orders if orders is not None else Order.objects.exclude(coupon_code="").filter(
+        coupon__isnull=True)
+    redeemed = 0
+    for order in orders:
+        with transaction.atomic():
+            taken = Coupon.objects.filter(
+                code=order.coupon_code.strip().upper(), customer=order.customer_id,
+                order__isnull=True, valid_until__gte=order.ordered_at,
+            ).update(order=order, redeemed_at=order.ordered_at, cost=order.discount)
+            redeemed += taken
+    return redeemed
