@@ -11,10 +11,12 @@ and consent are checked again there).
 from __future__ import annotations
 
 import logging
+import random
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from email.utils import make_msgid
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -24,8 +26,8 @@ from django.utils import formats, timezone, translation
 
 from tenure.analytics.uplift import global_control, holdout
 from tenure.crm.customers.models import Customer
+from tenure.crm.lib import bulk
 from tenure.crm.messaging.models import Message, MessageChannel
-from tenure.crm.messaging.outbox import build_message
 from tenure.crm.sales.models import Order, OrderStatus
 
 from . import audiences, triggers
@@ -37,6 +39,7 @@ BATCH = 2000
 # Coupon codes: no 0/O, 1/I/L, so a code read aloud or typed from paper is not mistaken.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 8
+_RANDOM = random.SystemRandom()
 # Who a step's text can name: {{ name }}, {{ coupon }}, {{ valid_until }}, {{ offer }}.
 ENGINE = Engine(autoescape=False)
 CUSTOMER_FIELDS = ("pk", "name", "email", "phone", "telegram_chat_id", "language",
@@ -125,6 +128,11 @@ def _reach(campaign: Campaign, step: Step, due: dict[int, str], now: datetime, *
 @transaction.atomic
 def _write(campaign: Campaign, step: Step, batch: list[tuple[int, str]], now: datetime,
            groups: dict[int, str] | None) -> Outcome:
+    """Write one batch's deliveries, and the treated ones' coupons and messages.
+
+    Rows go in as tuples (`lib.bulk.insert`), a few times faster than model instances;
+    the messages' and deliveries' ids are read back by their unique keys.
+    """
     outcome = Outcome()
     customers = {row["pk"]: row for row in Customer.objects.filter(
         pk__in=[pk for pk, _ in batch]).values(*CUSTOMER_FIELDS)}
@@ -140,30 +148,96 @@ def _write(campaign: Campaign, step: Step, batch: list[tuple[int, str]], now: da
         return outcome
     ids = [customer["pk"] for customer, _, _ in reachable]
     chosen = groups if groups is not None else assign_groups(campaign, ids)
-    deliveries, messages, coupons = [], [], []
-    texts = _compiled(step)
-    for customer, occasion, (channel, to) in reachable:
-        group = chosen[customer["pk"]]
-        delivery = Delivery(step=step, customer_id=customer["pk"], occasion=occasion,
-                            group=group, at=now)
-        deliveries.append(delivery)
-        if group != Group.TREATED:
-            outcome.held_out += 1
-            continue
-        coupon = _coupon(campaign, customer, delivery, now) if campaign.offer_id else None
-        if coupon:
-            coupons.append(coupon)
-        messages.append((delivery, _message(campaign, step, texts, customer, occasion,
-                                            channel, to, coupon)))
-    Message.objects.bulk_create([message for _, message in messages])
-    for delivery, message in messages:
-        delivery.message = message
-    Delivery.objects.bulk_create(deliveries)
-    for coupon in coupons:
-        coupon.delivery_id = coupon.delivery.pk
-    Coupon.objects.bulk_create(coupons)
-    outcome.sent += len(messages)
+    writer = _Writer(campaign, step, now)
+    for customer, occasion, where in reachable:
+        if chosen[customer["pk"]] == Group.TREATED:
+            writer.treat(customer, occasion, where)
+        else:
+            writer.hold_out(customer, occasion, chosen[customer["pk"]])
+    writer.save()
+    outcome.sent += len(writer.messages)
+    outcome.held_out += len(writer.deliveries) - len(writer.messages)
     return outcome
+
+
+MESSAGE_FIELDS = ["channel", "template", "language", "customer", "to_email", "to_address",
+                  "subject", "body_text", "topic", "key", "message_id", "marketing",
+                  "time_zone", "send_after", "created_at"]
+
+
+class _Writer:
+    """The rows of one batch, as tuples for `lib.bulk.insert`."""
+
+    def __init__(self, campaign: Campaign, step: Step, now: datetime):
+        self.campaign, self.step, self.now = campaign, step, now
+        self.texts = _compiled(step)
+        self.deliveries: list[list] = []
+        self.messages: list[tuple] = []
+        self.coupons: list[tuple] = []
+        self.valid_until = now + timedelta(days=campaign.offer.valid_days) \
+            if campaign.offer_id else None
+        self.dates: dict[str, str] = {}
+        self.msgid = make_msgid(domain="tenure")[1:-1].split("@")[0]
+
+    def hold_out(self, customer: dict, occasion: str, group: str) -> None:
+        self.deliveries.append([self.step.pk, customer["pk"], occasion, group, self.now, None])
+
+    def treat(self, customer: dict, occasion: str, where: tuple[str, str]) -> None:
+        key = message_key(self.step, customer["pk"], occasion)
+        self.deliveries.append([self.step.pk, customer["pk"], occasion, Group.TREATED,
+                                self.now, key])
+        coupon = None
+        if self.valid_until is not None:
+            coupon = new_code(self.campaign.offer.code_prefix)
+            self.coupons.append((coupon, customer["pk"], occasion))
+        language = customer["language"] or settings.LANGUAGE_CODE
+        values = {"name": customer["name"], "coupon": coupon or "", "offer": "",
+                  "valid_until": ""}
+        if coupon:
+            values.update(offer=str(self.campaign.offer), valid_until=self._date(language))
+        subject, text = _fill(self.texts, language, values)
+        channel, to = where
+        email = channel == MessageChannel.EMAIL
+        self.messages.append((
+            channel, "campaign", language, customer["pk"], to if email else "",
+            "" if email else to, subject, text, f"campaign:{self.campaign.pk}", key,
+            f"<{self.msgid}.{len(self.messages)}.{secrets.token_hex(4)}@tenure>", True,
+            customer["time_zone"] or settings.TIME_ZONE, self.now, self.now))
+
+    def _date(self, language: str) -> str:
+        if language not in self.dates:
+            with translation.override(language):
+                self.dates[language] = formats.date_format(self.valid_until.date())
+        return self.dates[language]
+
+    def save(self) -> None:
+        bulk.insert(Message, MESSAGE_FIELDS, self.messages)
+        keys = [row[9] for row in self.messages]
+        message_ids = dict(Message.objects.filter(key__in=keys).values_list("key", "pk"))
+        for row in self.deliveries:
+            row[5] = message_ids.get(row[5])
+        bulk.insert(Delivery, ["step", "customer", "occasion", "group", "at", "message"],
+                    [tuple(row) for row in self.deliveries])
+        if self.coupons:
+            delivery_ids = {
+                (customer, occasion): pk for customer, occasion, pk in
+                Delivery.objects.filter(step=self.step, customer__in=[c for _, c, _ in
+                                                                      self.coupons])
+                .values_list("customer", "occasion", "pk")}
+            bulk.insert(Coupon, ["code", "offer", "delivery", "customer", "valid_until"], [
+                (code, self.campaign.offer_id, delivery_ids[customer, occasion], customer,
+                 self.valid_until) for code, customer, occasion in self.coupons])
+
+
+def _fill(texts: dict, language: str, values: dict) -> tuple[str, str]:
+    subject, body = texts.get(language) or texts[settings.LANGUAGE_CODE]
+    context = Context(values)
+    return " ".join(subject.render(context).split()), body.render(context).strip() + "\n"
+
+
+def new_code(prefix: str) -> str:
+    """Return a fresh coupon code: the offer's prefix and 8 random unambiguous characters."""
+    return prefix.upper() + "".join(_RANDOM.choices(CODE_ALPHABET, k=CODE_LENGTH))
 
 
 def assign_groups(campaign: Campaign, customer_ids: list[int]) -> dict[int, str]:
@@ -217,34 +291,14 @@ def context(campaign: Campaign, customer: dict, coupon: Coupon | None) -> dict:
 def render(campaign: Campaign, step: Step, customer: dict, coupon: Coupon | None = None,
            texts: dict | None = None) -> tuple[str, str, str]:
     """Return (language, subject, text) of ``step`` for ``customer``."""
-    texts = texts or _compiled(step)
     language = customer["language"] or settings.LANGUAGE_CODE
-    subject, body = texts.get(language) or texts[settings.LANGUAGE_CODE]
     with translation.override(language):
-        values = Context(context(campaign, customer, coupon))
-        return language, " ".join(subject.render(values).split()), body.render(values)
-
-
-def _message(campaign, step, texts, customer, occasion, channel, to, coupon) -> Message:
-    language, subject, text = render(campaign, step, customer, coupon, texts)
-    return build_message(
-        channel, to=to, subject=subject, text=text.strip() + "\n", language=language,
-        customer=Customer(pk=customer["pk"]), topic=f"campaign:{campaign.pk}",
-        key=message_key(step, customer["pk"], occasion), marketing=True,
-        time_zone=customer["time_zone"] or settings.TIME_ZONE, template="campaign",
-    )
+        values = context(campaign, customer, coupon)
+    return (language, *_fill(texts or _compiled(step), language, values))
 
 
 def message_key(step: Step, customer: int, occasion: str) -> str:
     return f"campaign:{step.pk}:{customer}:{occasion}"
-
-
-def _coupon(campaign: Campaign, customer: dict, delivery: Delivery, now: datetime) -> Coupon:
-    offer = campaign.offer
-    code = offer.code_prefix.upper() + "".join(
-        secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
-    return Coupon(code=code, offer=offer, delivery=delivery, customer_id=customer["pk"],
-                  valid_until=now + timedelta(days=offer.valid_days))
 
 
 def _reach_next(campaign: Campaign, previous: Step, step: Step, now: datetime) -> Outcome:
