@@ -25,5 +25,6 @@ urlpatterns = [
     path("privacy/", include("tenure.crm.privacy.urls")),
     # The public survey answer page: short links that fit in an email, no sign-in.
     path("s/", include("tenure.crm.feedback.public_urls")),
+    path("m/", include("tenure.crm.campaigns.public_urls")),
     path("", home.home, name="home"),
 ]

@@ -50,11 +50,16 @@ class DateTimeInput(forms.DateTimeInput):
 
 
 class CampaignForm(forms.ModelForm):
+    link = forms.URLField(
+        required=False, max_length=500, assume_scheme="https",
+        label=Campaign._meta.get_field("link").verbose_name,
+        help_text=Campaign._meta.get_field("link").help_text)
+
     class Meta:
         model = Campaign
         fields = ["name", "trigger", "audience", "channel", "offer", "starts_at", "ends_at",
-                  "days", "purchase_number", "threshold", "segment", "dates", "holdout",
-                  "window_days"]
+                  "days", "purchase_number", "threshold", "segment", "dates", "link",
+                  "holdout", "window_days"]
         widgets = {"starts_at": DateTimeInput(), "ends_at": DateTimeInput(),
                    "dates": forms.Textarea(attrs={"rows": 3})}
 

@@ -156,6 +156,11 @@ class Campaign(models.Model):
         validators=[MinValueValidator(0.0), MaxValueValidator(0.9)],
         help_text=_("The share of the audience held out to measure the effect (0.1 = 10 %)."),
     )
+    link = models.URLField(
+        _("link"), max_length=500, blank=True,
+        help_text=_("Where {{ link }} in the message leads (your shop's page); the click is "
+                    "counted on the way."),
+    )
     window_days = models.PositiveSmallIntegerField(
         _("conversion window, days"), default=30,
         validators=[MinValueValidator(1), MaxValueValidator(365)],

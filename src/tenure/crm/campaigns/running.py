@@ -30,7 +30,7 @@ from tenure.crm.lib import bulk
 from tenure.crm.messaging.models import Message, MessageChannel
 from tenure.crm.sales.models import Order, OrderStatus
 
-from . import audiences, triggers
+from . import audiences, links, triggers
 from .models import Campaign, CampaignChannel, CampaignStatus, Coupon, Delivery, Group, Step
 
 log = logging.getLogger(__name__)
@@ -40,7 +40,7 @@ BATCH = 2000
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 8
 _RANDOM = random.SystemRandom()
-# Who a step's text can name: {{ name }}, {{ coupon }}, {{ valid_until }}, {{ offer }}.
+# What a step's text can name: {{ name }}, {{ coupon }}, {{ valid_until }}, {{ offer }}, {{ link }}.
 ENGINE = Engine(autoescape=False)
 CUSTOMER_FIELDS = ("pk", "name", "email", "phone", "telegram_chat_id", "language",
                    "time_zone", "consent_email", "consent_sms", "consent_messenger")
@@ -177,6 +177,7 @@ class _Writer:
         self.valid_until = now + timedelta(days=campaign.offer.valid_days) \
             if campaign.offer_id else None
         self.dates: dict[str, str] = {}
+        self.footers: dict[tuple[str, str], str] = {}
         self.msgid = make_msgid(domain="tenure")[1:-1].split("@")[0]
 
     def hold_out(self, customer: dict, occasion: str, group: str) -> None:
@@ -191,18 +192,26 @@ class _Writer:
             coupon = new_code(self.campaign.offer.code_prefix)
             self.coupons.append((coupon, customer["pk"], occasion))
         language = customer["language"] or settings.LANGUAGE_CODE
+        channel, to = where
+        signed = links.token(self.step.pk, customer["pk"], occasion)
         values = {"name": customer["name"], "coupon": coupon or "", "offer": "",
-                  "valid_until": ""}
+                  "valid_until": "", "link": links.click_url(signed)}
         if coupon:
             values.update(offer=str(self.campaign.offer), valid_until=self._date(language))
         subject, text = _fill(self.texts, language, values)
-        channel, to = where
+        text += "\n" + self._footer(language, channel, signed) + "\n"
         email = channel == MessageChannel.EMAIL
         self.messages.append((
             channel, "campaign", language, customer["pk"], to if email else "",
             "" if email else to, subject, text, f"campaign:{self.campaign.pk}", key,
             f"<{self.msgid}.{len(self.messages)}.{secrets.token_hex(4)}@tenure>", True,
             customer["time_zone"] or settings.TIME_ZONE, self.now, self.now))
+
+    def _footer(self, language: str, channel: str, signed: str) -> str:
+        if (language, channel) not in self.footers:
+            with translation.override(language):
+                self.footers[language, channel] = links.footer(channel, "\0")
+        return self.footers[language, channel].replace("\0", signed)
 
     def _date(self, language: str) -> str:
         if language not in self.dates:
@@ -278,9 +287,8 @@ def _compiled(step: Step) -> dict[str, tuple]:
 
 def context(campaign: Campaign, customer: dict, coupon: Coupon | None) -> dict:
     """Return what a step's text may name, for ``customer`` (already in their language)."""
-    values = {"name": customer["name"], "shop": settings.TENURE_SHOP_NAME
-              if hasattr(settings, "TENURE_SHOP_NAME") else "",
-              "coupon": "", "valid_until": "", "offer": ""}
+    values = {"name": customer["name"], "coupon": "", "valid_until": "", "offer": "",
+              "link": campaign.link}
     if coupon is not None:
         values.update(coupon=coupon.code,
                       valid_until=formats.date_format(coupon.valid_until.date()),

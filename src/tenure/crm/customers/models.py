@@ -74,6 +74,7 @@ class ConsentSource(models.TextChoices):
     SURVEY_LINK = "survey_link", _("Link in a survey email")
     IMPORT_FILE = "import_file", _("Import file")
     ERASURE = "erasure", _("Erasure of the person's data")
+    CAMPAIGN_LINK = "campaign_link", _("Stop link in a campaign message")
 
     @classmethod
     def granting(cls) -> list[ConsentSource]:

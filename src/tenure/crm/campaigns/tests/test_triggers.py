@@ -90,8 +90,8 @@ class BirthdayTestCase(TestCase):
         Customer.objects.filter(pk=self.vladivostok.pk).update(language="ru")
         running.run(self.birthday, at(2027, 3, 14, 16))
         message = Message.objects.get()
-        self.assertEqual((message.subject, message.body_text, message.language),
-                         ("Привет, Ivan", "С праздником, Ivan!\n", "ru"))
+        self.assertEqual((message.subject, message.language), ("Привет, Ivan", "ru"))
+        self.assertTrue(message.body_text.startswith("С праздником, Ivan!\n"))
         self.assertEqual((message.time_zone, message.marketing, message.to_email),
                          ("Asia/Vladivostok", True, "ivan@example.org"))
 
