@@ -251,6 +251,9 @@ EMAIL_TIMEOUT = 30
 DEFAULT_FROM_EMAIL = os.environ.get("TENURE_FROM_EMAIL", "tenure@localhost")
 # The address customers reach the app at: survey links and reminders point here.
 TENURE_BASE_URL = os.environ.get("TENURE_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The share of customers no marketing ever reaches (DESIGN.md, "Control groups"): the
+# campaigns' long-run effect is measured against them. 0 (none) unless set, e.g. 0.05.
+TENURE_GLOBAL_CONTROL = float(os.environ.get("TENURE_GLOBAL_CONTROL", "0") or 0)
 
 # Behind a TLS proxy (README, "Running in production"): secure cookies, HSTS, a redirect of
 # plain HTTP, and the proxy's X-Forwarded-Proto trusted, so that CSRF sees the https origin.

@@ -251,7 +251,7 @@ def new_code(prefix: str) -> str:
 
 def assign_groups(campaign: Campaign, customer_ids: list[int]) -> dict[int, str]:
     """Return each customer's group: the global control group first, then the campaign's."""
-    share = getattr(settings, "TENURE_GLOBAL_CONTROL", 0.0)
+    share = settings.TENURE_GLOBAL_CONTROL
     everywhere = global_control(customer_ids, share) if share else [False] * len(customer_ids)
     held = holdout(customer_ids, campaign.pk, campaign.holdout)
     return {pk: Group.GLOBAL if g else Group.CONTROL if h else Group.TREATED

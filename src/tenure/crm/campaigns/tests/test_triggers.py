@@ -171,3 +171,31 @@ class DatesTestCase(TestCase):
         self.assertIn(dt.date(2027, 3, 8), found)
         self.assertIn(dt.date(2027, 11, 11), found)  # Polish Independence Day
         self.assertIn(dt.date(2027, 1, 1), found)
+
+
+class GlobalControlTestCase(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        Customer.objects.bulk_create(
+            Customer(name=f"C{i}", email=f"c{i}@example.org", consent_email=True)
+            for i in range(300))
+
+    @override_settings(TENURE_GLOBAL_CONTROL=0.2)
+    def test_the_global_control_group_is_the_same_customers_in_every_campaign(self):
+        first = campaign(Trigger.ONE_OFF, holdout=0.1)
+        second = campaign(Trigger.ONE_OFF, holdout=0.1)
+        running.run(first, at(2027, 1, 10, 12))
+        running.run(second, at(2027, 1, 10, 12))
+
+        def held(made):
+            return set(Delivery.objects.filter(step__campaign=made, group=Group.GLOBAL)
+                       .values_list("customer", flat=True))
+
+        self.assertEqual(held(first), held(second))
+        # 20 % of 300 is 60; the binomial sd is 6.9.
+        self.assertTrue(35 <= len(held(first)) <= 85, len(held(first)))
+        self.assertFalse(Message.objects.filter(customer__in=held(first)).exists())
+        # The campaigns' own control groups differ.
+        own = [set(Delivery.objects.filter(step__campaign=made, group=Group.CONTROL)
+                   .values_list("customer", flat=True)) for made in (first, second)]
+        self.assertNotEqual(own[0], own[1])
