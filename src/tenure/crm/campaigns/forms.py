@@ -84,7 +84,7 @@ class CampaignForm(forms.ModelForm):
 class StepForm(forms.ModelForm):
     class Meta:
         model = Step
-        fields = ["wait_days", "subject_en", "body_en", "subject_ru", "body_ru", "subject_uk",
+        fields = ["number", "variant", "wait_days", "subject_en", "body_en", "subject_ru", "body_ru", "subject_uk",
                   "body_uk"]
         widgets = {f"body_{code}": forms.Textarea(attrs={"rows": 4})
                    for code in ("en", "ru", "uk")}
@@ -104,8 +104,28 @@ class StepForm(forms.ModelForm):
         return data
 
 
+class BaseStepFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return
+        kept = [form.cleaned_data for form in self.forms
+                if form.cleaned_data and not form.cleaned_data.get("DELETE")]
+        keys = [(data["number"], data["variant"]) for data in kept]
+        if len(set(keys)) != len(keys):
+            raise forms.ValidationError(_("Each step number and variant may be used once."))
+        numbers = sorted({number for number, _variant in keys})
+        if numbers and numbers != list(range(1, len(numbers) + 1)):
+            raise forms.ValidationError(_("Number the steps 1, 2, 3… without gaps."))
+
+    def validate_unique(self):
+        # A swap of two steps' numbers is checked above, not row by row against the old.
+        return
+
+
 StepFormSet = forms.inlineformset_factory(
-    Campaign, Step, form=StepForm, extra=1, can_delete=True, max_num=5, validate_max=True)
+    Campaign, Step, form=StepForm, formset=BaseStepFormSet, extra=1, can_delete=True,
+    max_num=9, validate_max=True)
 
 
 class OfferForm(forms.ModelForm):

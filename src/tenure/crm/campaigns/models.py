@@ -191,7 +191,12 @@ class Step(models.Model):
 
     campaign = models.ForeignKey(Campaign, models.CASCADE, related_name="steps",
                                  verbose_name=_("campaign"))
-    number = models.PositiveSmallIntegerField(_("step"), default=1)
+    number = models.PositiveSmallIntegerField(
+        _("step"), default=1, validators=[MinValueValidator(1), MaxValueValidator(9)])
+    # A/B test: the treated customers of a step split evenly (and always the same way)
+    # among its variants; each is reported against the step's one control group.
+    variant = models.CharField(_("variant"), max_length=1, default="A",
+                               choices=[(v, v) for v in "ABC"])
     wait_days = models.PositiveSmallIntegerField(
         _("wait, days"), default=0, validators=[MaxValueValidator(365)],
         help_text=_("After the previous step; 0 for the first."),
@@ -204,14 +209,14 @@ class Step(models.Model):
     body_uk = models.TextField(_("text (Ukrainian)"), blank=True)
 
     class Meta:
-        ordering = ["campaign", "number"]
+        ordering = ["campaign", "number", "variant"]
         verbose_name = _("step")
         verbose_name_plural = _("steps")
-        constraints = [models.UniqueConstraint(fields=["campaign", "number"],
-                                               name="campaign_step_unique_number")]
+        constraints = [models.UniqueConstraint(fields=["campaign", "number", "variant"],
+                                               name="campaign_step_unique_variant")]
 
     def __str__(self) -> str:
-        return f"{self.campaign} #{self.number}"
+        return f"{self.campaign} #{self.number}{self.variant}"
 
     def text(self, language: str) -> tuple[str, str]:
         """Return the subject and text in ``language``, else English, else any written."""

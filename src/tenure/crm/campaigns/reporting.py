@@ -42,14 +42,19 @@ FIGURES = ("treated", "control", "sent", "delivered", "clicked", "converted_trea
 
 
 def step_rows(step, window) -> list[tuple[bool, bool, float]]:
-    """Return (held out, converted, revenue in the window) of each delivery of ``step``."""
+    """Return (held out, converted, revenue in the window) of ``step``'s treated customers
+    and of the control group of its number (which A/B variants share)."""
     money = DecimalField(max_digits=16, decimal_places=2)
     window_orders = Order.objects.exclude(status=OrderStatus.CANCELLED).filter(
         customer=OuterRef("customer"), ordered_at__gte=OuterRef("at"),
         ordered_at__lt=ExpressionWrapper(OuterRef("at") + Value(window),
                                          output_field=DateTimeField()),
     ).order_by().values("customer")
-    rows = Delivery.objects.filter(step=step).annotate(
+    deliveries = Delivery.objects.filter(
+        Q(step=step, group=Group.TREATED)
+        | Q(step__campaign=step.campaign_id, step__number=step.number,
+            group__in=[Group.CONTROL, Group.GLOBAL]))
+    rows = deliveries.annotate(
         bought=Coalesce(Subquery(window_orders.annotate(n=Count("pk")).values("n")), 0),
         spent=Coalesce(Subquery(window_orders.annotate(s=Sum("total")).values("s")),
                        Value(Decimal("0")), output_field=money),
@@ -69,10 +74,11 @@ def report(campaigns=None) -> list[dict]:
     result = []
     for campaign in campaigns:
         steps = []
-        for step in campaign.steps.order_by("number"):
+        for step in campaign.steps.order_by("number", "variant"):
             rows = step_rows(step, campaign.window)
             figures = dict.fromkeys(FIGURES)
             figures["step"] = step.number
+            figures["variant"] = step.variant
             deliveries = Delivery.objects.filter(step=step)
             treated = deliveries.filter(group=Group.TREATED)
             counts = treated.aggregate(

@@ -10,6 +10,7 @@ and consent are checked again there).
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import random
 import secrets
@@ -90,44 +91,62 @@ def run(campaign: Campaign, now: datetime | None = None, *, progress=None) -> Ou
     if campaign.ends_at and campaign.ends_at <= now:
         Campaign.objects.filter(pk=campaign.pk).update(status=CampaignStatus.FINISHED)
         return outcome
-    steps = list(campaign.steps.order_by("number"))
-    if not steps:
+    numbers = stages(campaign)
+    if not numbers:
         return outcome
-    first = steps[0]
     members = audiences.members(campaign.audience)
     due = triggers.due(campaign, members, now)
-    outcome += _reach(campaign, first, due, now, progress=progress)
-    for previous, step in zip(steps, steps[1:], strict=False):
-        outcome += _reach_next(campaign, previous, step, now)
+    outcome += _reach(campaign, numbers[0], list(due.items()), now, progress=progress)
+    for previous, variants in zip(numbers, numbers[1:], strict=False):
+        outcome += _reach_next(campaign, numbers[0], previous, variants, now)
     return outcome
 
 
-def _reach(campaign: Campaign, step: Step, due: dict[int, str], now: datetime, *,
-           groups: dict[int, str] | None = None, progress=None) -> Outcome:
+def stages(campaign: Campaign) -> list[list[Step]]:
+    """Return the campaign's steps by number, each number's variants in order."""
+    found: dict[int, list[Step]] = {}
+    for step in campaign.steps.order_by("number", "variant"):
+        found.setdefault(step.number, []).append(step)
+    return [found[number] for number in sorted(found)]
+
+
+def variant_of(campaign: Campaign, customer: int, variants: list[Step]) -> Step:
+    """Return the variant a treated customer gets: the same one every time it is asked."""
+    if len(variants) == 1:
+        return variants[0]
+    digest = hashlib.blake2b(f"{campaign.pk}:{customer}:variant".encode(), digest_size=8)
+    return variants[int.from_bytes(digest.digest(), "big") % len(variants)]
+
+
+# (customer, occasion) -> (group, step) of a customer already on the campaign's path.
+Assigned = dict[tuple[int, str], tuple[str, Step]]
+
+
+def _reach(campaign: Campaign, variants: list[Step], pending: list[tuple[int, str]],
+           now: datetime, *, assigned: Assigned | None = None, progress=None) -> Outcome:
     outcome = Outcome()
-    pending = list(due.items())
     for start in range(0, len(pending), BATCH):
         batch = pending[start:start + BATCH]
         done = set(Delivery.objects.filter(
-            step=step, customer_id__in=[pk for pk, _ in batch]
+            step__in=variants, customer_id__in=[pk for pk, _ in batch]
         ).values_list("customer_id", "occasion"))
         batch = [(pk, occasion) for pk, occasion in batch if (pk, occasion) not in done]
         if batch:
             try:
-                outcome += _write(campaign, step, batch, now, groups)
+                outcome += _write(campaign, variants, batch, now, assigned)
             except IntegrityError:
                 # Another runner wrote some of these at the same time; the next run
                 # takes whoever is still missing.
                 log.warning("campaign %s step %s: a concurrent run; retrying later",
-                            campaign.pk, step.number)
+                            campaign.pk, variants[0].number)
         if progress:
             progress(len(batch))
     return outcome
 
 
 @transaction.atomic
-def _write(campaign: Campaign, step: Step, batch: list[tuple[int, str]], now: datetime,
-           groups: dict[int, str] | None) -> Outcome:
+def _write(campaign: Campaign, variants: list[Step], batch: list[tuple[int, str]],
+           now: datetime, assigned: Assigned | None) -> Outcome:
     """Write one batch's deliveries, and the treated ones' coupons and messages.
 
     Rows go in as tuples (`lib.bulk.insert`), a few times faster than model instances;
@@ -146,14 +165,20 @@ def _write(campaign: Campaign, step: Step, batch: list[tuple[int, str]], now: da
             outcome.unreachable += 1
     if not reachable:
         return outcome
-    ids = [customer["pk"] for customer, _, _ in reachable]
-    chosen = groups if groups is not None else assign_groups(campaign, ids)
-    writer = _Writer(campaign, step, now)
+    if assigned is None:
+        chosen = assign_groups(campaign, [customer["pk"] for customer, _, _ in reachable])
+    writer = _Writer(campaign, variants, now)
     for customer, occasion, where in reachable:
-        if chosen[customer["pk"]] == Group.TREATED:
-            writer.treat(customer, occasion, where)
+        if assigned is not None:
+            group, step = assigned[customer["pk"], occasion]
         else:
-            writer.hold_out(customer, occasion, chosen[customer["pk"]])
+            group = chosen[customer["pk"]]
+            step = variant_of(campaign, customer["pk"], variants) \
+                if group == Group.TREATED else variants[0]
+        if group == Group.TREATED:
+            writer.treat(step, customer, occasion, where)
+        else:
+            writer.hold_out(step, customer, occasion, group)
     writer.save()
     outcome.sent += len(writer.messages)
     outcome.held_out += len(writer.deliveries) - len(writer.messages)
@@ -168,9 +193,9 @@ MESSAGE_FIELDS = ["channel", "template", "language", "customer", "to_email", "to
 class _Writer:
     """The rows of one batch, as tuples for `lib.bulk.insert`."""
 
-    def __init__(self, campaign: Campaign, step: Step, now: datetime):
-        self.campaign, self.step, self.now = campaign, step, now
-        self.texts = _compiled(step)
+    def __init__(self, campaign: Campaign, variants: list[Step], now: datetime):
+        self.campaign, self.variants, self.now = campaign, variants, now
+        self.texts = {step.pk: _compiled(step) for step in variants}
         self.deliveries: list[list] = []
         self.messages: list[tuple] = []
         self.coupons: list[tuple] = []
@@ -180,12 +205,12 @@ class _Writer:
         self.footers: dict[tuple[str, str], str] = {}
         self.msgid = make_msgid(domain="tenure")[1:-1].split("@")[0]
 
-    def hold_out(self, customer: dict, occasion: str, group: str) -> None:
-        self.deliveries.append([self.step.pk, customer["pk"], occasion, group, self.now, None])
+    def hold_out(self, step: Step, customer: dict, occasion: str, group: str) -> None:
+        self.deliveries.append([step.pk, customer["pk"], occasion, group, self.now, None])
 
-    def treat(self, customer: dict, occasion: str, where: tuple[str, str]) -> None:
-        key = message_key(self.step, customer["pk"], occasion)
-        self.deliveries.append([self.step.pk, customer["pk"], occasion, Group.TREATED,
+    def treat(self, step: Step, customer: dict, occasion: str, where: tuple[str, str]) -> None:
+        key = message_key(step, customer["pk"], occasion)
+        self.deliveries.append([step.pk, customer["pk"], occasion, Group.TREATED,
                                 self.now, key])
         coupon = None
         if self.valid_until is not None:
@@ -193,12 +218,12 @@ class _Writer:
             self.coupons.append((coupon, customer["pk"], occasion))
         language = customer["language"] or settings.LANGUAGE_CODE
         channel, to = where
-        signed = links.token(self.step.pk, customer["pk"], occasion)
+        signed = links.token(step.pk, customer["pk"], occasion)
         values = {"name": customer["name"], "coupon": coupon or "", "offer": "",
                   "valid_until": "", "link": links.click_url(signed)}
         if coupon:
             values.update(offer=str(self.campaign.offer), valid_until=self._date(language))
-        subject, text = _fill(self.texts, language, values)
+        subject, text = _fill(self.texts[step.pk], language, values)
         text += "\n" + self._footer(language, channel, signed) + "\n"
         email = channel == MessageChannel.EMAIL
         self.messages.append((
@@ -230,8 +255,8 @@ class _Writer:
         if self.coupons:
             delivery_ids = {
                 (customer, occasion): pk for customer, occasion, pk in
-                Delivery.objects.filter(step=self.step, customer__in=[c for _, c, _ in
-                                                                      self.coupons])
+                Delivery.objects.filter(step__in=self.variants,
+                                        customer__in=[c for _, c, _ in self.coupons])
                 .values_list("customer", "occasion", "pk")}
             bulk.insert(Coupon, ["code", "offer", "delivery", "customer", "valid_until"], [
                 (code, self.campaign.offer_id, delivery_ids[customer, occasion], customer,
@@ -309,26 +334,27 @@ def message_key(step: Step, customer: int, occasion: str) -> str:
     return f"campaign:{step.pk}:{customer}:{occasion}"
 
 
-def _reach_next(campaign: Campaign, previous: Step, step: Step, now: datetime) -> Outcome:
-    """Reach, ``step.wait_days`` after ``previous``, those who have not converted since the
-    campaign first reached them; the control group follows the same path."""
-    first = campaign.steps.order_by("number").first()
+def _reach_next(campaign: Campaign, first: list[Step], previous: list[Step],
+                variants: list[Step], now: datetime) -> Outcome:
+    """Reach, the next step's wait after ``previous``, those who have not converted since
+    the campaign first reached them; the control group follows the same path, and a
+    treated customer keeps their variant's letter where the next step has it."""
+    wait = timedelta(days=variants[0].wait_days)
     converted = Order.objects.exclude(status=OrderStatus.CANCELLED).filter(
         customer=OuterRef("customer"), ordered_at__gte=OuterRef("first_at"))
-    already = Delivery.objects.filter(step=step, customer=OuterRef("customer"),
+    already = Delivery.objects.filter(step__in=variants, customer=OuterRef("customer"),
                                       occasion=OuterRef("occasion"))
-    started = Delivery.objects.filter(step=first, customer=OuterRef("customer"),
+    started = Delivery.objects.filter(step__in=first, customer=OuterRef("customer"),
                                       occasion=OuterRef("occasion")).values("at")[:1]
-    ready = (Delivery.objects.filter(step=previous,
-                                     at__lte=now - timedelta(days=step.wait_days))
+    ready = (Delivery.objects.filter(step__in=previous, at__lte=now - wait)
              .annotate(first_at=Subquery(started))
              .exclude(Exists(already)).exclude(Exists(converted))
-             .values_list("customer_id", "occasion", "group"))
-    due, groups = {}, {}
-    for customer, occasion, group in ready:
-        due[customer] = occasion
-        groups[customer] = group
-    return _reach(campaign, step, due, now, groups=groups)
+             .values_list("customer_id", "occasion", "group", "step__variant"))
+    letters = {step.variant: step for step in variants}
+    assigned: Assigned = {}
+    for customer, occasion, group, letter in ready:
+        assigned[customer, occasion] = (group, letters.get(letter, variants[0]))
+    return _reach(campaign, variants, list(assigned), now, assigned=assigned)
 
 
 def redeem_coupons(orders: Iterable[Order] | None = None) -> int:

@@ -29,7 +29,7 @@ from .forms import (
     TestSendForm,
     filters_query,
 )
-from .models import Audience, Campaign, CampaignStatus, Offer
+from .models import Audience, Campaign, CampaignStatus, Offer, Step
 
 # Status moves a campaign page offers: action -> (from, to).
 MOVES = {
@@ -75,20 +75,17 @@ def _campaign_form(request, campaign: Campaign):
         with transaction.atomic():
             campaign = form.save()
             steps.instance = campaign
-            saved = [step for step in steps.save(commit=False)]
+            changed = steps.save(commit=False)
             for step in steps.deleted_objects:
                 step.delete()
-            kept = sorted([*campaign.steps.exclude(pk__in=[s.pk for s in saved if s.pk]),
-                           *saved], key=lambda s: (s.number if s.pk else 99, s.pk or 0))
-            # Renumber 1..n in the order shown, through a free range so the unique
-            # (campaign, number) holds at every write.
-            for offset, step in enumerate(kept, 1):
+            # Through free numbers first, so swapping two steps' numbers never meets the
+            # unique (campaign, number, variant) halfway.
+            for step in changed:
+                if step.pk:
+                    Step.objects.filter(pk=step.pk).update(number=step.number + 100)
+            for step in changed:
                 step.campaign = campaign
-                step.number = 100 + offset
                 step.save()
-            for offset, step in enumerate(kept, 1):
-                step.number = offset
-                step.save(update_fields=["number"])
         messages.success(request, _("The campaign was saved."))
         return redirect(campaign)
     return render(request, "campaigns/form.html", {"form": form, "steps": steps,
@@ -115,6 +112,7 @@ def campaign_detail(request, pk: int):
     members = audiences.members(campaign.audience).count()
     return render(request, "campaigns/detail.html", {
         "campaign": campaign, "report": report, "steps": list(campaign.steps.all()),
+        "variants": campaign.steps.exclude(variant="A").exists(),
         "preview_form": preview_form, "preview": preview, "members": members,
         "test_form": TestSendForm(), "moves": [
             action for action, (sources, _to) in MOVES.items()
