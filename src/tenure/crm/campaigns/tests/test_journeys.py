@@ -46,7 +46,8 @@ class VariantsTestCase(TestCase):
     def test_both_variants_are_reported_against_the_one_control_group(self):
         held = Delivery.objects.filter(group=Group.CONTROL)
         for delivery in held[:10]:
-            Order.objects.create(customer_id=delivery.customer_id, external_id=f"o{delivery.pk}",
+            Order.objects.create(customer_id=delivery.customer_id,
+                                 external_id=f"o{delivery.pk}",
                                  ordered_at=NOW + dt.timedelta(days=2), total=Decimal("5"))
         [report] = reporting.report([self.campaign])
         rows = {step["variant"]: step for step in report["steps"]}
