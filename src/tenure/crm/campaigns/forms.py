@@ -84,8 +84,8 @@ class CampaignForm(forms.ModelForm):
 class StepForm(forms.ModelForm):
     class Meta:
         model = Step
-        fields = ["number", "variant", "wait_days", "subject_en", "body_en", "subject_ru", "body_ru", "subject_uk",
-                  "body_uk"]
+        fields = ["number", "variant", "wait_days", "subject_en", "body_en", "subject_ru",
+                  "body_ru", "subject_uk", "body_uk"]
         widgets = {f"body_{code}": forms.Textarea(attrs={"rows": 4})
                    for code in ("en", "ru", "uk")}
 
