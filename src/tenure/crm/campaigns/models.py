@@ -144,6 +144,11 @@ class Campaign(models.Model):
         _("churn risk threshold"), default=0.6,
         validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
     )
+    missed_rhythm = models.BooleanField(
+        _("also when they miss their rhythm"), default=False,
+        help_text=_("Win-back: also a customer with two or more orders and no purchase for "
+                    "twice their usual time between orders."),
+    )
     segment = models.CharField(_("segment"), max_length=24, choices=Segment.choices,
                                blank=True)
     dates = models.CharField(
@@ -200,6 +205,12 @@ class Step(models.Model):
     wait_days = models.PositiveSmallIntegerField(
         _("wait, days"), default=0, validators=[MaxValueValidator(365)],
         help_text=_("After the previous step; 0 for the first."),
+    )
+    # Who a later step skips, besides whoever bought since the first step.
+    skip_answered = models.BooleanField(
+        _("skip who answered a survey"), default=False,
+        help_text=_("A later step: also skip the customers who answered a survey since the "
+                    "first step."),
     )
     subject_en = models.CharField(_("subject (English)"), max_length=200, blank=True)
     body_en = models.TextField(_("text (English)"), blank=True)

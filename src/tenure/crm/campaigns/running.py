@@ -27,6 +27,7 @@ from django.utils import formats, timezone, translation
 
 from tenure.analytics.uplift import global_control, holdout
 from tenure.crm.customers.models import Customer
+from tenure.crm.feedback.models import Answer
 from tenure.crm.lib import bulk
 from tenure.crm.messaging.models import Message, MessageChannel
 from tenure.crm.sales.models import Order, OrderStatus
@@ -348,7 +349,11 @@ def _reach_next(campaign: Campaign, first: list[Step], previous: list[Step],
                                       occasion=OuterRef("occasion")).values("at")[:1]
     ready = (Delivery.objects.filter(step__in=previous, at__lte=now - wait)
              .annotate(first_at=Subquery(started))
-             .exclude(Exists(already)).exclude(Exists(converted))
+             .exclude(Exists(already)).exclude(Exists(converted)))
+    if variants[0].skip_answered:
+        ready = ready.exclude(Exists(Answer.objects.filter(
+            customer=OuterRef("customer"), answered_at__gte=OuterRef("first_at"))))
+    ready = (ready
              .values_list("customer_id", "occasion", "group", "step__variant"))
     letters = {step.variant: step for step in variants}
     assigned: Assigned = {}

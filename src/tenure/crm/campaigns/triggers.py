@@ -10,7 +10,9 @@ while Kyiv is still on the day before.
   born on 29 February is greeted on 28 February in other years. Occasion: the year.
 - ``date``: every member on each listed date (or the country's public holidays, from the
   ``holidays`` library), on their local date. Occasion: the date.
-- ``win_back``: members whose latest churn risk reaches ``threshold``; once a month.
+- ``win_back``: members whose latest churn risk reaches ``threshold`` (or, with
+  ``missed_rhythm``, who have gone twice their usual time between orders without buying);
+  once a month.
 - ``segment_entry``: members whose latest segment is ``segment`` and whose snapshot before
   was not. Occasion: the latest snapshot's date.
 - ``after_purchase``: ``days`` days after a member's first (or second) purchase, on their
@@ -38,6 +40,9 @@ from .models import Campaign, Trigger
 
 # How many days late a date-bound trigger may still fire after the worker was stopped.
 CATCH_UP_DAYS = 7
+# A customer missed their rhythm when the days since their last purchase exceed this many
+# times their usual time between orders ((last - first purchase) / (orders - 1)).
+RHYTHM_MISSED = 2.0
 
 
 class TriggerError(ValueError):
@@ -119,9 +124,20 @@ def _date(campaign, members, now):
 
 def _win_back(campaign, members, now):
     month = now.astimezone(ZoneInfo(settings.TIME_ZONE)).strftime("%Y-%m")
-    risky = CustomerSnapshot.objects.of_latest_date().filter(
-        churn_risk__gte=campaign.threshold).values("customer_id")
-    return dict.fromkeys(members.filter(pk__in=risky).values_list("pk", flat=True), month)
+    latest = CustomerSnapshot.objects.of_latest_date()
+    risky = latest.filter(churn_risk__gte=campaign.threshold).values("customer_id")
+    found = dict.fromkeys(members.filter(pk__in=risky).values_list("pk", flat=True), month)
+    if campaign.missed_rhythm:
+        late = [customer for customer, first, last, orders, recency in latest.filter(
+                    orders__gte=2, first_purchase__isnull=False, last_purchase__isnull=False,
+                    recency_days__isnull=False).values_list(
+                    "customer_id", "first_purchase", "last_purchase", "orders", "recency_days")
+                if recency > RHYTHM_MISSED * max(1.0, (last - first).days / (orders - 1))]
+        for start in range(0, len(late), 10_000):
+            chunk = late[start:start + 10_000]
+            found.update(dict.fromkeys(
+                members.filter(pk__in=chunk).values_list("pk", flat=True), month))
+    return found
 
 
 def _segment_entry(campaign, members, now):

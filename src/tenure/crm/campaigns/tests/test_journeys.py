@@ -87,3 +87,25 @@ class JourneyTestCase(TestCase):
         # Running again sends nothing more.
         running.run(self.campaign, NOW + dt.timedelta(days=4))
         self.assertEqual(reminders.count(), sum(g == Group.TREATED for g in second.values()))
+
+
+class SkipAnsweredTestCase(TestCase):
+    def test_a_later_step_can_skip_who_answered_a_survey_since_the_first(self):
+        from tenure.crm.feedback.models import Answer, Invitation, Survey
+
+        customers(2)
+        campaign = Campaign.objects.create(name="Ask", status=CampaignStatus.ACTIVE,
+                                           holdout=0)
+        Step.objects.create(campaign=campaign, number=1, body_en="First")
+        second = Step.objects.create(campaign=campaign, number=2, wait_days=2,
+                                     skip_answered=True, body_en="Again")
+        running.run(campaign, NOW)
+        answered, silent = Customer.objects.order_by("pk")
+        survey = Survey.objects.create(name="NPS", kind="nps", trigger="purchase")
+        invitation = Invitation.objects.create(survey=survey, customer=answered,
+                                               occasion="x", expires_at=NOW)
+        Answer.objects.create(invitation=invitation, customer=answered, kind="nps", score=9,
+                              answered_at=NOW + dt.timedelta(days=1))
+        running.run(campaign, NOW + dt.timedelta(days=2, minutes=1))
+        self.assertEqual(list(Delivery.objects.filter(step=second).values_list(
+            "customer", flat=True)), [silent.pk])

@@ -22,7 +22,7 @@ def campaign_form(**changes) -> dict:
         "window_days": "30",
         "steps-TOTAL_FORMS": "1", "steps-INITIAL_FORMS": "0", "steps-MIN_NUM_FORMS": "0",
         "steps-MAX_NUM_FORMS": "9", "steps-0-number": "1", "steps-0-variant": "A",
-        "steps-0-wait_days": "0",
+        "steps-0-wait_days": "0", "steps-0-skip_answered": "",
         "steps-0-subject_en": "Spring for {{ name }}", "steps-0-body_en": "Hello {{ name }}",
         "steps-0-subject_ru": "", "steps-0-body_ru": "", "steps-0-subject_uk": "",
         "steps-0-body_uk": "Привіт, {{ name }}",

@@ -199,3 +199,30 @@ class GlobalControlTestCase(TestCase):
         own = [set(Delivery.objects.filter(step__campaign=made, group=Group.CONTROL)
                    .values_list("customer", flat=True)) for made in (first, second)]
         self.assertNotEqual(own[0], own[1])
+
+
+class WinBackTestCase(TestCase):
+    def test_churn_risk_over_the_threshold_or_a_missed_rhythm_once_a_month(self):
+        from tenure.crm.insights.models import CustomerSnapshot
+
+        risky, late, steady, single = (customer(name) for name in
+                                       ("Risky", "Late", "Steady", "Single"))
+        day = dt.date(2027, 4, 30)
+        rows = [  # (customer, risk, first, last, orders, recency days)
+            (risky, 0.8, dt.date(2026, 1, 1), dt.date(2027, 4, 1), 5, 29),
+            # Bought every 30 days over 4 orders, nothing for 70: twice the rhythm is 60.
+            (late, 0.1, dt.date(2026, 12, 21), dt.date(2027, 2, 19), 3, 70),
+            (steady, 0.1, dt.date(2026, 12, 21), dt.date(2027, 4, 10), 5, 20),
+            (single, 0.2, dt.date(2026, 1, 1), dt.date(2026, 1, 1), 1, 484),
+        ]
+        for who, risk, first, last, orders, recency in rows:
+            CustomerSnapshot.objects.create(customer=who, taken_on=day, churn_risk=risk,
+                                            first_purchase=first, last_purchase=last,
+                                            orders=orders, recency_days=recency)
+        win_back = campaign(Trigger.WIN_BACK, threshold=0.6)
+        now = at(2027, 5, 1, 10)
+        self.assertEqual(triggers.due(win_back, Customer.objects.all(), now),
+                         {risky.pk: "2027-05"})
+        win_back.missed_rhythm = True
+        self.assertEqual(triggers.due(win_back, Customer.objects.all(), now),
+                         {risky.pk: "2027-05", late.pk: "2027-05"})
