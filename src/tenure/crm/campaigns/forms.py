@@ -58,8 +58,8 @@ class CampaignForm(forms.ModelForm):
     class Meta:
         model = Campaign
         fields = ["name", "trigger", "audience", "channel", "offer", "starts_at", "ends_at",
-                  "days", "purchase_number", "threshold", "missed_rhythm", "segment", "dates", "link",
-                  "holdout", "window_days"]
+                  "days", "purchase_number", "threshold", "missed_rhythm", "segment", "dates",
+                  "link", "holdout", "window_days"]
         widgets = {"starts_at": DateTimeInput(), "ends_at": DateTimeInput(),
                    "dates": forms.Textarea(attrs={"rows": 3})}
 
@@ -84,8 +84,8 @@ class CampaignForm(forms.ModelForm):
 class StepForm(forms.ModelForm):
     class Meta:
         model = Step
-        fields = ["number", "variant", "wait_days", "skip_answered", "subject_en", "body_en", "subject_ru",
-                  "body_ru", "subject_uk", "body_uk"]
+        fields = ["number", "variant", "wait_days", "skip_answered", "subject_en", "body_en",
+                  "subject_ru", "body_ru", "subject_uk", "body_uk"]
         widgets = {f"body_{code}": forms.Textarea(attrs={"rows": 4})
                    for code in ("en", "ru", "uk")}
 
