@@ -23,7 +23,7 @@ class Command(BaseCommand):
         return _(
             "Campaigns: 'report' prints each campaign's steps, the customers sent to against "
             "the control group held out, their conversions within the window, revenue, and "
-            "the difference in conversion rate with its 95 % interval; 'run' reaches whoever "
+            "the difference in conversion rate with its 95-percent interval; 'run' reaches whoever "
             "the active campaigns are due for now and queues their messages (`tenure worker` "
             "does it every 15 minutes)."
         )
