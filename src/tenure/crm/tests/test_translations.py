@@ -17,8 +17,8 @@ LANGUAGES = ("ru", "uk")
 
 # Words written the same way in English, Russian and Ukrainian (the model-quality figures
 # are known by their abbreviations everywhere).
-SAME_IN_EVERY_LANGUAGE = {"Email", "email", "SMS", "SKU", "Tenure", "AIC", "MASE", "ARIMA", "Telegram",
-                          "ROC AUC", "PR AUC"}
+SAME_IN_EVERY_LANGUAGE = {"Email", "email", "SMS", "SKU", "Tenure", "AIC", "MASE", "ARIMA",
+                          "ROC AUC", "PR AUC", "Telegram"}
 
 PLACEHOLDER = re.compile(r"%%|%\([a-z_]+\)(?:\.\d)?[sdf]|%\.1f|%[sd]|\{[a-z_]+\}|</?[a-z]+[^>]*>")
 
