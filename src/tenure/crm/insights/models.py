@@ -197,3 +197,29 @@ class CustomerSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer_id} @ {self.taken_on}: {self.segment}"
+
+
+class StoredPerformance(models.Model):
+    """The Managers page's figures of every manager in one kind of period, as last computed.
+
+    The page serves them while their ``fingerprint`` (of the tables they read) still holds;
+    when it no longer does, a running worker computes them again in the background
+    (`performance.refresh_stored`) and the page meanwhile shows these, saying when they
+    were computed (`performance.recent_performance`).
+    """
+
+    period = models.CharField(_("period"), max_length=8)
+    language = models.CharField(_("language"), max_length=8)
+    fingerprint = models.CharField(max_length=64)
+    # A pickled `performance.Performance`, written only by this code.
+    figures = models.BinaryField()
+    computed_at = models.DateTimeField(_("computed"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("managers' figures")
+        verbose_name_plural = _("managers' figures")
+        constraints = [models.UniqueConstraint(fields=["period", "language"],
+                                               name="stored_performance_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.period} ({self.language}) @ {self.computed_at}"

@@ -25,8 +25,9 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import pickle
 from contextlib import closing
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from typing import Any
 
@@ -36,7 +37,6 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, Max, OuterRef, Q, Sum
 from django.utils import timezone, translation
@@ -49,6 +49,7 @@ from tenure.crm.accounts.models import Role, User
 from tenure.crm.customers.models import Customer, CustomerAssignment
 from tenure.crm.engagement.models import Activity, ActivityStatus, Complaint, ComplaintEvent
 from tenure.crm.feedback.models import Answer
+from tenure.crm.jobs.models import PeriodicJob
 from tenure.crm.sales.models import Order, Return
 
 from .dashboards import WINDOW_FIGURES, period_label
@@ -59,10 +60,10 @@ from .loading import (
     load_feedback,
     load_transactions,
 )
+from .models import StoredPerformance
 from .refreshing import WINDOW_DAYS
 
 TREND_PERIODS = 12
-CACHE_SECONDS = 10 * 60
 # The library's figures taken as they come; a manager without a row in a period gets None.
 KPI_FIGURES = ("customers_start", "customers_end", "new", "reactivated", "retained", "lost",
                "crr", "crr_seed", "churn_rate", "buyers", "orders", "revenue",
@@ -84,16 +85,22 @@ def managers_for_user(user) -> list[User]:
     manager sees only their own figures.
     """
     if sees_every_manager(user):
-        # Correlated EXISTS, each through the manager's index: joins would multiply rows.
-        mine = {"manager": OuterRef("pk")}
-        return list(User.objects.filter(
-            Exists(Customer.objects.filter(**mine))
-            | Q(Exists(CustomerAssignment.objects.filter(**mine)), is_active=True)
-            | Q(groups__name=Role.SALES_MANAGER, is_active=True),
-        ).distinct().order_by("first_name", "last_name", "username"))
+        return all_managers()
     if Role.SALES_MANAGER in user.role_names:
         return [user]
     raise PermissionDenied
+
+
+def all_managers() -> list[User]:
+    """Return every manager: the active users holding the sales manager role or who looked
+    after customers, and anyone with customers assigned now."""
+    # Correlated EXISTS, each through the manager's index: joins would multiply rows.
+    mine = {"manager": OuterRef("pk")}
+    return list(User.objects.filter(
+        Exists(Customer.objects.filter(**mine))
+        | Q(Exists(CustomerAssignment.objects.filter(**mine)), is_active=True)
+        | Q(groups__name=Role.SALES_MANAGER, is_active=True),
+    ).distinct().order_by("first_name", "last_name", "username"))
 
 
 # -- periods ------------------------------------------------------------------------------
@@ -128,30 +135,88 @@ class Performance:
     #: username -> customers assigned now
     portfolio: dict[str, int]
     warnings: list[str] = field(default_factory=list)
+    #: When figures served while newer ones are computed were computed; None when current.
+    stale_since: datetime | None = None
 
     def of(self, username: str, start: date) -> dict[str, Any]:
         return self.figures[(username, start)]
 
+    def covers(self, usernames: list[str], starts: list[date]) -> bool:
+        """Return whether these are the figures of ``usernames`` in the periods ``starts``."""
+        return self.starts == starts and all((u, starts[0]) in self.figures for u in usernames)
+
+    def only(self, usernames: list[str]) -> Performance:
+        """Return the figures of ``usernames`` alone."""
+        return replace(self, figures={(u, s): self.figures[(u, s)]
+                                      for u in usernames for s in self.starts},
+                       portfolio={u: self.portfolio.get(u, 0) for u in usernames})
+
 
 def recent_performance(usernames: list[str], period: str, now: datetime) -> Performance:
-    """Return ``manager_performance``, computed again only when what it reads has changed.
+    """Return ``manager_performance`` of ``usernames``, computed again only when what it
+    reads has changed, and then off the request when a worker runs.
 
     Reading every order and computing the figures costs a few hundred milliseconds on the
-    demo shop: a page asked for again (another manager's view, back from a customer) is
-    served from the cache. The
-    key holds the day (the periods shown) and a fingerprint of the tables read, so a new
-    order, return, answer, complaint or change of one, activity done, cancelled or fallen
-    due, or assignment shows at once; an edit the fingerprint cannot see (an order moved
-    by a merge) shows within ``CACHE_SECONDS``.
+    demo shop. Every manager's figures of a kind of period are stored
+    (`StoredPerformance`) with a fingerprint of the day (the periods shown) and of the
+    tables read: a new order, return, answer, complaint or change of one, activity done,
+    cancelled or fallen due, or assignment changes it. A page whose stored figures still
+    hold serves them; when they no longer do and a worker is running, the page serves them
+    once more, saying when they were computed (``stale_since``), and the worker's
+    "managers" job computes them again within a minute (`refresh_stored`); without a
+    worker, or for the first view, the request computes them itself. An edit the
+    fingerprint cannot see (an order moved by a merge) shows the next day.
     """
-    key = "insights:managers:" + hashlib.sha256(repr((
-        usernames, period, WINDOW_DAYS, timezone.localdate(now).isoformat(),
-        translation.get_language(), _fingerprint(now))).encode()).hexdigest()
-    found = cache.get(key)
-    if found is None:
-        found = manager_performance(usernames, period, now=now)
-        cache.set(key, found, CACHE_SECONDS)
+    language = translation.get_language()
+    starts = period_starts(period, timezone.localdate(now))
+    fingerprint = _fingerprint_key(period, now)
+    stored = StoredPerformance.objects.filter(period=period, language=language).first()
+    if stored is not None:
+        found: Performance = pickle.loads(stored.figures)  # noqa: S301 - written by us
+        if found.covers(usernames, starts):
+            if stored.fingerprint == fingerprint:
+                return found.only(usernames)
+            if PeriodicJob.run_soon(REFRESH_JOB):
+                return replace(found.only(usernames), stale_since=stored.computed_at)
+    found = _compute_and_store(period, language, now, extra=usernames)
+    return found.only(usernames)
+
+
+REFRESH_JOB = "managers"
+
+
+def refresh_stored(now: datetime | None = None) -> int:
+    """Compute again the stored figures that no longer hold (the worker's job, every
+    minute); return how many were."""
+    now = now or timezone.now()
+    refreshed = 0
+    for stored in StoredPerformance.objects.all():
+        with translation.override(stored.language):
+            if stored.fingerprint != _fingerprint_key(stored.period, now):
+                _compute_and_store(stored.period, stored.language, now)
+                refreshed += 1
+    return refreshed
+
+
+def _compute_and_store(period: str, language: str, now: datetime, *,
+                       extra: list[str] = ()) -> Performance:
+    """Compute every manager's figures (and ``extra``'s) and store them."""
+    # Taken before the figures are read: a change meanwhile makes them stale, not lost.
+    fingerprint = _fingerprint_key(period, now)
+    usernames = [user.username for user in all_managers()]
+    usernames += [name for name in extra if name not in usernames]
+    found = manager_performance(usernames, period, now=now)
+    StoredPerformance.objects.update_or_create(
+        period=period, language=language,
+        defaults={"fingerprint": fingerprint, "figures": pickle.dumps(found),
+                  "computed_at": timezone.now()})
     return found
+
+
+def _fingerprint_key(period: str, now: datetime) -> str:
+    return hashlib.sha256(repr((
+        period, WINDOW_DAYS, timezone.localdate(now).isoformat(), _fingerprint(now),
+    )).encode()).hexdigest()
 
 
 def _fingerprint(now: datetime) -> tuple:

@@ -175,6 +175,7 @@ def managers(request):
     if CustomerAssignment.objects.filter(manager__in=managers).exists():
         found = performance.recent_performance([m.username for m in managers], period, now)
         context.update(performance.page(managers, found, start))
+        context["stale_since"] = found.stale_since
         context["chart_data"] = {"currency": settings.TENURE_CURRENCY,
                                  "charts": context.pop("charts")}
         if context["sees_all"]:

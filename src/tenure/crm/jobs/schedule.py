@@ -38,6 +38,9 @@ SCHEDULE = [
     Job("surveys", "tenure.crm.feedback.sending.queue_due_surveys",
         every=timedelta(minutes=15)),
     Job("insights", "tenure.crm.insights.nightly.refresh_insights", daily_at=time(2, 0)),
+    # The Managers page's figures, computed again once what they read has changed.
+    Job("managers", "tenure.crm.insights.performance.refresh_stored",
+        every=timedelta(minutes=1)),
     # Birthdays come at each customer's local midnight: every quarter hour meets them.
     Job("campaigns", "tenure.crm.campaigns.running.run_due", every=timedelta(minutes=15)),
     Job("coupons", "tenure.crm.campaigns.running.redeem_coupons", every=timedelta(minutes=15)),

@@ -362,6 +362,45 @@ class ManagerPerformanceTestCase(TenureTestCase):
         self.assertEqual(april(NOW + timedelta(minutes=1)), (False, 0))  # nothing changed
         self.assertEqual(april(NOW + timedelta(minutes=3)), (True, 1))  # the call fell due
 
+    def test_with_a_worker_running_changed_figures_are_computed_off_the_request(self):
+        from socket import gethostname
+
+        from tenure.crm.jobs.models import PeriodicJob, WorkerProcess
+
+        orders = loading._orders_sql(details=False)
+
+        def march() -> tuple[bool, dict]:
+            with time_machine.travel(NOW, tick=False), \
+                    CaptureQueriesContext(connection) as queries:
+                r = self.get(self.admin)
+            return orders in [q["sql"] for q in queries], r.context
+
+        computed, page = march()
+        self.assertTrue(computed)
+        before = {row["manager"].username: row["revenue"] for row in page["rows"]}
+        with time_machine.travel(NOW, tick=False):
+            WorkerProcess.objects.create(hostname=gethostname(), pid=1)
+        # Customer A buys 100 more in March.
+        Order.objects.create(customer=self.c["A"], external_id="late", total=Decimal("100"),
+                             ordered_at=at("2026-03-30", 10))
+        computed, page = march()
+        self.assertFalse(computed)  # the worker will; the page shows what it has
+        self.assertIsNotNone(page["stale_since"])
+        self.assertEqual({row["manager"].username: row["revenue"] for row in page["rows"]},
+                         before)
+        self.assertLessEqual(PeriodicJob.objects.get(name="managers").next_run_at,
+                             timezone.now())
+        with time_machine.travel(NOW, tick=False), mock.patch.object(performance,
+                                                                     "WINDOW_DAYS", W):
+            self.assertEqual(performance.refresh_stored(NOW), 1)
+            self.assertEqual(performance.refresh_stored(NOW), 0)
+        computed, page = march()
+        self.assertFalse(computed)
+        self.assertIsNone(page["stale_since"])
+        after = {row["manager"].username: row["revenue"] for row in page["rows"]}
+        # Counted for whoever looked after A on 30 March.
+        self.assertAlmostEqual(sum(after.values()), sum(before.values()) + 100)
+
     def test_the_page_shows_a_reassignment_at_once(self):
         before = self.march_revenue()
         # E (Carol's, 120 on 3 March) goes to Bob from 1 March: her March order is his.
