@@ -254,9 +254,14 @@ def bench_managers(kind: str, args, workdir: Path) -> list[Row]:
     if status:
         return [Row(f"Managers page ({kind})", size, "FAILED", met=False,
                     notes=[f"bench/pages.py --managers exited with {status}; see {log}"])]
-    return [Row(f"{name} ({kind})", size, _p95(t), f"p95 <= {MANAGERS_TARGET_MS:.0f} ms",
-                t["p95"] <= MANAGERS_TARGET_MS)
-            for name, t in json.loads(out.read_text()).items()]
+    rows = []
+    for name, t in json.loads(out.read_text()).items():
+        # Computing in the request happens for the first view ever, or with no worker.
+        targeted = "in the request" not in name
+        rows.append(Row(f"{name} ({kind})", size, _p95(t),
+                        f"p95 <= {MANAGERS_TARGET_MS:.0f} ms" if targeted else "(none)",
+                        t["p95"] <= MANAGERS_TARGET_MS if targeted else None))
+    return rows
 
 
 # --- engagement ------------------------------------------------------------------------
