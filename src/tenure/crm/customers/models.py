@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Count, DecimalField, Max, Min, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -35,6 +35,12 @@ def validate_time_zone(value: str) -> None:
 def time_zone_names() -> frozenset[str]:
     """Return the IANA time zone names this machine knows."""
     return frozenset(zoneinfo.available_timezones())
+
+
+@cache
+def _detail_url(prefix: str) -> str:
+    """Return the customer page's address with ``{}`` for the customer's id."""
+    return reverse("customers:detail", args=[987654321]).replace("987654321", "{}")
 
 
 class Gender(models.TextChoices):
@@ -306,7 +312,8 @@ class Customer(models.Model):
                                                   at=self.began_at if adding else None)
 
     def get_absolute_url(self) -> str:
-        return reverse("customers:detail", args=[self.pk])
+        # A list links fifty customers: reverse() once per script prefix, then format.
+        return _detail_url(get_script_prefix()).format(self.pk)
 
     @property
     def began_at(self) -> datetime:
