@@ -6,10 +6,13 @@ Each persona holds one role, so a permission can be tested from both sides.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.test import TestCase
 
@@ -35,6 +38,26 @@ def run_tenure(*args: str, var_dir: Path, answer: str = "") -> subprocess.Comple
     tenure = Path(sys.executable).with_name("tenure")
     return subprocess.run([str(tenure), *args], env=env, input=answer, capture_output=True,
                           text=True, timeout=120, check=False)
+
+
+def migrate_cli_database(var_dir: Path) -> None:
+    """Give ``var_dir`` the migrated SQLite database `run_tenure` works on.
+
+    The first call of a test run migrates one with the real ``tenure migrate`` (seconds:
+    every migration, in a child process); later calls copy that file.
+    """
+    global _migrated
+    if _migrated is None:
+        folder = Path(tempfile.mkdtemp(prefix="cli-migrated-", dir=settings.VAR_DIR))
+        done = run_tenure("migrate", "-v", "0", var_dir=folder)
+        assert done.returncode == 0, done.stderr
+        _migrated = folder / "cli.sqlite3"
+    for suffix in ("", "-wal"):  # SQLite empties its log when the last connection closes
+        if (source := _migrated.with_name(_migrated.name + suffix)).exists():
+            shutil.copyfile(source, var_dir / source.name)
+
+
+_migrated: Path | None = None
 
 
 class TenureTestCase(TestCase):

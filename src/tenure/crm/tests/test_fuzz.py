@@ -33,6 +33,7 @@ from django.apps import apps
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.contenttypes.models import ContentType
+from django.contrib.sessions.models import Session
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import models
 from django.test import Client
@@ -374,9 +375,32 @@ class FuzzTestCase(TestCase, TenureTestCase):
             "source": "fuzz"}}
         session.save()
 
+    def setUp(self):
+        super().setUp()
+        if getattr(getattr(self, self._testMethodName), "is_hypothesis_test", False):
+            self.sign_in_once()
+
+    def sign_in_once(self) -> None:
+        """Make the administrator's and the manager's sessions, with the upload, for the
+        Hypothesis examples (`enter_as`); they are deleted after the test."""
+        self.sessions = {}
+        for user in (self.admin, self.manager):
+            client = Client()
+            client.force_login(user)
+            self.seed_upload(client)
+            self.sessions[user.pk] = client.cookies[settings.SESSION_COOKIE_NAME].value
+        self.addCleanup(Session.objects.filter(pk__in=self.sessions.values()).delete)
+
     def sign_in(self, user) -> None:
         self.client.force_login(user)
         self.seed_upload(self.client)
+
+    def enter_as(self, user) -> None:
+        """Sign a Hypothesis example in as ``user`` with the session made in setUp: each
+        example is rolled back (hypothesis.extra.django.TestCase), setUp is not, so every
+        example starts from that session as it was made, signed in and with the upload,
+        whatever the example before did to it."""
+        self.client.cookies[settings.SESSION_COOKIE_NAME] = self.sessions[user.pk]
 
     def check(self, response, request: str) -> None:
         self.assertLess(response.status_code, 500, request)
@@ -422,8 +446,10 @@ class FuzzTestCase(TestCase, TenureTestCase):
         user = data.draw(st.sampled_from(self.visitors(page)), label="user")
         names = st.sampled_from(sorted({*page["params"], *ANY_PAGE_PARAMS})) | st.text(max_size=8)
         query = data.draw(st.dictionaries(names, values, min_size=1, max_size=3), label="query")
-        self.sign_in(user)
-        self.check(self.client.get(page["url"], query), f"GET {page['url']} {query!r}")
+        self.enter_as(user)
+        response = self.client.get(page["url"], query)
+        self.check(response, f"GET {page['url']} {query!r}")
+        self.assertEqual(response.wsgi_request.user, user)  # no page is fuzzed signed out
 
     @hypothesis_settings(max_examples=300, deadline=None, derandomize=True, database=None,
                          suppress_health_check=[HealthCheck.too_slow])
@@ -433,8 +459,11 @@ class FuzzTestCase(TestCase, TenureTestCase):
                          label="form")
         user = data.draw(st.sampled_from([self.admin, self.manager]), label="user")
         post = self.draw_post(data, form)
-        self.sign_in(user)
-        self.check(self.client.post(form.action, post), f"POST {form.action} {post!r}")
+        self.enter_as(user)
+        response = self.client.post(form.action, post)
+        self.check(response, f"POST {form.action} {post!r}")
+        if form.action not in (reverse("logout"), reverse("admin:logout")):
+            self.assertEqual(response.wsgi_request.user, user)  # none is fuzzed signed out
 
     @staticmethod
     def defaults(form: Form) -> dict:

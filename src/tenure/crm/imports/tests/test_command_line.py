@@ -4,7 +4,7 @@ import sqlite3
 import tempfile
 from pathlib import Path
 
-from tenure.crm.testing import TenureTestCase, run_tenure
+from tenure.crm.testing import TenureTestCase, migrate_cli_database, run_tenure
 
 
 class CommandLineTestCase(TenureTestCase):
@@ -16,8 +16,7 @@ class CommandLineTestCase(TenureTestCase):
         folder = tempfile.TemporaryDirectory(prefix="tenure-cli-test-")
         cls.addClassCleanup(folder.cleanup)
         cls.var = Path(folder.name)
-        done = run_tenure("migrate", "-v", "0", var_dir=cls.var)
-        assert done.returncode == 0, done.stderr
+        migrate_cli_database(cls.var)
         cls.good = cls.var / "orders.csv"
         cls.good.write_text("customer;date;amount\nc1;2024-01-01;5\nc2;2024-01-02;x\n")
 

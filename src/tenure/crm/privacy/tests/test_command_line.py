@@ -4,7 +4,7 @@ import sqlite3
 import tempfile
 from pathlib import Path
 
-from tenure.crm.testing import TenureTestCase, run_tenure
+from tenure.crm.testing import TenureTestCase, migrate_cli_database, run_tenure
 
 
 class PrivacyCommandLineTestCase(TenureTestCase):
@@ -16,8 +16,7 @@ class PrivacyCommandLineTestCase(TenureTestCase):
         folder = tempfile.TemporaryDirectory(prefix="tenure-privacy-cli-")
         cls.addClassCleanup(folder.cleanup)
         cls.var = Path(folder.name)
-        done = run_tenure("migrate", "-v", "0", var_dir=cls.var)
-        assert done.returncode == 0, done.stderr
+        migrate_cli_database(cls.var)
         people = cls.var / "people.csv"
         people.write_text("external_id,name,email\nC-1,Mykola Hnatiuk,mykola@example.org\n")
         done = run_tenure("import", "customers", str(people), "--no-progress", var_dir=cls.var)
