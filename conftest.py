@@ -34,6 +34,25 @@ VIEWPORT = {"width": 1280, "height": 800}
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
+def _on_postgresql() -> bool:
+    return os.environ.get("TENURE_TEST_DATABASE_URL", "").startswith(("postgres", "postgis"))
+
+
+def pytest_collection_modifyitems(config, items):
+    """Run a test marked ``any_database`` on SQLite only.
+
+    Such a test checks what does not depend on the database (a model's quality against
+    the demo's truth, every page's translation, the demo builder's determinism) and costs
+    a minute: CI's PostgreSQL run would check the same thing again.
+    """
+    if not _on_postgresql():
+        return
+    skip = pytest.mark.skip(reason="does not depend on the database: run on SQLite")
+    for item in items:
+        if item.get_closest_marker("any_database"):
+            item.add_marker(skip)
+
+
 @pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_runtest_makereport(item, call):
     """Keep each phase's report on the item so fixtures can tell whether the test failed."""
