@@ -74,6 +74,9 @@ class ConsentSource(models.TextChoices):
     SURVEY_LINK = "survey_link", _("Link in a survey email")
     IMPORT_FILE = "import_file", _("Import file")
     ERASURE = "erasure", _("Erasure of the person's data")
+    # Withdrawals the customer sends on the channel itself.
+    TELEGRAM_STOP = "telegram_stop", _("/stop sent to the Telegram bot")
+    SMS_STOP = "sms_stop", _("STOP sent by SMS")
 
     @classmethod
     def granting(cls) -> list[ConsentSource]:
