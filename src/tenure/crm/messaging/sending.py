@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import connection as db_connection
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from . import channels, hooks, rules
@@ -182,14 +182,16 @@ def _allowed_at(message: Message, now: datetime) -> datetime:
     sent = []
     if message.customer_id:
         since = now - timedelta(days=settings.TENURE_MARKETING_CAP_DAYS)
+        # One query: read in two, a message could turn from handed over to sent between
+        # them and be missed by both.
         counted = Message.objects.filter(
+            Q(status=MessageStatus.HANDED)
+            | Q(status__in=[MessageStatus.SENT, MessageStatus.UNCONFIRMED], sent_at__gt=since),
             customer_id=message.customer_id, marketing=True,
         ).exclude(pk=message.pk)
-        sent = list(counted.filter(
-            status__in=[MessageStatus.SENT, MessageStatus.UNCONFIRMED], sent_at__gt=since,
-        ).values_list("sent_at", flat=True))
         # A message handed over is on its way: it counts as sent now.
-        sent += [now] * counted.filter(status=MessageStatus.HANDED).count()
+        sent = [moment if status != MessageStatus.HANDED else now
+                for status, moment in counted.values_list("status", "sent_at")]
     return rules.next_allowed(now, time_zone=message.time_zone, sent=sent)
 
 
