@@ -357,8 +357,11 @@ class TelegramChannel:
 
         if self.runner is not None:
             return
-        request = HTTPXRequest(connection_pool_size=1, read_timeout=TIMEOUT_SECONDS,
-                               write_timeout=TIMEOUT_SECONDS, connect_timeout=TIMEOUT_SECONDS)
+        # Without TCP_NODELAY a request's body waits for the acknowledgement of its headers.
+        request = HTTPXRequest(
+            connection_pool_size=1, read_timeout=TIMEOUT_SECONDS, write_timeout=TIMEOUT_SECONDS,
+            connect_timeout=TIMEOUT_SECONDS,
+            socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)])
         self.runner = asyncio.Runner()
         self.bot = Bot(self.token, base_url=self.base_url, request=request,
                        get_updates_request=HTTPXRequest(read_timeout=TIMEOUT_SECONDS + 60))

@@ -310,6 +310,7 @@ class BotApiServer:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True
 
             def do_POST(self):  # noqa: N802 (http.server's name)
                 size = int(self.headers.get("Content-Length") or 0)
