@@ -243,9 +243,12 @@ class SmsChannel:
         except smpplib.exceptions.PDUError as error:
             client.disconnect()
             status = error.args[1] if len(error.args) > 1 else 0
-            raise Refused(f"SMPP bind refused: {error.args[0]}", permanent=False,
-                          halt=True) if status in _SMPP_BIND_FAILED else Broken(
-                _describe(error), maybe_delivered=False) from error
+            if status in _SMPP_BIND_FAILED:
+                # A wrong password is the installation's fault, not the message's: the batch
+                # waits, and no attempt of a message is spent on it.
+                raise Refused(f"SMPP bind refused: {error.args[0]}", permanent=False,
+                              halt=True) from error
+            raise Broken(_describe(error), maybe_delivered=False) from error
         # Nagle would hold each small submit_sm for the gateway's delayed acknowledgement.
         client._socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.client = client

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from io import StringIO
+
+from django.core.management import CommandError, call_command
 from django.test import override_settings
 
 from tenure.crm.customers.channels import customer_of_token, telegram_link, telegram_token
@@ -88,3 +91,20 @@ class SmsStopTestCase(TenureTestCase):
                          (False, True, True))
         change = ConsentChange.objects.get(customer=oksana)
         self.assertEqual((change.channel, change.source), ("sms", ConsentSource.SMS_STOP))
+
+
+class TelegramCommandTestCase(TenureTestCase):
+    def test_telegram_poll_binds_a_chat_from_the_command_line(self):
+        oksana = Customer.objects.create(name="Oksana")
+        out = StringIO()
+        with BotApiServer() as bot, bot_settings(bot):
+            bot.write(42, f"/start {telegram_token(oksana)}")
+            call_command("telegram", "poll", stdout=out)
+        oksana.refresh_from_db()
+        self.assertEqual((oksana.telegram_chat_id, out.getvalue().strip()),
+                         ("42", "1 update(s) handled"))
+
+    def test_telegram_poll_needs_a_token(self):
+        with override_settings(TELEGRAM_TOKEN=""), self.assertRaisesMessage(
+                CommandError, "TENURE_TELEGRAM_TOKEN"):
+            call_command("telegram", "poll")
