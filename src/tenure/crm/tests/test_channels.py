@@ -180,3 +180,19 @@ class TelegramTestCase(TenureTestCase):
                 EMAIL_HOST="127.0.0.1", EMAIL_PORT=mail.port):
             self.assertEqual(work().totals.sent, 3)
         self.assertEqual((len(mail.messages), len(smsc.messages), len(bot.messages)), (1, 1, 1))
+
+
+class SmsReplyWhileSendingTestCase(TenureTestCase):
+    def test_it_handles_a_stop_the_gateway_passes_on_during_a_batch(self):
+        from tenure.crm.customers.models import Customer
+
+        oksana = Customer.objects.create(name="Oksana", phone=PHONES[0], consent_sms=True,
+                                         time_zone="UTC")
+        queue(MessageChannel.SMS, PHONES[1:])
+        with SmppServer() as smsc, gateways(smpp=smsc):
+            smsc.reply(PHONES[0], "STOP")
+            work()
+            self.assertEqual(smsc.pending_replies, 0)
+        oksana.refresh_from_db()
+        self.assertFalse(oksana.consent_sms)
+        self.assertEqual(len(smsc.messages), 2)
