@@ -8,6 +8,8 @@ timeline shows exactly what was sent.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
@@ -41,6 +43,26 @@ class MessageQuerySet(models.QuerySet):
     def due(self, now=None) -> MessageQuerySet:
         """Return the queued messages whose send time has come."""
         return self.filter(status=MessageStatus.QUEUED, send_after__lte=now or timezone.now())
+
+    def marketing_sends(self, customer_ids, now, days: int) -> dict[int, list]:
+        """Return, per customer id, when their marketing messages of the last ``days`` went.
+
+        What the frequency cap counts (``rules.next_allowed``'s ``sent``), on every
+        channel: messages sent or unconfirmed, and those handed over, which are on their
+        way and count as sent ``now``. Read in one query: read in two, a message turning
+        from handed over to sent between them would escape both.
+        """
+        since = now - timedelta(days=days)
+        rows = self.filter(
+            models.Q(status=MessageStatus.HANDED)
+            | models.Q(status__in=[MessageStatus.SENT, MessageStatus.UNCONFIRMED],
+                       sent_at__gt=since),
+            customer_id__in=customer_ids, marketing=True,
+        ).values_list("customer_id", "status", "sent_at")
+        sends: dict[int, list] = {pk: [] for pk in customer_ids}
+        for customer_id, status, sent_at in rows:
+            sends[customer_id].append(now if status == MessageStatus.HANDED else sent_at)
+        return sends
 
 
 class Message(models.Model):

@@ -72,6 +72,8 @@ def next_allowed(
         When this customer's earlier marketing messages went, on every channel: those
         sent, handed over or unconfirmed (a message in flight counts as sent ``now``).
         Only those within ``cap_window`` before the answer matter.
+        ``Message.objects.marketing_sends(customer_ids, now, days)`` reads them for many
+        customers in one query (a campaign queuing to a whole audience).
     quiet_hours : QuietHours, None or "default"
         None for no quiet hours; by default ``TENURE_QUIET_HOURS`` (21:00-09:00).
     cap, cap_window : int, timedelta

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import connection as db_connection
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 
 from . import channels, hooks, rules
@@ -181,17 +181,9 @@ def _obey_rules(message: Message, worker) -> Sent | None:
 def _allowed_at(message: Message, now: datetime) -> datetime:
     sent = []
     if message.customer_id:
-        since = now - timedelta(days=settings.TENURE_MARKETING_CAP_DAYS)
-        # One query: read in two, a message could turn from handed over to sent between
-        # them and be missed by both.
-        counted = Message.objects.filter(
-            Q(status=MessageStatus.HANDED)
-            | Q(status__in=[MessageStatus.SENT, MessageStatus.UNCONFIRMED], sent_at__gt=since),
-            customer_id=message.customer_id, marketing=True,
-        ).exclude(pk=message.pk)
-        # A message handed over is on its way: it counts as sent now.
-        sent = [moment if status != MessageStatus.HANDED else now
-                for status, moment in counted.values_list("status", "sent_at")]
+        sent = Message.objects.exclude(pk=message.pk).marketing_sends(
+            [message.customer_id], now, settings.TENURE_MARKETING_CAP_DAYS,
+        )[message.customer_id]
     return rules.next_allowed(now, time_zone=message.time_zone, sent=sent)
 
 

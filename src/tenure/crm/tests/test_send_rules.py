@@ -184,3 +184,24 @@ class NextAllowedTestCase(SimpleTestCase):
                              NOON + timedelta(days=1))
         with override_settings(TENURE_QUIET_HOURS="10:00-13:00", TIME_ZONE="UTC"):
             self.assertEqual(next_allowed(NOON), NOON + timedelta(hours=1))
+
+
+class MarketingSendsTestCase(TenureTestCase):
+    def test_it_reads_what_the_cap_counts_for_many_customers_at_once(self):
+        oksana, taras = customer("Oksana"), customer("Taras")
+        rows = [  # customer, marketing, status, sent_at
+            (oksana, True, MessageStatus.SENT, NOON - timedelta(days=1)),
+            (oksana, True, MessageStatus.UNCONFIRMED, NOON - timedelta(days=6)),
+            (oksana, True, MessageStatus.SENT, NOON - timedelta(days=8)),  # too old
+            (oksana, False, MessageStatus.SENT, NOON - timedelta(days=1)),  # service
+            (oksana, True, MessageStatus.FAILED, None),
+            (taras, True, MessageStatus.HANDED, None),  # on its way: counts as now
+            (taras, True, MessageStatus.QUEUED, None),
+        ]
+        for who, is_marketing, status, sent_at in rows:
+            message = marketing(who, marketing=is_marketing)
+            Message.objects.filter(pk=message.pk).update(status=status, sent_at=sent_at)
+        sends = Message.objects.marketing_sends([oksana.pk, taras.pk, 999], NOON, 7)
+        self.assertEqual(sorted(sends[oksana.pk]),
+                         [NOON - timedelta(days=6), NOON - timedelta(days=1)])
+        self.assertEqual((sends[taras.pk], sends[999]), ([NOON], []))
