@@ -128,7 +128,7 @@ class ConsentAtSendingTestCase(TenureTestCase):
             totals = work().totals
         offer.refresh_from_db()
         answer.refresh_from_db()
-        self.assertEqual(totals.sent, 1)
+        self.assertEqual((totals.sent, totals.cancelled), (1, 1))
         self.assertEqual((offer.status, offer.error), (MessageStatus.CANCELLED,
                                                        "consent withdrawn"))
         self.assertEqual(answer.status, MessageStatus.SENT)
