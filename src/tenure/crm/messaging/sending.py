@@ -94,8 +94,9 @@ def send_due(worker, *, limit: int = 100, backend=None) -> Sent:
     messages = claim(worker, limit)
     result = Sent()
     adapters: dict[str, object] = {}
-    # Channels stopped for this batch, with the moment their messages may be tried again.
-    halted: dict[str, datetime] = {}
+    # Channels stopped for this batch, with the moment their messages may be tried again
+    # (None: as soon as the next batch).
+    halted: dict[str, datetime | None] = {}
     try:
         for message in messages:
             if message.channel in halted:
@@ -107,14 +108,14 @@ def send_due(worker, *, limit: int = 100, backend=None) -> Sent:
             outcome = send_one(message, worker, adapters[message.channel])
             result += outcome
             if outcome.broken or outcome.resume_at:
-                halted[message.channel] = outcome.resume_at or timezone.now()
+                halted[message.channel] = outcome.resume_at
     finally:
         for adapter in adapters.values():
             adapter.close()
     return result
 
 
-def _release(messages: list[Message], worker, send_after=None) -> None:
+def _release(messages: list[Message], worker, send_after: datetime | None = None) -> None:
     """Give back claimed messages that were not tried, without counting an attempt."""
     fields = {"send_after": send_after} if send_after else {}
     Message.objects.filter(
