@@ -5,8 +5,10 @@ from decimal import Decimal
 
 import time_machine
 from django.db import connection
+from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
+from tenure.crm.customers.channels import telegram_token
 from tenure.crm.customers.models import Channel, Customer, Tag
 from tenure.crm.messaging import outbox
 from tenure.crm.sales.models import Order, OrderStatus, Return
@@ -136,3 +138,12 @@ class CustomerPageTestCase(TenureTestCase):
                      "Spring sale: 20 % off until Sunday", "SMS to +380441234567",
                      "Your order is on its way", "Telegram to 5551234"]:
             self.assertContains(r, text)
+
+    def test_it_shows_the_telegram_link_until_the_chat_is_linked(self):
+        with override_settings(TELEGRAM_BOT_NAME="shop_bot"):
+            r = self.get()
+            self.assertContains(r, f"https://t.me/shop_bot?start={telegram_token(self.olena)}")
+            Customer.objects.filter(pk=self.olena.pk).update(telegram_chat_id="555")
+            r = self.page()
+        self.assertContains(r, "chat linked")
+        self.assertNotContains(r, "https://t.me/")
