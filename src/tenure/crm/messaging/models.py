@@ -1,4 +1,5 @@
-"""Messages: the outbox of every email Tenure sends, and in-app notifications.
+"""Messages: the outbox of every email, SMS and Telegram message Tenure sends, and in-app
+notifications.
 
 An outbox row is written in the same transaction as the business change that
 causes it (a complaint resolved, a reminder due), and ``tenure worker`` sends
@@ -19,13 +20,15 @@ from django.utils.translation import gettext_lazy as _
 
 class MessageStatus(models.TextChoices):
     QUEUED = "queued", _("Queued")
-    # Claimed by a worker; the SMTP server has not been given the end of the message yet.
+    # Claimed by a worker; the gateway has not been given the bytes that deliver it yet
+    # (SMTP's end of data, the SMPP submit_sm, the Bot API request).
     SENDING = "sending", _("Sending")
-    # Recorded just before the worker writes the end-of-data line: from here on the
-    # server may hold the message, so a crashed worker must not send it again.
+    # Recorded just before the worker writes those bytes: from here on the gateway may
+    # hold the message, so a crashed worker must not send it again.
     HANDED = "handed", _("Handed to the mail server")
     SENT = "sent", _("Sent")
-    # The worker died after handing the message over and before the server's reply.
+    # The worker died (or the connection broke) after handing the message over and before
+    # the gateway's reply.
     UNCONFIRMED = "unconfirmed", _("Sent, not confirmed")
     FAILED = "failed", _("Failed")
     CANCELLED = "cancelled", _("Cancelled")
