@@ -256,9 +256,10 @@ def _failed(message: Message, worker, error: channels.ChannelError, handed: bool
 def recover_abandoned(workers) -> dict[str, int]:
     """Take back the messages of dead ``workers``: resend the unsent, keep the handed over.
 
-    A message still "sending" never had its end of data written, so the
-    server discarded it; one "handed over" may have been delivered and is
-    recorded as sent without confirmation rather than risk a second copy.
+    A message still "sending" never had the bytes that deliver it written (SMTP's
+    end of data, the submit_sm, the Bot API request), so the gateway has nothing;
+    one "handed over" may have been delivered and is recorded as sent without
+    confirmation rather than risk a second copy.
     """
     held = Message.objects.filter(claimed_by__in=workers)
     requeued = held.filter(status=MessageStatus.SENDING).update(
@@ -266,6 +267,6 @@ def recover_abandoned(workers) -> dict[str, int]:
     )
     unconfirmed = held.filter(status=MessageStatus.HANDED).update(
         status=MessageStatus.UNCONFIRMED, sent_at=timezone.now(),
-        error="The worker stopped before the mail server's reply.",
+        error="The worker stopped before the gateway's reply.",
     )
     return {"requeued": requeued, "unconfirmed": unconfirmed}
