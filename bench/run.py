@@ -26,6 +26,10 @@
   orders and a snapshot), an audience of four filters built, every trigger evaluated, and a
   one-off campaign queued to 100,000 of them, each message in their language with their
   own coupon (``bench/campaigns_bench.py``).
+- ``channels``: ``tenure worker`` sending 10,000 emails, 10,000 SMS and 10,000 Telegram
+  messages (marketing, so each passes consent and the cap) to a local SMTP server, a small SMPP
+  server and a stand-in Bot API, one channel at a time: time and the worker's peak memory per
+  channel, each message counted exactly once on the server (``bench/channels_bench.py``).
 - ``upload``: an XLSX zip bomb refused (time and peak memory), and a workbook of 100,000
   rows read once at upload beside one full parse (what each preview used to cost), then its
   preview served from the table read once (``bench/upload_bench.py``).
@@ -57,7 +61,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 PIECES = ["import-sqlite", "import-postgres", "pages-sqlite", "pages-postgres", "analyze",
           "clv", "engagement-sqlite", "engagement-postgres", "upload", "campaigns-sqlite",
-          "campaigns-postgres"]
+          "campaigns-postgres", "channels"]
 IMPORT_TARGET_S = 60.0
 PAGE_TARGET_MS = 100.0
 TIMELINE_TARGET_MS = 150.0
@@ -334,6 +338,36 @@ def bench_campaigns(kind: str, args, workdir: Path) -> list[Row]:
     return rows
 
 
+# --- channels ----------------------------------------------------------------------------
+
+def bench_channels(args, workdir: Path) -> list[Row]:
+    out = workdir / "channels.json"
+    with Database("sqlite", "tenure_bench_channels", workdir, args.postgres) as db:
+        command = [sys.executable, str(Path(__file__).parent / "channels_bench.py"),
+                   "--json", str(out), "--messages", str(args.channel_messages)]
+        status = subprocess.call(command, env=db.env(), cwd=workdir)
+    if status:
+        return [Row("messages sent per channel", "", "FAILED", met=False,
+                    notes=[f"bench/channels_bench.py exited with {status}"])]
+    result = json.loads(out.read_text())
+    rows = []
+    for channel, r in result["channels"].items():
+        once = (r["worker_status"] == 0 and r["received"] == r["queued"] == r["sent_status"]
+                == result["messages"] and not r["received_twice"]
+                and r["received_equals_queued"])
+        row = Row(f"{channel} messages sent by tenure worker (sqlite)",
+                  f"{result['messages']:,} marketing messages",
+                  f"{r['seconds']:.1f} s ({r['queued'] / r['seconds']:.0f}/s), "
+                  f"peak {r['peak_mib']} MiB", "each received exactly once", once)
+        row.notes.append(f"server received {r['received']:,} (twice: {r['received_twice']}); "
+                         f"outbox rows {r['queued']:,}, marked sent {r['sent_status']:,}; "
+                         f"worker exit status {r['worker_status']}")
+        rows.append(row)
+    rows[0].notes.append(f"{3 * result['messages']:,} messages queued in "
+                         f"{result['queue_seconds']:.1f} s")
+    return rows
+
+
 # --- analyze ---------------------------------------------------------------------------
 
 def bench_analyze(args, workdir: Path) -> list[Row]:
@@ -405,6 +439,8 @@ def main() -> int:
                         help="clv bench: Tenure's figures only")
     parser.add_argument("--surveys", type=int, default=10_000,
                         help="engagement bench: survey emails sent")
+    parser.add_argument("--channel-messages", type=int, default=10_000,
+                        help="channels bench: messages sent on each channel")
     parser.add_argument("--upload-rows", type=int, default=100_000,
                         help="upload bench: rows of the workbook")
     parser.add_argument("--campaign-customers", type=int, default=1_000_000,
@@ -427,10 +463,12 @@ def main() -> int:
         rows: list[Row] = []
         files = None
         for piece in pieces:
-            if piece in ("analyze", "clv", "upload"):
+            if piece in ("analyze", "clv", "upload", "channels"):
                 print(f"== {piece}", flush=True)
                 piece_started = time.perf_counter()
-                if piece == "upload":
+                if piece == "channels":
+                    rows += bench_channels(args, workdir)
+                elif piece == "upload":
                     rows += upload_bench.bench_uploads(args.upload_rows, workdir)
                 else:
                     rows += (bench_analyze if piece == "analyze" else bench_clv)(args, workdir)

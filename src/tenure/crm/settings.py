@@ -249,6 +249,22 @@ else:
 # A mail server that stops answering must not stall the worker for ever.
 EMAIL_TIMEOUT = 30
 DEFAULT_FROM_EMAIL = os.environ.get("TENURE_FROM_EMAIL", "tenure@localhost")
+# SMS over SMPP: smpp://system_id:password@host:port (smpps:// for TLS); the sender's name or
+# number goes in TENURE_SMS_FROM. Unset, SMS messages wait in the outbox.
+SMPP_URL = os.environ.get("TENURE_SMPP_URL", "").strip()
+SMS_FROM = os.environ.get("TENURE_SMS_FROM", "Tenure")
+# Telegram through the Bot API: the bot's token; its user name builds the /start links; the
+# API's address only changes for a local Bot API server (or a test's).
+TELEGRAM_TOKEN = os.environ.get("TENURE_TELEGRAM_TOKEN", "").strip()
+TELEGRAM_BOT_NAME = os.environ.get("TENURE_TELEGRAM_BOT_NAME", "").strip().lstrip("@")
+TELEGRAM_BASE_URL = os.environ.get("TENURE_TELEGRAM_BASE_URL",
+                                   "https://api.telegram.org/bot").strip()
+# Rules for marketing messages (service messages skip them): none is sent in the recipient's
+# quiet hours (local time, "21:00-09:00"; empty for none), nor more than CAP in CAP_DAYS days
+# across all channels. Held messages wait in the outbox; none is dropped.
+TENURE_QUIET_HOURS = os.environ.get("TENURE_QUIET_HOURS", "21:00-09:00").strip()
+TENURE_MARKETING_CAP = _int("TENURE_MARKETING_CAP", 2, minimum=1, maximum=1000)
+TENURE_MARKETING_CAP_DAYS = _int("TENURE_MARKETING_CAP_DAYS", 7, minimum=1, maximum=365)
 # The address customers reach the app at: survey links and reminders point here.
 TENURE_BASE_URL = os.environ.get("TENURE_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 # The share of customers no marketing ever reaches (DESIGN.md, "Control groups"): the

@@ -11,9 +11,14 @@ class CustomersConfig(AppConfig):
         # Every order or return saved or deleted one by one keeps its customer's figures.
         from django.db.models.signals import post_delete, post_migrate, post_save
 
+        from tenure.crm.messaging import hooks
         from tenure.crm.sales.models import Order, Return
 
-        from . import stats
+        from . import channels, stats
+
+        # The outbox asks this app, at the moment of sending, whether consent still holds,
+        # and hands it the customers' replies (/start, /stop, STOP).
+        hooks.register(consent_gate=channels.consents, inbound_handler=channels.on_inbound)
 
         for signal in (post_save, post_delete):
             signal.connect(stats.on_order_change, sender=Order,

@@ -81,6 +81,9 @@ class ConsentSource(models.TextChoices):
     IMPORT_FILE = "import_file", _("Import file")
     ERASURE = "erasure", _("Erasure of the person's data")
     CAMPAIGN_LINK = "campaign_link", _("Stop link in a campaign message")
+    # Withdrawals the customer sends on the channel itself.
+    TELEGRAM_STOP = "telegram_stop", _("/stop sent to the Telegram bot")
+    SMS_STOP = "sms_stop", _("STOP sent by SMS")
 
     @classmethod
     def granting(cls) -> list[ConsentSource]:

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -89,8 +90,11 @@ def _messages(customer, before, limit):
     for message in window(Message.objects.filter(customer=customer), "created_at",
                            before, limit):
         yield Event(
-            "message", message.created_at, message.subject,
-            detail=_("Email to %(address)s") % {"address": message.to_email},
+            # An SMS or a Telegram message has no subject: its text stands in.
+            "message", message.created_at,
+            message.subject or Truncator(message.body_text).chars(80),
+            detail=_("%(channel)s to %(address)s") % {
+                "channel": message.get_channel_display(), "address": message.recipient},
             badge=message.get_status_display(), badge_class=f"status-{message.status}",
             order=message.pk,
         )

@@ -6,6 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from auditlog.signals import accessed
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -20,7 +21,7 @@ from django.views.decorators.http import require_POST
 from tenure.crm.lib import bounds, exports
 from tenure.crm.sales.models import Order
 
-from . import bulk, exporting, saved_views, searching, stats, timeline
+from . import bulk, channels, exporting, saved_views, searching, stats, timeline
 from .access import customers_for_user, get_customer_for_user
 from .forms import (
     FIGURE_SORTS,
@@ -144,6 +145,8 @@ def customer_detail(request, pk: int):
         "history": list(customer.consent_changes.select_related("changed_by")),
         "orders": orders,
         "can_edit": request.user.has_perm("customers.change_customer"),
+        # The link that binds the customer's Telegram chat, to pass on to them.
+        "telegram_link": channels.telegram_link(customer) if settings.TELEGRAM_BOT_NAME else "",
     })
 
 

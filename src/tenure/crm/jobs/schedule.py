@@ -37,6 +37,8 @@ SCHEDULE = [
         every=timedelta(minutes=5)),
     Job("surveys", "tenure.crm.feedback.sending.queue_due_surveys",
         every=timedelta(minutes=15)),
+    # Customers' replies on Telegram and SMS: /start, /stop, STOP.
+    Job("replies", "tenure.crm.messaging.inbound.read_replies", every=timedelta(minutes=1)),
     Job("insights", "tenure.crm.insights.nightly.refresh_insights", daily_at=time(2, 0)),
     # The Managers page's figures, computed again once what they read has changed.
     Job("managers", "tenure.crm.insights.performance.refresh_stored",

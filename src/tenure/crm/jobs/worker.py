@@ -65,6 +65,8 @@ class Totals:
     sent: int = 0
     failed: int = 0
     deferred: int = 0
+    # Marketing messages whose consent was withdrawn after they were queued.
+    cancelled: int = 0
     jobs: dict[str, str] = field(default_factory=dict)
 
 
@@ -144,9 +146,10 @@ class Worker:
         self.totals.sent += result.sent
         self.totals.failed += result.failed
         self.totals.deferred += result.deferred
+        self.totals.cancelled += result.cancelled
         if result:
             self.report(f"sent {result.sent}, failed {result.failed}, "
-                        f"deferred {result.deferred}")
+                        f"deferred {result.deferred}, cancelled {result.cancelled}")
         return bool(result) and not result.broken
 
     def run_due_jobs(self) -> bool:

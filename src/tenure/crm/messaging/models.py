@@ -1,4 +1,5 @@
-"""Messages: the outbox of every email Tenure sends, and in-app notifications.
+"""Messages: the outbox of every email, SMS and Telegram message Tenure sends, and in-app
+notifications.
 
 An outbox row is written in the same transaction as the business change that
 causes it (a complaint resolved, a reminder due), and ``tenure worker`` sends
@@ -7,6 +8,8 @@ timeline shows exactly what was sent.
 """
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
@@ -17,13 +20,15 @@ from django.utils.translation import gettext_lazy as _
 
 class MessageStatus(models.TextChoices):
     QUEUED = "queued", _("Queued")
-    # Claimed by a worker; the SMTP server has not been given the end of the message yet.
+    # Claimed by a worker; the gateway has not been given the bytes that deliver it yet
+    # (SMTP's end of data, the SMPP submit_sm, the Bot API request).
     SENDING = "sending", _("Sending")
-    # Recorded just before the worker writes the end-of-data line: from here on the
-    # server may hold the message, so a crashed worker must not send it again.
+    # Recorded just before the worker writes those bytes: from here on the gateway may
+    # hold the message, so a crashed worker must not send it again.
     HANDED = "handed", _("Handed to the mail server")
     SENT = "sent", _("Sent")
-    # The worker died after handing the message over and before the server's reply.
+    # The worker died (or the connection broke) after handing the message over and before
+    # the gateway's reply.
     UNCONFIRMED = "unconfirmed", _("Sent, not confirmed")
     FAILED = "failed", _("Failed")
     CANCELLED = "cancelled", _("Cancelled")
@@ -41,6 +46,26 @@ class MessageQuerySet(models.QuerySet):
     def due(self, now=None) -> MessageQuerySet:
         """Return the queued messages whose send time has come."""
         return self.filter(status=MessageStatus.QUEUED, send_after__lte=now or timezone.now())
+
+    def marketing_sends(self, customer_ids, now, days: int) -> dict[int, list]:
+        """Return, per customer id, when their marketing messages of the last ``days`` went.
+
+        What the frequency cap counts (``rules.next_allowed``'s ``sent``), on every
+        channel: messages sent or unconfirmed, and those handed over, which are on their
+        way and count as sent ``now``. Read in one query: read in two, a message turning
+        from handed over to sent between them would escape both.
+        """
+        since = now - timedelta(days=days)
+        rows = self.filter(
+            models.Q(status=MessageStatus.HANDED)
+            | models.Q(status__in=[MessageStatus.SENT, MessageStatus.UNCONFIRMED],
+                       sent_at__gt=since),
+            customer_id__in=customer_ids, marketing=True,
+        ).values_list("customer_id", "status", "sent_at")
+        sends: dict[int, list] = {pk: [] for pk in customer_ids}
+        for customer_id, status, sent_at in rows:
+            sends[customer_id].append(now if status == MessageStatus.HANDED else sent_at)
+        return sends
 
 
 class Message(models.Model):

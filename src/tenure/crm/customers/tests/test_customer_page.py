@@ -5,9 +5,12 @@ from decimal import Decimal
 
 import time_machine
 from django.db import connection
+from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
+from tenure.crm.customers.channels import telegram_token
 from tenure.crm.customers.models import Channel, Customer, Tag
+from tenure.crm.messaging import outbox
 from tenure.crm.sales.models import Order, OrderStatus, Return
 from tenure.crm.testing import TenureTestCase
 
@@ -122,3 +125,25 @@ class CustomerPageTestCase(TenureTestCase):
     def test_it_offers_editing_only_to_those_who_may(self):
         self.assertContains(self.get(), f'href="/customers/{self.olena.pk}/edit/"')
         self.assertNotContains(self.get(self.analyst), f'href="/customers/{self.olena.pk}/edit/"')
+
+    def test_its_timeline_shows_each_message_with_its_channel_and_address(self):
+        for channel, to, subject, text in [
+                ("email", "olena@example.org", "Your receipt", "Thank you."),
+                ("sms", "+380441234567", "", "Spring sale: 20 % off until Sunday"),
+                ("telegram", "5551234", "", "Your order is on its way")]:
+            outbox.queue(outbox.build_message(channel, to=to, subject=subject, text=text,
+                                              language="en", customer=self.olena))
+        r = self.get()
+        for text in ["Your receipt", "Email to olena@example.org",
+                     "Spring sale: 20 % off until Sunday", "SMS to +380441234567",
+                     "Your order is on its way", "Telegram to 5551234"]:
+            self.assertContains(r, text)
+
+    def test_it_shows_the_telegram_link_until_the_chat_is_linked(self):
+        with override_settings(TELEGRAM_BOT_NAME="shop_bot"):
+            r = self.get()
+            self.assertContains(r, f"https://t.me/shop_bot?start={telegram_token(self.olena)}")
+            Customer.objects.filter(pk=self.olena.pk).update(telegram_chat_id="555")
+            r = self.page()
+        self.assertContains(r, "chat linked")
+        self.assertNotContains(r, "https://t.me/")
