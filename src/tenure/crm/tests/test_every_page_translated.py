@@ -34,6 +34,9 @@ from tenure.crm.customers import bulk
 from tenure.crm.customers.models import Customer
 from tenure.crm.testing import TenureTestCase
 
+# What the demo shop's predictions and pages are like does not depend on the database.
+pytestmark = pytest.mark.any_database
+
 LANGUAGES = ("ru", "uk")
 #: Words and names shown as they are in every language.
 UNTRANSLATED = {

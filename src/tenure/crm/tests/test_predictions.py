@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from django.db.models import Avg, Q
 from django.urls import reverse
 
@@ -12,6 +13,9 @@ from tenure.crm.insights.dashboards import rows
 from tenure.crm.insights.models import CustomerSnapshot, InsightsRun
 from tenure.crm.insights.refreshing import refresh_insights
 from tenure.crm.testing import TenureTestCase
+
+# What the demo shop's predictions and pages are like does not depend on the database.
+pytestmark = pytest.mark.any_database
 
 END = date(2026, 11, 30)
 METRICS = {"roc_auc": True, "pr_auc": True, "lift_top_decile": True, "brier": False}
