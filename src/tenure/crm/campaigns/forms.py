@@ -8,6 +8,7 @@ from django.template import TemplateSyntaxError
 from django.utils.translation import gettext_lazy as _
 
 from tenure.crm.customers.models import Customer
+from tenure.crm.lib.bounds import MAX_ID, BoundedDateTimeField
 
 from . import triggers
 from .audiences import AudienceFilterForm
@@ -62,6 +63,7 @@ class CampaignForm(forms.ModelForm):
                   "link", "holdout", "window_days"]
         widgets = {"starts_at": DateTimeInput(), "ends_at": DateTimeInput(),
                    "dates": forms.Textarea(attrs={"rows": 3})}
+        field_classes = {"starts_at": BoundedDateTimeField, "ends_at": BoundedDateTimeField}
 
     def clean(self):
         data = super().clean()
@@ -141,8 +143,7 @@ class OfferForm(forms.ModelForm):
 
 
 class PreviewForm(forms.Form):
-    customer = forms.IntegerField(label=_("Customer number"), min_value=1,
-                                  max_value=2 ** 62)
+    customer = forms.IntegerField(label=_("Customer number"), min_value=1, max_value=MAX_ID)
 
     def clean_customer(self) -> Customer:
         try:

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from tenure.crm.insights.models import Segment
+from tenure.crm.lib.bounds import validate_date
 from tenure.crm.lib.money import money_field
 
 LANGUAGES = [code for code, _name in settings.LANGUAGES]
@@ -129,8 +130,10 @@ class Campaign(models.Model):
     offer = models.ForeignKey(Offer, models.PROTECT, null=True, blank=True,
                               related_name="campaigns", verbose_name=_("offer"))
     # A one-off campaign goes at this time (at once when empty); triggers run from it.
-    starts_at = models.DateTimeField(_("starts"), null=True, blank=True)
-    ends_at = models.DateTimeField(_("ends"), null=True, blank=True)
+    starts_at = models.DateTimeField(_("starts"), null=True, blank=True,
+                                     validators=[validate_date])
+    ends_at = models.DateTimeField(_("ends"), null=True, blank=True,
+                                   validators=[validate_date])
     # Trigger settings; each trigger reads the ones it needs (`triggers.py`).
     days = models.PositiveSmallIntegerField(
         _("days"), default=0, validators=[MaxValueValidator(3650)],

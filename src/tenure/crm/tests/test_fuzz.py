@@ -45,6 +45,8 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 
+from tenure.crm.campaigns import links, running
+from tenure.crm.campaigns.models import Audience, Campaign, CampaignStatus, Offer, Step
 from tenure.crm.customers.merging import merge_customers
 from tenure.crm.customers.models import Customer, SavedView, Tag
 from tenure.crm.engagement.models import Activity, CalendarFeed, Complaint, Interaction
@@ -280,6 +282,12 @@ class FuzzTestCase(TestCase, TenureTestCase):
         cls.upload = cls.write_upload()
         cls.import_run = run_import("customers", cls.upload, user=cls.admin).run
         refresh_insights()
+        cls.audience = Audience.objects.create(name="Kyiv", query="city=Kyiv")
+        cls.offer = Offer.objects.create(name="10 off", value=Decimal("10"))
+        cls.campaign = Campaign.objects.create(name="Spring", holdout=0, offer=cls.offer,
+                                               status=CampaignStatus.ACTIVE)
+        cls.step = Step.objects.create(campaign=cls.campaign, body_en="Hi {{ name }}")
+        running.run(cls.campaign)  # Olena, who agrees to emails, gets the message
 
     @staticmethod
     def distinct_forms(pages: list[dict]) -> list[Form]:
@@ -330,6 +338,14 @@ class FuzzTestCase(TestCase, TenureTestCase):
             "admin:otp_totp_totpdevice_qrcode": {"pk": cls.device.pk},
             "privacy:export": {"pk": customer}, "privacy:erase": {"pk": customer},
             "admin:accounts_user_password_change": {"id": cls.manager.pk},
+            "campaigns:campaign": {"pk": cls.campaign.pk},
+            "campaigns:edit": {"pk": cls.campaign.pk},
+            "campaigns:status": {"pk": cls.campaign.pk},
+            "campaigns:test": {"pk": cls.campaign.pk},
+            "campaigns:audience": {"pk": cls.audience.pk},
+            "campaigns:offer": {"pk": cls.offer.pk},
+            "campaign_link:click": {"token": links.token(cls.step.pk, customer, "once")},
+            "campaign_link:stop": {"token": links.token(cls.step.pk, customer, "once")},
         }
         if name in known:
             return known[name]
