@@ -4,7 +4,8 @@ who was held out, and the orders the messages caused.
 Three campaigns run (``PLANS``): a birthday greeting on each customer's birthday, a
 win-back on the first of each month to the customers then "At risk" (RFM, DESIGN.md)
 with a 10 % coupon, and a greeting on 8 March and 20 December. Each reaches the
-customers who then have an email address and agree to marketing email, and holds out
+customers who have bought before and then have an email address and agree to marketing
+email, and holds out
 its control group with the campaigns app's own deterministic assignment (``assign``,
 keyed by the campaign and the customer), so its report reads them as real campaigns.
 
@@ -220,24 +221,26 @@ def bought_within(orders: Orders, customers: np.ndarray, seconds: np.ndarray,
     return high > low
 
 
-def run_campaigns(rng, orders: Orders, joined: np.ndarray, birth_dates: list[date | None],
-                  consents: Consents, has_email: np.ndarray, start: date, days: int,
-                  assign: Assign) -> Deliveries:
+def run_campaigns(rng, orders: Orders, birth_dates: list[date | None], consents: Consents,
+                  has_email: np.ndarray, start: date, days: int, assign: Assign) -> Deliveries:
     """Return the deliveries of every plan over the history, with the orders they caused.
 
-    ``orders`` are the simulated ones, sorted by time; ``joined`` when each customer
-    joined (seconds). The caused orders themselves are drawn by the caller
-    (``Deliveries.order`` numbers them in delivery order).
+    ``orders`` are the simulated ones, sorted by time. A campaign reaches those who have
+    bought before, so an order it causes is a repurchase and never a customer's first.
+    The caused orders themselves are drawn by the caller (``Deliveries.order`` numbers
+    them in delivery order).
     """
-    n = len(joined)
+    n = len(has_email)
     reachable = email_reachability(consents, has_email)
+    first_order = np.full(n, np.iinfo(np.int64).max)
+    np.minimum.at(first_order, orders.customer, orders.at)
     sends = [birthday_sends(birth_dates, start, days),
              win_back_sends(orders, n, start, days, reachable),
-             holiday_sends(joined, start, days)]
+             holiday_sends(first_order, start, days)]
     parts = []
     for index, (customer, day, occasion) in enumerate(sends):
         at = day * DAY + SEND_HOUR * 3600
-        keep = (joined[customer] <= at) & reachable(customer, at)
+        keep = (first_order[customer] < at) & reachable(customer, at)
         order = np.argsort(at[keep], kind="stable")
         parts.append(_deliveries(rng, index, customer[keep][order], at[keep][order],
                                  occasion[keep][order], orders, assign))
@@ -248,12 +251,12 @@ def run_campaigns(rng, orders: Orders, joined: np.ndarray, birth_dates: list[dat
     return result
 
 
-def holiday_sends(joined: np.ndarray, start: date, days: int):
-    """Return (customer, day, occasion) of the holiday greeting: everyone who has joined."""
+def holiday_sends(first_order: np.ndarray, start: date, days: int):
+    """Return (customer, day, occasion) of the holiday greeting: everyone who has bought."""
     customer, day, occasion = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int64)], []
     for when in holiday_days(start, days):
         today = (when - start).days
-        here = np.flatnonzero(joined <= today * DAY + SEND_HOUR * 3600)
+        here = np.flatnonzero(first_order < today * DAY + SEND_HOUR * 3600)
         customer.append(here)
         day.append(np.full(len(here), today))
         occasion += [when.isoformat()] * len(here)

@@ -119,8 +119,8 @@ def simulate_shop(customers: int, seed: int, end_date: date,
     # their caused orders go last, after the orders the returns and service refer to.
     campaign_rng = np.random.default_rng([seed, CAMPAIGN_STREAM])
     deliveries = marketing.run_campaigns(
-        campaign_rng, orders, people_part.joined, people_part.profiles.birth_date, consents,
-        contact[:, 0], start, days, assign or marketing.default_assign)
+        campaign_rng, orders, people_part.profiles.birth_date, consents, contact[:, 0], start,
+        days, assign or marketing.default_assign)
     orders, lines = add_caused_orders(campaign_rng, deliveries, orders, lines, tastes,
                                       assortment, start, days * DAY)
     truth.campaign_uplift = {plan.name: plan.effect for plan in marketing.PLANS}
@@ -139,14 +139,15 @@ def add_caused_orders(rng, deliveries: marketing.Deliveries, orders: baskets.Ord
         rng, Purchases(customer, day, np.zeros(len(customer), dtype=np.int8)), tastes,
         assortment, start, end, keep_order=True)
     caused.status[:] = baskets.COMPLETED
-    percent = np.zeros(len(customer))
+    percent = np.zeros(len(customer), dtype=np.int64)
     with_coupon = deliveries.coupon_used
     percent[deliveries.order[with_coupon]] = [
-        marketing.PLANS[p].coupon_percent / 100 for p in deliveries.plan[with_coupon].tolist()]
+        marketing.PLANS[p].coupon_percent for p in deliveries.plan[with_coupon].tolist()]
     rate = percent[caused_lines.order]
-    coupon_lines = rate > 0
-    caused_lines.discount[coupon_lines] = np.round(
-        caused_lines.price * caused_lines.quantity * rate)[coupon_lines].astype(np.int64)
+    # The coupon's percentage of each line, half a cent rounded up.
+    caused_lines.discount = np.where(
+        rate > 0, (caused_lines.price * caused_lines.quantity * rate + 50) // 100,
+        caused_lines.discount)
     caused.total, caused.discount, caused.cost = baskets.totals(caused_lines, len(customer))
     first = len(orders.at)
     deliveries.order[deliveries.order >= 0] += first
