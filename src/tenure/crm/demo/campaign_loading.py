@@ -133,7 +133,7 @@ def load_campaigns(shop: Shop, campaigns: list[Campaign], first: dict, progress=
     treated = np.flatnonzero(deliveries.treated)
     message = np.full(len(customer), -1)
     message[treated] = np.arange(len(treated))
-    _load_messages(shop, campaigns, steps, here, treated, first, progress)
+    _load_messages(shop, clock, campaigns, steps, here, treated, first, progress)
     insert(Delivery, {
         "id": ids(here[Delivery], np.arange(len(customer))),
         "step": values(steps[deliveries.plan]), "customer": values(customer),
@@ -179,10 +179,9 @@ def render(text: str, name: str, coupon: str) -> str:
     return text.replace("{{ name }}", name).replace("{{ coupon }}", coupon)
 
 
-def _load_messages(shop: Shop, campaigns, steps, here: dict, treated: np.ndarray,
-                   first: dict, progress) -> None:
+def _load_messages(shop: Shop, clock: Clock, campaigns, steps, here: dict,
+                   treated: np.ndarray, first: dict, progress) -> None:
     deliveries, profiles = shop.campaigns, shop.customers.profiles
-    clock = Clock(shop.start, (shop.end - shop.start).days)
     customer = deliveries.customer[treated]
     plan = deliveries.plan[treated]
     language = np.array(LANGUAGES)[profiles.locale[customer]]
