@@ -1,5 +1,6 @@
 """The whole demo shop as numpy arrays: customers, products, orders, returns, consents,
-and the everyday work with the customers (complaints, activities, contacts, surveys).
+the everyday work with the customers (complaints, activities, contacts, surveys), and the
+campaigns it ran with the orders they caused (`marketing`).
 
 ``simulate_shop`` is pure: the same arguments give the same shop, and nothing
 reads the clock or the database. It simulates the year after the end too, and keeps
