@@ -44,7 +44,7 @@ from .writing import Clock, constant, ids, insert, next_id, values
 
 MODELS = [Delivery, Message, Coupon]
 AT_RISK_AUDIENCE = ("At risk", "segment=at_risk")
-OFFER = "10 % off the next order"
+OFFER = "10 % off the next order (demo)"
 # Each plan's message: (subject, text) in English, Russian and Ukrainian. They name
 # {{ name }} and {{ coupon }} only, which `render` fills as the campaign's templates would.
 TEXTS = {

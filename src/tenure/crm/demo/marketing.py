@@ -68,11 +68,12 @@ class Plan:
 
 
 BIRTHDAY, WIN_BACK, HOLIDAY = range(3)
+# Named "(demo)": a build takes its campaigns by name and rewrites them, never a shop's own.
 PLANS = [
-    Plan("Birthday greeting", "birthday", holdout=0.1, effect=0.0),
-    Plan("Win-back: At risk", "win_back", holdout=0.2, effect=0.06, coupon_percent=10,
+    Plan("Birthday greeting (demo)", "birthday", holdout=0.1, effect=0.0),
+    Plan("Win-back: At risk (demo)", "win_back", holdout=0.2, effect=0.06, coupon_percent=10,
          coupon_use=0.7),
-    Plan("Holiday greeting", "date", holdout=0.1, effect=0.02),
+    Plan("Holiday greeting (demo)", "date", holdout=0.1, effect=0.02),
 ]
 
 

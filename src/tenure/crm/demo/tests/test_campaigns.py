@@ -209,11 +209,11 @@ class CampaignTruthTestCase(TenureTestCase):
         with (self.folder / "truth-campaigns.csv").open(encoding="utf-8") as file:
             rows = list(csv.DictReader(file))
         self.assertEqual(rows, [
-            {"campaign": "Birthday greeting", "step": "1", "window_days": "60",
+            {"campaign": "Birthday greeting (demo)", "step": "1", "window_days": "60",
              "true_uplift": "0.0000"},
-            {"campaign": "Win-back: At risk", "step": "1", "window_days": "60",
+            {"campaign": "Win-back: At risk (demo)", "step": "1", "window_days": "60",
              "true_uplift": "0.0600"},
-            {"campaign": "Holiday greeting", "step": "1", "window_days": "60",
+            {"campaign": "Holiday greeting (demo)", "step": "1", "window_days": "60",
              "true_uplift": "0.0200"},
         ])
 
@@ -233,3 +233,12 @@ class CampaignTruthTestCase(TenureTestCase):
         self.assertEqual(Coupon.objects.count(), Delivery.objects.filter(
             step__campaign__name=marketing.PLANS[marketing.WIN_BACK].name,
             group=Group.TREATED).count())
+
+    def test_it_leaves_a_shops_own_campaigns_alone(self):
+        own = Campaign.objects.create(name="Birthday greeting", trigger="birthday",
+                                      status="active", holdout=0.3)
+        build_demo_shop(customers=150, seed=4, end_date=END)
+        own.refresh_from_db()
+        self.assertEqual((own.status, own.holdout, own.window_days), ("active", 0.3, 30))
+        self.assertFalse(Delivery.objects.filter(step__campaign=own).exists())
+        self.assertEqual(Campaign.objects.count(), len(marketing.PLANS) + 1)
