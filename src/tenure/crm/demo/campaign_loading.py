@@ -43,7 +43,12 @@ from .world import Shop
 from .writing import Clock, constant, ids, insert, next_id, values
 
 MODELS = [Delivery, Message, Coupon]
-AT_RISK_AUDIENCE = ("At risk", "segment=at_risk")
+# Each plan's audience (name, `audiences.AudienceFilterForm` query), None for everyone.
+AUDIENCES = {
+    marketing.BIRTHDAY: None,
+    marketing.WIN_BACK: ("At risk", "segment=at_risk"),
+    marketing.HOLIDAY: ("Bought in the last year", f"bought_within={marketing.ACTIVE_DAYS}"),
+}
 OFFER = "10 % off the next order (demo)"
 # Each plan's message: (subject, text) in English, Russian and Ukrainian. They name
 # {{ name }} and {{ coupon }} only, which `render` fills as the campaign's templates would.
@@ -82,9 +87,6 @@ def ensure_campaigns(marketer: User) -> list[Campaign]:
     """Return the demo's campaigns in ``PLANS`` order, made (with their step, audience and
     offer) when missing; a campaign keeps its id, so its control group, from build to
     build."""
-    audience, _ = Audience.objects.get_or_create(
-        name=AT_RISK_AUDIENCE[0], defaults={"query": AT_RISK_AUDIENCE[1],
-                                            "created_by": marketer})
     offer = Offer.objects.filter(name=OFFER).first() or Offer.objects.create(
         name=OFFER, kind=OfferKind.PERCENT, value=10, valid_days=30)
     campaigns = []
@@ -93,7 +95,7 @@ def ensure_campaigns(marketer: User) -> list[Campaign]:
             "trigger": plan.trigger, "channel": CampaignChannel.EMAIL,
             "status": CampaignStatus.FINISHED, "holdout": plan.holdout,
             "window_days": WINDOW_DAYS, "created_by": marketer,
-            "audience": audience if index == marketing.WIN_BACK else None,
+            "audience": _audience(AUDIENCES[index], marketer),
             "offer": offer if plan.coupon_percent else None,
         })
         texts = {f"{part}_{language}": text for language, pair in TEXTS[index].items()
@@ -102,6 +104,14 @@ def ensure_campaigns(marketer: User) -> list[Campaign]:
         campaign.steps.exclude(number=1).delete()
         campaigns.append(campaign)
     return campaigns
+
+
+def _audience(named: tuple[str, str] | None, marketer: User) -> Audience | None:
+    """Return the audience of this name, made with this query when missing."""
+    if named is None:
+        return None
+    return Audience.objects.get_or_create(name=named[0], defaults={
+        "query": named[1], "created_by": marketer})[0]
 
 
 def group_assigner(campaigns: list[Campaign], first_customer: int) -> marketing.Assign:

@@ -3,9 +3,9 @@ who was held out, and the orders the messages caused.
 
 Three campaigns run (``PLANS``): a birthday greeting on each customer's birthday, a
 win-back on the first of each month to the customers then "At risk" (RFM, DESIGN.md)
-with a 10 % coupon, and a greeting on 8 March and 20 December. Each reaches the
-customers who have bought before and then have an email address and agree to marketing
-email, and holds out
+with a 10 % coupon, and a greeting on 8 March and 20 December to those who bought within
+the year before. Each reaches customers who have bought before and then have an email
+address and agree to marketing email, and holds out
 its control group with the campaigns app's own deterministic assignment (``assign``,
 keyed by the campaign and the customer), so its report reads them as real campaigns.
 
@@ -21,8 +21,9 @@ keep the report's comparison clean:
 - a customer gets the win-back at most once in ``WINDOW_DAYS``: an "At risk" customer
   who does not buy stays "At risk", and a second message inside the first one's window
   would add its effect to the first's;
-- who is "At risk" is decided by the simulated purchases alone, so both groups are
-  chosen alike; an order a message caused does not take its customer off the list.
+- who is in an audience ("At risk", bought within the year) is decided by the simulated
+  purchases alone, so both groups are chosen alike; an order a message caused does not
+  take its customer off (or onto) a list.
 
 Pure numpy, like the rest of the simulation; times are shop-local seconds since the start.
 """
@@ -49,6 +50,8 @@ CAUSED_DAYS = (1, 28)
 # The win-back starts once the shop has half a year of history to score.
 WIN_BACK_FROM_DAY = 183
 HOLIDAYS = ((3, 8), (12, 20))
+# The holiday greeting goes to the customers who bought within a year (its audience).
+ACTIVE_DAYS = 365
 COUPON_ALPHABET = np.array(list("23456789ABCDEFGHJKMNPQRSTUVWXYZ"))
 COUPON_LENGTH = 8
 # Assign the control group: (campaign index in PLANS, customer indices) -> treated?
@@ -237,7 +240,7 @@ def run_campaigns(rng, orders: Orders, birth_dates: list[date | None], consents:
     np.minimum.at(first_order, orders.customer, orders.at)
     sends = [birthday_sends(birth_dates, start, days),
              win_back_sends(orders, n, start, days, reachable),
-             holiday_sends(first_order, start, days)]
+             holiday_sends(orders, start, days)]
     parts = []
     for index, (customer, day, occasion) in enumerate(sends):
         at = day * DAY + SEND_HOUR * 3600
@@ -252,12 +255,17 @@ def run_campaigns(rng, orders: Orders, birth_dates: list[date | None], consents:
     return result
 
 
-def holiday_sends(first_order: np.ndarray, start: date, days: int):
-    """Return (customer, day, occasion) of the holiday greeting: everyone who has bought."""
+def holiday_sends(orders: Orders, start: date, days: int):
+    """Return (customer, day, occasion) of the holiday greeting: the customers who bought
+    (an order not cancelled) in the ``ACTIVE_DAYS`` before it."""
+    kept = orders.status != CANCELLED
+    at, buyer = orders.at[kept], orders.customer[kept]
     customer, day, occasion = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int64)], []
     for when in holiday_days(start, days):
         today = (when - start).days
-        here = np.flatnonzero(first_order < today * DAY + SEND_HOUR * 3600)
+        moment = today * DAY + SEND_HOUR * 3600
+        low, high = np.searchsorted(at, [moment - ACTIVE_DAYS * DAY, moment])
+        here = np.unique(buyer[low:high])
         customer.append(here)
         day.append(np.full(len(here), today))
         occasion += [when.isoformat()] * len(here)
