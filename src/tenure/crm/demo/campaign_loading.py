@@ -126,7 +126,10 @@ def group_assigner(campaigns: list[Campaign], first_customer: int) -> marketing.
 def row_count(shop: Shop) -> int:
     """Return how many rows ``load_campaigns`` writes."""
     deliveries = shop.campaigns
-    return 0 if deliveries is None else len(deliveries.at) + 2 * int(deliveries.treated.sum())
+    if deliveries is None:
+        return 0
+    return (len(deliveries.at) + int(deliveries.treated.sum())
+            + int((deliveries.coupon != "").sum()))
 
 
 def load_campaigns(shop: Shop, campaigns: list[Campaign], first: dict, progress=None) -> None:
