@@ -176,6 +176,8 @@ def load_orders(shop: Shop, clock: Clock, first: dict, product: np.ndarray, prog
         "status": values(np.array(baskets.STATUSES)[orders.status]),
         "currency": constant(currency), "total": money(orders.total),
         "discount": money(orders.discount), "cost": money(orders.cost),
+        "coupon_code": values(shop.campaigns.order_coupons(len(orders.at))
+                              if shop.campaigns is not None else [""] * len(orders.at)),
         "created_at": at, "updated_at": at,
     }, len(orders.at), progress)
     insert(OrderLine, {

@@ -20,6 +20,7 @@ DEMO_USERS = {
 }
 MANAGERS = ["manager1", "manager2", "manager3"]
 SUPPORT = "support"
+MARKETER = "marketer"
 
 
 def ensure_demo_users() -> dict[str, User]:

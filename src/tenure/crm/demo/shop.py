@@ -33,12 +33,14 @@ from tenure.crm.lib.money import CENT, default_currency
 from tenure.crm.messaging.models import Message
 from tenure.crm.sales.models import Order, OrderLine, OrderStatus, Return, ReturnLine
 
+from . import campaign_loading
 from .assortment import SKU_PREFIX, TREE
 from .loading import SOURCE, load_shop, row_count
-from .logins import DEMO_USERS, MANAGERS, PASSWORD, SUPPORT, ensure_demo_users
+from .logins import DEMO_USERS, MANAGERS, MARKETER, PASSWORD, SUPPORT, ensure_demo_users
 from .service_loading import load_service
 from .truth import Truth
 from .world import Shop, simulate_shop
+from .writing import next_id
 
 
 @dataclass
@@ -83,14 +85,20 @@ def build_demo_shop(customers: int = 5000, seed: int = 1, end_date: date | None 
         kept = keep_existing and Customer.objects.filter(source=SOURCE).exists()
         if not kept:
             delete_demo_data()
+            campaigns = campaign_loading.ensure_campaigns(users[MARKETER])
+            first_customer = next_id(Customer)
             shop = simulate_shop(customers, seed, end_date, orders_per_customer,
                                  present=timezone.localtime(now).replace(tzinfo=None),
-                                 sla_hours={s: ComplaintSla.hours_for(s) for s in Severity})
-            with tqdm(total=row_count(shop), unit=" rows", desc="demo shop", file=sys.stderr,
+                                 sla_hours={s: ComplaintSla.hours_for(s) for s in Severity},
+                                 assign=campaign_loading.group_assigner(campaigns,
+                                                                        first_customer))
+            total = row_count(shop) + campaign_loading.row_count(shop)
+            with tqdm(total=total, unit=" rows", desc="demo shop", file=sys.stderr,
                       disable=not progress) as bar:
                 managers = [users[name] for name in MANAGERS]
                 first = load_shop(shop, managers, bar)
                 load_service(shop, first, [*managers, users[SUPPORT]], bar)
+                campaign_loading.load_campaigns(shop, campaigns, first, bar)
             stats.refresh_all()  # orders were written and deleted in bulk
     summary = summarize()
     summary.kept_existing, summary.seconds = kept, time.perf_counter() - started
@@ -100,7 +108,9 @@ def build_demo_shop(customers: int = 5000, seed: int = 1, end_date: date | None 
 
 def delete_demo_data() -> None:
     """Delete the demo customers with their orders, returns, complaints, activities,
-    contacts, survey answers and emails, and the unused demo products."""
+    contacts, survey answers, emails and campaign deliveries, and the unused demo
+    products; the demo's campaigns stay, so their control groups do too."""
+    campaign_loading.delete_campaign_data()
     delete_service()
     orders = Order.objects.filter(customer__source=SOURCE)
     # Only a complaint of another customer could still point at a demo order.

@@ -7,7 +7,7 @@ to buy in the year after it (the same customers and season; nobody new arrives).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -27,6 +27,9 @@ class Truth:
     purchases_next_90d: np.ndarray
     purchases_next_365d: np.ndarray
     spend_next_365d: np.ndarray
+    # Each demo campaign's true effect on the share of its customers who buy within its
+    # window (`marketing.PLANS`): 0.06 is 6 percentage points more than without it.
+    campaign_uplift: dict[str, float] = field(default_factory=dict)
 
 
 def tell_truth(population: Population, left: np.ndarray, ahead: Orders, end: int) -> Truth:

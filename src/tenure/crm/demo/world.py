@@ -1,5 +1,6 @@
 """The whole demo shop as numpy arrays: customers, products, orders, returns, consents,
-and the everyday work with the customers (complaints, activities, contacts, surveys).
+the everyday work with the customers (complaints, activities, contacts, surveys), and the
+campaigns it ran with the orders they caused (`marketing`).
 
 ``simulate_shop`` is pure: the same arguments give the same shop, and nothing
 reads the clock or the database. It simulates the year after the end too, and keeps
@@ -9,14 +10,14 @@ seconds of shop-local time since midnight of ``Shop.start``; money is in integer
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime, time, timedelta
 
 import numpy as np
 
 from tenure.crm.engagement.models import DEFAULT_SLA_HOURS
 
-from . import baskets, people, portfolio
+from . import baskets, marketing, people, portfolio
 from .assortment import Assortment, draw_assortment
 from .consents import Consents, draw_consents
 from .desk import Clientele, draw_messengers
@@ -35,6 +36,7 @@ from .truth import Truth, tell_truth
 
 YEARS = 3
 DAY = baskets.DAY
+CAMPAIGN_STREAM = 13  # the campaigns' random numbers: np.random.default_rng([seed, 13])
 
 
 @dataclass
@@ -61,6 +63,8 @@ class Shop:
     returns: baskets.Returns
     service: Service
     truth: Truth
+    # The campaigns' deliveries; their caused orders are the last orders.
+    campaigns: marketing.Deliveries | None = None
 
     @property
     def revenue(self) -> int:
@@ -72,14 +76,17 @@ class Shop:
 def simulate_shop(customers: int, seed: int, end_date: date,
                   orders_per_customer: float | None = None,
                   behaviour: Behaviour | None = None, present: datetime | None = None,
-                  sla_hours: dict[str, int] | None = None) -> Shop:
+                  sla_hours: dict[str, int] | None = None,
+                  assign: marketing.Assign | None = None) -> Shop:
     """Return a three-year shop of ``customers`` customers ending as ``end_date`` begins.
 
     The last orders fall on the day before ``end_date``, so a shop built today
     has no order in the future; the purchases of the 365 days from ``end_date`` are
     simulated for ``Shop.truth`` only. ``present`` (shop-local, naive; the end when
     earlier or None) divides the activities done from those planned;
-    ``sla_hours`` are the hours to resolve a complaint per severity.
+    ``sla_hours`` are the hours to resolve a complaint per severity; ``assign`` holds out
+    each campaign's control group (`marketing.Assign`; by default the campaigns' hash of
+    the customers' positions).
     """
     rng = np.random.default_rng(seed)
     behaviour = behaviour or Behaviour()
@@ -109,8 +116,48 @@ def simulate_shop(customers: int, seed: int, end_date: date,
         now = max(now, int((present - datetime.combine(start, time())).total_seconds()))
     service = draw_service(rng, orders, returns, clientele(rng, people_part, contact, consents),
                            now, start.weekday(), sla_hours or DEFAULT_SLA_HOURS)
+    # The campaigns draw from their own stream, so the rest of the shop stays as it was;
+    # their caused orders go last, after the orders the returns and service refer to.
+    campaign_rng = np.random.default_rng([seed, CAMPAIGN_STREAM])
+    deliveries = marketing.run_campaigns(
+        campaign_rng, orders, people_part.profiles.birth_date, consents, contact[:, 0], start,
+        days, assign or marketing.default_assign)
+    orders, lines = add_caused_orders(campaign_rng, deliveries, orders, lines, tastes,
+                                      assortment, start, days * DAY)
+    truth.campaign_uplift = {plan.name: plan.effect for plan in marketing.PLANS}
     return Shop(start, end_date, assortment, people_part, consents, orders, lines, returns,
-                service, truth)
+                service, truth, deliveries)
+
+
+def add_caused_orders(rng, deliveries: marketing.Deliveries, orders: baskets.Orders,
+                      lines: baskets.Lines, tastes: baskets.Tastes, assortment: Assortment,
+                      start: date, end: int) -> tuple[baskets.Orders, baskets.Lines]:
+    """Return ``orders`` and ``lines`` with the orders the campaigns caused after them,
+    none cancelled, the coupon's discount on those placed with it; point
+    ``deliveries.order`` at them."""
+    customer, day = marketing.caused_days(rng, deliveries)
+    caused, caused_lines = draw_orders(
+        rng, Purchases(customer, day, np.zeros(len(customer), dtype=np.int8)), tastes,
+        assortment, start, end, keep_order=True)
+    caused.status[:] = baskets.COMPLETED
+    percent = np.zeros(len(customer), dtype=np.int64)
+    with_coupon = deliveries.coupon_used
+    percent[deliveries.order[with_coupon]] = [
+        marketing.PLANS[p].coupon_percent for p in deliveries.plan[with_coupon].tolist()]
+    rate = percent[caused_lines.order]
+    # The coupon's percentage of each line, half a cent rounded up.
+    caused_lines.discount = np.where(
+        rate > 0, (caused_lines.price * caused_lines.quantity * rate + 50) // 100,
+        caused_lines.discount)
+    caused.total, caused.discount, caused.cost = baskets.totals(caused_lines, len(customer))
+    first = len(orders.at)
+    deliveries.order[deliveries.order >= 0] += first
+    caused_lines.order += first
+    return (baskets.Orders(*(np.concatenate([getattr(orders, f.name), getattr(caused, f.name)])
+                             for f in fields(baskets.Orders))),
+            baskets.Lines(*(np.concatenate([getattr(lines, f.name),
+                                            getattr(caused_lines, f.name)])
+                            for f in fields(baskets.Lines))))
 
 
 def clientele(rng, customers: Customers, contact: np.ndarray, consents: Consents) -> Clientele:
@@ -122,13 +169,15 @@ def clientele(rng, customers: Customers, contact: np.ndarray, consents: Consents
 
 
 def draw_orders(rng, purchases: Purchases, tastes: baskets.Tastes, assortment: Assortment,
-                start: date, end: int) -> tuple[baskets.Orders, baskets.Lines]:
-    """Return the orders, sorted by time, and their lines."""
+                start: date, end: int, keep_order: bool = False
+                ) -> tuple[baskets.Orders, baskets.Lines]:
+    """Return the orders, sorted by time (in the purchases' order with ``keep_order``), and
+    their lines."""
     day = np.floor(purchases.time).astype(np.int64)
     channel, store = baskets.draw_channels(rng, purchases.customer, tastes)
     in_store = channel == baskets.CHANNELS.index("store")
     at = day * DAY + baskets.time_of_day(rng, in_store)
-    order = np.argsort(at, kind="stable")
+    order = np.arange(len(at)) if keep_order else np.argsort(at, kind="stable")
     purchases = Purchases(purchases.customer[order], at[order] / DAY,
                           purchases.experience[order])
     at, channel, store = at[order], channel[order], store[order]
