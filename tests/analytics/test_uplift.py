@@ -17,6 +17,7 @@ import pytest
 from scipy import stats
 
 from tenure.analytics.exceptions import InputError
+from tenure.analytics import uplift
 from tenure.analytics.uplift import (
     UPLIFT_COLUMNS,
     conversion_uplift,
@@ -145,3 +146,37 @@ def test_the_report_refuses_a_step_without_a_control_group():
         uplift_table(customers)
     with pytest.raises(InputError, match="columns"):
         uplift_table(customers.drop(columns="revenue"))
+
+
+def test_the_design_effect_is_one_for_independent_rows_and_the_cluster_size_for_identical():
+    rng = np.random.default_rng(5)
+    outcome = rng.random(400) < 0.3
+    assert uplift.design_effect(outcome, np.arange(400)) == 1.0
+    # Ten customers of four rows each, each customer's rows all alike, half converting:
+    # MSB = 10 x 4 x 0.25 / 9, MSW = 0, so rho = 1 and the design effect is 1 + (4 - 1).
+    alike = np.repeat([1, 0] * 5, 4)
+    assert uplift.design_effect(alike, np.repeat(np.arange(10), 4)) == pytest.approx(4.0)
+    # Outcomes unrelated to the customer: rho is about 0 (floored), deff about 1.
+    noise = rng.random(4000) < 0.3
+    assert uplift.design_effect(noise, np.repeat(np.arange(1000), 4)) < 1.15
+
+
+def test_clustered_rows_widen_the_interval_as_their_effective_counts_say():
+    # 40 treated rows of 10 customers (all alike within a customer), 40 control rows.
+    frame = pd.DataFrame({
+        "control": [False] * 40 + [True] * 40,
+        "converted": np.r_[np.repeat([1] * 6 + [0] * 4, 4), np.repeat([1] * 2 + [0] * 8, 4)]
+        .astype(bool),
+        "revenue": 0.0,
+        "customer": np.repeat(np.arange(20), 4),
+        "step": 1,
+    })
+    clustered = uplift.uplift_table(frame, cluster="customer").iloc[0]
+    rows = uplift.uplift_table(frame).iloc[0]
+    # Each group's design effect is 4: the interval is Newcombe's of 6/10 against 2/10.
+    by_hand = uplift.conversion_uplift(6, 10, 2, 10)
+    assert clustered["uplift"] == pytest.approx(0.4)
+    assert (clustered["uplift_low"], clustered["uplift_high"]) == pytest.approx(
+        (by_hand.low, by_hand.high))
+    assert clustered["uplift_high"] - clustered["uplift_low"] > (
+        rows["uplift_high"] - rows["uplift_low"])

@@ -115,7 +115,8 @@ def _counts(converted: int, customers: int, group: str) -> tuple[int, int]:
 
 
 def conversion_uplift(converted_treated: int, treated: int, converted_control: int,
-                      control: int, *, confidence: float = 0.95) -> ConversionUplift:
+                      control: int, *, confidence: float = 0.95,
+                      design_effects: tuple[float, float] = (1.0, 1.0)) -> ConversionUplift:
     """Return the difference in conversion rate, treated minus control, with Newcombe's
     hybrid score interval.
 
@@ -139,6 +140,11 @@ def conversion_uplift(converted_treated: int, treated: int, converted_control: i
         The same of the control group.
     confidence : float
         Coverage of the interval (default 95 %).
+    design_effects : (float, float)
+        Of the treated and the control group, when their rows are not independent (one
+        customer reached on several occasions, `design_effect`): each group's counts are
+        divided by its design effect, its effective sample size (Kish 1965), before the
+        interval is computed; the rates are unchanged. 1 for independent rows.
 
     Returns
     -------
@@ -156,9 +162,57 @@ def conversion_uplift(converted_treated: int, treated: int, converted_control: i
     x2, n2 = _counts(converted_control, control, "control")
     if not 0.0 < confidence < 1.0:
         raise InputError(f"confidence must lie between 0 and 1; got {confidence!r}.")
-    low, high = confint_proportions_2indep(x1, n1, x2, n2, method="newcomb",
-                                           compare="diff", alpha=1.0 - confidence)
+    d1, d2 = (max(1.0, float(d)) for d in design_effects)
+    low, high = confint_proportions_2indep(x1 / d1, n1 / d1, x2 / d2, n2 / d2,
+                                           method="newcomb", compare="diff",
+                                           alpha=1.0 - confidence)
     return ConversionUplift(x1 / n1, x2 / n2, x1 / n1 - x2 / n2, float(low), float(high))
+
+
+def design_effect(outcome: Any, cluster: Any) -> float:
+    """Return the design effect of rows grouped in clusters (a customer's deliveries).
+
+    A campaign that fires again (a monthly win-back, a birthday every year) reaches the
+    same customer on several occasions, always in the same group, and a customer's
+    outcomes go together: the rows are not independent, and an interval that counts them
+    as such is too narrow. With :math:`k` clusters of sizes :math:`m_i`, :math:`N = \sum
+    m_i` rows, the one-way ANOVA estimate of the intraclass correlation is
+
+    .. math::
+        \rho = \frac{MSB - MSW}{MSB + (m_0 - 1) MSW}, \quad
+        m_0 = \frac{N - \sum m_i^2 / N}{k - 1}
+
+    (Donner & Klar 2000, "Design and Analysis of Cluster Randomization Trials", ch. 5),
+    floored at 0, and the design effect for unequal sizes is
+    :math:`1 + (\bar m_w - 1) \rho` with :math:`\bar m_w = \sum m_i^2 / N` (Kish 1965,
+    "Survey Sampling"). 1 when every cluster has one row.
+
+    Parameters
+    ----------
+    outcome : array-like of float
+        Each row's outcome (1 converted, 0 not; or an amount).
+    cluster : array-like
+        Each row's cluster (the customer).
+
+    Returns
+    -------
+    float
+        At least 1.
+    """
+    y = np.asarray(outcome, dtype=float)
+    codes, sizes = np.unique(np.asarray(cluster), return_inverse=True, return_counts=True)[1:]
+    n, k = len(y), len(sizes)
+    if n == 0 or k == n or k < 2:
+        return 1.0
+    sums = np.bincount(codes, weights=y, minlength=k)
+    means = sums / sizes
+    grand = y.mean()
+    msb = float((sizes * (means - grand) ** 2).sum() / (k - 1))
+    msw = float(((y - means[codes]) ** 2).sum() / (n - k))
+    m0 = (n - (sizes ** 2).sum() / n) / (k - 1)
+    denominator = msb + (m0 - 1.0) * msw
+    rho = max(0.0, (msb - msw) / denominator) if denominator > 0 else 0.0
+    return 1.0 + ((sizes ** 2).sum() / n - 1.0) * rho
 
 
 @dataclass(frozen=True)
@@ -183,7 +237,8 @@ def _amounts(values: Any, group: str) -> np.ndarray:
 
 
 def revenue_uplift(revenue_treated: Any, revenue_control: Any, *, confidence: float = 0.95,
-                   resamples: int = 2000, seed: int = 0) -> RevenueUplift:
+                   resamples: int = 2000, seed: int = 0, clusters_treated: Any = None,
+                   clusters_control: Any = None) -> RevenueUplift:
     """Return the difference in revenue per customer, treated minus control, with a
     percentile bootstrap interval.
 
@@ -201,6 +256,10 @@ def revenue_uplift(revenue_treated: Any, revenue_control: Any, *, confidence: fl
     confidence : float
     resamples : int
     seed : int
+    clusters_treated, clusters_control : array-like, optional
+        Each row's cluster (the customer) when a customer has several rows: the bootstrap
+        then resamples whole customers, each with all their rows (the cluster bootstrap,
+        Davison & Hinkley 1997, "Bootstrap Methods and their Application", 3.8).
 
     Returns
     -------
@@ -213,12 +272,31 @@ def revenue_uplift(revenue_treated: Any, revenue_control: Any, *, confidence: fl
     if int(resamples) < 100:
         raise InputError(f"a bootstrap needs at least 100 resamples; got {resamples!r}.")
     rng = np.random.default_rng(seed)
-    differences = _resampled_means(treated, rng, int(resamples)) - _resampled_means(
-        control, rng, int(resamples))
+    differences = (_resampled(treated, clusters_treated, rng, int(resamples))
+                   - _resampled(control, clusters_control, rng, int(resamples)))
     tail = (1.0 - confidence) / 2.0
     low, high = np.quantile(differences, [tail, 1.0 - tail])
     return RevenueUplift(float(treated.mean()), float(control.mean()),
                          float(treated.mean() - control.mean()), float(low), float(high))
+
+
+def _resampled(values: np.ndarray, clusters: Any, rng: np.random.Generator,
+               resamples: int) -> np.ndarray:
+    """Return resampled means of ``values``: of rows, or of whole clusters when given."""
+    if clusters is None:
+        return _resampled_means(values, rng, resamples)
+    codes, sizes = np.unique(np.asarray(clusters), return_inverse=True,
+                             return_counts=True)[1:]
+    if len(sizes) == len(values):
+        return _resampled_means(values, rng, resamples)
+    sums = np.bincount(codes, weights=values, minlength=len(sizes))
+    means = np.empty(resamples)
+    block = max(1, 10_000_000 // len(sizes))
+    for start in range(0, resamples, block):
+        count = min(block, resamples - start)
+        drawn = rng.integers(0, len(sizes), size=(count, len(sizes)))
+        means[start:start + count] = sums[drawn].sum(axis=1) / sizes[drawn].sum(axis=1)
+    return means
 
 
 def _resampled_means(values: np.ndarray, rng: np.random.Generator, resamples: int
@@ -268,7 +346,7 @@ def minimum_detectable_effect(treated: int, control: int, base_rate: float, *,
 def uplift_table(customers: pd.DataFrame, *, by: str | None = "step",
                  offer_cost: pd.Series | float = 0.0, confidence: float = 0.95,
                  target_effect: float = 0.02, resamples: int = 2000,
-                 seed: int = 0) -> pd.DataFrame:
+                 seed: int = 0, cluster: str | None = None) -> pd.DataFrame:
     """Return the uplift report: one row per campaign step (``by``), treated against control.
 
     Parameters
@@ -289,6 +367,11 @@ def uplift_table(customers: pd.DataFrame, *, by: str | None = "step",
         a step whose `minimum_detectable_effect` is larger is flagged ``too_small``.
     resamples, seed : int
         Of the revenue bootstrap.
+    cluster : str, optional
+        The column naming each row's customer when a customer may have several rows (a
+        campaign that reached them on several occasions): the conversion interval then
+        uses each group's `design_effect`, the revenue bootstrap resamples customers, and
+        the minimum detectable effect the effective sizes.
 
     Returns
     -------
@@ -301,8 +384,9 @@ def uplift_table(customers: pd.DataFrame, *, by: str | None = "step",
         ``minimum_detectable_effect``; ``too_small``. A warning names the steps too small.
     """
     missing = {"control", "converted", "revenue"} - set(customers.columns)
-    if by is not None and by not in customers.columns:
-        missing.add(by)
+    for name in (by, cluster):
+        if name is not None and name not in customers.columns:
+            missing.add(name)
     if missing:
         raise InputError(f"the uplift report needs the columns {', '.join(sorted(missing))}.")
     groups = customers.groupby(by, sort=True) if by is not None else [(None, customers)]
@@ -315,13 +399,22 @@ def uplift_table(customers: pd.DataFrame, *, by: str | None = "step",
         if n1 == 0 or n2 == 0:
             raise InputError(f"step {key!r} needs customers in both groups; it has {n1} "
                              f"treated and {n2} in control.")
+        clusters = group[cluster].to_numpy() if cluster is not None else None
+        deffs = (1.0, 1.0) if clusters is None else (
+            design_effect(converted[~control], clusters[~control]),
+            design_effect(converted[control], clusters[control]))
         rate = conversion_uplift(int(converted[~control].sum()), n1,
-                                 int(converted[control].sum()), n2, confidence=confidence)
-        money = revenue_uplift(revenue[~control], revenue[control], confidence=confidence,
-                               resamples=resamples, seed=seed)
+                                 int(converted[control].sum()), n2, confidence=confidence,
+                                 design_effects=deffs)
+        money = revenue_uplift(
+            revenue[~control], revenue[control], confidence=confidence, resamples=resamples,
+            seed=seed, clusters_treated=None if clusters is None else clusters[~control],
+            clusters_control=None if clusters is None else clusters[control])
         cost = float(offer_cost.get(key, 0.0) if isinstance(offer_cost, pd.Series)
                      else offer_cost)
-        mde = minimum_detectable_effect(n1, n2, rate.rate_control, confidence=confidence)
+        mde = minimum_detectable_effect(max(1, round(n1 / deffs[0])),
+                                        max(1, round(n2 / deffs[1])), rate.rate_control,
+                                        confidence=confidence)
         incremental = money.uplift * n1
         rows[key] = [n1, n2, int(converted[~control].sum()), int(converted[control].sum()),
                      rate.rate_treated, rate.rate_control, rate.uplift, rate.low, rate.high,

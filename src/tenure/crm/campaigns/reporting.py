@@ -41,9 +41,9 @@ FIGURES = ("treated", "control", "sent", "delivered", "clicked", "converted_trea
            "net_incremental_revenue", "minimum_detectable_effect", "too_small")
 
 
-def step_rows(step, window) -> list[tuple[bool, bool, float]]:
-    """Return (held out, converted, revenue in the window) of ``step``'s treated customers
-    and of the control group of its number (which A/B variants share)."""
+def step_rows(step, window) -> list[tuple[bool, bool, float, int]]:
+    """Return (held out, converted, revenue in the window, customer) of ``step``'s treated
+    deliveries and of the control group of its number (which A/B variants share)."""
     money = DecimalField(max_digits=16, decimal_places=2)
     window_orders = Order.objects.exclude(status=OrderStatus.CANCELLED).filter(
         customer=OuterRef("customer"), ordered_at__gte=OuterRef("at"),
@@ -58,8 +58,9 @@ def step_rows(step, window) -> list[tuple[bool, bool, float]]:
         bought=Coalesce(Subquery(window_orders.annotate(n=Count("pk")).values("n")), 0),
         spent=Coalesce(Subquery(window_orders.annotate(s=Sum("total")).values("s")),
                        Value(Decimal("0")), output_field=money),
-    ).values_list("group", "bought", "spent")
-    return [(group != Group.TREATED, bought > 0, float(spent)) for group, bought, spent in rows]
+    ).values_list("group", "bought", "spent", "customer_id")
+    return [(group != Group.TREATED, bought > 0, float(spent), customer)
+            for group, bought, spent, customer in rows]
 
 
 def report(campaigns=None) -> list[dict]:
@@ -88,7 +89,8 @@ def report(campaigns=None) -> list[dict]:
             figures.update(counts)
             cost = Coupon.objects.filter(delivery__step=step, order__isnull=False).aggregate(
                 s=Sum("cost"))["s"] or Decimal("0")
-            frame = pd.DataFrame(rows, columns=["control", "converted", "revenue"])
+            frame = pd.DataFrame(rows, columns=["control", "converted", "revenue",
+                                                "customer"])
             n_treated = int((~frame["control"]).sum()) if len(frame) else 0
             n_control = len(frame) - n_treated
             figures.update(treated=n_treated, control=n_control, offer_cost=float(cost),
@@ -101,7 +103,10 @@ def report(campaigns=None) -> list[dict]:
                 with warnings.catch_warnings():
                     # A group too small is flagged in the row (``too_small``).
                     warnings.simplefilter("ignore")
-                    table = uplift_table(frame, offer_cost=float(cost)).iloc[0]
+                    # A customer reached on several occasions is one customer: the
+                    # intervals count them so (`uplift.design_effect`).
+                    table = uplift_table(frame, offer_cost=float(cost),
+                                         cluster="customer").iloc[0]
                 figures.update(
                     rate_treated=table["rate_treated"], rate_control=table["rate_control"],
                     uplift=table["uplift"], uplift_low=table["uplift_low"],
