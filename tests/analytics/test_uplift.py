@@ -16,8 +16,8 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from tenure.analytics.exceptions import InputError
 from tenure.analytics import uplift
+from tenure.analytics.exceptions import InputError
 from tenure.analytics.uplift import (
     UPLIFT_COLUMNS,
     conversion_uplift,

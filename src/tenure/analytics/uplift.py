@@ -175,16 +175,16 @@ def design_effect(outcome: Any, cluster: Any) -> float:
     A campaign that fires again (a monthly win-back, a birthday every year) reaches the
     same customer on several occasions, always in the same group, and a customer's
     outcomes go together: the rows are not independent, and an interval that counts them
-    as such is too narrow. With :math:`k` clusters of sizes :math:`m_i`, :math:`N = \sum
+    as such is too narrow. With :math:`k` clusters of sizes :math:`m_i`, :math:`N = \\sum
     m_i` rows, the one-way ANOVA estimate of the intraclass correlation is
 
     .. math::
-        \rho = \frac{MSB - MSW}{MSB + (m_0 - 1) MSW}, \quad
-        m_0 = \frac{N - \sum m_i^2 / N}{k - 1}
+        \rho = \frac{MSB - MSW}{MSB + (m_0 - 1) MSW}, \\quad
+        m_0 = \frac{N - \\sum m_i^2 / N}{k - 1}
 
     (Donner & Klar 2000, "Design and Analysis of Cluster Randomization Trials", ch. 5),
     floored at 0, and the design effect for unequal sizes is
-    :math:`1 + (\bar m_w - 1) \rho` with :math:`\bar m_w = \sum m_i^2 / N` (Kish 1965,
+    :math:`1 + (\bar m_w - 1) \rho` with :math:`\bar m_w = \\sum m_i^2 / N` (Kish 1965,
     "Survey Sampling"). 1 when every cluster has one row.
 
     Parameters
