@@ -10,12 +10,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import JsonResponse
+from django.http import JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from tenure.crm.customers.forms import CustomerFilterForm
 from tenure.crm.messaging.models import MessageChannel
 from tenure.crm.messaging.outbox import build_message, queue
 
@@ -206,8 +207,18 @@ def _audience_form(request, audience: Audience):
         if filters.is_valid() else None
     return render(request, "campaigns/audience.html", {
         "audience": audience, "form": form, "filters": filters, "count": count,
-        "list_url": reverse("customers:list") + "?" + filters_query(filters)
-        if filters.is_valid() else None})
+        "list_url": _as_customer_list(filters, audience)})
+
+
+def _as_customer_list(filters, audience: Audience) -> str | None:
+    """Return the customer list showing the audience, when the list's filters say it all
+    (behaviour and analytics filters, and exclusions, are the audience's own)."""
+    if not filters.is_valid() or audience.exclude_id:
+        return None
+    query = QueryDict(filters_query(filters))
+    if set(query) - set(CustomerFilterForm.base_fields):
+        return None
+    return reverse("customers:list") + "?" + query.urlencode()
 
 
 @login_required

@@ -152,3 +152,14 @@ class WhenTestCase(TenureTestCase):
         Step.objects.create(campaign=campaign, body_en="x")
         self.assertEqual(running.run(campaign, later - dt.timedelta(hours=1)).sent, 0)
         self.assertEqual(running.run(campaign, later).sent, 1)
+
+
+class AudienceAsListTestCase(TenureTestCase):
+    def test_the_customer_list_link_is_offered_only_when_the_list_can_show_the_audience(self):
+        self.login(self.marketer)
+        url = reverse("campaigns:audience_new")
+        page = self.client.get(url + "?city=Kyiv")
+        self.assertEqual(page.context["list_url"], reverse("customers:list") + "?city=Kyiv")
+        # The list has no filter by number of orders: it would show more than the audience.
+        page = self.client.get(url + "?city=Kyiv&orders_min=2")
+        self.assertIsNone(page.context["list_url"])
