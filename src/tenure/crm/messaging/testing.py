@@ -120,7 +120,22 @@ class Sms:
     data_coding: int
 
 
-class SmppServer:
+class _ThreadedServer:
+    """A socketserver of a test, serving each connection in a thread of its own."""
+
+    _server: socketserver.BaseServer
+
+    def _serve(self, server: socketserver.ThreadingMixIn) -> None:
+        self._server = server
+        server.daemon_threads = True
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+
+    def __exit__(self, *exc) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+class SmppServer(_ThreadedServer):
     """A small SMSC on a free local port speaking enough SMPP 3.4 for the outbox.
 
     It answers bind_transceiver, submit_sm, enquire_link and unbind, and keeps every
@@ -149,14 +164,8 @@ class SmppServer:
                 outer._session(self.request)
 
         socketserver.ThreadingTCPServer.allow_reuse_address = True
-        self._server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        self._serve(socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler))
         return self
-
-    def __exit__(self, *exc) -> None:
-        self._server.shutdown()
-        self._server.server_close()
 
     @property
     def url(self) -> str:
@@ -285,7 +294,7 @@ class ChatMessage:
     text: str
 
 
-class BotApiServer:
+class BotApiServer(_ThreadedServer):
     """A local stand-in for the Telegram Bot API at ``base_url`` (getMe, sendMessage,
     getUpdates).
 
@@ -328,14 +337,8 @@ class BotApiServer:
             def log_message(self, *args):
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        self._serve(ThreadingHTTPServer(("127.0.0.1", 0), Handler))
         return self
-
-    def __exit__(self, *exc) -> None:
-        self._server.shutdown()
-        self._server.server_close()
 
     @property
     def base_url(self) -> str:
