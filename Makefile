@@ -23,8 +23,8 @@ $(SECRET_KEY_FILE): | $(BIN)/tenure
 
 demo: export TENURE_SECRET_KEY_FILE = $(SECRET_KEY_FILE)
 # Links in the demo's emails (surveys, reminders) point at the port the demo serves on.
-DEMO_BASE_URL = $(or $(TENURE_BASE_URL),http://127.0.0.1:$(PORT))
-demo: export TENURE_BASE_URL = $(DEMO_BASE_URL)
+DEMO_BASE_URL := $(or $(TENURE_BASE_URL),http://127.0.0.1:$(PORT))
+demo: export TENURE_BASE_URL := $(DEMO_BASE_URL)
 demo: $(BIN)/tenure $(SECRET_KEY_FILE)
 	$(BIN)/tenure migrate --no-input -v 0
 	$(BIN)/tenure demo-data --customers $(DEMO_CUSTOMERS) --seed 1 --keep-existing \
