@@ -19,7 +19,8 @@ Rules (``Programme`` holds the numbers):
   ``P - floor(P × (N - R) / N)``; each return reverses what that total adds, once. The
   points come from the order's own lot first, then the soonest-expiring others; what no
   lot covers takes the balance below zero, never dropped. A cancelled order reverses all
-  its earned points still standing, once.
+  its earned points still standing, once; so does an order marked returned, whatever
+  its return records say.
 - restore: a cancelled or returned order that was paid with points gives them back once,
   in a new lot that keeps the latest expiry of the lots the redemption took.
 - While the balance is negative, credits pay the debt first: a lot credited ``c`` on a
@@ -301,7 +302,8 @@ def reverse_return(ret: Return, now: datetime | None = None) -> Entry | None:
 
 
 def reverse_order(order: Order, now: datetime | None = None) -> Entry | None:
-    """Take back every point a cancelled order earned that still stands, once."""
+    """Take back every point a cancelled or wholly returned order earned that still
+    stands, once."""
     earned = Entry.objects.filter(order=order, kind=Kind.EARN).first()
     if earned is None:
         return None
@@ -414,7 +416,8 @@ def _orders_to_reverse():
     earned = Entry.objects.filter(kind=Kind.EARN, order_id=OuterRef("pk"))
     reversed_ = Entry.objects.filter(kind=Kind.REVERSE, order_id=OuterRef("pk"),
                                      ret__isnull=True)
-    return (Order.objects.filter(Exists(earned), status=OrderStatus.CANCELLED)
+    undone = (OrderStatus.CANCELLED, OrderStatus.RETURNED)
+    return (Order.objects.filter(Exists(earned), status__in=undone)
             .exclude(Exists(reversed_)).order_by("pk"))
 
 
