@@ -29,13 +29,14 @@ Rules (``Programme`` holds the numbers):
 
 from __future__ import annotations
 
+import itertools
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import ROUND_FLOOR, Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, Max, OuterRef, Sum
+from django.db.models import Exists, Max, OuterRef, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -101,15 +102,18 @@ def _credit(account: Account, kind: str, key: str, at: datetime, points: int,
 def _take(entry: Entry, points: int, now: datetime, first: Lot | None = None) -> int:
     """Take ``points`` from the account's available lots, ``first`` before the others and
     then soonest-expiring first, recording each use; return the points no lot covered."""
-    lots = list(Lot.objects.filter(account_id=entry.account_id, pending=False,
-                                   remaining__gt=0, expires_at__gt=now)
-                .order_by("expires_at", "id"))
+    lots = (Lot.objects.filter(account_id=entry.account_id, pending=False, remaining__gt=0,
+                               expires_at__gt=now)
+            .order_by("expires_at", "id").iterator(chunk_size=50))
     if first is not None:
-        lots.sort(key=lambda lot: lot.pk != first.pk)
+        first.refresh_from_db(fields=["remaining"])
+        lots = itertools.chain([first], (lot for lot in lots if lot.pk != first.pk))
     uses = []
     for lot in lots:
         if points == 0:
             break
+        if lot.remaining == 0 or lot.pending or lot.expires_at <= now:
+            continue
         taken = min(lot.remaining, points)
         points -= taken
         Lot.objects.filter(pk=lot.pk).update(remaining=lot.remaining - taken)
@@ -121,13 +125,18 @@ def _take(entry: Entry, points: int, now: datetime, first: Lot | None = None) ->
 def settle(account: Account, now: datetime) -> None:
     """Release the locked account's pending lots whose time has come and expire its lots
     past their date, so its balance is what may be spent at ``now``."""
-    for lot in account.lots.filter(pending=True, available_at__lte=now).order_by("id"):
-        _release(account, lot, now)
-    for lot in account.lots.filter(pending=False, remaining__gt=0,
-                                   expires_at__lte=now).order_by("id"):
-        _write(account, Kind.EXPIRE, f"expire:lot:{lot.pk}", now, points=-lot.remaining,
-               lot=lot)
-        Lot.objects.filter(pk=lot.pk).update(remaining=0)
+    due = Q(pending=True, available_at__lte=now) | Q(remaining__gt=0, expires_at__lte=now)
+    lots = list(account.lots.filter(due).order_by("id"))
+    for lot in lots:
+        if lot.pending:
+            _release(account, lot, now)
+            lot.refresh_from_db(fields=["pending", "remaining"])
+    # Released first: a lot released late may be past its date already.
+    for lot in lots:
+        if not lot.pending and lot.remaining and lot.expires_at <= now:
+            _write(account, Kind.EXPIRE, f"expire:lot:{lot.pk}", now, points=-lot.remaining,
+                   lot=lot)
+            Lot.objects.filter(pk=lot.pk).update(remaining=0)
 
 
 def _release(account: Account, lot: Lot, now: datetime) -> None:
