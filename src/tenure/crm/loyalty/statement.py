@@ -4,13 +4,12 @@ with its entries and lots."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from django.db import connection
 
 from .bulk import ACCOUNT, ENTRY, LOT
-from .models import Account, Entry, Kind
-
-KIND_NAMES = dict(Kind.choices)
+from .models import Account, Kind
 
 
 def statement(customer_id: int, limit: int | None = None) -> dict:
@@ -20,19 +19,29 @@ def statement(customer_id: int, limit: int | None = None) -> dict:
     if account is None:
         return {"customer": customer_id, "balance": 0, "pending": 0, "tier": None,
                 "entries": []}
-    # Reads the (account, -at, -id) index in order: no sort.
-    rows = Entry.objects.filter(account=account).order_by("-at", "-id").values_list(
-        "id", "at", "kind", "points", "pending_points", "reason", "cause", "order_id",
-        "ret_id", "key")
+    # Reads the (account, -at, -id) index in order: no sort. A plain cursor: the ORM's
+    # per-row converters were a third of the time of 10,000 entries.
+    sql = (f"SELECT id, at, kind, points, pending_points, reason, cause, order_id, ret_id, key"
+           f" FROM {ENTRY} WHERE account_id = %s ORDER BY at DESC, id DESC")
     if limit is not None:
-        rows = rows[:limit]
+        sql += f" LIMIT {int(limit)}"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [account.pk])
+        rows = cursor.fetchall()
+    # Translated once per statement, not once per entry.
+    names = {kind: str(name) for kind, name in Kind.choices}
     entries = [
-        {"id": pk, "at": at.isoformat(), "kind": kind, "kind_name": str(KIND_NAMES[kind]),
+        {"id": pk, "at": _iso(at), "kind": kind, "kind_name": names[kind],
          "points": points, "pending_points": pending, "reason": reason, "cause": cause,
          "order": order, "return": ret, "key": key}
         for pk, at, kind, points, pending, reason, cause, order, ret, key in rows]
     return {"customer": customer_id, "balance": account.balance, "pending": account.pending,
             "tier": None, "entries": entries}
+
+
+def _iso(at: datetime) -> str:
+    """Return a stored time in ISO 8601; SQLite's come back naive, in UTC."""
+    return (at if at.tzinfo else at.replace(tzinfo=UTC)).isoformat()
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ class LoyaltyCommandTestCase(LedgerTestCase):
                          "Already redeemed with this key; nothing changed.\n")
         result = json.loads(tenure_loyalty("statement", "shop:C-7", "--json"))
         self.assertEqual((result["balance"], result["tier"]), (70, None))
+        self.assertEqual(result["entries"][0]["at"][-6:], "+00:00")
         self.assertEqual([(e["kind"], e["points"], e["reason"]) for e in result["entries"]],
                          [("redeem", -50, "command line"), ("bonus", 120, "sorry")])
         self.assertIn("balance 70, pending 0", tenure_loyalty("statement", str(self.olena.pk)))
