@@ -84,9 +84,9 @@ def _earn_range(cursor, programme: Programme, low: int, high: int, now) -> int:
     cursor.execute(
         f"INSERT INTO {ACCOUNT} (customer_id, balance, pending, created_at)"
         f" SELECT DISTINCT o.customer_id, 0, 0, %s FROM {ORDER} o"
-        f" WHERE o.id BETWEEN %s AND %s AND NOT EXISTS"
+        f" WHERE o.id BETWEEN %s AND %s AND o.status <> %s AND NOT EXISTS"
         f" (SELECT 1 FROM {ACCOUNT} x WHERE x.customer_id = o.customer_id)"
-        f" ON CONFLICT DO NOTHING", [now, low, high])
+        f" ON CONFLICT DO NOTHING", [now, low, high, cancelled])
     cursor.execute("DROP TABLE IF EXISTS loyalty_earning")
     cursor.execute(_lock("loyalty_earning", (
         f"SELECT o.id AS order_id, a.id AS account_id, {_points(programme)} AS points,"

@@ -153,13 +153,40 @@ def _release(account: Account, lot: Lot, now: datetime) -> None:
 # --- earning -----------------------------------------------------------------------------
 
 def points_for(total: Decimal, programme: Programme) -> int:
-    """Return ``floor(total × points_per_unit)``, never below zero."""
+    """Return the points an order of ``total`` earns.
+
+    Parameters
+    ----------
+    total : Decimal
+        The money paid for the order, after discounts.
+    programme : Programme
+        Its ``points_per_unit`` is the rate.
+
+    Returns
+    -------
+    int
+        ``max(0, floor(total × points_per_unit))``.
+    """
     return max(0, int((total * programme.points_per_unit).to_integral_value(ROUND_FLOOR)))
 
 
 def earn(order: Order, now: datetime | None = None) -> Entry | None:
-    """Earn the order's points, pending until its return window ends; None when it earns
-    nothing (cancelled, or too small). Replayed, it returns the entry it wrote."""
+    """Earn the order's points, pending until its return window ends.
+
+    Parameters
+    ----------
+    order : Order
+        An order not cancelled earns ``P = floor(total × points_per_unit)`` points.
+    now : datetime, optional
+        When the entry is written (default: now).
+
+    Returns
+    -------
+    Entry or None
+        The earn entry (``pending_points = P``, key ``earn:order:ID``) with its lot,
+        pending until ``ordered_at + pending_days`` and expiring ``expiry_days`` after
+        that; the same entry when replayed; None when the order earns nothing.
+    """
     programme = Programme.current()
     points = points_for(order.total, programme)
     if order.status == OrderStatus.CANCELLED or points == 0:
@@ -182,7 +209,33 @@ def earn(order: Order, now: datetime | None = None) -> Entry | None:
 
 def redeem(customer_id: int, points: int, key: str, *, order: Order | None = None,
            user=None, reason: str = "", now: datetime | None = None) -> Outcome:
-    """Spend ``points`` of the customer's balance, once per ``key``; say why when refused."""
+    """Spend ``points`` of the customer's balance, once per ``key``.
+
+    Parameters
+    ----------
+    customer_id : int
+        The customer whose account is locked for the transaction.
+    points : int
+        Points to spend; refused unless above zero and at most the balance (after the
+        account's due lots are released and its lots past their date expired).
+    key : str
+        Idempotency key: a redemption with a key already written returns its entry and
+        changes nothing.
+    order : Order, optional
+        The order paid; refused when ``(S + points) × point_value > max_share × total``,
+        S being the points already redeemed on it.
+    user, reason
+        Who redeemed, and why.
+    now : datetime, optional
+        The time of the redemption (default: now).
+
+    Returns
+    -------
+    Outcome
+        ``applied`` with the entry (``replayed`` when the key had been used), or not
+        applied with the ``reason``. The entry takes the soonest-expiring lots first
+        (``LotUse``).
+    """
     if points <= 0:
         return Outcome(False, reason=_("The points to redeem must be above zero."))
     now = now or timezone.now()
@@ -278,8 +331,30 @@ def adjust(customer_id: int, points: int, reason: str, *, user=None, key: str | 
 # --- returns and refunds -----------------------------------------------------------------
 
 def reversal_due(earned: int, total: Decimal, returned: Decimal) -> int:
-    """Return the points all returns worth ``returned`` of an order of ``total`` take back
-    of the ``earned``: ``P - floor(P × (N - R) / N)`` with R at most N."""
+    """Return the points an order's returns take back, all of them together.
+
+    Parameters
+    ----------
+    earned : int
+        P, the points the order earned.
+    total : Decimal
+        N, the order's total.
+    returned : Decimal
+        R, the amount of all its returns so far.
+
+    Returns
+    -------
+    int
+        ``P - floor(P × (N - R) / N)``, or P when R >= N: the customer keeps the points
+        of what they kept, rounded down as earning is. Each return reverses what it adds
+        to this figure, so returns of every part reverse every point whatever the
+        rounding.
+
+    Examples
+    --------
+    >>> reversal_due(300, Decimal("300"), Decimal("99.99"))
+    100
+    """
     if total <= 0 or returned >= total:
         return earned
     kept = (earned * (total - returned) / total).to_integral_value(ROUND_FLOOR)
@@ -369,9 +444,18 @@ def restore(redemption: Entry, now: datetime | None = None) -> Entry:
 # --- the worker's jobs -------------------------------------------------------------------
 
 def catch_up(now: datetime | None = None) -> str:
-    """Earn for the orders without an earn entry, reverse for the returns and cancelled
-    orders without their reversal, and restore the points of refunded orders (every few
-    minutes)."""
+    """Bring the ledger up to the orders and returns (the worker, every 5 minutes).
+
+    Earns for the orders with no earn entry (set-based, ``bulk.earn_missing``), then
+    reverses for the returns and for the cancelled or returned orders without their
+    reversal, and restores the points that paid for cancelled or returned orders, in
+    transactions of ``SMALL_BATCH``. Run twice, the second run changes nothing.
+
+    Returns
+    -------
+    str
+        What it did, for the worker's record.
+    """
     now = now or timezone.now()
     earned = bulk.earn_missing(now)
     returns = _each(_returns_to_reverse(), lambda ret: reverse_return(ret, now))
@@ -382,7 +466,17 @@ def catch_up(now: datetime | None = None) -> str:
 
 
 def nightly(now: datetime | None = None) -> str:
-    """Release the pending points whose time has come and expire the lots past their date."""
+    """Release the pending points whose time has come, then expire the lots past their
+    date (the worker, nightly).
+
+    Set-based (``bulk.release_due``, ``bulk.expire_due``) but for accounts in debt,
+    which pay it lot by lot from what is released to them (``settle``).
+
+    Returns
+    -------
+    str
+        How many lots were released and expired.
+    """
     now = now or timezone.now()
     released = bulk.release_due(now)
     # Accounts in debt pay it from what is released to them, lot by lot.
