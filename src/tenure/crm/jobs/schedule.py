@@ -48,6 +48,4 @@ SCHEDULE = [
     Job("imports", "tenure.crm.imports.queue.run_queued", every=timedelta(minutes=1)),
     Job("import files", "tenure.crm.imports.retention.remove_expired", every=timedelta(hours=1)),
     Job("old logs", "tenure.crm.privacy.retention.remove_expired_logs", daily_at=time(3, 0)),
-    Job("loyalty", "tenure.crm.loyalty.ledger.catch_up", every=timedelta(minutes=5)),
-    Job("loyalty nightly", "tenure.crm.loyalty.ledger.nightly", daily_at=time(1, 0)),
 ]
