@@ -114,71 +114,56 @@ def _earn_range(cursor, programme: Programme, low: int, high: int, now) -> int:
     return count
 
 
-def release_due(now: datetime, batch: int = BATCH) -> int:
-    """Make available the pending lots whose time has come, of accounts whose balance is
-    not negative; return how many lots."""
-    released = 0
+def settle_due(now: datetime, batch: int = BATCH) -> tuple[int, int]:
+    """Release the pending lots whose time has come, of accounts whose balance is not
+    negative, then expire what is left of the lots past their date; return how many lots
+    were released and expired.
+
+    One pass per batch, as ``ledger.settle`` does it for one account: each account and
+    each lot is written once, whether it releases, expires or both. No balance goes
+    below zero: while it is not negative it equals its available lots' remaining points,
+    and while it is, they hold none.
+    """
+    released = expired = 0
     for low, high in _id_ranges(ACCOUNT, batch):
         with transaction.atomic(), connection.cursor() as cursor:
-            released += _release_range(cursor, low, high, _when(now))
-    return released
+            counts = _settle_range(cursor, low, high, _when(now))
+        released, expired = released + counts[0], expired + counts[1]
+    return released, expired
 
 
-def _release_range(cursor, low: int, high: int, now) -> int:
-    cursor.execute("DROP TABLE IF EXISTS loyalty_releasing")
-    cursor.execute(_lock("loyalty_releasing", (
-        f"SELECT l.id AS lot_id, l.account_id, l.remaining FROM {LOT} l"
-        f" JOIN {ACCOUNT} a ON a.id = l.account_id WHERE l.pending = %s"
-        f" AND l.available_at <= %s AND l.account_id BETWEEN %s AND %s"
-        f" AND a.balance >= 0")), [True, now, low, high])
-    cursor.execute(
-        f"INSERT INTO {ENTRY} (account_id, kind, points, pending_points, at, key, lot_id,"
-        f" reason, cause) SELECT account_id, %s, remaining, -remaining, %s,"
-        f" 'available:lot:' || lot_id, lot_id, '', '' FROM loyalty_releasing"
-        f" WHERE remaining > 0", [Kind.AVAILABLE.value, now])
+def _settle_range(cursor, low: int, high: int, now) -> tuple[int, int]:
+    cursor.execute("DROP TABLE IF EXISTS loyalty_settling")
+    cursor.execute(_lock("loyalty_settling", (
+        f"SELECT l.id AS lot_id, l.account_id, l.remaining, l.pending AS releases,"
+        f" l.expires_at <= %s AS expires FROM {LOT} l JOIN {ACCOUNT} a"
+        f" ON a.id = l.account_id WHERE l.account_id BETWEEN %s AND %s AND"
+        f" ((l.pending = %s AND l.available_at <= %s AND a.balance >= 0)"
+        f" OR (l.pending = %s AND l.remaining > 0 AND l.expires_at <= %s))")),
+        [now, low, high, True, now, False, now])
+    for kind, points, pending, which in (
+            (Kind.AVAILABLE, "remaining", "-remaining", "releases"),
+            (Kind.EXPIRE, "-remaining", "0", "expires")):
+        cursor.execute(
+            f"INSERT INTO {ENTRY} (account_id, kind, points, pending_points, at, key, lot_id,"
+            f" reason, cause) SELECT account_id, %s, {points}, {pending}, %s,"
+            f" %s || lot_id, lot_id, '', '' FROM loyalty_settling"
+            f" WHERE {which} AND remaining > 0 ORDER BY lot_id",
+            [kind.value, now, f"{kind.value}:lot:"])
     cursor.execute(
         f"UPDATE {ACCOUNT} SET balance = {ACCOUNT}.balance + s.points,"
-        f" pending = {ACCOUNT}.pending - s.points FROM (SELECT account_id,"
-        f" sum(remaining) AS points FROM loyalty_releasing GROUP BY account_id) s"
-        f" WHERE {ACCOUNT}.id = s.account_id")
-    cursor.execute(f"UPDATE {LOT} SET pending = %s WHERE id IN"
-                   f" (SELECT lot_id FROM loyalty_releasing)", [False])
-    count = cursor.rowcount
-    cursor.execute("DROP TABLE loyalty_releasing")
-    return count
-
-
-def expire_due(now: datetime, batch: int = BATCH) -> int:
-    """Expire what is left of the available lots past their date; return how many lots.
-
-    No balance goes below zero: while it is not negative the balance equals its available
-    lots' remaining points, and while it is, they hold none.
-    """
-    expired = 0
-    for low, high in _id_ranges(ACCOUNT, batch):
-        with transaction.atomic(), connection.cursor() as cursor:
-            expired += _expire_range(cursor, low, high, _when(now))
-    return expired
-
-
-def _expire_range(cursor, low: int, high: int, now) -> int:
-    cursor.execute("DROP TABLE IF EXISTS loyalty_expiring")
-    cursor.execute(_lock("loyalty_expiring", (
-        f"SELECT l.id AS lot_id, l.account_id, l.remaining FROM {LOT} l"
-        f" JOIN {ACCOUNT} a ON a.id = l.account_id WHERE l.pending = %s"
-        f" AND l.remaining > 0 AND l.expires_at <= %s AND l.account_id BETWEEN %s AND %s")),
-        [False, now, low, high])
+        f" pending = {ACCOUNT}.pending - s.released FROM (SELECT account_id,"
+        f" sum(CASE WHEN releases THEN remaining ELSE 0 END)"
+        f" - sum(CASE WHEN expires THEN remaining ELSE 0 END) AS points,"
+        f" sum(CASE WHEN releases THEN remaining ELSE 0 END) AS released"
+        f" FROM loyalty_settling GROUP BY account_id) s WHERE {ACCOUNT}.id = s.account_id")
     cursor.execute(
-        f"INSERT INTO {ENTRY} (account_id, kind, points, pending_points, at, key, lot_id,"
-        f" reason, cause) SELECT account_id, %s, -remaining, 0, %s,"
-        f" 'expire:lot:' || lot_id, lot_id, '', '' FROM loyalty_expiring",
-        [Kind.EXPIRE.value, now])
-    count = cursor.rowcount
-    cursor.execute(
-        f"UPDATE {ACCOUNT} SET balance = {ACCOUNT}.balance - s.points FROM"
-        f" (SELECT account_id, sum(remaining) AS points FROM loyalty_expiring"
-        f" GROUP BY account_id) s WHERE {ACCOUNT}.id = s.account_id")
-    cursor.execute(f"UPDATE {LOT} SET remaining = 0 WHERE id IN"
-                   f" (SELECT lot_id FROM loyalty_expiring)")
-    cursor.execute("DROP TABLE loyalty_expiring")
-    return count
+        f"UPDATE {LOT} SET pending = %s, remaining = CASE WHEN s.expires THEN 0"
+        f" ELSE {LOT}.remaining END FROM loyalty_settling s WHERE {LOT}.id = s.lot_id",
+        [False])
+    cursor.execute("SELECT sum(CASE WHEN releases THEN 1 ELSE 0 END),"
+                   " sum(CASE WHEN expires AND remaining > 0 THEN 1 ELSE 0 END)"
+                   " FROM loyalty_settling")
+    released, expired = cursor.fetchone()
+    cursor.execute("DROP TABLE loyalty_settling")
+    return released or 0, expired or 0

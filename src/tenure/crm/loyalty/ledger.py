@@ -469,7 +469,7 @@ def nightly(now: datetime | None = None) -> str:
     """Release the pending points whose time has come, then expire the lots past their
     date (the worker, nightly).
 
-    Set-based (``bulk.release_due``, ``bulk.expire_due``) but for accounts in debt,
+    Set-based (``bulk.settle_due``) but for accounts in debt,
     which pay it lot by lot from what is released to them (``settle``).
 
     Returns
@@ -478,7 +478,7 @@ def nightly(now: datetime | None = None) -> str:
         How many lots were released and expired.
     """
     now = now or timezone.now()
-    released = bulk.release_due(now)
+    released, expired = bulk.settle_due(now)
     # Accounts in debt pay it from what is released to them, lot by lot.
     indebted = (Account.objects.filter(balance__lt=0, lots__pending=True,
                                        lots__available_at__lte=now)
@@ -486,7 +486,6 @@ def nightly(now: datetime | None = None) -> str:
     for customer_id in indebted.iterator():
         with transaction.atomic():
             settle(locked_account(customer_id), now)
-    expired = bulk.expire_due(now)
     return f"released {released} lots, expired {expired}"
 
 

@@ -114,8 +114,11 @@ class Entry(models.Model):
     reversal of available points takes from the balance.
     """
 
+    # Indexes kept few and partial, each one is paid on a million inserts: the composite
+    # indexes below lead with the account and the order, the two unique constraints serve
+    # the look-ups by what an entry reverses, and nothing looks entries up by lot.
     account = models.ForeignKey(Account, models.CASCADE, related_name="entries",
-                                verbose_name=_("account"))
+                                verbose_name=_("account"), db_index=False)
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     points = models.BigIntegerField(_("points"), default=0)
     pending_points = models.BigIntegerField(_("pending points"), default=0)
@@ -124,18 +127,19 @@ class Entry(models.Model):
     # The cause: an order, a return, a person with a reason, or a free text such as
     # "campaign:12".
     order = models.ForeignKey("sales.Order", models.SET_NULL, null=True, blank=True,
-                              related_name="+", verbose_name=_("order"))
+                              related_name="+", verbose_name=_("order"), db_index=False)
     ret = models.ForeignKey("sales.Return", models.SET_NULL, null=True, blank=True,
-                            related_name="+", verbose_name=_("return"))
+                            related_name="+", verbose_name=_("return"), db_index=False)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True,
-                             related_name="+", verbose_name=_("by"))
+                             related_name="+", verbose_name=_("by"), db_index=False)
     reason = models.CharField(_("reason"), max_length=500, blank=True)
     cause = models.CharField(_("cause"), max_length=100, blank=True)
     reverses = models.ForeignKey("self", models.PROTECT, null=True, blank=True,
-                                 related_name="reversals", verbose_name=_("reverses"))
+                                 related_name="reversals", verbose_name=_("reverses"),
+                                 db_index=False)
     # The lot a release, expiry or reversal acted on.
     lot = models.ForeignKey("Lot", models.PROTECT, null=True, blank=True, related_name="+",
-                            verbose_name=_("lot"))
+                            verbose_name=_("lot"), db_index=False)
 
     objects = EntryQuerySet.as_manager()
 
@@ -145,19 +149,27 @@ class Entry(models.Model):
         ordering = ["-at", "-id"]
         constraints = [
             # A whole entry (a redemption restored, an earn cancelled) is reversed once...
-            models.UniqueConstraint(fields=["reverses"], condition=models.Q(ret__isnull=True),
+            models.UniqueConstraint(fields=["reverses"],
+                                    condition=models.Q(reverses__isnull=False,
+                                                       ret__isnull=True),
                                     name="loyalty_entry_reversed_once"),
             # ...and an earn once per return of part of its order.
             models.UniqueConstraint(fields=["reverses", "ret"],
-                                    condition=models.Q(ret__isnull=False),
+                                    condition=models.Q(reverses__isnull=False,
+                                                       ret__isnull=False),
                                     name="loyalty_entry_reversed_once_per_return"),
         ]
         indexes = [
             # The statement: an account's entries newest first.
             models.Index(fields=["account", "-at", "-id"], name="loyalty_entry_account_idx"),
             # catch_up's anti-joins: orders and returns without their entry.
-            models.Index(fields=["order", "kind"], name="loyalty_entry_order_idx"),
-            models.Index(fields=["ret"], name="loyalty_entry_return_idx"),
+            models.Index(fields=["order", "kind"], condition=models.Q(order__isnull=False),
+                         name="loyalty_entry_order_idx"),
+            models.Index(fields=["ret"], condition=models.Q(ret__isnull=False),
+                         name="loyalty_entry_return_idx"),
+            # A user's deletion sets their entries' user to null.
+            models.Index(fields=["user"], condition=models.Q(user__isnull=False),
+                         name="loyalty_entry_user_idx"),
         ]
 
     def __str__(self) -> str:
@@ -177,7 +189,7 @@ class Lot(models.Model):
     of them, when they become available and when they expire."""
 
     account = models.ForeignKey(Account, models.CASCADE, related_name="lots",
-                                verbose_name=_("account"))
+                                verbose_name=_("account"), db_index=False)
     entry = models.OneToOneField(Entry, models.PROTECT, related_name="credited_lot",
                                  verbose_name=_("entry"))
     points = models.BigIntegerField(_("points"))
@@ -219,7 +231,6 @@ class LotUse(models.Model):
     class Meta:
         verbose_name = _("lot use")
         verbose_name_plural = _("lot uses")
-        indexes = [models.Index(fields=["entry"], name="loyalty_lotuse_entry_idx")]
 
     def __str__(self) -> str:
         return f"{self.points} from {self.lot_id}"

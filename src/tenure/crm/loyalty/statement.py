@@ -4,7 +4,6 @@ with its entries and lots."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from django.db import connection
 
@@ -19,10 +18,12 @@ def statement(customer_id: int, limit: int | None = None) -> dict:
     if account is None:
         return {"customer": customer_id, "balance": 0, "pending": 0, "tier": None,
                 "entries": []}
-    # Reads the (account, -at, -id) index in order: no sort. A plain cursor: the ORM's
-    # per-row converters were a third of the time of 10,000 entries.
-    sql = (f"SELECT id, at, kind, points, pending_points, reason, cause, order_id, ret_id, key"
-           f" FROM {ENTRY} WHERE account_id = %s ORDER BY at DESC, id DESC")
+    # Reads the (account, -at, -id) index in order: no sort. A plain cursor, and the time
+    # as text: the ORM's per-row converters were a third of the time of 10,000 entries,
+    # and psycopg's time zone conversion of each time two thirds.
+    sql = (f"SELECT id, {_UTC_TEXT[connection.vendor]}, kind, points, pending_points, reason,"
+           f" cause, order_id, ret_id, key FROM {ENTRY} WHERE account_id = %s"
+           f" ORDER BY at DESC, id DESC")
     if limit is not None:
         sql += f" LIMIT {int(limit)}"
     with connection.cursor() as cursor:
@@ -39,9 +40,14 @@ def statement(customer_id: int, limit: int | None = None) -> dict:
             "tier": None, "entries": entries}
 
 
-def _iso(at: datetime) -> str:
-    """Return a stored time in ISO 8601; SQLite's come back naive, in UTC."""
-    return (at if at.tzinfo else at.replace(tzinfo=UTC)).isoformat()
+# The stored UTC time as "YYYY-MM-DD HH:MM:SS[.ffffff]".
+_UTC_TEXT = {"postgresql": "to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')",
+             "sqlite": "CAST(at AS TEXT)"}
+
+
+def _iso(at: str) -> str:
+    """Return a stored UTC time as ``datetime.isoformat`` writes it."""
+    return at.removesuffix(".000000").replace(" ", "T") + "+00:00"
 
 
 @dataclass(frozen=True)
