@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from io import StringIO
 
 from django.core.management import CommandError, call_command
@@ -29,10 +30,18 @@ class LoyaltyCommandTestCase(LedgerTestCase):
                          "Already redeemed with this key; nothing changed.\n")
         result = json.loads(tenure_loyalty("statement", "shop:C-7", "--json"))
         self.assertEqual((result["balance"], result["tier"]), (70, None))
-        self.assertEqual(result["entries"][0]["at"][-6:], "+00:00")
         self.assertEqual([(e["kind"], e["points"], e["reason"]) for e in result["entries"]],
                          [("redeem", -50, "command line"), ("bonus", 120, "sorry")])
         self.assertIn("balance 70, pending 0", tenure_loyalty("statement", str(self.olena.pk)))
+
+    def test_the_statement_writes_each_time_as_isoformat_does(self):
+        for at in (days(0), days(1) + timedelta(microseconds=120)):
+            ledger.grant(self.olena.pk, 1, "thanks", now=at)
+        result = json.loads(tenure_loyalty("statement", str(self.olena.pk), "--json"))
+        self.assertEqual([e["at"] for e in result["entries"]],
+                         ["2026-03-02T12:00:00.000120+00:00", "2026-03-01T12:00:00+00:00"])
+        self.assertEqual([e["at"] for e in result["entries"]],
+                         [e.at.isoformat() for e in Entry.objects.order_by("-at")])
 
     def test_a_refused_redemption_exits_1_with_its_reason(self):
         with self.assertRaisesMessage(CommandError,
