@@ -30,6 +30,9 @@
   messages (marketing, so each passes consent and the cap) to a local SMTP server, a small SMPP
   server and a stand-in Bot API, one channel at a time: time and the worker's peak memory per
   channel, each message counted exactly once on the server (``bench/channels_bench.py``).
+- ``loyalty-sqlite`` / ``loyalty-postgres``: the points of 1,000,000 imported orders earned,
+  the nightly release and expiry over the 1,000,000 accounts they make, and the statement of
+  a customer with 10,000 entries (``bench/loyalty_bench.py``).
 - ``upload``: an XLSX zip bomb refused (time and peak memory), and a workbook of 100,000
   rows read once at upload beside one full parse (what each preview used to cost), then its
   preview served from the table read once (``bench/upload_bench.py``).
@@ -61,7 +64,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 PIECES = ["import-sqlite", "import-postgres", "pages-sqlite", "pages-postgres", "analyze",
           "clv", "engagement-sqlite", "engagement-postgres", "upload", "campaigns-sqlite",
-          "campaigns-postgres", "channels"]
+          "campaigns-postgres", "channels", "loyalty-sqlite", "loyalty-postgres"]
 IMPORT_TARGET_S = 60.0
 PAGE_TARGET_MS = 100.0
 TIMELINE_TARGET_MS = 150.0
@@ -71,6 +74,8 @@ MANAGERS_REQUESTS = 30
 AUDIENCE_TARGET_S = 10.0
 TRIGGERS_TARGET_S = 60.0
 QUEUE_TARGET_S = 60.0
+LOYALTY_TARGET_S = 60.0
+STATEMENT_TARGET_MS = 50.0
 
 
 def run_tenure(args: list[str], env: dict, log: Path) -> tuple[float, int, int]:
@@ -368,6 +373,32 @@ def bench_channels(args, workdir: Path) -> list[Row]:
     return rows
 
 
+def bench_loyalty(kind: str, args, workdir: Path) -> list[Row]:
+    out = workdir / f"loyalty-{kind}.json"
+    with Database(kind, "tenure_bench_loyalty", workdir, args.postgres) as db:
+        status = subprocess.call([sys.executable, str(Path(__file__).parent / "loyalty_bench.py"),
+                                  "--json", str(out), "--orders", str(args.loyalty_orders)],
+                                 env=db.env(), cwd=workdir)
+    if status:
+        return [Row(f"loyalty ({kind})", "", "FAILED", met=False,
+                    notes=[f"bench/loyalty_bench.py exited with {status}"])]
+    r = json.loads(out.read_text())
+    t, checked = r["statement_ms"], f"tenure loyalty check: {r['differences']} accounts differ"
+    return [
+        Row(f"loyalty points earned for imported orders ({kind})", f"{r['orders']:,} orders",
+            f"{r['earn_seconds']:.1f} s", f"<= {LOYALTY_TARGET_S:.0f} s",
+            r["earn_seconds"] <= LOYALTY_TARGET_S and r["earned"] == r["orders"],
+            [f"{r['catch_up']}; data built in {r['build_seconds']:.0f} s"]),
+        Row(f"loyalty nightly release and expiry, no tier review yet ({kind})",
+            f"{r['accounts']:,} accounts", f"{r['nightly_seconds']:.1f} s",
+            f"<= {LOYALTY_TARGET_S:.0f} s", r["nightly_seconds"] <= LOYALTY_TARGET_S,
+            [r["nightly"], f"{checked} (in {r['check_seconds']:.1f} s)"]),
+        Row(f"loyalty statement ({kind})", f"{r['statement_entries']:,} entries", _p95(t),
+            f"p95 <= {STATEMENT_TARGET_MS:.0f} ms", t["p95"] <= STATEMENT_TARGET_MS,
+            ["server time of the statement (the JSON of `tenure loyalty statement`)"]),
+    ]
+
+
 # --- analyze ---------------------------------------------------------------------------
 
 def bench_analyze(args, workdir: Path) -> list[Row]:
@@ -447,6 +478,8 @@ def main() -> int:
                         help="campaigns bench: customers")
     parser.add_argument("--campaign-queued", type=int, default=100_000,
                         help="campaigns bench: customers the one-off campaign reaches")
+    parser.add_argument("--loyalty-orders", type=int, default=1_000_000,
+                        help="loyalty bench: imported orders, one per customer")
     parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--workdir", help="keep files here instead of a temporary directory")
@@ -482,6 +515,8 @@ def main() -> int:
                 rows += bench_engagement(kind, args, workdir)
             elif what == "campaigns":
                 rows += bench_campaigns(kind, args, workdir)
+            elif what == "loyalty":
+                rows += bench_loyalty(kind, args, workdir)
             elif what == "import":
                 if files is None:
                     files = datagen.write_order_lines(

@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "tenure.crm.demo",
     "tenure.crm.privacy",
     "tenure.crm.campaigns",
+    "tenure.crm.loyalty",
     "auditlog",
     # The Admin site sends sign-in to Tenure's own page, which asks for the second factor.
     "tenure.crm.accounts.apps.AdminConfig",

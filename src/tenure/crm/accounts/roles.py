@@ -47,6 +47,10 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "campaigns.step": ALL,
         "campaigns.delivery": (VIEW,),
         "campaigns.coupon": (VIEW,),
+        "loyalty.programme": (VIEW,),
+        "loyalty.account": (VIEW,),
+        "loyalty.entry": ("view", "add"),
+        "loyalty.lot": (VIEW,),
     },
     Role.SALES_MANAGER: {
         "customers.customer": ("view", "change", "add"),
@@ -64,6 +68,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "feedback.invitation": ("view", "add"),
         "feedback.answer": (VIEW,),
         "messaging.message": (VIEW,),
+        "loyalty.account": (VIEW,),
+        "loyalty.entry": (VIEW,),
     },
     Role.SUPPORT_AGENT: {
         "customers.customer": ("view", "change"),
@@ -81,6 +87,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "feedback.invitation": ("view", "add"),
         "feedback.answer": (VIEW,),
         "messaging.message": (VIEW,),
+        "loyalty.account": (VIEW,),
+        "loyalty.entry": (VIEW,),
     },
     Role.ANALYST: {
         "customers.customer": (VIEW,),

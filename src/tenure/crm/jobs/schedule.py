@@ -46,6 +46,10 @@ SCHEDULE = [
     # Birthdays come at each customer's local midnight: every quarter hour meets them.
     Job("campaigns", "tenure.crm.campaigns.running.run_due", every=timedelta(minutes=15)),
     Job("coupons", "tenure.crm.campaigns.running.redeem_coupons", every=timedelta(minutes=15)),
+    # Loyalty points: earned and reversed for new orders and returns, released after the
+    # return window and expired by night.
+    Job("loyalty", "tenure.crm.loyalty.ledger.catch_up", every=timedelta(minutes=5)),
+    Job("loyalty nightly", "tenure.crm.loyalty.ledger.nightly", daily_at=time(1, 0)),
     # The upload page also asks for this job at once (`PeriodicJob.run_soon`).
     Job("imports", "tenure.crm.imports.queue.run_queued", every=timedelta(minutes=1)),
     Job("import files", "tenure.crm.imports.retention.remove_expired", every=timedelta(hours=1)),

@@ -92,5 +92,6 @@ class ScheduleTestCase(TenureTestCase):
     def test_it_schedules_reminders_surveys_and_the_nightly_refresh(self):
         names = [job.name for job in SCHEDULE]
         self.assertEqual(names, ["reminders", "complaint SLA", "surveys", "replies", "insights",
-                                 "managers", "campaigns", "coupons",
+                                 "managers", "campaigns", "coupons", "loyalty",
+                                 "loyalty nightly",
                                  "imports", "import files", "old logs"])

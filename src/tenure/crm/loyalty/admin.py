@@ -1,0 +1,40 @@
+from django.contrib import admin
+
+from tenure.crm.lib.admin import ReadOnlyAdmin
+
+from .models import Account, Entry, Lot, LotUse, Programme
+
+
+@admin.register(Programme)
+class ProgrammeAdmin(admin.ModelAdmin):
+    list_display = ["points_per_unit", "pending_days", "point_value", "max_share",
+                    "expiry_days"]
+
+
+@admin.register(Account)
+class AccountAdmin(ReadOnlyAdmin):
+    """Balances move only with the ledger (``loyalty/ledger.py``)."""
+
+    list_display = ["customer", "balance", "pending"]
+    raw_id_fields = ["customer"]
+    search_fields = ["customer__name", "customer__email"]
+
+
+@admin.register(Entry)
+class EntryAdmin(ReadOnlyAdmin):
+    """The ledger is append-only: read here, written by ``loyalty/ledger.py``."""
+
+    list_display = ["at", "account", "kind", "points", "pending_points", "key", "reason"]
+    list_filter = ["kind"]
+    search_fields = ["key", "cause", "reason"]
+    date_hierarchy = "at"
+
+
+@admin.register(Lot)
+class LotAdmin(ReadOnlyAdmin):
+    list_display = ["account", "points", "remaining", "pending", "available_at", "expires_at"]
+
+
+@admin.register(LotUse)
+class LotUseAdmin(ReadOnlyAdmin):
+    list_display = ["entry", "lot", "points"]

@@ -1,0 +1,236 @@
+"""The loyalty ledger: a programme's settings, an account per customer, append-only entries,
+and the lots earned points live in.
+
+Two buckets per account, each kept beside the ledger and proved by ``tenure loyalty check``:
+
+- ``balance`` (points the customer may spend) = Σ ``Entry.points`` of the account;
+- ``pending`` (points earned but locked until the return window ends)
+  = Σ ``Entry.pending_points`` = Σ ``Lot.remaining`` of its pending lots.
+
+And while the balance is not negative, Σ ``Lot.remaining`` of its available lots equals it:
+every debit consumes lots, soonest-expiring first; a debit no lot covers (a reversal of
+points already spent) takes the balance below zero, and the next credits pay that debt
+before they fill a lot. So max(balance, 0) = Σ remaining of available lots.
+
+Entries are never updated or deleted: ``Entry.save`` refuses to update, ``delete`` refuses,
+and the admin is read-only. Every entry carries a unique idempotency ``key``.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class LedgerError(Exception):
+    """An operation on the ledger that is refused; ``str()`` says why, for a person."""
+
+
+class Programme(models.Model):
+    """The programme's settings: one row (``Programme.current()``)."""
+
+    points_per_unit = models.DecimalField(
+        _("points per currency unit"), max_digits=8, decimal_places=4, default=Decimal("1"),
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text=_("Points earned per unit of the amount paid (rounded down per order)."))
+    pending_days = models.PositiveIntegerField(
+        _("pending days"), default=14,
+        help_text=_("Earned points are locked this many days after the order (the return "
+                    "window)."))
+    point_value = models.DecimalField(
+        _("value of a point"), max_digits=10, decimal_places=4, default=Decimal("0.01"),
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text=_("Money a point is worth when redeemed."))
+    max_share = models.DecimalField(
+        _("maximum share of an order"), max_digits=3, decimal_places=2, default=Decimal("0.5"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1"))],
+        help_text=_("At most this share of an order's total may be paid with points."))
+    expiry_days = models.PositiveIntegerField(
+        _("expiry days"), default=365,
+        help_text=_("Points expire this many days after they become available."))
+
+    class Meta:
+        verbose_name = _("loyalty programme")
+        verbose_name_plural = _("loyalty programmes")
+
+    def __str__(self) -> str:
+        return str(_("Loyalty programme"))
+
+    @classmethod
+    def current(cls) -> Programme:
+        """Return the programme's settings, created with the defaults the first time."""
+        programme, _created = cls.objects.get_or_create(pk=1)
+        return programme
+
+
+class Account(models.Model):
+    """A customer's points: ``balance`` to spend and ``pending`` locked, kept beside the
+    ledger and written only under a row lock of this account (``ledger.py``)."""
+
+    customer = models.OneToOneField(
+        "customers.Customer", models.CASCADE, related_name="loyalty_account",
+        verbose_name=_("customer"))
+    balance = models.BigIntegerField(_("balance"), default=0)
+    pending = models.BigIntegerField(_("pending"), default=0)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("loyalty account")
+        verbose_name_plural = _("loyalty accounts")
+
+    def __str__(self) -> str:
+        return f"{self.customer_id}: {self.balance}"
+
+
+class Kind(models.TextChoices):
+    EARN = "earn", _("Earned (pending)")
+    AVAILABLE = "available", _("Became available")
+    REDEEM = "redeem", _("Redeemed")
+    EXPIRE = "expire", _("Expired")
+    REVERSE = "reverse", _("Reversed")
+    RESTORE = "restore", _("Restored")
+    ADJUST = "adjust", _("Adjusted")
+    BONUS = "bonus", _("Bonus")
+
+
+class EntryQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise LedgerError(_("Ledger entries are never changed."))
+
+    def delete(self):
+        raise LedgerError(_("Ledger entries are never deleted."))
+
+
+class Entry(models.Model):
+    """One movement of points, written once and never changed.
+
+    ``points`` moves the balance, ``pending_points`` the pending bucket: an earn adds
+    pending points; their release moves them (``+p`` and ``-p``); a redemption, expiry or
+    reversal of available points takes from the balance.
+    """
+
+    # Indexes kept few and partial, each one is paid on a million inserts: the composite
+    # indexes below lead with the account and the order, the two unique constraints serve
+    # the look-ups by what an entry reverses, and nothing looks entries up by lot.
+    account = models.ForeignKey(Account, models.CASCADE, related_name="entries",
+                                verbose_name=_("account"), db_index=False)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    points = models.BigIntegerField(_("points"), default=0)
+    pending_points = models.BigIntegerField(_("pending points"), default=0)
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    key = models.CharField(_("idempotency key"), max_length=200, unique=True)
+    # The cause: an order, a return, a person with a reason, or a free text such as
+    # "campaign:12".
+    order = models.ForeignKey("sales.Order", models.SET_NULL, null=True, blank=True,
+                              related_name="+", verbose_name=_("order"), db_index=False)
+    ret = models.ForeignKey("sales.Return", models.SET_NULL, null=True, blank=True,
+                            related_name="+", verbose_name=_("return"), db_index=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True,
+                             related_name="+", verbose_name=_("by"), db_index=False)
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    cause = models.CharField(_("cause"), max_length=100, blank=True)
+    reverses = models.ForeignKey("self", models.PROTECT, null=True, blank=True,
+                                 related_name="reversals", verbose_name=_("reverses"),
+                                 db_index=False)
+    # The lot a release, expiry or reversal acted on.
+    lot = models.ForeignKey("Lot", models.PROTECT, null=True, blank=True, related_name="+",
+                            verbose_name=_("lot"), db_index=False)
+
+    objects = EntryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("ledger entry")
+        verbose_name_plural = _("ledger entries")
+        ordering = ["-at", "-id"]
+        constraints = [
+            # A whole entry (a redemption restored, an earn cancelled) is reversed once...
+            models.UniqueConstraint(fields=["reverses"],
+                                    condition=models.Q(reverses__isnull=False,
+                                                       ret__isnull=True),
+                                    name="loyalty_entry_reversed_once"),
+            # ...and an earn once per return of part of its order.
+            models.UniqueConstraint(fields=["reverses", "ret"],
+                                    condition=models.Q(reverses__isnull=False,
+                                                       ret__isnull=False),
+                                    name="loyalty_entry_reversed_once_per_return"),
+        ]
+        indexes = [
+            # The statement: an account's entries newest first.
+            models.Index(fields=["account", "-at", "-id"], name="loyalty_entry_account_idx"),
+            # catch_up's anti-joins: orders and returns without their entry.
+            models.Index(fields=["order", "kind"], condition=models.Q(order__isnull=False),
+                         name="loyalty_entry_order_idx"),
+            models.Index(fields=["ret"], condition=models.Q(ret__isnull=False),
+                         name="loyalty_entry_return_idx"),
+            # A user's deletion sets their entries' user to null.
+            models.Index(fields=["user"], condition=models.Q(user__isnull=False),
+                         name="loyalty_entry_user_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.points:+d}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise LedgerError(_("Ledger entries are never changed."))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise LedgerError(_("Ledger entries are never deleted."))
+
+
+class Lot(models.Model):
+    """The points of one credit (earn, bonus, credit adjustment, restore): what is left
+    of them, when they become available and when they expire."""
+
+    account = models.ForeignKey(Account, models.CASCADE, related_name="lots",
+                                verbose_name=_("account"), db_index=False)
+    entry = models.OneToOneField(Entry, models.PROTECT, related_name="credited_lot",
+                                 verbose_name=_("entry"))
+    points = models.BigIntegerField(_("points"))
+    remaining = models.BigIntegerField(_("remaining"))
+    pending = models.BooleanField(_("pending"), default=False)
+    available_at = models.DateTimeField(_("available at"))
+    expires_at = models.DateTimeField(_("expires at"))
+
+    class Meta:
+        verbose_name = _("lot")
+        verbose_name_plural = _("lots")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(remaining__gte=0),
+                                   name="loyalty_lot_remaining_not_negative"),
+        ]
+        indexes = [
+            # A redemption takes an account's available lots soonest-expiring first.
+            models.Index(fields=["account", "expires_at"], name="loyalty_lot_account_idx"),
+            # The nightly jobs: pending lots whose time has come, lots past their date.
+            models.Index(fields=["available_at"], condition=models.Q(pending=True),
+                         name="loyalty_lot_due_idx"),
+            models.Index(fields=["expires_at"],
+                         condition=models.Q(pending=False, remaining__gt=0),
+                         name="loyalty_lot_expiring_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.remaining}/{self.points}"
+
+
+class LotUse(models.Model):
+    """Points a debit (a redemption, a reversal) took from a lot."""
+
+    entry = models.ForeignKey(Entry, models.PROTECT, related_name="lot_uses",
+                              verbose_name=_("entry"))
+    lot = models.ForeignKey(Lot, models.PROTECT, related_name="uses", verbose_name=_("lot"))
+    points = models.BigIntegerField(_("points"))
+
+    class Meta:
+        verbose_name = _("lot use")
+        verbose_name_plural = _("lot uses")
+
+    def __str__(self) -> str:
+        return f"{self.points} from {self.lot_id}"
