@@ -21,6 +21,7 @@ urlpatterns = [
     path("engagement/", include("tenure.crm.engagement.urls")),
     path("feedback/", include("tenure.crm.feedback.urls")),
     path("campaigns/", include("tenure.crm.campaigns.urls")),
+    path("loyalty/", include("tenure.crm.loyalty.urls")),
     path("notifications/", include("tenure.crm.messaging.urls")),
     path("privacy/", include("tenure.crm.privacy.urls")),
     # The public survey answer page: short links that fit in an email, no sign-in.
