@@ -7,13 +7,14 @@ when refused or when the check finds differences, 2 on bad usage.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from tenure.crm.customers.models import Customer
 from tenure.crm.lib.arguments import positive_int
-from tenure.crm.loyalty import ledger
+from tenure.crm.loyalty import importing, ledger
 from tenure.crm.loyalty.models import LedgerError
 from tenure.crm.loyalty.statement import differences, statement
 
@@ -40,7 +41,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         actions = parser.add_subparsers(dest="action", required=True,
-                                        metavar="{statement,grant,redeem,check}")
+                                        metavar="{statement,grant,redeem,check,import}")
         common = {"called_from_command_line": getattr(parser, "called_from_command_line",
                                                       None)}
         shown = actions.add_parser("statement", help=_("the balance and every entry"),
@@ -63,9 +64,17 @@ class Command(BaseCommand):
             "an idempotency key: the same key again changes nothing"))
         actions.add_parser("check", help=_(
             "prove every balance equals its entries and lots; repairs nothing"), **common)
+        moved = actions.add_parser("import", help=_(
+            "add balances (or their history) from another system's CSV file: columns "
+            "customer, points, and optionally reason and date; the same file again changes "
+            "nothing"), **common)
+        moved.add_argument("file", type=Path, metavar="FILE")
+        moved.add_argument("--source", default="", help=_(
+            "read the customer column as external ids of this source"))
 
     def handle(self, *args, action: str, **options):
-        getattr(self, action)(**options)
+        # "import" is a keyword: its method is _import.
+        getattr(self, "_import" if action == "import" else action)(**options)
 
     def statement(self, customer: str, as_json: bool = False, **options) -> None:
         found = find_customer(customer)
@@ -107,3 +116,19 @@ class Command(BaseCommand):
             raise CommandError(_("%(count)s accounts differ from their ledger.")
                                % {"count": len(found)}, returncode=FAILED)
         self.stdout.write(_("Every balance equals its ledger."))
+
+    def _import(self, file: Path, source: str = "", **options) -> None:
+        try:
+            result = importing.import_balances(file, source=source)
+        except OSError as error:
+            raise CommandError(_("Could not read %(path)s (%(error)s).") % {
+                "path": file, "error": error.strerror or error}, returncode=FAILED) from error
+        for rejected in result.rejected:
+            self.stderr.write(f"{file}:{rejected.row}: {rejected.field}: {rejected.reason}")
+        self.stdout.write(_("%(written)d rows added, %(already)d already imported, "
+                            "%(rejected)d rejected.") % {
+            "written": result.written, "already": result.already,
+            "rejected": len(result.rejected)})
+        if result.rejected:
+            raise CommandError(_("Some rows were rejected; the others were added."),
+                               returncode=FAILED)
