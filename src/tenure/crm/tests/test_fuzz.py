@@ -344,6 +344,7 @@ class FuzzTestCase(TestCase, TenureTestCase):
             "campaigns:test": {"pk": cls.campaign.pk},
             "campaigns:audience": {"pk": cls.audience.pk},
             "campaigns:offer": {"pk": cls.offer.pk},
+            "loyalty:statement": {"pk": customer},
             "campaign_link:click": {"token": links.token(cls.step.pk, customer, "once")},
             "campaign_link:stop": {"token": links.token(cls.step.pk, customer, "once")},
         }
