@@ -293,7 +293,8 @@ class Referral(models.Model):
     reason = models.CharField(_("reason"), max_length=500, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
-    entry = models.OneToOneField(Entry, models.PROTECT, null=True, blank=True,
+    # The reward (its key is ``referral:<id>``); a customer erased takes their entries.
+    entry = models.OneToOneField(Entry, models.SET_NULL, null=True, blank=True,
                                  related_name="referral", verbose_name=_("entry"))
 
     class Meta:
