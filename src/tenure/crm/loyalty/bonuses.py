@@ -4,10 +4,11 @@ surprise rewards staff give by hand or a campaign gives as an action.
 Each is a ``ledger.grant`` (a bonus entry, available at once, in the statement) under a key
 that names what earned it, so a bonus is given once whatever runs twice:
 
-- ``welcome:<customer>``: the customer's first order that is not cancelled;
+- ``welcome:<customer>``: the customer's first order that is not cancelled, if placed in
+  the last 30 days (``RECENT``);
 - ``birthday:<customer>:<year>``: the customer's birthday on their own local date (29
   February is kept on 28 February in other years);
-- ``first-answer:<customer>``: their first survey answer;
+- ``first-answer:<customer>``: their first survey answer, if given in the last 30 days;
 - ``reward:<key>:<customer>``: a surprise reward under the caller's key.
 
 There is no review model in the CRM yet, so no review bonus.
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -36,6 +37,9 @@ from .models import Account, Entry, LedgerError, Programme
 
 # Bonuses granted per transaction.
 BATCH = 500
+# A welcome or first-answer bonus is for what happened lately: a bonus switched on, or a
+# history imported, does not pay every customer for orders and answers of years ago.
+RECENT = timedelta(days=30)
 
 
 def birthday_points(account: Account) -> int:
@@ -68,7 +72,10 @@ def welcome(programme: Programme, now: datetime) -> int:
         return 0
     ordered = Order.objects.filter(customer_id=OuterRef("pk")).exclude(
         status=OrderStatus.CANCELLED)
-    due = _without(Customer.objects.filter(Exists(ordered)), "welcome:")
+    since = now - RECENT
+    new = Customer.objects.filter(Exists(ordered.filter(ordered_at__gte=since))).exclude(
+        Exists(ordered.filter(ordered_at__lt=since)))
+    due = _without(new, "welcome:")
     return _grant_each(due.values_list("pk", flat=True), lambda pk: ledger.grant(
         pk, programme.welcome_bonus, _("Welcome bonus"), key=f"welcome:{pk}",
         cause="welcome", now=now))
@@ -80,7 +87,10 @@ def first_answers(programme: Programme, now: datetime) -> int:
     if not programme.first_answer_bonus:
         return 0
     answered = Answer.objects.filter(customer_id=OuterRef("pk"))
-    due = _without(Customer.objects.filter(Exists(answered)), "first-answer:")
+    since = now - RECENT
+    new = Customer.objects.filter(Exists(answered.filter(answered_at__gte=since))).exclude(
+        Exists(answered.filter(answered_at__lt=since)))
+    due = _without(new, "first-answer:")
     return _grant_each(due.values_list("pk", flat=True), lambda pk: ledger.grant(
         pk, programme.first_answer_bonus, _("Bonus for the first survey answer"),
         key=f"first-answer:{pk}", cause="first answer", now=now))

@@ -7,8 +7,9 @@ digits. A pending referral is decided once the referred customer's first order t
 cancelled has passed the return window (``Programme.pending_days``): refused when that
 order was returned (in part or whole) or later cancelled, refused when the referrer has had
 ``referral_cap_per_month`` rewards in the calendar month (the shop's), else rewarded with
-``referral_bonus`` points under the key ``referral:<referral>``. Nothing is dropped silently:
-every refusal keeps its reason on the referral.
+``referral_bonus`` points under the key ``referral:<referral>``; refused too when that
+order's window ended over 30 days ago (history imported, or rewards switched on late).
+Nothing is dropped silently: every refusal keeps its reason on the referral.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from django.utils.translation import gettext as _
 from tenure.crm.customers.models import Customer
 from tenure.crm.sales.models import Order, OrderStatus, Return
 
-from . import ledger
+from . import bonuses, ledger
 from .models import Programme, Referral, ReferralCode, ReferralStatus
 
 # No 0/O, 1/I/L: a code read aloud or copied from paper cannot be mistaken.
@@ -157,6 +158,10 @@ def decide(referral: Referral, order: Order, programme: Programme, now: datetime
 
 
 def _refusal(referral: Referral, order: Order, programme: Programme, now: datetime) -> str:
+    if order.ordered_at < now - timedelta(days=programme.pending_days) - bonuses.RECENT:
+        # An old referral imported, or rewards switched on: not paid for years of history.
+        return _("The referred customer's first order was placed long before the reward "
+                 "was due.")
     if order.status == OrderStatus.RETURNED or Return.objects.filter(order=order).exists():
         return _("The referred customer's first order was returned.")
     cap = programme.referral_cap_per_month

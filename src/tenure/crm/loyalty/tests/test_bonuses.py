@@ -48,6 +48,14 @@ class WelcomeBonusTestCase(BonusTestCase):
         self.assertEqual(self.keys("welcome:"), [(f"welcome:{self.olena.pk}", 100)])
         self.assertLedgerHolds()
 
+    def test_a_customer_whose_first_order_is_over_30_days_old_is_not_new(self):
+        petro = Customer.objects.create(name="Petro")
+        self.order("10.00", at=days(0))
+        self.order("10.00", at=days(40))
+        self.order("10.00", at=days(10), customer=petro)
+        self.assertEqual(bonuses.catch_up(days(40)), "welcome 1, birthday 0, first answer 0")
+        self.assertEqual(self.keys("welcome:"), [(f"welcome:{petro.pk}", 100)])
+
     def test_it_gives_nothing_when_the_programme_has_no_welcome_bonus(self):
         Programme.objects.filter(pk=1).update(welcome_bonus=0)
         self.order("10.00")

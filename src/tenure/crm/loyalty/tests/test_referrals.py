@@ -65,6 +65,18 @@ class ReferralTestCase(LedgerTestCase):
         self.assertEqual(self.status(ira), (ReferralStatus.PENDING, ""))
         self.assertFalse(Entry.objects.filter(key__startswith="referral:").exists())
 
+    def test_a_first_order_of_long_ago_is_not_rewarded(self):
+        petro, anna = self.friend("Petro"), self.friend("Anna")
+        self.order("100.00", at=days(0), customer=petro)
+        self.order("100.00", at=days(1), customer=anna)
+        # Petro's window ended on day 14, 30 days before day 44; Anna's a day later.
+        self.assertEqual(referrals.catch_up(now=days(44) + timedelta(seconds=1)),
+                         "referrals recorded 2, rewarded 1, refused 1")
+        self.assertEqual(self.status(petro), (
+            ReferralStatus.REFUSED, "The referred customer's first order was placed long "
+                                    "before the reward was due."))
+        self.assertEqual(self.status(anna)[0], ReferralStatus.REWARDED)
+
     def test_rewards_are_capped_per_referrer_per_calendar_month(self):
         friends = [self.friend(name) for name in ("A", "B", "C")]
         for friend in friends:
