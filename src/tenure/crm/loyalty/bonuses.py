@@ -62,7 +62,7 @@ def _without(customers: QuerySet, prefix: str, suffix: str = "") -> QuerySet:
     """Return ``customers`` that have no entry keyed ``prefix<customer id>suffix`` (the
     key's unique index answers each probe)."""
     key = Concat(Value(prefix), Cast(OuterRef("pk"), CharField()), Value(suffix))
-    return customers.exclude(Exists(Entry.objects.filter(key=key)))
+    return customers.exclude(Exists(Entry.objects.filter(key=key))).order_by("pk")
 
 
 def welcome(programme: Programme, now: datetime) -> int:
@@ -73,7 +73,10 @@ def welcome(programme: Programme, now: datetime) -> int:
     ordered = Order.objects.filter(customer_id=OuterRef("pk")).exclude(
         status=OrderStatus.CANCELLED)
     since = now - RECENT
-    new = Customer.objects.filter(Exists(ordered.filter(ordered_at__gte=since))).exclude(
+    # From the last 30 days' orders (order_time_idx), not from every customer.
+    recent = Order.objects.filter(ordered_at__gte=since).exclude(
+        status=OrderStatus.CANCELLED).values("customer_id")
+    new = Customer.objects.filter(pk__in=recent).exclude(
         Exists(ordered.filter(ordered_at__lt=since)))
     due = _without(new, "welcome:")
     return _grant_each(due.values_list("pk", flat=True), lambda pk: ledger.grant(

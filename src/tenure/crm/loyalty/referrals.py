@@ -120,7 +120,11 @@ def decide_due(now: datetime | None = None) -> tuple[int, int]:
         return 0, 0
     window_start = now - timedelta(days=programme.pending_days)
     rewarded = refused = 0
-    pending = (Referral.objects.filter(status=ReferralStatus.PENDING)
+    # Only those with an order past its window: a friend who never buys is not read again
+    # every five minutes.
+    due = (Order.objects.filter(customer_id=OuterRef("referred_id"), ordered_at__lte=window_start)
+           .exclude(status=OrderStatus.CANCELLED))
+    pending = (Referral.objects.filter(Exists(due), status=ReferralStatus.PENDING)
                .order_by("created_at", "pk"))
     for referral in pending.iterator(chunk_size=500):
         order = first_order(referral.referred_id)
