@@ -51,6 +51,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "loyalty.account": (VIEW,),
         "loyalty.entry": ("view", "add"),
         "loyalty.lot": (VIEW,),
+        "loyalty.referral": (VIEW,),
+        "loyalty.referralcode": (VIEW,),
     },
     Role.SALES_MANAGER: {
         "customers.customer": ("view", "change", "add"),

@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from tenure.crm.lib.admin import ReadOnlyAdmin
 
-from .models import Account, Entry, Lot, LotUse, Programme
+from .models import Account, Entry, Lot, LotUse, Programme, Referral, ReferralCode
 
 
 @admin.register(Programme)
@@ -38,3 +38,18 @@ class LotAdmin(ReadOnlyAdmin):
 @admin.register(LotUse)
 class LotUseAdmin(ReadOnlyAdmin):
     list_display = ["entry", "lot", "points"]
+
+
+@admin.register(ReferralCode)
+class ReferralCodeAdmin(ReadOnlyAdmin):
+    list_display = ["code", "customer"]
+    search_fields = ["code", "customer__name", "customer__email"]
+
+
+@admin.register(Referral)
+class ReferralAdmin(ReadOnlyAdmin):
+    """Referrals are recorded and decided by ``loyalty/referrals.py``."""
+
+    list_display = ["created_at", "referrer", "referred", "status", "reason", "decided_at"]
+    list_filter = ["status"]
+    raw_id_fields = ["referrer", "referred"]

@@ -42,7 +42,8 @@ from django.utils.translation import gettext as _
 
 from tenure.crm.sales.models import Order, OrderStatus, Return
 
-from . import bulk
+# bonuses and referrals grant through this module: they import it back, read at call time.
+from . import bonuses, bulk, referrals
 from .models import Account, Entry, Kind, LedgerError, Lot, LotUse, Programme
 
 # Returns and refunds reversed per transaction by catch_up.
@@ -449,7 +450,9 @@ def catch_up(now: datetime | None = None) -> str:
     Earns for the orders with no earn entry (set-based, ``bulk.earn_missing``), then
     reverses for the returns and for the cancelled or returned orders without their
     reversal, and restores the points that paid for cancelled or returned orders, in
-    transactions of ``SMALL_BATCH``. Run twice, the second run changes nothing.
+    transactions of ``SMALL_BATCH``; then gives the bonuses due (``bonuses.catch_up``:
+    birthdays are met within minutes of each zone's midnight) and records and decides the
+    referrals (``referrals.catch_up``). Run twice, the second run changes nothing.
 
     Returns
     -------
@@ -462,7 +465,8 @@ def catch_up(now: datetime | None = None) -> str:
     cancelled = _each(_orders_to_reverse(), lambda order: reverse_order(order, now))
     restored = _each(_redemptions_to_restore(), lambda entry: restore(entry, now))
     return (f"earned {earned}, returns reversed {returns}, cancellations reversed "
-            f"{cancelled}, redemptions restored {restored}")
+            f"{cancelled}, redemptions restored {restored}; {bonuses.catch_up(now)}; "
+            f"{referrals.catch_up(now)}")
 
 
 def nightly(now: datetime | None = None) -> str:

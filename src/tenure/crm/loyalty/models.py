@@ -53,6 +53,24 @@ class Programme(models.Model):
     expiry_days = models.PositiveIntegerField(
         _("expiry days"), default=365,
         help_text=_("Points expire this many days after they become available."))
+    welcome_bonus = models.PositiveIntegerField(
+        _("welcome bonus"), default=0,
+        help_text=_("Points given once, on a customer's first order that is not cancelled."))
+    birthday_bonus = models.PositiveIntegerField(
+        _("birthday bonus"), default=0,
+        help_text=_("Points given once a year on the customer's birthday, in their time "
+                    "zone."))
+    first_answer_bonus = models.PositiveIntegerField(
+        _("first survey answer bonus"), default=0,
+        help_text=_("Points given once, for a customer's first survey answer."))
+    referral_bonus = models.PositiveIntegerField(
+        _("referral bonus"), default=0,
+        help_text=_("Points the referrer gets once the referred customer's first order has "
+                    "passed its return window and was kept."))
+    referral_cap_per_month = models.PositiveIntegerField(
+        _("referral rewards per month"), default=5,
+        help_text=_("At most this many referral rewards per referrer in a calendar month; 0 "
+                    "for no cap."))
 
     class Meta:
         verbose_name = _("loyalty programme")
@@ -234,3 +252,61 @@ class LotUse(models.Model):
 
     def __str__(self) -> str:
         return f"{self.points} from {self.lot_id}"
+
+
+class ReferralCode(models.Model):
+    """The code a customer hands to friends, short and spelt without look-alike letters."""
+
+    customer = models.OneToOneField(
+        "customers.Customer", models.CASCADE, related_name="referral_code",
+        verbose_name=_("customer"))
+    code = models.CharField(_("code"), max_length=16, unique=True)
+
+    class Meta:
+        verbose_name = _("referral code")
+        verbose_name_plural = _("referral codes")
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class ReferralStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    REWARDED = "rewarded", _("Rewarded")
+    REFUSED = "refused", _("Refused")
+
+
+class Referral(models.Model):
+    """One customer brought by another: pending until the first order is kept, then
+    rewarded, or refused with the reason."""
+
+    referrer = models.ForeignKey(
+        "customers.Customer", models.CASCADE, related_name="loyalty_referrals_made",
+        verbose_name=_("referrer"))
+    # One referral per referred customer: a second code changes nothing.
+    referred = models.OneToOneField(
+        "customers.Customer", models.CASCADE, related_name="loyalty_referral",
+        verbose_name=_("referred customer"))
+    code = models.CharField(_("code"), max_length=16, blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=ReferralStatus.choices,
+                              default=ReferralStatus.PENDING)
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    # The reward (its key is ``referral:<id>``); a customer erased takes their entries.
+    entry = models.OneToOneField(Entry, models.SET_NULL, null=True, blank=True,
+                                 related_name="referral", verbose_name=_("entry"))
+
+    class Meta:
+        verbose_name = _("referral")
+        verbose_name_plural = _("referrals")
+        indexes = [
+            # The job's look-up of what is still to decide, and the monthly cap's count.
+            models.Index(fields=["status"], condition=models.Q(status="pending"),
+                         name="loyalty_referral_pending_idx"),
+            models.Index(fields=["referrer", "decided_at"],
+                         name="loyalty_referral_referrer_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.referrer_id} -> {self.referred_id}: {self.status}"

@@ -118,9 +118,9 @@ class CustomerPageTestCase(TenureTestCase):
             r = self.page()
         self.assertEqual(len(r.context["orders"]), 20)
         self.assertEqual(r.context["customer"].orders_count, 33)
-        # 12, the value card's latest snapshot, one per timeline source (6), the bell's count,
-        # the audit log's access entry and the erasure notice.
-        self.assertEqual(len(few), 22)
+        # 12, the value card's latest snapshot, the loyalty card's account, one per timeline
+        # source (7), the bell's count, the audit log's access entry and the erasure notice.
+        self.assertEqual(len(few), 24)
 
     def test_it_offers_editing_only_to_those_who_may(self):
         self.assertContains(self.get(), f'href="/customers/{self.olena.pk}/edit/"')

@@ -8,8 +8,9 @@ from io import StringIO
 
 from django.core.management import CommandError, call_command
 
+from tenure.crm.customers.models import Customer
 from tenure.crm.loyalty import ledger
-from tenure.crm.loyalty.models import Account, Entry
+from tenure.crm.loyalty.models import Account, Entry, ReferralCode
 
 from .base import LedgerTestCase, days
 
@@ -64,3 +65,18 @@ class LoyaltyCommandTestCase(LedgerTestCase):
                       err.getvalue())
         self.assertEqual(Account.objects.get(customer=self.olena).balance, 31)
         self.assertEqual(Entry.objects.count(), 1)
+
+
+class RewardCommandTestCase(LedgerTestCase):
+    def test_it_rewards_once_per_key_and_prints_a_code(self):
+        petro = Customer.objects.create(name="Petro")
+        self.assertEqual(tenure_loyalty("reward", "40", "shop:C-7", str(petro.pk), "--reason",
+                                        "storm", "--key", "storm"),
+                         "Rewarded 2 customers with 40 points; 0 had it already.\n")
+        self.assertEqual(tenure_loyalty("reward", "40", str(petro.pk), "--reason", "storm",
+                                        "--key", "storm"),
+                         "Rewarded 0 customers with 40 points; 1 had it already.\n")
+        self.assertEqual(self.account(petro).balance, 40)
+        code = tenure_loyalty("code", "shop:C-7").strip()
+        self.assertEqual(code, ReferralCode.objects.get(customer=self.olena).code)
+        self.assertEqual(len(code), 7)

@@ -1,4 +1,5 @@
-"""``tenure loyalty statement|grant|redeem|check``: a customer's points from the command line.
+"""``tenure loyalty statement|grant|reward|redeem|code|check``: a customer's points from
+the command line; a surprise reward to several; a referral code.
 
 CUSTOMER is the customer's number or ``SOURCE:EXTERNAL_ID``. Exit status 0 on success, 1
 when refused or when the check finds differences, 2 on bad usage.
@@ -14,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from tenure.crm.customers.models import Customer
 from tenure.crm.lib.arguments import positive_int
-from tenure.crm.loyalty import importing, ledger
+from tenure.crm.loyalty import bonuses, importing, ledger, referrals
 from tenure.crm.loyalty.models import LedgerError
 from tenure.crm.loyalty.statement import differences, statement
 
@@ -41,7 +42,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         actions = parser.add_subparsers(dest="action", required=True,
-                                        metavar="{statement,grant,redeem,check,import}")
+                                        metavar="{statement,grant,reward,redeem,code,check,"
+                                                "import}")
         common = {"called_from_command_line": getattr(parser, "called_from_command_line",
                                                       None)}
         shown = actions.add_parser("statement", help=_("the balance and every entry"),
@@ -56,6 +58,17 @@ class Command(BaseCommand):
                            help=_("the customer's number or SOURCE:EXTERNAL_ID"))
         given.add_argument("points", type=positive_int, metavar="POINTS")
         given.add_argument("--reason", required=True, help=_("why the points are given"))
+        rewarded = actions.add_parser("reward", help=_(
+            "give a surprise reward to customers, once per key"), **common)
+        rewarded.add_argument("points", type=positive_int, metavar="POINTS")
+        rewarded.add_argument("customers", nargs="+", metavar="CUSTOMER",
+                              help=_("the customer's number or SOURCE:EXTERNAL_ID"))
+        rewarded.add_argument("--reason", required=True, help=_("why the points are given"))
+        rewarded.add_argument("--key", required=True, help=_(
+            "an idempotency key: the same key again changes nothing"))
+        coded = actions.add_parser("code", help=_("the customer's referral code"), **common)
+        coded.add_argument("customer", metavar="CUSTOMER",
+                           help=_("the customer's number or SOURCE:EXTERNAL_ID"))
         spent = actions.add_parser("redeem", help=_("spend points, once per key"), **common)
         spent.add_argument("customer", metavar="CUSTOMER",
                            help=_("the customer's number or SOURCE:EXTERNAL_ID"))
@@ -98,6 +111,20 @@ class Command(BaseCommand):
             raise CommandError(str(exc), returncode=FAILED) from exc
         self.stdout.write(_("Granted %(points)s points to %(customer)s.")
                           % {"points": points, "customer": found})
+
+    def reward(self, points: int, customers: list[str], reason: str, key: str,
+               **options) -> None:
+        found = [find_customer(text) for text in customers]
+        try:
+            given = bonuses.reward(found, points, reason, key=key, cause="command line")
+        except LedgerError as exc:
+            raise CommandError(str(exc), returncode=FAILED) from exc
+        self.stdout.write(_("Rewarded %(count)s customers with %(points)s points; "
+                            "%(already)s had it already.")
+                          % {"count": given, "points": points, "already": len(found) - given})
+
+    def code(self, customer: str, **options) -> None:
+        self.stdout.write(referrals.code_for(find_customer(customer)))
 
     def redeem(self, customer: str, points: int, key: str, **options) -> None:
         found = find_customer(customer)

@@ -1,0 +1,187 @@
+"""Bonuses the programme gives by itself: welcome, birthday, first survey answer; and the
+surprise rewards staff give by hand or a campaign gives as an action.
+
+Each is a ``ledger.grant`` (a bonus entry, available at once, in the statement) under a key
+that names what earned it, so a bonus is given once whatever runs twice:
+
+- ``welcome:<customer>``: the customer's first order that is not cancelled, if placed in
+  the last 30 days (``RECENT``);
+- ``birthday:<customer>:<year>``: the customer's birthday on their own local date (29
+  February is kept on 28 February in other years);
+- ``first-answer:<customer>``: their first survey answer, if given in the last 30 days;
+- ``reward:<key>:<customer>``: a surprise reward under the caller's key.
+
+There is no review model in the CRM yet, so no review bonus.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import CharField, Exists, OuterRef, Q, QuerySet, Value
+from django.db.models.functions import Cast, Concat
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from tenure.crm.customers.models import Customer
+from tenure.crm.feedback.models import Answer
+from tenure.crm.sales.models import Order, OrderStatus
+
+from . import ledger
+from .models import Account, Entry, LedgerError, Programme
+
+# Bonuses granted per transaction.
+BATCH = 500
+# A welcome or first-answer bonus is for what happened lately: a bonus switched on, or a
+# history imported, does not pay every customer for orders and answers of years ago.
+RECENT = timedelta(days=30)
+
+
+def birthday_points(account: Account) -> int:
+    """Return the birthday bonus of the account's customer (a tier may change it)."""
+    return Programme.current().birthday_bonus
+
+
+def catch_up(now: datetime | None = None) -> str:
+    """Give the welcome, birthday and first-answer bonuses due (the worker, every 5
+    minutes, so each time zone's midnight is met within minutes); return what it did."""
+    now = now or timezone.now()
+    programme = Programme.current()
+    welcomed = welcome(programme, now)
+    born = birthdays(now)
+    answered = first_answers(programme, now)
+    return f"welcome {welcomed}, birthday {born}, first answer {answered}"
+
+
+def _without(customers: QuerySet, prefix: str, suffix: str = "") -> QuerySet:
+    """Return ``customers`` that have no entry keyed ``prefix<customer id>suffix`` (the
+    key's unique index answers each probe)."""
+    key = Concat(Value(prefix), Cast(OuterRef("pk"), CharField()), Value(suffix))
+    return customers.exclude(Exists(Entry.objects.filter(key=key))).order_by("pk")
+
+
+def welcome(programme: Programme, now: datetime) -> int:
+    """Give the welcome bonus to each customer with an order not cancelled and no welcome
+    bonus yet; return how many."""
+    if not programme.welcome_bonus:
+        return 0
+    ordered = Order.objects.filter(customer_id=OuterRef("pk")).exclude(
+        status=OrderStatus.CANCELLED)
+    since = now - RECENT
+    # From the last 30 days' orders (order_time_idx), not from every customer.
+    recent = Order.objects.filter(ordered_at__gte=since).exclude(
+        status=OrderStatus.CANCELLED).values("customer_id")
+    new = Customer.objects.filter(pk__in=recent).exclude(
+        Exists(ordered.filter(ordered_at__lt=since)))
+    due = _without(new, "welcome:")
+    return _grant_each(due.values_list("pk", flat=True), lambda pk: ledger.grant(
+        pk, programme.welcome_bonus, _("Welcome bonus"), key=f"welcome:{pk}",
+        cause="welcome", now=now))
+
+
+def first_answers(programme: Programme, now: datetime) -> int:
+    """Give the first-answer bonus to each customer who answered a survey and has not had
+    it; return how many."""
+    if not programme.first_answer_bonus:
+        return 0
+    answered = Answer.objects.filter(customer_id=OuterRef("pk"))
+    since = now - RECENT
+    new = Customer.objects.filter(Exists(answered.filter(answered_at__gte=since))).exclude(
+        Exists(answered.filter(answered_at__lt=since)))
+    due = _without(new, "first-answer:")
+    return _grant_each(due.values_list("pk", flat=True), lambda pk: ledger.grant(
+        pk, programme.first_answer_bonus, _("Bonus for the first survey answer"),
+        key=f"first-answer:{pk}", cause="first answer", now=now))
+
+
+def local_days(customers: QuerySet, now: datetime) -> list[tuple[Q, date]]:
+    """Return (customers of the time zones on one local date, that date) at ``now``."""
+    shop = settings.TIME_ZONE
+    zones = set(customers.order_by().values_list("time_zone", flat=True).distinct())
+    days: dict[date, Q] = defaultdict(Q)
+    for zone in zones:
+        # An empty zone is the shop's.
+        days[now.astimezone(ZoneInfo(zone or shop)).date()] |= Q(time_zone=zone)
+    return [(where, day) for day, where in days.items()]
+
+
+def born_on(day: date) -> Q:
+    """Return the customers whose birthday is kept on ``day``: 29 February's on 28
+    February when the year has no 29th."""
+    born = Q(birth_date__month=day.month, birth_date__day=day.day)
+    if day.month == 2 and day.day == 28 and not _leap(day.year):
+        born |= Q(birth_date__month=2, birth_date__day=29)
+    return born
+
+
+def _leap(year: int) -> bool:
+    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+
+
+def birthdays(now: datetime) -> int:
+    """Give the birthday bonus to each customer whose local date at ``now`` is their
+    birthday, once a year; return how many."""
+    given = 0
+    customers = Customer.objects.filter(birth_date__isnull=False)
+    for where, day in local_days(customers, now):
+        due = _without(customers.filter(where, born_on(day)), "birthday:", f":{day.year}")
+        given += _grant_each(due.values_list("pk", flat=True),
+                             lambda pk, year=day.year: _birthday(pk, year, now))
+    return given
+
+
+def _birthday(customer_id: int, year: int, now: datetime) -> Entry | None:
+    with transaction.atomic():
+        points = birthday_points(ledger.locked_account(customer_id))
+        if points <= 0:
+            return None
+        return ledger.grant(customer_id, points, _("Birthday bonus"),
+                            key=f"birthday:{customer_id}:{year}", cause="birthday", now=now)
+
+
+def reward(customers: Customer | int | Iterable | QuerySet, points: int, reason: str, *,
+           key: str, by=None, cause: str = "", now: datetime | None = None) -> int:
+    """Give ``points`` to a customer or an audience at once, with a reason, once per
+    ``key`` and customer; return how many customers were given them by this call."""
+    if points <= 0:
+        raise LedgerError(_("A reward must be above zero points."))
+    if not reason.strip():
+        raise LedgerError(_("A reward needs a reason."))
+    if not key.strip():
+        raise LedgerError(_("A reward needs a key, so that it is given once."))
+    now = now or timezone.now()
+    ids = _ids(customers)
+    prefix = f"reward:{key}:"
+    done = set(Entry.objects.filter(key__in=[f"{prefix}{pk}" for pk in ids])
+               .values_list("account__customer_id", flat=True))
+    return _grant_each([pk for pk in ids if pk not in done], lambda pk: ledger.grant(
+        pk, points, reason, key=f"{prefix}{pk}", cause=cause or "reward", user=by, now=now))
+
+
+def _ids(customers) -> list[int]:
+    if isinstance(customers, QuerySet):
+        return list(customers.order_by("pk").values_list("pk", flat=True))
+    if isinstance(customers, int | Customer):
+        customers = [customers]
+    return sorted({c.pk if isinstance(c, Customer) else int(c) for c in customers})
+
+
+def _grant_each(ids: Iterable[int], give) -> int:
+    """Apply ``give`` to each customer id, BATCH per transaction; return how many gave."""
+    count, chunk = 0, []
+    for pk in ids:
+        chunk.append(pk)
+        if len(chunk) == BATCH:
+            count += _give(chunk, give)
+            chunk = []
+    return count + _give(chunk, give)
+
+
+def _give(chunk: list[int], give) -> int:
+    with transaction.atomic():
+        return sum(1 for pk in chunk if give(pk) is not None)
