@@ -29,11 +29,21 @@ from tenure.analytics.uplift import global_control, holdout
 from tenure.crm.customers.models import Customer
 from tenure.crm.feedback.models import Answer
 from tenure.crm.lib import bulk
+from tenure.crm.loyalty import bonuses
 from tenure.crm.messaging.models import Message, MessageChannel
 from tenure.crm.sales.models import Order, OrderStatus
 
 from . import audiences, links, triggers
-from .models import Campaign, CampaignChannel, CampaignStatus, Coupon, Delivery, Group, Step
+from .models import (
+    Campaign,
+    CampaignChannel,
+    CampaignStatus,
+    Coupon,
+    Delivery,
+    Group,
+    OfferKind,
+    Step,
+)
 
 log = logging.getLogger(__name__)
 
@@ -200,8 +210,13 @@ class _Writer:
         self.deliveries: list[list] = []
         self.messages: list[tuple] = []
         self.coupons: list[tuple] = []
-        self.valid_until = now + timedelta(days=campaign.offer.valid_days) \
-            if campaign.offer_id else None
+        offer = campaign.offer if campaign.offer_id else None
+        # A bonus is points in the customer's loyalty account, given with the message; the
+        # other offers are a coupon of their own.
+        self.bonus = int(offer.value) if offer and offer.kind == OfferKind.BONUS else 0
+        self.rewarded: dict[tuple[int, str], list[int]] = {}
+        self.valid_until = now + timedelta(days=offer.valid_days) \
+            if offer and not self.bonus else None
         self.dates: dict[str, str] = {}
         self.footers: dict[tuple[str, str], str] = {}
         self.msgid = make_msgid(domain="tenure")[1:-1].split("@")[0]
@@ -214,6 +229,8 @@ class _Writer:
         self.deliveries.append([step.pk, customer["pk"], occasion, Group.TREATED,
                                 self.now, key])
         coupon = None
+        if self.bonus:
+            self.rewarded.setdefault((step.pk, occasion), []).append(customer["pk"])
         if self.valid_until is not None:
             coupon = new_code(self.campaign.offer.code_prefix)
             self.coupons.append((coupon, customer["pk"], occasion))
@@ -222,8 +239,10 @@ class _Writer:
         signed = links.token(step.pk, customer["pk"], occasion)
         values = {"name": customer["name"], "coupon": coupon or "", "offer": "",
                   "valid_until": "", "link": links.click_url(signed)}
+        if coupon or self.bonus:
+            values["offer"] = str(self.campaign.offer)
         if coupon:
-            values.update(offer=str(self.campaign.offer), valid_until=self._date(language))
+            values["valid_until"] = self._date(language)
         subject, text = _fill(self.texts[step.pk], language, values)
         text += "\n" + self._footer(language, channel, signed) + "\n"
         email = channel == MessageChannel.EMAIL
@@ -262,6 +281,10 @@ class _Writer:
             bulk.insert(Coupon, ["code", "offer", "delivery", "customer", "valid_until"], [
                 (code, self.campaign.offer_id, delivery_ids[customer, occasion], customer,
                  self.valid_until) for code, customer, occasion in self.coupons])
+        for (step, occasion), customers in self.rewarded.items():
+            # Once per step, occasion and customer (the reward's key), as the message.
+            bonuses.reward(customers, self.bonus, str(self.campaign), now=self.now,
+                           key=f"campaign:{step}:{occasion}", cause=f"campaign:{self.campaign.pk}")
 
 
 def _fill(texts: dict, language: str, values: dict) -> tuple[str, str]:

@@ -112,3 +112,27 @@ class ReportTestCase(TestCase):
         from django.core.management.base import CommandError
         with self.assertRaisesMessage(CommandError, "No campaign"):
             call_command("campaigns", "report", "Nope", stdout=StringIO())
+
+
+class BonusOfferTestCase(TestCase):
+    def test_a_bonus_offer_puts_points_in_each_treated_customers_account_once(self):
+        from tenure.crm.loyalty.models import Account, Entry
+        from tenure.crm.loyalty.statement import differences
+
+        Customer.objects.bulk_create(
+            Customer(name=f"C{i}", email=f"c{i}@example.org", consent_email=True)
+            for i in range(40))
+        offer = Offer.objects.create(name="50 points", kind="bonus", value=Decimal("50"))
+        campaign = Campaign.objects.create(name="Points", holdout=0.25, offer=offer,
+                                           status=CampaignStatus.ACTIVE)
+        Step.objects.create(campaign=campaign, body_en="{{ name }}, {{ offer }} are yours")
+        running.run(campaign, SENT_AT)
+        running.run(campaign, SENT_AT + dt.timedelta(hours=1))
+        treated = set(Delivery.objects.filter(group=Group.TREATED)
+                      .values_list("customer", flat=True))
+        self.assertEqual(set(Account.objects.filter(balance=50)
+                             .values_list("customer", flat=True)), treated)
+        self.assertEqual(Entry.objects.count(), len(treated))
+        self.assertFalse(Coupon.objects.exists())
+        self.assertIn("50 points are yours", Message.objects.first().body_text)
+        self.assertEqual(differences(), [])
