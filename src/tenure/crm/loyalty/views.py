@@ -12,6 +12,7 @@ from datetime import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
@@ -55,8 +56,12 @@ def programme(request):
         ("point_value", formatting.money(current.point_value)),
         ("max_share", formatting.percent(current.max_share)),
         ("expiry_days", current.expiry_days))]
+    # Reads every order: computed at most once an hour per process.
+    comparison = cache.get_or_set("loyalty:members-against-similar",
+                                  figures.members_against_similar, 3600)
     return render(request, "loyalty/programme.html", {
-        "form": form, "settings_shown": shown, "figures": figures.overview()})
+        "form": form, "settings_shown": shown, "figures": figures.overview(),
+        "comparison": comparison})
 
 
 @login_required
