@@ -1,5 +1,7 @@
-"""The loyalty ledger at scale: earning for 1,000,000 imported orders (``catch_up``), the
-nightly release and expiry over the 1,000,000 accounts they make (``nightly``), and the
+"""The loyalty ledger at scale: earning for 1,000,000 imported orders (``catch_up``, with a
+Silver and a Gold tier: their multipliers and the upgrades at once), the nightly release,
+expiry and tier review over the 1,000,000 accounts they make (``nightly``; half the tiers
+are made due for review, Silver's minimum raised), and the
 statement of a customer with 10,000 entries; ``tenure loyalty check`` afterwards.
 
 Run by ``bench/run.py`` in its own process: ``python bench/loyalty_bench.py --json OUT``
@@ -76,15 +78,26 @@ def measure() -> dict:
 
     from tenure.crm.lib import bulk
     from tenure.crm.loyalty import ledger
-    from tenure.crm.loyalty.models import Account, Entry, Kind, Lot
+    from tenure.crm.loyalty.models import Account, Entry, Kind, Lot, Tier
     from tenure.crm.loyalty.statement import differences, statement
 
     result = {}
+    Tier.objects.create(name="Silver", rank=1, min_spend=Decimal("2000"),
+                        multiplier=Decimal("1.10"))
+    Tier.objects.create(name="Gold", rank=2, min_spend=Decimal("4000"),
+                        multiplier=Decimal("1.25"))
     started = time.perf_counter()
     result["catch_up"] = ledger.catch_up(now=NOW)
     result["earn_seconds"] = time.perf_counter() - started
     result["earned"] = Entry.objects.filter(kind=Kind.EARN).count()
 
+    # Half the tiers reached come to their review tonight, and Silver now asks 3,000:
+    # those of them below it fall.
+    Tier.objects.filter(name="Silver").update(min_spend=Decimal("3000"))
+    half = Account.objects.count() // 2
+    Account.objects.filter(tier__isnull=False, pk__lte=half).update(
+        tier_review=NOW - timedelta(hours=1))
+    result["tiered"] = Account.objects.filter(tier__isnull=False).count()
     started = time.perf_counter()
     result["nightly"] = ledger.nightly(now=NOW)
     result["nightly_seconds"] = time.perf_counter() - started

@@ -23,11 +23,12 @@ from django.db import connection, transaction
 
 from tenure.crm.sales.models import Order, OrderStatus
 
-from .models import Account, Entry, Kind, Lot, Programme
+from .models import Account, Entry, Kind, Lot, Programme, Tier
 
 BATCH = 50_000
 ACCOUNT, ENTRY, LOT, ORDER = (Account._meta.db_table, Entry._meta.db_table, Lot._meta.db_table,
                               Order._meta.db_table)
+TIER = Tier._meta.db_table
 
 
 def _postgres() -> bool:
@@ -45,12 +46,15 @@ def _plus_days(column: str, days: int) -> str:
 
 
 def _points(programme: Programme) -> str:
-    """Return SQL for ``floor(o.total × points_per_unit)``, exact on both databases (on
-    SQLite as whole cents × rate in ten-thousandths, integer division)."""
+    """Return SQL for ``floor(o.total × points_per_unit × multiplier)``, the multiplier
+    that of the account's tier ``t`` (1 without one), exact on both databases (on SQLite
+    as whole cents × rate in ten-thousandths × multiplier in hundredths, integer division)."""
     if _postgres():
-        return f"floor(o.total * {programme.points_per_unit})::bigint"
+        return (f"floor(o.total * {programme.points_per_unit}"
+                f" * coalesce(t.multiplier, 1))::bigint")
     rate = int(programme.points_per_unit * 10_000)
-    return f"(CAST(round(o.total * 100) AS INTEGER) * {rate}) / 1000000"
+    return (f"(CAST(round(o.total * 100) AS INTEGER) * {rate}"
+            f" * coalesce(CAST(round(t.multiplier * 100) AS INTEGER), 100)) / 100000000")
 
 
 def _lock(table: str, select: str) -> str:
@@ -69,13 +73,20 @@ def _id_ranges(table: str, batch: int):
         yield start, start + batch - 1
 
 
-def earn_missing(now: datetime, batch: int = BATCH) -> int:
-    """Earn for every order that has no earn entry and is not cancelled; return how many."""
+def earn_missing(now: datetime, batch: int = BATCH, then=None) -> int:
+    """Earn for every order that has no earn entry and is not cancelled; return how many.
+
+    ``then(cursor)``, when given, runs at the end of each batch's transaction while the
+    temporary table ``loyalty_earning`` (``account_id``, ...) holds what it earned.
+    """
     programme = Programme.current()
     earned = 0
     for low, high in _id_ranges(ORDER, batch):
         with transaction.atomic(), connection.cursor() as cursor:
             earned += _earn_range(cursor, programme, low, high, _when(now))
+            if then is not None:
+                then(cursor)
+            cursor.execute("DROP TABLE loyalty_earning")
     return earned
 
 
@@ -91,6 +102,7 @@ def _earn_range(cursor, programme: Programme, low: int, high: int, now) -> int:
     cursor.execute(_lock("loyalty_earning", (
         f"SELECT o.id AS order_id, a.id AS account_id, {_points(programme)} AS points,"
         f" o.ordered_at FROM {ORDER} o JOIN {ACCOUNT} a ON a.customer_id = o.customer_id"
+        f" LEFT JOIN {TIER} t ON t.id = a.tier_id"
         f" WHERE o.id BETWEEN %s AND %s AND o.status <> %s AND {_points(programme)} > 0"
         f" AND NOT EXISTS (SELECT 1 FROM {ENTRY} e WHERE e.order_id = o.id"
         f" AND e.kind = %s)")), [low, high, cancelled, Kind.EARN.value])
@@ -110,7 +122,6 @@ def _earn_range(cursor, programme: Programme, low: int, high: int, now) -> int:
         f"UPDATE {ACCOUNT} SET pending = {ACCOUNT}.pending + s.points FROM"
         f" (SELECT account_id, sum(points) AS points FROM loyalty_earning"
         f" GROUP BY account_id) s WHERE {ACCOUNT}.id = s.account_id")
-    cursor.execute("DROP TABLE loyalty_earning")
     return count
 
 

@@ -43,7 +43,7 @@ from django.utils.translation import gettext as _
 from tenure.crm.sales.models import Order, OrderStatus, Return
 
 # bonuses and referrals grant through this module: they import it back, read at call time.
-from . import bonuses, bulk, referrals
+from . import bonuses, bulk, referrals, tiers
 from .models import Account, Entry, Kind, LedgerError, Lot, LotUse, Programme
 
 # Returns and refunds reversed per transaction by catch_up.
@@ -153,7 +153,8 @@ def _release(account: Account, lot: Lot, now: datetime) -> None:
 
 # --- earning -----------------------------------------------------------------------------
 
-def points_for(total: Decimal, programme: Programme) -> int:
+def points_for(total: Decimal, programme: Programme,
+               multiplier: Decimal = Decimal("1")) -> int:
     """Return the points an order of ``total`` earns.
 
     Parameters
@@ -162,22 +163,32 @@ def points_for(total: Decimal, programme: Programme) -> int:
         The money paid for the order, after discounts.
     programme : Programme
         Its ``points_per_unit`` is the rate.
+    multiplier : Decimal
+        The earning multiplier of the customer's tier (1 without one).
 
     Returns
     -------
     int
-        ``max(0, floor(total × points_per_unit))``.
+        ``max(0, floor(total × points_per_unit × multiplier))``.
+
+    Examples
+    --------
+    >>> points_for(Decimal("99.99"), Programme(points_per_unit=Decimal("1")), Decimal("1.25"))
+    124
     """
-    return max(0, int((total * programme.points_per_unit).to_integral_value(ROUND_FLOOR)))
+    exact = total * programme.points_per_unit * multiplier
+    return max(0, int(exact.to_integral_value(ROUND_FLOOR)))
 
 
 def earn(order: Order, now: datetime | None = None) -> Entry | None:
-    """Earn the order's points, pending until its return window ends.
+    """Earn the order's points, pending until its return window ends; then raise the
+    customer's tier at once if their standing now earns a higher one.
 
     Parameters
     ----------
     order : Order
-        An order not cancelled earns ``P = floor(total × points_per_unit)`` points.
+        An order not cancelled earns ``P = floor(total × points_per_unit × multiplier)``
+        points, the multiplier that of the tier the customer holds as it is recorded.
     now : datetime, optional
         When the entry is written (default: now).
 
@@ -189,21 +200,30 @@ def earn(order: Order, now: datetime | None = None) -> Entry | None:
         that; the same entry when replayed; None when the order earns nothing.
     """
     programme = Programme.current()
-    points = points_for(order.total, programme)
-    if order.status == OrderStatus.CANCELLED or points == 0:
+    if order.status == OrderStatus.CANCELLED or points_for(order.total, programme,
+                                                           _MOST) == 0:
         return None
     key = f"earn:order:{order.pk}"
+    now = now or timezone.now()
     with transaction.atomic():
         account = locked_account(order.customer_id)
         if (found := Entry.objects.filter(key=key).first()) is not None:
             return found
-        entry = _write(account, Kind.EARN, key, now or timezone.now(), pending_points=points,
-                       order=order)
+        points = points_for(order.total, programme, tiers.multiplier_of(account))
+        if points == 0:
+            return None
+        entry = _write(account, Kind.EARN, key, now, pending_points=points, order=order)
         available_at = order.ordered_at + timedelta(days=programme.pending_days)
         Lot.objects.create(account=account, entry=entry, points=points, remaining=points,
                            pending=True, available_at=available_at,
                            expires_at=available_at + timedelta(days=programme.expiry_days))
+        tiers.upgrade_account(account, now)
     return entry
+
+
+# Above any tier's multiplier (999.99 at most): an order that earns nothing even with it
+# needs no account.
+_MOST = Decimal("1000")
 
 
 # --- spending ----------------------------------------------------------------------------
@@ -460,7 +480,8 @@ def catch_up(now: datetime | None = None) -> str:
         What it did, for the worker's record.
     """
     now = now or timezone.now()
-    earned = bulk.earn_missing(now)
+    earned = bulk.earn_missing(now, then=lambda cursor: tiers.upgrade(
+        "SELECT account_id FROM loyalty_earning", [], now, cursor))
     returns = _each(_returns_to_reverse(), lambda ret: reverse_return(ret, now))
     cancelled = _each(_orders_to_reverse(), lambda order: reverse_order(order, now))
     restored = _each(_redemptions_to_restore(), lambda entry: restore(entry, now))
@@ -470,8 +491,8 @@ def catch_up(now: datetime | None = None) -> str:
 
 
 def nightly(now: datetime | None = None) -> str:
-    """Release the pending points whose time has come, then expire the lots past their
-    date (the worker, nightly).
+    """Release the pending points whose time has come, expire the lots past their date,
+    then review every account's tier (``tiers.review``) (the worker, nightly).
 
     Set-based (``bulk.settle_due``) but for accounts in debt,
     which pay it lot by lot from what is released to them (``settle``).
@@ -479,7 +500,7 @@ def nightly(now: datetime | None = None) -> str:
     Returns
     -------
     str
-        How many lots were released and expired.
+        How many lots were released and expired, and the tiers' moves.
     """
     now = now or timezone.now()
     released, expired = bulk.settle_due(now)
@@ -490,7 +511,8 @@ def nightly(now: datetime | None = None) -> str:
     for customer_id in indebted.iterator():
         with transaction.atomic():
             settle(locked_account(customer_id), now)
-    return f"released {released} lots, expired {expired}"
+    moves = tiers.review(now)
+    return f"released {released} lots, expired {expired}; {moves}"
 
 
 def _each(rows, apply) -> int:

@@ -71,6 +71,13 @@ class Programme(models.Model):
         _("referral rewards per month"), default=5,
         help_text=_("At most this many referral rewards per referrer in a calendar month; 0 "
                     "for no cap."))
+    tier_window_months = models.PositiveIntegerField(
+        _("tier window, months"), default=12, validators=[MinValueValidator(1)],
+        help_text=_("A tier is earned by the spend and points of this many months."))
+    tier_review_months = models.PositiveIntegerField(
+        _("tier kept for, months"), default=12, validators=[MinValueValidator(1)],
+        help_text=_("A tier reached is kept this many months; then it is reviewed against "
+                    "the window and may fall."))
 
     class Meta:
         verbose_name = _("loyalty programme")
@@ -86,6 +93,36 @@ class Programme(models.Model):
         return programme
 
 
+class Tier(models.Model):
+    """A level of the programme (Bronze, Silver, Gold): what it takes within the window,
+    and what it gives. A tier with no minimum is everyone's; with both, both are needed."""
+
+    name = models.CharField(_("name"), max_length=100)
+    rank = models.PositiveSmallIntegerField(
+        _("rank"), unique=True, help_text=_("Higher ranks are higher tiers."))
+    min_spend = models.DecimalField(
+        _("minimum spend"), max_digits=14, decimal_places=2, null=True, blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text=_("Paid net (orders not cancelled, less returns) within the window."))
+    min_points = models.BigIntegerField(
+        _("minimum points"), null=True, blank=True, validators=[MinValueValidator(0)],
+        help_text=_("Points earned on orders within the window, less their reversals."))
+    multiplier = models.DecimalField(
+        _("earning multiplier"), max_digits=5, decimal_places=2, default=Decimal("1"),
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text=_("Points earned are multiplied by this (e.g. 1.25)."))
+    birthday_bonus = models.PositiveIntegerField(
+        _("birthday bonus"), default=0, help_text=_("Points given on the birthday."))
+
+    class Meta:
+        verbose_name = _("tier")
+        verbose_name_plural = _("tiers")
+        ordering = ["rank"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Account(models.Model):
     """A customer's points: ``balance`` to spend and ``pending`` locked, kept beside the
     ledger and written only under a row lock of this account (``ledger.py``)."""
@@ -95,11 +132,23 @@ class Account(models.Model):
         verbose_name=_("customer"))
     balance = models.BigIntegerField(_("balance"), default=0)
     pending = models.BigIntegerField(_("pending"), default=0)
+    # Written by ``tiers.py``: raised at once, lowered only at ``tier_review``.
+    tier = models.ForeignKey(Tier, models.PROTECT, null=True, blank=True, related_name="+",
+                             verbose_name=_("tier"), db_index=False)
+    tier_since = models.DateTimeField(_("tier since"), null=True, blank=True)
+    tier_review = models.DateTimeField(_("tier review"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
 
     class Meta:
         verbose_name = _("loyalty account")
         verbose_name_plural = _("loyalty accounts")
+        indexes = [
+            # The campaign hooks: tier changes since a date, reviews coming up.
+            models.Index(fields=["tier_since"], condition=models.Q(tier_since__isnull=False),
+                         name="loyalty_account_since_idx"),
+            models.Index(fields=["tier_review"], condition=models.Q(tier_review__isnull=False),
+                         name="loyalty_account_review_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.customer_id}: {self.balance}"

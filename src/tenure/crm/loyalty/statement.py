@@ -12,9 +12,9 @@ from .models import Account, Kind
 
 
 def statement(customer_id: int, limit: int | None = None) -> dict:
-    """Return the customer's balance, pending points, tier (none yet) and entries, newest
-    first (every entry, or the latest ``limit``), as plain JSON-ready values."""
-    account = Account.objects.filter(customer_id=customer_id).first()
+    """Return the customer's balance, pending points, tier (its name, or None) and entries,
+    newest first (every entry, or the latest ``limit``), as plain JSON-ready values."""
+    account = Account.objects.filter(customer_id=customer_id).select_related("tier").first()
     if account is None:
         return {"customer": customer_id, "balance": 0, "pending": 0, "tier": None,
                 "entries": []}
@@ -37,7 +37,7 @@ def statement(customer_id: int, limit: int | None = None) -> dict:
          "order": order, "return": ret, "key": key}
         for pk, at, kind, points, pending, reason, cause, order, ret, key in rows]
     return {"customer": customer_id, "balance": account.balance, "pending": account.pending,
-            "tier": None, "entries": entries}
+            "tier": account.tier.name if account.tier else None, "entries": entries}
 
 
 # The stored UTC time as "YYYY-MM-DD HH:MM:SS[.ffffff]".
