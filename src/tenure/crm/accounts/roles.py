@@ -52,6 +52,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "loyalty.entry": ("view", "add"),
         "loyalty.lot": (VIEW,),
         "loyalty.referral": (VIEW,),
+        "loyalty.tier": (VIEW,),
         "loyalty.referralcode": (VIEW,),
     },
     Role.SALES_MANAGER: {
