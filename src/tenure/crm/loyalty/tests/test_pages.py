@@ -97,3 +97,17 @@ class LoyaltyPagesTestCase(TenureTestCase):
         self.assertEqual(page.status_code, 200)
         self.assertEqual(len(page.context["page"].object_list), 21)
         self.assertContains(page, "Welcome gift")
+
+    def test_the_customer_page_names_the_tier_and_what_keeps_it(self):
+        from tenure.crm.loyalty.models import Tier
+
+        gold = Tier.objects.create(name="Gold", rank=2, min_spend=Decimal("1000"))
+        Tier.objects.create(name="Silver", rank=1, min_spend=Decimal("300"))
+        review = timezone.now() + timedelta(days=40)
+        Account.objects.filter(customer=self.olena).update(
+            tier=gold, tier_since=timezone.now(), tier_review=review)
+        self.login(self.admin)
+        page = self.client.get(self.olena.get_absolute_url())
+        self.assertContains(page, "Gold")
+        # Olena has bought nothing in the window: the whole minimum is still to spend.
+        self.assertContains(page, "to keep Gold")
