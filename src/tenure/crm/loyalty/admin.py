@@ -2,13 +2,21 @@ from django.contrib import admin
 
 from tenure.crm.lib.admin import ReadOnlyAdmin
 
-from .models import Account, Entry, Lot, LotUse, Programme, Referral, ReferralCode
+from .models import Account, Entry, Lot, LotUse, Programme, Referral, ReferralCode, Tier
 
 
 @admin.register(Programme)
 class ProgrammeAdmin(admin.ModelAdmin):
     list_display = ["points_per_unit", "pending_days", "point_value", "max_share",
                     "expiry_days"]
+
+
+@admin.register(Tier)
+class TierAdmin(admin.ModelAdmin):
+    """The tiers: their minimums and benefits (reviewed nightly, ``tiers.review``)."""
+
+    list_display = ["name", "rank", "min_spend", "min_points", "multiplier", "birthday_bonus"]
+    ordering = ["rank"]
 
 
 @admin.register(Account)
