@@ -28,7 +28,7 @@ from tenure.crm.sales.models import Order
 PAGE = 30
 
 # The order of the kinds on the page; a kind registered but not named here comes last.
-ORDER = ("order", "interaction", "activity", "complaint", "answer", "message")
+ORDER = ("order", "interaction", "activity", "complaint", "answer", "message", "loyalty")
 # kind -> its name on the page, and kind -> its source: (customer, before, limit) -> events.
 KINDS: dict[str, str] = {}
 SOURCES: dict[str, Callable[..., Iterator[Event]]] = {}
