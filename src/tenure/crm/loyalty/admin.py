@@ -7,8 +7,18 @@ from .models import Account, Entry, Lot, LotUse, Programme, Referral, ReferralCo
 
 @admin.register(Programme)
 class ProgrammeAdmin(admin.ModelAdmin):
+    """The one row of settings (``Programme.current()``): changed, never added twice or
+    deleted (a second row would take the first one's id on PostgreSQL, whose sequence the
+    first one's fixed id did not advance)."""
+
     list_display = ["points_per_unit", "pending_days", "point_value", "max_share",
                     "expiry_days"]
+
+    def has_add_permission(self, request) -> bool:
+        return not Programme.objects.exists() and super().has_add_permission(request)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(Tier)

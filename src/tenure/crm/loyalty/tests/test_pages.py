@@ -111,3 +111,11 @@ class LoyaltyPagesTestCase(TenureTestCase):
         self.assertContains(page, "Gold")
         # Olena has bought nothing in the window: the whole minimum is still to spend.
         self.assertContains(page, "to keep Gold")
+
+    def test_the_admin_keeps_the_programme_to_one_row(self):
+        self.login(self.admin)
+        self.assertEqual(self.client.get("/admin/loyalty/programme/add/").status_code, 403)
+        self.assertEqual(self.client.post("/admin/loyalty/programme/add/", {
+            "points_per_unit": "1", "pending_days": "14", "point_value": "0.01",
+            "max_share": "0.5", "expiry_days": "365"}).status_code, 403)
+        self.assertEqual(Programme.objects.count(), 1)
