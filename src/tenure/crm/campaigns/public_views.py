@@ -47,14 +47,16 @@ def _render(request, delivery: Delivery | None, template: str, context: dict,
             status: int = 200):
     language = delivery.customer.message_language if delivery else None
     with translation.override(language) if language else nullcontext():
-        response = render(request, f"campaigns/public/{template}", context, status=status)
+        response = render(request, template, context, status=status)
         response.headers["Content-Language"] = translation.get_language()
     return response
 
 
 def _notice(request, delivery, status: int, notice: tuple):
     title, text = notice
-    return _render(request, delivery, "notice.html", {"title": title, "text": text}, status)
+    # The survey pages' notice: the same layout for every public page.
+    return _render(request, delivery, "feedback/public/notice.html",
+                   {"title": title, "text": text}, status)
 
 
 @never_cache
@@ -90,6 +92,6 @@ def stop(request, token: str):
             wording = f"{STOP_QUESTION} {STOP_TEXT % {'address': address}}"
         customer.set_consent(channel, False, source=ConsentSource.CAMPAIGN_LINK,
                              wording=wording)
-    return _render(request, delivery, "stop.html", {
+    return _render(request, delivery, "campaigns/public/stop.html", {
         "stopped": not customer.consent(channel), "address": address,
         "question": STOP_QUESTION, "text": STOP_TEXT % {"address": address}})

@@ -18,7 +18,25 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
 
 
-class MailServer:
+class _Inbox:
+    """What a test server received (``messages``), with a way to wait for it."""
+
+    messages: list
+    _arrived: threading.Condition
+
+    def wait_for(self, count: int, timeout: float = 20.0) -> list:
+        """Wait until ``count`` messages arrived; return them all."""
+        deadline = time.monotonic() + timeout
+        with self._arrived:
+            while len(self.messages) < count:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError(f"{len(self.messages)} of {count} messages arrived")
+                self._arrived.wait(left)
+            return list(self.messages)
+
+
+class MailServer(_Inbox):
     """An SMTP server on a free local port that keeps every message it accepts.
 
     ``on_message(server, message)`` runs inside the server before it replies,
@@ -65,17 +83,6 @@ class MailServer:
             self.messages.append(message)
             self._arrived.notify_all()
         return "250 Message accepted for delivery"
-
-    def wait_for(self, count: int, timeout: float = 20.0) -> list[EmailMessage]:
-        """Wait until ``count`` messages arrived; return them all."""
-        deadline = time.monotonic() + timeout
-        with self._arrived:
-            while len(self.messages) < count:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise TimeoutError(f"{len(self.messages)} of {count} messages arrived")
-                self._arrived.wait(left)
-            return list(self.messages)
 
     def to(self, address: str) -> list[EmailMessage]:
         """Return the messages addressed to ``address``."""
@@ -135,7 +142,7 @@ class _ThreadedServer:
         self._server.server_close()
 
 
-class SmppServer(_ThreadedServer):
+class SmppServer(_ThreadedServer, _Inbox):
     """A small SMSC on a free local port speaking enough SMPP 3.4 for the outbox.
 
     It answers bind_transceiver, submit_sm, enquire_link and unbind, and keeps every
@@ -180,17 +187,6 @@ class SmppServer(_ThreadedServer):
     def pending_replies(self) -> int:
         with self._arrived:
             return len(self._pending)
-
-    def wait_for(self, count: int, timeout: float = 20.0) -> list[Sms]:
-        """Wait until ``count`` messages arrived; return them all."""
-        deadline = time.monotonic() + timeout
-        with self._arrived:
-            while len(self.messages) < count:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise TimeoutError(f"{len(self.messages)} of {count} SMS arrived")
-                self._arrived.wait(left)
-            return list(self.messages)
 
     def _session(self, sock: socket.socket) -> None:
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -294,7 +290,7 @@ class ChatMessage:
     text: str
 
 
-class BotApiServer(_ThreadedServer):
+class BotApiServer(_ThreadedServer, _Inbox):
     """A local stand-in for the Telegram Bot API at ``base_url`` (getMe, sendMessage,
     getUpdates).
 
@@ -358,17 +354,6 @@ class BotApiServer(_ThreadedServer):
                 "chat": {"id": chat_id, "type": "private"},
                 "from": {"id": chat_id, "is_bot": False, "first_name": "Customer"}}})
             self._next_update += 1
-
-    def wait_for(self, count: int, timeout: float = 20.0) -> list[ChatMessage]:
-        """Wait until ``count`` messages arrived; return them all."""
-        deadline = time.monotonic() + timeout
-        with self._arrived:
-            while len(self.messages) < count:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise TimeoutError(f"{len(self.messages)} of {count} messages arrived")
-                self._arrived.wait(left)
-            return list(self.messages)
 
     def _answer(self, path: str, fields: dict) -> tuple[int, dict]:
         token, _slash, method = path.removeprefix("/bot").partition("/")
