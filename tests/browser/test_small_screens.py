@@ -1,6 +1,7 @@
-"""Every staff page on a 390 px phone, for an administrator and a sales manager: nothing
-makes the page scroll sideways, no text lies outside the screen, the menu button opens the
-navigation, and the bell and Sign out can be reached; and the Managers table at 1366 px."""
+"""Every staff page on a 390 px phone (campaigns and loyalty among them), for an
+administrator and a sales manager: nothing makes the page scroll sideways, no text lies
+outside the screen, the menu button opens the navigation, and the bell and Sign out can be
+reached; and the Managers table at 1366 px."""
 
 from __future__ import annotations
 
@@ -83,6 +84,7 @@ def shop(transactional_db, tmp_path):
 def staff_pages(username: str, pair) -> list[str]:
     """Return the address of every staff page the user may open, objects taken from the data."""
     from tenure.crm.accounts.models import User
+    from tenure.crm.campaigns.models import Audience, Campaign
     from tenure.crm.customers.access import customers_for_user
     from tenure.crm.engagement.models import Activity, Complaint
     from tenure.crm.feedback.models import Survey
@@ -118,6 +120,18 @@ def staff_pages(username: str, pair) -> list[str]:
         pages.append("/privacy/audit/")
     if user.has_perm("privacy.erase_personal_data"):
         pages.append(f"/privacy/customers/{customer.pk}/erase/")
+    if user.has_perm("campaigns.view_campaign"):
+        pages += ["/campaigns/", *(f"/campaigns/{pk}/" for pk in
+                                   Campaign.objects.values_list("pk", flat=True)[:3]),
+                  "/campaigns/audiences/"]
+        pages += [f"/campaigns/audiences/{pk}/" for pk in
+                  Audience.objects.values_list("pk", flat=True)[:1]]
+    if user.has_perm("campaigns.add_campaign"):
+        pages += ["/campaigns/new/", "/campaigns/audiences/new/", "/campaigns/offers/new/"]
+    if user.has_perm("loyalty.view_programme"):
+        pages.append("/loyalty/")
+    if user.has_perm("loyalty.view_account"):
+        pages.append(f"/loyalty/customers/{customer.pk}/")
     return pages
 
 
