@@ -301,7 +301,7 @@ class TierSeen(models.Model):
     """
 
     customer = models.OneToOneField("customers.Customer", models.CASCADE, primary_key=True,
-                                    related_name="+", verbose_name=_("customer"))
+                                    related_name="tier_seen", verbose_name=_("customer"))
     tier = models.ForeignKey("loyalty.Tier", models.SET_NULL, null=True, blank=True,
                              related_name="+", verbose_name=_("tier"))
     since = models.DateTimeField(_("since"), db_index=True)

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from importlib import import_module
 
+import time_machine
+from django.apps import apps
 from django.test import TestCase, override_settings
 from django.urls import reverse
 
@@ -108,6 +111,11 @@ class TierChangeTestCase(TierTestCase):
         running.run_due(NOW - dt.timedelta(days=2))
         self.assertEqual(TierSeen.objects.count(), 3)
 
+        # Entered by the migration as held when the record began: which way is unknown.
+        unknown = customer("Unknown")
+        holding(unknown, self.gold, NOW - dt.timedelta(days=1))
+        TierSeen.objects.create(customer=unknown, tier=self.gold, before=self.gold,
+                                since=NOW - dt.timedelta(days=1))
         holding(up, self.silver, NOW - dt.timedelta(days=1))   # none -> Silver
         holding(down, self.silver, NOW - dt.timedelta(days=1))  # Gold -> Silver at review
         holding(lost, None, NOW - dt.timedelta(hours=5))        # Silver -> none
@@ -118,13 +126,23 @@ class TierChangeTestCase(TierTestCase):
             return set(Customer.objects.filter(pk__in=triggers.due(made, members, NOW))
                        .values_list("name", flat=True))
 
-        self.assertEqual(due(), {"Up", "Down", "Lost"})
+        self.assertEqual(due(), {"Up", "Down", "Lost", "Unknown"})
         self.assertEqual(due(tier_direction=TierDirection.UP), {"Up"})
         self.assertEqual(due(tier_direction=TierDirection.DOWN), {"Down", "Lost"})
         self.assertEqual(due(tier=self.silver), {"Up", "Down"})
         self.assertEqual(due(tier=self.silver, tier_direction=TierDirection.DOWN), {"Down"})
-        self.assertEqual(due(tier=self.gold), set())
+        self.assertEqual(due(tier=self.gold), {"Unknown"})
         self.assertEqual(TierSeen.objects.get(customer=down).before, self.gold)
+
+    def test_the_migration_enters_the_tiers_held_then_with_the_one_before_unknown(self):
+        made = import_module("tenure.crm.campaigns.migrations.0006_loyalty_tier_triggers")
+        holding(customer("Olena"), self.gold, NOW - dt.timedelta(days=30))
+        holding(customer("Taras"), None, NOW - dt.timedelta(days=3))  # lost their tier
+        customer("Petro")  # never had one
+        made.seen_now(apps, None)
+        self.assertEqual(list(TierSeen.objects.values_list("customer__name", "tier", "before",
+                                                           "since")),
+                         [("Olena", self.gold.pk, self.gold.pk, NOW - dt.timedelta(days=30))])
 
     def test_a_downward_campaign_sends_nothing_for_an_upgrade(self):
         olena = customer("Olena")
@@ -229,3 +247,17 @@ class TierSettingsPageTestCase(TenureTestCase):
         made = Campaign.objects.get()
         self.assertEqual((made.trigger, made.tier_direction, made.tier), (
             Trigger.TIER_CHANGE, TierDirection.DOWN, self.gold))
+
+    def test_the_preview_names_the_customers_tier_and_what_keeps_it(self):
+        olena = customer("Olena")
+        holding(olena, self.gold, NOW - dt.timedelta(days=30))
+        # Reviewed 30 January 2028 on the orders after 30 January 2027: 1,200 so far.
+        for day, total in ((dt.date(2027, 1, 20), "700"), (dt.date(2027, 2, 10), "1200")):
+            Order.objects.create(customer=olena, external_id=f"o{day}", total=Decimal(total),
+                                 ordered_at=dt.datetime.combine(day, dt.time(12), UTC))
+        made = campaign(Trigger.TIER_CHANGE, "{{ name }} holds {{ tier }}. {{ keep_tier }}")
+        with time_machine.travel(NOW, tick=False):
+            self.login(self.marketer)
+            page = self.client.get(made.get_absolute_url() + f"?customer={olena.pk}")
+        self.assertContains(page, "Olena holds Gold. Spend 3,800.00 more by Jan. 30, 2028 "
+                                  "to keep Gold.")
