@@ -36,7 +36,7 @@ from zoneinfo import ZoneInfo
 
 import holidays as holiday_calendars
 from django.conf import settings
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from tenure.crm.customers.models import CustomerStats
@@ -219,7 +219,9 @@ def remember_tiers(now: datetime) -> int:
     latest = TierSeen.objects.order_by("-since").values_list("since", flat=True).first()
     # A week back at least, so a clock set back (or a change read late) is not missed.
     since = min(latest, now - timedelta(days=CATCH_UP_DAYS)) if latest else EPOCH
-    moved = [account for account in tiers.changed_since(since) if account.tier_since <= now]
+    # Those already seen at their latest change are left in the database.
+    moved = tiers.changed_since(since).filter(tier_since__lte=now).exclude(
+        customer__tier_seen__since__gte=F("tier_since"))
     seen = TierSeen.objects.in_bulk([account.customer_id for account in moved])
     fresh, changed = [], []
     for account in moved:
@@ -235,7 +237,7 @@ def remember_tiers(now: datetime) -> int:
             changed.append(known)
     # Two runners at once write the same rows: the second's are the same, or skipped.
     TierSeen.objects.bulk_create(fresh, ignore_conflicts=True)
-    TierSeen.objects.bulk_update(changed, ["tier", "before", "since"])
+    TierSeen.objects.bulk_update(changed, ["tier", "before", "since"], batch_size=1000)
     return len(fresh) + len(changed)
 
 

@@ -110,6 +110,8 @@ class TierChangeTestCase(TierTestCase):
         # The worker's runs see the tiers held before today's changes.
         running.run_due(NOW - dt.timedelta(days=2))
         self.assertEqual(TierSeen.objects.count(), 3)
+        # Seen once is enough: a later run has nothing new to record.
+        self.assertEqual(triggers.remember_tiers(NOW - dt.timedelta(days=1, hours=12)), 0)
 
         # Entered by the migration as held when the record began: which way is unknown.
         unknown = customer("Unknown")
@@ -119,6 +121,7 @@ class TierChangeTestCase(TierTestCase):
         holding(up, self.silver, NOW - dt.timedelta(days=1))   # none -> Silver
         holding(down, self.silver, NOW - dt.timedelta(days=1))  # Gold -> Silver at review
         holding(lost, None, NOW - dt.timedelta(hours=5))        # Silver -> none
+        self.assertEqual(triggers.remember_tiers(NOW), 3)  # the migration's row is known
         members = Customer.objects.all()
 
         def due(**settings) -> set[str]:
