@@ -367,13 +367,15 @@ def loyalty_values(account: Account | None, now: datetime) -> dict:
             "keep_tier": tiers.preview(account, now).sentence}
 
 
-def context(campaign: Campaign, customer: dict, coupon: Coupon | None) -> dict:
-    """Return what a step's text may name, for ``customer`` (already in their language)."""
+def context(campaign: Campaign, customer: dict, coupon: Coupon | None, *,
+            tiered: bool = True) -> dict:
+    """Return what a step's text may name, for ``customer`` (already in their language);
+    their loyalty tier only when ``tiered`` (the step names it)."""
     values = {"name": customer["name"], "coupon": "", "valid_until": "", "offer": "",
               "link": campaign.link, "tier": "", "keep_tier": ""}
-    if customer["pk"] is not None:
-        values.update(loyalty_values(Account.objects.filter(customer=customer["pk"])
-                                     .select_related("tier").first(), timezone.now()))
+    if tiered and customer["pk"] is not None:
+        account = Account.objects.filter(customer=customer["pk"]).select_related("tier")
+        values.update(loyalty_values(account.first(), timezone.now()))
     if coupon is not None:
         values.update(coupon=coupon.code,
                       valid_until=formats.date_format(coupon.valid_until.date()),
@@ -386,7 +388,7 @@ def render(campaign: Campaign, step: Step, customer: dict, coupon: Coupon | None
     """Return (language, subject, text) of ``step`` for ``customer``."""
     language = customer["language"] or settings.LANGUAGE_CODE
     with translation.override(language):
-        values = context(campaign, customer, coupon)
+        values = context(campaign, customer, coupon, tiered=names_tier(step))
     return (language, *_fill(texts or _compiled(step), language, values))
 
 
