@@ -23,6 +23,7 @@ from tenure.crm.campaigns.models import (
     Trigger,
 )
 from tenure.crm.customers.models import Customer
+from tenure.crm.loyalty import ledger, tiers
 from tenure.crm.loyalty.models import Account, Programme, Tier
 from tenure.crm.messaging.models import Message
 from tenure.crm.sales.models import Order
@@ -89,6 +90,32 @@ class TierChangeTestCase(TierTestCase):
         self.assertTrue(message.body_text.startswith("Welcome to Gold, Olena!\n"))
         # The occasion is the moment of the change, in UTC.
         self.assertEqual(Delivery.objects.get().occasion, "2027-02-28T10:00:00")
+
+    def test_an_upgrade_the_ledger_makes_fires_an_upward_campaign(self):
+        olena = customer("Olena")
+        bought = NOW - dt.timedelta(days=1)
+        order = Order.objects.create(customer=olena, external_id="o1", ordered_at=bought,
+                                     total=Decimal("1200"))
+        ledger.earn(order, now=bought)  # 1,200 in the window: Silver at once
+        made = campaign(Trigger.TIER_CHANGE, "{{ tier }}", tier_direction=TierDirection.UP)
+        running.run(made, NOW)
+        self.assertEqual(Message.objects.get().body_text.splitlines()[0], "Silver")
+        self.assertEqual(Delivery.objects.get().occasion, "2027-02-28T10:00:00")
+
+    def test_a_downgrade_at_review_fires_a_downward_campaign(self):
+        olena = customer("Olena")
+        # Gold since 28 February 2026, reviewed a year later on the year's 2,000 spent.
+        holding(olena, self.gold, NOW - dt.timedelta(days=366))
+        Order.objects.create(customer=olena, external_id="o1", total=Decimal("2000"),
+                             ordered_at=NOW - dt.timedelta(days=100))
+        running.run_due(NOW - dt.timedelta(days=3))
+        tiers.review(NOW - dt.timedelta(days=1))
+        self.assertEqual(Account.objects.get(customer=olena).tier, self.silver)
+        down = campaign(Trigger.TIER_CHANGE, "{{ tier }}", tier_direction=TierDirection.DOWN)
+        up = campaign(Trigger.TIER_CHANGE, "{{ tier }}", tier_direction=TierDirection.UP)
+        running.run_due(NOW)
+        self.assertEqual([body.splitlines()[0] for _name, body in sent(down)], ["Silver"])
+        self.assertEqual(sent(up), [])
 
     def test_a_second_change_is_a_second_occasion(self):
         olena = customer("Olena")
