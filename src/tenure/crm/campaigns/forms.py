@@ -12,7 +12,7 @@ from tenure.crm.lib.bounds import MAX_ID, BoundedDateTimeField
 
 from . import triggers
 from .audiences import AudienceFilterForm
-from .models import Audience, Campaign, Offer, Step, Trigger
+from .models import Audience, Campaign, Offer, Step, TierDirection, Trigger
 from .running import ENGINE
 
 
@@ -60,16 +60,26 @@ class CampaignForm(forms.ModelForm):
         model = Campaign
         fields = ["name", "trigger", "audience", "channel", "offer", "starts_at", "ends_at",
                   "days", "purchase_number", "threshold", "missed_rhythm", "segment", "dates",
-                  "link", "holdout", "window_days"]
+                  "tier_direction", "tier", "link", "holdout", "window_days"]
         widgets = {"starts_at": DateTimeInput(), "ends_at": DateTimeInput(),
                    "dates": forms.Textarea(attrs={"rows": 3})}
         field_classes = {"starts_at": BoundedDateTimeField, "ends_at": BoundedDateTimeField}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only the tier trigger reads it: a form sent without it means either way.
+        self.fields["tier_direction"].required = False
+
+    def clean_tier_direction(self) -> str:
+        return self.cleaned_data.get("tier_direction") or TierDirection.ANY
 
     def clean(self):
         data = super().clean()
         trigger = data.get("trigger")
         if trigger == Trigger.SEGMENT_ENTRY and not data.get("segment"):
             self.add_error("segment", _("Choose the segment whose newcomers get the message."))
+        if trigger == Trigger.TIER_DOWNGRADE and not data.get("days"):
+            self.add_error("days", _("Give how many days before the review to write."))
         if trigger == Trigger.DATE:
             if not (data.get("dates") or "").strip():
                 self.add_error("dates", _("List the dates, or holidays:UA for Ukraine's."))

@@ -96,6 +96,14 @@ class Trigger(models.TextChoices):
     SEGMENT_ENTRY = "segment_entry", _("Entering a segment")
     AFTER_PURCHASE = "after_purchase", _("Days after the first or second purchase")
     INACTIVITY = "inactivity", _("No purchase for some days")
+    TIER_CHANGE = "tier_change", _("Loyalty tier changed")
+    TIER_DOWNGRADE = "tier_downgrade", _("Loyalty tier downgrade approaching")
+
+
+class TierDirection(models.TextChoices):
+    ANY = "any", _("Up or down")
+    UP = "up", _("Only upward")
+    DOWN = "down", _("Only downward")
 
 
 class CampaignStatus(models.TextChoices):
@@ -137,7 +145,8 @@ class Campaign(models.Model):
     # Trigger settings; each trigger reads the ones it needs (`triggers.py`).
     days = models.PositiveSmallIntegerField(
         _("days"), default=0, validators=[MaxValueValidator(3650)],
-        help_text=_("Birthday: days before; after a purchase or without one: how many days."),
+        help_text=_("Birthday: days before; after a purchase or without one: how many days; "
+                    "a loyalty tier downgrade: days before the review."),
     )
     purchase_number = models.PositiveSmallIntegerField(
         _("purchase"), default=1, validators=[MinValueValidator(1), MaxValueValidator(2)],
@@ -159,6 +168,13 @@ class Campaign(models.Model):
         help_text=_("Dates such as 2027-03-08, one per line, or a country's public holidays "
                     "such as holidays:UA."),
     )
+    tier_direction = models.CharField(
+        _("tier change"), max_length=8, choices=TierDirection.choices,
+        default=TierDirection.ANY)
+    tier = models.ForeignKey(
+        "loyalty.Tier", models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("to the tier"),
+        help_text=_("A loyalty tier change: only to this tier; any when empty."))
     holdout = models.FloatField(
         _("control group share"), default=0.1,
         validators=[MinValueValidator(0.0), MaxValueValidator(0.9)],
@@ -274,6 +290,31 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.step} → {self.customer_id} ({self.occasion})"
+
+
+class TierSeen(models.Model):
+    """The loyalty tier a customer was last seen holding, since when, and the one before.
+
+    The loyalty app keeps only the tier held now; which way a change went (for a "tier
+    changed" campaign that wants only upgrades or only downgrades) needs the tier before,
+    so the campaigns remember what they saw (`triggers.remember_tiers`, every run).
+    """
+
+    customer = models.OneToOneField("customers.Customer", models.CASCADE, primary_key=True,
+                                    related_name="tier_seen", verbose_name=_("customer"))
+    tier = models.ForeignKey("loyalty.Tier", models.SET_NULL, null=True, blank=True,
+                             related_name="+", verbose_name=_("tier"))
+    since = models.DateTimeField(_("since"), db_index=True)
+    # What they held before ``since``; the same as ``tier`` when not known (first seen).
+    before = models.ForeignKey("loyalty.Tier", models.SET_NULL, null=True, blank=True,
+                               related_name="+", verbose_name=_("tier before"))
+
+    class Meta:
+        verbose_name = _("loyalty tier seen")
+        verbose_name_plural = _("loyalty tiers seen")
+
+    def __str__(self) -> str:
+        return f"{self.customer_id}: {self.before_id} → {self.tier_id} ({self.since})"
 
 
 class Coupon(models.Model):

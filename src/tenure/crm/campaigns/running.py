@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import random
+import re
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -29,7 +30,8 @@ from tenure.analytics.uplift import global_control, holdout
 from tenure.crm.customers.models import Customer
 from tenure.crm.feedback.models import Answer
 from tenure.crm.lib import bulk
-from tenure.crm.loyalty import bonuses
+from tenure.crm.loyalty import bonuses, tiers
+from tenure.crm.loyalty.models import Account
 from tenure.crm.messaging.models import Message, MessageChannel
 from tenure.crm.sales.models import Order, OrderStatus
 
@@ -52,8 +54,11 @@ BATCH = 2000
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 8
 _RANDOM = random.SystemRandom()
-# What a step's text can name: {{ name }}, {{ coupon }}, {{ valid_until }}, {{ offer }}, {{ link }}.
+# What a step's text can name: {{ name }}, {{ coupon }}, {{ valid_until }}, {{ offer }}, {{ link }},
+# {{ tier }} and {{ keep_tier }} (the loyalty tier held, and what it takes to keep or reach one).
 ENGINE = Engine(autoescape=False)
+# A step naming these reads each recipient's loyalty account (a few queries each).
+NAMES_TIER = re.compile(r"{{\s*(tier|keep_tier)\b")
 CUSTOMER_FIELDS = ("pk", "name", "email", "phone", "telegram_chat_id", "language",
                    "time_zone", "consent_email", "consent_sms", "consent_messenger")
 
@@ -80,6 +85,9 @@ def run_due(now: datetime | None = None) -> dict:
     """Run every active campaign (the worker's job); a failing campaign is reported and
     the others still run."""
     now = now or timezone.now()
+    # Every run, not only a tier campaign's: which way a change went is known only if the
+    # tier before it was seen (`TierSeen`).
+    triggers.remember_tiers(now)
     total = Outcome()
     campaigns = 0
     for campaign in Campaign.objects.filter(status=CampaignStatus.ACTIVE).select_related(
@@ -179,6 +187,10 @@ def _write(campaign: Campaign, variants: list[Step], batch: list[tuple[int, str]
     if assigned is None:
         chosen = assign_groups(campaign, [customer["pk"] for customer, _, _ in reachable])
     writer = _Writer(campaign, variants, now)
+    if writer.tiered:
+        writer.accounts = {account.customer_id: account for account in Account.objects.filter(
+            customer__in=[customer["pk"] for customer, _, _ in reachable]
+        ).select_related("tier")}
     for customer, occasion, where in reachable:
         if assigned is not None:
             group, step = assigned[customer["pk"], occasion]
@@ -207,6 +219,8 @@ class _Writer:
     def __init__(self, campaign: Campaign, variants: list[Step], now: datetime):
         self.campaign, self.variants, self.now = campaign, variants, now
         self.texts = {step.pk: _compiled(step) for step in variants}
+        self.tiered = any(names_tier(step) for step in variants)
+        self.accounts: dict[int, Account] = {}
         self.deliveries: list[list] = []
         self.messages: list[tuple] = []
         self.coupons: list[tuple] = []
@@ -238,7 +252,11 @@ class _Writer:
         channel, to = where
         signed = links.token(step.pk, customer["pk"], occasion)
         values = {"name": customer["name"], "coupon": coupon or "", "offer": "",
-                  "valid_until": "", "link": links.click_url(signed)}
+                  "valid_until": "", "link": links.click_url(signed), "tier": "",
+                  "keep_tier": ""}
+        if self.tiered:
+            with translation.override(language):
+                values.update(loyalty_values(self.accounts.get(customer["pk"]), self.now))
         if coupon or self.bonus:
             values["offer"] = str(self.campaign.offer)
         if coupon:
@@ -334,10 +352,30 @@ def _compiled(step: Step) -> dict[str, tuple]:
     return compiled
 
 
-def context(campaign: Campaign, customer: dict, coupon: Coupon | None) -> dict:
-    """Return what a step's text may name, for ``customer`` (already in their language)."""
+def names_tier(step: Step) -> bool:
+    """Return whether the step's text, in any language, names {{ tier }} or {{ keep_tier }}."""
+    return any(NAMES_TIER.search(getattr(step, f"{part}_{code}"))
+               for code, _name in settings.LANGUAGES for part in ("subject", "body"))
+
+
+def loyalty_values(account: Account | None, now: datetime) -> dict:
+    """Return {{ tier }} and {{ keep_tier }} of ``account`` (empty without one), in the
+    active language: the tier held, and the preview's "spend X more by D to keep T"."""
+    if account is None:
+        return {"tier": "", "keep_tier": ""}
+    return {"tier": account.tier.name if account.tier_id else "",
+            "keep_tier": tiers.preview(account, now).sentence}
+
+
+def context(campaign: Campaign, customer: dict, coupon: Coupon | None, *,
+            tiered: bool = True) -> dict:
+    """Return what a step's text may name, for ``customer`` (already in their language);
+    their loyalty tier only when ``tiered`` (the step names it)."""
     values = {"name": customer["name"], "coupon": "", "valid_until": "", "offer": "",
-              "link": campaign.link}
+              "link": campaign.link, "tier": "", "keep_tier": ""}
+    if tiered and customer["pk"] is not None:
+        account = Account.objects.filter(customer=customer["pk"]).select_related("tier")
+        values.update(loyalty_values(account.first(), timezone.now()))
     if coupon is not None:
         values.update(coupon=coupon.code,
                       valid_until=formats.date_format(coupon.valid_until.date()),
@@ -350,7 +388,7 @@ def render(campaign: Campaign, step: Step, customer: dict, coupon: Coupon | None
     """Return (language, subject, text) of ``step`` for ``customer``."""
     language = customer["language"] or settings.LANGUAGE_CODE
     with translation.override(language):
-        values = context(campaign, customer, coupon)
+        values = context(campaign, customer, coupon, tiered=names_tier(step))
     return (language, *_fill(texts or _compiled(step), language, values))
 
 

@@ -19,30 +19,40 @@ while Kyiv is still on the day before.
   local date (a week of catch-up if the worker was stopped). Occasion: "p1" or "p2".
 - ``inactivity``: a member's last purchase was ``days`` days ago (a week of catch-up).
   Occasion: the last purchase's date, so each lapse is greeted once.
+- ``tier_change``: members whose loyalty tier changed within the last week (a week of
+  catch-up), only upward or only downward (``tier_direction``) and only to ``tier`` when
+  set. Occasion: the moment of the change, so each change is greeted once.
+- ``tier_downgrade``: members whose tier review comes ``days`` days or fewer after their
+  local today and whose spend and points so far would not keep their tier
+  (``loyalty.tiers.falling_within``).
+  Occasion: the review's date (theirs), so each review is warned of once.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import holidays as holiday_calendars
 from django.conf import settings
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from tenure.crm.customers.models import CustomerStats
 from tenure.crm.insights.models import CustomerSnapshot
+from tenure.crm.loyalty import tiers
 from tenure.crm.sales.models import Order, OrderStatus
 
-from .models import Campaign, Trigger
+from .models import Campaign, TierDirection, TierSeen, Trigger
 
 # How many days late a date-bound trigger may still fire after the worker was stopped.
 CATCH_UP_DAYS = 7
 # A customer missed their rhythm when the days since their last purchase exceed this many
 # times their usual time between orders ((last - first purchase) / (orders - 1)).
 RHYTHM_MISSED = 2.0
+# Before any tier was given: the first look at the tiers reads every change.
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class TriggerError(ValueError):
@@ -203,6 +213,74 @@ def _inactivity(campaign, members, now):
     return found
 
 
+def remember_tiers(now: datetime) -> int:
+    """Record each tier change made up to ``now`` since the last seen, with the tier before
+    it (`TierSeen`); return how many were new."""
+    latest = TierSeen.objects.order_by("-since").values_list("since", flat=True).first()
+    # A week back at least, so a clock set back (or a change read late) is not missed.
+    since = min(latest, now - timedelta(days=CATCH_UP_DAYS)) if latest else EPOCH
+    # Those already seen at their latest change are left in the database.
+    moved = tiers.changed_since(since).filter(tier_since__lte=now).exclude(
+        customer__tier_seen__since__gte=F("tier_since"))
+    seen = TierSeen.objects.in_bulk([account.customer_id for account in moved])
+    fresh, changed = [], []
+    for account in moved:
+        known = seen.get(account.customer_id)
+        if known is None:
+            # Accounts holding a tier when this record began were entered by the migration
+            # that made it: one not seen before held none.
+            fresh.append(TierSeen(customer_id=account.customer_id, tier_id=account.tier_id,
+                                  since=account.tier_since, before_id=None))
+        elif known.since < account.tier_since:
+            known.before_id, known.tier_id = known.tier_id, account.tier_id
+            known.since = account.tier_since
+            changed.append(known)
+    # Two runners at once write the same rows: the second's are the same, or skipped.
+    TierSeen.objects.bulk_create(fresh, ignore_conflicts=True)
+    TierSeen.objects.bulk_update(changed, ["tier", "before", "since"], batch_size=1000)
+    return len(fresh) + len(changed)
+
+
+def _tier_change(campaign, members, now):
+    """Members whose tier changed within the catch-up days, the way the campaign asks."""
+    remember_tiers(now)
+    moves = TierSeen.objects.filter(since__gt=now - timedelta(days=CATCH_UP_DAYS),
+                                    since__lte=now, customer__in=members.values("pk"))
+    if campaign.tier_id:
+        moves = moves.filter(tier=campaign.tier_id)
+    found = {}
+    for customer, since, rank, before in moves.values_list("customer_id", "since",
+                                                           "tier__rank", "before__rank"):
+        # No tier ranks below every tier.
+        rise = (-1 if rank is None else rank) - (-1 if before is None else before)
+        if campaign.tier_direction == TierDirection.UP and rise <= 0:
+            continue
+        if campaign.tier_direction == TierDirection.DOWN and rise >= 0:
+            continue
+        found[customer] = since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+    return found
+
+
+def _tier_downgrade(campaign, members, now):
+    """Members whose review, ``days`` days or fewer after their local today, would lower
+    their tier."""
+    if campaign.days < 1:
+        return {}
+    # A day more than asked: the local dates below pick the exact ones.
+    reviews = {account.customer_id: account.tier_review
+               for account in tiers.falling_within(now, campaign.days + 1)}
+    ids = list(reviews)
+    found = {}
+    for start in range(0, len(ids), 10_000):
+        chunk = ids[start:start + 10_000]
+        for customer, zone in members.filter(pk__in=chunk).values_list("pk", "time_zone"):
+            zone = ZoneInfo(zone or settings.TIME_ZONE)
+            review = reviews[customer].astimezone(zone).date()
+            if (review - now.astimezone(zone).date()).days <= campaign.days:
+                found[customer] = review.isoformat()
+    return found
+
+
 TRIGGERS = {
     Trigger.ONE_OFF: _one_off,
     Trigger.BIRTHDAY: _birthday,
@@ -211,4 +289,6 @@ TRIGGERS = {
     Trigger.SEGMENT_ENTRY: _segment_entry,
     Trigger.AFTER_PURCHASE: _after_purchase,
     Trigger.INACTIVITY: _inactivity,
+    Trigger.TIER_CHANGE: _tier_change,
+    Trigger.TIER_DOWNGRADE: _tier_downgrade,
 }
