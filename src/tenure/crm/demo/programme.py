@@ -86,20 +86,21 @@ def plan_programme(rng, orders: Orders, profiles: Profiles, referrer: np.ndarray
     start = START_DAY * DAY
     if days <= START_DAY:
         return None
-    customers = len(joined)
-    redeemer = rng.random(customers) < REDEEMER_SHARE
+    # The customers' draws first: the orders' number changes with the campaigns' control
+    # groups, and the same seed gives the same self-referrals whatever they are.
+    selves = self_referrals(rng, profiles, referrer, joined >= start)
+    redeemer = rng.random(len(joined)) < REDEEMER_SHARE
     redeem = (redeemer[orders.customer] & (rng.random(len(orders.at)) < REDEEM_CHANCE)
               & (orders.at >= start) & (orders.status != CANCELLED))
-    return Plan(start, redeem, self_referrals(rng, profiles, referrer, joined >= start),
-                surprise_rewards(orders, start, days * DAY))
+    return Plan(start, redeem, selves, surprise_rewards(orders, start, days * DAY))
 
 
 def self_referrals(rng, profiles: Profiles, referrer: np.ndarray,
                    joined_in_programme: np.ndarray,
                    share: float = SELF_REFERRAL_SHARE) -> np.ndarray:
     """Pick ``share`` of the referred customers who joined in the programme's time to be
-    their referrer: each takes the referrer's email, or phone when either has no email.
-    Return them."""
+    their referrer: each takes the referrer's email, or, when either has no email, phone
+    if they live in the same country. Return them."""
     referred = np.flatnonzero((referrer >= 0) & joined_in_programme)
     chosen = referred[rng.random(len(referred)) < share]
     done = []
@@ -107,7 +108,8 @@ def self_referrals(rng, profiles: Profiles, referrer: np.ndarray,
         friend = int(referrer[customer])
         if profiles.email[customer] and profiles.email[friend]:
             profiles.email[customer] = profiles.email[friend]
-        elif profiles.phone[customer] and profiles.phone[friend]:
+        elif (profiles.phone[customer] and profiles.phone[friend]
+              and profiles.locale[customer] == profiles.locale[friend]):
             profiles.phone[customer] = profiles.phone[friend]
         else:
             continue

@@ -131,19 +131,20 @@ class ProgrammeTestCase(TenureTestCase):
 
 class SelfReferralTestCase(TenureTestCase):
     def test_it_gives_a_self_referred_customer_the_referrers_email_or_else_phone(self):
-        a, b, c, d = "+380501111111", "+380502222222", "+380503333333", "+380504444444"
+        a, b, c, d = "+380501111111", "+380502222222", "+380503333333", "+12025550123"
         profiles = Profiles(
-            locale=np.zeros(6, dtype=np.int64), gender=np.array(["f"] * 6),
-            name=["A", "B", "C", "D", "E", "F"],
-            email=["a@example.com", "b@example.com", "", "d@example.com", "e@example.com", ""],
-            phone=[a, "", b, c, "", d], birth_date=[None] * 6, city=[""] * 6)
-        # B, C by A; D and F by E, who has no phone.
-        referrer = np.array([-1, 0, 0, 4, -1, 4])
+            locale=np.array([0, 0, 0, 0, 0, 0, 2]), gender=np.array(["f"] * 7),
+            name=["A", "B", "C", "D", "E", "F", "G"],
+            email=["a@example.com", "b@example.com", "", "d@example.com", "e@example.com",
+                   "", ""],
+            phone=[a, "", b, c, "", b, d], birth_date=[None] * 7, city=[""] * 7)
+        # B, C and G by A; D and F by E, who has no phone.
+        referrer = np.array([-1, 0, 0, 4, -1, 4, 0])
         chosen = programme.self_referrals(np.random.default_rng(1), profiles, referrer,
-                                          np.ones(6, dtype=bool), share=1.0)
-        # B takes A's email; C, without one, A's phone; D E's email; F has no email and E
-        # no phone, so F stays as they are.
+                                          np.ones(7, dtype=bool), share=1.0)
+        # B takes A's email; C, without one, A's phone; D E's email. F has no email and E
+        # no phone; G has no email and lives in another country than A: they stay apart.
         self.assertEqual(chosen.tolist(), [1, 2, 3])
         self.assertEqual(profiles.email, ["a@example.com", "a@example.com", "",
-                                          "e@example.com", "e@example.com", ""])
-        self.assertEqual(profiles.phone, [a, "", a, c, "", d])
+                                          "e@example.com", "e@example.com", "", ""])
+        self.assertEqual(profiles.phone, [a, "", a, c, "", b, d])
