@@ -12,11 +12,11 @@ written here as time passes, a step at a time, before the first year's are
    at the moment of the order (`ledger.redeem`: what the balance then allows, within the
    programme's maximum share, once the customer has ``MIN_REDEEM``);
 3. writes the returns made in it and marks their orders returned;
-4. at its end does what the worker's jobs do: earn, raising tiers at once
-   (`bulk.earn_missing` and `tiers.upgrade`, as `ledger.catch_up` calls them), reverse
-   for the returns and for the orders returned whole, give back the points that paid for
-   those, decide the referrals due, give the surprise reward due, then release and
-   expire lots and review the tiers (`ledger.nightly`).
+4. at its end does what the worker's jobs do: release and expire lots and review the
+   tiers (`ledger.nightly`), then earn, raising tiers at once (`bulk.earn_missing` and
+   `tiers.upgrade`, as `ledger.catch_up` calls them), reverse for the returns and for the
+   orders returned whole, give back the points that paid for those, decide the
+   referrals due (`referrals.decide_due`) and give the surprise reward due.
 
 So the ledger is what the app writes when its worker runs once a step, and `tenure
 loyalty check` holds. Left to the worker: the referrals of the customers referred before
@@ -186,6 +186,9 @@ class Step:
     def work(self, whole: list[int]) -> None:
         """Do at the step's end what the worker's loyalty jobs do."""
         now = self.end
+        # The nightly job first: lots come due in bulk, not one account at a time within
+        # each reversal and redemption.
+        ledger.nightly(now)
         bulk.earn_missing(now, then=lambda cursor: tiers.upgrade(
             "SELECT account_id FROM loyalty_earning", [], now, cursor))
         for ret in Return.objects.filter(pk__in=self.made).select_related("order").order_by(
@@ -202,7 +205,6 @@ class Step:
                 bonuses.reward((reward.customers + self.first[Customer]).tolist(),
                                reward.points, reward.reason, key=reward.key,
                                cause="surprise", now=now)
-        ledger.nightly(now)
 
 
 def date_accounts(end) -> None:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import csv
 import io
+import shutil
+import tempfile
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import numpy as np
 from django.core.management import call_command
@@ -127,6 +131,22 @@ class ProgrammeTestCase(TenureTestCase):
     def test_it_records_the_programme_in_the_truth(self):
         self.assertEqual(self.summary.truth.loyalty_start, START)
         self.assertEqual(self.summary.truth.loyalty_order_lift, 0.0)
+
+
+class LoyaltyTruthTestCase(TenureTestCase):
+    def setUp(self):
+        self.folder = Path(tempfile.mkdtemp())
+        self.addCleanup(shutil.rmtree, self.folder)
+
+    def test_it_writes_the_programmes_start_and_true_effect_beside_the_truth(self):
+        out = io.StringIO()
+        call_command("demo_data", stdout=out, no_progress=True, end_date=END,
+                     customers=40, seed=3, truth=self.folder / "truth.csv")
+        with (self.folder / "truth-loyalty.csv").open(encoding="utf-8") as file:
+            rows = list(csv.DictReader(file))
+        self.assertEqual(rows, [{"start": "2023-07-01", "enrolment": "automatic",
+                                 "true_order_lift": "0.0000"}])
+        self.assertIn("truth-loyalty.csv", out.getvalue())
 
 
 class SelfReferralTestCase(TenureTestCase):
