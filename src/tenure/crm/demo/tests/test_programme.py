@@ -81,6 +81,8 @@ class ProgrammeTestCase(TenureTestCase):
         first_account = Account.objects.order_by("created_at").first().created_at
         self.assertGreater(first_account, self.start)
         self.assertLessEqual(first_account, self.start + timedelta(days=STEP_DAYS + 1))
+        # Those a referral's decision opened are dated then too, not by the build's clock.
+        self.assertFalse(Account.objects.filter(created_at__gt=local_midnight(END)).exists())
         # And every order from then on that is not cancelled earned.
         placed = Order.objects.filter(source="demo", ordered_at__gte=self.start).exclude(
             status=OrderStatus.CANCELLED)
