@@ -49,17 +49,31 @@ def row_count(shop: Shop) -> int:
             + len(shop.returns.line_return) + shop.service.row_count)
 
 
-def load_shop(shop: Shop, managers: list, progress=None) -> dict:
+def load_shop(shop: Shop, managers: list, progress=None, replay=None) -> dict:
     """Write ``shop`` but its service; ``managers`` are the users customers are assigned to.
 
-    Return the first id of each model's new rows.
+    ``replay(shop, clock, first, progress)``, when given, runs once the customers are
+    written and before the other orders and returns: it writes the orders and returns it
+    replays (`load_orders` and `load_returns` with their rows) and returns their indexes,
+    which are then left out. Return the first id of each model's new rows.
     """
     clock = Clock(shop.start, (shop.end - shop.start).days)
     product = load_catalog(shop)
     first = {model: next_id(model) for model in MODELS}
-    load_customers(shop, clock, first, managers, progress)
-    load_orders(shop, clock, first, product, progress)
-    load_returns(shop, clock, first, product, progress)
+    referrer = shop.customers.referrer
+    if replay is not None and shop.programme is not None:
+        # Those who join once the programme runs give their friend's code in the replay.
+        referrer = np.where(shop.customers.joined >= shop.programme.start, -1, referrer)
+    load_customers(shop, clock, first, managers, progress, referrer)
+    orders, returns = np.arange(len(shop.orders.at)), np.arange(len(shop.returns.order))
+    if replay is not None:
+        done_orders, done_returns = replay(shop, clock, first, progress)
+        orders = np.setdiff1d(orders, done_orders)
+        returns = np.setdiff1d(returns, done_returns)
+    load_orders(shop, clock, first, progress, orders)
+    load_order_lines(shop, first, product, progress)
+    load_returns(shop, clock, first, progress, returns)
+    load_return_lines(shop, first, product, progress)
     reset_sequences(*MODELS)
     return first
 
@@ -77,8 +91,10 @@ def load_catalog(shop: Shop) -> np.ndarray:
     return np.array(product_ids, dtype=np.int64)
 
 
-def load_customers(shop: Shop, clock: Clock, first: dict, managers: list, progress) -> None:
-    """Write the customers, their consent history and their tags."""
+def load_customers(shop: Shop, clock: Clock, first: dict, managers: list, progress,
+                   referrer: np.ndarray) -> None:
+    """Write the customers (``referrer``: whom each names as their referrer, -1 for
+    nobody), their consent history and their tags."""
     people, profiles = shop.customers, shop.customers.profiles
     manager_ids = np.array([m.pk for m in managers] + [-1])[people.manager]
     joined, current = clock.stamps(people.joined), shop.consents.current
@@ -95,7 +111,7 @@ def load_customers(shop: Shop, clock: Clock, first: dict, managers: list, progre
             "acquisition_channel": values(
                 np.array(portfolio.ACQUISITION_CHANNELS)[people.acquisition]),
             "acquired_on": clock.dates(people.joined),
-            "referred_by": ids(first[Customer], people.referrer),
+            "referred_by": ids(first[Customer], referrer),
             "manager": lambda part: [None if m < 0 else m for m in manager_ids[part].tolist()],
             "notes": values(people.notes),
             "language": values(np.array(LANGUAGES)[profiles.locale]),
@@ -163,23 +179,32 @@ def load_tags(shop: Shop, first: dict, progress) -> None:
     }, len(shop.customers.tag), progress)
 
 
-def load_orders(shop: Shop, clock: Clock, first: dict, product: np.ndarray, progress) -> None:
-    """Write the orders and their lines."""
-    orders, lines, currency = shop.orders, shop.lines, default_currency()
-    at = clock.stamps(orders.at)
+def load_orders(shop: Shop, clock: Clock, first: dict, progress, rows: np.ndarray,
+                status: np.ndarray | None = None) -> None:
+    """Write the orders ``rows`` (indexes), with ``status`` (indexes into
+    ``baskets.STATUSES``, one per row) instead of their own when given."""
+    orders, currency = shop.orders, default_currency()
+    at = clock.stamps(orders.at[rows])
+    coupons = (shop.campaigns.order_coupons(len(orders.at)) if shop.campaigns is not None
+               else np.full(len(orders.at), "", dtype=object))
+    status = orders.status[rows] if status is None else status
     insert(Order, {
-        "id": ids(first[Order], np.arange(len(orders.at))), "source": constant(SOURCE),
-        "external_id": lambda part: [baskets.order_number(i) for i in range(part.start, part.stop)],
-        "customer": ids(first[Customer], orders.customer), "ordered_at": at,
-        "channel": values(np.array(baskets.CHANNELS)[orders.channel]),
-        "store": values(np.array(baskets.STORES)[orders.store]),
-        "status": values(np.array(baskets.STATUSES)[orders.status]),
-        "currency": constant(currency), "total": money(orders.total),
-        "discount": money(orders.discount), "cost": money(orders.cost),
-        "coupon_code": values(shop.campaigns.order_coupons(len(orders.at))
-                              if shop.campaigns is not None else [""] * len(orders.at)),
+        "id": ids(first[Order], rows), "source": constant(SOURCE),
+        "external_id": lambda part: [baskets.order_number(i) for i in rows[part].tolist()],
+        "customer": ids(first[Customer], orders.customer[rows]), "ordered_at": at,
+        "channel": values(np.array(baskets.CHANNELS)[orders.channel[rows]]),
+        "store": values(np.array(baskets.STORES)[orders.store[rows]]),
+        "status": values(np.array(baskets.STATUSES)[status]),
+        "currency": constant(currency), "total": money(orders.total[rows]),
+        "discount": money(orders.discount[rows]), "cost": money(orders.cost[rows]),
+        "coupon_code": values(coupons[rows]),
         "created_at": at, "updated_at": at,
-    }, len(orders.at), progress)
+    }, len(rows), progress)
+
+
+def load_order_lines(shop: Shop, first: dict, product: np.ndarray, progress) -> None:
+    """Write every order's lines."""
+    lines = shop.lines
     insert(OrderLine, {
         "id": ids(first[OrderLine], np.arange(len(lines.order))),
         "order": ids(first[Order], lines.order), "line_no": values(lines.line_no),
@@ -188,24 +213,28 @@ def load_orders(shop: Shop, clock: Clock, first: dict, product: np.ndarray, prog
     }, len(lines.order), progress)
 
 
-def load_returns(shop: Shop, clock: Clock, first: dict, product: np.ndarray, progress) -> None:
-    """Write the returns and their lines."""
+def load_returns(shop: Shop, clock: Clock, first: dict, progress, rows: np.ndarray) -> None:
+    """Write the returns ``rows`` (indexes)."""
     returns = shop.returns
-    at = clock.stamps(returns.at)
+    at = clock.stamps(returns.at[rows])
     insert(Return, {
-        "id": ids(first[Return], np.arange(len(returns.order))), "source": constant(SOURCE),
-        "external_id": lambda part: [f"RMA-{i + 1:06d}" for i in range(part.start, part.stop)],
-        "order": ids(first[Order], returns.order), "returned_at": at,
-        "amount": money(returns.amount), "currency": constant(default_currency()),
-        "reason": values(np.array(baskets.RETURN_REASONS)[returns.reason]), "created_at": at,
-    }, len(returns.order), progress)
+        "id": ids(first[Return], rows), "source": constant(SOURCE),
+        "external_id": lambda part: [f"RMA-{i + 1:06d}" for i in rows[part].tolist()],
+        "order": ids(first[Order], returns.order[rows]), "returned_at": at,
+        "amount": money(returns.amount[rows]), "currency": constant(default_currency()),
+        "reason": values(np.array(baskets.RETURN_REASONS)[returns.reason[rows]]),
+        "created_at": at,
+    }, len(rows), progress)
+    if progress is not None:
+        progress.update(len(rows))
+
+
+def load_return_lines(shop: Shop, first: dict, product: np.ndarray, progress) -> None:
+    """Write every return's lines."""
+    returns = shop.returns
     insert(ReturnLine, {
         "id": ids(first[ReturnLine], np.arange(len(returns.line_return))),
         "ret": ids(first[Return], returns.line_return),
         "product": values(product[returns.line_product]),
         "quantity": values(returns.line_quantity), "amount": money(returns.line_amount),
     }, len(returns.line_return), progress)
-    if progress is not None:
-        progress.update(len(returns.order))
-
-

@@ -33,7 +33,7 @@ from tenure.crm.lib.money import CENT, default_currency
 from tenure.crm.messaging.models import Message
 from tenure.crm.sales.models import Order, OrderLine, OrderStatus, Return, ReturnLine
 
-from . import campaign_loading
+from . import campaign_loading, programme_loading
 from .assortment import SKU_PREFIX, TREE
 from .loading import SOURCE, load_shop, row_count
 from .logins import DEMO_USERS, MANAGERS, MARKETER, PASSWORD, SUPPORT, ensure_demo_users
@@ -96,7 +96,7 @@ def build_demo_shop(customers: int = 5000, seed: int = 1, end_date: date | None 
             with tqdm(total=total, unit=" rows", desc="demo shop", file=sys.stderr,
                       disable=not progress) as bar:
                 managers = [users[name] for name in MANAGERS]
-                first = load_shop(shop, managers, bar)
+                first = load_shop(shop, managers, bar, programme_loading.replay)
                 load_service(shop, first, [*managers, users[SUPPORT]], bar)
                 campaign_loading.load_campaigns(shop, campaigns, first, bar)
             stats.refresh_all()  # orders were written and deleted in bulk
@@ -111,6 +111,7 @@ def delete_demo_data() -> None:
     contacts, survey answers, emails and campaign deliveries, and the unused demo
     products; the demo's campaigns stay, so their control groups do too."""
     campaign_loading.delete_campaign_data()
+    programme_loading.delete_loyalty_data()
     delete_service()
     orders = Order.objects.filter(customer__source=SOURCE)
     # Only a complaint of another customer could still point at a demo order.

@@ -8,6 +8,7 @@ to buy in the year after it (the same customers and season; nobody new arrives).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
 import numpy as np
 
@@ -30,6 +31,10 @@ class Truth:
     # Each demo campaign's true effect on the share of its customers who buy within its
     # window (`marketing.PLANS`): 0.06 is 6 percentage points more than without it.
     campaign_uplift: dict[str, float] = field(default_factory=dict)
+    # The loyalty programme's first day (None: no programme) and the difference it makes
+    # to how often its members order (`programme.TRUE_ORDER_LIFT`: none, it only records).
+    loyalty_start: date | None = None
+    loyalty_order_lift: float = 0.0
 
 
 def tell_truth(population: Population, left: np.ndarray, ahead: Orders, end: int) -> Truth:

@@ -17,7 +17,7 @@ import numpy as np
 
 from tenure.crm.engagement.models import DEFAULT_SLA_HOURS
 
-from . import baskets, marketing, people, portfolio
+from . import baskets, marketing, people, portfolio, programme
 from .assortment import Assortment, draw_assortment
 from .consents import Consents, draw_consents
 from .desk import Clientele, draw_messengers
@@ -65,6 +65,8 @@ class Shop:
     truth: Truth
     # The campaigns' deliveries; their caused orders are the last orders.
     campaigns: marketing.Deliveries | None = None
+    # The loyalty programme of the second and third years (None: no programme).
+    programme: programme.Plan | None = None
 
     @property
     def revenue(self) -> int:
@@ -125,8 +127,15 @@ def simulate_shop(customers: int, seed: int, end_date: date,
     orders, lines = add_caused_orders(campaign_rng, deliveries, orders, lines, tastes,
                                       assortment, start, days * DAY)
     truth.campaign_uplift = {plan.name: plan.effect for plan in marketing.PLANS}
+    # The programme draws from its own stream too, once every order is known.
+    plan = programme.plan_programme(
+        np.random.default_rng([seed, programme.STREAM]), orders, people_part.profiles,
+        people_part.referrer, people_part.joined, days)
+    if plan is not None:
+        truth.loyalty_start = start + timedelta(days=programme.START_DAY)
+        truth.loyalty_order_lift = programme.TRUE_ORDER_LIFT
     return Shop(start, end_date, assortment, people_part, consents, orders, lines, returns,
-                service, truth, deliveries)
+                service, truth, deliveries, plan)
 
 
 def add_caused_orders(rng, deliveries: marketing.Deliveries, orders: baskets.Orders,

@@ -5,7 +5,12 @@ campaign's true effect to FILE's name with ``-campaigns`` before its suffix
 (``demo-truth.csv`` -> ``demo-truth-campaigns.csv``): one row per campaign step with
 ``campaign`` (its name), ``step``, ``window_days`` and ``true_uplift``, the difference
 the campaign makes to the share of its customers who order within the window (0.06: six
-percentage points), what ``tenure campaigns report`` estimates as ``uplift``.
+percentage points), what ``tenure campaigns report`` estimates as ``uplift``; and the
+loyalty programme's truth to FILE's name with ``-loyalty`` (``demo-truth-loyalty.csv``): one
+row with ``start`` (its first day), ``enrolment`` (``automatic``: every customer who buys
+from then on is a member) and ``true_order_lift``, the difference membership makes to how
+often a customer orders (0: none in the simulation), against which the Loyalty page's
+members-against-similar comparison can be checked.
 """
 
 from __future__ import annotations
@@ -28,11 +33,17 @@ from tenure.crm.lib.arguments import iso_date
 TRUTH_COLUMNS = ["external_id", "alive_at_end", "purchase_rate", "dropout_probability",
                  "purchases_next_90d", "purchases_next_365d", "spend_next_365d"]
 CAMPAIGN_TRUTH_COLUMNS = ["campaign", "step", "window_days", "true_uplift"]
+LOYALTY_TRUTH_COLUMNS = ["start", "enrolment", "true_order_lift"]
 
 
 def campaign_truth_path(path: Path) -> Path:
     """Return where the campaigns' truth goes beside the customers' truth at ``path``."""
     return path.with_name(f"{path.stem}-campaigns{path.suffix}")
+
+
+def loyalty_truth_path(path: Path) -> Path:
+    """Return where the loyalty programme's truth goes beside the customers' truth."""
+    return path.with_name(f"{path.stem}-loyalty{path.suffix}")
 
 
 def positive_int(text: str) -> int:
@@ -115,6 +126,8 @@ class Command(BaseCommand):
                 write_truth_csv(file, summary.truth)
             with campaign_truth_path(path).open("w", newline="", encoding="utf-8") as file:
                 write_campaign_truth_csv(file, summary.truth)
+            with loyalty_truth_path(path).open("w", newline="", encoding="utf-8") as file:
+                write_loyalty_truth_csv(file, summary.truth)
         except OSError as exc:
             raise CommandError(_("Could not write the truth to %(path)s (%(error)s).") % {
                 "path": path, "error": exc.strerror or exc}) from exc
@@ -122,6 +135,8 @@ class Command(BaseCommand):
             self.stdout.write(_("The demo's truth is in %s.") % path)
             self.stdout.write(_("The campaigns' true effects are in %s.")
                               % campaign_truth_path(path))
+            self.stdout.write(_("The loyalty programme's true effect is in %s.")
+                              % loyalty_truth_path(path))
 
     def report(self, summary: ShopSummary) -> None:
         """Print what the demo database holds and how to sign in."""
@@ -166,3 +181,13 @@ def write_campaign_truth_csv(file, truth: Truth) -> None:
     writer.writerow(CAMPAIGN_TRUTH_COLUMNS)
     for name, uplift in truth.campaign_uplift.items():
         writer.writerow([name, 1, WINDOW_DAYS, f"{uplift:.4f}"])
+
+
+def write_loyalty_truth_csv(file, truth: Truth) -> None:
+    """Write the loyalty programme's row: its first day and its true effect (no row when
+    the shop ran none)."""
+    writer = csv.writer(file)
+    writer.writerow(LOYALTY_TRUTH_COLUMNS)
+    if truth.loyalty_start is not None:
+        writer.writerow([truth.loyalty_start.isoformat(), "automatic",
+                         f"{truth.loyalty_order_lift:.4f}"])
