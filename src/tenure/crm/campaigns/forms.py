@@ -8,7 +8,7 @@ from django.template import TemplateSyntaxError
 from django.utils.translation import gettext_lazy as _
 
 from tenure.crm.customers.models import Customer
-from tenure.crm.lib.bounds import MAX_ID, BoundedDateTimeField
+from tenure.crm.lib.bounds import MAX_ID, BoundedDateTimeField, datetime_input
 
 from . import triggers
 from .audiences import AudienceFilterForm
@@ -43,13 +43,6 @@ def filters_query(form: AudienceFilterForm) -> str:
     return query.urlencode()
 
 
-class DateTimeInput(forms.DateTimeInput):
-    input_type = "datetime-local"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
-
-
 class CampaignForm(forms.ModelForm):
     link = forms.URLField(
         required=False, max_length=500, assume_scheme="https",
@@ -61,7 +54,7 @@ class CampaignForm(forms.ModelForm):
         fields = ["name", "trigger", "audience", "channel", "offer", "starts_at", "ends_at",
                   "days", "purchase_number", "threshold", "missed_rhythm", "segment", "dates",
                   "tier_direction", "tier", "link", "holdout", "window_days"]
-        widgets = {"starts_at": DateTimeInput(), "ends_at": DateTimeInput(),
+        widgets = {"starts_at": datetime_input(), "ends_at": datetime_input(),
                    "dates": forms.Textarea(attrs={"rows": 3})}
         field_classes = {"starts_at": BoundedDateTimeField, "ends_at": BoundedDateTimeField}
 

@@ -1,8 +1,8 @@
 """Run the demo's loyalty programme through the loyalty app, replaying its two years.
 
-The app knows no programme start: its worker earns for every order that has no earn entry
-yet, whenever it was placed. So the orders and returns from the programme's first day are
-written here as time passes, a step at a time, before the first year's are
+The programme starts as the second year begins (`Programme.starts_at`: the worker earns
+nothing for the orders before it). The orders and returns from its first day are written
+here as time passes, a step at a time, before the first year's are
 (`loading.load_shop`); each step
 
 1. writes the orders placed in it (an order to be returned still as completed) and
@@ -66,7 +66,7 @@ def replay(shop: Shop, clock: Clock, first: dict, progress=None
     plan = shop.programme
     if plan is None:
         return EMPTY, EMPTY
-    settings = set_up_programme()
+    settings = set_up_programme(clock.moment(plan.start))
     orders, returns = shop.orders, shop.returns
     end = (shop.end - shop.start).days * DAY
     placed = np.flatnonzero(orders.at >= plan.start)
@@ -93,10 +93,10 @@ def steps(plan: programme.Plan, end: int) -> list[tuple[int, int]]:
     return list(zip([plan.start, *ends[:-1]], ends, strict=True))
 
 
-def set_up_programme() -> Programme:
-    """Give the programme the demo's settings and its three tiers; return it."""
+def set_up_programme(start) -> Programme:
+    """Give the programme the demo's settings, its start and its three tiers; return it."""
     Programme.current()
-    Programme.objects.filter(pk=1).update(**programme.SETTINGS)
+    Programme.objects.filter(pk=1).update(**programme.SETTINGS, starts_at=start)
     for tier in programme.TIERS:
         Tier.objects.update_or_create(rank=tier.rank, defaults={
             "name": tier.name, "min_points": None,

@@ -11,12 +11,11 @@ from django.utils.translation import gettext_lazy as _
 
 from tenure.crm.accounts.models import User
 from tenure.crm.customers.forms import ManagerChoiceField
-from tenure.crm.lib.bounds import MAX_MINUTES, BoundedDateTimeField
+from tenure.crm.lib.bounds import MAX_MINUTES, BoundedDateTimeField, datetime_input
 
 from .models import Activity, Direction, Interaction, InteractionKind
 from .people import assignable_users
 
-DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 # A form filled in at 10:00 for "10:00" arrives a little later; that is not the past.
 GRACE = timedelta(minutes=5)
 # Kinds of contact that usually start at the shop, and the customer detail they go to.
@@ -25,8 +24,6 @@ CONTACT_FIELD = {InteractionKind.CALL: "phone", InteractionKind.MESSAGE: "phone"
                  InteractionKind.EMAIL: "email"}
 
 
-def datetime_input() -> forms.DateTimeInput:
-    return forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_FORMAT)
 
 
 def people_field(customer, user, **kwargs) -> ManagerChoiceField:

@@ -111,6 +111,15 @@ class BoundedDateField(forms.DateField):
         return attrs
 
 
+#: What a ``datetime-local`` input shows and sends (no seconds).
+DATETIME_INPUT_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+def datetime_input() -> forms.DateTimeInput:
+    """Return the browser's date-and-time picker, its value written as it expects."""
+    return forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_INPUT_FORMAT)
+
+
 class BoundedDateTimeField(forms.DateTimeField):
     """A date and time field that accepts only the times within the bounds."""
 

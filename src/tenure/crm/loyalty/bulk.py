@@ -74,7 +74,8 @@ def _id_ranges(table: str, batch: int):
 
 
 def earn_missing(now: datetime, batch: int = BATCH, then=None) -> int:
-    """Earn for every order that has no earn entry and is not cancelled; return how many.
+    """Earn for every order that has no earn entry, is not cancelled and was placed at or
+    after the programme's start; return how many.
 
     ``then(cursor)``, when given, runs at the end of each batch's transaction while the
     temporary table ``loyalty_earning`` (``account_id``, ...) holds what it earned.
@@ -92,20 +93,24 @@ def earn_missing(now: datetime, batch: int = BATCH, then=None) -> int:
 
 def _earn_range(cursor, programme: Programme, low: int, high: int, now) -> int:
     cancelled = OrderStatus.CANCELLED.value
+    # Orders before the programme's start earn nothing (`Programme.starts_at`).
+    started, since = ((" AND o.ordered_at >= %s", [_when(programme.starts_at)])
+                      if programme.starts_at else ("", []))
     cursor.execute(
         f"INSERT INTO {ACCOUNT} (customer_id, balance, pending, created_at)"
         f" SELECT DISTINCT o.customer_id, 0, 0, %s FROM {ORDER} o"
-        f" WHERE o.id BETWEEN %s AND %s AND o.status <> %s AND NOT EXISTS"
-        f" (SELECT 1 FROM {ACCOUNT} x WHERE x.customer_id = o.customer_id)"
-        f" ON CONFLICT DO NOTHING", [now, low, high, cancelled])
+        f" WHERE o.id BETWEEN %s AND %s AND o.status <> %s{started}"
+        f" AND NOT EXISTS (SELECT 1 FROM {ACCOUNT} x WHERE x.customer_id = o.customer_id)"
+        f" ON CONFLICT DO NOTHING", [now, low, high, cancelled, *since])
     cursor.execute("DROP TABLE IF EXISTS loyalty_earning")
     cursor.execute(_lock("loyalty_earning", (
         f"SELECT o.id AS order_id, a.id AS account_id, {_points(programme)} AS points,"
         f" o.ordered_at FROM {ORDER} o JOIN {ACCOUNT} a ON a.customer_id = o.customer_id"
         f" LEFT JOIN {TIER} t ON t.id = a.tier_id"
-        f" WHERE o.id BETWEEN %s AND %s AND o.status <> %s AND {_points(programme)} > 0"
+        f" WHERE o.id BETWEEN %s AND %s AND o.status <> %s{started}"
+        f" AND {_points(programme)} > 0"
         f" AND NOT EXISTS (SELECT 1 FROM {ENTRY} e WHERE e.order_id = o.id"
-        f" AND e.kind = %s)")), [low, high, cancelled, Kind.EARN.value])
+        f" AND e.kind = %s)")), [low, high, cancelled, *since, Kind.EARN.value])
     cursor.execute(
         f"INSERT INTO {ENTRY} (account_id, kind, points, pending_points, at, key, order_id,"
         f" reason, cause) SELECT account_id, %s, 0, points, %s, 'earn:order:' || order_id,"

@@ -55,6 +55,8 @@ def members_against_similar(now: datetime | None = None, horizon_days: int = 365
     """Compare members' purchases after the programme began with those of similar
     customers who are not members; None when there are too few to compare.
 
+    The programme begins at ``Programme.starts_at`` (its first account when not set).
+
     Matching is exact stratification (Iacus, King & Porro 2012, "coarsened exact
     matching"): every customer who bought before the programme began (its first account)
     falls in a stratum of recency (days since their last order then: up to 30, 90, 180,
@@ -72,6 +74,10 @@ def members_against_similar(now: datetime | None = None, horizon_days: int = 365
     Returns
     -------
     dict or None
+        When no customer who bought since the start is outside the programme (every buyer
+        is enrolled by buying), only ``enrolled_by_buying`` (True), ``members``, ``start``
+        and ``end``: the non-members are then those who did not buy, and a comparison
+        with them would measure buying, not the programme. Otherwise
         ``members``, ``similar`` (non-members in counted strata), ``revenue_member``,
         ``revenue_similar``, ``orders_member``, ``orders_similar`` (per customer),
         ``revenue_difference``, ``cost`` (points redeemed since the start at the point's
@@ -83,9 +89,10 @@ def members_against_similar(now: datetime | None = None, horizon_days: int = 365
     from tenure.crm.sales.models import Order, OrderStatus
 
     now = now or timezone.now()
-    start = Account.objects.order_by("created_at").values_list("created_at", flat=True).first()
-    if start is None:
+    first = Account.objects.order_by("created_at").values_list("created_at", flat=True).first()
+    if first is None:
         return None
+    start = Programme.current().starts_at or first
     end = min(now, start + timedelta(days=horizon_days))
     orders = pd.DataFrame.from_records(
         Order.objects.exclude(status=OrderStatus.CANCELLED).filter(ordered_at__lt=end)
@@ -108,6 +115,12 @@ def members_against_similar(now: datetime | None = None, horizon_days: int = 365
     past = past.join(later).fillna({"revenue": 0.0, "orders": 0})
     members = set(Account.objects.values_list("customer_id", flat=True))
     past["member"] = past.index.isin(members)
+    outside = past.loc[~past["member"], "orders"]
+    if len(outside) and not (outside > 0).any():
+        # Nobody who bought since the start stayed out: buying made them members, so the
+        # "non-members" are those who did not buy, and comparing them says nothing.
+        return {"enrolled_by_buying": True, "members": int(past["member"].sum()),
+                "start": start, "end": end}
     sizes = past.groupby(["stratum", "member"]).size().unstack(fill_value=0)
     counted = sizes[(sizes.get(True, 0) >= MIN_STRATUM) & (sizes.get(False, 0) >= MIN_STRATUM)]
     if counted.empty:

@@ -8,7 +8,7 @@ from django import forms
 from django.core.validators import MaxValueValidator
 from django.utils.translation import gettext_lazy as _
 
-from tenure.crm.lib.bounds import MAX_DAYS
+from tenure.crm.lib.bounds import MAX_DAYS, BoundedDateTimeField, datetime_input
 
 from .models import Programme
 
@@ -18,7 +18,10 @@ MAX_ADJUSTMENT = 10 ** 9
 class ProgrammeForm(forms.ModelForm):
     class Meta:
         model = Programme
-        fields = ["points_per_unit", "pending_days", "point_value", "max_share", "expiry_days"]
+        fields = ["starts_at", "points_per_unit", "pending_days", "point_value", "max_share",
+                  "expiry_days"]
+        widgets = {"starts_at": datetime_input()}
+        field_classes = {"starts_at": BoundedDateTimeField}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -187,8 +187,9 @@ def earn(order: Order, now: datetime | None = None) -> Entry | None:
     Parameters
     ----------
     order : Order
-        An order not cancelled earns ``P = floor(total × points_per_unit × multiplier)``
-        points, the multiplier that of the tier the customer holds as it is recorded.
+        An order not cancelled, placed at or after the programme's start, earns
+        ``P = floor(total × points_per_unit × multiplier)`` points, the multiplier that of
+        the tier the customer holds as it is recorded.
     now : datetime, optional
         When the entry is written (default: now).
 
@@ -200,8 +201,8 @@ def earn(order: Order, now: datetime | None = None) -> Entry | None:
         that; the same entry when replayed; None when the order earns nothing.
     """
     programme = Programme.current()
-    if order.status == OrderStatus.CANCELLED or points_for(order.total, programme,
-                                                           _MOST) == 0:
+    if (order.status == OrderStatus.CANCELLED or not programme.earns_on(order.ordered_at)
+            or points_for(order.total, programme, _MOST) == 0):
         return None
     key = f"earn:order:{order.pk}"
     now = now or timezone.now()

@@ -18,6 +18,7 @@ and the admin is read-only. Every entry carries a unique idempotency ``key``.
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 
 from django.conf import settings
@@ -34,6 +35,11 @@ class LedgerError(Exception):
 class Programme(models.Model):
     """The programme's settings: one row (``Programme.current()``)."""
 
+    starts_at = models.DateTimeField(
+        _("programme start"), null=True, blank=True,
+        help_text=_("Orders placed before this moment earn no points (a programme switched "
+                    "on over an existing history does not pay for the past); empty: every "
+                    "order earns."))
     points_per_unit = models.DecimalField(
         _("points per currency unit"), max_digits=8, decimal_places=4, default=Decimal("1"),
         validators=[MinValueValidator(Decimal("0"))],
@@ -91,6 +97,11 @@ class Programme(models.Model):
         """Return the programme's settings, created with the defaults the first time."""
         programme, _created = cls.objects.get_or_create(pk=1)
         return programme
+
+    def earns_on(self, ordered_at: datetime) -> bool:
+        """Whether an order placed at ``ordered_at`` is within the programme (not before
+        its start)."""
+        return self.starts_at is None or ordered_at >= self.starts_at
 
 
 class Tier(models.Model):

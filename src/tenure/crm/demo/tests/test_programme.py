@@ -88,6 +88,12 @@ class ProgrammeTestCase(TenureTestCase):
             status=OrderStatus.CANCELLED)
         self.assertEqual(earned.count(), placed.count())
 
+    def test_the_worker_earns_nothing_on_the_first_years_orders_either(self):
+        from tenure.crm.loyalty import bulk
+
+        self.assertEqual(Programme.current().starts_at, self.start)
+        self.assertEqual(bulk.earn_missing(local_midnight(END)), 0)
+
     def test_it_reverses_the_points_of_every_return_after_the_start(self):
         returns = Return.objects.filter(order__ordered_at__gte=self.start)
         self.assertGreater(returns.count(), 10)

@@ -56,3 +56,35 @@ class BulkTestCase(LedgerTestCase):
 
     def figures(self):
         return list(Account.objects.values_list("balance", "pending"))
+
+
+class ProgrammeStartTestCase(LedgerTestCase):
+    """A programme switched on over a history pays nothing for the orders before it."""
+
+    figures = BulkTestCase.figures
+
+    def setUp(self):
+        from tenure.crm.loyalty.models import Programme
+
+        Programme.objects.filter(pk=1).update(starts_at=days(100))
+        self.before = self.order("500.00", at=days(99.5))
+        self.on_time = self.order("200.00", at=days(100))
+        self.after = self.order("300.40", at=days(150))
+
+    def test_orders_before_the_start_earn_nothing_order_by_order(self):
+        self.assertIsNone(ledger.earn(self.before, now=days(200)))
+        self.assertEqual(ledger.earn(self.on_time, now=days(200)).pending_points, 200)
+        self.assertEqual(ledger.earn(self.after, now=days(200)).pending_points, 300)
+        self.assertEqual(self.figures(), [(0, 500)])
+        self.assertLedgerHolds()
+
+    def test_orders_before_the_start_earn_nothing_in_bulk_nor_open_an_account(self):
+        old_only = type(self.olena).objects.create(name="Taras", source="shop",
+                                                   external_id="C-8")
+        self.order("900.00", at=days(10), customer=old_only)
+        self.assertEqual(bulk.earn_missing(days(200)), 2)
+        self.assertEqual(sorted(Entry.objects.values_list("order_id", "pending_points")),
+                         [(self.on_time.pk, 200), (self.after.pk, 300)])
+        self.assertFalse(Account.objects.filter(customer=old_only).exists())
+        self.assertEqual(self.figures(), [(0, 500)])
+        self.assertLedgerHolds()

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from tenure.crm.customers.models import Customer
 from tenure.crm.loyalty import figures, ledger
-from tenure.crm.loyalty.models import Account
+from tenure.crm.loyalty.models import Account, Programme
 
 from .base import T0, LedgerTestCase, days
 
@@ -46,3 +46,16 @@ class MembersAgainstSimilarTestCase(LedgerTestCase):
         Account.objects.create(customer=self.olena, created_at=T0)
         self.order("10", T0 - timedelta(days=3))
         self.assertIsNone(figures.members_against_similar(now=days(30)))
+
+    def test_when_buying_made_every_buyer_a_member_it_compares_nothing(self):
+        # Twenty customers bought before the start; the ten who bought again after it
+        # became members by earning: the others are simply those who did not buy.
+        Programme.objects.filter(pk=1).update(starts_at=T0)
+        for n in range(20):
+            customer = Customer.objects.create(name=f"C{n}")
+            self.order("100", T0 - timedelta(days=10), customer=customer)
+            if n % 2 == 0:
+                ledger.earn(self.order("50", days(5), customer=customer), now=days(6))
+        found = figures.members_against_similar(now=days(30))
+        self.assertEqual(found, {"enrolled_by_buying": True, "members": 10, "start": T0,
+                                 "end": days(30)})
