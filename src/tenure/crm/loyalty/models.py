@@ -219,6 +219,8 @@ class Entry(models.Model):
         verbose_name = _("ledger entry")
         verbose_name_plural = _("ledger entries")
         ordering = ["-at", "-id"]
+        # Spending a customer's points at the counter, apart from adjusting them.
+        permissions = [("redeem_entry", _("Can redeem a customer's points"))]
         constraints = [
             # A whole entry (a redemption restored, an earn cancelled) is reversed once...
             models.UniqueConstraint(fields=["reverses"],
