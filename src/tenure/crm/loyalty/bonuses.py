@@ -9,9 +9,10 @@ that names what earned it, so a bonus is given once whatever runs twice:
 - ``birthday:<customer>:<year>``: the customer's birthday on their own local date (29
   February is kept on 28 February in other years);
 - ``first-answer:<customer>``: their first survey answer, if given in the last 30 days;
+- ``review:<customer>``: their first review given in the last 30 days, once ever. The CRM
+  has no review model: a **review** is a survey answer that carries a written comment
+  (``Answer.comment`` not blank), the score alone is not one;
 - ``reward:<key>:<customer>``: a surprise reward under the caller's key.
-
-There is no review model in the CRM yet, so no review bonus.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db import transaction
 from django.db.models import CharField, Exists, OuterRef, Q, QuerySet, Value
-from django.db.models.functions import Cast, Concat
+from django.db.models.functions import Cast, Concat, Length, Trim
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -48,14 +49,16 @@ def birthday_points(account: Account) -> int:
 
 
 def catch_up(now: datetime | None = None) -> str:
-    """Give the welcome, birthday and first-answer bonuses due (the worker, every 5
+    """Give the welcome, birthday, first-answer and review bonuses due (the worker, every 5
     minutes, so each time zone's midnight is met within minutes); return what it did."""
     now = now or timezone.now()
     programme = Programme.current()
     welcomed = welcome(programme, now)
     born = birthdays(now)
     answered = first_answers(programme, now)
-    return f"welcome {welcomed}, birthday {born}, first answer {answered}"
+    reviewed = reviews(programme, now)
+    return (f"welcome {welcomed}, birthday {born}, first answer {answered}, "
+            f"review {reviewed}")
 
 
 def _without(customers: QuerySet, prefix: str, suffix: str = "") -> QuerySet:
@@ -97,6 +100,22 @@ def first_answers(programme: Programme, now: datetime) -> int:
     return _grant_each(due.values_list("pk", flat=True), lambda pk: ledger.grant(
         pk, programme.first_answer_bonus, _("Bonus for the first survey answer"),
         key=f"first-answer:{pk}", cause="first answer", now=now))
+
+
+def reviews(programme: Programme, now: datetime) -> int:
+    """Give the review bonus to each customer who wrote a review (a survey answer with a
+    comment) in the last 30 days and has not had it; return how many."""
+    if not programme.review_bonus:
+        return 0
+    # The comment is added after the score, to the same answer: its time is the answer's.
+    # The survey form strips it; an imported one of spaces alone is no review either.
+    written = Answer.objects.annotate(written=Length(Trim("comment"))).filter(
+        written__gt=0, answered_at__gte=now - RECENT)
+    new = Customer.objects.filter(pk__in=written.values("customer_id"))
+    due = _without(new, "review:")
+    return _grant_each(due.values_list("pk", flat=True), lambda pk: ledger.grant(
+        pk, programme.review_bonus, _("Bonus for a review"), key=f"review:{pk}",
+        cause="review", now=now))
 
 
 def local_days(customers: QuerySet, now: datetime) -> list[tuple[Q, date]]:
