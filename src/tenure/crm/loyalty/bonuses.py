@@ -12,7 +12,8 @@ that names what earned it, so a bonus is given once whatever runs twice:
 - ``review:<customer>``: their first review given in the last 30 days, once ever. The CRM
   has no review model: a **review** is a survey answer that carries a written comment
   (``Answer.comment`` not blank), the score alone is not one;
-- ``reward:<key>:<customer>``: a surprise reward under the caller's key.
+- ``reward:<key>:<customer>``: a surprise reward under the caller's key (``reward``);
+  given by hand to an audience, it is one action (``reward_once``).
 """
 
 from __future__ import annotations
@@ -176,10 +177,35 @@ def reward(customers: Customer | int | Iterable | QuerySet, points: int, reason:
     now = now or timezone.now()
     ids = _ids(customers)
     prefix = f"reward:{key}:"
-    done = set(Entry.objects.filter(key__in=[f"{prefix}{pk}" for pk in ids])
-               .values_list("account__customer_id", flat=True))
+    done = _rewarded(prefix, ids)
     return _grant_each([pk for pk in ids if pk not in done], lambda pk: ledger.grant(
         pk, points, reason, key=f"{prefix}{pk}", cause=cause or "reward", user=by, now=now))
+
+
+def _rewarded(prefix: str, ids: list[int], first: bool = False) -> set[int]:
+    """Return the customers of ``ids`` with an entry keyed ``prefix<id>`` (only the
+    first found when ``first``), BATCH keys per query: SQLite takes at most 32,766."""
+    found: set[int] = set()
+    for start in range(0, len(ids), BATCH):
+        keys = [f"{prefix}{pk}" for pk in ids[start:start + BATCH]]
+        found |= set(Entry.objects.filter(key__in=keys)
+                     .values_list("account__customer_id", flat=True))
+        if first and found:
+            break
+    return found
+
+
+def reward_once(customers: Customer | int | Iterable | QuerySet, points: int, reason: str, *,
+                key: str, by=None, cause: str = "", now: datetime | None = None) -> int:
+    """Give a reward by hand as one action, all or nothing (``reward`` in one
+    transaction); replayed, it gives nobody anything, not even who has joined the
+    customers since. Return how many customers were given the points."""
+    ids = _ids(customers)
+    with transaction.atomic():
+        # All or nothing: if any of them has the action's entry, all of its customers do.
+        if _rewarded(f"reward:{key}:", ids, first=True):
+            return 0
+        return reward(ids, points, reason, key=key, by=by, cause=cause, now=now)
 
 
 def _ids(customers) -> list[int]:
