@@ -63,7 +63,7 @@ def programme(request):
                                   figures.members_against_similar, 3600)
     return render(request, "loyalty/programme.html", {
         "form": form, "settings_shown": shown, "figures": figures.overview(),
-        "comparison": comparison})
+        "comparison": comparison, "cost": figures.cost_against_margin()})
 
 
 @login_required
