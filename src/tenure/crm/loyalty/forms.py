@@ -67,6 +67,9 @@ def _new_key() -> str:
 
 
 class RedeemForm(forms.Form):
+    # Beside other forms on the statement: ids of its own.
+    prefix = "redeem"
+
     points = forms.IntegerField(label=_("Points to redeem"), min_value=1,
                                 max_value=MAX_ADJUSTMENT)
     order = forms.ModelChoiceField(
@@ -97,6 +100,8 @@ class RedeemForm(forms.Form):
 
 class RewardForm(forms.Form):
     """Points given by hand, to a customer or an audience: a surprise reward."""
+
+    prefix = "give"
 
     points = forms.IntegerField(label=_("Points to give"), min_value=1,
                                 max_value=MAX_ADJUSTMENT)

@@ -31,8 +31,9 @@ class AudienceRewardTestCase(TenureTestCase):
         cls.url = reverse("campaigns:audience_reward", args=[cls.audience.pk])
 
     def form(self, **changes) -> dict:
-        return {"points": "50", "reason": "Thank you, Kyiv", "key": uuid.uuid4().hex,
+        data = {"points": "50", "reason": "Thank you, Kyiv", "key": uuid.uuid4().hex,
                 **changes}
+        return {f"give-{name}": value for name, value in data.items()}
 
     def test_a_marketer_sees_the_count_then_gives_once(self):
         self.login(self.marketer)

@@ -18,6 +18,11 @@ from tenure.crm.sales.models import Order
 from tenure.crm.testing import TenureTestCase
 
 
+def prefixed(prefix: str, data: dict) -> dict:
+    """Return a form's data as the page posts it, each field under the form's prefix."""
+    return {f"{prefix}-{name}": value for name, value in data.items()}
+
+
 class StaffTestCase(TenureTestCase):
     """Olena (Bob's) holds 300 points, Taras (Carol's) 100; a point is worth 0.10 and
     points pay at most half an order."""
@@ -47,7 +52,7 @@ class StaffTestCase(TenureTestCase):
 class RedeemTestCase(StaffTestCase):
     def redeem(self, customer=None, **data):
         form = {"points": "100", "note": "Gift card", "key": uuid.uuid4().hex, **data}
-        return self.client.post(self.url("redeem", customer), form)
+        return self.client.post(self.url("redeem", customer), prefixed("redeem", form))
 
     def test_a_sales_manager_redeems_once_whatever_the_clicks(self):
         self.login(self.manager)
@@ -55,7 +60,7 @@ class RedeemTestCase(StaffTestCase):
         self.assertContains(page, 'id="redeem"')
         key = page.context["redeem_form"]["key"].value()
         self.assertRegex(key, "^[0-9a-f]{32}$")
-        data = {"points": "120", "note": "Paid at the counter", "key": key}
+        data = prefixed("redeem", {"points": "120", "note": "Paid at the counter", "key": key})
         self.assertRedirects(self.client.post(self.url("redeem"), data),
                              self.url("statement"))
         again = self.client.post(self.url("redeem"), data, follow=True)
@@ -137,14 +142,14 @@ class GivePointsTestCase(StaffTestCase):
     def give(self, customer=None, **data):
         form = {"points": "25", "reason": "Sorry for the wait", "key": uuid.uuid4().hex,
                 **data}
-        return self.client.post(self.url("give", customer), form)
+        return self.client.post(self.url("give", customer), prefixed("give", form))
 
     def test_a_marketer_gives_points_with_a_reason_once_per_form(self):
         self.login(self.marketer)
         key = self.client.get(self.url("statement")).context["give_form"]["key"].value()
         self.assertRedirects(self.give(key=key), self.url("statement"))
-        again = self.client.post(self.url("give"), {
-            "points": "25", "reason": "Sorry for the wait", "key": key}, follow=True)
+        again = self.client.post(self.url("give"), prefixed("give", {
+            "points": "25", "reason": "Sorry for the wait", "key": key}), follow=True)
         self.assertContains(again, "These points were given already; nothing changed.")
         entry = Entry.objects.get(kind=Kind.BONUS, user__isnull=False)
         self.assertEqual((entry.points, entry.reason, entry.user, entry.key),
