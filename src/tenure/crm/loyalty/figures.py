@@ -213,7 +213,10 @@ def _month(moment: datetime) -> date:
 
 def _points_by_month(since: datetime) -> dict[date, dict]:
     """Return {month: redeemed and bonus points} of the entries since ``since``."""
-    restored = Entry.objects.filter(kind=Kind.RESTORE, reverses_id=OuterRef("pk"))
+    # "ret is null" as the reversed-once constraint's partial index is written, so SQLite
+    # uses it (without, each redemption scanned every entry).
+    restored = Entry.objects.filter(reverses_id=OuterRef("pk"), ret__isnull=True,
+                                    kind=Kind.RESTORE)
     found: dict[date, dict] = {}
     moved = (Entry.objects.filter(at__gte=since, kind__in=(Kind.REDEEM, Kind.BONUS))
              .exclude(Q(kind=Kind.REDEEM) & Exists(restored))
@@ -232,15 +235,17 @@ def _sales_by_month(since: datetime) -> tuple[dict[date, dict], int, int]:
     member = Exists(Account.objects.filter(customer_id=OuterRef("customer_id")))
     orders = (Order.objects.filter(member, ordered_at__gte=since)
               .exclude(status=OrderStatus.CANCELLED))
-    counted = orders.aggregate(n=Count("pk"), unknown=Count("pk", filter=Q(cost__isnull=True)))
     found: dict[date, dict] = {}
     bought = (orders.annotate(month=TruncMonth("ordered_at")).order_by().values("month")
               .annotate(revenue=Sum("total"),
                         margin=Sum(ExpressionWrapper(F("total") - F("cost"),
-                                                     output_field=_MONEY))))
+                                                     output_field=_MONEY)),
+                        n=Count("pk"), unknown=Count("pk", filter=Q(cost__isnull=True))))
+    counted = {"n": 0, "unknown": 0}
     for row in bought:
         found[_month(row["month"])] = {"revenue": row["revenue"] or 0,
                                        "margin": row["margin"] or 0}
+        counted = {key: counted[key] + row[key] for key in counted}
     # The order's margin taken back in proportion to the amount refunded.
     taken = Case(When(order__total__gt=0, then=ExpressionWrapper(
         F("amount") * (F("order__total") - F("order__cost")) / F("order__total"),
