@@ -23,7 +23,7 @@ from tenure.crm.customers.forms import CustomerFilterForm
 from tenure.crm.lib import formatting
 from tenure.crm.loyalty import bonuses
 from tenure.crm.loyalty.forms import RewardForm
-from tenure.crm.loyalty.models import Programme
+from tenure.crm.loyalty.models import LedgerError, Programme
 from tenure.crm.messaging.models import MessageChannel
 from tenure.crm.messaging.outbox import build_message, queue
 
@@ -218,11 +218,16 @@ def audience_reward(request, pk: int):
         total = count * form.cleaned_data["points"] if form.is_valid() else 0
         return render(request, "campaigns/audience_reward.html", {
             "audience": audience, "form": form, "count": count, "total": total,
-            "value": total * Programme.current().point_value})
+            "value": total * Programme.current().point_value,
+            "refusal": bonuses.too_many(count) if count > bonuses.HAND_LIMIT else ""})
     data = form.cleaned_data
-    given = bonuses.reward_once(members, data["points"], data["reason"], by=request.user,
-                                key=f"audience:{audience.pk}:{data['key']}",
-                                cause=f"audience:{audience.pk}")
+    try:
+        given = bonuses.reward_once(members, data["points"], data["reason"], by=request.user,
+                                    key=f"audience:{audience.pk}:{data['key']}",
+                                    cause=f"audience:{audience.pk}")
+    except LedgerError as refusal:
+        messages.error(request, str(refusal))
+        return redirect(audience)
     if given:
         messages.success(request, ngettext(
             "%(points)s points were given to %(count)s customer.",

@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 
 from tenure.crm.customers.models import Customer
 from tenure.crm.feedback.models import Answer
+from tenure.crm.lib.formatting import number
 from tenure.crm.sales.models import Order, OrderStatus
 
 from . import ledger
@@ -39,6 +40,9 @@ from .models import Account, Entry, LedgerError, Programme
 
 # Bonuses granted per transaction.
 BATCH = 500
+# A reward by hand is one transaction in a web request: about 10 ms a customer on SQLite.
+# More customers take a campaign with a bonus offer, which the worker gives.
+HAND_LIMIT = 2000
 # A welcome or first-answer bonus is for what happened lately: a bonus switched on, or a
 # history imported, does not pay every customer for orders and answers of years ago.
 RECENT = timedelta(days=30)
@@ -199,13 +203,24 @@ def reward_once(customers: Customer | int | Iterable | QuerySet, points: int, re
                 key: str, by=None, cause: str = "", now: datetime | None = None) -> int:
     """Give a reward by hand as one action, all or nothing (``reward`` in one
     transaction); replayed, it gives nobody anything, not even who has joined the
-    customers since. Return how many customers were given the points."""
+    customers since. Return how many customers were given the points; refused for more
+    than ``HAND_LIMIT`` customers."""
     ids = _ids(customers)
+    if len(ids) > HAND_LIMIT:
+        raise LedgerError(too_many(len(ids)))
     with transaction.atomic():
         # All or nothing: if any of them has the action's entry, all of its customers do.
         if _rewarded(f"reward:{key}:", ids, first=True):
             return 0
         return reward(ids, points, reason, key=key, by=by, cause=cause, now=now)
+
+
+def too_many(count: int) -> str:
+    """Return why a reward by hand to ``count`` customers is refused."""
+    return _("%(count)s customers are more than a reward by hand reaches (%(limit)s): give "
+             "the points with a campaign whose offer is bonus points, which the worker "
+             "gives in the background.") % {"count": number(count),
+                                            "limit": number(HAND_LIMIT)}
 
 
 def _ids(customers) -> list[int]:

@@ -88,6 +88,18 @@ class AudienceRewardTestCase(TenureTestCase):
                                 self.form())
         self.assertContains(page, "The audience has no customers now")
 
+    def test_an_audience_larger_than_a_hand_reaches_is_sent_to_a_campaign(self):
+        Customer.objects.bulk_create(Customer(name=f"K{n}", city="Kyiv") for n in range(1998))
+        self.login(self.marketer)
+        # 3 + 1,998 = 2,001 customers: one more than the 2,000 a reward by hand reaches.
+        page = self.client.post(self.url, self.form())
+        self.assertContains(page, "2,001 customers are more than a reward by hand reaches (2,000)")
+        self.assertNotContains(page, 'name="confirm"')
+        self.assertContains(page, reverse("campaigns:new") + f"?audience={self.audience.pk}")
+        done = self.client.post(self.url, {**self.form(), "confirm": "1"}, follow=True)
+        self.assertContains(done, "2,001 customers are more than a reward by hand reaches (2,000)")
+        self.assertEqual(Entry.objects.count(), 0)
+
     def test_only_who_may_give_points_does(self):
         for user in (self.analyst, self.manager, self.support, self.nobody):
             self.login(user)
