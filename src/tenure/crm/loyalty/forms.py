@@ -106,6 +106,6 @@ class RewardForm(forms.Form):
     points = forms.IntegerField(label=_("Points to give"), min_value=1,
                                 max_value=MAX_ADJUSTMENT)
     reason = forms.CharField(label=_("Reason"), max_length=300,
-                             help_text=_("Shown on the customer's timeline and statement; "
-                                         "kept with your name."))
+                             help_text=_("Shown in the customer's statement, and on their "
+                                         "timeline with your name."))
     key = KeyField(initial=_new_key)

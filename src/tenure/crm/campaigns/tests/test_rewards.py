@@ -64,7 +64,8 @@ class AudienceRewardTestCase(TenureTestCase):
         self.assertEqual(differences(), [])
         # On each customer's timeline, with the reason.
         [event] = [e for e in timeline(self.kyiv[0]) if e.kind == "loyalty"]
-        self.assertEqual((event.title, event.detail), ("Bonus: +50 points", "Thank you, Kyiv"))
+        self.assertEqual((event.title, event.detail),
+                         ("Bonus: +50 points", "Thank you, Kyiv (by mary)"))
 
     def test_a_new_form_is_a_new_action(self):
         self.login(self.admin)

@@ -160,7 +160,7 @@ class GivePointsTestCase(StaffTestCase):
         # On the customer's timeline, with the reason.
         page = self.client.get(self.olena.get_absolute_url())
         self.assertContains(page, "Bonus: +25 points")
-        self.assertContains(page, "Sorry for the wait")
+        self.assertContains(page, "Sorry for the wait (by mary)")
 
     def test_a_reason_is_required(self):
         self.login(self.marketer)
