@@ -32,8 +32,10 @@ def _why(entry: Entry) -> str:
     why = entry.reason or entry.cause
     if entry.user is None:
         return why
-    return _("%(why)s (by %(user)s)") % {
-        "why": why, "user": entry.user.get_full_name() or entry.user.get_username()}
+    user = entry.user.get_full_name() or entry.user.get_username()
+    if not why:
+        return _("By %(user)s") % {"user": user}
+    return _("%(why)s (by %(user)s)") % {"why": why, "user": user}
 
 
 def register_sources() -> None:

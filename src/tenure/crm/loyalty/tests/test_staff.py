@@ -70,6 +70,8 @@ class RedeemTestCase(StaffTestCase):
                          (-120, "Paid at the counter", self.manager, f"redeem:staff:{key}"))
         self.assertEqual(self.balance(), 180)
         self.assertEqual(differences(), [])
+        self.assertContains(self.client.get(self.olena.get_absolute_url()),
+                            "Paid at the counter (by Bob)")
         # The next form shown is a new redemption, with a key of its own.
         self.assertNotEqual(again.context["redeem_form"]["key"].value(), key)
 
@@ -92,6 +94,7 @@ class RedeemTestCase(StaffTestCase):
                          302)
         entry = Entry.objects.get(kind=Kind.REDEEM)
         self.assertEqual((entry.points, entry.order), (-500, order))
+        self.assertContains(self.client.get(self.olena.get_absolute_url()), "By Bob")
         self.assertEqual(self.balance(), 100)
 
     def test_a_customer_with_no_account_is_refused_and_none_is_opened(self):
