@@ -72,7 +72,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "feedback.answer": (VIEW,),
         "messaging.message": (VIEW,),
         "loyalty.account": (VIEW,),
-        "loyalty.entry": (VIEW,),
+        # They take the orders, so they spend points on them; adjusting is the marketer's.
+        "loyalty.entry": ("view", "redeem"),
     },
     Role.SUPPORT_AGENT: {
         "customers.customer": ("view", "change"),

@@ -14,6 +14,7 @@ urlpatterns = [
     path("audiences/new/", views.audience_new, name="audience_new"),
     path("audiences/count/", views.audience_count, name="audience_count"),
     path("audiences/<id:pk>/", views.audience_detail, name="audience"),
+    path("audiences/<id:pk>/reward/", views.audience_reward, name="audience_reward"),
     path("offers/new/", views.offer_new, name="offer_new"),
     path("offers/<id:pk>/", views.offer_edit, name="offer"),
 ]

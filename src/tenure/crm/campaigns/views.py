@@ -2,6 +2,8 @@
 pause and resume, the report), the audiences with their live counts, and the offers.
 
 Marketers and administrators create and change them (``campaigns.*``); analysts read them.
+Whoever may also give loyalty points (``loyalty.add_entry``) gives an audience points by
+hand, after a confirmation that counts who gets them.
 """
 
 from __future__ import annotations
@@ -14,9 +16,14 @@ from django.http import JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from tenure.crm.customers.forms import CustomerFilterForm
+from tenure.crm.lib import formatting
+from tenure.crm.loyalty import bonuses
+from tenure.crm.loyalty.forms import RewardForm
+from tenure.crm.loyalty.models import LedgerError, Programme
 from tenure.crm.messaging.models import MessageChannel
 from tenure.crm.messaging.outbox import build_message, queue
 
@@ -60,7 +67,9 @@ def campaign_list(request):
 @login_required
 def campaign_new(request):
     _require(request.user, "campaigns.add_campaign")
-    return _campaign_form(request, Campaign(created_by=request.user))
+    # From an audience's page: a one-off campaign to it (with an offer, a coupon each).
+    return _campaign_form(request, Campaign(created_by=request.user),
+                          initial={"audience": request.GET.get("audience")})
 
 
 @login_required
@@ -69,8 +78,8 @@ def campaign_edit(request, pk: int):
     return _campaign_form(request, get_object_or_404(Campaign, pk=pk))
 
 
-def _campaign_form(request, campaign: Campaign):
-    form = CampaignForm(request.POST or None, instance=campaign)
+def _campaign_form(request, campaign: Campaign, initial: dict | None = None):
+    form = CampaignForm(request.POST or None, instance=campaign, initial=initial)
     steps = StepFormSet(request.POST or None, instance=campaign, prefix="steps")
     if request.method == "POST" and form.is_valid() and steps.is_valid():
         with transaction.atomic():
@@ -184,8 +193,49 @@ def audience_detail(request, pk: int):
     if not request.user.has_perm("campaigns.change_audience"):
         return render(request, "campaigns/audience.html", {
             "audience": audience, "count": audiences.members(audience).count(),
-            "filters": audiences.filter_form(audience.query), "readonly": True})
+            "filters": audiences.filter_form(audience.query), "readonly": True,
+            "reward_form": _reward_form(request.user)})
     return _audience_form(request, audience)
+
+
+def _reward_form(user) -> RewardForm | None:
+    """Return a new form to give the audience points, if ``user`` may."""
+    return RewardForm() if user.has_perm("loyalty.add_entry") else None
+
+
+@login_required
+@require_POST
+def audience_reward(request, pk: int):
+    """Give the audience's customers points by hand: first say how many get how many;
+    confirmed, give them as one action (``bonuses.reward_once``: a replay gives nothing)."""
+    _require(request.user, "campaigns.view_audience")
+    _require(request.user, "loyalty.add_entry")
+    audience = get_object_or_404(Audience, pk=pk)
+    members = audiences.members(audience, user=request.user)
+    form = RewardForm(request.POST)
+    if not (form.is_valid() and request.POST.get("confirm")):
+        count = members.count()
+        total = count * form.cleaned_data["points"] if form.is_valid() else 0
+        return render(request, "campaigns/audience_reward.html", {
+            "audience": audience, "form": form, "count": count, "total": total,
+            "value": total * Programme.current().point_value,
+            "refusal": bonuses.too_many(count) if count > bonuses.HAND_LIMIT else ""})
+    data = form.cleaned_data
+    try:
+        given = bonuses.reward_once(members, data["points"], data["reason"], by=request.user,
+                                    key=f"audience:{audience.pk}:{data['key']}",
+                                    cause=f"audience:{audience.pk}")
+    except LedgerError as refusal:
+        messages.error(request, str(refusal))
+        return redirect(audience)
+    if given:
+        messages.success(request, ngettext(
+            "%(points)s points were given to %(count)s customer.",
+            "%(points)s points were given to %(count)s customers.", given) % {
+            "points": formatting.number(data["points"]), "count": formatting.number(given)})
+    else:
+        messages.info(request, _("These points were given already; nothing changed."))
+    return redirect(audience)
 
 
 def _audience_form(request, audience: Audience):
@@ -207,7 +257,8 @@ def _audience_form(request, audience: Audience):
         if filters.is_valid() else None
     return render(request, "campaigns/audience.html", {
         "audience": audience, "form": form, "filters": filters, "count": count,
-        "list_url": _as_customer_list(filters, audience)})
+        "list_url": _as_customer_list(filters, audience),
+        "reward_form": _reward_form(request.user) if audience.pk else None})
 
 
 def _as_customer_list(filters, audience: Audience) -> str | None:

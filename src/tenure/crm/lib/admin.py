@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.contrib.admin import helpers
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
+from django.core.exceptions import ValidationError
+from django.http import HttpResponseBadRequest
 
 
 class BoundedChangeList(ChangeList):
@@ -38,6 +41,16 @@ class BoundedAdminMixin:
 
     def get_changelist(self, request, **kwargs):
         return BoundedChangeList
+
+    def response_action(self, request, queryset):
+        # The ticked rows' ids reach the action's query as they came: one that is not an
+        # id (``_selected_action=0001-01-01``) raised a ValueError there.
+        try:
+            for value in request.POST.getlist(helpers.ACTION_CHECKBOX_NAME):
+                self.model._meta.pk.to_python(value)
+        except ValidationError:
+            return HttpResponseBadRequest()
+        return super().response_action(request, queryset)
 
     def get_object(self, request, object_id, from_field=None):
         # An empty "?_to_field=" passes the admin's check of allowed fields, then names none.

@@ -9,9 +9,11 @@ that names what earned it, so a bonus is given once whatever runs twice:
 - ``birthday:<customer>:<year>``: the customer's birthday on their own local date (29
   February is kept on 28 February in other years);
 - ``first-answer:<customer>``: their first survey answer, if given in the last 30 days;
-- ``reward:<key>:<customer>``: a surprise reward under the caller's key.
-
-There is no review model in the CRM yet, so no review bonus.
+- ``review:<customer>``: their first review given in the last 30 days, once ever. The CRM
+  has no review model: a **review** is a survey answer that carries a written comment
+  (``Answer.comment`` not blank), the score alone is not one;
+- ``reward:<key>:<customer>``: a surprise reward under the caller's key (``reward``);
+  given by hand to an audience, it is one action (``reward_once``).
 """
 
 from __future__ import annotations
@@ -24,12 +26,13 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db import transaction
 from django.db.models import CharField, Exists, OuterRef, Q, QuerySet, Value
-from django.db.models.functions import Cast, Concat
+from django.db.models.functions import Cast, Concat, Length, Trim
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tenure.crm.customers.models import Customer
 from tenure.crm.feedback.models import Answer
+from tenure.crm.lib.formatting import number
 from tenure.crm.sales.models import Order, OrderStatus
 
 from . import ledger
@@ -37,6 +40,9 @@ from .models import Account, Entry, LedgerError, Programme
 
 # Bonuses granted per transaction.
 BATCH = 500
+# A reward by hand is one transaction in a web request: about 10 ms a customer on SQLite.
+# More customers take a campaign with a bonus offer, which the worker gives.
+HAND_LIMIT = 2000
 # A welcome or first-answer bonus is for what happened lately: a bonus switched on, or a
 # history imported, does not pay every customer for orders and answers of years ago.
 RECENT = timedelta(days=30)
@@ -48,14 +54,16 @@ def birthday_points(account: Account) -> int:
 
 
 def catch_up(now: datetime | None = None) -> str:
-    """Give the welcome, birthday and first-answer bonuses due (the worker, every 5
+    """Give the welcome, birthday, first-answer and review bonuses due (the worker, every 5
     minutes, so each time zone's midnight is met within minutes); return what it did."""
     now = now or timezone.now()
     programme = Programme.current()
     welcomed = welcome(programme, now)
     born = birthdays(now)
     answered = first_answers(programme, now)
-    return f"welcome {welcomed}, birthday {born}, first answer {answered}"
+    reviewed = reviews(programme, now)
+    return (f"welcome {welcomed}, birthday {born}, first answer {answered}, "
+            f"review {reviewed}")
 
 
 def _without(customers: QuerySet, prefix: str, suffix: str = "") -> QuerySet:
@@ -97,6 +105,22 @@ def first_answers(programme: Programme, now: datetime) -> int:
     return _grant_each(due.values_list("pk", flat=True), lambda pk: ledger.grant(
         pk, programme.first_answer_bonus, _("Bonus for the first survey answer"),
         key=f"first-answer:{pk}", cause="first answer", now=now))
+
+
+def reviews(programme: Programme, now: datetime) -> int:
+    """Give the review bonus to each customer who wrote a review (a survey answer with a
+    comment) in the last 30 days and has not had it; return how many."""
+    if not programme.review_bonus:
+        return 0
+    # The comment is added after the score, to the same answer: its time is the answer's.
+    # The survey form strips it; an imported one of spaces alone is no review either.
+    written = Answer.objects.annotate(written=Length(Trim("comment"))).filter(
+        written__gt=0, answered_at__gte=now - RECENT)
+    new = Customer.objects.filter(pk__in=written.values("customer_id"))
+    due = _without(new, "review:")
+    return _grant_each(due.values_list("pk", flat=True), lambda pk: ledger.grant(
+        pk, programme.review_bonus, _("Bonus for a review"), key=f"review:{pk}",
+        cause="review", now=now))
 
 
 def local_days(customers: QuerySet, now: datetime) -> list[tuple[Q, date]]:
@@ -157,10 +181,46 @@ def reward(customers: Customer | int | Iterable | QuerySet, points: int, reason:
     now = now or timezone.now()
     ids = _ids(customers)
     prefix = f"reward:{key}:"
-    done = set(Entry.objects.filter(key__in=[f"{prefix}{pk}" for pk in ids])
-               .values_list("account__customer_id", flat=True))
+    done = _rewarded(prefix, ids)
     return _grant_each([pk for pk in ids if pk not in done], lambda pk: ledger.grant(
         pk, points, reason, key=f"{prefix}{pk}", cause=cause or "reward", user=by, now=now))
+
+
+def _rewarded(prefix: str, ids: list[int], first: bool = False) -> set[int]:
+    """Return the customers of ``ids`` with an entry keyed ``prefix<id>`` (only the
+    first found when ``first``), BATCH keys per query: SQLite takes at most 32,766."""
+    found: set[int] = set()
+    for start in range(0, len(ids), BATCH):
+        keys = [f"{prefix}{pk}" for pk in ids[start:start + BATCH]]
+        found |= set(Entry.objects.filter(key__in=keys)
+                     .values_list("account__customer_id", flat=True))
+        if first and found:
+            break
+    return found
+
+
+def reward_once(customers: Customer | int | Iterable | QuerySet, points: int, reason: str, *,
+                key: str, by=None, cause: str = "", now: datetime | None = None) -> int:
+    """Give a reward by hand as one action, all or nothing (``reward`` in one
+    transaction); replayed, it gives nobody anything, not even who has joined the
+    customers since. Return how many customers were given the points; refused for more
+    than ``HAND_LIMIT`` customers."""
+    ids = _ids(customers)
+    if len(ids) > HAND_LIMIT:
+        raise LedgerError(too_many(len(ids)))
+    with transaction.atomic():
+        # All or nothing: if any of them has the action's entry, all of its customers do.
+        if _rewarded(f"reward:{key}:", ids, first=True):
+            return 0
+        return reward(ids, points, reason, key=key, by=by, cause=cause, now=now)
+
+
+def too_many(count: int) -> str:
+    """Return why a reward by hand to ``count`` customers is refused."""
+    return _("%(count)s customers are more than a reward by hand reaches (%(limit)s): give "
+             "the points with a campaign whose offer is bonus points, which the worker "
+             "gives in the background.") % {"count": number(count),
+                                            "limit": number(HAND_LIMIT)}
 
 
 def _ids(customers) -> list[int]:

@@ -69,6 +69,11 @@ class Programme(models.Model):
     first_answer_bonus = models.PositiveIntegerField(
         _("first survey answer bonus"), default=0,
         help_text=_("Points given once, for a customer's first survey answer."))
+    # There is no review model: a review is a survey answer with a written comment.
+    review_bonus = models.PositiveIntegerField(
+        _("review bonus"), default=0,
+        help_text=_("Points given once per customer, for a review: a survey answer with a "
+                    "written comment (the score alone is not a review)."))
     referral_bonus = models.PositiveIntegerField(
         _("referral bonus"), default=0,
         help_text=_("Points the referrer gets once the referred customer's first order has "
@@ -225,6 +230,8 @@ class Entry(models.Model):
         verbose_name = _("ledger entry")
         verbose_name_plural = _("ledger entries")
         ordering = ["-at", "-id"]
+        # Spending a customer's points at the counter, apart from adjusting them.
+        permissions = [("redeem_entry", _("Can redeem a customer's points"))]
         constraints = [
             # A whole entry (a redemption restored, an earn cancelled) is reversed once...
             models.UniqueConstraint(fields=["reverses"],

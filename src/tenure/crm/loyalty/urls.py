@@ -6,4 +6,6 @@ app_name = "loyalty"
 urlpatterns = [
     path("", views.programme, name="programme"),
     path("customers/<id:pk>/", views.customer_statement, name="statement"),
+    path("customers/<id:pk>/redeem/", views.redeem, name="redeem"),
+    path("customers/<id:pk>/give/", views.give_points, name="give"),
 ]

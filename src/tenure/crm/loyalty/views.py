@@ -1,9 +1,10 @@
 """Staff pages of the loyalty programme: its settings and figures, and a customer's
-statement with the staff adjustment.
+statement with what staff do to it: redeem points, give points, adjust the balance.
 
-Administrators change the settings; marketers and administrators adjust a balance (with a
-reason, recorded with their name); whoever may see a customer and the loyalty accounts sees
-their statement.
+Administrators change the settings; marketers and administrators adjust a balance and give
+points (each with a reason, recorded with their name); sales managers and administrators
+redeem points (``loyalty.redeem_entry``); whoever may see a customer and the loyalty
+accounts sees their statement.
 """
 
 from __future__ import annotations
@@ -18,13 +19,14 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from tenure.crm.customers.access import get_customer_for_user
 from tenure.crm.lib import formatting
 
-from . import figures, ledger
-from .forms import AdjustmentForm, ProgrammeForm
-from .models import LedgerError, Programme
+from . import bonuses, figures, ledger
+from .forms import AdjustmentForm, ProgrammeForm, RedeemForm, RewardForm
+from .models import Account, LedgerError, Programme
 from .statement import statement
 
 ENTRIES_PER_PAGE = 50
@@ -61,7 +63,7 @@ def programme(request):
                                   figures.members_against_similar, 3600)
     return render(request, "loyalty/programme.html", {
         "form": form, "settings_shown": shown, "figures": figures.overview(),
-        "comparison": comparison})
+        "comparison": comparison, "cost": figures.cost_against_margin()})
 
 
 @login_required
@@ -69,24 +71,90 @@ def customer_statement(request, pk: int):
     """A customer's balance and every entry, newest first; a staff adjustment."""
     _require(request.user, "loyalty.view_account")
     customer = get_customer_for_user(request.user, pk)
-    may_adjust = request.user.has_perm("loyalty.add_entry")
-    form = AdjustmentForm(request.POST or None) if may_adjust else None
-    if request.method == "POST":
-        if form is None:
-            raise PermissionDenied
-        if form.is_valid():
-            try:
-                ledger.adjust(customer.pk, form.cleaned_data["points"],
-                              form.cleaned_data["reason"], user=request.user)
-            except LedgerError as refusal:
-                messages.error(request, str(refusal))
-            else:
-                messages.success(request, _("The balance was adjusted."))
-                return redirect(reverse("loyalty:statement", args=[customer.pk]))
+    if request.method != "POST":
+        return _statement_page(request, customer)
+    _require(request.user, "loyalty.add_entry")
+    form = AdjustmentForm(request.POST)
+    if form.is_valid():
+        try:
+            ledger.adjust(customer.pk, form.cleaned_data["points"],
+                          form.cleaned_data["reason"], user=request.user)
+        except LedgerError as refusal:
+            messages.error(request, str(refusal))
+        else:
+            messages.success(request, _("The balance was adjusted."))
+            return redirect(reverse("loyalty:statement", args=[customer.pk]))
+    return _statement_page(request, customer, adjust=form)
+
+
+@login_required
+@require_POST
+def redeem(request, pk: int):
+    """Spend a customer's points, on an order or with a note, once per form shown."""
+    _require(request.user, "loyalty.view_account")
+    _require(request.user, "loyalty.redeem_entry")
+    customer = get_customer_for_user(request.user, pk)
+    form = RedeemForm(customer, request.POST)
+    if form.is_valid():
+        refusal = _redeem(request, customer, form.cleaned_data)
+        if not refusal:
+            return redirect(reverse("loyalty:statement", args=[customer.pk]))
+        form.add_error(None, refusal)
+    return _statement_page(request, customer, redeem=form)
+
+
+def _redeem(request, customer, data: dict) -> str:
+    """Redeem through the ledger; return its refusal in words, or "" when applied."""
+    # Asked first: the ledger would open an empty account to refuse it.
+    if not Account.objects.filter(customer=customer).exists():
+        return _("%(customer)s has no points yet: nothing to redeem.") % {
+            "customer": customer}
+    outcome = ledger.redeem(customer.pk, data["points"], f"redeem:staff:{data['key']}",
+                            order=data["order"], user=request.user, reason=data["note"])
+    if not outcome.applied:
+        return outcome.reason
+    if outcome.replayed:
+        messages.info(request, _("This redemption was recorded already; nothing changed."))
+    else:
+        messages.success(request, _("%(points)s points were redeemed.") % {
+            "points": formatting.number(data["points"])})
+    return ""
+
+
+@login_required
+@require_POST
+def give_points(request, pk: int):
+    """Give a customer points by hand with a reason (a surprise reward), once per form."""
+    _require(request.user, "loyalty.view_account")
+    _require(request.user, "loyalty.add_entry")
+    customer = get_customer_for_user(request.user, pk)
+    form = RewardForm(request.POST)
+    if not form.is_valid():
+        return _statement_page(request, customer, give=form)
+    data = form.cleaned_data
+    given = bonuses.reward(customer, data["points"], data["reason"], key=f"hand:{data['key']}",
+                           by=request.user, cause="by hand")
+    if given:
+        messages.success(request, _("%(points)s points were given.") % {
+            "points": formatting.number(data["points"])})
+    else:
+        messages.info(request, _("These points were given already; nothing changed."))
+    return redirect(reverse("loyalty:statement", args=[customer.pk]))
+
+
+def _statement_page(request, customer, *, adjust=None, redeem=None, give=None):
+    """Render the statement with the forms the user may use (``None``: a new one)."""
+    user = request.user
+    if user.has_perm("loyalty.add_entry"):
+        adjust = adjust or AdjustmentForm()
+        give = give or RewardForm()
+    if user.has_perm("loyalty.redeem_entry"):
+        redeem = redeem or RedeemForm(customer)
     found = statement(customer.pk)
     page = Paginator(found["entries"], ENTRIES_PER_PAGE).get_page(request.GET.get("page"))
     for entry in page.object_list:
         entry["when"] = datetime.fromisoformat(entry["at"])
     return render(request, "loyalty/statement.html", {
-        "customer": customer, "statement": found, "page": page, "form": form,
+        "customer": customer, "statement": found, "page": page, "form": adjust,
+        "redeem_form": redeem, "give_form": give,
         "page_range": page.paginator.get_elided_page_range(page.number)})

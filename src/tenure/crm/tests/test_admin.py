@@ -59,6 +59,16 @@ class AdminTestCase(TenureTestCase):
         r = self.client.get(reverse("admin:customers_customer_change", args=[self.customer.pk]))
         self.assertContains(r, "In person")  # the consent change inline
 
+    def test_an_action_on_rows_that_are_not_ids_is_a_bad_request(self):
+        self.login(self.admin)
+        url = reverse("admin:customers_customer_changelist")
+        r = self.client.post(url, {"action": "delete_selected", "index": "0",
+                                   "_selected_action": ["0001-01-01"]})
+        self.assertEqual(r.status_code, 400)
+        r = self.client.post(url, {"action": "delete_selected", "index": "0",
+                                   "_selected_action": [str(self.customer.pk)]})
+        self.assertContains(r, "Delete multiple objects")  # the action runs
+
     def test_it_keeps_merges_and_imports_read_only(self):
         self.login(self.admin)
         for name in ("customers_customermerge", "imports_importrun"):

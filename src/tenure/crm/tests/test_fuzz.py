@@ -343,8 +343,11 @@ class FuzzTestCase(TestCase, TenureTestCase):
             "campaigns:status": {"pk": cls.campaign.pk},
             "campaigns:test": {"pk": cls.campaign.pk},
             "campaigns:audience": {"pk": cls.audience.pk},
+            "campaigns:audience_reward": {"pk": cls.audience.pk},
             "campaigns:offer": {"pk": cls.offer.pk},
             "loyalty:statement": {"pk": customer},
+            "loyalty:redeem": {"pk": customer},
+            "loyalty:give": {"pk": customer},
             "campaign_link:click": {"token": links.token(cls.step.pk, customer, "once")},
             "campaign_link:stop": {"token": links.token(cls.step.pk, customer, "once")},
         }

@@ -1,4 +1,4 @@
-"""Welcome, birthday and first-answer bonuses, surprise rewards, and the timeline."""
+"""Welcome, birthday, first-answer and review bonuses, surprise rewards, and the timeline."""
 
 from __future__ import annotations
 
@@ -20,6 +20,12 @@ def at(*args) -> datetime:
     return datetime(*args, tzinfo=UTC)
 
 
+def said(welcome=0, birthday=0, answer=0, review=0) -> str:
+    """Return what ``bonuses.catch_up`` says it gave."""
+    return (f"welcome {welcome}, birthday {birthday}, first answer {answer}, "
+            f"review {review}")
+
+
 class BonusTestCase(LedgerTestCase):
     @classmethod
     def setUpTestData(cls):
@@ -31,6 +37,16 @@ class BonusTestCase(LedgerTestCase):
         return sorted(Entry.objects.filter(key__startswith=prefix)
                       .values_list("key", "points"))
 
+    def answer(self, customer: Customer, when: datetime, comment: str = "") -> Answer:
+        survey = Survey.objects.create(name="After purchase", kind=SurveyKind.NPS,
+                                       trigger=SurveyTrigger.AFTER_PURCHASE)
+        invitation = Invitation.objects.create(survey=survey, customer=customer,
+                                               occasion=f"test:{when}", created_at=when,
+                                               expires_at=when + timedelta(days=30))
+        return Answer.objects.create(invitation=invitation, customer=customer,
+                                     kind=SurveyKind.NPS, score=9, answered_at=when,
+                                     comment=comment)
+
 
 class WelcomeBonusTestCase(BonusTestCase):
     def test_it_welcomes_once_on_the_first_order_not_cancelled(self):
@@ -38,8 +54,8 @@ class WelcomeBonusTestCase(BonusTestCase):
         self.order("10.00", at=days(0))
         self.order("20.00", at=days(1))
         self.order("30.00", at=days(0), status=OrderStatus.CANCELLED, customer=petro)
-        self.assertEqual(bonuses.catch_up(days(2)), "welcome 1, birthday 0, first answer 0")
-        self.assertEqual(bonuses.catch_up(days(3)), "welcome 0, birthday 0, first answer 0")
+        self.assertEqual(bonuses.catch_up(days(2)), said(welcome=1))
+        self.assertEqual(bonuses.catch_up(days(3)), said())
         self.assertEqual(self.keys("welcome:"), [(f"welcome:{self.olena.pk}", 100)])
         # Available at once, beside the 30 points still pending.
         self.assertEqual((self.account().balance, self.account().pending), (100, 0))
@@ -53,13 +69,13 @@ class WelcomeBonusTestCase(BonusTestCase):
         self.order("10.00", at=days(0))
         self.order("10.00", at=days(40))
         self.order("10.00", at=days(10), customer=petro)
-        self.assertEqual(bonuses.catch_up(days(40)), "welcome 1, birthday 0, first answer 0")
+        self.assertEqual(bonuses.catch_up(days(40)), said(welcome=1))
         self.assertEqual(self.keys("welcome:"), [(f"welcome:{petro.pk}", 100)])
 
     def test_it_gives_nothing_when_the_programme_has_no_welcome_bonus(self):
         Programme.objects.filter(pk=1).update(welcome_bonus=0)
         self.order("10.00")
-        self.assertEqual(bonuses.catch_up(days(1)), "welcome 0, birthday 0, first answer 0")
+        self.assertEqual(bonuses.catch_up(days(1)), said())
 
 
 class BirthdayBonusTestCase(BonusTestCase):
@@ -104,22 +120,44 @@ class BirthdayBonusTestCase(BonusTestCase):
 
 
 class FirstAnswerBonusTestCase(BonusTestCase):
-    def answer(self, customer: Customer, when: datetime) -> Answer:
-        survey = Survey.objects.create(name="After purchase", kind=SurveyKind.NPS,
-                                       trigger=SurveyTrigger.AFTER_PURCHASE)
-        invitation = Invitation.objects.create(survey=survey, customer=customer,
-                                               occasion=f"test:{when}", created_at=when,
-                                               expires_at=when + timedelta(days=30))
-        return Answer.objects.create(invitation=invitation, customer=customer,
-                                     kind=SurveyKind.NPS, score=9, answered_at=when)
-
     def test_it_rewards_the_first_answer_once(self):
         self.answer(self.olena, days(1))
-        self.assertEqual(bonuses.catch_up(days(2)), "welcome 0, birthday 0, first answer 1")
+        self.assertEqual(bonuses.catch_up(days(2)), said(answer=1))
         self.answer(self.olena, days(3))
-        self.assertEqual(bonuses.catch_up(days(4)), "welcome 0, birthday 0, first answer 0")
+        self.assertEqual(bonuses.catch_up(days(4)), said())
         self.assertEqual(self.keys("first-answer:"), [(f"first-answer:{self.olena.pk}", 50)])
         self.assertEqual(self.account().balance, 50)
+
+
+class ReviewBonusTestCase(BonusTestCase):
+    """A review is a survey answer with a written comment: the score alone is not one."""
+
+    def test_it_rewards_a_written_comment_once_per_customer(self):
+        Programme.objects.filter(pk=1).update(first_answer_bonus=0, review_bonus=40)
+        self.answer(self.olena, days(1))
+        self.answer(self.olena, days(2), comment="   ")
+        self.assertEqual(bonuses.catch_up(days(3)), said())
+        self.answer(self.olena, days(4), comment="Fast delivery, kind courier")
+        self.assertEqual(bonuses.catch_up(days(5)), said(review=1))
+        self.answer(self.olena, days(6), comment="Again lovely")
+        self.assertEqual(bonuses.catch_up(days(7)), said())
+        self.assertEqual(self.keys("review:"), [(f"review:{self.olena.pk}", 40)])
+        entry = Entry.objects.get(key=f"review:{self.olena.pk}")
+        self.assertEqual((entry.kind, entry.reason, entry.at),
+                         (Kind.BONUS, "Bonus for a review", days(5)))
+        self.assertEqual(self.account().balance, 40)
+        self.assertLedgerHolds()
+
+    def test_a_review_older_than_30_days_or_a_programme_without_the_bonus_gives_nothing(self):
+        petro = Customer.objects.create(name="Petro")
+        self.answer(petro, days(0), comment="Good shop")
+        Programme.objects.filter(pk=1).update(review_bonus=0)
+        self.assertEqual(bonuses.reviews(Programme.current(), days(1)), 0)
+        Programme.objects.filter(pk=1).update(review_bonus=40)
+        # Day 0 is 31 days before day 31: past the 30 days a bonus looks back.
+        self.assertEqual(bonuses.reviews(Programme.current(), days(31)), 0)
+        self.assertEqual(bonuses.reviews(Programme.current(), days(30)), 1)
+        self.assertEqual(self.keys("review:"), [(f"review:{petro.pk}", 40)])
 
 
 class RewardTestCase(BonusTestCase):

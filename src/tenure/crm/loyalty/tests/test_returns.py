@@ -43,7 +43,7 @@ class ReturnTestCase(LedgerTestCase):
         self.give_back(self.bought, "300.00", days(20))
         self.assertEqual(ledger.catch_up(now=days(21)),
                          "earned 0, returns reversed 1, cancellations reversed 0, "
-                         "redemptions restored 0; welcome 0, birthday 0, first answer 0; "
+                         "redemptions restored 0; welcome 0, birthday 0, first answer 0, review 0; "
                          "referrals recorded 0, rewarded 0, refused 0")
         reversal = Entry.objects.get(kind=Kind.REVERSE)
         self.assertEqual(reversal.points, -300)
