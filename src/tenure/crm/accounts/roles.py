@@ -51,9 +51,9 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "loyalty.account": (VIEW,),
         "loyalty.entry": ("view", "add"),
         "loyalty.lot": (VIEW,),
-        "loyalty.referral": (VIEW,),
+        "loyalty.referral": ("view", "add"),
         "loyalty.tier": (VIEW,),
-        "loyalty.referralcode": (VIEW,),
+        "loyalty.referralcode": ("view", "add"),
     },
     Role.SALES_MANAGER: {
         "customers.customer": ("view", "change", "add"),
@@ -74,6 +74,9 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "loyalty.account": (VIEW,),
         # They take the orders, so they spend points on them; adjusting is the marketer's.
         "loyalty.entry": ("view", "redeem"),
+        # They register the new customers at the counter, with the friend's code they bring.
+        "loyalty.referral": ("view", "add"),
+        "loyalty.referralcode": ("view", "add"),
     },
     Role.SUPPORT_AGENT: {
         "customers.customer": ("view", "change"),

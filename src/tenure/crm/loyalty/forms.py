@@ -112,3 +112,13 @@ class RewardForm(forms.Form):
                              help_text=_("Shown in the customer's statement, and on their "
                                          "timeline with your name."))
     key = KeyField(initial=_new_key)
+
+
+class ReferredForm(forms.Form):
+    """The code of the friend who referred the customer, told at the counter."""
+
+    prefix = "referred"
+
+    code = forms.CharField(label=_("A friend's referral code"), max_length=32,
+                           help_text=_("The friend is rewarded once this customer's first "
+                                       "order has passed its return window and was kept."))

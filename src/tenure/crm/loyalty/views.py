@@ -24,9 +24,9 @@ from django.views.decorators.http import require_POST
 from tenure.crm.customers.access import get_customer_for_user
 from tenure.crm.lib import formatting
 
-from . import bonuses, figures, ledger
-from .forms import AdjustmentForm, ProgrammeForm, RedeemForm, RewardForm
-from .models import Account, LedgerError, Programme
+from . import bonuses, figures, ledger, referrals
+from .forms import AdjustmentForm, ProgrammeForm, RedeemForm, ReferredForm, RewardForm
+from .models import Account, LedgerError, Programme, Referral, ReferralCode
 from .statement import statement
 
 ENTRIES_PER_PAGE = 50
@@ -142,7 +142,43 @@ def give_points(request, pk: int):
     return redirect(reverse("loyalty:statement", args=[customer.pk]))
 
 
-def _statement_page(request, customer, *, adjust=None, redeem=None, give=None):
+@login_required
+@require_POST
+def referral_code(request, pk: int):
+    """Make the customer's own referral code, to give to friends."""
+    _require(request.user, "loyalty.view_account")
+    _require(request.user, "loyalty.add_referralcode")
+    customer = get_customer_for_user(request.user, pk)
+    referrals.code_for(customer)
+    return redirect(reverse("loyalty:statement", args=[customer.pk]) + "#referrals")
+
+
+@login_required
+@require_POST
+def referred(request, pk: int):
+    """Record the friend's code that brought the customer; a self-referral is recorded
+    refused, with its reason shown."""
+    _require(request.user, "loyalty.view_account")
+    _require(request.user, "loyalty.add_referral")
+    customer = get_customer_for_user(request.user, pk)
+    form = ReferredForm(request.POST)
+    if form.is_valid():
+        try:
+            referral = referrals.redeem_code(customer, form.cleaned_data["code"])
+        except ValueError as unknown:
+            form.add_error("code", str(unknown))
+        else:
+            if referral.reason:
+                messages.error(request, referral.reason)
+            else:
+                messages.success(request, _("The referral by %(referrer)s was recorded.") % {
+                    "referrer": referral.referrer})
+            return redirect(reverse("loyalty:statement", args=[customer.pk]) + "#referrals")
+    return _statement_page(request, customer, referred_form=form)
+
+
+def _statement_page(request, customer, *, adjust=None, redeem=None, give=None,
+                    referred_form=None):
     """Render the statement with the forms the user may use (``None``: a new one)."""
     user = request.user
     if user.has_perm("loyalty.add_entry"):
@@ -150,11 +186,19 @@ def _statement_page(request, customer, *, adjust=None, redeem=None, give=None):
         give = give or RewardForm()
     if user.has_perm("loyalty.redeem_entry"):
         redeem = redeem or RedeemForm(customer)
+    referral = Referral.objects.filter(referred=customer).select_related("referrer").first()
+    if referral is None and user.has_perm("loyalty.add_referral"):
+        referred_form = referred_form or ReferredForm()
+    else:
+        referred_form = None
     found = statement(customer.pk)
     page = Paginator(found["entries"], ENTRIES_PER_PAGE).get_page(request.GET.get("page"))
     for entry in page.object_list:
         entry["when"] = datetime.fromisoformat(entry["at"])
     return render(request, "loyalty/statement.html", {
         "customer": customer, "statement": found, "page": page, "form": adjust,
-        "redeem_form": redeem, "give_form": give,
+        "redeem_form": redeem, "give_form": give, "referral": referral,
+        "referred_form": referred_form,
+        "own_code": ReferralCode.objects.filter(customer=customer).first(),
+        "may_make_code": user.has_perm("loyalty.add_referralcode"),
         "page_range": page.paginator.get_elided_page_range(page.number)})

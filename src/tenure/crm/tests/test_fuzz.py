@@ -348,6 +348,8 @@ class FuzzTestCase(TestCase, TenureTestCase):
             "loyalty:statement": {"pk": customer},
             "loyalty:redeem": {"pk": customer},
             "loyalty:give": {"pk": customer},
+            "loyalty:referral_code": {"pk": customer},
+            "loyalty:referred": {"pk": customer},
             "campaign_link:click": {"token": links.token(cls.step.pk, customer, "once")},
             "campaign_link:stop": {"token": links.token(cls.step.pk, customer, "once")},
         }

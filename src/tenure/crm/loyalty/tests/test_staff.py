@@ -181,3 +181,56 @@ class GivePointsTestCase(StaffTestCase):
         self.login(self.admin)
         self.assertEqual(self.give(customer=self.taras).status_code, 302)
         self.assertEqual(self.balance(self.taras), 125)
+
+
+class ReferralTestCase(StaffTestCase):
+    """Taras brings Olena's code to the counter; the code is made on the statement."""
+
+    def test_a_sales_manager_makes_a_code_and_records_a_friends_code(self):
+        from tenure.crm.loyalty.models import Referral, ReferralCode, ReferralStatus
+
+        self.login(self.manager)
+        self.assertContains(self.client.get(self.url("statement")), "Make their referral code")
+        self.client.post(self.url("referral_code"))
+        self.client.post(self.url("referral_code"))  # a second click makes no second code
+        code = ReferralCode.objects.get(customer=self.olena).code
+        self.assertContains(self.client.get(self.url("statement")), code)
+        newcomer = Customer.objects.create(name="Iryna", manager=self.manager)
+        page = self.client.post(self.url("referred", newcomer),
+                                prefixed("referred", {"code": code.lower()}), follow=True)
+        self.assertContains(page, "The referral by Olena was recorded.")
+        referral = Referral.objects.get(referred=newcomer)
+        self.assertEqual((referral.referrer, referral.status), (self.olena,
+                                                                ReferralStatus.PENDING))
+        self.assertNotContains(page, 'name="referred-code"')  # referred once
+
+    def test_an_unknown_code_is_named_and_a_self_referral_refused_with_its_reason(self):
+        from tenure.crm.loyalty import referrals
+        from tenure.crm.loyalty.models import Referral, ReferralStatus
+
+        self.login(self.manager)
+        page = self.client.post(self.url("referred"), prefixed("referred", {"code": "ZZZ9999"}))
+        self.assertContains(page, "No customer has the referral code")
+        self.assertFalse(Referral.objects.exists())
+        code = referrals.code_for(self.olena)
+        page = self.client.post(self.url("referred"), prefixed("referred", {"code": code}),
+                                follow=True)
+        self.assertContains(page, "A customer cannot refer themself.")
+        self.assertEqual(Referral.objects.get().status, ReferralStatus.REFUSED)
+
+    def test_who_may_not_record_referrals_writes_nothing(self):
+        from tenure.crm.loyalty import referrals
+        from tenure.crm.loyalty.models import Referral, ReferralCode
+
+        code = referrals.code_for(self.taras)
+        for user in (self.support, self.analyst, self.nobody):
+            self.login(user)
+            self.assertIn(self.client.post(self.url("referral_code")).status_code, (403, 404))
+            self.assertIn(self.client.post(self.url("referred"), prefixed(
+                "referred", {"code": code})).status_code, (403, 404))
+        self.login(self.other_manager)  # not their customer
+        self.assertEqual(self.client.post(self.url("referred"), prefixed(
+            "referred", {"code": code})).status_code, 404)
+        self.assertFalse(Referral.objects.exists())
+        self.assertEqual(list(ReferralCode.objects.values_list("customer", flat=True)),
+                         [self.taras.pk])
