@@ -57,6 +57,43 @@ def _points(programme: Programme) -> str:
             f" * coalesce(CAST(round(t.multiplier * 100) AS INTEGER), 100)) / 100000000")
 
 
+def fresh_statistics(*tables: str) -> None:
+    """Analyze those of ``tables`` that changed by more than a fifth since their last
+    analysis (PostgreSQL only; SQLite plans by its indexes).
+
+    Each batch reads the rows the batches before it wrote. Planned from statistics taken
+    before an import, or before the first entries (autovacuum comes when it comes), the
+    anti-join "orders without their entry" became a nested loop over every entry for
+    each order: quadratic, 2.5 billion comparisons by the second batch of 50,000. An
+    ANALYZE samples 30,000 rows whatever the table's size (a fraction of a second) and is
+    due about log(rows) times over a run, as autovacuum's own threshold would have it.
+    """
+    if not _postgres():
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT s.relname FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid"
+            " WHERE s.relname = ANY(%s) AND (s.last_analyze IS NULL AND"
+            " s.last_autoanalyze IS NULL OR s.n_mod_since_analyze > 1000 + 0.2 *"
+            " greatest(c.reltuples, 0))", [list(tables)])
+        for (table,) in cursor.fetchall():
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
+
+
+def batch_commit_unflushed(cursor) -> None:
+    """Let this batch's transaction commit without waiting for its WAL to reach the disk
+    (PostgreSQL's ``synchronous_commit = off`` for this transaction only).
+
+    A batch writes 150,000 rows; waiting on the flush took 2-3 s of every batch on a
+    busy disk. Nothing is lost that matters: a crash can undo only the last batches
+    committed, never half of one, and every batch is derived from the orders and lots
+    again by the next run (its keys make it once). Whatever commits afterwards with the
+    default setting, such as the job's record, flushes the WAL before it, batches included.
+    """
+    if _postgres():
+        cursor.execute("SET LOCAL synchronous_commit = off")
+
+
 def _lock(table: str, select: str) -> str:
     """Return ``CREATE TEMP TABLE table AS select``, locking the accounts it reads."""
     lock = " FOR UPDATE OF a" if _postgres() else ""
@@ -82,7 +119,9 @@ def earn_missing(now: datetime, batch: int = BATCH, then=None) -> int:
     programme = Programme.current()
     earned = 0
     for low, high in _id_ranges(ORDER, batch):
+        fresh_statistics(ORDER, ACCOUNT, ENTRY, LOT)
         with transaction.atomic(), connection.cursor() as cursor:
+            batch_commit_unflushed(cursor)
             earned += _earn_range(cursor, programme, low, high, _when(now))
             if then is not None:
                 then(cursor)
@@ -117,7 +156,9 @@ def _earn_range(cursor, programme: Programme, low: int, high: int, now) -> int:
         f"INSERT INTO {LOT} (account_id, entry_id, points, remaining, pending, available_at,"
         f" expires_at) SELECT b.account_id, e.id, b.points, b.points, %s, {available},"
         f" {expires} FROM loyalty_earning b JOIN {ENTRY} e ON e.order_id = b.order_id"
-        f" AND e.kind = %s", [True, Kind.EARN.value])
+        # The batch's range, so the entries are read by their order index, not all scanned.
+        f" AND e.kind = %s AND e.order_id BETWEEN %s AND %s",
+        [True, Kind.EARN.value, low, high])
     cursor.execute(
         f"UPDATE {ACCOUNT} SET pending = {ACCOUNT}.pending + s.points FROM"
         f" (SELECT account_id, sum(points) AS points FROM loyalty_earning"
@@ -137,7 +178,9 @@ def settle_due(now: datetime, batch: int = BATCH) -> tuple[int, int]:
     """
     released = expired = 0
     for low, high in _id_ranges(ACCOUNT, batch):
+        fresh_statistics(ACCOUNT, ENTRY, LOT)
         with transaction.atomic(), connection.cursor() as cursor:
+            batch_commit_unflushed(cursor)
             counts = _settle_range(cursor, low, high, _when(now))
         released, expired = released + counts[0], expired + counts[1]
     return released, expired

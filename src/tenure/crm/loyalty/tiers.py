@@ -33,7 +33,8 @@ from django.utils.translation import gettext as _
 
 from tenure.crm.sales.models import Order, OrderStatus, Return
 
-from .bulk import ACCOUNT, BATCH, ENTRY, ORDER, _id_ranges, _lock, _postgres, _when
+from .bulk import (ACCOUNT, BATCH, ENTRY, ORDER, _id_ranges, _postgres, _when,
+                   batch_commit_unflushed, fresh_statistics)
 from .models import Account, Entry, Kind, Programme, Tier
 
 RETURN = Return._meta.db_table
@@ -62,26 +63,52 @@ def _cents(column: str) -> str:
     return f"CAST(round({column} * 100) AS INTEGER)"
 
 
-def _standing_select(since: str, until: str, where: str) -> str:
-    """Return SQL selecting each account's ``spend`` (in cents) and ``points`` over
-    (``since``, ``until``], both SQL expressions; ``where`` picks the accounts ``a``.
-    Parameters, in order: cancelled status, earn kind, reverse kind, then ``where``'s."""
-    net = (f"{_cents('o.total')} - coalesce((SELECT sum({_cents('r.amount')}) FROM {RETURN} r"
-           f" WHERE r.order_id = o.id), 0)")
+def _standing_select(since: str, until: str, where: str, tiers: list[Tier],
+                     lock: bool = False) -> str:
+    """Return SQL selecting each picked account's ``spend`` (in cents) and ``points`` over
+    (``since``, ``until``], both SQL expressions over the account ``a``; ``where`` picks
+    the accounts ``a`` (locked ``FOR UPDATE`` on PostgreSQL when ``lock``).
+
+    Set-based: the picked accounts are read once, then joined to their own orders (the
+    covering (customer, status, ordered_at, total) index of orders), those orders'
+    returns (by order) and their earn and reversal entries (by account): the work is
+    that of the batch, whatever the size of the tables. A sum no tier asks for is not
+    computed (it reads 0). Parameters, in order: ``where``'s, then cancelled status,
+    earn kind, reverse kind, each as many times as its part appears (``_standing_params``).
+    """
     window = f"o.ordered_at > {since} AND o.ordered_at <= {until}"
-    # The spend reads the covering (customer, status, ordered_at, total) index of orders;
-    # the points an account's entries by their (account, -at, -id) index.
-    return (
-        f"SELECT a.id AS account_id, a.tier_id AS held, a.tier_review AS review,"
-        f" coalesce((SELECT sum({net}) FROM {ORDER} o WHERE o.customer_id = a.customer_id"
-        f" AND o.status <> %s AND {window}), 0) AS spend,"
-        f" coalesce((SELECT sum(e.points + e.pending_points) FROM {ENTRY} e"
-        f" JOIN {ORDER} o ON o.id = e.order_id WHERE e.account_id = a.id"
-        f" AND e.kind IN (%s, %s) AND {window}), 0) AS points"
-        f" FROM {ACCOUNT} a WHERE {where}")
+    locked = " FOR UPDATE" if lock and _postgres() else ""
+    parts = []
+    if any(t.min_spend is not None for t in tiers):
+        orders = f"FROM picked a JOIN {ORDER} o ON o.customer_id = a.customer_id"
+        kept = f"WHERE o.status <> %s AND {window}"
+        parts.append(f"SELECT a.id AS account_id, {_cents('o.total')} AS spend, 0 AS points"
+                     f" {orders} {kept}")
+        parts.append(f"SELECT a.id, -{_cents('r.amount')}, 0 {orders}"
+                     f" JOIN {RETURN} r ON r.order_id = o.id {kept}")
+    if any(t.min_points is not None for t in tiers):
+        parts.append(f"SELECT a.id, 0, e.points + e.pending_points FROM picked a"
+                     f" JOIN {ENTRY} e ON e.account_id = a.id JOIN {ORDER} o"
+                     f" ON o.id = e.order_id WHERE e.kind IN (%s, %s) AND {window}")
+    sums = (f" LEFT JOIN (SELECT account_id, sum(spend) AS spend, sum(points) AS points"
+            f" FROM ({' UNION ALL '.join(parts)}) u GROUP BY account_id) s"
+            f" ON s.account_id = a.id") if parts else ""
+    return (f"WITH picked AS (SELECT a.id, a.customer_id, a.tier_id, a.tier_review"
+            f" FROM {ACCOUNT} a WHERE {where}{locked})"
+            f" SELECT a.id AS account_id, a.tier_id AS held, a.tier_review AS review,"
+            f" {'coalesce(s.spend, 0)' if parts else '0'} AS spend,"
+            f" {'coalesce(s.points, 0)' if parts else '0'} AS points FROM picked a{sums}")
 
 
-_STANDING_PARAMS = [OrderStatus.CANCELLED.value, Kind.EARN.value, Kind.REVERSE.value]
+def _standing_params(tiers: list[Tier], where: list, window: list) -> list:
+    """Return the parameters of ``_standing_select``: ``window`` is those of its
+    ``since`` and ``until``."""
+    params = list(where)
+    if any(t.min_spend is not None for t in tiers):
+        params += [OrderStatus.CANCELLED.value, *window] * 2
+    if any(t.min_points is not None for t in tiers):
+        params += [Kind.EARN.value, Kind.REVERSE.value, *window]
+    return params
 
 
 def _earned_case(tiers: list[Tier]) -> str:
@@ -136,7 +163,9 @@ def review(now: datetime, batch: int = BATCH) -> Moves:
     if not tiers and not Account.objects.filter(tier__isnull=False).exists():
         return moves
     for low, high in _id_ranges(ACCOUNT, batch):
+        fresh_statistics(ACCOUNT, ENTRY, ORDER, RETURN)
         with transaction.atomic(), connection.cursor() as cursor:
+            batch_commit_unflushed(cursor)
             _move(cursor, tiers, now, "a.id BETWEEN %s AND %s", [low, high], moves,
                   upgrade_only=False)
     return moves
@@ -176,9 +205,9 @@ def _move(cursor, tiers: list[Tier], now: datetime, where: str, params: list, mo
         # second per 50,000 accounts), and JIT compiling them took a fifth of that.
         cursor.execute("SET LOCAL jit = off")
     cursor.execute("DROP TABLE IF EXISTS loyalty_tiering")
-    cursor.execute(_lock("loyalty_tiering", _standing_select("%s", "%s", where)),
-                   [*_STANDING_PARAMS[:1], _when(since), at, *_STANDING_PARAMS[1:],
-                    _when(since), at, *params])
+    cursor.execute("CREATE TEMP TABLE loyalty_tiering AS "
+                   + _standing_select("%s", "%s", where, tiers, lock=True),
+                   _standing_params(tiers, params, [_when(since), at]))
     earned = _earned_case(tiers)
     decided = f"SELECT account_id, held, review, {earned} AS earned FROM loyalty_tiering"
     rank = _rank_case("s.earned", tiers)
@@ -228,13 +257,13 @@ def falling_within(now: datetime, days: int) -> list[Account]:
         since = f"a.tier_review - make_interval(months => {int(window)})"
     else:
         since = f"strftime('%%Y-%%m-%%d %%H:%%M:%%f', a.tier_review, '-{int(window)} months')"
-    select = _standing_select(since, "%s", "a.tier_review > %s AND a.tier_review <= %s")
+    select = _standing_select(since, "%s", "a.tier_review > %s AND a.tier_review <= %s",
+                              tiers)
     at = _when(now)
     sql = (f"SELECT account_id FROM ({select}) s WHERE"
            f" {_rank_case('(' + _earned_case(tiers) + ')', tiers)} < {_rank_case('held', tiers)}")
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*_STANDING_PARAMS[:1], at, *_STANDING_PARAMS[1:], at, at,
-                             _when(now + _days(days))])
+        cursor.execute(sql, _standing_params(tiers, [at, _when(now + _days(days))], [at]))
         ids = [row[0] for row in cursor.fetchall()]
     return list(Account.objects.filter(pk__in=ids).select_related("tier")
                 .order_by("tier_review", "pk"))
