@@ -33,8 +33,17 @@ from django.utils.translation import gettext as _
 
 from tenure.crm.sales.models import Order, OrderStatus, Return
 
-from .bulk import (ACCOUNT, BATCH, ENTRY, ORDER, _id_ranges, _postgres, _when,
-                   batch_commit_unflushed, fresh_statistics)
+from .bulk import (
+    ACCOUNT,
+    BATCH,
+    ENTRY,
+    ORDER,
+    _id_ranges,
+    _postgres,
+    _when,
+    batch_commit_unflushed,
+    fresh_statistics,
+)
 from .models import Account, Entry, Kind, Programme, Tier
 
 RETURN = Return._meta.db_table
