@@ -154,6 +154,59 @@ class Account(models.Model):
         return f"{self.customer_id}: {self.balance}"
 
 
+class MoveKind(models.TextChoices):
+    UP = "up", _("Up")
+    DOWN = "down", _("Down")
+    RENEWED = "renewed", _("Kept at review")
+
+
+class TierMoveQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise LedgerError(_("Tier moves are never changed."))
+
+    def delete(self):
+        raise LedgerError(_("Tier moves are never deleted."))
+
+
+class TierMove(models.Model):
+    """An account's tier changed (up at once, down at review) or was kept at its review:
+    written once, by the same statements that move the tier (``tiers.py``)."""
+
+    account = models.ForeignKey(Account, models.CASCADE, related_name="tier_moves",
+                                verbose_name=_("account"), db_index=False)
+    # Kept while history names them: a tier once held is not deleted.
+    from_tier = models.ForeignKey(Tier, models.PROTECT, null=True, blank=True,
+                                  related_name="+", verbose_name=_("from tier"),
+                                  db_index=False)
+    to_tier = models.ForeignKey(Tier, models.PROTECT, null=True, blank=True,
+                                related_name="+", verbose_name=_("to tier"), db_index=False)
+    at = models.DateTimeField(_("at"))
+    kind = models.CharField(_("kind"), max_length=8, choices=MoveKind.choices)
+
+    objects = TierMoveQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("tier move")
+        verbose_name_plural = _("tier moves")
+        ordering = ["-at", "-id"]
+        indexes = [
+            # The programme's moves in a period; an account's history (and its deletion).
+            models.Index(fields=["at"], name="loyalty_tiermove_at_idx"),
+            models.Index(fields=["account", "at"], name="loyalty_tiermove_account_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id}: {self.from_tier_id} -> {self.to_tier_id}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise LedgerError(_("Tier moves are never changed."))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise LedgerError(_("Tier moves are never deleted."))
+
+
 class Kind(models.TextChoices):
     EARN = "earn", _("Earned (pending)")
     AVAILABLE = "available", _("Became available")

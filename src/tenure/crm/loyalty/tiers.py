@@ -27,7 +27,7 @@ from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
 from django.db import connection, transaction
-from django.db.models import F, Sum
+from django.db.models import Count, F, Sum
 from django.utils import formats
 from django.utils.translation import gettext as _
 
@@ -44,7 +44,7 @@ from .bulk import (
     batch_commit_unflushed,
     fresh_statistics,
 )
-from .models import Account, Entry, Kind, Programme, Tier
+from .models import Account, Entry, Kind, MoveKind, Programme, Tier, TierMove
 
 RETURN = Return._meta.db_table
 
@@ -210,38 +210,83 @@ def _move(cursor, tiers: list[Tier], now: datetime, where: str, params: list, mo
     next_review = _when(months_after(now, programme.tier_review_months))
     at = _when(now)
     if _postgres():
-        # The standing's correlated sums are costed far above what they take (under a
-        # second per 50,000 accounts), and JIT compiling them took a fifth of that.
+        # The standing's sums are costed far above what they take (under a second per
+        # 50,000 accounts), and JIT compiling them took a fifth of that.
         cursor.execute("SET LOCAL jit = off")
     cursor.execute("DROP TABLE IF EXISTS loyalty_tiering")
     cursor.execute("CREATE TEMP TABLE loyalty_tiering AS "
                    + _standing_select("%s", "%s", where, tiers, lock=True),
                    _standing_params(tiers, params, [_when(since), at]))
-    earned = _earned_case(tiers)
-    decided = f"SELECT account_id, held, review, {earned} AS earned FROM loyalty_tiering"
-    rank = _rank_case("s.earned", tiers)
-    held_rank = _rank_case("s.held", tiers)
+    rank, held_rank = _rank_case("s.earned", tiers), _rank_case("s.held", tiers)
     due = "s.review IS NOT NULL AND s.review <= %s"
-    cursor.execute(
-        f"UPDATE {ACCOUNT} SET tier_id = s.earned, tier_since = %s,"
-        f" tier_review = %s FROM ({decided}) s"
-        f" WHERE {ACCOUNT}.id = s.account_id AND {rank} > {held_rank}", [at, next_review])
-    moves.upgraded += cursor.rowcount
-    if upgrade_only:
-        cursor.execute("DROP TABLE loyalty_tiering")
-        return
-    cursor.execute(
-        f"UPDATE {ACCOUNT} SET tier_id = s.earned, tier_since = %s,"
-        f" tier_review = CASE WHEN s.earned IS NULL THEN NULL ELSE %s END FROM ({decided}) s"
-        f" WHERE {ACCOUNT}.id = s.account_id AND {rank} < {held_rank} AND {due}",
-        [at, next_review, at])
-    moves.downgraded += cursor.rowcount
-    cursor.execute(
-        f"UPDATE {ACCOUNT} SET tier_review = %s FROM ({decided}) s"
-        f" WHERE {ACCOUNT}.id = s.account_id AND s.earned = s.held AND {due}",
-        [next_review, at])
-    moves.renewed += cursor.rowcount
+    steps = [(MoveKind.UP, f"{rank} > {held_rank}", [],
+              "tier_id = s.earned, tier_since = %s, tier_review = %s", [at, next_review])]
+    if not upgrade_only:
+        steps += [
+            (MoveKind.DOWN, f"{rank} < {held_rank} AND {due}", [at],
+             "tier_id = s.earned, tier_since = %s,"
+             " tier_review = CASE WHEN s.earned IS NULL THEN NULL ELSE %s END",
+             [at, next_review]),
+            (MoveKind.RENEWED, f"s.earned = s.held AND {due}", [at], "tier_review = %s",
+             [next_review])]
+    decided = (f"(SELECT account_id, held, review, {_earned_case(tiers)} AS earned"
+               f" FROM loyalty_tiering) s")
+    for kind, which, which_params, change, change_params in steps:
+        # The move is recorded from the same decision, before the account changes.
+        cursor.execute(
+            f"INSERT INTO {MOVE} (account_id, from_tier_id, to_tier_id, at, kind)"
+            f" SELECT s.account_id, s.held, s.earned, %s, %s FROM {decided} WHERE {which}",
+            [at, kind.value, *which_params])
+        cursor.execute(f"UPDATE {ACCOUNT} SET {change} FROM {decided}"
+                       f" WHERE {ACCOUNT}.id = s.account_id AND {which}",
+                       [*change_params, *which_params])
+        setattr(moves, _COUNTED[kind], getattr(moves, _COUNTED[kind]) + cursor.rowcount)
     cursor.execute("DROP TABLE loyalty_tiering")
+
+
+_COUNTED = {MoveKind.UP: "upgraded", MoveKind.DOWN: "downgraded",
+            MoveKind.RENEWED: "renewed"}
+MOVE = TierMove._meta.db_table
+
+
+# --- the programme's figures --------------------------------------------------------------
+
+def distribution() -> list[tuple[Tier | None, int]]:
+    """Return the members per tier, ``(None, n)`` first for those without one, then
+    every tier by rank (those with no member at 0)."""
+    counts = dict(Account.objects.order_by().values_list("tier").annotate(n=Count("pk")))
+    return [(None, counts.get(None, 0))] + [(tier, counts.get(tier.pk, 0))
+                                            for tier in Tier.objects.order_by("rank")]
+
+
+@dataclass(frozen=True)
+class MoveCount:
+    """How many accounts went ``from_tier`` -> ``to_tier`` (None: no tier) as ``kind``."""
+
+    from_tier: Tier | None
+    to_tier: Tier | None
+    kind: str
+    count: int
+
+    @property
+    def label(self) -> str:
+        return str(MoveKind(self.kind).label)
+
+
+def moves(since: datetime, until: datetime) -> list[MoveCount]:
+    """Return the tier moves recorded in [``since``, ``until``), counted per from -> to and
+    kind: ups first, then downs, then tiers kept at review, each highest tier first."""
+    found = (TierMove.objects.filter(at__gte=since, at__lt=until).order_by()
+             .values_list("from_tier", "to_tier", "kind").annotate(n=Count("pk")))
+    tiers = Tier.objects.in_bulk()
+    order = {MoveKind.UP: 0, MoveKind.DOWN: 1, MoveKind.RENEWED: 2}
+    counted = [MoveCount(tiers.get(a), tiers.get(b), kind, n) for a, b, kind, n in found]
+    return sorted(counted, key=lambda m: (order[m.kind], -_rank(m.to_tier),
+                                          -_rank(m.from_tier)))
+
+
+def _rank(tier: Tier | None) -> int:
+    return -1 if tier is None else tier.rank
 
 
 # --- the campaign hooks ------------------------------------------------------------------
