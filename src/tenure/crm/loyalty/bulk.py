@@ -23,6 +23,7 @@ from django.db import connection, transaction
 
 from tenure.crm.sales.models import Order, OrderStatus
 
+from . import multipliers
 from .models import Account, Entry, Kind, Lot, Programme, Tier
 
 BATCH = 50_000
@@ -45,14 +46,19 @@ def _plus_days(column: str, days: int) -> str:
     return f"datetime({column}, '+{int(days)} days')"
 
 
-def _points(programme: Programme) -> str:
-    """Return SQL for ``floor(o.total × points_per_unit × multiplier)``, the multiplier
-    that of the account's tier ``t`` (1 without one), exact on both databases (on SQLite
-    as whole cents × rate in ten-thousandths × multiplier in hundredths, integer division)."""
+def _points(programme: Programme, weighted: bool) -> str:
+    """Return SQL for the points of order ``o`` (``multipliers.py``), the tier ``t`` the
+    account's; ``weighted`` when the order's lines ``lw`` weigh in (some multiplier is
+    set), else ``floor(o.total × points_per_unit × multiplier)``, exact on both databases
+    (on SQLite as whole cents × rate in ten-thousandths × multiplier in hundredths,
+    integer division)."""
+    rate = int(programme.points_per_unit * 10_000)
+    if weighted:
+        return multipliers.points_sql(
+            "o.total", rate, "coalesce(CAST(round(t.multiplier * 100) AS INTEGER), 100)")
     if _postgres():
         return (f"floor(o.total * {programme.points_per_unit}"
                 f" * coalesce(t.multiplier, 1))::bigint")
-    rate = int(programme.points_per_unit * 10_000)
     return (f"(CAST(round(o.total * 100) AS INTEGER) * {rate}"
             f" * coalesce(CAST(round(t.multiplier * 100) AS INTEGER), 100)) / 100000000")
 
@@ -118,18 +124,24 @@ def earn_missing(now: datetime, batch: int = BATCH, then=None) -> int:
     """
     programme = Programme.current()
     earned = 0
-    for low, high in _id_ranges(ORDER, batch):
-        fresh_statistics(ORDER, ACCOUNT, ENTRY, LOT)
-        with transaction.atomic(), connection.cursor() as cursor:
-            batch_commit_unflushed(cursor)
-            earned += _earn_range(cursor, programme, low, high, _when(now))
-            if then is not None:
-                then(cursor)
-            cursor.execute("DROP TABLE loyalty_earning")
+    weighted = multipliers.prepare()
+    try:
+        for low, high in _id_ranges(ORDER, batch):
+            fresh_statistics(ORDER, ACCOUNT, ENTRY, LOT)
+            with transaction.atomic(), connection.cursor() as cursor:
+                batch_commit_unflushed(cursor)
+                earned += _earn_range(cursor, programme, low, high, _when(now), weighted)
+                if then is not None:
+                    then(cursor)
+                cursor.execute("DROP TABLE loyalty_earning")
+    finally:
+        if weighted:
+            multipliers.finish()
     return earned
 
 
-def _earn_range(cursor, programme: Programme, low: int, high: int, now) -> int:
+def _earn_range(cursor, programme: Programme, low: int, high: int, now,
+                weighted: bool = False) -> int:
     cancelled = OrderStatus.CANCELLED.value
     cursor.execute(
         f"INSERT INTO {ACCOUNT} (customer_id, balance, pending, created_at)"
@@ -138,13 +150,16 @@ def _earn_range(cursor, programme: Programme, low: int, high: int, now) -> int:
         f" (SELECT 1 FROM {ACCOUNT} x WHERE x.customer_id = o.customer_id)"
         f" ON CONFLICT DO NOTHING", [now, low, high, cancelled])
     cursor.execute("DROP TABLE IF EXISTS loyalty_earning")
+    points = _points(programme, weighted)
+    lines = multipliers.lines_join("o.id") if weighted else ""
     cursor.execute(_lock("loyalty_earning", (
-        f"SELECT o.id AS order_id, a.id AS account_id, {_points(programme)} AS points,"
+        f"SELECT o.id AS order_id, a.id AS account_id, {points} AS points,"
         f" o.ordered_at FROM {ORDER} o JOIN {ACCOUNT} a ON a.customer_id = o.customer_id"
-        f" LEFT JOIN {TIER} t ON t.id = a.tier_id"
-        f" WHERE o.id BETWEEN %s AND %s AND o.status <> %s AND {_points(programme)} > 0"
+        f" LEFT JOIN {TIER} t ON t.id = a.tier_id{lines}"
+        f" WHERE o.id BETWEEN %s AND %s AND o.status <> %s AND {points} > 0"
         f" AND NOT EXISTS (SELECT 1 FROM {ENTRY} e WHERE e.order_id = o.id"
-        f" AND e.kind = %s)")), [low, high, cancelled, Kind.EARN.value])
+        f" AND e.kind = %s)")),
+        [*([low, high] if weighted else []), low, high, cancelled, Kind.EARN.value])
     cursor.execute(
         f"INSERT INTO {ENTRY} (account_id, kind, points, pending_points, at, key, order_id,"
         f" reason, cause) SELECT account_id, %s, 0, points, %s, 'earn:order:' || order_id,"

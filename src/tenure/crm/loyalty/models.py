@@ -123,6 +123,45 @@ class Tier(models.Model):
         return self.name
 
 
+class Multiplier(models.Model):
+    """An earning multiplier for one product, or for a category and every category under
+    it (the nearest one wins); a product's own beats its categories'. How they combine
+    with the tier's: ``multipliers.py``."""
+
+    product = models.ForeignKey("catalog.Product", models.CASCADE, null=True, blank=True,
+                                related_name="+", verbose_name=_("product"))
+    category = models.ForeignKey("catalog.Category", models.CASCADE, null=True, blank=True,
+                                 related_name="+", verbose_name=_("category"))
+    multiplier = models.DecimalField(
+        _("earning multiplier"), max_digits=5, decimal_places=2,
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text=_("Points earned on this product's lines are multiplied by this (e.g. 2; "
+                    "0 earns nothing)."))
+
+    class Meta:
+        verbose_name = _("earning multiplier")
+        verbose_name_plural = _("earning multipliers")
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(product__isnull=False, category__isnull=True)
+                           | models.Q(product__isnull=True, category__isnull=False)),
+                name="loyalty_multiplier_product_or_category",
+                violation_error_message=_("Choose a product or a category, not both.")),
+            models.UniqueConstraint(fields=["product"], condition=models.Q(product__isnull=False),
+                                    name="loyalty_multiplier_one_per_product",
+                                    violation_error_message=_("This product has a multiplier "
+                                                              "already.")),
+            models.UniqueConstraint(fields=["category"],
+                                    condition=models.Q(category__isnull=False),
+                                    name="loyalty_multiplier_one_per_category",
+                                    violation_error_message=_("This category has a multiplier "
+                                                              "already.")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product or self.category}: ×{self.multiplier}"
+
+
 class Account(models.Model):
     """A customer's points: ``balance`` to spend and ``pending`` locked, kept beside the
     ledger and written only under a row lock of this account (``ledger.py``)."""
