@@ -4,12 +4,14 @@ The same rules as ``ledger.py``, written as a few statements per batch instead o
 transaction per order, for a million imported orders or a nightly run over a million
 accounts. Each batch is one transaction that
 
-1. picks its rows into a temporary table, locking their accounts (``FOR UPDATE OF`` on
-   PostgreSQL; SQLite writes one transaction at a time), so a row that appears meanwhile
-   waits for the next batch;
-2. appends one entry per row (``INSERT ... SELECT``), their keys the ones ``ledger.py``
-   writes, so the single path and the bulk path never both act;
-3. moves each account by the sum of its rows (``UPDATE ... FROM``) and writes the lots.
+1. picks its rows into a temporary table, having locked their accounts (``FOR UPDATE``
+   on PostgreSQL; SQLite writes one transaction at a time), so a row that appears
+   meanwhile waits for the next batch;
+2. moves each account by the sum of its rows: an upsert, which writes a new account once
+   with its points (``INSERT ... ON CONFLICT DO UPDATE``); a customer whose account
+   another transaction creates meanwhile (the single path) earns this batch at x1;
+3. appends one entry per row (``INSERT ... SELECT``), their keys the ones ``ledger.py``
+   writes, so the single path and the bulk path never both act, and writes the lots.
 
 An account whose balance is negative pays its debt from the points released to it, lot
 by lot: those few go through ``ledger.settle`` (the caller's job), not through here.
@@ -143,23 +145,38 @@ def earn_missing(now: datetime, batch: int = BATCH, then=None) -> int:
 def _earn_range(cursor, programme: Programme, low: int, high: int, now,
                 weighted: bool = False) -> int:
     cancelled = OrderStatus.CANCELLED.value
-    cursor.execute(
-        f"INSERT INTO {ACCOUNT} (customer_id, balance, pending, created_at)"
-        f" SELECT DISTINCT o.customer_id, 0, 0, %s FROM {ORDER} o"
-        f" WHERE o.id BETWEEN %s AND %s AND o.status <> %s AND NOT EXISTS"
-        f" (SELECT 1 FROM {ACCOUNT} x WHERE x.customer_id = o.customer_id)"
-        f" ON CONFLICT DO NOTHING", [now, low, high, cancelled])
+    if _postgres():
+        # The accounts the batch may credit, locked before their tier is read.
+        cursor.execute(
+            f"SELECT a.id FROM {ACCOUNT} a WHERE a.customer_id IN (SELECT o.customer_id"
+            f" FROM {ORDER} o WHERE o.id BETWEEN %s AND %s AND o.status <> %s)"
+            f" ORDER BY a.id FOR UPDATE", [low, high, cancelled])
     cursor.execute("DROP TABLE IF EXISTS loyalty_earning")
     points = _points(programme, weighted)
     lines = multipliers.lines_join("o.id") if weighted else ""
-    cursor.execute(_lock("loyalty_earning", (
-        f"SELECT o.id AS order_id, a.id AS account_id, {points} AS points,"
-        f" o.ordered_at FROM {ORDER} o JOIN {ACCOUNT} a ON a.customer_id = o.customer_id"
+    # A customer without an account yet has no tier: the multiplier is 1.
+    cursor.execute(
+        f"CREATE TEMP TABLE loyalty_earning AS SELECT o.id AS order_id, o.customer_id,"
+        f" a.id AS account_id, {points} AS points, o.ordered_at FROM {ORDER} o"
+        f" LEFT JOIN {ACCOUNT} a ON a.customer_id = o.customer_id"
         f" LEFT JOIN {TIER} t ON t.id = a.tier_id{lines}"
         f" WHERE o.id BETWEEN %s AND %s AND o.status <> %s AND {points} > 0"
         f" AND NOT EXISTS (SELECT 1 FROM {ENTRY} e WHERE e.order_id = o.id"
-        f" AND e.kind = %s)")),
+        f" AND e.kind = %s)",
         [*([low, high] if weighted else []), low, high, cancelled, Kind.EARN.value])
+    # New accounts are written once with their pending points; existing ones add theirs.
+    # (Inserted, then updated in the same transaction, each new row cost a second version
+    # and a second check of its customer key at commit.) "WHERE true": SQLite's upsert
+    # after a SELECT needs it.
+    cursor.execute(
+        f"INSERT INTO {ACCOUNT} (customer_id, balance, pending, created_at)"
+        f" SELECT customer_id, 0, sum(points), %s FROM loyalty_earning WHERE true"
+        f" GROUP BY customer_id ON CONFLICT (customer_id) DO UPDATE"
+        f" SET pending = {ACCOUNT}.pending + excluded.pending", [now])
+    cursor.execute(
+        f"UPDATE loyalty_earning SET account_id = a.id FROM {ACCOUNT} a"
+        f" WHERE a.customer_id = loyalty_earning.customer_id"
+        f" AND loyalty_earning.account_id IS NULL")
     cursor.execute(
         f"INSERT INTO {ENTRY} (account_id, kind, points, pending_points, at, key, order_id,"
         f" reason, cause) SELECT account_id, %s, 0, points, %s, 'earn:order:' || order_id,"
@@ -174,10 +191,6 @@ def _earn_range(cursor, programme: Programme, low: int, high: int, now,
         # The batch's range, so the entries are read by their order index, not all scanned.
         f" AND e.kind = %s AND e.order_id BETWEEN %s AND %s",
         [True, Kind.EARN.value, low, high])
-    cursor.execute(
-        f"UPDATE {ACCOUNT} SET pending = {ACCOUNT}.pending + s.points FROM"
-        f" (SELECT account_id, sum(points) AS points FROM loyalty_earning"
-        f" GROUP BY account_id) s WHERE {ACCOUNT}.id = s.account_id")
     return count
 
 
