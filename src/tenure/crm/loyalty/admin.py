@@ -2,7 +2,18 @@ from django.contrib import admin
 
 from tenure.crm.lib.admin import ReadOnlyAdmin
 
-from .models import Account, Entry, Lot, LotUse, Programme, Referral, ReferralCode, Tier
+from .models import (
+    Account,
+    Entry,
+    Lot,
+    LotUse,
+    Multiplier,
+    Programme,
+    Referral,
+    ReferralCode,
+    Tier,
+    TierMove,
+)
 
 
 @admin.register(Programme)
@@ -27,6 +38,26 @@ class TierAdmin(admin.ModelAdmin):
 
     list_display = ["name", "rank", "min_spend", "min_points", "multiplier", "birthday_bonus"]
     ordering = ["rank"]
+
+
+@admin.register(Multiplier)
+class MultiplierAdmin(admin.ModelAdmin):
+    """Earning multipliers by product or category (``loyalty/multipliers.py``): a product's
+    beats its categories', the nearest category wins, the tier's multiplies on top."""
+
+    list_display = ["__str__", "product", "category", "multiplier"]
+    raw_id_fields = ["product"]
+    list_select_related = ["product", "category"]
+
+
+@admin.register(TierMove)
+class TierMoveAdmin(ReadOnlyAdmin):
+    """The tiers' history is append-only: written by ``loyalty/tiers.py``."""
+
+    list_display = ["at", "account", "from_tier", "to_tier", "kind"]
+    list_filter = ["kind"]
+    raw_id_fields = ["account"]
+    date_hierarchy = "at"
 
 
 @admin.register(Account)

@@ -8,9 +8,11 @@ idempotency key; an operation replayed with its key finds its entry and changes 
 
 Rules (``Programme`` holds the numbers):
 
-- earn: an order that is not cancelled earns ``floor(total × points_per_unit)`` points
-  (``total`` is the money paid, after discounts; points used at checkout are a discount),
-  pending until ``ordered_at + pending_days``; they then expire ``expiry_days`` later.
+- earn: an order that is not cancelled earns ``floor(total × points_per_unit × t × W / A)``
+  points (``total`` is the money paid, after discounts; points used at checkout are a
+  discount; ``t`` the tier's multiplier, ``W / A`` its lines' amount-weighted product or
+  category multiplier, 1 without lines: ``multipliers.py``), pending until
+  ``ordered_at + pending_days``; they then expire ``expiry_days`` later.
 - redeem: refused when the points are not above zero, when the balance is short, or when
   ``(points redeemed on the order + points) × point_value > max_share × order.total``;
   takes the soonest-expiring available lots first and records which (``LotUse``).
@@ -43,7 +45,7 @@ from django.utils.translation import gettext as _
 from tenure.crm.sales.models import Order, OrderStatus, Return
 
 # bonuses and referrals grant through this module: they import it back, read at call time.
-from . import bonuses, bulk, referrals, tiers
+from . import bonuses, bulk, multipliers, referrals, tiers
 from .models import Account, Entry, Kind, LedgerError, Lot, LotUse, Programme
 
 # Returns and refunds reversed per transaction by catch_up.
@@ -154,8 +156,9 @@ def _release(account: Account, lot: Lot, now: datetime) -> None:
 # --- earning -----------------------------------------------------------------------------
 
 def points_for(total: Decimal, programme: Programme,
-               multiplier: Decimal = Decimal("1")) -> int:
-    """Return the points an order of ``total`` earns.
+               multiplier: Decimal = Decimal("1"),
+               weighting: tuple[int, int] = multipliers.NEUTRAL) -> int:
+    """Return the points an order of ``total`` earns (``multipliers.py``).
 
     Parameters
     ----------
@@ -165,19 +168,21 @@ def points_for(total: Decimal, programme: Programme,
         Its ``points_per_unit`` is the rate.
     multiplier : Decimal
         The earning multiplier of the customer's tier (1 without one).
+    weighting : (int, int)
+        ``(W_h, A)`` of the order's lines (``multipliers.weighting``); 1 by default.
 
     Returns
     -------
     int
-        ``max(0, floor(total × points_per_unit × multiplier))``.
+        ``max(0, floor(total × points_per_unit × multiplier × W / A))``, in integers.
 
     Examples
     --------
     >>> points_for(Decimal("99.99"), Programme(points_per_unit=Decimal("1")), Decimal("1.25"))
     124
     """
-    exact = total * programme.points_per_unit * multiplier
-    return max(0, int(exact.to_integral_value(ROUND_FLOOR)))
+    return multipliers.points(int(total * 100), int(programme.points_per_unit * 10_000),
+                              multipliers.hundredths(multiplier), *weighting)
 
 
 def earn(order: Order, now: datetime | None = None) -> Entry | None:
@@ -188,8 +193,9 @@ def earn(order: Order, now: datetime | None = None) -> Entry | None:
     ----------
     order : Order
         An order not cancelled, placed at or after the programme's start, earns
-        ``P = floor(total × points_per_unit × multiplier)`` points, the multiplier that of
-        the tier the customer holds as it is recorded.
+        ``P = floor(total × points_per_unit × t × W / A)`` points, ``t`` the multiplier
+        of the tier the customer holds as it is recorded, ``W / A`` its lines' weighted
+        multiplier (``multipliers.py``; 1 without lines).
     now : datetime, optional
         When the entry is written (default: now).
 
@@ -201,8 +207,10 @@ def earn(order: Order, now: datetime | None = None) -> Entry | None:
         that; the same entry when replayed; None when the order earns nothing.
     """
     programme = Programme.current()
-    if (order.status == OrderStatus.CANCELLED or not programme.earns_on(order.ordered_at)
-            or points_for(order.total, programme, _MOST) == 0):
+    if order.status == OrderStatus.CANCELLED or not programme.earns_on(order.ordered_at):
+        return None
+    weighting = multipliers.weighting(order.pk)
+    if points_for(order.total, programme, _MOST, weighting) == 0:
         return None
     key = f"earn:order:{order.pk}"
     now = now or timezone.now()
@@ -210,7 +218,7 @@ def earn(order: Order, now: datetime | None = None) -> Entry | None:
         account = locked_account(order.customer_id)
         if (found := Entry.objects.filter(key=key).first()) is not None:
             return found
-        points = points_for(order.total, programme, tiers.multiplier_of(account))
+        points = points_for(order.total, programme, tiers.multiplier_of(account), weighting)
         if points == 0:
             return None
         entry = _write(account, Kind.EARN, key, now, pending_points=points, order=order)

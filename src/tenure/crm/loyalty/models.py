@@ -139,6 +139,45 @@ class Tier(models.Model):
         return self.name
 
 
+class Multiplier(models.Model):
+    """An earning multiplier for one product, or for a category and every category under
+    it (the nearest one wins); a product's own beats its categories'. How they combine
+    with the tier's: ``multipliers.py``."""
+
+    product = models.ForeignKey("catalog.Product", models.CASCADE, null=True, blank=True,
+                                related_name="+", verbose_name=_("product"))
+    category = models.ForeignKey("catalog.Category", models.CASCADE, null=True, blank=True,
+                                 related_name="+", verbose_name=_("category"))
+    multiplier = models.DecimalField(
+        _("earning multiplier"), max_digits=5, decimal_places=2,
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text=_("Points earned on this product's lines are multiplied by this (e.g. 2; "
+                    "0 earns nothing)."))
+
+    class Meta:
+        verbose_name = _("earning multiplier")
+        verbose_name_plural = _("earning multipliers")
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(product__isnull=False, category__isnull=True)
+                           | models.Q(product__isnull=True, category__isnull=False)),
+                name="loyalty_multiplier_product_or_category",
+                violation_error_message=_("Choose a product or a category, not both.")),
+            models.UniqueConstraint(fields=["product"], condition=models.Q(product__isnull=False),
+                                    name="loyalty_multiplier_one_per_product",
+                                    violation_error_message=_("This product has a multiplier "
+                                                              "already.")),
+            models.UniqueConstraint(fields=["category"],
+                                    condition=models.Q(category__isnull=False),
+                                    name="loyalty_multiplier_one_per_category",
+                                    violation_error_message=_("This category has a multiplier "
+                                                              "already.")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product or self.category}: ×{self.multiplier}"
+
+
 class Account(models.Model):
     """A customer's points: ``balance`` to spend and ``pending`` locked, kept beside the
     ledger and written only under a row lock of this account (``ledger.py``)."""
@@ -168,6 +207,59 @@ class Account(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer_id}: {self.balance}"
+
+
+class MoveKind(models.TextChoices):
+    UP = "up", _("Up")
+    DOWN = "down", _("Down")
+    RENEWED = "renewed", _("Kept at review")
+
+
+class TierMoveQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise LedgerError(_("Tier moves are never changed."))
+
+    def delete(self):
+        raise LedgerError(_("Tier moves are never deleted."))
+
+
+class TierMove(models.Model):
+    """An account's tier changed (up at once, down at review) or was kept at its review:
+    written once, by the same statements that move the tier (``tiers.py``)."""
+
+    account = models.ForeignKey(Account, models.CASCADE, related_name="tier_moves",
+                                verbose_name=_("account"), db_index=False)
+    # Kept while history names them: a tier once held is not deleted.
+    from_tier = models.ForeignKey(Tier, models.PROTECT, null=True, blank=True,
+                                  related_name="+", verbose_name=_("from tier"),
+                                  db_index=False)
+    to_tier = models.ForeignKey(Tier, models.PROTECT, null=True, blank=True,
+                                related_name="+", verbose_name=_("to tier"), db_index=False)
+    at = models.DateTimeField(_("at"))
+    kind = models.CharField(_("kind"), max_length=8, choices=MoveKind.choices)
+
+    objects = TierMoveQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("tier move")
+        verbose_name_plural = _("tier moves")
+        ordering = ["-at", "-id"]
+        indexes = [
+            # The programme's moves in a period; an account's history (and its deletion).
+            models.Index(fields=["at"], name="loyalty_tiermove_at_idx"),
+            models.Index(fields=["account", "at"], name="loyalty_tiermove_account_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id}: {self.from_tier_id} -> {self.to_tier_id}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise LedgerError(_("Tier moves are never changed."))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise LedgerError(_("Tier moves are never deleted."))
 
 
 class Kind(models.TextChoices):

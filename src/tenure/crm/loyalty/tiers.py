@@ -27,14 +27,24 @@ from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
 from django.db import connection, transaction
-from django.db.models import F, Sum
+from django.db.models import Count, F, Sum
 from django.utils import formats
 from django.utils.translation import gettext as _
 
 from tenure.crm.sales.models import Order, OrderStatus, Return
 
-from .bulk import ACCOUNT, BATCH, ENTRY, ORDER, _id_ranges, _lock, _postgres, _when
-from .models import Account, Entry, Kind, Programme, Tier
+from .bulk import (
+    ACCOUNT,
+    BATCH,
+    ENTRY,
+    ORDER,
+    _id_ranges,
+    _postgres,
+    _when,
+    batch_commit_unflushed,
+    fresh_statistics,
+)
+from .models import Account, Entry, Kind, MoveKind, Programme, Tier, TierMove
 
 RETURN = Return._meta.db_table
 
@@ -62,26 +72,52 @@ def _cents(column: str) -> str:
     return f"CAST(round({column} * 100) AS INTEGER)"
 
 
-def _standing_select(since: str, until: str, where: str) -> str:
-    """Return SQL selecting each account's ``spend`` (in cents) and ``points`` over
-    (``since``, ``until``], both SQL expressions; ``where`` picks the accounts ``a``.
-    Parameters, in order: cancelled status, earn kind, reverse kind, then ``where``'s."""
-    net = (f"{_cents('o.total')} - coalesce((SELECT sum({_cents('r.amount')}) FROM {RETURN} r"
-           f" WHERE r.order_id = o.id), 0)")
+def _standing_select(since: str, until: str, where: str, tiers: list[Tier],
+                     lock: bool = False) -> str:
+    """Return SQL selecting each picked account's ``spend`` (in cents) and ``points`` over
+    (``since``, ``until``], both SQL expressions over the account ``a``; ``where`` picks
+    the accounts ``a`` (locked ``FOR UPDATE`` on PostgreSQL when ``lock``).
+
+    Set-based: the picked accounts are read once, then joined to their own orders (the
+    covering (customer, status, ordered_at, total) index of orders), those orders'
+    returns (by order) and their earn and reversal entries (by account): the work is
+    that of the batch, whatever the size of the tables. A sum no tier asks for is not
+    computed (it reads 0). Parameters, in order: ``where``'s, then cancelled status,
+    earn kind, reverse kind, each as many times as its part appears (``_standing_params``).
+    """
     window = f"o.ordered_at > {since} AND o.ordered_at <= {until}"
-    # The spend reads the covering (customer, status, ordered_at, total) index of orders;
-    # the points an account's entries by their (account, -at, -id) index.
-    return (
-        f"SELECT a.id AS account_id, a.tier_id AS held, a.tier_review AS review,"
-        f" coalesce((SELECT sum({net}) FROM {ORDER} o WHERE o.customer_id = a.customer_id"
-        f" AND o.status <> %s AND {window}), 0) AS spend,"
-        f" coalesce((SELECT sum(e.points + e.pending_points) FROM {ENTRY} e"
-        f" JOIN {ORDER} o ON o.id = e.order_id WHERE e.account_id = a.id"
-        f" AND e.kind IN (%s, %s) AND {window}), 0) AS points"
-        f" FROM {ACCOUNT} a WHERE {where}")
+    locked = " FOR UPDATE" if lock and _postgres() else ""
+    parts = []
+    if any(t.min_spend is not None for t in tiers):
+        orders = f"FROM picked a JOIN {ORDER} o ON o.customer_id = a.customer_id"
+        kept = f"WHERE o.status <> %s AND {window}"
+        parts.append(f"SELECT a.id AS account_id, {_cents('o.total')} AS spend, 0 AS points"
+                     f" {orders} {kept}")
+        parts.append(f"SELECT a.id, -{_cents('r.amount')}, 0 {orders}"
+                     f" JOIN {RETURN} r ON r.order_id = o.id {kept}")
+    if any(t.min_points is not None for t in tiers):
+        parts.append(f"SELECT a.id, 0, e.points + e.pending_points FROM picked a"
+                     f" JOIN {ENTRY} e ON e.account_id = a.id JOIN {ORDER} o"
+                     f" ON o.id = e.order_id WHERE e.kind IN (%s, %s) AND {window}")
+    sums = (f" LEFT JOIN (SELECT account_id, sum(spend) AS spend, sum(points) AS points"
+            f" FROM ({' UNION ALL '.join(parts)}) u GROUP BY account_id) s"
+            f" ON s.account_id = a.id") if parts else ""
+    return (f"WITH picked AS (SELECT a.id, a.customer_id, a.tier_id, a.tier_review"
+            f" FROM {ACCOUNT} a WHERE {where}{locked})"
+            f" SELECT a.id AS account_id, a.tier_id AS held, a.tier_review AS review,"
+            f" {'coalesce(s.spend, 0)' if parts else '0'} AS spend,"
+            f" {'coalesce(s.points, 0)' if parts else '0'} AS points FROM picked a{sums}")
 
 
-_STANDING_PARAMS = [OrderStatus.CANCELLED.value, Kind.EARN.value, Kind.REVERSE.value]
+def _standing_params(tiers: list[Tier], where: list, window: list) -> list:
+    """Return the parameters of ``_standing_select``: ``window`` is those of its
+    ``since`` and ``until``."""
+    params = list(where)
+    if any(t.min_spend is not None for t in tiers):
+        params += [OrderStatus.CANCELLED.value, *window] * 2
+    if any(t.min_points is not None for t in tiers):
+        params += [Kind.EARN.value, Kind.REVERSE.value, *window]
+    return params
 
 
 def _earned_case(tiers: list[Tier]) -> str:
@@ -136,7 +172,9 @@ def review(now: datetime, batch: int = BATCH) -> Moves:
     if not tiers and not Account.objects.filter(tier__isnull=False).exists():
         return moves
     for low, high in _id_ranges(ACCOUNT, batch):
+        fresh_statistics(ACCOUNT, ENTRY, ORDER, RETURN)
         with transaction.atomic(), connection.cursor() as cursor:
+            batch_commit_unflushed(cursor)
             _move(cursor, tiers, now, "a.id BETWEEN %s AND %s", [low, high], moves,
                   upgrade_only=False)
     return moves
@@ -172,38 +210,83 @@ def _move(cursor, tiers: list[Tier], now: datetime, where: str, params: list, mo
     next_review = _when(months_after(now, programme.tier_review_months))
     at = _when(now)
     if _postgres():
-        # The standing's correlated sums are costed far above what they take (under a
-        # second per 50,000 accounts), and JIT compiling them took a fifth of that.
+        # The standing's sums are costed far above what they take (under a second per
+        # 50,000 accounts), and JIT compiling them took a fifth of that.
         cursor.execute("SET LOCAL jit = off")
     cursor.execute("DROP TABLE IF EXISTS loyalty_tiering")
-    cursor.execute(_lock("loyalty_tiering", _standing_select("%s", "%s", where)),
-                   [*_STANDING_PARAMS[:1], _when(since), at, *_STANDING_PARAMS[1:],
-                    _when(since), at, *params])
-    earned = _earned_case(tiers)
-    decided = f"SELECT account_id, held, review, {earned} AS earned FROM loyalty_tiering"
-    rank = _rank_case("s.earned", tiers)
-    held_rank = _rank_case("s.held", tiers)
+    cursor.execute("CREATE TEMP TABLE loyalty_tiering AS "
+                   + _standing_select("%s", "%s", where, tiers, lock=True),
+                   _standing_params(tiers, params, [_when(since), at]))
+    rank, held_rank = _rank_case("s.earned", tiers), _rank_case("s.held", tiers)
     due = "s.review IS NOT NULL AND s.review <= %s"
-    cursor.execute(
-        f"UPDATE {ACCOUNT} SET tier_id = s.earned, tier_since = %s,"
-        f" tier_review = %s FROM ({decided}) s"
-        f" WHERE {ACCOUNT}.id = s.account_id AND {rank} > {held_rank}", [at, next_review])
-    moves.upgraded += cursor.rowcount
-    if upgrade_only:
-        cursor.execute("DROP TABLE loyalty_tiering")
-        return
-    cursor.execute(
-        f"UPDATE {ACCOUNT} SET tier_id = s.earned, tier_since = %s,"
-        f" tier_review = CASE WHEN s.earned IS NULL THEN NULL ELSE %s END FROM ({decided}) s"
-        f" WHERE {ACCOUNT}.id = s.account_id AND {rank} < {held_rank} AND {due}",
-        [at, next_review, at])
-    moves.downgraded += cursor.rowcount
-    cursor.execute(
-        f"UPDATE {ACCOUNT} SET tier_review = %s FROM ({decided}) s"
-        f" WHERE {ACCOUNT}.id = s.account_id AND s.earned = s.held AND {due}",
-        [next_review, at])
-    moves.renewed += cursor.rowcount
+    steps = [(MoveKind.UP, f"{rank} > {held_rank}", [],
+              "tier_id = s.earned, tier_since = %s, tier_review = %s", [at, next_review])]
+    if not upgrade_only:
+        steps += [
+            (MoveKind.DOWN, f"{rank} < {held_rank} AND {due}", [at],
+             "tier_id = s.earned, tier_since = %s,"
+             " tier_review = CASE WHEN s.earned IS NULL THEN NULL ELSE %s END",
+             [at, next_review]),
+            (MoveKind.RENEWED, f"s.earned = s.held AND {due}", [at], "tier_review = %s",
+             [next_review])]
+    decided = (f"(SELECT account_id, held, review, {_earned_case(tiers)} AS earned"
+               f" FROM loyalty_tiering) s")
+    for kind, which, which_params, change, change_params in steps:
+        # The move is recorded from the same decision, before the account changes.
+        cursor.execute(
+            f"INSERT INTO {MOVE} (account_id, from_tier_id, to_tier_id, at, kind)"
+            f" SELECT s.account_id, s.held, s.earned, %s, %s FROM {decided} WHERE {which}",
+            [at, kind.value, *which_params])
+        cursor.execute(f"UPDATE {ACCOUNT} SET {change} FROM {decided}"
+                       f" WHERE {ACCOUNT}.id = s.account_id AND {which}",
+                       [*change_params, *which_params])
+        setattr(moves, _COUNTED[kind], getattr(moves, _COUNTED[kind]) + cursor.rowcount)
     cursor.execute("DROP TABLE loyalty_tiering")
+
+
+_COUNTED = {MoveKind.UP: "upgraded", MoveKind.DOWN: "downgraded",
+            MoveKind.RENEWED: "renewed"}
+MOVE = TierMove._meta.db_table
+
+
+# --- the programme's figures --------------------------------------------------------------
+
+def distribution() -> list[tuple[Tier | None, int]]:
+    """Return the members per tier, ``(None, n)`` first for those without one, then
+    every tier by rank (those with no member at 0)."""
+    counts = dict(Account.objects.order_by().values_list("tier").annotate(n=Count("pk")))
+    return [(None, counts.get(None, 0))] + [(tier, counts.get(tier.pk, 0))
+                                            for tier in Tier.objects.order_by("rank")]
+
+
+@dataclass(frozen=True)
+class MoveCount:
+    """How many accounts went ``from_tier`` -> ``to_tier`` (None: no tier) as ``kind``."""
+
+    from_tier: Tier | None
+    to_tier: Tier | None
+    kind: str
+    count: int
+
+    @property
+    def label(self) -> str:
+        return str(MoveKind(self.kind).label)
+
+
+def moves(since: datetime, until: datetime) -> list[MoveCount]:
+    """Return the tier moves recorded in [``since``, ``until``), counted per from -> to and
+    kind: ups first, then downs, then tiers kept at review, each highest tier first."""
+    found = (TierMove.objects.filter(at__gte=since, at__lt=until).order_by()
+             .values_list("from_tier", "to_tier", "kind").annotate(n=Count("pk")))
+    tiers = Tier.objects.in_bulk()
+    order = {MoveKind.UP: 0, MoveKind.DOWN: 1, MoveKind.RENEWED: 2}
+    counted = [MoveCount(tiers.get(a), tiers.get(b), kind, n) for a, b, kind, n in found]
+    return sorted(counted, key=lambda m: (order[m.kind], -_rank(m.to_tier),
+                                          -_rank(m.from_tier)))
+
+
+def _rank(tier: Tier | None) -> int:
+    return -1 if tier is None else tier.rank
 
 
 # --- the campaign hooks ------------------------------------------------------------------
@@ -228,13 +311,13 @@ def falling_within(now: datetime, days: int) -> list[Account]:
         since = f"a.tier_review - make_interval(months => {int(window)})"
     else:
         since = f"strftime('%%Y-%%m-%%d %%H:%%M:%%f', a.tier_review, '-{int(window)} months')"
-    select = _standing_select(since, "%s", "a.tier_review > %s AND a.tier_review <= %s")
+    select = _standing_select(since, "%s", "a.tier_review > %s AND a.tier_review <= %s",
+                              tiers)
     at = _when(now)
     sql = (f"SELECT account_id FROM ({select}) s WHERE"
            f" {_rank_case('(' + _earned_case(tiers) + ')', tiers)} < {_rank_case('held', tiers)}")
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*_STANDING_PARAMS[:1], at, *_STANDING_PARAMS[1:], at, at,
-                             _when(now + _days(days))])
+        cursor.execute(sql, _standing_params(tiers, [at, _when(now + _days(days))], [at]))
         ids = [row[0] for row in cursor.fetchall()]
     return list(Account.objects.filter(pk__in=ids).select_related("tier")
                 .order_by("tier_review", "pk"))

@@ -9,7 +9,7 @@ accounts sees their statement.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -18,18 +18,21 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from tenure.crm.customers.access import get_customer_for_user
 from tenure.crm.lib import formatting
 
-from . import bonuses, figures, ledger, referrals
+from . import bonuses, figures, ledger, referrals, tiers
 from .forms import AdjustmentForm, ProgrammeForm, RedeemForm, ReferredForm, RewardForm
 from .models import Account, LedgerError, Programme, Referral, ReferralCode
 from .statement import statement
 
 ENTRIES_PER_PAGE = 50
+# The tier moves shown on the programme's page: those of the last 30 days.
+TIER_MOVES_PERIOD = timedelta(days=30)
 
 
 def _require(user, permission: str) -> None:
@@ -61,9 +64,11 @@ def programme(request):
     # Reads every order: computed at most once an hour per process.
     comparison = cache.get_or_set("loyalty:members-against-similar",
                                   figures.members_against_similar, 3600)
+    now = timezone.now()
     return render(request, "loyalty/programme.html", {
         "form": form, "settings_shown": shown, "figures": figures.overview(),
-        "comparison": comparison, "cost": figures.cost_against_margin()})
+        "comparison": comparison, "cost": figures.cost_against_margin(),
+        "tiers": tiers.distribution(), "tier_moves": tiers.moves(now - TIER_MOVES_PERIOD, now)})
 
 
 @login_required

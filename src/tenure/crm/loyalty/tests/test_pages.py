@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from tenure.crm.customers.models import Customer
 from tenure.crm.loyalty import figures, ledger
-from tenure.crm.loyalty.models import Account, Entry, Kind, Programme
+from tenure.crm.loyalty.models import Account, Entry, Kind, MoveKind, Programme, Tier, TierMove
 from tenure.crm.loyalty.statement import differences
 from tenure.crm.testing import TenureTestCase
 
@@ -41,6 +41,25 @@ class LoyaltyPagesTestCase(TenureTestCase):
         page = self.client.get(reverse("loyalty:programme"))
         self.assertContains(page, "Points outstanding")
         self.assertContains(page, "$36.00")
+
+    def test_the_tiers_section_shows_members_per_tier_and_the_moves_of_30_days(self):
+        self.login(self.admin)
+        self.assertNotContains(self.client.get(reverse("loyalty:programme")), 'id="tiers"')
+        silver = Tier.objects.create(name="Silver", rank=1, min_spend=Decimal("100"))
+        now = timezone.now()
+        account = Account.objects.get(customer=self.olena)
+        TierMove.objects.create(account=account, to_tier=silver, at=now - timedelta(days=2),
+                                kind=MoveKind.UP)
+        TierMove.objects.create(account=account, to_tier=silver, at=now - timedelta(days=40),
+                                kind=MoveKind.UP)
+        Account.objects.filter(pk=account.pk).update(tier=silver)
+        page = self.client.get(reverse("loyalty:programme"))
+        section = page.content.decode().split('id="tiers"')[1].split("</section>")[0]
+        # Olena in Silver, Taras in none; one move within 30 days, the other before.
+        self.assertInHTML('<tr><td>No tier</td><td class="num">1</td></tr>', section)
+        self.assertInHTML('<tr><td>Silver</td><td class="num">1</td></tr>', section)
+        self.assertInHTML('<tr><td>No tier</td><td>Silver</td><td>Up</td>'
+                          '<td class="num">1</td></tr>', section)
 
     def test_an_administrator_changes_the_settings_within_bounds(self):
         self.login(self.admin)

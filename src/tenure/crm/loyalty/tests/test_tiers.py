@@ -10,7 +10,7 @@ from django.db import transaction
 
 from tenure.crm.customers.models import Customer
 from tenure.crm.loyalty import bulk, ledger, tiers
-from tenure.crm.loyalty.models import Account, Entry, Kind, Tier
+from tenure.crm.loyalty.models import Account, Entry, Kind, LedgerError, Tier, TierMove
 from tenure.crm.loyalty.statement import statement
 
 from .base import T0, LedgerTestCase, days
@@ -191,3 +191,67 @@ class HookTestCase(TierTestCase):
         falling = tiers.falling_within(days(340), 30)
         self.assertEqual([a.customer_id for a in falling], [self.olena.pk])
         self.assertEqual(tiers.falling_within(days(330), 30), [])
+
+
+class TierMoveTestCase(TierTestCase):
+    def moved(self):
+        return list(TierMove.objects.order_by("at", "pk").values_list(
+            "account__customer__name", "from_tier__name", "to_tier__name", "kind", "at"))
+
+    def test_every_move_is_recorded_by_the_statement_that_makes_it(self):
+        maria = Customer.objects.create(name="Maria", source="shop", external_id="C-8")
+        self.buy("999.99", 0)  # nothing: 999.99 is short of Silver
+        self.buy("1", 1)  # 1,000.99: Silver at once (ledger.earn)
+        self.buy("4000", 2)  # 5,000.99: Gold at once
+        self.order("1000", at=days(3), customer=maria)
+        ledger.catch_up(now=days(3))  # Silver by the batch
+        self.buy("1000", 200, customer=maria)  # still 2,000 in her window at review
+        # Maria's review is days 3 + 12 months = 4 March 2027, 12:00; her window then
+        # (4 March 2026 12:00, 4 March 2027 12:00] holds 1,000 (days 200): Silver kept.
+        # Olena's Gold review came on 3 March (days 2 + 12 months), so it is due too; her
+        # window holds none of her orders (days 0-2): down to no tier.
+        review_day = datetime(2027, 3, 4, 12, 0, tzinfo=UTC)
+        moves = tiers.review(review_day)
+        self.assertEqual((moves.upgraded, moves.downgraded, moves.renewed), (0, 1, 1))
+        self.assertEqual(self.moved(), [
+            ("Olena", None, "Silver", "up", days(1)),
+            ("Olena", "Silver", "Gold", "up", days(2)),
+            ("Maria", None, "Silver", "up", days(3)),
+            ("Olena", "Gold", None, "down", review_day),
+            ("Maria", "Silver", "Silver", "renewed", review_day),
+        ])
+        # Replayed, the review records nothing more: no review is due.
+        tiers.review(review_day)
+        self.assertEqual(len(self.moved()), 5)
+
+    def test_moves_are_counted_per_from_and_to_in_a_period(self):
+        maria = Customer.objects.create(name="Maria", source="shop", external_id="C-8")
+        ivan = Customer.objects.create(name="Ivan", source="shop", external_id="C-9")
+        self.buy("1000", 0)  # none -> Silver, days 0
+        self.buy("1000", 1, customer=maria)  # none -> Silver, days 1
+        self.buy("5000", 2, customer=ivan)  # none -> Gold, days 2
+        self.buy("4000", 3, customer=maria)  # Silver -> Gold, days 3
+        counted = [(m.from_tier and m.from_tier.name, m.to_tier and m.to_tier.name, m.kind,
+                    m.count) for m in tiers.moves(days(0), days(3))]
+        # [days 0, days 3): Maria's Gold on days 3 falls outside.
+        self.assertEqual(counted, [(None, "Gold", "up", 1), (None, "Silver", "up", 2)])
+        self.assertEqual(tiers.moves(days(3), days(4))[0].count, 1)
+        self.assertEqual(tiers.moves(days(3), days(4))[0].label, "Up")
+
+    def test_distribution_counts_members_per_tier_none_included(self):
+        maria = Customer.objects.create(name="Maria", source="shop", external_id="C-8")
+        ivan = Customer.objects.create(name="Ivan", source="shop", external_id="C-9")
+        Tier.objects.create(name="Platinum", rank=3, min_spend=Decimal("50000"))
+        self.buy("100", 0)
+        self.buy("1000", 0, customer=maria)
+        self.buy("1500", 0, customer=ivan)
+        self.assertEqual([(t and t.name, n) for t, n in tiers.distribution()],
+                         [(None, 1), ("Silver", 2), ("Gold", 0), ("Platinum", 0)])
+
+    def test_moves_are_never_changed_or_deleted(self):
+        self.buy("1000", 0)
+        move = TierMove.objects.get()
+        with self.assertRaises(LedgerError):
+            move.save()
+        with self.assertRaises(LedgerError):
+            TierMove.objects.all().delete()
