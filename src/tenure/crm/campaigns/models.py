@@ -292,31 +292,6 @@ class Delivery(models.Model):
         return f"{self.step} → {self.customer_id} ({self.occasion})"
 
 
-class TierSeen(models.Model):
-    """The loyalty tier a customer was last seen holding, since when, and the one before.
-
-    The loyalty app keeps only the tier held now; which way a change went (for a "tier
-    changed" campaign that wants only upgrades or only downgrades) needs the tier before,
-    so the campaigns remember what they saw (`triggers.remember_tiers`, every run).
-    """
-
-    customer = models.OneToOneField("customers.Customer", models.CASCADE, primary_key=True,
-                                    related_name="tier_seen", verbose_name=_("customer"))
-    tier = models.ForeignKey("loyalty.Tier", models.SET_NULL, null=True, blank=True,
-                             related_name="+", verbose_name=_("tier"))
-    since = models.DateTimeField(_("since"), db_index=True)
-    # What they held before ``since``; the same as ``tier`` when not known (first seen).
-    before = models.ForeignKey("loyalty.Tier", models.SET_NULL, null=True, blank=True,
-                               related_name="+", verbose_name=_("tier before"))
-
-    class Meta:
-        verbose_name = _("loyalty tier seen")
-        verbose_name_plural = _("loyalty tiers seen")
-
-    def __str__(self) -> str:
-        return f"{self.customer_id}: {self.before_id} → {self.tier_id} ({self.since})"
-
-
 class Coupon(models.Model):
     """A single-use code of an offer, made for one recipient."""
 

@@ -85,9 +85,6 @@ def run_due(now: datetime | None = None) -> dict:
     """Run every active campaign (the worker's job); a failing campaign is reported and
     the others still run."""
     now = now or timezone.now()
-    # Every run, not only a tier campaign's: which way a change went is known only if the
-    # tier before it was seen (`TierSeen`).
-    triggers.remember_tiers(now)
     total = Outcome()
     campaigns = 0
     for campaign in Campaign.objects.filter(status=CampaignStatus.ACTIVE).select_related(

@@ -36,15 +36,16 @@ from zoneinfo import ZoneInfo
 
 import holidays as holiday_calendars
 from django.conf import settings
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from tenure.crm.customers.models import CustomerStats
 from tenure.crm.insights.models import CustomerSnapshot
 from tenure.crm.loyalty import tiers
+from tenure.crm.loyalty.models import MoveKind, TierMove
 from tenure.crm.sales.models import Order, OrderStatus
 
-from .models import Campaign, TierDirection, TierSeen, Trigger
+from .models import Campaign, TierDirection, Trigger
 
 # How many days late a date-bound trigger may still fire after the worker was stopped.
 CATCH_UP_DAYS = 7
@@ -52,7 +53,6 @@ CATCH_UP_DAYS = 7
 # times their usual time between orders ((last - first purchase) / (orders - 1)).
 RHYTHM_MISSED = 2.0
 # Before any tier was given: the first look at the tiers reads every change.
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class TriggerError(ValueError):
@@ -213,51 +213,23 @@ def _inactivity(campaign, members, now):
     return found
 
 
-def remember_tiers(now: datetime) -> int:
-    """Record each tier change made up to ``now`` since the last seen, with the tier before
-    it (`TierSeen`); return how many were new."""
-    latest = TierSeen.objects.order_by("-since").values_list("since", flat=True).first()
-    # A week back at least, so a clock set back (or a change read late) is not missed.
-    since = min(latest, now - timedelta(days=CATCH_UP_DAYS)) if latest else EPOCH
-    # Those already seen at their latest change are left in the database.
-    moved = tiers.changed_since(since).filter(tier_since__lte=now).exclude(
-        customer__tier_seen__since__gte=F("tier_since"))
-    seen = TierSeen.objects.in_bulk([account.customer_id for account in moved])
-    fresh, changed = [], []
-    for account in moved:
-        known = seen.get(account.customer_id)
-        if known is None:
-            # Accounts holding a tier when this record began were entered by the migration
-            # that made it: one not seen before held none.
-            fresh.append(TierSeen(customer_id=account.customer_id, tier_id=account.tier_id,
-                                  since=account.tier_since, before_id=None))
-        elif known.since < account.tier_since:
-            known.before_id, known.tier_id = known.tier_id, account.tier_id
-            known.since = account.tier_since
-            changed.append(known)
-    # Two runners at once write the same rows: the second's are the same, or skipped.
-    TierSeen.objects.bulk_create(fresh, ignore_conflicts=True)
-    TierSeen.objects.bulk_update(changed, ["tier", "before", "since"], batch_size=1000)
-    return len(fresh) + len(changed)
-
-
 def _tier_change(campaign, members, now):
-    """Members whose tier changed within the catch-up days, the way the campaign asks."""
-    remember_tiers(now)
-    moves = TierSeen.objects.filter(since__gt=now - timedelta(days=CATCH_UP_DAYS),
-                                    since__lte=now, customer__in=members.values("pk"))
+    """Members whose tier went up or down within the catch-up days, the way the campaign
+    asks: read from the loyalty app's record of tier moves (`TierMove`), each move its
+    own occasion (its moment in UTC)."""
+    moves = TierMove.objects.filter(
+        at__gt=now - timedelta(days=CATCH_UP_DAYS), at__lte=now,
+        account__customer__in=members.values("pk"),
+        kind__in=[MoveKind.UP, MoveKind.DOWN])  # a tier kept at its review is no change
+    if campaign.tier_direction == TierDirection.UP:
+        moves = moves.filter(kind=MoveKind.UP)
+    elif campaign.tier_direction == TierDirection.DOWN:
+        moves = moves.filter(kind=MoveKind.DOWN)
     if campaign.tier_id:
-        moves = moves.filter(tier=campaign.tier_id)
+        moves = moves.filter(to_tier=campaign.tier_id)
     found = {}
-    for customer, since, rank, before in moves.values_list("customer_id", "since",
-                                                           "tier__rank", "before__rank"):
-        # No tier ranks below every tier.
-        rise = (-1 if rank is None else rank) - (-1 if before is None else before)
-        if campaign.tier_direction == TierDirection.UP and rise <= 0:
-            continue
-        if campaign.tier_direction == TierDirection.DOWN and rise >= 0:
-            continue
-        found[customer] = since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+    for customer, at in moves.order_by("at", "pk").values_list("account__customer_id", "at"):
+        found[customer] = at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
     return found
 
 

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from importlib import import_module
 
 import time_machine
-from django.apps import apps
 from django.test import TestCase, override_settings
 from django.urls import reverse
 
@@ -19,12 +17,11 @@ from tenure.crm.campaigns.models import (
     Delivery,
     Step,
     TierDirection,
-    TierSeen,
     Trigger,
 )
 from tenure.crm.customers.models import Customer
 from tenure.crm.loyalty import ledger, tiers
-from tenure.crm.loyalty.models import Account, Programme, Tier
+from tenure.crm.loyalty.models import Account, MoveKind, Programme, Tier, TierMove
 from tenure.crm.messaging.models import Message
 from tenure.crm.sales.models import Order
 from tenure.crm.testing import TenureTestCase
@@ -42,10 +39,17 @@ def customer(name: str, **fields) -> Customer:
 
 
 def holding(who: Customer, tier: Tier | None, since: dt.datetime) -> Account:
-    """Give ``who`` an account holding ``tier`` since ``since``, reviewed a year later."""
+    """Give ``who`` an account holding ``tier`` since ``since``, reviewed a year later,
+    and record the move as the loyalty app does (up, or down)."""
+    before = Account.objects.filter(customer=who).values_list("tier", flat=True).first()
     review = since.replace(year=since.year + 1) if tier else None
     account, _created = Account.objects.update_or_create(
         customer=who, defaults={"tier": tier, "tier_since": since, "tier_review": review})
+    ranks = dict(Tier.objects.values_list("pk", "rank"))
+    rise = ranks.get(tier.pk if tier else None, -1) - ranks.get(before, -1)
+    if rise:
+        TierMove.objects.create(account=account, from_tier_id=before, to_tier=tier, at=since,
+                                kind=MoveKind.UP if rise > 0 else MoveKind.DOWN)
     return account
 
 
@@ -134,21 +138,13 @@ class TierChangeTestCase(TierTestCase):
         for who in (down, steady):
             holding(who, self.gold, long_ago)
         holding(lost, self.silver, long_ago)
-        # The worker's runs see the tiers held before today's changes.
-        running.run_due(NOW - dt.timedelta(days=2))
-        self.assertEqual(TierSeen.objects.count(), 3)
-        # Seen once is enough: a later run has nothing new to record.
-        self.assertEqual(triggers.remember_tiers(NOW - dt.timedelta(days=1, hours=12)), 0)
-
-        # Entered by the migration as held when the record began: which way is unknown.
-        unknown = customer("Unknown")
-        holding(unknown, self.gold, NOW - dt.timedelta(days=1))
-        TierSeen.objects.create(customer=unknown, tier=self.gold, before=self.gold,
-                                since=NOW - dt.timedelta(days=1))
         holding(up, self.silver, NOW - dt.timedelta(days=1))   # none -> Silver
         holding(down, self.silver, NOW - dt.timedelta(days=1))  # Gold -> Silver at review
         holding(lost, None, NOW - dt.timedelta(hours=5))        # Silver -> none
-        self.assertEqual(triggers.remember_tiers(NOW), 3)  # the migration's row is known
+        # Gold kept at its review: no change to greet.
+        TierMove.objects.create(account=Account.objects.get(customer=steady),
+                                from_tier=self.gold, to_tier=self.gold,
+                                at=NOW - dt.timedelta(days=1), kind=MoveKind.RENEWED)
         members = Customer.objects.all()
 
         def due(**settings) -> set[str]:
@@ -156,23 +152,12 @@ class TierChangeTestCase(TierTestCase):
             return set(Customer.objects.filter(pk__in=triggers.due(made, members, NOW))
                        .values_list("name", flat=True))
 
-        self.assertEqual(due(), {"Up", "Down", "Lost", "Unknown"})
+        self.assertEqual(due(), {"Up", "Down", "Lost"})
         self.assertEqual(due(tier_direction=TierDirection.UP), {"Up"})
         self.assertEqual(due(tier_direction=TierDirection.DOWN), {"Down", "Lost"})
         self.assertEqual(due(tier=self.silver), {"Up", "Down"})
         self.assertEqual(due(tier=self.silver, tier_direction=TierDirection.DOWN), {"Down"})
-        self.assertEqual(due(tier=self.gold), {"Unknown"})
-        self.assertEqual(TierSeen.objects.get(customer=down).before, self.gold)
-
-    def test_the_migration_enters_the_tiers_held_then_with_the_one_before_unknown(self):
-        made = import_module("tenure.crm.campaigns.migrations.0006_loyalty_tier_triggers")
-        holding(customer("Olena"), self.gold, NOW - dt.timedelta(days=30))
-        holding(customer("Taras"), None, NOW - dt.timedelta(days=3))  # lost their tier
-        customer("Petro")  # never had one
-        made.seen_now(apps, None)
-        self.assertEqual(list(TierSeen.objects.values_list("customer__name", "tier", "before",
-                                                           "since")),
-                         [("Olena", self.gold.pk, self.gold.pk, NOW - dt.timedelta(days=30))])
+        self.assertEqual(due(tier=self.gold), set())
 
     def test_a_downward_campaign_sends_nothing_for_an_upgrade(self):
         olena = customer("Olena")

@@ -37,7 +37,7 @@ class ExportTestCase(PrivacyTestCase):
                  "notifications", "merges", "aliases", "scores", "purchase_figures",
                  "managers",
                  # Other apps' records of the customer, under their model's name.
-                 "campaigns_delivery", "campaigns_coupon", "campaigns_tierseen", "loyalty_account",
+                 "campaigns_delivery", "campaigns_coupon", "loyalty_account",
                  "loyalty_referralcode", "loyalty_referral"}
         names = set(archive.namelist())
         self.assertEqual(names, {f"{kind}.{ext}" for kind in kinds for ext in ("json", "csv")}
