@@ -32,6 +32,7 @@ from tenure.crm.customers.models import (
 from tenure.crm.engagement.models import Activity, Complaint, ComplaintEvent, Interaction
 from tenure.crm.feedback.models import Answer, Invitation
 from tenure.crm.insights.models import CustomerSnapshot
+from tenure.crm.loyalty.models import Entry, TierMove
 from tenure.crm.messaging.models import Message, Notification
 from tenure.crm.sales.models import Order, OrderLine, Return, ReturnLine
 
@@ -70,6 +71,9 @@ def tables(customer: Customer) -> dict[str, list[dict]]:
         "scores": CustomerSnapshot.objects.filter(customer=customer),
         "purchase_figures": CustomerStats.objects.filter(customer=customer),
         "managers": CustomerAssignment.objects.filter(customer=customer),
+        # Their points and tiers, kept on their loyalty account.
+        "loyalty_entries": Entry.objects.filter(account__customer=customer),
+        "loyalty_tier_moves": TierMove.objects.filter(account__customer=customer),
     }
     for rel in Customer._meta.related_objects:
         if rel.related_model not in _KNOWN and not rel.many_to_many:

@@ -29,13 +29,16 @@ class ExportTestCase(PrivacyTestCase):
         return json.loads(archive.read(f"{name}.json"))
 
     def test_it_gives_everything_held_about_the_person_as_json_and_csv(self):
+        from tenure.crm.loyalty import ledger
+
+        ledger.grant(self.zoltan.pk, 40, "Sorry for the late parcel", key="gift:zoltan")
         archive = self.archive(self.export(self.admin))
 
         kinds = {"profile", "consent_history", "orders", "order_lines", "returns",
                  "return_lines", "interactions", "activities", "complaints",
                  "complaint_history", "survey_invitations", "survey_answers", "messages",
                  "notifications", "merges", "aliases", "scores", "purchase_figures",
-                 "managers",
+                 "managers", "loyalty_entries", "loyalty_tier_moves",
                  # Other apps' records of the customer, under their model's name.
                  "campaigns_delivery", "campaigns_coupon", "loyalty_account",
                  "loyalty_referralcode", "loyalty_referral"}
@@ -57,6 +60,9 @@ class ExportTestCase(PrivacyTestCase):
                             for n in self.rows(archive, "notifications")))
         self.assertEqual([(row["manager"], row["ended_at"])
                           for row in self.rows(archive, "managers")], [("bob", None)])
+        self.assertEqual([(row["points"], row["reason"])
+                          for row in self.rows(archive, "loyalty_entries")],
+                         [(40, "Sorry for the late parcel")])
         snapshot = self.rows(archive, "merges")[0]["snapshot"]
         self.assertEqual(snapshot["removed"]["fields"]["email"], people.OLD_ZOLTAN["email"])
 
