@@ -19,8 +19,8 @@ here as time passes, a step at a time, before the first year's are
    referrals due (`referrals.decide_due`) and give the surprise reward due.
 
 So the ledger is what the app writes when its worker runs once a step, and `tenure
-loyalty check` holds. Left to the worker: the referrals of the customers referred before
-the programme began (it records them, and refuses them as long past). Left out: the
+loyalty check` holds. The customers referred before the programme began are no referrals
+of it (`referrals.record_missing` leaves them out). Left out: the
 birthday bonus (0): the worker meets each day's birthdays, and replaying it day by day
 would cost more than the rest of the demo.
 """

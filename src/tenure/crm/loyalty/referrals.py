@@ -1,7 +1,8 @@
 """Referrals: a code per customer, the referral it records, and the referrer's reward.
 
-A referral is recorded when a customer is created with ``referred_by`` (``record_missing``,
-from the worker) or redeems a friend's code (``redeem_code``). It is refused at once, with
+A referral is recorded when a customer acquired from the programme's start on is created
+with ``referred_by`` (``record_missing``, from the worker) or redeems a friend's code
+(``redeem_code``). It is refused at once, with
 its reason, when the referrer is the customer themself or shares their email or phone
 digits. A pending referral is decided once the referred customer's first order that is not
 cancelled has passed the return window (``Programme.pending_days``): refused when that
@@ -93,11 +94,15 @@ def self_referral(referrer: Customer, referred: Customer) -> str:
 
 
 def record_missing(now: datetime | None = None) -> int:
-    """Record a referral for each customer with ``referred_by`` and none yet; return how
-    many."""
+    """Record a referral for each customer with ``referred_by`` and none yet, who was
+    acquired on or after the programme's start (a referral from before the programme is
+    no referral of it); return how many."""
     recorded = Referral.objects.filter(referred_id=OuterRef("pk"))
     missing = (Customer.objects.filter(referred_by__isnull=False).exclude(Exists(recorded))
                .select_related("referred_by").order_by("pk"))
+    start = Programme.current().starts_at
+    if start is not None:
+        missing = missing.exclude(acquired_on__lt=timezone.localdate(start))
     count = 0
     for customer in missing.iterator(chunk_size=500):
         record(customer.referred_by, customer, now=now)

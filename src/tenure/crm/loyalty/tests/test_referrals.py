@@ -131,3 +131,13 @@ class ReferralTestCase(LedgerTestCase):
         self.assertEqual(referrals.redeem_code(petro, other).referrer, self.olena)
         with self.assertRaises(ValueError):
             referrals.redeem_code(petro, "NOPE")
+
+    def test_a_friend_acquired_before_the_programme_began_is_no_referral_of_it(self):
+        Programme.objects.filter(pk=1).update(starts_at=days(0))
+        before = self.friend("Before", acquired_on=days(-1).date())
+        on_the_day = self.friend("Day", acquired_on=days(0).date())
+        unknown = self.friend("Unknown")  # no acquisition date: recorded
+        self.assertEqual(referrals.record_missing(now=days(1)), 2)
+        self.assertEqual(set(Referral.objects.values_list("referred", flat=True)),
+                         {on_the_day.pk, unknown.pk})
+        self.assertFalse(Referral.objects.filter(referred=before).exists())
