@@ -46,6 +46,7 @@ from tenure.crm.loyalty.models import (
     Referral,
     ReferralCode,
     Tier,
+    TierMove,
 )
 from tenure.crm.sales.models import Order, OrderStatus, Return
 
@@ -220,15 +221,16 @@ def date_accounts(end) -> None:
 
 
 def delete_loyalty_data() -> None:
-    """Delete the demo customers' loyalty accounts, entries, lots, referrals and codes,
-    each in one statement (entries refuse Django's delete, and lots and entries point at
-    each other)."""
+    """Delete the demo customers' loyalty accounts, entries, lots, tier moves, referrals
+    and codes, each in one statement (entries refuse Django's delete, and lots and
+    entries point at each other)."""
     mine = {"account__customer__source": SOURCE}
     for rows in (LotUse.objects.filter(entry__account__customer__source=SOURCE),
                  Referral.objects.filter(referred__source=SOURCE),
                  Referral.objects.filter(referrer__source=SOURCE),
                  ReferralCode.objects.filter(customer__source=SOURCE),
                  Lot.objects.filter(**mine), Entry.objects.filter(**mine),
+                 TierMove.objects.filter(**mine),
                  Account.objects.filter(customer__source=SOURCE)):
         sql, params = rows.values("pk").query.sql_with_params()
         table = connection.ops.quote_name(rows.model._meta.db_table)
