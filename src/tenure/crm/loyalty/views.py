@@ -40,6 +40,14 @@ def _require(user, permission: str) -> None:
         raise PermissionDenied
 
 
+def _customer(request, pk: int, permission: str):
+    """Return the customer ``pk`` when the user may see them, their loyalty account and
+    hold ``permission`` (403 otherwise; 404 for a customer they may not see)."""
+    _require(request.user, "loyalty.view_account")
+    _require(request.user, permission)
+    return get_customer_for_user(request.user, pk)
+
+
 @login_required
 def programme(request):
     """The programme's figures and settings."""
@@ -96,9 +104,7 @@ def customer_statement(request, pk: int):
 @require_POST
 def redeem(request, pk: int):
     """Spend a customer's points, on an order or with a note, once per form shown."""
-    _require(request.user, "loyalty.view_account")
-    _require(request.user, "loyalty.redeem_entry")
-    customer = get_customer_for_user(request.user, pk)
+    customer = _customer(request, pk, "loyalty.redeem_entry")
     form = RedeemForm(customer, request.POST)
     if form.is_valid():
         refusal = _redeem(request, customer, form.cleaned_data)
@@ -130,9 +136,7 @@ def _redeem(request, customer, data: dict) -> str:
 @require_POST
 def give_points(request, pk: int):
     """Give a customer points by hand with a reason (a surprise reward), once per form."""
-    _require(request.user, "loyalty.view_account")
-    _require(request.user, "loyalty.add_entry")
-    customer = get_customer_for_user(request.user, pk)
+    customer = _customer(request, pk, "loyalty.add_entry")
     form = RewardForm(request.POST)
     if not form.is_valid():
         return _statement_page(request, customer, give=form)
@@ -151,9 +155,7 @@ def give_points(request, pk: int):
 @require_POST
 def referral_code(request, pk: int):
     """Make the customer's own referral code, to give to friends."""
-    _require(request.user, "loyalty.view_account")
-    _require(request.user, "loyalty.add_referralcode")
-    customer = get_customer_for_user(request.user, pk)
+    customer = _customer(request, pk, "loyalty.add_referralcode")
     referrals.code_for(customer)
     return redirect(reverse("loyalty:statement", args=[customer.pk]) + "#referrals")
 
@@ -163,9 +165,7 @@ def referral_code(request, pk: int):
 def referred(request, pk: int):
     """Record the friend's code that brought the customer; a self-referral is recorded
     refused, with its reason shown."""
-    _require(request.user, "loyalty.view_account")
-    _require(request.user, "loyalty.add_referral")
-    customer = get_customer_for_user(request.user, pk)
+    customer = _customer(request, pk, "loyalty.add_referral")
     form = ReferredForm(request.POST)
     if form.is_valid():
         try:
