@@ -17,6 +17,17 @@ from tenure.crm.testing import TenureTestCase
 
 # Monday 7 December 2026, 12:00 UTC: 22:00 in Vladivostok (UTC+10), 14:00 in Kyiv (UTC+2).
 NOON = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
+
+
+class BeforeNoonTestCase(TenureTestCase):
+    """Each test starts an hour before ``NOON`` (the clock running), so the messages it
+    queues are due at noon whatever the day the tests run."""
+
+    def setUp(self):
+        super().setUp()
+        traveller = time_machine.travel(NOON - timedelta(hours=1), tick=True)
+        traveller.start()
+        self.addCleanup(traveller.stop)
 QUIET = QuietHours(time(21), time(9))
 WEEK = timedelta(days=7)
 
@@ -46,7 +57,7 @@ def mail(server: MailServer):
                              EMAIL_HOST="127.0.0.1", EMAIL_PORT=server.port)
 
 
-class QuietHoursTestCase(TenureTestCase):
+class QuietHoursTestCase(BeforeNoonTestCase):
     def test_it_holds_a_message_until_nine_in_the_recipients_morning(self):
         vladivostok = customer("Vlad", "Asia/Vladivostok")
         kyiv = customer("Oksana", "Europe/Kyiv")
@@ -76,7 +87,7 @@ class QuietHoursTestCase(TenureTestCase):
         self.assertEqual(len(server.messages), 1)
 
 
-class FrequencyCapTestCase(TenureTestCase):
+class FrequencyCapTestCase(BeforeNoonTestCase):
     def test_it_defers_a_third_marketing_message_within_seven_days(self):
         oksana = customer("Oksana", phone="+380501234567")
         earlier = [marketing(oksana), marketing(oksana, MessageChannel.SMS)]
@@ -118,7 +129,7 @@ class FrequencyCapTestCase(TenureTestCase):
                                delta=30)
 
 
-class ConsentAtSendingTestCase(TenureTestCase):
+class ConsentAtSendingTestCase(BeforeNoonTestCase):
     def test_it_cancels_a_message_whose_consent_was_withdrawn_after_queuing(self):
         oksana = customer("Oksana")
         offer = marketing(oksana)
