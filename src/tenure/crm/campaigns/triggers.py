@@ -42,7 +42,7 @@ from django.utils.translation import gettext as _
 from tenure.crm.customers.models import CustomerStats
 from tenure.crm.insights.models import CustomerSnapshot
 from tenure.crm.loyalty import tiers
-from tenure.crm.loyalty.models import MoveKind, TierMove
+from tenure.crm.loyalty.models import MoveKind
 from tenure.crm.sales.models import Order, OrderStatus
 
 from .models import Campaign, TierDirection, Trigger
@@ -215,12 +215,10 @@ def _inactivity(campaign, members, now):
 
 def _tier_change(campaign, members, now):
     """Members whose tier went up or down within the catch-up days, the way the campaign
-    asks: read from the loyalty app's record of tier moves (`TierMove`), each move its
-    own occasion (its moment in UTC)."""
-    moves = TierMove.objects.filter(
-        at__gt=now - timedelta(days=CATCH_UP_DAYS), at__lte=now,
-        account__customer__in=members.values("pk"),
-        kind__in=[MoveKind.UP, MoveKind.DOWN])  # a tier kept at its review is no change
+    asks: read from the loyalty app's record of tier moves (`tiers.changes`), each move
+    its own occasion (its moment in UTC)."""
+    moves = tiers.changes(now - timedelta(days=CATCH_UP_DAYS), now).filter(
+        account__customer__in=members.values("pk"))
     if campaign.tier_direction == TierDirection.UP:
         moves = moves.filter(kind=MoveKind.UP)
     elif campaign.tier_direction == TierDirection.DOWN:
@@ -228,7 +226,7 @@ def _tier_change(campaign, members, now):
     if campaign.tier_id:
         moves = moves.filter(to_tier=campaign.tier_id)
     found = {}
-    for customer, at in moves.order_by("at", "pk").values_list("account__customer_id", "at"):
+    for customer, at in moves.values_list("account__customer_id", "at"):
         found[customer] = at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
     return found
 

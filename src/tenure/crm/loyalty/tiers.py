@@ -292,11 +292,12 @@ def _rank(tier: Tier | None) -> int:
 
 # --- the campaign hooks ------------------------------------------------------------------
 
-def changed_since(since: datetime):
-    """Return the accounts whose tier changed (up, or down at review) at or after
-    ``since``, with their tier: for a "tier change" trigger."""
-    return (Account.objects.filter(tier_since__gte=since).select_related("tier")
-            .order_by("tier_since", "pk"))
+def changes(since: datetime, until: datetime):
+    """Return the tier moves up or down (not a tier kept at its review) in (``since``,
+    ``until``], oldest first: for a "tier changed" trigger."""
+    return (TierMove.objects.filter(at__gt=since, at__lte=until,
+                                    kind__in=[MoveKind.UP, MoveKind.DOWN])
+            .order_by("at", "pk"))
 
 
 def falling_within(now: datetime, days: int) -> list[Account]:

@@ -186,8 +186,8 @@ class HookTestCase(TierTestCase):
         self.buy("5000", 0, customer=maria)
         self.buy("5000", 300, customer=maria)  # Gold renewed by then: not falling
         self.buy("1000", 40, customer=ivan)  # Silver, review 10 April 2027: too far
-        changed = tiers.changed_since(days(1))
-        self.assertEqual([a.customer_id for a in changed], [ivan.pk])
+        changed = tiers.changes(days(1), days(400))
+        self.assertEqual([m.account.customer_id for m in changed], [ivan.pk])
         falling = tiers.falling_within(days(340), 30)
         self.assertEqual([a.customer_id for a in falling], [self.olena.pk])
         self.assertEqual(tiers.falling_within(days(330), 30), [])
