@@ -140,6 +140,14 @@ class ProgrammeTestCase(TenureTestCase):
         self.assertEqual(self.summary.truth.loyalty_start, START)
         self.assertEqual(self.summary.truth.loyalty_order_lift, 0.0)
 
+    def test_the_loyalty_page_claims_no_difference_the_truth_does_not_have(self):
+        from tenure.crm.loyalty import figures
+
+        # Every buyer joined by buying and the true lift is 0: the page must not set
+        # members against "similar" non-members (those who did not buy) as a difference.
+        found = figures.members_against_similar(now=local_midnight(END))
+        self.assertTrue(found["enrolled_by_buying"], found)
+
 
 class LoyaltyTruthTestCase(TenureTestCase):
     def setUp(self):
