@@ -38,7 +38,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from tenure.analytics import frames
+from tenure.analytics import frames, history
 from tenure.analytics.activity import customer_periods
 from tenure.analytics.exceptions import AnalyticsError, InputError
 from tenure.analytics.languages import LANGUAGES
@@ -317,7 +317,10 @@ def analyze(
 
         _trim_memory()
         step("summary")
-        summary_df = _customer_summary(tx, as_of)
+        # Every transaction sorted by customer and time, once: the summary and the
+        # customers by month are run-length passes over it (None: the engine computes them).
+        arrays = history.fetch(tx)
+        summary_df = _customer_summary(tx, as_of, arrays)
         # Customer value is numbers on the summary: it is computed in a thread while the
         # engine, which leaves the interpreter free, computes the tables below.
         valuing = pool.submit(_values, _value_inputs(tx, summary_df, as_of, notes), summary_df)
@@ -330,7 +333,11 @@ def analyze(
 
         step("KPIs")
         # Customers by month: the KPIs', cohorts' and ABC/XYZ's common first pass, done once.
-        months = customer_periods(tx, "month").cache()
+        # From the sorted arrays, an Arrow table the KPIs, cohorts and ABC/XYZ count in
+        # numpy; else the engine's table.
+        months = customer_periods(tx, "month").cache() if arrays is None \
+            else history.customer_periods(arrays, "month")
+        del arrays
         kpis_by_period, bridges = _kpis(tx, (*periods, period), window_days, months)
         kpis_by = _kpis_by(tx, rfm, dimensions, periods, window_days)
 
@@ -342,7 +349,9 @@ def analyze(
         step("ABC/XYZ")
         abc = seg.abc_xyz(tx, period=period, as_of=as_of,
                           activity=months if period == "month" else None)
-        months.release()
+        if not isinstance(months, pa.Table):
+            months.release()
+        del months
         abc_table = abc_xyz_table(summary_df, abc)
 
         step("clusters")
@@ -490,11 +499,21 @@ def _extent(tx: Any) -> tuple[int, datetime, datetime]:
         row["last"].iloc[0]).to_pydatetime()
 
 
-def _customer_summary(tx: Any, as_of: datetime) -> pd.DataFrame:
+def _customer_summary(tx: Any, as_of: datetime, arrays: history.History | None
+                      ) -> pd.DataFrame:
+    """Return the customer summary in key order (the same rows in the same order every run):
+    from the sorted ``arrays`` when there are, else by the engine."""
     from tenure.analytics import summary
 
-    # In key order: the same rows in the same order every run.
-    return frames.to_frame(summary.customer_summary(tx, as_of=as_of).order_by("customer_id"))
+    if arrays is None:
+        return frames.to_frame(summary.customer_summary(tx, as_of=as_of)
+                               .order_by("customer_id"))
+    table = history.customer_summary(arrays, pd.Timestamp(as_of).date())
+    if "order_id" in tx.columns:
+        counts = frames.to_frame(summary.order_counts(tx, as_of=as_of))
+        table["orders"] = counts.set_index("customer_id")["order_ids"].reindex(
+            table["customer_id"].to_numpy()).fillna(0).astype("int64").to_numpy()
+    return table
 
 
 def _check_choices(periods: Sequence[str], dimensions: Sequence[str],

@@ -22,7 +22,9 @@ from typing import NamedTuple
 
 import ibis
 import pandas as pd
+import pyarrow as pa
 
+from tenure.analytics import history
 from tenure.analytics.activity import check_activity, customer_periods
 from tenure.analytics.exceptions import InputError
 from tenure.analytics.frames import check_period, money_sum, to_frame
@@ -82,9 +84,10 @@ def cohort_table(
         of age 0 counted the same way (in-period: period 0's revenue; in-or-after: the
         cohort's whole revenue; cumulative: period 0's revenue). Ignored for
         ``revenue_per_customer``, which is already per original customer.
-    activity : ibis.Table, optional
+    activity : ibis.Table or pyarrow.Table, optional
         `tenure.analytics.activity.customer_periods` of ``tx`` by ``period``, when the
-        caller has it already (it is then not computed again).
+        caller has it already (it is then not computed again); or the Arrow table of
+        `tenure.analytics.history.customer_periods`, counted in numpy.
 
     Returns
     -------
@@ -162,12 +165,16 @@ def retention_curves(
 
 def _table_parts(
     tx: ibis.Table, period: str, measure: str, counting: str, as_share: bool,
-    activity: ibis.Table | None = None,
+    activity: ibis.Table | pa.Table | None = None,
 ) -> _Parts:
     """Return the numerator grid, per-cohort denominator, observed mask and cohort sizes."""
     _check(tx, period, measure, counting)
-    activity = customer_periods(tx, period) if activity is None else check_activity(activity)
-    cells = to_frame(_cells(activity))
+    if isinstance(activity, pa.Table):  # the sorted arrays' table: counted in numpy
+        cells = history.cohort_cells(activity)
+    else:
+        activity = customer_periods(tx, period) if activity is None \
+            else check_activity(activity)
+        cells = to_frame(_cells(activity))
     if cells.empty:
         raise InputError("No purchases (non-negative amounts) to build cohorts from.")
     cells = cells.astype({"cohort": "int64", "age": "int64"})

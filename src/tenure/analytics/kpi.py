@@ -28,10 +28,11 @@ import ibis
 import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from tenure.analytics.messages import N_
 
-from . import compiled, periods
+from . import compiled, history, periods
 from .activity import check_activity, customer_periods
 from .exceptions import InputError
 from .frames import as_transactions, check_period, money_sum
@@ -94,9 +95,11 @@ def period_kpis(tx: ir.Table, *, period: str = "month", window_days: int = 365,
     as_of : date, datetime or ISO string, optional
         The last day the data covers (inclusive), for ``unfinished``; by default the day of
         the last transaction. It does not filter the transactions.
-    activity : ibis.Table, optional
+    activity : ibis.Table or pyarrow.Table, optional
         `tenure.analytics.activity.customer_periods` of ``tx`` by ``period``, when the
-        caller has it already (it is then not computed again); not with ``by``.
+        caller has it already (it is then not computed again); not with ``by``. As the
+        Arrow table `tenure.analytics.history.customer_periods` returns (rows in customer
+        and period order), the activity ranges are counted in numpy instead of the engine.
 
     Returns
     -------
@@ -128,6 +131,8 @@ def period_kpis(tx: ir.Table, *, period: str = "month", window_days: int = 365,
         ranges = compiled.frame(tx, lambda t: _activity_ranges(
             customer_periods(numbered(t), period, by=keys), keys, period, window_days),
             ("kpi.ranges", period, by, window_days))
+    elif isinstance(activity, pa.Table):
+        ranges = history.activity_ranges(activity, period, window_days)
     else:
         ranges = compiled.frame(check_activity(activity), lambda a: _activity_ranges(
             a, keys, period, window_days), ("kpi.ranges of activity", period, window_days))

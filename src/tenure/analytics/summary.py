@@ -86,9 +86,7 @@ def customer_summary(tx: ir.Table, *, as_of: Any = None, unit: str = "day") -> i
     ).filter(lambda t: t.purchase_days > 0)
     per = per.mutate(repeat_value=(per.all_value - per.first_value).cast("float64"))
     if "order_id" in tx.columns:
-        orders = tx.group_by("customer_id").aggregate(
-            order_ids=tx.order_id.nunique(where=is_order))
-        per = per.join(orders, "customer_id").mutate(orders=lambda t: t.order_ids)
+        per = per.join(order_counts(tx), "customer_id").mutate(orders=lambda t: t.order_ids)
     end_date = ibis.literal(end)
     span = per.last_purchase.delta(per.first_purchase, unit="day")
     age = end_date.delta(per.first_purchase, unit="day")
@@ -104,6 +102,19 @@ def customer_summary(tx: ir.Table, *, as_of: Any = None, unit: str = "day") -> i
         tenure_days=age,
     )
     return out.mutate(time_unit=ibis.literal(unit))
+
+
+def order_counts(tx: ir.Table, *, as_of: Any = None) -> ir.Table:
+    """Return ``customer_id, order_ids``: each customer's distinct ``order_id`` of orders.
+
+    An order is a row with a non-negative amount; rows after ``as_of`` (inclusive, when
+    given) are left out. The ``orders`` of `customer_summary` when ``tx`` has order ids.
+    """
+    if as_of is not None:
+        end = _as_of(tx, as_of)
+        tx = tx.filter(tx.time < ibis.literal(end).cast("timestamp") + ibis.interval(days=1))
+    return tx.group_by("customer_id").aggregate(
+        order_ids=tx.order_id.nunique(where=tx.amount >= 0))
 
 
 def opportunity_summary(tx: ir.Table, *, as_of: Any = None, unit: str = "year") -> ir.Table:

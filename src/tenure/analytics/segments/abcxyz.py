@@ -16,6 +16,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from tenure.analytics import history
 from tenure.analytics.activity import check_activity, customer_periods
 from tenure.analytics.exceptions import InputError
 from tenure.analytics.frames import money_sum, to_frame
@@ -149,9 +150,10 @@ def abc_xyz(tx: Any, *, period: str = "month", abc: tuple[float, float] = (0.8, 
     as_of : date, optional
         Snapshot date: transactions after that day are ignored (as in
         ``customer_summary``). The day of the last transaction when omitted.
-    activity : ibis.Table, optional
+    activity : ibis.Table or pyarrow.Table, optional
         `tenure.analytics.activity.customer_periods` of ``tx`` up to ``as_of`` by
-        ``period``, when the caller has it already (it is then not computed again).
+        ``period``, when the caller has it already (it is then not computed again); or
+        the Arrow table of `tenure.analytics.history.customer_periods`, summed in numpy.
 
     Returns
     -------
@@ -231,6 +233,8 @@ def _aggregate(tx: Any, period: str, as_of: Any,
         # As in customer_summary: the snapshot date is included whole.
         t = tx.filter(tx.time < ibis.literal(snapshot + timedelta(days=1)).cast("timestamp"))
         activity = customer_periods(t, period)
+    if isinstance(activity, pa.Table):  # the sorted arrays' table: summed in numpy
+        return history.customer_revenues(activity), pd.Timestamp(snapshot)
     by_period = check_activity(activity)
     per_customer = by_period.group_by("customer_id").aggregate(
         revenue=money_sum(by_period.revenue, totals=True),
