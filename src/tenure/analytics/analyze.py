@@ -299,7 +299,7 @@ def analyze(
     steps = [s for s in STEPS if (out is not None or s != "report")
              and (customers is not None or s != "profiles")]
     with _Progress(steps, enabled=progress, on_step=on_step) as step, \
-            ThreadPoolExecutor(1, thread_name_prefix="tenure-value") as pool:
+            ThreadPoolExecutor(2, thread_name_prefix="tenure-value") as pool:
         step("read")
         pool.submit(_import_modules, LATER_MODULES)
         raw = _read(source, con=con, columns=columns, as_of=as_of)
@@ -324,9 +324,14 @@ def analyze(
         # Customer value is numbers on the summary: it is computed in a thread while the
         # engine, which leaves the interpreter free, computes the tables below.
         valuing = pool.submit(_values, _value_inputs(tx, summary_df, as_of, notes), summary_df)
+        from tenure.analytics import segments as seg
+
+        # Clusters too (k-means and silhouettes, compiled code that leaves the interpreter
+        # free), with notes of their own so that the notes keep their order.
+        cluster_notes: list[str] = []
+        clustering = pool.submit(_clusters, seg, summary_df, cluster_notes)
 
         step("segments")
-        from tenure.analytics import segments as seg
 
         rfm = seg.rfm(summary_df)
         segments_df = segment_table(summary_df, rfm, order=list(getattr(seg, "SEGMENTS", [])))
@@ -355,7 +360,8 @@ def analyze(
         abc_table = abc_xyz_table(summary_df, abc)
 
         step("clusters")
-        clusters = _clusters(seg, summary_df, notes)
+        clusters = clustering.result()
+        notes.extend(cluster_notes)
         analysis = Analysis(
             period=period, window_days=window_days, as_of=as_of, purchases=purchases,
             first_purchase=first, last_purchase=last, summary=summary_df,

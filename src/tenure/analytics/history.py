@@ -86,10 +86,12 @@ def fetch(tx: Any) -> History | None:
     rows = tx.select(customer=tx.customer_id.cast("int64"), time=tx.time.cast("timestamp"),
                      amount=units_).order_by(["customer", "time"]).to_pyarrow()
     amount = rows["amount"].to_numpy()
-    if np.abs(amount, dtype="float64").sum() >= SAFE_UNITS:
+    if len(amount) and float(max(-amount.min(), amount.max())) * len(amount) >= SAFE_UNITS \
+            and np.abs(amount, dtype="float64").sum() >= SAFE_UNITS:
         return None
     return History(customer=rows["customer"].to_numpy(),
-                   time=rows["time"].to_numpy().astype("datetime64[us]"), amount=amount)
+                   time=rows["time"].to_numpy().astype("datetime64[us]", copy=False),
+                   amount=amount)
 
 
 def _starts(*keys: np.ndarray) -> np.ndarray:
@@ -286,12 +288,12 @@ def cohort_cells(periods: pa.Table) -> pd.DataFrame:
     low, ages = int(cohort_of.min()), int(age.max()) + 1
     code = (cohort_of - low) * ages + age
     cells = int(code.max()) + 1
-    present = np.bincount(code, minlength=cells) > 0
-    buyers, revenue, leavers = (np.zeros(cells, dtype="int64") for _ in range(3))
-    np.add.at(buyers, code, bought.view("int8"))
+    found = np.flatnonzero(np.bincount(code, minlength=cells))
+    # Counts below 2 ** 53 are exact in bincount's floats; money is added as integers.
+    buyers = np.bincount(code, weights=bought, minlength=cells).astype("int64")
+    leavers = np.bincount(code, weights=leaving, minlength=cells).astype("int64")
+    revenue = np.zeros(cells, dtype="int64")
     np.add.at(revenue, code, units)
-    np.add.at(leavers, code, leaving.view("int8"))
-    found = np.flatnonzero(present)
     return pd.DataFrame({"cohort": found // ages + low, "age": found % ages,
                          "buyers": buyers[found],
                          "revenue": revenue[found].astype("float64") / SCALE,
