@@ -16,6 +16,7 @@ sums add it, so every sum is exact and the same in every run.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -26,7 +27,7 @@ import pyarrow as pa
 
 from . import units
 from .activity import COLUMNS as PERIOD_COLUMNS
-from .frames import MONEY_PLACES, MONEY_TYPE, TOTAL_TYPE
+from .frames import MONEY_PLACES, MONEY_TYPE
 from .periods import check_period, period_index
 
 #: Money in whole units of 10 ** -MONEY_PLACES.
@@ -80,18 +81,39 @@ def fetch(tx: Any) -> History | None:
     """
     if not tx.customer_id.type().is_integer():
         return None
-    # Exact as the engine rounds to MONEY_TYPE; widened, as an amount below MAX_NUMBER times
-    # SCALE can pass 18 digits.
-    units_ = (tx.amount.cast(MONEY_TYPE).cast(TOTAL_TYPE) * SCALE).cast("int64")
+    # Amounts as the engine's exact decimals (whole numbers of 10 ** -MONEY_PLACES), which
+    # Arrow holds in 128 bits: the low 64 are the number (`_units`).
     rows = tx.select(customer=tx.customer_id.cast("int64"), time=tx.time.cast("timestamp"),
-                     amount=units_).order_by(["customer", "time"]).to_pyarrow()
-    amount = rows["amount"].to_numpy()
+                     amount=tx.amount.cast(MONEY_TYPE)).order_by(["customer", "time"]
+                                                                  ).to_pyarrow()
+    amount = _units(rows["amount"])
+    if amount is None:
+        return None
     if len(amount) and float(max(-amount.min(), amount.max())) * len(amount) >= SAFE_UNITS \
             and np.abs(amount, dtype="float64").sum() >= SAFE_UNITS:
         return None
     return History(customer=rows["customer"].to_numpy(),
                    time=rows["time"].to_numpy().astype("datetime64[us]", copy=False),
                    amount=amount)
+
+
+def _units(column: pa.ChunkedArray) -> np.ndarray | None:
+    """Return the whole numbers of a ``decimal128`` column of `MONEY_TYPE` (None if nulls).
+
+    A decimal of 18 digits fits 64 bits; stored in 128 (two's complement, little-endian),
+    its value is the low 64 bits of each: read in place, chunk by chunk.
+    """
+    kind = column.type
+    if column.null_count or sys.byteorder != "little" or not pa.types.is_decimal128(kind) \
+            or kind.scale != MONEY_PLACES:
+        return None
+    parts = []
+    for chunk in column.chunks:
+        words = np.frombuffer(chunk.buffers()[1], dtype="<i8")
+        parts.append(words[2 * chunk.offset: 2 * (chunk.offset + len(chunk)): 2])
+    if not parts:
+        return np.zeros(0, dtype="int64")
+    return np.concatenate(parts).astype("int64", copy=False)
 
 
 def _starts(*keys: np.ndarray) -> np.ndarray:
