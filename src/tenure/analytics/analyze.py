@@ -9,9 +9,15 @@ purchase model `tenure.analytics.clv.selection.select_purchase_model` chooses on
 with Gamma-Gamma spend; churn from `tenure.analytics.churn.predict_churn` with its optional
 sources. The per-customer summary is computed once and handed to every step that needs it.
 
-Two cores are kept busy: customer value, numbers on the summary alone, is computed in a
-thread while the engine (which leaves the interpreter free) computes the KPIs, cohorts and
-ABC/XYZ classes; the modules the later steps need are imported while the engine reads.
+The transactions are fetched once more, sorted by customer and time, as numpy arrays
+(`tenure.analytics.history`): the summary, the customers by month, and from those the KPIs'
+activity ranges, the cohort cells and ABC/XYZ's revenues are run-length passes over them
+instead of a group-by each in the engine (each tested equal to the engine's query). When
+they do not apply (ids that share a hash, sums past 64 bits) the engine computes them.
+
+Two cores are kept busy: customer value and the clusters, numbers on the summary alone,
+are computed in threads while the KPIs, cohorts and ABC/XYZ classes are counted; the
+modules the later steps need are imported while the engine reads.
 
 The CRM's refresh (``tenure.crm.insights.refreshing``) loads its tables, calls
 :func:`analyze` and stores the result, so the CRM and ``tenure analyze`` give the same CLV,
@@ -321,8 +327,15 @@ def analyze(
         # customers by month are run-length passes over it (None: the engine computes them).
         arrays = history.fetch(tx)
         summary_df = _customer_summary(tx, as_of, arrays)
+        # Customers by month: the KPIs', cohorts' and ABC/XYZ's common first pass, done once.
+        # From the sorted arrays, an Arrow table the KPIs, cohorts and ABC/XYZ count in
+        # numpy; else the engine's table. Now, so that the arrays are freed before the
+        # threads below take their memory.
+        months = customer_periods(tx, "month").cache() if arrays is None \
+            else history.customer_periods(arrays, "month")
+        del arrays
         # Customer value is numbers on the summary: it is computed in a thread while the
-        # engine, which leaves the interpreter free, computes the tables below.
+        # tables below are counted.
         valuing = pool.submit(_values, _value_inputs(tx, summary_df, as_of, notes), summary_df)
         from tenure.analytics import segments as seg
 
@@ -337,12 +350,6 @@ def analyze(
         segments_df = segment_table(summary_df, rfm, order=list(getattr(seg, "SEGMENTS", [])))
 
         step("KPIs")
-        # Customers by month: the KPIs', cohorts' and ABC/XYZ's common first pass, done once.
-        # From the sorted arrays, an Arrow table the KPIs, cohorts and ABC/XYZ count in
-        # numpy; else the engine's table.
-        months = customer_periods(tx, "month").cache() if arrays is None \
-            else history.customer_periods(arrays, "month")
-        del arrays
         kpis_by_period, bridges = _kpis(tx, (*periods, period), window_days, months)
         kpis_by = _kpis_by(tx, rfm, dimensions, periods, window_days)
 
