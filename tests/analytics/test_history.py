@@ -198,3 +198,18 @@ def test_abc_xyz_from_the_arrays_is_the_engines(messy):
     pdt.assert_frame_equal(abc_xyz(tx, activity=rows).sort_values("customer_id")
                            .reset_index(drop=True),
                            abc_xyz(tx).sort_values("customer_id").reset_index(drop=True))
+
+
+@pytest.mark.parametrize("amounts", [[], [-5_000_000, -7_000_000]])
+def test_no_purchases_give_empty_tables_not_errors(amounts):
+    n = len(amounts)
+    arrays = history.History(np.full(n, 5, dtype="int64"),
+                             np.array(["2024-01-01T10", "2024-02-01T10"][:n],
+                                      dtype="datetime64[us]"),
+                             np.array(amounts, dtype="int64"))
+    assert history.customer_summary(arrays, dt.date(2024, 3, 1)).empty
+    rows = history.customer_periods(arrays, "month")
+    assert rows.num_rows == n and not any(rows["bought"].to_pylist())
+    assert history.activity_ranges(rows, "month", 365).empty
+    assert history.cohort_cells(rows).empty
+    assert history.customer_revenues(rows)["revenue"].tolist() == ([-12.0] if n else [])

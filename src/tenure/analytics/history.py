@@ -177,7 +177,7 @@ def customer_summary(history: History, as_of: date, *, unit: str = "day") -> pd.
         revenue, orders = revenue[has_row], orders[has_row]
         run_customer, run_day, value = run_customer[bought], run_day[bought], value[bought]
     firsts = _starts(run_customer)
-    ends = np.r_[firsts[1:], len(run_customer)]
+    ends = np.r_[firsts[1:], len(run_customer)] if len(firsts) else firsts
     frequency = ends - firsts - 1
     first, last = run_day[firsts], run_day[ends - 1]
     repeat_value = (_sums(value, firsts) - value[firsts]).astype("float64") / SCALE
@@ -241,6 +241,10 @@ def activity_ranges(periods: pa.Table, period: str, window_days: int) -> pd.Data
     p = periods["p"].to_numpy()[bought]
     order_rows = periods["order_rows"].to_numpy()[bought]
     last_order = periods["last_order"].filter(periods["bought"]).to_numpy()
+    if not len(p):
+        return pd.DataFrame({"p": p, "hi": p, **{name: np.zeros(0, dtype=bool) for name in
+                                                 ("new", "both", "seam", "start")},
+                             "n": p, "order_rows": p})
     reach = _periods(last_order + np.timedelta64(window_days, "D"), period)
     same = customer[1:] == customer[:-1]
     has_prev = np.r_[False, same]
@@ -254,8 +258,6 @@ def activity_ranges(periods: pa.Table, period: str, window_days: int) -> pd.Data
         "seam": has_next & (hi == next_p) & (next_reach > next_p),
         "start": (p + 1 <= hi) & ~(has_prev & (prev_reach >= p)),
     }
-    if not len(p):
-        return pd.DataFrame({"p": p, "hi": hi, **flags, "n": p, "order_rows": p})
     # One whole number per combination, counted: a few thousand combinations, so an array
     # of counts by number (a sort of millions of numbers costs ten times more).
     low_p, low_hi = int(p.min()), int(hi.min())
