@@ -162,3 +162,15 @@ def test_scores_equal_a_plain_reference():
     assert quintile_scores(values).tolist() == reference
     reversed_reference = [1 + (5 * sum(w > v for w in values)) // len(values) for v in values]
     assert quintile_scores(values, higher_is_better=False).tolist() == reversed_reference
+
+
+@pytest.mark.parametrize("values", [
+    np.random.default_rng(3).integers(-40, 40, 2_000).astype(float),  # counted
+    np.random.default_rng(4).integers(0, 10**9, 2_000).astype(float),  # wide: sorted
+    np.round(np.random.default_rng(5).lognormal(3, 1, 2_000), 2),  # money: sorted
+])
+def test_scores_of_whole_numbers_counted_are_the_sorted_ones(values):
+    from tenure.analytics.segments.rfm_scores import _below
+
+    _, group, sizes = np.unique(values, return_inverse=True, return_counts=True)
+    assert (_below(values) == np.concatenate([[0], np.cumsum(sizes)[:-1]])[group]).all()
