@@ -213,3 +213,15 @@ def test_no_purchases_give_empty_tables_not_errors(amounts):
     assert history.activity_ranges(rows, "month", 365).empty
     assert history.cohort_cells(rows).empty
     assert history.customer_revenues(rows)["revenue"].tolist() == ([-12.0] if n else [])
+
+
+def test_a_day_of_hundreds_of_orders_is_counted_whole():
+    frame = pd.DataFrame({"customer_id": ["busy"] * 300 + ["calm"],
+                          "time": pd.Timestamp("2024-05-02 10:00"), "amount": 1.5})
+    tx = keyed(frame, ibis.duckdb.connect())
+    arrays = history.fetch(tx)
+    ours = history.customer_summary(arrays, dt.date(2024, 5, 31))
+    assert sorted(ours.orders) == [1, 300]
+    pdt.assert_frame_equal(ours, engine_summary(tx, dt.date(2024, 5, 31)), check_exact=True)
+    rows = history.customer_periods(arrays, "month")
+    assert sorted(rows["order_rows"].to_pylist()) == [1, 300]
