@@ -392,6 +392,10 @@ def test_the_report_lists_the_most_expected_value_lost_first():
     horizon = SimpleNamespace(describe=lambda: "no purchase within 90 days")
     analysis.churn = SimpleNamespace(test_snapshot=datetime(2024, 1, 31), horizon=horizon,
                                      metrics=pd.DataFrame({"model": ["model"], "roc_auc": [0.7]}))
+    # A customer the model did not score (no churn risk) is not listed, however valuable.
+    unscored = analysis.customers.iloc[[0]].assign(customer_id="z", clv=1e6,
+                                                   churn_risk=np.nan)
+    analysis.customers = pd.concat([unscored, analysis.customers], ignore_index=True)
     rows = report_data(analysis)["churn"]["at_risk"]
     assert [r["customer_id"] for r in rows] == ["c", "b", "a"]
     assert [round(r["at_risk"], 2) for r in rows] == [33.33, 30.4, 26.78]

@@ -15,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pa_csv
@@ -255,14 +256,19 @@ def _churn_data(analysis: Analysis) -> dict[str, Any] | None:
     result = analysis.churn
     if result is None:
         return None
-    customers = analysis.customers.dropna(subset=["churn_risk"])
+    customers = analysis.customers
+    scored = customers["churn_risk"].notna().to_numpy()
     # The CRM's At risk rule: expected value lost, not CLV x risk (which counts leaving twice).
-    lost = value_at_risk(*(pd.to_numeric(customers[c], errors="coerce")
+    lost = value_at_risk(*(pd.to_numeric(customers[c], errors="coerce")[scored]
                            for c in ("clv", "p_alive", "churn_risk")))
-    at_risk = customers.assign(at_risk=lost["value_at_risk"].to_numpy(),
-                               leaving=lost["leaving"].to_numpy())
-    top = at_risk.sort_values(["at_risk", "leaving"], ascending=False,
-                              kind="stable").head(AT_RISK_ROWS)
+    # The two numbers are sorted, not the million rows with their reasons: the rows on
+    # top are taken after.
+    ranking = pd.DataFrame({"at_risk": lost["value_at_risk"].to_numpy(),
+                            "leaving": lost["leaving"].to_numpy()})
+    rows = ranking.sort_values(["at_risk", "leaving"], ascending=False,
+                               kind="stable").head(AT_RISK_ROWS).index.to_numpy()
+    top = customers.iloc[np.flatnonzero(scored)[rows]].assign(
+        at_risk=ranking["at_risk"].to_numpy()[rows])
     return {
         "test_snapshot": _day(result.test_snapshot), "horizon": result.horizon.describe(),
         "metrics": _records(result.metrics),
