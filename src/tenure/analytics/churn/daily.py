@@ -46,9 +46,9 @@ class CustomerDays:
     ----------
     customer : ndarray of int64
         The customer's key (ascending).
-    day : ndarray of int64
+    day : ndarray of int32
         Days since 1970-01-01 (ascending within a customer).
-    orders, returns : ndarray of int64
+    orders, returns : ndarray of int32
         Rows with a non-negative amount; rows with a negative amount.
     value, returned : ndarray of int64
         Their amounts in units of ``10 ** -MONEY_PLACES`` (``returned`` positive); the
@@ -80,12 +80,12 @@ class CustomerDays:
         return pa.table({
             "customer_id": self.customer,
             "day": pa.array(self.day.astype("datetime64[D]")),
-            "orders": self.orders,
+            "orders": self.orders.astype("int64"),
             "value": self.value / SCALE,
             "net": (self.value - self.returned) / SCALE,
-            "returns": self.returns,
+            "returns": self.returns.astype("int64"),
             "returned": self.returned / SCALE,
-            "gap": pa.array(gap, mask=gap < 0),
+            "gap": pa.array(gap.astype("int64"), mask=gap < 0),
         })
 
     def extent(self) -> tuple[date, date, int] | None:
@@ -136,22 +136,26 @@ class CustomerDays:
 
 def customer_days(history: History) -> CustomerDays:
     """Return the customer-days of ``history`` (`features.customer_days`, computed here)."""
+    # Each temporary of ten million rows is let go as soon as it is summed: the arrays
+    # are built where the engine's sort has just peaked.
     day = history.time.view("int64") // _DAY_US
     runs = _starts(history.customer, day)
+    day = day[runs].astype("int32")
     is_order = history.amount >= 0
-    value = _sums(np.where(is_order, history.amount, 0), runs)
-    orders = _sums(is_order.view("int8"), runs).astype("int64")
-    net = _sums(history.amount, runs)
-    sizes = np.diff(np.r_[runs, len(day)])
-    return CustomerDays(customer=history.customer[runs], day=day[runs], orders=orders,
-                        returns=sizes - orders, value=value, returned=value - net)
+    orders = _sums(is_order.view("int8"), runs).astype("int32")
+    del is_order
+    value = _sums(np.maximum(history.amount, 0), runs)
+    returned = value - _sums(history.amount, runs)
+    returns = (np.diff(np.r_[runs, len(history)]) - orders).astype("int32")
+    return CustomerDays(customer=history.customer[runs], day=day, orders=orders,
+                        returns=returns, value=value, returned=returned)
 
 
 def _gaps(customer: np.ndarray, day: np.ndarray, purchase: np.ndarray) -> np.ndarray:
     """Return each row's days since the customer's previous purchase day on purchase days
     after their first, else -1."""
     rows = np.flatnonzero(purchase)
-    gap = np.full(len(day), -1, dtype="int64")
+    gap = np.full(len(day), -1, dtype=day.dtype)
     same = customer[rows[1:]] == customer[rows[:-1]]
     gap[rows[1:][same]] = (day[rows[1:]] - day[rows[:-1]])[same]
     return gap
@@ -169,25 +173,48 @@ class _Index:
 
     def __init__(self, days: CustomerDays):
         starts = _starts(days.customer)
-        self.customers = days.customer[starts]
+        self.starts, self.customers = starts, days.customer[starts]
         self.base = int(days.day.min()) - 1 if len(days) else 0
         self.width = (int(days.day.max()) - self.base + 2) if len(days) else 2
         number = np.repeat(np.arange(len(starts), dtype="int64"),
                            np.diff(np.r_[starts, len(days)]))
-        self.starts = starts
-        self.code = number * self.width + (days.day - self.base)
-        purchase = days.orders > 0
-        rows = np.flatnonzero(purchase)
+        self.code = number * self.width
+        self.code += days.day
+        self.code -= self.base
+        rows = np.flatnonzero(days.orders > 0)
         self.purchase_code = self.code[rows]
         self.purchase_day = days.day[rows]
         self.purchase_starts = np.searchsorted(
             self.purchase_code, np.arange(len(starts), dtype="int64") * self.width)
-        gap = _gaps(days.customer, days.day, purchase)[rows]
-        repeat = gap >= 0
-        gap_number = number[rows][repeat]
-        gap, gap_day = gap[repeat], self.purchase_day[repeat]
-        order = np.argsort(gap_number * (int(gap.max()) + 1 if len(gap) else 1) + gap)
-        self.gap, self.gap_day = gap[order], gap_day[order]
+        number = number[rows]
+        del rows
+        same = number[1:] == number[:-1]
+        gap = np.diff(self.purchase_day)[same]
+        self.gap, self.gap_day = _by_customer_and_gap(number[1:][same], gap,
+                                                      self.purchase_day[1:][same])
+
+    def offset(self, day: int) -> int:
+        """Return ``day``'s offset in a code, clipped into the width."""
+        return min(max(day - self.base, 0), self.width - 1)
+
+
+def _by_customer_and_gap(number: np.ndarray, gap: np.ndarray, day: np.ndarray
+                         ) -> tuple[np.ndarray, np.ndarray]:
+    """Return ``gap`` and ``day`` sorted by customer ``number``, then gap."""
+    if not len(gap):
+        return gap, day
+    low, gaps = int(day.min()), int(gap.max()) + 1
+    days = int(day.max()) - low + 1
+    if (int(number[-1]) + 1) * gaps * days < 2 ** 62:
+        # One sort of whole numbers (customer, gap, day), unpacked: a third of the time
+        # of sorting the positions.
+        packed = (number * gaps + gap) * days + (day - low)
+        packed.sort()
+        return ((packed // days) % gaps).astype(gap.dtype), (packed % days + low).astype(
+            day.dtype)
+    order = np.argsort(number * gaps + gap)
+    return gap[order], day[order]
+
 
     def offset(self, day: int) -> int:
         """Return ``day``'s offset in a code, clipped into the width."""

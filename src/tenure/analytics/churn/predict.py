@@ -217,22 +217,25 @@ def predict_churn(tx: Any, *, as_of: Any = None, horizon: Any = "auto",
         clock.total = 5
         labelled, notes = _labelled_snapshots(data, plan, spec, window, max_training_rows,
                                               seed, clock)
-        reasoning = spec.reasoning()
-        notes[:0] = [reasoning] if reasoning else []
-        clock.step("validation")
-        validation = _fit(labelled, plan.validation_train, plan.validation_calibration,
-                          seed, threads)
-        metrics = _metrics(validation, labelled, plan, scoring_threads or threads)
-        clock.step("final model")
-        model = _fit(labelled, plan.final_train, plan.final_calibration, seed, threads).model
-        churned = {s: snap.churned for s, snap in labelled.items()}
-        # The scores of a million customers need the memory the feature frames hold.
-        del labelled, validation
-        clock.step("scoring")
+        # The scoring snapshot's features too, before the fits: the customer-days (the
+        # engine's table or the arrays, hundreds of megabytes for a million customers)
+        # are then let go while the models learn.
         scoring = compute_snapshots(data.days, [plan.score], horizon=spec,
                                     window_days=window, sources=data.sources)[plan.score]
     finally:
-        data.close()  # before scoring, for the same reason: the engine's tables are large
+        data.close()
+    reasoning = spec.reasoning()
+    notes[:0] = [reasoning] if reasoning else []
+    clock.step("validation")
+    validation = _fit(labelled, plan.validation_train, plan.validation_calibration,
+                      seed, threads)
+    metrics = _metrics(validation, labelled, plan, scoring_threads or threads)
+    clock.step("final model")
+    model = _fit(labelled, plan.final_train, plan.final_calibration, seed, threads).model
+    churned = {s: snap.churned for s, snap in labelled.items()}
+    # The scores of a million customers need the memory the feature frames hold.
+    del labelled, validation
+    clock.step("scoring")
     notes += scoring.notes
     trained = [*plan.final_train, *plan.final_calibration]
     churn_rate = float(np.mean(np.concatenate([churned[d] for d in trained])))
