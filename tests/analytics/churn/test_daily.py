@@ -249,3 +249,20 @@ def test_the_customer_days_of_a_day_of_returns_before_the_first_purchase(arrays,
     late = frame[frame.customer_id == key].iloc[0]
     assert (late.tenure_days, late.frequency, late.returned_amount_365d) == (1.0, 0.0, 0.0)
     assert late.average_check == pytest.approx(1.5)
+
+
+@pytest.mark.parametrize("large", [False, True])
+def test_the_gaps_are_sorted_by_customer_then_gap(large):
+    # Customer numbers past 2 ** 40 leave no room to pack the three into 62 bits: the
+    # positions are sorted instead.
+    rng = np.random.default_rng(3)
+    number = np.sort(rng.integers(0, 50, 2_000)) + (2 ** 45 if large else 0)
+    gap = rng.integers(1, 400, len(number)).astype("int32")
+    day = rng.integers(19_000, 20_000, len(number)).astype("int32")
+    got_gap, got_day = daily._by_customer_and_gap(number, gap, day)
+    order = np.lexsort((day, gap, number))
+    np.testing.assert_array_equal(got_gap, gap[order])
+    assert got_gap.dtype == gap.dtype and got_day.dtype == day.dtype
+    # Days of equal gaps may come in any order: each customer's (gap, day) pairs are kept.
+    pairs = sorted(zip(number.tolist(), got_gap.tolist(), got_day.tolist(), strict=True))
+    assert pairs == sorted(zip(number.tolist(), gap.tolist(), day.tolist(), strict=True))

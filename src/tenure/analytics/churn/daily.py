@@ -200,25 +200,26 @@ class _Index:
 
 def _by_customer_and_gap(number: np.ndarray, gap: np.ndarray, day: np.ndarray
                          ) -> tuple[np.ndarray, np.ndarray]:
-    """Return ``gap`` and ``day`` sorted by customer ``number``, then gap."""
+    """Return ``gap`` and ``day`` sorted by customer ``number`` (ascending), then gap."""
     if not len(gap):
         return gap, day
-    low, gaps = int(day.min()), int(gap.max()) + 1
-    days = int(day.max()) - low + 1
-    if (int(number[-1]) + 1) * gaps * days < 2 ** 62:
-        # One sort of whole numbers (customer, gap, day), unpacked: a third of the time
-        # of sorting the positions.
-        packed = (number * gaps + gap) * days + (day - low)
-        packed.sort()
-        return ((packed // days) % gaps).astype(gap.dtype), (packed % days + low).astype(
-            day.dtype)
-    order = np.argsort(number * gaps + gap)
+    low = int(day.min())
+    gap_bits = int(gap.max()).bit_length()
+    day_bits = (int(day.max()) - low).bit_length()
+    if int(number[-1]).bit_length() + gap_bits + day_bits <= 62:
+        # One sort of whole numbers (customer, gap, day in bit fields), unpacked by
+        # shifts. They come sorted by customer: the stable sort (runs merged) orders each
+        # customer's few gaps in a third of the time of quicksort.
+        packed = (number << (gap_bits + day_bits)) | (gap.astype("int64") << day_bits)
+        packed |= day - low
+        packed.sort(kind="stable")
+        day_of = (packed & ((1 << day_bits) - 1)).astype(day.dtype)
+        day_of += low
+        packed >>= day_bits
+        packed &= (1 << gap_bits) - 1
+        return packed.astype(gap.dtype), day_of
+    order = np.argsort(number * (int(gap.max()) + 1) + gap, kind="stable")
     return gap[order], day[order]
-
-
-    def offset(self, day: int) -> int:
-        """Return ``day``'s offset in a code, clipped into the width."""
-        return min(max(day - self.base, 0), self.width - 1)
 
 
 def shop_gap(days: CustomerDays, day: date) -> float | None:
@@ -277,7 +278,8 @@ def purchase_features(days: CustomerDays, snapshot: date, horizon: Horizon,
     def within(values: np.ndarray, *windows: tuple[int | None, int]) -> list[np.ndarray]:
         # Each window (n, until) is the days (s - n, s - until]: "the last n days", s
         # included (n None: from the first day). Sums of whole numbers: exact.
-        total = np.r_[0, np.cumsum(values)]
+        total = np.zeros(len(values) + 1, dtype="int64")
+        np.cumsum(values, out=total[1:])
         return [total[ends[until]] - total[ends[n]] for n, until in windows]
 
     orders_30d, recent, orders_365d, before, orders_all = within(
