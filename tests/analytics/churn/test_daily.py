@@ -266,3 +266,15 @@ def test_the_gaps_are_sorted_by_customer_then_gap(large):
     # Days of equal gaps may come in any order: each customer's (gap, day) pairs are kept.
     pairs = sorted(zip(number.tolist(), got_gap.tolist(), got_day.tolist(), strict=True))
     assert pairs == sorted(zip(number.tolist(), gap.tolist(), day.tolist(), strict=True))
+
+
+def test_transactions_fetched_already_are_read_and_cut_at_as_of(tx):
+    fetched = history.fetch(tx)
+    given = prepare(tx, as_of="2024-03-03", arrays=fetched)
+    own = prepare(tx, as_of="2024-03-03")
+    assert len(fetched) == tx.count().execute()  # the caller's arrays are left whole
+    assert (given.first_day, given.last_day, given.customers) == (
+        own.first_day, own.last_day, own.customers)
+    assert len(given.days) < len(daily.customer_days(fetched))
+    for name in ("customer", "day", "orders", "returns", "value", "returned"):
+        np.testing.assert_array_equal(getattr(given.days, name), getattr(own.days, name))

@@ -112,6 +112,14 @@ class CustomerDays:
         return CustomerDays(self.customer[keep], self.day[keep], self.orders[keep],
                             self.returns[keep], self.value[keep], self.returned[keep])
 
+    def until(self, day: date) -> CustomerDays:
+        """Return the customer-days on or before ``day``."""
+        keep = self.day <= _number(day)
+        if keep.all():
+            return self
+        return CustomerDays(self.customer[keep], self.day[keep], self.orders[keep],
+                            self.returns[keep], self.value[keep], self.returned[keep])
+
     def purchase_features(self, snapshot: date, horizon: Horizon, window_days: int
                           ) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
         """Return `purchase_features` of these customer-days."""

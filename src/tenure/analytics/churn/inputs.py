@@ -28,6 +28,7 @@ import pyarrow as pa
 
 from .. import frames, history
 from ..exceptions import InputError
+from ..history import History
 from . import daily
 from . import sources as canonical
 from .daily import CustomerDays
@@ -86,8 +87,12 @@ class Prepared:
 
 def prepare(tx: Any, *, con: Any = None, as_of: Any = None, feedback: Any = None,
             complaints: Any = None, interactions: Any = None, messages: Any = None,
-            subscriptions: Any = None) -> Prepared:
+            subscriptions: Any = None, arrays: History | None = None) -> Prepared:
     """Read and check every input; materialise the customer-days up to ``as_of``.
+
+    ``arrays``, when given, are the transactions ``tx`` already fetched sorted
+    (`tenure.analytics.history.fetch`): where the customer-days can be held as arrays,
+    they are built from them instead of fetching again.
 
     Raises
     ------
@@ -110,9 +115,9 @@ def prepare(tx: Any, *, con: Any = None, as_of: Any = None, feedback: Any = None
     if as_of is not None:
         table = table.filter(table.time < cutoff(as_day(as_of, "as_of")))
     if "order_id" not in table.columns and not any(v is not None for v in read.values()):
-        arrays = _arrays(table)
-        if arrays is not None:
-            return arrays
+        held = _arrays(table, arrays, as_day(as_of, "as_of") if as_of is not None else None)
+        if held is not None:
+            return held
     days_expr = customer_days(table)
     if isinstance(tx, ir.Table):
         days = days_expr.cache()
@@ -131,14 +136,18 @@ def prepare(tx: Any, *, con: Any = None, as_of: Any = None, feedback: Any = None
                     int(extent["customers"]), temporary)
 
 
-def _arrays(table: ir.Table) -> Prepared | None:
+def _arrays(table: ir.Table, rows: History | None, as_of: date | None) -> Prepared | None:
     """Return the customer-days of ``table`` held as arrays, or None where the sorted
-    fetch does not apply (`tenure.analytics.history.fetch`)."""
-    rows = history.fetch(table)
+    fetch does not apply (`tenure.analytics.history.fetch`); ``rows``: ``table``
+    already fetched (up to any day: days after ``as_of`` are cut here)."""
     if rows is None:
-        return None
+        rows = history.fetch(table)
+        if rows is None:
+            return None
     days = daily.customer_days(rows)
-    del rows  # the transactions: three times the customer-days' rows
+    del rows  # when fetched here: three times the customer-days' rows
+    if as_of is not None:
+        days = days.until(as_of)
     extent = days.extent()
     if extent is None:  # the engine's tables say so, in their words
         return None

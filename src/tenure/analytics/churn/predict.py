@@ -51,6 +51,7 @@ import pandas as pd
 from tenure.analytics.messages import N_
 
 from ..exceptions import InputError
+from ..history import History
 from .calibration import PlattCalibrator
 from .features import FEATURES, check_window_days, compute_snapshots, shop_gap
 from .horizon import READABLE_DAYS, Horizon, as_horizon, choose_horizon
@@ -145,7 +146,8 @@ def predict_churn(tx: Any, *, as_of: Any = None, horizon: Any = "auto",
                   interactions: Any = None, messages: Any = None, subscriptions: Any = None,
                   con: Any = None, progress: Progress | None = None, step_days: int = 30,
                   max_training_rows: int = 400_000, seed: int = 0,
-                  threads: int = 1, scoring_threads: int | None = None) -> ChurnResult:
+                  threads: int = 1, scoring_threads: int | None = None,
+                  arrays: History | None = None) -> ChurnResult:
     """Fit, validate and apply the churn model; return risks with reasons and metrics.
 
     Parameters
@@ -186,6 +188,10 @@ def predict_churn(tx: Any, *, as_of: Any = None, horizon: Any = "auto",
         predictions, each on its own chunk of customers (`ChurnModel.contributions`,
         `ChurnModel.log_odds`; the results do not depend on it).
         Default: ``threads``.
+    arrays : History, optional
+        The transactions ``tx`` already fetched sorted by customer and time
+        (`tenure.analytics.history.fetch`), to be read instead of fetched again when the
+        customer-days are held as arrays (`tenure.analytics.churn.inputs`).
 
     Returns
     -------
@@ -208,7 +214,8 @@ def predict_churn(tx: Any, *, as_of: Any = None, horizon: Any = "auto",
     window = check_window_days(window_days)
     clock = _Clock(progress)
     data = prepare(tx, con=con, as_of=as_of, feedback=feedback, complaints=complaints,
-                   interactions=interactions, messages=messages, subscriptions=subscriptions)
+                   interactions=interactions, messages=messages, subscriptions=subscriptions,
+                   arrays=arrays)
     try:
         end = data.day_of(as_of, "as_of") if as_of is not None else data.last_day
         if spec is None:
