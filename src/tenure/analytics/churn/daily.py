@@ -9,7 +9,9 @@ for each snapshot. From the transactions sorted by customer and time
 customer-days, and a snapshot sees a prefix of each customer's run: the customer-days
 are run-length sums, a customer's previous purchase day is the previous purchase-day row
 (a shift, not a window), and a sum over the days (s - n, s] is the difference of two
-cumulative sums at positions found by binary search. Each is a few passes of numpy.
+cumulative sums at positions found by binary search. Each is a few passes of numpy. The
+labels' next purchase after a snapshot is found the same way, and the training sample
+draws the engine's customers.
 
 They compute what the engine computes, and the tests compare the two on the same data:
 counts, days and medians to the last bit; sums of money, which the engine adds as floats
@@ -264,7 +266,8 @@ def purchase_features(days: CustomerDays, snapshot: date, horizon: Horizon,
     The rows, values and meaning of `features.snapshot_table` without optional sources
     (its docstring and `tenure.analytics.churn.features` define them): customers in key
     order; the features of `FEATURES` the purchases give, as float64 (NaN where the
-    engine has none). The other features are neutral: 0 for counts, NaN otherwise.
+    engine has none). `features.compute_snapshots` gives the others their neutral value
+    (0 for counts, NaN otherwise) and adds MBG/NBD's.
     """
     index = days.index
     s = _number(snapshot)

@@ -1,5 +1,8 @@
 """Churn features as of a snapshot date: computed by the engine from data up to that day.
 
+(Or by numpy, the same values, from customer-days held as arrays when there are no
+optional sources: `tenure.analytics.churn.daily`.)
+
 A snapshot s sees the whole day s and nothing after it: transactions, answers, complaints,
 contacts and messages are read where their time is before midnight ending s (``cutoff``);
 a complaint resolved after s counts as open at s, a response after s as no response. The
