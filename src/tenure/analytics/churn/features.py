@@ -1,5 +1,8 @@
 """Churn features as of a snapshot date: computed by the engine from data up to that day.
 
+(Or by numpy, the same values, from customer-days held as arrays when there are no
+optional sources: `tenure.analytics.churn.daily`.)
+
 A snapshot s sees the whole day s and nothing after it: transactions, answers, complaints,
 contacts and messages are read where their time is before midnight ending s (``cutoff``);
 a complaint resolved after s counts as open at s, a response after s as no response. The
@@ -68,7 +71,7 @@ import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ibis
 import ibis.expr.types as ir
@@ -80,6 +83,9 @@ from ..exceptions import InputError
 from .btyd import btyd_features
 from .horizon import Horizon, as_horizon, choose_horizon
 from .sources import INBOUND
+
+if TYPE_CHECKING:
+    from .daily import CustomerDays
 
 #: Every model input, in order, with its meaning (see the module docstring).
 FEATURES: dict[str, str] = {
@@ -189,10 +195,12 @@ def customer_days(tx: ir.Table) -> ir.Table:
         "previous")
 
 
-def shop_gap(days: ir.Table, day: date) -> float | None:
+def shop_gap(days: ir.Table | CustomerDays, day: date) -> float | None:
     """Return the shop's typical gap as of ``day``: the median of the repeat buyers' typical
     gaps (each the median of their days between purchase days); None when nobody bought
     twice by then."""
+    if not isinstance(days, ir.Table):
+        return days.shop_gap(day)
     seen = days.filter((days.day <= day) & days.gap.notnull())
     per = seen.group_by("customer_id").aggregate(gap=seen.gap.median())
     value = per.aggregate(shop=per.gap.median()).to_pandas()["shop"].iloc[0]
@@ -435,15 +443,27 @@ def _attach(base: ir.Table, part: ir.Table | None, names: Iterable[str]) -> ir.T
 # -- one snapshot, executed -----------------------------------------------------------------
 
 
-def compute_snapshots(days: ir.Table, snapshots: Iterable[date], *, horizon: Horizon,
-                      window_days: int, sources: Sources) -> dict[date, Snapshot]:
+def compute_snapshots(days: ir.Table | CustomerDays, snapshots: Iterable[date], *,
+                      horizon: Horizon, window_days: int, sources: Sources
+                      ) -> dict[date, Snapshot]:
     """Return the features of the customers active at each snapshot, as pandas frames.
 
     Each frame has ``customer_id``, then `FEATURES` (float64), sorted by customer. The
-    engine computes every snapshot in one query; MBG/NBD adds the BTYD features from the
-    same rows (`btyd_features`), fitted on each snapshot's own customers.
+    engine computes every snapshot in one query, or, from customer-days held as arrays
+    (`tenure.analytics.churn.daily`, without optional sources), numpy computes each;
+    MBG/NBD adds the BTYD features from the same rows (`btyd_features`), fitted on each
+    snapshot's own customers.
     """
     dates = sorted(set(snapshots))
+    if not isinstance(days, ir.Table):
+        if sources != Sources():
+            raise ValueError("customer-days held as arrays serve snapshots without sources")
+        out = {}
+        for s in dates:
+            ids, active, columns = days.purchase_features(s, horizon, window_days)
+            out[s] = _snapshot(ids, active, columns.get, s)
+            del columns
+        return out
     table = snapshot_table(days, dates, horizon=horizon, window_days=window_days,
                            sources=sources)
     # Floats from the engine: its sums of counts are 128-bit integers, which reach Python
@@ -457,35 +477,50 @@ def compute_snapshots(days: ir.Table, snapshots: Iterable[date], *, horizon: Hor
     wanted = np.array(dates, dtype="datetime64[D]")
     starts = np.searchsorted(day, wanted, side="left")
     ends = np.searchsorted(day, wanted, side="right")
-    return {s: _snapshot(panel.slice(a, b - a), s)
+    return {s: _panel_snapshot(panel.slice(a, b - a), s)
             for s, a, b in zip(dates, starts, ends, strict=True)}
 
 
-def _snapshot(panel: pa.Table, snapshot: date) -> Snapshot:
+def _panel_snapshot(panel: pa.Table, snapshot: date) -> Snapshot:
     """Return one snapshot's active customers from its rows of the engine's panel."""
-    p_alive, expected, notes = btyd_features(
-        *(_column(panel, c) for c in ("frequency", "recency_days", "tenure_days",
-                                      "horizon_days")), snapshot=snapshot)
-    # MBG/NBD learns from every customer who bought; the frame keeps the active ones.
     active = panel["active"].to_numpy(zero_copy_only=False).astype(bool)
+
+    def column(name: str) -> np.ndarray | None:
+        # A column at a time: no copy of the whole panel.
+        return panel[name].to_numpy() if name in panel.column_names else None
+
+    return _snapshot(panel["customer_id"], active, column, snapshot)
+
+
+def _snapshot(ids: Any, active: np.ndarray, column: Callable[[str], np.ndarray | None],
+              snapshot: date) -> Snapshot:
+    """Return one snapshot's active customers from the features of its customers who
+    bought: ``ids`` (Arrow or numpy) in key order, ``column(name)`` a feature's float64
+    values or None, which is neutral: 0 for counts, NaN otherwise."""
+    purchases = [column(c) for c in ("frequency", "recency_days", "tenure_days",
+                                     "horizon_days")]
+    if any(values is None for values in purchases):
+        raise ValueError("a snapshot's purchase features are missing")
+    p_alive, expected, notes = btyd_features(*purchases, snapshot=snapshot)  # type: ignore[arg-type]
+    del purchases
+    # MBG/NBD learns from every customer who bought; the frame keeps the active ones.
     btyd = {"p_alive": p_alive, "expected_purchases": expected}
     values = np.empty((int(active.sum()), len(FEATURES)), order="F")
-    for j, name in enumerate(FEATURES):  # a column at a time: no copy of the whole panel
-        values[:, j] = (btyd[name] if name in btyd else _column(panel, name))[active]
+    for j, name in enumerate(FEATURES):
+        found = btyd[name] if name in btyd else column(name)
+        if found is None:
+            values[:, j] = 0.0 if name in ZERO_WHEN_MISSING else np.nan
+        else:
+            values[:, j] = found[active]
     frame = pd.DataFrame(values, columns=list(FEATURES))
-    ids = panel["customer_id"].filter(pa.array(active))
+    if isinstance(ids, np.ndarray):
+        frame.insert(0, "customer_id", ids[active])
+        return Snapshot(snapshot, frame, notes)
     # Text ids as pandas strings; whole-number keys (`tenure.analytics.analyze`) as they are.
-    ids = ids.to_pandas()
+    ids = ids.filter(pa.array(active)).to_pandas()
     frame.insert(0, "customer_id", ids if pd.api.types.is_integer_dtype(ids.dtype)
                  else ids.astype("string"))
     return Snapshot(snapshot, frame, notes)
-
-
-def _column(panel: pa.Table, name: str) -> np.ndarray:
-    """Return a float64 column of ``panel`` as numpy (NaN where missing or absent)."""
-    if name not in panel.column_names:
-        return np.full(panel.num_rows, np.nan)
-    return panel[name].to_numpy()
 
 
 def churn_features(tx: Any, snapshot: Any, *, horizon: Any = "auto",
@@ -534,7 +569,7 @@ def churn_features(tx: Any, snapshot: Any, *, horizon: Any = "auto",
     return result.frame
 
 
-def snapshot_horizon(horizon: Any, days: ir.Table, snapshot: date,
+def snapshot_horizon(horizon: Any, days: ir.Table | CustomerDays, snapshot: date,
                      fits: Callable[[int], bool] = lambda _: True) -> Horizon:
     """Return the `Horizon` meant by ``horizon`` at one snapshot.
 

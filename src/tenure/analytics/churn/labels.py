@@ -26,6 +26,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..exceptions import InputError
+from .daily import CustomerDays
 from .features import (
     Sources,
     check_window_days,
@@ -36,14 +37,16 @@ from .features import (
 from .inputs import prepare
 
 
-def label_snapshots(days: ir.Table, frames: dict[date, pd.DataFrame], *, longest: int,
+def label_snapshots(days: ir.Table | CustomerDays, frames: dict[date, pd.DataFrame], *,
+                    longest: int,
                     sources: Sources) -> dict[date, np.ndarray]:
     """Return whether each customer of each snapshot's feature frame churned.
 
     Parameters
     ----------
-    days : ibis.Table
-        Customer-days (`tenure.analytics.churn.features.customer_days`).
+    days : ibis.Table or CustomerDays
+        Customer-days (`tenure.analytics.churn.features.customer_days`, or held as arrays:
+        `tenure.analytics.churn.daily`).
     frames : dict of date to pandas.DataFrame
         Each snapshot's features: ``customer_id``, ``horizon_days``, ``subscribed``.
     longest : int
@@ -72,12 +75,14 @@ def label_snapshots(days: ir.Table, frames: dict[date, pd.DataFrame], *, longest
     return out
 
 
-def next_purchase_days(days: ir.Table, frames: dict[date, pd.DataFrame], longest: int
-                       ) -> dict[date, np.ndarray]:
+def next_purchase_days(days: ir.Table | CustomerDays, frames: dict[date, pd.DataFrame],
+                       longest: int) -> dict[date, np.ndarray]:
     """Return the days from each snapshot to each customer's next purchase (NaN: none).
 
     Only purchases within ``longest`` days after a snapshot are read.
     """
+    if not isinstance(days, ir.Table):
+        return days.next_purchase_days(frames, longest)
     snaps = snapshot_dates(frames)
     after = days.join(snaps, (days.day > snaps.snapshot)
                       & (days.day <= snaps.snapshot + ibis.interval(days=longest))
