@@ -497,12 +497,15 @@ def _snapshot(ids: Any, active: np.ndarray, column: Callable[[str], np.ndarray |
     """Return one snapshot's active customers from the features of its customers who
     bought: ``ids`` (Arrow or numpy) in key order, ``column(name)`` a feature's float64
     values or None, which is neutral: 0 for counts, NaN otherwise."""
-    purchases = [column(c) for c in ("frequency", "recency_days", "tenure_days",
-                                     "horizon_days")]
-    if any(values is None for values in purchases):
-        raise ValueError("a snapshot's purchase features are missing")
-    p_alive, expected, notes = btyd_features(*purchases, snapshot=snapshot)  # type: ignore[arg-type]
-    del purchases
+    def purchases(name: str) -> np.ndarray:
+        found = column(name)
+        if found is None:
+            raise ValueError(f"the snapshot has no {name}")
+        return found
+
+    p_alive, expected, notes = btyd_features(
+        *(purchases(c) for c in ("frequency", "recency_days", "tenure_days",
+                                 "horizon_days")), snapshot=snapshot)
     # MBG/NBD learns from every customer who bought; the frame keeps the active ones.
     btyd = {"p_alive": p_alive, "expected_purchases": expected}
     values = np.empty((int(active.sum()), len(FEATURES)), order="F")

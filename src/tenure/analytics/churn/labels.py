@@ -38,8 +38,7 @@ from .inputs import prepare
 
 
 def label_snapshots(days: ir.Table | CustomerDays, frames: dict[date, pd.DataFrame], *,
-                    longest: int,
-                    sources: Sources) -> dict[date, np.ndarray]:
+                    longest: int, sources: Sources) -> dict[date, np.ndarray]:
     """Return whether each customer of each snapshot's feature frame churned.
 
     Parameters
