@@ -228,13 +228,16 @@ def settle_due(now: datetime, batch: int = BATCH) -> tuple[int, int]:
 
 def _settle_range(cursor, low: int, high: int, now) -> tuple[int, int]:
     cursor.execute("DROP TABLE IF EXISTS loyalty_settling")
+    # The range on both sides of the join: the planner does not carry it from the lots to
+    # the accounts, and read (and locked) them by a scan of the whole table per batch.
     cursor.execute(_lock("loyalty_settling", (
         f"SELECT l.id AS lot_id, l.account_id, l.remaining, l.pending AS releases,"
         f" l.expires_at <= %s AS expires FROM {LOT} l JOIN {ACCOUNT} a"
-        f" ON a.id = l.account_id WHERE l.account_id BETWEEN %s AND %s AND"
+        f" ON a.id = l.account_id WHERE l.account_id BETWEEN %s AND %s"
+        f" AND a.id BETWEEN %s AND %s AND"
         f" ((l.pending = %s AND l.available_at <= %s AND a.balance >= 0)"
         f" OR (l.pending = %s AND l.remaining > 0 AND l.expires_at <= %s))")),
-        [now, low, high, True, now, False, now])
+        [now, low, high, low, high, True, now, False, now])
     for kind, points, pending, which in (
             (Kind.AVAILABLE, "remaining", "-remaining", "releases"),
             (Kind.EXPIRE, "-remaining", "0", "expires")):
