@@ -292,8 +292,16 @@ class Entry(models.Model):
     # Indexes kept few and partial, each one is paid on a million inserts: the composite
     # indexes below lead with the account and the order, the two unique constraints serve
     # the look-ups by what an entry reverses, and nothing looks entries up by lot.
+    # No foreign key in the database (``db_constraint=False``) for the account, the
+    # order, the lot, nor ``Lot.account`` and ``Lot.entry``: each key was checked row by
+    # row at commit, a third of the batch paths' time (``bulk.py``). They are kept by
+    # construction: an entry or a lot is written only under its account's row lock (so
+    # the account exists), with the order and lot its statement just read or wrote, and
+    # a customer with a ledger cannot be deleted (``ProtectedError``); deleting an order
+    # sets its entries' order to null (Django's ``on_delete``). ``tests/test_deleting``.
     account = models.ForeignKey(Account, models.CASCADE, related_name="entries",
-                                verbose_name=_("account"), db_index=False)
+                                verbose_name=_("account"), db_index=False,
+                                db_constraint=False)
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     points = models.BigIntegerField(_("points"), default=0)
     pending_points = models.BigIntegerField(_("pending points"), default=0)
@@ -303,10 +311,6 @@ class Entry(models.Model):
     key = models.CharField(_("idempotency key"), max_length=200)
     # The cause: an order, a return, a person with a reason, or a free text such as
     # "campaign:12".
-    # No foreign key in the database (``db_constraint=False``), as for ``lot`` and
-    # ``Lot.entry``: each checked a row at commit, a fifth of the batch paths' time
-    # (``bulk.py``), whose statements join the very rows they refer to. Deleting an
-    # order still sets its entries' order to null (Django's ``on_delete``).
     order = models.ForeignKey("sales.Order", models.SET_NULL, null=True, blank=True,
                               related_name="+", verbose_name=_("order"), db_index=False,
                               db_constraint=False)
@@ -373,10 +377,10 @@ class Lot(models.Model):
     """The points of one credit (earn, bonus, credit adjustment, restore): what is left
     of them, when they become available and when they expire."""
 
+    # No foreign keys in the database: see ``Entry.account``.
     account = models.ForeignKey(Account, models.CASCADE, related_name="lots",
-                                verbose_name=_("account"), db_index=False)
-    # Without a foreign key in the database, as ``Entry.order``: the lot is written in
-    # the transaction that writes its entry.
+                                verbose_name=_("account"), db_index=False,
+                                db_constraint=False)
     entry = models.OneToOneField(Entry, models.PROTECT, related_name="credited_lot",
                                  verbose_name=_("entry"), db_constraint=False)
     points = models.BigIntegerField(_("points"))

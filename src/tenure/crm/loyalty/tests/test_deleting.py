@@ -1,5 +1,6 @@
-"""Deleting what the ledger points at: an entry's order and lot, and a lot's entry, have no
-foreign key in the database (``models.py``), so Django's ``on_delete`` alone keeps them."""
+"""Deleting what the ledger points at: an entry's account, order and lot, and a lot's
+account and entry, have no foreign key in the database (``models.py``), so Django's
+``on_delete`` alone keeps them."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from django.db.models.deletion import ProtectedError
 
 from tenure.crm.customers.models import Customer
 from tenure.crm.loyalty import bulk, ledger
-from tenure.crm.loyalty.models import Entry, Kind, Lot
+from tenure.crm.loyalty.models import Account, Entry, Kind, Lot
 from tenure.crm.sales.models import Order
 
 from .base import LedgerTestCase, days
@@ -35,6 +36,18 @@ class DeletingTestCase(LedgerTestCase):
             gone.delete()
         self.assertEqual(Entry.objects.filter(account__customer=gone).count(), 2)
         self.assertEqual(Lot.objects.filter(account__customer=gone).count(), 1)
+        self.assertLedgerHolds()
+
+    def test_it_deleting_a_customer_takes_their_account_and_entries_as_before(self):
+        # A debit no lot covered: no lot, no use of one, nothing protected.
+        gone = Customer.objects.create(name="Taras", source="shop", external_id="C-8")
+        ledger.adjust(gone.pk, -15, "fraud found", now=days(0))
+        ledger.grant(self.olena.pk, 5, "thanks", now=days(0))
+        gone.delete()
+        self.assertEqual(list(Account.objects.values_list("customer_id", flat=True)),
+                         [self.olena.pk])
+        self.assertEqual(set(Entry.objects.values_list("account_id", flat=True)),
+                         {self.account().pk})
         self.assertLedgerHolds()
 
     def test_it_refuses_to_delete_a_customer_with_orders_as_before(self):
