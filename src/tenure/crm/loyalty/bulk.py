@@ -212,7 +212,8 @@ def settle_due(now: datetime, batch: int = BATCH) -> tuple[int, int]:
     were released and expired.
 
     One pass per batch, as ``ledger.settle`` does it for one account: each account and
-    each lot is written once, whether it releases, expires or both. No balance goes
+    each lot is written once, whether it releases, expires or both (on PostgreSQL, on
+    the same page: their tables keep room for it, migration 0008). No balance goes
     below zero: while it is not negative it equals its available lots' remaining points,
     and while it is, they hold none.
     """
