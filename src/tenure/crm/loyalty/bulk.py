@@ -212,7 +212,8 @@ def settle_due(now: datetime, batch: int = BATCH) -> tuple[int, int]:
     were released and expired.
 
     One pass per batch, as ``ledger.settle`` does it for one account: each account and
-    each lot is written once, whether it releases, expires or both. No balance goes
+    each lot is written once, whether it releases, expires or both (on PostgreSQL, on
+    the same page: their tables keep room for it, migration 0008). No balance goes
     below zero: while it is not negative it equals its available lots' remaining points,
     and while it is, they hold none.
     """
@@ -228,13 +229,16 @@ def settle_due(now: datetime, batch: int = BATCH) -> tuple[int, int]:
 
 def _settle_range(cursor, low: int, high: int, now) -> tuple[int, int]:
     cursor.execute("DROP TABLE IF EXISTS loyalty_settling")
+    # The range on both sides of the join: the planner does not carry it from the lots to
+    # the accounts, and read (and locked) them by a scan of the whole table per batch.
     cursor.execute(_lock("loyalty_settling", (
         f"SELECT l.id AS lot_id, l.account_id, l.remaining, l.pending AS releases,"
         f" l.expires_at <= %s AS expires FROM {LOT} l JOIN {ACCOUNT} a"
-        f" ON a.id = l.account_id WHERE l.account_id BETWEEN %s AND %s AND"
+        f" ON a.id = l.account_id WHERE l.account_id BETWEEN %s AND %s"
+        f" AND a.id BETWEEN %s AND %s AND"
         f" ((l.pending = %s AND l.available_at <= %s AND a.balance >= 0)"
         f" OR (l.pending = %s AND l.remaining > 0 AND l.expires_at <= %s))")),
-        [now, low, high, True, now, False, now])
+        [now, low, high, low, high, True, now, False, now])
     for kind, points, pending, which in (
             (Kind.AVAILABLE, "remaining", "-remaining", "releases"),
             (Kind.EXPIRE, "-remaining", "0", "expires")):

@@ -292,17 +292,28 @@ class Entry(models.Model):
     # Indexes kept few and partial, each one is paid on a million inserts: the composite
     # indexes below lead with the account and the order, the two unique constraints serve
     # the look-ups by what an entry reverses, and nothing looks entries up by lot.
+    # No foreign key in the database (``db_constraint=False``) for the account, the
+    # order, the lot, nor ``Lot.account`` and ``Lot.entry``: each key was checked row by
+    # row at commit, a third of the batch paths' time (``bulk.py``). They are kept by
+    # construction: an entry or a lot is written only under its account's row lock (so
+    # the account exists), with the order and lot its statement just read or wrote, and
+    # a customer with a ledger cannot be deleted (``ProtectedError``); deleting an order
+    # sets its entries' order to null (Django's ``on_delete``). ``tests/test_deleting``.
     account = models.ForeignKey(Account, models.CASCADE, related_name="entries",
-                                verbose_name=_("account"), db_index=False)
+                                verbose_name=_("account"), db_index=False,
+                                db_constraint=False)
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     points = models.BigIntegerField(_("points"), default=0)
     pending_points = models.BigIntegerField(_("pending points"), default=0)
     at = models.DateTimeField(_("at"), default=timezone.now)
-    key = models.CharField(_("idempotency key"), max_length=200, unique=True)
+    # Unique by a constraint (``Meta``), not ``unique=True``: that adds a second index
+    # on PostgreSQL (``varchar_pattern_ops``, for LIKE) that no look-up uses.
+    key = models.CharField(_("idempotency key"), max_length=200)
     # The cause: an order, a return, a person with a reason, or a free text such as
     # "campaign:12".
     order = models.ForeignKey("sales.Order", models.SET_NULL, null=True, blank=True,
-                              related_name="+", verbose_name=_("order"), db_index=False)
+                              related_name="+", verbose_name=_("order"), db_index=False,
+                              db_constraint=False)
     ret = models.ForeignKey("sales.Return", models.SET_NULL, null=True, blank=True,
                             related_name="+", verbose_name=_("return"), db_index=False)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True,
@@ -314,7 +325,7 @@ class Entry(models.Model):
                                  db_index=False)
     # The lot a release, expiry or reversal acted on.
     lot = models.ForeignKey("Lot", models.PROTECT, null=True, blank=True, related_name="+",
-                            verbose_name=_("lot"), db_index=False)
+                            verbose_name=_("lot"), db_index=False, db_constraint=False)
 
     objects = EntryQuerySet.as_manager()
 
@@ -325,6 +336,7 @@ class Entry(models.Model):
         # Spending a customer's points at the counter, apart from adjusting them.
         permissions = [("redeem_entry", _("Can redeem a customer's points"))]
         constraints = [
+            models.UniqueConstraint(fields=["key"], name="loyalty_entry_key_unique"),
             # A whole entry (a redemption restored, an earn cancelled) is reversed once...
             models.UniqueConstraint(fields=["reverses"],
                                     condition=models.Q(reverses__isnull=False,
@@ -365,10 +377,12 @@ class Lot(models.Model):
     """The points of one credit (earn, bonus, credit adjustment, restore): what is left
     of them, when they become available and when they expire."""
 
+    # No foreign keys in the database: see ``Entry.account``.
     account = models.ForeignKey(Account, models.CASCADE, related_name="lots",
-                                verbose_name=_("account"), db_index=False)
+                                verbose_name=_("account"), db_index=False,
+                                db_constraint=False)
     entry = models.OneToOneField(Entry, models.PROTECT, related_name="credited_lot",
-                                 verbose_name=_("entry"))
+                                 verbose_name=_("entry"), db_constraint=False)
     points = models.BigIntegerField(_("points"))
     remaining = models.BigIntegerField(_("remaining"))
     pending = models.BooleanField(_("pending"), default=False)
@@ -383,14 +397,11 @@ class Lot(models.Model):
                                    name="loyalty_lot_remaining_not_negative"),
         ]
         indexes = [
-            # A redemption takes an account's available lots soonest-expiring first.
+            # A redemption takes an account's available lots soonest-expiring first; the
+            # nightly jobs read the lots of a range of accounts (``bulk.settle_due``), or
+            # of one (``ledger.settle``). No index on ``pending`` or ``remaining``: the
+            # nightly run changes both in every lot it touches.
             models.Index(fields=["account", "expires_at"], name="loyalty_lot_account_idx"),
-            # The nightly jobs: pending lots whose time has come, lots past their date.
-            models.Index(fields=["available_at"], condition=models.Q(pending=True),
-                         name="loyalty_lot_due_idx"),
-            models.Index(fields=["expires_at"],
-                         condition=models.Q(pending=False, remaining__gt=0),
-                         name="loyalty_lot_expiring_idx"),
         ]
 
     def __str__(self) -> str:

@@ -78,36 +78,32 @@ def _standing_select(since: str, until: str, where: str, tiers: list[Tier],
     (``since``, ``until``], both SQL expressions over the account ``a``; ``where`` picks
     the accounts ``a`` (locked ``FOR UPDATE`` on PostgreSQL when ``lock``).
 
-    Set-based: the picked accounts are read once, then joined to their own orders (the
-    (customer, ordered_at) index of orders), each order's returns (by order) and their
-    earn and reversal entries (by account): the work is that of the batch, whatever the
-    size of the tables. A sum no tier asks for is not
+    The picked accounts are read once, then each sums its own orders (the (customer,
+    ordered_at) index of orders), each order's returns (by order) and its earn and
+    reversal entries (by account), in a subquery per account: the work is that of the
+    batch, whatever the size of the tables. (Joined as a whole, PostgreSQL hashed every
+    order of the window for each batch, twice the time.) A sum no tier asks for is not
     computed (it reads 0). Parameters, in order: ``where``'s, then cancelled status,
     earn kind, reverse kind, each as many times as its part appears (``_standing_params``).
     """
     window = f"o.ordered_at > {since} AND o.ordered_at <= {until}"
     locked = " FOR UPDATE" if lock and _postgres() else ""
-    parts = []
+    spend = points = "0"
     if any(t.min_spend is not None for t in tiers):
         # Each order's returns by the returns' order index: joined as a third table,
         # SQLite drove the join from every order of the window instead.
         returned = (f"coalesce((SELECT sum({_cents('r.amount')}) FROM {RETURN} r"
                     f" WHERE r.order_id = o.id), 0)")
-        parts.append(f"SELECT a.id AS account_id, {_cents('o.total')} - {returned} AS spend,"
-                     f" 0 AS points FROM picked a JOIN {ORDER} o"
-                     f" ON o.customer_id = a.customer_id WHERE o.status <> %s AND {window}")
+        spend = (f"coalesce((SELECT sum({_cents('o.total')} - {returned}) FROM {ORDER} o"
+                 f" WHERE o.customer_id = a.customer_id AND o.status <> %s AND {window}), 0)")
     if any(t.min_points is not None for t in tiers):
-        parts.append(f"SELECT a.id, 0, e.points + e.pending_points FROM picked a"
-                     f" JOIN {ENTRY} e ON e.account_id = a.id JOIN {ORDER} o"
-                     f" ON o.id = e.order_id WHERE e.kind IN (%s, %s) AND {window}")
-    sums = (f" LEFT JOIN (SELECT account_id, sum(spend) AS spend, sum(points) AS points"
-            f" FROM ({' UNION ALL '.join(parts)}) u GROUP BY account_id) s"
-            f" ON s.account_id = a.id") if parts else ""
+        points = (f"coalesce((SELECT sum(e.points + e.pending_points) FROM {ENTRY} e"
+                  f" JOIN {ORDER} o ON o.id = e.order_id WHERE e.account_id = a.id"
+                  f" AND e.kind IN (%s, %s) AND {window}), 0)")
     return (f"WITH picked AS (SELECT a.id, a.customer_id, a.tier_id, a.tier_review"
             f" FROM {ACCOUNT} a WHERE {where}{locked})"
             f" SELECT a.id AS account_id, a.tier_id AS held, a.tier_review AS review,"
-            f" {'coalesce(s.spend, 0)' if parts else '0'} AS spend,"
-            f" {'coalesce(s.points, 0)' if parts else '0'} AS points FROM picked a{sums}")
+            f" {spend} AS spend, {points} AS points FROM picked a")
 
 
 def _standing_params(tiers: list[Tier], where: list, window: list) -> list:
