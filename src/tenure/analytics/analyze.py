@@ -315,17 +315,19 @@ def analyze(
         ids = _Ids(raw)
         tx = ids.keyed(raw)
 
+        # Every transaction sorted by customer and time, once: the churn model's
+        # customer-days, the summary and the customers by month are run-length passes over
+        # it (None: the engine computes them).
+        arrays = history.fetch(tx)
+
         # The churn model first, while little else is held: its peak of memory then does
         # not stack on the other tables'.
         step("churn")
-        churn_result, risks = _churn_keyed(ids, raw, tx, as_of, language, notes, sources) \
-            if churn else (None, None)
+        churn_result, risks = _churn_keyed(ids, raw, tx, as_of, language, notes, sources,
+                                           arrays) if churn else (None, None)
 
         _trim_memory()
         step("summary")
-        # Every transaction sorted by customer and time, once: the summary and the
-        # customers by month are run-length passes over it (None: the engine computes them).
-        arrays = history.fetch(tx)
         summary_df = _customer_summary(tx, as_of, arrays)
         # Customers by month: the KPIs', cohorts' and ABC/XYZ's common first pass, done once.
         # From the sorted arrays, an Arrow table the KPIs, cohorts and ABC/XYZ count in
@@ -743,8 +745,8 @@ def _value_columns(value: Value | None) -> pd.DataFrame | None:
 
 
 def _churn_keyed(ids: _Ids, raw: Any, tx: Any, as_of: datetime, language: str,
-                 notes: list[str], sources: Mapping[str, Any] | None
-                 ) -> tuple[Any, pd.DataFrame | None]:
+                 notes: list[str], sources: Mapping[str, Any] | None,
+                 arrays: history.History | None = None) -> tuple[Any, pd.DataFrame | None]:
     """`_churn` on the keyed transactions when they are all it reads, ids put back after.
 
     Its customer-days and every snapshot's features then group whole numbers, not text.
@@ -753,7 +755,7 @@ def _churn_keyed(ids: _Ids, raw: Any, tx: Any, as_of: datetime, language: str,
     """
     if not ids.unique or _given(sources):
         return _churn(raw, as_of, language, notes, sources)
-    result, risks = _churn(tx, as_of, language, notes)
+    result, risks = _churn(tx, as_of, language, notes, arrays=arrays)
     if result is not None:
         result.scores = ids.named(result.scores)
         risks = ids.named(risks)
@@ -767,7 +769,8 @@ def _given(sources: Mapping[str, Any] | None) -> dict[str, Any]:
 
 
 def _churn(tx: Any, as_of: datetime, language: str, notes: list[str],
-           sources: Mapping[str, Any] | None = None) -> tuple[Any, pd.DataFrame | None]:
+           sources: Mapping[str, Any] | None = None, arrays: history.History | None = None
+           ) -> tuple[Any, pd.DataFrame | None]:
     """Score churn risk with reasons as sentences; a history too short is a note.
 
     An empty source is not passed: the library reads a missing source as none.
@@ -778,7 +781,7 @@ def _churn(tx: Any, as_of: datetime, language: str, notes: list[str],
     given = _given(sources)
     try:
         result = predict_churn(tx, as_of=as_of, horizon="auto",
-                               scoring_threads=os.cpu_count() or 1, **given)
+                               scoring_threads=os.cpu_count() or 1, arrays=arrays, **given)
     except AnalyticsError as exc:
         notes.append(N_("Churn risk was not computed: {error}").format(error=exc))
         return None, None

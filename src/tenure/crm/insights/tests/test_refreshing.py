@@ -159,8 +159,10 @@ class RefreshTestCase(TenureTestCase):
     def test_it_passes_no_empty_source_to_the_churn_model(self):
         with mock.patch.object(churn, "predict_churn", wraps=churn.predict_churn) as spy:
             refresh_insights(as_of=AS_OF, forecast=False)
-        # The shop has only orders: no source table is passed, only the settings.
-        self.assertEqual(set(spy.call_args.kwargs), {"as_of", "horizon", "scoring_threads"})
+        # The shop has only orders: no source table is passed, only the settings and the
+        # transactions the analysis already fetched sorted.
+        self.assertEqual(set(spy.call_args.kwargs),
+                         {"as_of", "horizon", "scoring_threads", "arrays"})
 
     def test_an_abandoned_run_does_not_block(self):
         InsightsRun.objects.create(as_of=AS_OF,
