@@ -329,15 +329,8 @@ def analyze(
         _trim_memory()
         step("summary")
         summary_df = _customer_summary(tx, as_of, arrays)
-        # Customers by month: the KPIs', cohorts' and ABC/XYZ's common first pass, done once.
-        # From the sorted arrays, an Arrow table the KPIs, cohorts and ABC/XYZ count in
-        # numpy; else the engine's table. Now, so that the arrays are freed before the
-        # threads below take their memory.
-        months = customer_periods(tx, "month").cache() if arrays is None \
-            else history.customer_periods(arrays, "month")
-        del arrays
         # Customer value is numbers on the summary: it is computed in a thread while the
-        # tables below are counted.
+        # tables below are counted (it takes longest: it starts first).
         valuing = pool.submit(_values, _value_inputs(tx, summary_df, as_of, notes), summary_df)
         from tenure.analytics import segments as seg
 
@@ -345,6 +338,12 @@ def analyze(
         # free), with notes of their own so that the notes keep their order.
         cluster_notes: list[str] = []
         clustering = pool.submit(_clusters, seg, summary_df, cluster_notes)
+        # Customers by month: the KPIs', cohorts' and ABC/XYZ's common first pass, done once.
+        # From the sorted arrays, an Arrow table the KPIs, cohorts and ABC/XYZ count in
+        # numpy; else the engine's table.
+        months = customer_periods(tx, "month").cache() if arrays is None \
+            else history.customer_periods(arrays, "month")
+        del arrays
 
         step("segments")
 
