@@ -20,13 +20,9 @@ from tenure.analytics import analyze, frames, history
 from tenure.analytics.activity import customer_periods
 from tenure.analytics.summary import customer_summary
 
+from .transactions import keyed, messy_transactions
+
 CDNOW = Path("/work/shared/data/cdnow")
-
-
-def keyed(frame: pd.DataFrame, con) -> ibis.Table:
-    """Canonical transactions of ``frame`` with whole-number customers (as analyze keys them)."""
-    tx = frames.transactions(frame, con=con)
-    return tx.mutate(customer_id=tx.customer_id.hash()).cache()
 
 
 @pytest.fixture(scope="module")
@@ -34,17 +30,7 @@ def messy():
     """Seeded transactions with every case: same-day orders, returns, days of returns only,
     customers with returns only, amounts with six decimals, times at midnight and just
     before it, a long span of months."""
-    rng = np.random.default_rng(11)
-    n = 6_000
-    days = rng.integers(0, 900, n)
-    seconds = rng.choice([0, 1, 43_200, 86_399], n)
-    times = pd.Timestamp("2022-12-30") + pd.to_timedelta(days, "D") + pd.to_timedelta(
-        seconds, "s")
-    places = rng.choice([0, 2, 6], n)
-    amounts = np.round(rng.lognormal(3, 1.0, n) * 10.0 ** places) / 10.0 ** places
-    amounts[rng.random(n) < 0.08] *= -1
-    customers = [f"c{i}" for i in rng.integers(0, 400, n)]
-    frame = pd.DataFrame({"customer_id": customers, "time": times, "amount": amounts})
+    frame = messy_transactions(seed=11, rows=6_000, customers=400, return_share=0.08)
     only_returns = pd.DataFrame({"customer_id": ["r1", "r1", "r2"],
                                  "time": pd.to_datetime(["2023-03-01", "2023-04-02",
                                                          "2024-01-01"]),

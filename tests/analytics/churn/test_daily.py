@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tenure.analytics import frames, history
+from tenure.analytics import history
 from tenure.analytics.churn import daily, predict_churn
 from tenure.analytics.churn.features import (
     FEATURES,
@@ -31,6 +31,7 @@ from tenure.analytics.churn.horizon import Horizon
 from tenure.analytics.churn.inputs import prepare
 from tenure.analytics.churn.labels import next_purchase_days
 
+from ..transactions import keyed, messy_transactions
 from .shop import simulate
 
 #: Sums of money: the engine's float sums against exact sums of whole units.
@@ -47,18 +48,8 @@ def messy() -> pd.DataFrame:
     only (also before a customer's first purchase), customers with returns only, a
     customer with one purchase day, amounts with six decimals, times at midnight and just
     before it."""
-    rng = np.random.default_rng(23)
-    n = 5_000
-    days = rng.integers(0, 900, n)
-    seconds = rng.choice([0, 1, 43_200, 86_399], n)
-    times = pd.Timestamp("2022-12-30") + pd.to_timedelta(days, "D") + pd.to_timedelta(
-        seconds, "s")
-    places = rng.choice([0, 2, 6], n)
-    amounts = np.round(rng.lognormal(3, 1.0, n) * 10.0 ** places) / 10.0 ** places
-    amounts[rng.random(n) < 0.1] *= -1
     # Few customers, so that many buy several times a day.
-    customers = [f"c{i}" for i in rng.integers(0, 300, n)]
-    frame = pd.DataFrame({"customer_id": customers, "time": times, "amount": amounts})
+    frame = messy_transactions(seed=23, rows=5_000, customers=300, return_share=0.1)
     extra = pd.DataFrame({
         "customer_id": ["r1", "r1", "r2", "one", "one", "late", "late"],
         "time": pd.to_datetime(["2023-03-01T00:00:00", "2023-04-02T00:00:00", "2024-01-01T00:00:00",
@@ -67,12 +58,6 @@ def messy() -> pd.DataFrame:
                                 "2024-02-02T00:00:00"]),
         "amount": [-5.0, -7.25, -1.0, 10.0, 0.0, -3.0, 4.5]})
     return pd.concat([frame, extra], ignore_index=True)
-
-
-def keyed(frame: pd.DataFrame) -> ibis.Table:
-    """Canonical transactions with whole-number customers (as analyze keys them)."""
-    tx = frames.transactions(frame, con=ibis.duckdb.connect())
-    return tx.mutate(customer_id=tx.customer_id.hash()).cache()
 
 
 @pytest.fixture(scope="module")
