@@ -19,7 +19,7 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -35,7 +35,8 @@ SCALE = 10 ** MONEY_PLACES
 #: Sums of money stay below this many units (int64 holds 9.2e18): when the sum of every
 #: amount's size could pass it, `fetch` declines and the engine's wide decimals add instead.
 SAFE_UNITS = 9e18
-_DAY_US = 86_400_000_000
+#: Microseconds in a day: a time's day number is its microseconds // DAY_US.
+DAY_US = 86_400_000_000
 _LATEST, _EARLIEST = np.iinfo("int64").max, np.iinfo("int64").min
 #: Combinations `activity_ranges` counts in a dense array (beyond: by sorting).
 _DENSE_CELLS = 1 << 24
@@ -116,7 +117,7 @@ def _units(column: pa.ChunkedArray) -> np.ndarray | None:
     return np.concatenate(parts).astype("int64", copy=False)
 
 
-def _starts(*keys: np.ndarray) -> np.ndarray:
+def run_starts(*keys: np.ndarray) -> np.ndarray:
     """Return the first index of each run of equal consecutive ``keys`` rows."""
     n = len(keys[0])
     new = np.zeros(n, dtype=bool)
@@ -127,11 +128,41 @@ def _starts(*keys: np.ndarray) -> np.ndarray:
     return np.flatnonzero(new)
 
 
-def _sums(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
+def run_sums(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
     """Return the sum of each run beginning at ``starts`` (empty when there are none)."""
     if not len(starts):
         return np.zeros(0, dtype=values.dtype)
     return np.add.reduceat(values, starts)
+
+
+class CustomerDays(NamedTuple):
+    """One row per customer and day with a transaction, in customer and day order."""
+
+    customer: np.ndarray  #: the customer's key
+    day: np.ndarray  #: days since 1970-01-01
+    rows: np.ndarray  #: transactions that day
+    orders: np.ndarray  #: of which orders (a non-negative amount)
+    value: np.ndarray  #: the orders' amount, in units of 10 ** -MONEY_PLACES
+    net: np.ndarray  #: every amount (returns subtracted), in those units
+
+
+def customer_days(history: History) -> CustomerDays:
+    """Return the customer-days of ``history``: one run-length pass over its rows.
+
+    The summary's purchase days and the churn model's customer-days
+    (`tenure.analytics.churn.daily`) are both these. Each temporary of every row is let
+    go as soon as it is summed.
+    """
+    day = history.time.view("int64") // DAY_US
+    runs = run_starts(history.customer, day)
+    day = day[runs]
+    is_order = history.amount >= 0
+    orders = run_sums(is_order.view("int8"), runs).astype("int64")
+    del is_order
+    value = run_sums(np.maximum(history.amount, 0), runs)
+    net = run_sums(history.amount, runs)
+    rows = np.diff(np.r_[runs, len(history)]) if len(runs) else runs
+    return CustomerDays(history.customer[runs], day, rows, orders, value, net)
 
 
 def customer_summary(history: History, as_of: date, *, unit: str = "day") -> pd.DataFrame:
@@ -153,34 +184,29 @@ def customer_summary(history: History, as_of: date, *, unit: str = "day") -> pd.
     """
     scale = units.days(unit)
     end = int(np.datetime64(as_of, "D").astype("int64"))
-    customer, amount = history.customer, history.amount
-    day = history.time.view("int64") // _DAY_US
-    if len(day) and day.max() > end:
-        keep = day <= end
-        customer, amount, day = customer[keep], amount[keep], day[keep]
-    is_order = amount >= 0
-    # Customer-days: a day's value is the sum of its orders; a day with returns only is
-    # no purchase day.
-    runs = _starts(customer, day)
-    value = _sums(amount * is_order, runs)
-    net = _sums(amount, runs)
-    order_rows = _sums(is_order.view("int8"), runs).astype("int64")
-    run_customer, run_day = customer[runs], day[runs]
+    cut = (np.datetime64(as_of, "D") + 1).astype("datetime64[us]")
+    if len(history) and history.time.max() >= cut:
+        keep = history.time < cut
+        history = History(history.customer[keep], history.time[keep], history.amount[keep])
+    days = customer_days(history)
+    # A day's value is the sum of its orders; a day with returns only is no purchase day.
+    value, net, order_rows = days.value, days.net, days.orders
+    run_customer, run_day = days.customer, days.day
     # Customers: their revenue counts every day; the rest only purchase days.
-    everyone = _starts(run_customer)
-    revenue = _sums(net, everyone)
-    orders = _sums(order_rows, everyone)
+    everyone = run_starts(run_customer)
+    revenue = run_sums(net, everyone)
+    orders = run_sums(order_rows, everyone)
     bought = order_rows > 0
     if not bought.all():
         # Customers with returns only have no row: their revenue and orders are dropped.
-        has_row = _sums(bought.view("int8"), everyone) > 0
+        has_row = run_sums(bought.view("int8"), everyone) > 0
         revenue, orders = revenue[has_row], orders[has_row]
         run_customer, run_day, value = run_customer[bought], run_day[bought], value[bought]
-    firsts = _starts(run_customer)
+    firsts = run_starts(run_customer)
     ends = np.r_[firsts[1:], len(run_customer)] if len(firsts) else firsts
     frequency = ends - firsts - 1
     first, last = run_day[firsts], run_day[ends - 1]
-    repeat_value = (_sums(value, firsts) - value[firsts]).astype("float64") / SCALE
+    repeat_value = (run_sums(value, firsts) - value[firsts]).astype("float64") / SCALE
     monetary = np.zeros(len(firsts))
     repeat = frequency > 0
     monetary[repeat] = repeat_value[repeat] / frequency[repeat]
@@ -209,10 +235,10 @@ def customer_periods(history: History, period: str) -> pa.Table:
     """
     check_period(period)
     p = _periods(history.time, period)
-    runs = _starts(history.customer, p)
+    runs = run_starts(history.customer, p)
     is_order = history.amount >= 0
-    order_rows = _sums(is_order.view("int8"), runs).astype("int64")
-    revenue = _sums(history.amount, runs).astype("float64") / SCALE
+    order_rows = run_sums(is_order.view("int8"), runs).astype("int64")
+    revenue = run_sums(history.amount, runs).astype("float64") / SCALE
     # The latest order of each run: the largest time of its order rows (a row that is not
     # an order counts as the smallest time there is; a run without orders has none).
     times = history.time.view("int64")
@@ -297,7 +323,7 @@ def cohort_cells(periods: pa.Table) -> pd.DataFrame:
     (`tenure.analytics.cohorts._cells`).
     """
     customer, p, bought, units = _period_columns(periods)
-    starts = _starts(customer)
+    starts = run_starts(customer)
     cohort = _minima(np.where(bought, p, _LATEST), starts)
     last = _maxima(np.where(bought, p, _EARLIEST), starts)
     rows = np.diff(np.r_[starts, len(customer)])
@@ -333,12 +359,12 @@ def customer_revenues(periods: pa.Table) -> pd.DataFrame:
     (`tenure.analytics.segments.abcxyz._aggregate`).
     """
     customer, p, _, units = _period_columns(periods)
-    starts = _starts(customer)
+    starts = run_starts(customer)
     revenue = periods["revenue"].to_numpy()
     return pd.DataFrame({
         "customer_id": customer[starts],
-        "revenue": _sums(units, starts).astype("float64") / SCALE,
-        "revenue_sq": _sums(revenue * revenue, starts),
+        "revenue": run_sums(units, starts).astype("float64") / SCALE,
+        "revenue_sq": run_sums(revenue * revenue, starts),
         "first_p": p[starts],
     })
 
@@ -366,7 +392,7 @@ def _periods(times: np.ndarray, period: str) -> np.ndarray:
     Ten million times hold a few thousand days: their periods are looked up, which costs
     a tenth of converting every time to a calendar month.
     """
-    day = times.view("int64") // _DAY_US
+    day = times.view("int64") // DAY_US
     if not len(day):
         return day
     low = int(day.min())

@@ -26,18 +26,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from ..history import SCALE, History, _starts, _sums
+from .. import history as history_
+from ..history import SCALE, History, run_starts
+from ..periods import period_index, start_of_index
 from .features import RHYTHM_PRIOR_GAPS
 from .horizon import Horizon
-
-_DAY_US = 86_400_000_000
-_EPOCH = np.datetime64("1970-01-01", "D")
 
 
 @dataclass
@@ -98,7 +96,7 @@ class CustomerDays:
             return None
         buyers = self.customer[purchase]
         return (_date(int(self.day[purchase].min())), _date(int(self.day.max())),
-                len(_starts(buyers)))
+                len(run_starts(buyers)))
 
     def sample(self, fraction: float, *, seed: int = 0) -> CustomerDays:
         """Return the customer-days of a deterministic sample of ``fraction`` customers.
@@ -108,7 +106,7 @@ class CustomerDays:
         """
         if fraction >= 1:
             return self
-        starts = _starts(self.customer)
+        starts = run_starts(self.customer)
         chosen = np.random.default_rng(seed).random(len(starts)) < fraction
         keep = np.repeat(chosen, np.diff(np.r_[starts, len(self.customer)]))
         return CustomerDays(self.customer[keep], self.day[keep], self.orders[keep],
@@ -146,19 +144,11 @@ class CustomerDays:
 
 def customer_days(history: History) -> CustomerDays:
     """Return the customer-days of ``history`` (`features.customer_days`, computed here)."""
-    # Each temporary of ten million rows is let go as soon as it is summed: the arrays
-    # are built where the engine's sort has just peaked.
-    day = history.time.view("int64") // _DAY_US
-    runs = _starts(history.customer, day)
-    day = day[runs].astype("int32")
-    is_order = history.amount >= 0
-    orders = _sums(is_order.view("int8"), runs).astype("int32")
-    del is_order
-    value = _sums(np.maximum(history.amount, 0), runs)
-    returned = value - _sums(history.amount, runs)
-    returns = (np.diff(np.r_[runs, len(history)]) - orders).astype("int32")
-    return CustomerDays(customer=history.customer[runs], day=day, orders=orders,
-                        returns=returns, value=value, returned=returned)
+    days = history_.customer_days(history)
+    return CustomerDays(customer=days.customer, day=days.day.astype("int32"),
+                        orders=days.orders.astype("int32"),
+                        returns=(days.rows - days.orders).astype("int32"),
+                        value=days.value, returned=days.value - days.net)
 
 
 def _gaps(customer: np.ndarray, day: np.ndarray, purchase: np.ndarray) -> np.ndarray:
@@ -182,7 +172,7 @@ class _Index:
     """
 
     def __init__(self, days: CustomerDays):
-        starts = _starts(days.customer)
+        starts = run_starts(days.customer)
         self.starts, self.customers = starts, days.customer[starts]
         self.base = int(days.day.min()) - 1 if len(days) else 0
         self.width = (int(days.day.max()) - self.base + 2) if len(days) else 2
@@ -367,9 +357,8 @@ def next_purchase_days(days: CustomerDays, frames: dict[date, pd.DataFrame], lon
 
 def _number(day: date) -> int:
     """Return ``day`` as days since 1970-01-01."""
-    return int((np.datetime64(day, "D") - _EPOCH).astype("int64"))
+    return int(period_index(day, "day"))
 
 
 def _date(number: int) -> date:
-    value: Any = (_EPOCH + np.timedelta64(number, "D")).astype(object)
-    return value
+    return start_of_index(number, "day")
