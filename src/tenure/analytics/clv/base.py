@@ -45,6 +45,9 @@ STEP_TOLERANCE = 1e-9
 #: An eigenvalue of the Hessian below this share of the largest marks a direction along
 #: which the likelihood is flat to rounding: the data cannot pin the parameters there.
 FLAT = 1e-12
+#: An eigenvalue below this share of the largest marks a valley so flat that a Newton step
+#: of more than a factor e along it is the estimate running off, not converging.
+WEAK = 1e-7
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -407,8 +410,9 @@ def _newton(f, theta: np.ndarray, *, hessian: np.ndarray | None = None,
 
     With ``hessian`` given, it starts a quasi-Newton iteration whose matrix each step
     updates by the BFGS formula; else the Hessian is differenced from the gradient at each
-    step (quadratic convergence, 2k gradients a step). Returns the point, the steps taken
-    and whether the last Newton step was below `STEP_TOLERANCE`.
+    step by forward differences (k gradients a step; quadratic convergence but for the
+    differencing's relative error of 1e-6). Returns the point, the steps taken and whether
+    the last Newton step was below `STEP_TOLERANCE`.
     """
     value, grad = f(theta)
     current = hessian if hessian is not None else np.eye(len(theta))
@@ -416,7 +420,7 @@ def _newton(f, theta: np.ndarray, *, hessian: np.ndarray | None = None,
         if not np.isfinite(value):
             return theta, step, False
         if hessian is None:
-            current = f.hessian(theta)
+            current = f.hessian(theta, gradient=grad)
         try:
             # A flat direction (the one `_covariance` reports as not identified): Newton
             # steps along it only chase rounding, eight gradients a step.
@@ -425,6 +429,12 @@ def _newton(f, theta: np.ndarray, *, hessian: np.ndarray | None = None,
                 return theta, step, False
             direction = -np.linalg.solve(current, grad)
         except np.linalg.LinAlgError:
+            return theta, step, False
+        if eigenvalues.min() <= WEAK * np.max(np.abs(eigenvalues)) \
+                and np.max(np.abs(direction)) > 1:
+            # Nearly flat and the step is a whole factor e of a parameter: the estimate
+            # walks off along the valley towards a boundary of the model (a Pareto/NBD
+            # without dropout, say), a Hessian a step, and never arrives.
             return theta, step, False
         if np.max(np.abs(direction)) < STEP_TOLERANCE:
             return theta, step, True
