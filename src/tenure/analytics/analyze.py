@@ -305,9 +305,8 @@ def analyze(
     steps = [s for s in STEPS if (out is not None or s != "report")
              and (customers is not None or s != "profiles")]
     with _Progress(steps, enabled=progress, on_step=on_step) as step, \
-            ThreadPoolExecutor(2, thread_name_prefix="tenure-value") as pool:
+            ThreadPoolExecutor(3, thread_name_prefix="tenure-value") as pool:
         step("read")
-        pool.submit(_import_modules, LATER_MODULES)
         raw = _read(source, con=con, columns=columns, as_of=as_of)
         purchases, first, last = _extent(raw)
         as_of = as_of or last
@@ -319,6 +318,7 @@ def analyze(
         # customer-days, the summary and the customers by month are run-length passes over
         # it (None: the engine computes them).
         arrays = history.fetch(tx)
+        pool.submit(_import_modules, LATER_MODULES)
 
         # The churn model first, while little else is held: its peak of memory then does
         # not stack on the other tables'.
@@ -328,6 +328,12 @@ def analyze(
 
         _trim_memory()
         step("summary")
+        # Customers by month: the KPIs', cohorts' and ABC/XYZ's common first pass, done once.
+        # From the sorted arrays, an Arrow table the KPIs, cohorts and ABC/XYZ count in
+        # numpy, in a thread beside the summary (numpy lets go of the interpreter while it
+        # counts); else the engine's table.
+        months_of = pool.submit(history.customer_periods, arrays, "month") \
+            if arrays is not None else None
         summary_df = _customer_summary(tx, as_of, arrays)
         # Customer value is numbers on the summary: it is computed in a thread while the
         # tables below are counted (it takes longest: it starts first).
@@ -338,11 +344,8 @@ def analyze(
         # free), with notes of their own so that the notes keep their order.
         cluster_notes: list[str] = []
         clustering = pool.submit(_clusters, seg, summary_df, cluster_notes)
-        # Customers by month: the KPIs', cohorts' and ABC/XYZ's common first pass, done once.
-        # From the sorted arrays, an Arrow table the KPIs, cohorts and ABC/XYZ count in
-        # numpy; else the engine's table.
-        months = customer_periods(tx, "month").cache() if arrays is None \
-            else history.customer_periods(arrays, "month")
+        months = customer_periods(tx, "month").cache() if months_of is None \
+            else months_of.result()
         del arrays
 
         step("segments")
@@ -370,36 +373,38 @@ def analyze(
         step("clusters")
         clusters = clustering.result()
         notes.extend(cluster_notes)
+        # What does not need customer value is done while the value thread works: the
+        # customer table but for its value columns, and every table speaking of customers
+        # by their own ids from here on.
+        customers_df = customer_table(summary_df, rfm, abc, clusters)
+        named_summary = ids.named(summary_df)
+        if clusters is not None:
+            clusters.labels = ids.named(clusters.labels)
         analysis = Analysis(
             period=period, window_days=window_days, as_of=as_of, purchases=purchases,
-            first_purchase=first, last_purchase=last, summary=summary_df,
-            kpis=kpis_by_period[period], bridge=bridges[period], cohorts=cohorts, rfm=rfm,
-            segments=segments_df, abc_xyz=abc, abc_xyz_table=abc_table, clusters=clusters,
-            customers=pd.DataFrame(), notes=notes,
+            first_purchase=first, last_purchase=last, summary=named_summary,
+            kpis=kpis_by_period[period], bridge=bridges[period], cohorts=cohorts,
+            rfm=ids.named(rfm), segments=segments_df, abc_xyz=ids.named(abc),
+            abc_xyz_table=abc_table, clusters=clusters, customers=pd.DataFrame(), notes=notes,
             kpis_by_period={p: kpis_by_period[p] for p in periods},
             bridges={p: bridges[p] for p in periods}, kpis_by=kpis_by,
             cohort_tables={m: cohort_tables[m] for m in cohort_measures},
         )
         if customers is not None:
             step("profiles")
-            _profiles(analysis, raw, ids.named(summary_df), customers)
+            _profiles(analysis, raw, named_summary, customers)
 
         step("value")
         analysis.value, value_notes = valuing.result()
         notes.extend(value_notes)
         if tracking and analysis.value is not None:
             _tracking(tx, analysis.value, as_of)
-        customers_df = customer_table(summary_df, rfm, abc, clusters,
-                                      _value_columns(analysis.value))
-        # Every table of the analysis speaks of customers by their own ids from here on.
+        customers_df = ids.named(_aligned(customers_df, _value_columns(analysis.value),
+                                          VALUE_COLUMNS))
         if analysis.value is not None:
             analysis.value_models = {"purchase": analysis.value.purchase,
                                      "spend": analysis.value.spend}
             analysis.value.scores = ids.named(analysis.value.scores)
-        analysis.summary, analysis.rfm = ids.named(summary_df), ids.named(rfm)
-        analysis.abc_xyz, customers_df = ids.named(abc), ids.named(customers_df)
-        if clusters is not None:
-            clusters.labels = ids.named(clusters.labels)
         ids.release(tx)
         analysis.churn = churn_result
         analysis.customers = _aligned(customers_df, risks, CHURN_COLUMNS)
