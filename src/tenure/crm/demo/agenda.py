@@ -83,9 +83,13 @@ def plan(rng, customer: np.ndarray, purpose: list[str], due: np.ndarray, created
     subject = [phrases.pick(phrases.ACTIVITIES[p], loc, r, order=o) if p != "call_back" else ""
                for p, loc, r, o in zip(purpose, locale, rng.random(n).tolist(), numbers,
                                        strict=True)]
+    # Made an hour before it is due at the latest, and not before the shop's history
+    # begins (an offer made days before an order of its first week): a time before it has
+    # no date in the database.
+    created = np.maximum(np.minimum(created, due - HOUR), 0)
     return Activities(
         customer=customer, assignee=people.server(customer), purpose=purpose, subject=subject,
-        due=due, created=np.minimum(created, due - HOUR), status=[PLANNED] * n,
+        due=due, created=created, status=[PLANNED] * n,
         completed=np.full(n, -1), result=[""] * n, outcome=[""] * n,
         reschedules=np.zeros(n, dtype=np.int64), answer=np.full(n, -1),
     )

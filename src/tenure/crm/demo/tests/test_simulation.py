@@ -36,6 +36,15 @@ class SimulationTestCase(TenureTestCase):
             shop = simulate_shop(3000, seed=11, end_date=END, orders_per_customer=target)
             self.assertAlmostEqual(len(shop.orders.at) / 3000, target, delta=0.1 * target)
 
+    def test_no_activity_is_made_before_the_history_begins(self):
+        # Built at this moment, this shop drew an offer made before its first day (whose
+        # creation time the database then refused as empty).
+        shop = simulate_shop(5000, seed=1, end_date=date(2026, 11, 30),
+                             present=datetime(2026, 12, 7, 17, 20))
+        activities = shop.service.activities
+        self.assertGreaterEqual(int(activities.created.min()), 0)
+        self.assertTrue((activities.created <= activities.due - 3600).all())
+
     def test_it_draws_the_same_arrays_for_the_same_seed(self):
         a, b = (simulate_shop(400, seed=5, end_date=END) for _ in range(2))
         c = simulate_shop(400, seed=6, end_date=END)
