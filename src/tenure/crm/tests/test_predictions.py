@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from django.db.models import Avg, Q
@@ -18,6 +18,9 @@ from tenure.crm.testing import TenureTestCase
 pytestmark = pytest.mark.any_database
 
 END = date(2026, 11, 30)
+#: The moment of the build, fixed: the activities done and planned depend on it, and a shop
+#: built at whatever moment the tests run is another shop every day.
+BUILT = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 METRICS = {"roc_auc": True, "pr_auc": True, "lift_top_decile": True, "brier": False}
 
 
@@ -27,7 +30,7 @@ class DemoShopPredictionsTestCase(TenureTestCase):
     @classmethod
     def setUpTestData(cls):
         super().setUpTestData()
-        build_demo_shop(customers=5000, seed=1, end_date=END)
+        build_demo_shop(customers=5000, seed=1, end_date=END, now=BUILT)
         cls.refreshed = refresh_insights(as_of=END)
 
     def test_the_refresh_succeeds(self):
