@@ -5,6 +5,9 @@
   const out = document.getElementById("audience-count");
   if (!form || !out) return;
   let timer = null;
+  // Only the latest question is answered: an earlier request that comes back later (a slow
+  // first count while the filters were still being typed) would show a stale count.
+  let latest = null;
   function update() {
     const data = new FormData(form);
     const query = new URLSearchParams();
@@ -13,9 +16,13 @@
         query.append(name, value);
       }
     }
-    fetch(out.dataset.url + "?" + query.toString(), {credentials: "same-origin"})
+    if (latest) latest.abort();
+    const asked = latest = new AbortController();
+    fetch(out.dataset.url + "?" + query.toString(),
+          {credentials: "same-origin", signal: asked.signal})
       .then((response) => response.json())
       .then((body) => {
+        if (asked !== latest) return;
         if (body.count !== null && body.count !== undefined) {
           out.textContent = out.dataset.label.replace("%s", body.count.toLocaleString());
         }
