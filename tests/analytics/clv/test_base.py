@@ -86,3 +86,43 @@ def test_continuous_rows_are_kept_as_they_are_and_fit_as_folded_ones(monkeypatch
 
     assert as_they_are.params_ == pytest.approx(folded.params_, rel=1e-12)
     assert as_they_are.log_likelihood_ == pytest.approx(folded.log_likelihood_, rel=1e-12)
+
+
+class _Valley:
+    """f(x, y) = x^2 / 2 + c exp(-y / 2): a minimum in x, and in y a slope so gentle (c
+    small) that it falls for ever towards y = +inf, as an unidentified model's likelihood
+    falls towards a boundary of the model."""
+
+    def __init__(self, c: float):
+        self.c, self.calls = c, 0
+
+    def __call__(self, theta):
+        self.calls += 1
+        x, y = theta
+        tail = self.c * np.exp(-y / 2)
+        return x * x / 2 + tail, np.array([x, -tail / 2])
+
+    def hessian(self, theta, gradient=None):
+        return np.diag([1.0, self.c * np.exp(-theta[1] / 2) / 4])
+
+
+def test_newton_stops_where_a_nearly_flat_valley_runs_off():
+    # Curvature 1e-9 of the largest along y, and a Newton step of 2 along it: without the
+    # stop, each of the 20 steps costs a Hessian and gets nowhere.
+    valley = _Valley(4e-9)
+    theta, steps, done = base._newton(valley, np.array([0.5, 0.0]))
+    assert (steps, done) == (0, False)
+    np.testing.assert_array_equal(theta, [0.5, 0.0])
+
+
+def test_newton_still_converges_where_the_valley_is_curved_enough():
+    # The same valley with a curvature of 1e-3 along y beside a quadratic bowl in x: a
+    # step of 2 there is progress towards an optimum, and the polishing reaches it.
+    def bowl(theta):
+        x, y = theta
+        return x * x / 2 + 1e-3 * (y - 3) ** 2 / 2, np.array([x, 1e-3 * (y - 3)])
+
+    bowl.hessian = lambda theta, gradient=None: np.diag([1.0, 1e-3])
+    theta, steps, done = base._newton(bowl, np.array([0.5, 0.0]))
+    assert done and steps <= 3
+    np.testing.assert_allclose(theta, [0.0, 3.0], atol=1e-9)

@@ -281,6 +281,9 @@ class MaximumLikelihoodModel:
                 "model.").format(model=self.label, iterations=iterations),
                 ConvergenceWarning, stacklevel=3)
         runaway = [n for n, t in zip(names, theta, strict=True) if abs(t) > LOG_BOUND - 5]
+        if not converged and np.all(np.isfinite(hessian)):
+            # Stopped in a valley nearly flat (`_newton`): the data did not pin those either.
+            runaway += _flat(hessian, names, WEAK)
         problems = list(dict.fromkeys(runaway + problems))
         if problems:
             warnings.warn(N_(
@@ -507,12 +510,20 @@ def _covariance(information: np.ndarray, names: tuple[str, ...]
     k = len(names)
     if not np.all(np.isfinite(information)):
         return np.full((k, k), np.nan), list(names)
+    problems = _flat(information, names, FLAT)
+    if problems:
+        return np.full((k, k), np.nan), problems
+    eigenvalues, vectors = np.linalg.eigh(information)
+    return vectors @ np.diag(1 / eigenvalues) @ vectors.T, []
+
+
+def _flat(information: np.ndarray, names: tuple[str, ...], share: float) -> list[str]:
+    """Return the parameters loading on a direction whose curvature is at most ``share`` of
+    the largest: the ones the data does not pin."""
     eigenvalues, vectors = np.linalg.eigh(information)
     scale = max(np.max(np.abs(eigenvalues)), 1e-300)
-    weak = eigenvalues <= scale * FLAT
-    if weak.any():
-        # The parameters loading on the flat directions are the unidentified ones.
-        loading = np.abs(vectors[:, weak]).max(axis=1)
-        problems = [n for n, w in zip(names, loading, strict=True) if w > 0.3]
-        return np.full((k, k), np.nan), problems
-    return vectors @ np.diag(1 / eigenvalues) @ vectors.T, []
+    weak = eigenvalues <= scale * share
+    if not weak.any():
+        return []
+    loading = np.abs(vectors[:, weak]).max(axis=1)
+    return [n for n, w in zip(names, loading, strict=True) if w > 0.3]
