@@ -24,7 +24,7 @@ import json
 import shutil
 import tempfile
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from itertools import pairwise
 from pathlib import Path
@@ -43,6 +43,8 @@ from tenure.crm.sales.models import Order, OrderStatus
 from tenure.crm.testing import TenureTestCase
 
 END = date(2025, 6, 30)
+#: The moment of the build, fixed: what is done and what is planned depend on it.
+BUILT = datetime(2025, 6, 30, 9, 0, tzinfo=UTC)
 CUSTOMERS = 5000
 SEED = 3
 
@@ -59,7 +61,7 @@ class DemoCampaignsTestCase(TenureTestCase):
         super().setUpTestData()
         for index, plan in enumerate(marketing.PLANS):
             Campaign.objects.create(pk=index + 1, name=plan.name)
-        cls.summary = build_demo_shop(customers=CUSTOMERS, seed=SEED, end_date=END)
+        cls.summary = build_demo_shop(customers=CUSTOMERS, seed=SEED, end_date=END, now=BUILT)
         cls.campaigns = {c.name: c for c in Campaign.objects.all()}
         cls.reports = {plan.name: report_of(plan.name) for plan in marketing.PLANS}
 
@@ -239,11 +241,11 @@ class CampaignTruthTestCase(TenureTestCase):
         ])
 
     def test_a_rebuild_keeps_the_campaigns_and_replaces_their_deliveries(self):
-        build_demo_shop(customers=200, seed=3, end_date=END)
+        build_demo_shop(customers=200, seed=3, end_date=END, now=BUILT)
         ids = dict(Campaign.objects.values_list("name", "pk"))
         old = set(Delivery.objects.values_list("customer_id", "occasion", "at"))
         self.assertTrue(old)
-        build_demo_shop(customers=150, seed=4, end_date=END)
+        build_demo_shop(customers=150, seed=4, end_date=END, now=BUILT)
         self.assertEqual(dict(Campaign.objects.values_list("name", "pk")), ids)
         self.assertEqual(list(ids), [plan.name for plan in reversed(marketing.PLANS)])
         new = set(Delivery.objects.values_list("customer_id", "occasion", "at"))
@@ -258,7 +260,7 @@ class CampaignTruthTestCase(TenureTestCase):
     def test_it_leaves_a_shops_own_campaigns_alone(self):
         own = Campaign.objects.create(name="Birthday greeting", trigger="birthday",
                                       status="active", holdout=0.3)
-        build_demo_shop(customers=150, seed=4, end_date=END)
+        build_demo_shop(customers=150, seed=4, end_date=END, now=BUILT)
         own.refresh_from_db()
         self.assertEqual((own.status, own.holdout, own.window_days), ("active", 0.3, 30))
         self.assertFalse(Delivery.objects.filter(step__campaign=own).exists())

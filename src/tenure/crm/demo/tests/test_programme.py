@@ -6,7 +6,7 @@ import csv
 import io
 import shutil
 import tempfile
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -32,6 +32,8 @@ from tenure.crm.sales.models import Order, OrderStatus, Return
 from tenure.crm.testing import TenureTestCase
 
 END = date(2025, 6, 30)
+#: The moment of the build, fixed: what is done and what is planned depend on it.
+BUILT = datetime(2025, 6, 30, 9, 0, tzinfo=UTC)
 # The shop's three years begin 1095 days before the end; the programme a year later.
 START = END - timedelta(days=730)
 
@@ -44,7 +46,7 @@ class ProgrammeTestCase(TenureTestCase):
     @classmethod
     def setUpTestData(cls):
         super().setUpTestData()
-        cls.summary = build_demo_shop(customers=250, seed=1, end_date=END)
+        cls.summary = build_demo_shop(customers=250, seed=1, end_date=END, now=BUILT)
         cls.start = local_midnight(START)
 
     def test_it_sets_the_programme_and_its_three_tiers(self):

@@ -3,7 +3,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter, defaultdict
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import phonenumbers
@@ -22,6 +22,8 @@ from tenure.crm.sales.models import Order, OrderLine, OrderStatus, Return
 from tenure.crm.testing import TenureTestCase
 
 END = date(2025, 6, 30)
+#: The moment of the build, fixed: what is done and what is planned depend on it.
+BUILT = datetime(2025, 6, 30, 9, 0, tzinfo=UTC)
 #: The shops built to compare one seed with itself.
 SAME_SEED_CUSTOMERS = 150
 UKRAINIAN = re.compile("[іїєґІЇЄҐ]")
@@ -54,13 +56,13 @@ class SameSeedTestCase(TenureTestCase):
 
     def test_it_gives_the_same_shop_for_the_same_seed_and_end_date(self):
         # Sameness needs no size: a smaller shop than ShopTestCase's, with lines and returns.
-        build_demo_shop(customers=SAME_SEED_CUSTOMERS, seed=7, end_date=END)
+        build_demo_shop(customers=SAME_SEED_CUSTOMERS, seed=7, end_date=END, now=BUILT)
         self.assertTrue(OrderLine.objects.filter(order__source="demo").exists())
         self.assertTrue(Return.objects.filter(order__source="demo").exists())
         first = shop_digest()
-        build_demo_shop(customers=SAME_SEED_CUSTOMERS, seed=7, end_date=END)
+        build_demo_shop(customers=SAME_SEED_CUSTOMERS, seed=7, end_date=END, now=BUILT)
         self.assertEqual(shop_digest(), first)
-        build_demo_shop(customers=SAME_SEED_CUSTOMERS, seed=8, end_date=END)
+        build_demo_shop(customers=SAME_SEED_CUSTOMERS, seed=8, end_date=END, now=BUILT)
         self.assertNotEqual(shop_digest(), first)
 
 
@@ -68,7 +70,7 @@ class ShopTestCase(TenureTestCase):
     @classmethod
     def setUpTestData(cls):
         super().setUpTestData()
-        cls.summary = build_demo_shop(customers=600, seed=7, end_date=END)
+        cls.summary = build_demo_shop(customers=600, seed=7, end_date=END, now=BUILT)
         cls.customers = list(Customer.objects.filter(source="demo"))
 
     def orders_per_customer(self) -> Counter:
