@@ -134,3 +134,27 @@ def test_the_live_count_is_the_answer_to_the_latest_filters(page, admin_user, sh
         pass  # the page gave up on it already
     page.wait_for_timeout(600)
     expect(page.locator("#audience-count")).to_have_text(f"Customers now: {KYIV}")
+
+
+def test_the_live_count_counts_what_was_typed_before_its_script_ran(page, admin_user,
+                                                                     shoppers):
+    """On a slow server the filters can be typed before the page's script has arrived."""
+    from playwright.sync_api import Error
+
+    held = []
+
+    def hold_the_script(route):
+        held.append(route)  # sent only once the filters are typed
+
+    sign_in(page, admin_user.username)
+    page.route("**/campaigns/audience.js*", hold_the_script)
+    page.goto("/campaigns/audiences/new/", wait_until="commit")  # the script is held
+    page.get_by_label("Name", exact=True).fill("Kyiv")
+    page.get_by_label("City").fill("Kyiv")
+    page.wait_for_timeout(300)
+    assert held
+    try:
+        held[0].continue_()
+    except Error:
+        pass
+    expect(page.locator("#audience-count")).to_have_text(f"Customers now: {KYIV}")

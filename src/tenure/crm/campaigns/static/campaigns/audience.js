@@ -29,6 +29,9 @@
       })
       .catch(() => {});
   }
+  // This script is deferred: what was typed before it ran raised no event (and a form
+  // restored by the back button holds values the page's count was not made for).
+  update();
   form.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(update, 300); });
   form.addEventListener("change", () => { clearTimeout(timer); timer = setTimeout(update, 100); });
 })();
