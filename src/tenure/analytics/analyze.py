@@ -17,7 +17,8 @@ they do not apply (ids that share a hash, sums past 64 bits) the engine computes
 
 Two cores are kept busy: customer value and the clusters, numbers on the summary alone,
 are computed in threads while the KPIs, cohorts and ABC/XYZ classes are counted; the
-modules the later steps need are imported while the engine reads.
+customers by month beside the summary; the modules the later steps need are imported once
+the engine has read (beside it, they slowed its two threads).
 
 The CRM's refresh (``tenure.crm.insights.refreshing``) loads its tables, calls
 :func:`analyze` and stores the result, so the CRM and ``tenure analyze`` give the same CLV,
@@ -853,19 +854,18 @@ def _joined(left: pd.DataFrame, right: pd.DataFrame) -> pd.DataFrame:
 
 
 def customer_table(summary_df: pd.DataFrame, rfm: pd.DataFrame, abc: pd.DataFrame,
-                   clusters: Any, values: pd.DataFrame | None = None,
-                   risks: pd.DataFrame | None = None) -> pd.DataFrame:
+                   clusters: Any) -> pd.DataFrame:
     """Join every per-customer score into one row per customer (``customers.csv``).
 
     Each table is aligned to the summary's customers by position when it holds the same ids
     in the same order, else by an Arrow hash lookup of the ids, not a pandas merge: on a
     million text ids that is ten times faster. Customers a table does not hold get empty
-    values.
+    values. The value and churn columns are empty: `_aligned` sets them once known.
     """
     table = summary_df[["customer_id", "frequency", "recency", "T", "monetary_value"]].copy()
     parts = [(rfm, ["r", "f", "m", "segment"]), (abc, ["abc", "xyz", "abc_xyz"]),
              (clusters.labels if clusters is not None else None, ["cluster"]),
-             (values, VALUE_COLUMNS), (risks, CHURN_COLUMNS)]
+             (None, VALUE_COLUMNS), (None, CHURN_COLUMNS)]
     for extra, columns in parts:
         table = _aligned(table, extra, columns)
     return table[CUSTOMER_COLUMNS]
