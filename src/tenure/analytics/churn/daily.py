@@ -108,15 +108,15 @@ class CustomerDays:
             return self
         starts = run_starts(self.customer)
         chosen = np.random.default_rng(seed).random(len(starts)) < fraction
-        keep = np.repeat(chosen, np.diff(np.r_[starts, len(self.customer)]))
-        return CustomerDays(self.customer[keep], self.day[keep], self.orders[keep],
-                            self.returns[keep], self.value[keep], self.returned[keep])
+        return self._rows(np.repeat(chosen, np.diff(np.r_[starts, len(self.customer)])))
 
     def until(self, day: date) -> CustomerDays:
         """Return the customer-days on or before ``day``."""
         keep = self.day <= _number(day)
-        if keep.all():
-            return self
+        return self if keep.all() else self._rows(keep)
+
+    def _rows(self, keep: np.ndarray) -> CustomerDays:
+        """Return the customer-days where ``keep``."""
         return CustomerDays(self.customer[keep], self.day[keep], self.orders[keep],
                             self.returns[keep], self.value[keep], self.returned[keep])
 
